@@ -1,0 +1,1 @@
+"""Bitrix24 integration: wire formats, the REST client, installed portals."""

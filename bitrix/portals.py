@@ -1,0 +1,58 @@
+"""Installed portals: the control-plane record every process reads.
+
+`PortalDirectory` is what the gateway (verify events), the ingest agent and the CRM sink (REST
+calls) depend on. `InMemoryPortals` serves tests; `streams.portal_store.KafkaPortals` materialises
+the compacted `aica.portals.v1` topic, the system of record, in each process.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Portal:
+    member_id: str
+    domain: str
+    client_endpoint: str  # https://<domain>/rest/
+    server_endpoint: str  # OAuth server, https://oauth.bitrix.info/rest/
+    application_token: str
+    access_token: str
+    refresh_token: str
+    access_expires_at: float  # unix seconds
+    status: str = "active"  # active | reauth_required | uninstalled
+    generation: int = 0
+
+    @property
+    def oauth_token_url(self) -> str:
+        """Refresh goes to the OAuth host named by server_endpoint (…/rest/ -> …/oauth/token/)."""
+        base = self.server_endpoint.rstrip("/")
+        if base.endswith("/rest"):
+            base = base[: -len("/rest")]
+        return base + "/oauth/token/"
+
+    def with_tokens(self, access_token: str, refresh_token: str, expires_in: float) -> "Portal":
+        return replace(self, access_token=access_token, refresh_token=refresh_token,
+                       access_expires_at=time.time() + expires_in, status="active",
+                       generation=self.generation + 1)
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Portal(member_id={self.member_id!r}, domain={self.domain!r}, status={self.status!r})"
+
+
+class PortalDirectory(Protocol):
+    def get(self, member_id: str) -> Portal | None: ...
+
+    async def put(self, portal: Portal) -> None: ...
+
+
+class InMemoryPortals:
+    def __init__(self, *portals: Portal) -> None:
+        self._portals = {p.member_id: p for p in portals}
+
+    def get(self, member_id: str) -> Portal | None:
+        return self._portals.get(member_id)
+
+    async def put(self, portal: Portal) -> None:
+        self._portals[portal.member_id] = portal

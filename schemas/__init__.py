@@ -1,0 +1,1 @@
+"""Avro contracts between the pipeline stages (see topics.yaml and avro/*.avsc)."""

