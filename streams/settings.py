@@ -44,11 +44,13 @@ class Settings(BaseSettings):
     rest_burst: int = 50
     rest_timeout_s: float = 30.0
 
-    # Ingest: the recording is usually attached after ONCRMACTIVITYADD; wait with this schedule.
-    recording_wait_s: list[float] = Field(default_factory=lambda: [5, 15, 30, 60, 120, 300, 600])
+    # Ingest: the recording is usually attached after ONCRMACTIVITYADD. Wait for it on the retry
+    # tiers (attempt k waits tier min(k, last)); with the default tiers 10 attempts cover ~17 min.
+    recording_wait_attempts: int = 10
     max_recording_bytes: int = 200 * 1024 * 1024
 
-    # Retry tiers (seconds) for transient stage failures; after the last one: dead letter.
+    # Retry delay tiers (seconds): one topic each. A transient stage failure is retried once per
+    # tier, then dead-lettered with its reason.
     retry_delays_s: list[float] = Field(default_factory=lambda: [5, 30, 120])
 
     # Transcription

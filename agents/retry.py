@@ -1,0 +1,41 @@
+"""Delay-tier forwarders: hold each parked message until it is due, then put it back on the topic
+it came from with its attempt count in a header. Every message in a tier waits the same delay, so
+waiting for the head of the queue never delays a message that is already due."""
+from __future__ import annotations
+
+import asyncio
+
+import faust
+
+from schemas import registry
+from streams.stage import ATTEMPT_HEADER, Delivery, StageRunner, now_ms
+from streams.settings import Settings
+from streams.topics import retry_tier_topic
+
+
+def seconds_until_due(envelope: dict, now: int) -> float:
+    due = envelope["due_at"]
+    due_ms = int(due.timestamp() * 1000) if hasattr(due, "timestamp") else int(due)
+    return max(0.0, (due_ms - now) / 1000)
+
+
+def register(app: faust.App, settings: Settings) -> None:
+    for tier in range(len(settings.retry_delays_s)):
+        _register_tier(app, settings, tier)
+
+
+def _register_tier(app: faust.App, settings: Settings, tier: int) -> None:
+    runner = StageRunner(app, settings, f"retry-t{tier}", "aica.RetryEnvelope")
+    source = app.topic(retry_tier_topic(settings, tier))
+
+    @app.agent(source, name=f"retry-t{tier}")
+    async def forward(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                envelope = registry.decode("aica.RetryEnvelope", event.value)
+            except registry.SchemaError as exc:
+                await runner.dead_letter(Delivery(event.message.topic, event.key, event.value), exc, {})
+                continue
+            await asyncio.sleep(seconds_until_due(envelope, now_ms()))
+            await runner.send(envelope["target_topic"], envelope["key"], envelope["value"],
+                              {ATTEMPT_HEADER: str(envelope["attempt"]).encode()})

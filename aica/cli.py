@@ -1,0 +1,120 @@
+"""`aica`: one command, a subcommand per process (gateway, worker, sandbox portal, broker) plus the
+all-in-one embedded mode and the demo."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import click
+
+from streams.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper()), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group()
+def main() -> None:
+    """AICA: AI call analysis for Bitrix24."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@main.command()
+@click.option("--stages", default=lambda: os.environ.get("AICA_WORKER_STAGES", ""),
+              help="comma-separated stages to run (default: all)")
+@click.option("--loglevel", default="info")
+def worker(stages: str, loglevel: str) -> None:
+    """Run the Faust pipeline worker."""
+    from aica.worker import ALL_STAGES, run_worker
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip()) or ALL_STAGES
+    sys.argv = [sys.argv[0], "worker"]  # faust.Worker parses argv; give it nothing of ours
+    run_worker(_settings(), chosen, loglevel)
+
+
+@main.command()
+@click.option("--loglevel", default="info")
+def gateway(loglevel: str) -> None:
+    """Run the event gateway (aiohttp)."""
+    _logging(loglevel)
+    from gateway.app import run_gateway
+    settings = _settings()
+    from streams.portal_store import KafkaPortals
+    from streams.topics import ensure_topics
+    ensure_topics(settings)
+    run_gateway(settings, KafkaPortals(settings).start())
+
+
+@main.group()
+def broker() -> None:
+    """Local single-node Kafka (KRaft) from Maven Central jars, no Docker."""
+
+
+@broker.command("start")
+def broker_start() -> None:
+    from streams.localbroker import LocalBroker
+    settings = _settings()
+    b = LocalBroker(settings.data_dir / "kafka", port=_port(settings.kafka_bootstrap))
+    b.start()
+    click.echo(f"broker running on {settings.kafka_bootstrap}")
+
+
+@broker.command("stop")
+def broker_stop() -> None:
+    from streams.localbroker import LocalBroker
+    settings = _settings()
+    LocalBroker(settings.data_dir / "kafka", port=_port(settings.kafka_bootstrap)).stop()
+
+
+@main.command()
+def topics() -> None:
+    """Create the pipeline's topics (idempotent)."""
+    from streams.topics import ensure_topics
+    created = ensure_topics(_settings())
+    click.echo(f"created: {', '.join(created) or 'none (all exist)'}")
+
+
+@main.command()
+@click.option("--port", default=8090)
+@click.option("--event-handler-url", default=None)
+def sandbox(port: int, event_handler_url: str | None) -> None:
+    """Run the Bitrix24 sandbox portal."""
+    from sandbox.__main__ import main as sandbox_main
+    args = ["--port", str(port)] + (["--event-handler-url", event_handler_url] if event_handler_url else [])
+    sandbox_main(args)
+
+
+@main.command()
+@click.option("--loglevel", default="info")
+def run(loglevel: str) -> None:
+    """Embedded mode: broker, sandbox portal, gateway and worker on this machine until Ctrl-C."""
+    _logging(loglevel)
+    from aica.embedded import run_forever
+    asyncio.run(run_forever(_settings()))
+
+
+@main.command()
+@click.option("--calls", default=4, help="how many sample calls to play")
+@click.option("--timeout", default=900.0, help="seconds to wait for every call's results")
+@click.option("--loglevel", default="warning")
+def demo(calls: int, timeout: float, loglevel: str) -> None:
+    """Start the embedded stack, play sample calls, print what reached the CRM and ClickHouse."""
+    _logging(loglevel)
+    from aica.demo import run_demo
+    ok = asyncio.run(run_demo(_settings(), calls, timeout))
+    sys.exit(0 if ok else 1)
+
+
+def _port(bootstrap: str) -> int:
+    return int(bootstrap.rsplit(":", 1)[1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""The Faust app, built from Settings (no module-level app: tests build their own)."""
+from __future__ import annotations
+
+import faust
+
+from streams.settings import Settings
+
+
+def create_app(settings: Settings, *, name: str | None = None) -> faust.App:
+    return faust.App(
+        name or settings.consumer_group,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        autodiscover=False,
+        # Avro single-object bytes in and out; stages decode with schemas.registry.
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        topic_allow_declare=False,  # streams.topics.ensure_topics owns creation and config
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+        # At-least-once: faust flushes the producer before it commits offsets.
+        broker_commit_every=50,
+        broker_commit_interval=1.0,
+        stream_wait_empty=True,
+        # Transcribing a long call holds one event for minutes; don't get kicked from the group.
+        broker_max_poll_interval=1800.0,
+        producer_max_request_size=4 * 1024 * 1024,
+    )

@@ -1,0 +1,160 @@
+"""The loop every stage runs: decode, handle, publish outputs; on failure retry on the delay tiers
+or dead-letter with the reason. Faust acks an event even when the agent body raises, so nothing
+may escape this loop except a failure to publish (which stops the worker before it commits)."""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import faust
+
+from schemas import registry
+from streams.settings import Settings
+from streams.topics import Topic, retry_tier_topic
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "aica-attempt"
+
+
+class Retry(Exception):
+    """Transient: try again later on the delay tiers (e.g. recording not attached yet, 503)."""
+
+    def __init__(self, reason: str, *, max_attempts: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.max_attempts = max_attempts
+
+
+class Reject(Exception):
+    """Permanent: this input can never succeed; dead-letter it now."""
+
+
+@dataclass(frozen=True)
+class Output:
+    topic: str
+    key: bytes
+    record_name: str
+    record: dict
+
+
+@dataclass
+class Delivery:
+    """One consumed message, as the stage sees it."""
+    topic: str
+    key: bytes | None
+    value: bytes
+    attempt: int = 0
+    headers: dict[str, bytes] = field(default_factory=dict)
+
+
+Handler = Callable[[dict, Delivery], Awaitable[list[Output]]]
+
+_TRANSIENT = (TimeoutError, ConnectionError, aiohttp.ClientError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, (Retry, *_TRANSIENT)) or bool(getattr(exc, "transient", False))
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def call_identity(record: dict) -> tuple[str | None, str | None]:
+    ctx = record.get("context") or {}
+    return ctx.get("call_id"), ctx.get("member_id") or record.get("member_id")
+
+
+class StageRunner:
+    def __init__(self, app: faust.App, settings: Settings, stage: str, input_record: str) -> None:
+        self.app = app
+        self.settings = settings
+        self.stage = stage
+        self.input_record = input_record
+        self._topics: dict[str, faust.TopicT] = {}
+
+    def topic(self, name: str) -> faust.TopicT:
+        if name not in self._topics:
+            self._topics[name] = self.app.topic(name)
+        return self._topics[name]
+
+    async def run(self, stream: faust.StreamT, handle: Handler) -> None:
+        async for event in stream.events():
+            headers = {k: v for k, v in (event.headers or {}).items()}
+            raw_attempt = headers.get(ATTEMPT_HEADER, b"0")
+            delivery = Delivery(event.message.topic, event.key, event.value,
+                                int(raw_attempt.decode() if isinstance(raw_attempt, bytes) else raw_attempt),
+                                headers)
+            await self.process(delivery, handle)
+
+    async def process(self, delivery: Delivery, handle: Handler) -> None:
+        try:
+            record = registry.decode(self.input_record, delivery.value)
+        except registry.SchemaError as exc:
+            await self.dead_letter(delivery, exc, {})
+            return
+        try:
+            outputs = await handle(record, delivery)
+        except Exception as exc:  # noqa: BLE001 - every failure is routed, none escapes
+            if is_transient(exc):
+                await self.retry(delivery, exc, record)
+            else:
+                await self.dead_letter(delivery, exc, record)
+            return
+        for out in outputs:
+            await self.send(out.topic, out.key, registry.encode(out.record_name, out.record))
+
+    async def send(self, topic: str, key: bytes | None, value: bytes,
+                   headers: dict[str, bytes] | None = None) -> None:
+        # Await the broker ack: a failure here must stop the worker, not ack the input.
+        fut = await self.topic(topic).send(key=key, value=value, headers=headers or {})
+        await fut
+
+    async def retry(self, delivery: Delivery, exc: BaseException, record: dict) -> None:
+        tiers = self.settings.retry_delays_s
+        max_attempts = getattr(exc, "max_attempts", None) or len(tiers)
+        if delivery.attempt >= max_attempts:
+            await self.dead_letter(delivery, exc, record, gave_up=True)
+            return
+        tier = min(delivery.attempt, len(tiers) - 1)
+        reason = _reason(exc)
+        envelope = {
+            "target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
+            "stage": self.stage, "attempt": delivery.attempt + 1, "reason": reason,
+            "due_at": now_ms() + int(tiers[tier] * 1000),
+        }
+        call_id, member_id = call_identity(record)
+        log.info("%s: retry %d/%d in %.0fs for call=%s portal=%s: %s", self.stage,
+                 delivery.attempt + 1, max_attempts, tiers[tier], call_id, member_id, reason)
+        await self.send(retry_tier_topic(self.settings, tier), delivery.key,
+                        registry.encode("aica.RetryEnvelope", envelope))
+
+    async def dead_letter(self, delivery: Delivery, exc: BaseException, record: dict,
+                          gave_up: bool = False) -> None:
+        call_id, member_id = call_identity(record)
+        reason = _reason(exc)
+        if gave_up:
+            reason = f"gave up after {delivery.attempt} retries: {reason}"
+        if not is_transient(exc) and not isinstance(exc, (Reject, registry.SchemaError)):
+            # An unexpected error is a bug: keep the trace in the log (no payload in it).
+            log.error("%s: unexpected failure for call=%s\n%s", self.stage, call_id,
+                      "".join(traceback.format_exception(exc)))
+        log.warning("%s: dead-lettered call=%s portal=%s: %s", self.stage, call_id, member_id, reason)
+        letter = {
+            "source_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
+            "stage": self.stage, "error_type": type(exc).__name__, "reason": reason,
+            "attempts": delivery.attempt, "call_id": call_id, "member_id": member_id,
+            "failed_at": now_ms(),
+        }
+        await self.send(self.settings.topic(Topic.DEADLETTER), delivery.key,
+                        registry.encode("aica.DeadLetter", letter))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:500]

@@ -1,0 +1,70 @@
+"""Logical topic names, their creation on the broker, and their Faust declarations."""
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from schemas import registry
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Topic(StrEnum):
+    EVENTS = "b24.events.v1"
+    INGESTED = "calls.ingested.v1"
+    TRANSCRIBED = "calls.transcribed.v1"
+    REDACTED = "calls.redacted.v1"
+    ANALYZED = "calls.analyzed.v1"
+    SCORED = "calls.scored.v1"
+    RETRY = "aica.retry.v1"
+    DEADLETTER = "aica.deadletter.v1"
+    PORTALS = "aica.portals.v1"
+
+
+def retry_tier_topic(settings: Settings, tier: int) -> str:
+    """One topic per delay tier: every message in a tier waits the same time, so FIFO is due order."""
+    return settings.topic(f"aica.retry.t{tier}.v1")
+
+
+def all_topic_names(settings: Settings) -> list[str]:
+    names = [settings.topic(t.value) for t in Topic if t is not Topic.RETRY]
+    return names + [retry_tier_topic(settings, i) for i in range(len(settings.retry_delays_s))]
+
+
+def _config_for(name: str) -> dict[str, str]:
+    spec = registry.topics().get(name, {})
+    config: dict[str, str] = {}
+    if spec.get("compacted"):
+        config["cleanup.policy"] = "compact"
+    if "retention_ms" in spec:
+        config["retention.ms"] = str(spec["retention_ms"])
+    return config
+
+
+def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
+    """Create missing topics with their partitions and retention. Returns the names created."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    existing = set(admin.list_topics(timeout=timeout_s).topics)
+    logical = {settings.topic(t.value): t.value for t in Topic}
+    wanted = []
+    for name in all_topic_names(settings):
+        if name in existing:
+            continue
+        partitions = 1 if logical.get(name) == Topic.PORTALS else settings.topic_partitions
+        wanted.append(NewTopic(name, num_partitions=partitions,
+                               replication_factor=settings.topic_replication,
+                               config=_config_for(logical.get(name, ""))))
+    created = []
+    for name, future in admin.create_topics(wanted, request_timeout=timeout_s).items():
+        try:
+            future.result(timeout=timeout_s)
+            created.append(name)
+        except Exception as exc:  # a concurrent creator is fine
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise
+    if created:
+        log.info("created topics %s", created)
+    return created
