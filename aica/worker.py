@@ -90,7 +90,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         from agents import redact
         redact.register(app, settings, res.model_thread)
     if "analyze" in stages:
-        from agents import analyze
+        from agents.analyze import agent as analyze
         analyze.register(app, settings, res.catalog)
     if "score" in stages:
         from agents import score

@@ -62,9 +62,20 @@ def _parse_all(raw: dict[str, dict]) -> dict[str, Any]:
 
 
 def _contract(name: str, expanded: Any) -> Contract:
+    # The fingerprint is over the canonical form (no docs, defaults or logical types); the
+    # parsed schema keeps logical types so timestamps round-trip as datetimes.
     canonical = to_parsing_canonical_form(expanded)
     fp = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
-    return Contract(name, fastavro.parse_schema(json.loads(canonical)), canonical, fp)
+    return Contract(name, fastavro.parse_schema(_plain(expanded)), canonical, fp)
+
+
+def _plain(schema: Any) -> Any:
+    """A parsed fastavro schema carries private keys (__fastavro_parsed); drop them for reuse."""
+    if isinstance(schema, dict):
+        return {k: _plain(v) for k, v in schema.items() if not k.startswith("__")}
+    if isinstance(schema, list):
+        return [_plain(v) for v in schema]
+    return schema
 
 
 @lru_cache(maxsize=1)
@@ -78,7 +89,7 @@ def released() -> dict[bytes, Contract]:
     """Every released writer schema by fingerprint (includes today's once released)."""
     out: dict[bytes, Contract] = {}
     for path in sorted(RELEASED_DIR.glob("*/*.avsc")):
-        contract = _contract(path.parent.name, json.loads(path.read_text()))
+        contract = _contract(path.parent.name, json.loads(path.read_text()))  # full expanded schema
         out[contract.fingerprint] = contract
     for contract in current().values():
         out.setdefault(contract.fingerprint, contract)
@@ -134,7 +145,7 @@ def release() -> list[Path]:
         path = RELEASED_DIR / contract.name / f"{contract.fingerprint.hex()}.avsc"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(json.loads(contract.canonical), indent=1) + "\n")
+            path.write_text(json.dumps(_plain(contract.parsed), indent=1) + "\n")
             written.append(path)
     released.cache_clear()
     return written

@@ -3,6 +3,7 @@ one `java` child process per data directory, pid kept on disk so any process can
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import os
 import shutil
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +87,15 @@ def server_properties(port: int, controller_port: int, log_dir: Path) -> dict[st
     }
 
 
+def new_cluster_id() -> str:
+    """What `StorageTool random-uuid` prints (url-safe base64 of a random UUID), without
+    paying a JVM start for it."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):  # Kafka avoids these: they read as CLI flags
+            return cluster_id
+
+
 def render_properties(properties: dict[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in properties.items())
 
@@ -97,14 +108,18 @@ def read_pid(pid_file: Path) -> int | None:
 
 
 def is_broker_process(pid: int, properties_file: Path) -> bool:
-    """True while `pid` is a live process started with this properties file (a reused pid or
-    a zombie has another or an empty command line)."""
+    """True while `pid` is a live process started with this properties file (a reused pid has
+    another command line)."""
     if Path("/proc/self").exists():
         try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            return str(properties_file).encode() in argv
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             return False
+        if state in ("Z", "X"):  # exited, not yet reaped by its parent
+            return False
+        # The java launcher re-executes itself once: the command line is empty meanwhile.
+        return not argv or str(properties_file).encode() in argv.split(b"\0")
     try:  # no /proc (macOS): trust the pid
         os.kill(pid, 0)
         return True
@@ -211,23 +226,21 @@ class LocalBroker:
             return
         cluster_id_file = self.data_dir / "cluster.id"
         if not cluster_id_file.exists():
-            cluster_id_file.write_text(self._run_tool(libs_dir, "random-uuid").split()[-1] + "\n")
-        self._run_tool(libs_dir, "format", "-t", cluster_id_file.read_text().strip(),
-                       "-c", str(self.properties_file))
-
-    @staticmethod
-    def _run_tool(libs_dir: Path, *args: str) -> str:
+            cluster_id_file.write_text(new_cluster_id() + "\n")
         result = subprocess.run(
-            ["java", *JVM_FLAGS, "-cp", f"{libs_dir}/*", "kafka.tools.StorageTool", *args],
+            ["java", *JVM_FLAGS, *self._cds_flags(record=False), "-cp", f"{libs_dir}/*",
+             "kafka.tools.StorageTool", "format",
+             "-t", cluster_id_file.read_text().strip(), "-c", str(self.properties_file)],
             capture_output=True, text=True)
         if result.returncode != 0:
-            raise BrokerError(f"StorageTool {args[0]} failed:\n{result.stdout}{result.stderr}")
-        return result.stdout
+            raise BrokerError(f"storage format failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
 
-    def _cds_flags(self) -> list[str]:
+    def _cds_flags(self, record: bool = True) -> list[str]:
         archive = cds_archive_path(self.cache_dir)
         if archive.exists():
             return [f"-XX:SharedArchiveFile={archive}"]
+        if not record:
+            return []
         # The first run records the classes it loads; stop() publishes the archive.
         return [f"-XX:ArchiveClassesAtExit={self.data_dir / 'broker.jsa.partial'}"]
 
@@ -239,7 +252,8 @@ class LocalBroker:
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self.status().running:
+            exited = self._process.poll() is not None if self._process else not self.status().running
+            if exited:
                 raise BrokerError(f"broker exited during start-up; log tail:\n{self.log_tail()}")
             if port_accepts(self.port) and answers_metadata(self.bootstrap):
                 return

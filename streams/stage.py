@@ -13,6 +13,7 @@ import aiohttp
 import faust
 
 from schemas import registry
+from streams.batching import manual_acks
 from streams.settings import Settings
 from streams.topics import Topic, retry_tier_topic
 
@@ -84,6 +85,7 @@ class StageRunner:
         return self._topics[name]
 
     async def run(self, stream: faust.StreamT, handle: Handler) -> None:
+        manual_acks(stream)
         async for event in stream.events():
             headers = {k: v for k, v in (event.headers or {}).items()}
             raw_attempt = headers.get(ATTEMPT_HEADER, b"0")
@@ -91,6 +93,7 @@ class StageRunner:
                                 int(raw_attempt.decode() if isinstance(raw_attempt, bytes) else raw_attempt),
                                 headers)
             await self.process(delivery, handle)
+            await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
 
     async def process(self, delivery: Delivery, handle: Handler) -> None:
         try:

@@ -1,0 +1,55 @@
+"""The analyze agent: calls.redacted -> calls.analyzed, with the engine the settings choose."""
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from agents.analyze.errors import TransientAnalysisError
+from agents.analyze.llm import analyze_with_llm, make_llm_client
+from agents.analyze.llm import versions as llm_versions
+from agents.analyze.rules import analyze_with_rules
+from agents.analyze.rules import versions as rules_versions
+from aica.projects import ProjectCatalog
+from streams.settings import Settings
+from streams.stage import Delivery, Output, Reject, Retry, StageRunner, now_ms
+from streams.topics import Topic
+
+
+def project_scorecard(catalog: ProjectCatalog, context: dict) -> Any:
+    project = catalog.projects.get(context["project"])
+    if project is None:
+        raise Reject(f"project {context['project']!r} is not configured")
+    return catalog.scorecard(project.scorecard)
+
+
+class Analyzer:
+    def __init__(self, settings: Settings, catalog: ProjectCatalog) -> None:
+        self.settings, self.catalog = settings, catalog
+        self.llm = make_llm_client(settings) if settings.analyzer == "llm" else None
+
+    async def analyze(self, transcript: dict) -> tuple[dict, dict[str, str]]:
+        scorecard = project_scorecard(self.catalog, transcript["context"])
+        if self.llm is None:
+            return analyze_with_rules(transcript, scorecard), rules_versions(scorecard)
+        try:
+            body = await analyze_with_llm(transcript, scorecard, self.llm, self.settings.llm_model)
+        except TransientAnalysisError as exc:
+            raise Retry(str(exc)) from exc
+        return body, llm_versions(scorecard, self.settings.llm_model)
+
+    async def handle(self, transcript: dict, delivery: Delivery) -> list[Output]:
+        body, versions = await self.analyze(transcript)
+        context = {**transcript["context"], "versions": {**transcript["context"]["versions"], **versions}}
+        record = {**body, "context": context, "analyzed_at": now_ms()}
+        return [Output(self.settings.topic(Topic.ANALYZED), context["call_id"].encode(),
+                       "aica.CallAnalysis", record)]
+
+
+def register(app: faust.App, settings: Settings, catalog: ProjectCatalog) -> None:
+    runner = StageRunner(app, settings, "analyze", "aica.RedactedTranscript")
+    analyzer = Analyzer(settings, catalog)
+
+    @app.agent(app.topic(settings.topic(Topic.REDACTED)), name="analyze")
+    async def analyze(stream: faust.StreamT) -> None:
+        await runner.run(stream, analyzer.handle)

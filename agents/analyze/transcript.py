@@ -1,0 +1,104 @@
+"""Reading a RedactedTranscript: turns, sentences, talk metrics, and the redaction guard."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from fastavro.validation import ValidationError, validate
+
+from agents.analyze.errors import UnredactedInputError
+from schemas import registry
+
+REDACTED_TRANSCRIPT = "aica.RedactedTranscript"
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+@dataclass(frozen=True)
+class Turn:
+    index: int  # position in transcript["segments"]; evidence points back to it
+    start: float
+    end: float
+    speaker: str  # agent | client | unknown
+    text: str
+
+
+def turns(transcript: Mapping) -> list[Turn]:
+    return [Turn(i, float(s["start"]), float(s["end"]), s.get("speaker", "unknown"), s["text"].strip())
+            for i, s in enumerate(transcript.get("segments", ()))]
+
+
+def is_mono(call_turns: list[Turn]) -> bool:
+    """No turn is attributed to agent or client: a mono recording without diarization."""
+    return not any(t.speaker in ("agent", "client") for t in call_turns)
+
+
+def turns_of(call_turns: list[Turn], speaker: str) -> list[Turn]:
+    """Turns said by `speaker` ("any" = all). On a mono call every turn may be anyone's, so all count."""
+    if speaker == "any" or is_mono(call_turns):
+        return list(call_turns)
+    return [t for t in call_turns if t.speaker == speaker]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in text (ASR punctuation is the only boundary we have)."""
+    spans, begin = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((begin, m.start()))
+        begin = m.end()
+    if begin < len(text):
+        spans.append((begin, len(text)))
+    return spans
+
+
+def sentence_at(text: str, offset: int) -> str:
+    return next((text[a:b] for a, b in sentences(text) if a <= offset < b), text).strip()
+
+
+@lru_cache(maxsize=4096)
+def rule_regex(pattern: str) -> re.Pattern[str]:
+    """A scorecard pattern matched case-insensitively on whole words (so "hell" misses "hello")."""
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+
+
+def talk_metrics(transcript: Mapping) -> dict:
+    """Speech per side and silence. Mono (speaker unknown) speech counts for neither side."""
+    call_turns = turns(transcript)
+    talk = {"agent": 0.0, "client": 0.0}
+    for t in call_turns:
+        if t.speaker in talk:
+            talk[t.speaker] += max(0.0, t.end - t.start)
+    duration = max(float(transcript.get("audio_duration_s") or 0.0), max((t.end for t in call_turns), default=0.0))
+    return {"agent_talk_s": round(talk["agent"], 3), "client_talk_s": round(talk["client"], 3),
+            "silence_s": round(max(0.0, duration - _speech_covered(call_turns)), 3),
+            "segments": len(call_turns)}
+
+
+def _speech_covered(call_turns: list[Turn]) -> float:
+    """Length of the union of turn intervals (overlapping speech is not double-counted)."""
+    covered, reach = 0.0, float("-inf")
+    for t in sorted(call_turns, key=lambda t: t.start):
+        start = max(t.start, reach)
+        if t.end > start:
+            covered += t.end - start
+        reach = max(reach, t.end)
+    return covered
+
+
+def ensure_redacted(record: object) -> None:
+    """Refuse anything that is not a well-formed RedactedTranscript whose entity spans point at
+    placeholders: raw Transcript records (or free text) must never reach a remote model."""
+    if not isinstance(record, Mapping):
+        raise UnredactedInputError(f"expected a {REDACTED_TRANSCRIPT} record, got {type(record).__name__}")
+    try:
+        validate(dict(record), registry.current()[REDACTED_TRANSCRIPT].parsed, raise_errors=True)
+    except ValidationError as exc:
+        # Only field names: the datum itself may hold personal data.
+        fields = sorted({str(e.field) for e in exc.errors})
+        raise UnredactedInputError(f"not a {REDACTED_TRANSCRIPT}: invalid fields {fields}") from None
+    segments = record["segments"]
+    for span in record["entities"]:
+        seg = span["segment"]
+        if not 0 <= seg < len(segments) or segments[seg]["text"][span["start"]:span["end"]] != f"<{span['entity_type']}>":
+            raise UnredactedInputError(f"entity span {span['entity_type']} in segment {seg} does not point at its placeholder")

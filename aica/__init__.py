@@ -1,0 +1,1 @@
+"""AICA: project profiles, scorecards and the command line."""

@@ -1,0 +1,1 @@
+"""Sinks: where scored calls leave the pipeline (CRM fields, ClickHouse metrics)."""

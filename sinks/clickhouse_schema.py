@@ -1,0 +1,147 @@
+"""ClickHouse DDL for the metrics sink and the CRM write ledger, plus the column order inserts use.
+
+Every table is a ReplacingMergeTree whose ORDER BY starts with member_id (one portal's rows sit
+together and every query filters on it) and ends with the natural key, so replays and
+redeliveries collapse to one row when read with FINAL. No PARTITION BY: ReplacingMergeTree only
+deduplicates within a partition, and a rescore may move a row's time into another month.
+Enumerations from the Avro contracts are LowCardinality(String), not Enum, so a new symbol
+added to a contract cannot make inserts fail; the ledger status is ours and stays an Enum.
+"""
+from __future__ import annotations
+
+import re
+
+TIME = "DateTime64(3, 'UTC')"
+
+CALLS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.calls (
+    member_id LowCardinality(String),
+    call_id String,
+    scorecard LowCardinality(String),
+    project LowCardinality(String),
+    domain LowCardinality(String),
+    activity_id UInt64,
+    line LowCardinality(String),
+    direction LowCardinality(String),
+    responsible_id Nullable(UInt64),
+    started_at Nullable({TIME}),
+    duration_s Nullable(Float64),
+    language LowCardinality(String),
+    score UInt8,
+    outcome LowCardinality(String),
+    compliance LowCardinality(String),
+    summary String,
+    improvements Array(String),
+    agent_talk_s Float64,
+    client_talk_s Float64,
+    silence_s Float64,
+    segments UInt32,
+    contact_ids Array(UInt64),
+    deal_ids Array(UInt64),
+    lead_ids Array(UInt64),
+    company_ids Array(UInt64),
+    versions Map(String, String),
+    asr_model LowCardinality(String),
+    analyzer LowCardinality(String),
+    scored_at {TIME},
+    inserted_at {TIME} DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree(scored_at)
+ORDER BY (member_id, call_id, scorecard)
+"""
+
+CALL_CRITERIA_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.call_criteria (
+    member_id LowCardinality(String),
+    call_id String,
+    scorecard LowCardinality(String),
+    criterion_id LowCardinality(String),
+    label String,
+    weight Float64,
+    critical Bool,
+    compliance Bool,
+    verdict LowCardinality(String),
+    points Float64,
+    evidence Array(String),
+    project LowCardinality(String),
+    started_at Nullable({TIME}),
+    scored_at {TIME},
+    inserted_at {TIME} DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree(scored_at)
+ORDER BY (member_id, call_id, scorecard, criterion_id)
+"""
+
+# member_id/call_id are optional in aica.DeadLetter; stored as '' because key columns can't be Nullable.
+DEAD_LETTERS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.dead_letters (
+    member_id LowCardinality(String),
+    call_id String,
+    stage LowCardinality(String),
+    source_topic LowCardinality(String),
+    error_type LowCardinality(String),
+    reason String,
+    attempts UInt32,
+    failed_at {TIME},
+    inserted_at {TIME} DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree
+ORDER BY (member_id, stage, call_id, failed_at)
+"""
+
+# On equal updated_at ReplacingMergeTree keeps the last inserted row, so two marks within the
+# same millisecond still resolve to the later one.
+CRM_DELIVERIES_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.crm_deliveries (
+    member_id LowCardinality(String),
+    call_id String,
+    entity_type LowCardinality(String),
+    entity_id UInt64,
+    fingerprint String,
+    status Enum8('pending' = 1, 'done' = 2, 'failed' = 3),
+    fields_json String,
+    error String,
+    updated_at {TIME}
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (member_id, call_id, entity_type, entity_id, fingerprint)
+"""
+
+TABLE_DDL = {
+    "calls": CALLS_DDL,
+    "call_criteria": CALL_CRITERIA_DDL,
+    "dead_letters": DEAD_LETTERS_DDL,
+    "crm_deliveries": CRM_DELIVERIES_DDL,
+}
+
+# Columns the writer supplies, in insert order (inserted_at is filled by its DEFAULT).
+CALL_COLUMNS = (
+    "member_id", "call_id", "scorecard", "project", "domain", "activity_id", "line", "direction",
+    "responsible_id", "started_at", "duration_s", "language", "score", "outcome", "compliance",
+    "summary", "improvements", "agent_talk_s", "client_talk_s", "silence_s", "segments",
+    "contact_ids", "deal_ids", "lead_ids", "company_ids", "versions", "asr_model", "analyzer",
+    "scored_at",
+)
+CRITERION_COLUMNS = (
+    "member_id", "call_id", "scorecard", "criterion_id", "label", "weight", "critical",
+    "compliance", "verdict", "points", "evidence", "project", "started_at", "scored_at",
+)
+DEAD_LETTER_COLUMNS = (
+    "member_id", "call_id", "stage", "source_topic", "error_type", "reason", "attempts", "failed_at",
+)
+LEDGER_COLUMNS = (
+    "member_id", "call_id", "entity_type", "entity_id", "fingerprint", "status", "fields_json",
+    "error", "updated_at",
+)
+LEDGER_STATUSES = ("pending", "done", "failed")
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def quoted_identifier(name: str) -> str:
+    """A database name from settings, safe to splice into SQL (identifiers can't be bound)."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a plain ClickHouse identifier: {name!r}")
+    return f"`{name}`"
+
+
+def schema_statements(database: str) -> list[str]:
+    """The idempotent DDL that creates every table in `database`, in order."""
+    db = quoted_identifier(database)
+    return [ddl.format(db=db).strip() for ddl in TABLE_DDL.values()]

@@ -1,0 +1,21 @@
+"""Consumer-group lag, for knowing when a stage has caught up (demo, tests, readiness)."""
+from __future__ import annotations
+
+from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+
+from streams.settings import Settings
+
+
+def group_lag(settings: Settings, group: str, topic: str, timeout_s: float = 10.0) -> int:
+    """Messages on `topic` not yet committed by `group` (uncommitted partitions count fully)."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    partitions = admin.list_topics(topic, timeout=timeout_s).topics[topic].partitions
+    tps = [TopicPartition(topic, p) for p in partitions]
+    ends = admin.list_offsets({tp: OffsetSpec.latest() for tp in tps}, request_timeout=timeout_s)
+    end = {tp.partition: fut.result().offset for tp, fut in ends.items()}
+    committed_req = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
+                                                     request_timeout=timeout_s)
+    committed = {tp.partition: max(tp.offset, 0)
+                 for tp in committed_req[group].result().topic_partitions}
+    return sum(max(0, end[p] - committed.get(p, 0)) for p in end)
