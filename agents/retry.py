@@ -8,6 +8,7 @@ import asyncio
 import faust
 
 from schemas import registry
+from streams.batching import manual_acks
 from streams.stage import ATTEMPT_HEADER, Delivery, StageRunner, now_ms
 from streams.settings import Settings
 from streams.topics import retry_tier_topic
@@ -30,12 +31,15 @@ def _register_tier(app: faust.App, settings: Settings, tier: int) -> None:
 
     @app.agent(source, name=f"retry-t{tier}")
     async def forward(stream: faust.StreamT) -> None:
+        manual_acks(stream)
         async for event in stream.events():
             try:
                 envelope = registry.decode("aica.RetryEnvelope", event.value)
             except registry.SchemaError as exc:
                 await runner.dead_letter(Delivery(event.message.topic, event.key, event.value), exc, {})
+                await stream.ack(event)
                 continue
             await asyncio.sleep(seconds_until_due(envelope, now_ms()))
             await runner.send(envelope["target_topic"], envelope["key"], envelope["value"],
                               {ATTEMPT_HEADER: str(envelope["attempt"]).encode()})
+            await stream.ack(event)

@@ -38,8 +38,10 @@ async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRun
 
 
 class EmbeddedStack:
-    def __init__(self, settings: Settings, *, worker_stages: str = "", sandbox_port: int = 0) -> None:
+    def __init__(self, settings: Settings, *, worker_stages: str = "", sandbox_port: int = 0,
+                 manage_broker: bool = True) -> None:
         self.settings = settings
+        self.manage_broker = manage_broker
         self.worker_stages = worker_stages
         self.sandbox_port = sandbox_port
         self.broker = None
@@ -62,8 +64,9 @@ class EmbeddedStack:
 
         s = self.settings
         Path(s.data_dir).mkdir(parents=True, exist_ok=True)
-        self.broker = LocalBroker(Path(s.data_dir) / "kafka", port=int(s.kafka_bootstrap.rsplit(":", 1)[1]))
-        await asyncio.to_thread(self.broker.start)
+        if self.manage_broker:
+            self.broker = LocalBroker(Path(s.data_dir) / "kafka", port=int(s.kafka_bootstrap.rsplit(":", 1)[1]))
+            await asyncio.to_thread(self.broker.start)
         await asyncio.to_thread(ensure_topics, s)
         self.portals = await asyncio.to_thread(KafkaPortals(s).start)
 

@@ -1,0 +1,107 @@
+"""The gateway application factory: every route and every resource is listed here."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from bitrix.portals import PortalDirectory
+from gateway.dedup import TtlDedup
+from gateway.delivery import DurablePublisher
+from gateway.keys import DEDUP, DELIVERY, PORTALS, RELAY_SECRETS, SETTINGS
+from gateway.publisher import KafkaPublisher, Publisher
+from gateway.routes import setup_routes
+from gateway.spool import Spool
+from gateway.verify import parse_relay_secrets
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DRAIN_INTERVAL_S = 5.0
+PING_TIMEOUT_S = 2.0
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own 404/405/413 answers become the same JSON shape as our refusals."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "_")
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return web.json_response({"error": code, "reason": exc.reason}, status=exc.status, headers=headers)
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Server"] = "aica-gateway"
+
+
+def delivery_context(publisher: Publisher | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    """An injected publisher belongs to the caller; a KafkaPublisher made here is closed here."""
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        owned = KafkaPublisher(settings.kafka_bootstrap, settings.publish_timeout_s) if publisher is None else None
+        spool = await asyncio.to_thread(Spool, settings.data_dir / "spool")
+        app[DELIVERY] = DurablePublisher(publisher if publisher is not None else owned, spool,
+                                         settings.publish_timeout_s)
+        yield
+        if owned is not None:
+            left = await asyncio.to_thread(owned.close)
+            if left:
+                # Each was awaited by a request that timed out and spooled it, so nothing is lost.
+                log.warning("%d records still unacked at shutdown", left)
+    return context
+
+
+def maintenance_context(interval_s: float) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(app[DELIVERY].run_maintenance(interval_s, PING_TIMEOUT_S))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return context
+
+
+def create_app(settings: Settings, portals: PortalDirectory, publisher: Publisher | None = None,
+               *, drain_interval_s: float = DRAIN_INTERVAL_S) -> web.Application:
+    # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
+    app[SETTINGS] = settings
+    app[PORTALS] = portals
+    app[DEDUP] = TtlDedup(settings.dedup_ttl_s)
+    app[RELAY_SECRETS] = parse_relay_secrets(settings.relay_secrets)
+    app.cleanup_ctx.append(delivery_context(publisher))
+    app.cleanup_ctx.append(maintenance_context(drain_interval_s))
+    app.on_response_prepare.append(add_security_headers)
+    setup_routes(app)
+    return app
+
+
+async def start_gateway(settings: Settings, portals: PortalDirectory,
+                        publisher: Publisher | None = None) -> web.AppRunner:
+    """Serve inside an existing loop (embedded mode); stop with `await runner.cleanup()`."""
+    runner = web.AppRunner(create_app(settings, portals, publisher))
+    await runner.setup()
+    await web.TCPSite(runner, settings.gateway_host, settings.gateway_port).start()
+    log.info("gateway listening on %s:%d", settings.gateway_host, settings.gateway_port)
+    return runner
+
+
+def run_gateway(settings: Settings, portals: PortalDirectory) -> None:
+    """Blocking entry point for the CLI: serve until SIGINT/SIGTERM."""
+    web.run_app(create_app(settings, portals), host=settings.gateway_host, port=settings.gateway_port)

@@ -1,0 +1,15 @@
+"""Typed application keys: handlers reach every resource through `request.app[KEY]`."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from bitrix.portals import PortalDirectory
+from gateway.dedup import TtlDedup
+from gateway.delivery import DurablePublisher
+from streams.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+PORTALS = web.AppKey("portals", PortalDirectory)
+DEDUP = web.AppKey("dedup", TtlDedup)
+RELAY_SECRETS = web.AppKey("relay_secrets", tuple)
+DELIVERY = web.AppKey("delivery", DurablePublisher)  # set by the publisher cleanup_ctx

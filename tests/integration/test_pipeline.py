@@ -1,0 +1,69 @@
+"""The whole pipeline on the real broker: sandbox portal -> gateway -> Kafka -> worker (real
+faster-whisper, Presidio, rules engine) -> CRM fields in the sandbox and rows in chdb."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from aica.demo import clickhouse_rows, crm_updates, place_calls, stored_texts, wait_for_crm, wait_until_consumed
+from aica.embedded import EmbeddedStack
+from aica.samples import find_leaks, load_samples
+
+pytestmark = [pytest.mark.integration, pytest.mark.models]
+
+
+async def _run_calls(settings, samples, *, kill_after_first_write: bool = False):
+    stack = await EmbeddedStack(settings, manage_broker=False).start()
+    try:
+        calls = await place_calls(stack.sandbox_url, samples, settings.data_dir / "samples")
+        if kill_after_first_write:
+            while not await crm_updates(stack.sandbox_url):
+                assert stack.worker.poll() is None, (settings.data_dir / "worker.log").read_text()[-3000:]
+                await asyncio.sleep(0.2)
+            assert await asyncio.to_thread(stack.stop_worker, True) == -9  # SIGKILL mid-stream
+            stack.start_worker()
+        updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s=600)
+        await wait_until_consumed(settings, timeout_s=120)
+        await asyncio.sleep(2)  # a redelivered batch would land now
+        updates = await crm_updates(stack.sandbox_url)
+        await asyncio.to_thread(stack.stop_worker)
+        rows = clickhouse_rows(settings, stack.sandbox_state.member_id)
+        return stack, calls, updates, rows
+    finally:
+        await stack.stop()
+
+
+async def test_calls_reach_crm_and_clickhouse_without_pii(pipeline_settings):
+    samples = load_samples()
+    stack, calls, updates, rows = await _run_calls(pipeline_settings, samples)
+
+    assert len(rows) == len(calls)
+    by_activity = {int(r["activity_id"]): r for r in rows}
+    for call in calls:
+        row = by_activity[call.activity_id]
+        assert 0 <= row["score"] <= 100
+        assert row["project"]
+        for kind, entity_id in (("contact", call.contact_id), ("deal", call.deal_id)):
+            written = [u for u in updates if u["method"] == f"crm.{kind}.update" and int(u["id"]) == entity_id]
+            assert len(written) == 1, f"{kind} {entity_id} written {len(written)} times"
+            fields = written[0]["fields"]
+            assert float(fields["UF_CRM_AICA_QUALITY"]) == row["score"]
+            assert fields["UF_CRM_AICA_SUMMARY"] == row["summary"]
+            assert fields["UF_CRM_AICA_COMPLY"] in {"pass", "fail", "n/a"}
+    scores = {c.sample.id: by_activity[c.activity_id]["score"] for c in calls}
+    assert scores["good_billing_refund"] > scores["poor_internet_outage"]
+    planted = [p for c in calls for p in c.sample.planted_pii]
+    assert not find_leaks(planted, "\n".join(stored_texts(updates, rows)))
+
+
+async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(pipeline_settings):
+    samples = load_samples()
+    stack, calls, updates, rows = await _run_calls(pipeline_settings, samples, kill_after_first_write=True)
+
+    writes = Counter((u["method"], int(u["id"])) for u in updates)
+    expected = {(f"crm.{k}.update", getattr(c, f"{k}_id")) for c in calls for k in ("contact", "deal")}
+    assert set(writes) == expected
+    assert all(n == 1 for n in writes.values()), writes
+    assert sorted(int(r["activity_id"]) for r in rows) == sorted(c.activity_id for c in calls)
