@@ -39,7 +39,7 @@ async def place_calls(sandbox_url: str, samples: list[Sample], audio_dir: Path,
             deal = await _post(http, "/_sandbox/deals", {"TITLE": sample.title, "CONTACT_ID": contact["id"]})
             call = await _post(http, "/_sandbox/calls", {
                 "audio_b64": base64.b64encode(path.read_bytes()).decode(), "file_name": path.name,
-                "line": sample.line, "direction": "incoming" if sample.direction == "inbound" else "outgoing",
+                "line": sample.line, "direction": sample.direction,
                 "contact_id": contact["id"], "deal_id": deal["id"], "record_delay_s": record_delay_s,
             })
             placed.append(PlacedCall(sample, int(call["activity_id"]), int(contact["id"]), int(deal["id"])))

@@ -87,7 +87,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         from agents import transcribe
         transcribe.register(app, settings, res.blobs, res.model_thread)
     if "redact" in stages:
-        from agents import redact
+        from agents.redact import agent as redact
         redact.register(app, settings, res.model_thread)
     if "analyze" in stages:
         from agents.analyze import agent as analyze

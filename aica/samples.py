@@ -1,0 +1,138 @@
+"""Scripted call-centre dialogues for the demo, the tests and the benchmark.
+
+Each `samples/*.yaml` is one call: who says what, on which line, mono or stereo, and the personal
+data planted in it that must never reach stored text. `render_sample` speaks it with espeak-ng
+(a different voice per side) and assembles telephony audio with sox.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from agents.redact.numbers import normalise_spoken_numbers
+
+SAMPLES_DIR = Path(__file__).parent / "samples"
+SAMPLE_RATE = 8000  # telephony
+GAP_S = 0.4  # pause between turns
+SPEECH_WPM = 150
+# Bump when the rendering recipe changes so cached files are not reused.
+RENDER_VERSION = 1
+DIRECTIONS = ("incoming", "outgoing")
+
+
+@dataclass(frozen=True)
+class Turn:
+    speaker: str  # agent | client
+    text: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    id: str
+    title: str
+    line: str  # telephony PORTAL_NUMBER the call came in on
+    direction: str  # incoming | outgoing, as aica.CallDirection
+    stereo: bool
+    turns: tuple[Turn, ...]
+    planted_pii: tuple[str, ...]
+    agent_voice: str = "en-us"
+    client_voice: str = "en+Annie"
+
+    @property
+    def channels(self) -> int:
+        return 2 if self.stereo else 1
+
+    def spoken_text(self, speaker: str | None = None) -> str:
+        return " ".join(t.text for t in self.turns if speaker in (None, t.speaker))
+
+
+def parse_sample(raw: dict) -> Sample:
+    turns = tuple(Turn(speaker=t["speaker"], text=t["text"]) for t in raw["turns"])
+    unknown = {t.speaker for t in turns} - {"agent", "client"}
+    if unknown:
+        raise ValueError(f"sample {raw.get('id')}: unknown speakers {sorted(unknown)}")
+    if raw["direction"] not in DIRECTIONS:
+        raise ValueError(f"sample {raw.get('id')}: direction must be one of {DIRECTIONS}")
+    fields = {k: raw[k] for k in ("agent_voice", "client_voice") if k in raw}
+    return Sample(id=raw["id"], title=raw["title"], line=str(raw["line"]),
+                  direction=raw["direction"], stereo=bool(raw["stereo"]), turns=turns,
+                  planted_pii=tuple(str(v) for v in raw.get("planted_pii", ())), **fields)
+
+
+def load_samples(directory: Path = SAMPLES_DIR) -> list[Sample]:
+    return [parse_sample(yaml.safe_load(p.read_text(encoding="utf-8")))
+            for p in sorted(directory.glob("*.yaml"))]
+
+
+def render_key(sample: Sample) -> str:
+    recipe = {"v": RENDER_VERSION, "rate": SAMPLE_RATE, "gap": GAP_S, "wpm": SPEECH_WPM,
+              "sample": asdict(sample)}
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _run(*args: str | Path) -> None:
+    subprocess.run([str(a) for a in args], check=True, capture_output=True)
+
+
+def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int) -> Path:
+    """One turn as 8 kHz 16-bit audio; in stereo the other side's channel is silent."""
+    voice = sample.agent_voice if turn.speaker == "agent" else sample.client_voice
+    raw, out = work / f"raw{index}.wav", work / f"turn{index}.wav"
+    _run("espeak-ng", "-v", voice, "-s", str(SPEECH_WPM), "-w", raw, turn.text)
+    if sample.stereo:
+        layout = ["remix", "1", "0"] if turn.speaker == "agent" else ["remix", "0", "1"]
+    else:
+        layout = ["remix", "1"]
+    _run("sox", raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout)
+    return out
+
+
+def render_sample(sample: Sample, out_dir: Path) -> Path:
+    """WAV for `sample` under out_dir, reused when the same recipe was rendered before."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{sample.id}-{render_key(sample)}.wav"
+    if target.exists():
+        return target
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        work = Path(tmp)
+        gap = work / "gap.wav"
+        _run("sox", "-n", "-r", str(SAMPLE_RATE), "-b", "16", "-c", str(sample.channels),
+             gap, "trim", "0", str(GAP_S))
+        parts: list[Path] = [gap]
+        for index, turn in enumerate(sample.turns):
+            parts += [_speak_turn(turn, sample, work, index), gap]
+        joined = work / "call.wav"
+        _run("sox", *parts, joined)
+        os.replace(joined, target)  # atomic: a concurrent reader never sees half a file
+    return target
+
+
+def _value_parts(value: str) -> list[str]:
+    """Pieces of a planted value that must not appear alone either (a surname, a mailbox)."""
+    if "@" in value:
+        return [value] + re.findall(r"[^\W_]{3,}", value.split("@")[0])
+    return [value] + [p for p in value.split() if len(p) >= 3]
+
+
+def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
+    """The planted values found in text, also when numbers are dictated or re-spaced."""
+    normalised = normalise_spoken_numbers(text).text
+    digit_runs = [re.sub(r"\D", "", run) for run in re.findall(r"\d(?:[\s\-.,()]*\d)*", normalised)]
+    leaks = []
+    for value in planted:
+        if value.isdigit():
+            found = any(value in run for run in digit_runs)
+        else:
+            found = any(re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text, re.IGNORECASE)
+                        for part in _value_parts(value))
+        if found:
+            leaks.append(value)
+    return leaks

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from agents.redact import (ENGLISH_POLICY, RUSSIAN_POLICY, build_analyzer, normalise_spoken_numbers,
+                           policy_for, redact_text, redact_transcript)
+from agents.redact.recognizers import classify_digit_run, luhn_valid
+from agents.redact.text import Finding, apply_redaction, merge_findings
+from agents.redact.transcript import redact_words
+from agents.transcribe import transcribe_file
+from aica.samples import find_leaks, load_samples, render_sample
+from schemas.registry import decode, encode
+
+PLACEHOLDER = re.compile(r"<[A-Z_]+>")
+
+
+def make_segment(text: str, start: float, speaker: str = "unknown") -> dict:
+    """A segment shaped like faster-whisper output: words carry a leading space, 0.3 s each."""
+    words = [{"start": round(start + 0.3 * i, 3), "end": round(start + 0.3 * (i + 1), 3),
+              "word": " " + token, "probability": 0.9 - 0.01 * i}
+             for i, token in enumerate(text.split())]
+    return {"start": start, "end": words[-1]["end"], "speaker": speaker, "text": text,
+            "words": words}
+
+
+def assert_spans_point_at_placeholders(text: str, spans: list[dict]) -> None:
+    assert [text[s["start"]:s["end"]] for s in spans] == [f"<{s['entity_type']}>" for s in spans]
+    assert len(spans) == len(PLACEHOLDER.findall(text))
+
+
+# --- pure parts -------------------------------------------------------------------------
+
+def test_dictated_digits_become_digits_and_map_back_to_the_words():
+    text = "Yes, it is five five five, two one eight, four four nine zero."
+    normalised = normalise_spoken_numbers(text)
+    assert normalised.text == "Yes, it is 5552184490."
+    start = normalised.text.index("5552184490")
+    begin, end = normalised.to_original(start, start + 10)
+    assert text[begin:end] == "five five five, two one eight, four four nine zero"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("call me on double five one twenty three", "call me on 55123"),
+    ("Oh, five minutes please", "Oh, five minutes please"),  # interjection, one number word
+    ("we have two kids and 2024 was busy", "we have two kids and 2024 was busy"),
+    ("номер восемь девять один шесть", "номер 8916"),
+])
+def test_normalisation_touches_only_dictated_runs(text, expected):
+    assert normalise_spoken_numbers(text).text == expected
+
+
+def test_double_maps_back_to_both_words():
+    text = "double five"
+    normalised = normalise_spoken_numbers(text)
+    assert normalised.text == "55" and normalised.to_original(0, 2) == (0, len(text))
+
+
+def test_digit_runs_are_classified_by_length_and_luhn():
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert classify_digit_run("4111111111111111") == "CREDIT_CARD"
+    assert classify_digit_run("4111111111111112") == "DIGIT_RUN"
+    assert classify_digit_run("2184490") == "DIGIT_RUN"
+    assert classify_digit_run("218449") is None
+
+
+def test_overlaps_merge_and_the_specific_type_beats_the_digit_run_fallback():
+    merged = merge_findings([Finding(10, 20, "DIGIT_RUN", 0.5), Finding(12, 22, "PHONE_NUMBER", 0.4),
+                             Finding(30, 35, "PERSON", 0.85)])
+    assert merged == [Finding(10, 22, "PHONE_NUMBER", 0.5), Finding(30, 35, "PERSON", 0.85)]
+
+
+def test_apply_redaction_places_spans_on_the_placeholders():
+    text = "Ann Lee paid with 4111111111111111 today"
+    redacted, spans = apply_redaction(text, [Finding(0, 7, "PERSON", 0.85),
+                                             Finding(18, 34, "CREDIT_CARD", 1.0)])
+    assert redacted == "<PERSON> paid with <CREDIT_CARD> today"
+    assert_spans_point_at_placeholders(redacted, spans)
+
+
+def test_words_covered_by_one_entity_become_one_timed_placeholder():
+    words = make_segment("I am Margaret Collins, thanks.", 2.0)["words"]
+    joined = "".join(w["word"] for w in words)
+    start = joined.index("Margaret")
+    out = redact_words(words, [Finding(start, start + len("Margaret Collins"), "PERSON", 0.85)])
+    assert [w["word"] for w in out] == [" I", " am", " <PERSON>,", " thanks."]
+    assert (out[2]["start"], out[2]["end"]) == (words[2]["start"], words[3]["end"])
+    assert out[2]["probability"] == min(words[2]["probability"], words[3]["probability"])
+
+
+def test_policies_keep_dates_for_the_analysis():
+    assert "DATE_TIME" not in ENGLISH_POLICY.entities
+    assert {"PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+            "LOCATION"} <= set(ENGLISH_POLICY.entities)
+    assert policy_for("ru") is RUSSIAN_POLICY and ENGLISH_POLICY.version.startswith("en-")
+    with pytest.raises(ValueError):
+        policy_for("xx")
+
+
+# --- with the real Presidio + spaCy analyzer ----------------------------------------------
+
+PLANTED = {
+    "My name is Margaret Collins and I live in Chicago.": ["Margaret Collins", "Chicago"],
+    "Call me back on 555-218-4490 please.": ["555-218-4490"],
+    "Yes, it is five five five, two one eight, four four nine zero.":
+        ["five five five, two one eight, four four nine zero"],
+    "My email is thomas.reed@example.com, thanks.": ["thomas.reed@example.com"],
+    "It's thomas dot reed at example dot com.": ["thomas dot reed at example dot com"],
+    "The card is 4111 1111 1111 1111.": ["4111 1111 1111 1111"],
+    "Okay, 4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1.": ["4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1"],
+    "My IBAN is GB82 WEST 1234 5698 7654 32.": ["GB82 WEST 1234 5698 7654 32"],
+}
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text", PLANTED)
+def test_planted_values_are_replaced_by_placeholders(english_analyzer, text):
+    redacted, spans = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    for value in PLANTED[text]:
+        assert value not in redacted
+    assert not re.search(r"\d{3}", redacted)  # no digit run survives
+    assert spans
+    assert_spans_point_at_placeholders(redacted, spans)
+
+
+@pytest.mark.models
+def test_a_benign_sentence_is_unchanged(english_analyzer):
+    text = "The refund will reach your account within three business days, by Friday."
+    assert redact_text(english_analyzer, text, ENGLISH_POLICY) == (text, [])
+
+
+@pytest.mark.models
+def test_transcript_is_redacted_in_text_and_words_with_timestamps_kept(english_analyzer):
+    segments = [
+        make_segment("Good morning, Northwind Energy, how can I help?", 0.0, "agent"),
+        make_segment("Hi, this is Margaret Collins calling about my bill.", 3.0, "client"),
+        make_segment("My number is five five five, two one eight, four four nine zero.", 7.0, "client"),
+        make_segment("Thank you Mrs collins, the refund is issued.", 12.0, "agent"),
+    ]
+    transcript = {"language": "en", "audio_duration_s": 16.0, "channels": 2, "segments": segments}
+    out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+
+    secrets = ["margaret", "collins", "five", "two one", "nine zero"]
+    for segment in out["segments"]:
+        spoken = (segment["text"] + "".join(w["word"] for w in segment["words"])).lower()
+        assert not [s for s in secrets if s in spoken]
+    assert out["segments"][0]["text"] == segments[0]["text"]  # nothing to redact there
+    for before, after in zip(segments, out["segments"]):
+        assert (after["start"], after["end"], after["speaker"]) == (
+            before["start"], before["end"], before["speaker"])
+        assert after["words"][0]["start"] == before["words"][0]["start"]
+        assert after["words"][-1]["end"] == before["words"][-1]["end"]
+        assert "".join(w["word"] for w in after["words"]).strip() == after["text"]
+    phone_word = next(w for w in out["segments"][2]["words"] if "<" in w["word"])
+    assert (phone_word["start"], phone_word["end"]) == (
+        segments[2]["words"][3]["start"], segments[2]["words"][12]["end"])
+    assert {e["segment"] for e in out["entities"]} == {1, 2, 3}  # "collins" found again in 3
+    for index, segment in enumerate(out["segments"]):
+        assert_spans_point_at_placeholders(
+            segment["text"], [e for e in out["entities"] if e["segment"] == index])
+
+
+@pytest.mark.models
+def test_words_that_do_not_spell_the_text_are_redacted_on_their_own(english_analyzer):
+    segment = make_segment("My email is thomas.reed@example.com thanks", 0.0)
+    segment["text"] = "My e-mail is thomas.reed@example.com, thanks."
+    out = redact_transcript(english_analyzer, {"language": "en", "audio_duration_s": 3.0,
+                                               "channels": 1, "segments": [segment]},
+                            ENGLISH_POLICY)
+    words = "".join(w["word"] for w in out["segments"][0]["words"])
+    assert "thomas" not in words and "<EMAIL_ADDRESS>" in words
+    assert "thomas" not in out["segments"][0]["text"]
+
+
+@pytest.mark.models
+def test_redacted_transcript_fits_the_avro_contract(english_analyzer):
+    transcript = {"language": "en", "audio_duration_s": 4.0, "channels": 1,
+                  "segments": [make_segment("I am Peter Novak from Boston.", 0.0)]}
+    body = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+    context = {"call_id": "m1.7", "member_id": "m1", "domain": "example.bitrix24.com",
+               "activity_id": 7, "project": "default", "language": "en",
+               "direction": "outgoing", "bindings": [],
+               "versions": {"redaction": ENGLISH_POLICY.version}}
+    record = {"context": context, "audio_uri": "file:///blobs/m1.7.wav",
+              "redacted_at": datetime.now(timezone.utc), **body}
+    decoded = decode("aica.RedactedTranscript", encode("aica.RedactedTranscript", record))
+    assert decoded["segments"][0]["text"] == "I am <PERSON> from <LOCATION>."
+    assert [e["entity_type"] for e in decoded["entities"]] == ["PERSON", "LOCATION"]
+
+
+def test_russian_patterns_without_an_nlp_model():
+    analyzer = build_analyzer("ru")
+    text = "Мой номер +7 916 123-45-67, почта ivan.petrov@mail.ru, карта 4111 1111 1111 1111."
+    redacted, spans = redact_text(analyzer, text, RUSSIAN_POLICY)
+    assert redacted == "Мой номер <PHONE_NUMBER>, почта <EMAIL_ADDRESS>, карта <CREDIT_CARD>."
+    assert_spans_point_at_placeholders(redacted, spans)
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("sample", load_samples(), ids=lambda s: s.id)
+def test_no_planted_value_survives_transcription_and_redaction(sample, whisper_model,
+                                                               english_analyzer, tmp_path_factory):
+    audio = render_sample(sample, tmp_path_factory.getbasetemp() / "samples")
+    out = redact_transcript(english_analyzer, transcribe_file(whisper_model, audio, "en"),
+                            ENGLISH_POLICY)
+    stored = " ".join(s["text"] + " " + "".join(w["word"] for w in s["words"])
+                      for s in out["segments"])
+    assert stored.strip() and find_leaks(sample.planted_pii, stored) == []

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import re
+import wave
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from agents.transcribe import (UnreadableAudio, asr_version, count_channels, decode_channels,
+                               load_model, model_directory, split_at_pauses, transcribe_file)
+from schemas.registry import decode, encode
+from streams.settings import Settings
+
+
+def spoken_words(segments: list[dict]) -> set[str]:
+    return {re.sub(r"[^\w']", "", w["word"]).lower() for s in segments for w in s["words"]}
+
+
+def wav_duration_s(path: Path) -> float:
+    with wave.open(str(path)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+# --- pure parts: no model ---------------------------------------------------------------
+
+def test_asr_version_names_library_model_precision_and_beam():
+    assert asr_version(Settings(asr_model="tiny.en", asr_beam_size=3)) == (
+        f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3")
+    assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
+
+
+def test_bundled_model_directory_comes_from_the_wheel():
+    assert (model_directory("tiny.en") / "model.bin").is_file()
+    assert model_directory("/srv/models/base") == Path("/srv/models/base")
+
+
+def test_model_directory_without_model_bin_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_model(Settings(asr_model=str(tmp_path)))
+
+
+def test_split_at_pauses_starts_a_new_segment_after_a_long_gap():
+    words = [{"start": 0.0, "end": 0.4, "word": " Yes,", "probability": 0.9},
+             {"start": 0.4, "end": 0.8, "word": " speaking.", "probability": 0.8},
+             {"start": 5.0, "end": 5.5, "word": " Friday", "probability": 0.7},
+             {"start": 5.5, "end": 6.0, "word": " works.", "probability": 0.9}]
+    segment = {"start": 0.0, "end": 6.0, "speaker": "client",
+               "text": "Yes, speaking. Friday works.", "words": words}
+    parts = split_at_pauses(segment)
+    assert [(p["start"], p["end"], p["text"]) for p in parts] == [
+        (0.0, 0.8, "Yes, speaking."), (5.0, 6.0, "Friday works.")]
+    assert all(p["speaker"] == "client" for p in parts)
+    assert split_at_pauses({**segment, "words": words[:2]}) == [{**segment, "words": words[:2]}]
+
+
+def test_channels_are_read_from_the_file(speak, two_sides):
+    assert count_channels(speak("Hello there.")) == 1
+    assert count_channels(two_sides("Hello.", "Hi.")) == 2
+
+
+def test_stereo_decodes_to_one_array_per_side(two_sides):
+    left, right = decode_channels(two_sides("Good morning.", "Good evening."), 2)
+    assert left.shape == right.shape
+    # Each side is silent while the other one talks.
+    half = left.size // 2
+    assert np.abs(left[:half]).max() > 10 * np.abs(right[:half]).max()
+    assert np.abs(right[half:]).max() > 10 * np.abs(left[half:]).max()
+
+
+def _video_only(path: Path) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 16, 16, "yuv420p"
+        frame = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24")
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            container.mux(packet)
+    return path
+
+
+def test_unreadable_files_say_why(tmp_path, speak):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    garbage = tmp_path / "garbage.wav"
+    garbage.write_bytes(np.random.default_rng(7).bytes(4000))
+    header_only = tmp_path / "header.wav"
+    header_only.write_bytes(speak("Hello.").read_bytes()[:44])  # RIFF header, no samples
+    with pytest.raises(UnreadableAudio, match="zero-length"):
+        count_channels(empty)
+    with pytest.raises(UnreadableAudio, match="corrupt"):
+        count_channels(garbage)
+    with pytest.raises(UnreadableAudio, match="no audio stream"):
+        count_channels(_video_only(tmp_path / "video.mkv"))
+    with pytest.raises(UnreadableAudio, match="no audio samples"):
+        decode_channels(header_only, count_channels(header_only))
+
+
+def test_unreadable_audio_is_a_value_error_for_dead_lettering():
+    assert issubclass(UnreadableAudio, ValueError)
+
+
+# --- with the real tiny.en model ---------------------------------------------------------
+
+@pytest.mark.models
+def test_model_is_loaded_once_per_process():
+    assert load_model(Settings()) is load_model(Settings())
+
+
+@pytest.mark.models
+def test_mono_call_has_timed_words_and_unknown_speaker(whisper_model, speak):
+    audio = speak("The delivery will arrive on Monday morning. Thank you for waiting.")
+    body = transcribe_file(whisper_model, audio, "en")
+    assert body["channels"] == 1 and body["language"] == "en"
+    assert body["audio_duration_s"] == pytest.approx(wav_duration_s(audio), abs=0.05)
+    assert {"delivery", "monday", "morning"} <= spoken_words(body["segments"])
+    for segment in body["segments"]:
+        assert segment["speaker"] == "unknown"
+        assert segment["words"] and segment["start"] <= segment["end"]
+        for word in segment["words"]:
+            assert segment["start"] - 0.05 <= word["start"] <= word["end"] <= segment["end"] + 0.05
+            assert 0.0 <= word["probability"] <= 1.0
+
+
+@pytest.mark.models
+def test_stereo_splits_speakers_by_channel(whisper_model, two_sides):
+    audio = two_sides("Good afternoon, this is the delivery company calling about your order.",
+                      "Yes, my new sofa arrived broken yesterday.")
+    body = transcribe_file(whisper_model, audio, "en")
+    assert body["channels"] == 2
+    agent = [s for s in body["segments"] if s["speaker"] == "agent"]
+    client = [s for s in body["segments"] if s["speaker"] == "client"]
+    assert {"delivery", "order"} <= spoken_words(agent)
+    assert {"sofa", "broken"} <= spoken_words(client)
+    assert not {"sofa", "broken"} & spoken_words(agent)
+    assert max(s["end"] for s in agent) < min(s["start"] for s in client)  # left spoke first
+    starts = [s["start"] for s in body["segments"]]
+    assert starts == sorted(starts)
+
+    swapped = transcribe_file(whisper_model, audio, "en", channel_speakers=("client", "agent"))
+    assert {"sofa", "broken"} <= spoken_words([s for s in swapped["segments"]
+                                               if s["speaker"] == "agent"])
+
+
+@pytest.mark.models
+def test_transcript_body_fits_the_avro_contract(whisper_model, speak):
+    body = transcribe_file(whisper_model, speak("Your refund has been issued today."), "en")
+    context = {"call_id": "m1.42", "member_id": "m1", "domain": "example.bitrix24.com",
+               "activity_id": 42, "project": "default", "language": "en",
+               "direction": "incoming", "bindings": [], "versions": {}}
+    record = {"context": context, "audio_uri": "file:///blobs/m1.42.wav",
+              "transcribed_at": datetime.now(timezone.utc), **body}
+    assert decode("aica.Transcript", encode("aica.Transcript", record))["segments"] == [
+        {**s, "words": [{**w, "probability": pytest.approx(w["probability"], rel=1e-6)}
+                        for w in s["words"]]} for s in body["segments"]]
+
+
+@pytest.mark.models
+def test_corrupt_file_is_unreadable_before_any_decoding(whisper_model, tmp_path):
+    corrupt = tmp_path / "call.mp3"
+    corrupt.write_bytes(b"ID3" + bytes(range(256)) * 8)
+    with pytest.raises(UnreadableAudio):
+        transcribe_file(whisper_model, corrupt, "en")
