@@ -47,11 +47,13 @@ def ensure_jars(cache_dir: Path = DEFAULT_CACHE_DIR, pom: Path = BROKER_POM) -> 
         return libs_dir
     partial = cache_dir / "kafka-libs.partial"
     shutil.rmtree(partial, ignore_errors=True)
-    subprocess.run(
-        ["mvn", "-q", "-B", "-Dstyle.color=never", "dependency:copy-dependencies", "-DincludeScope=runtime",
+    fetch = subprocess.run(
+        ["mvn", "-q", "-B", "dependency:copy-dependencies", "-DincludeScope=runtime",
          f"-DoutputDirectory={partial}", "-f", str(pom)],
-        check=True,
+        capture_output=True, text=True,
     )
+    if fetch.returncode != 0:
+        raise BrokerError(f"mvn could not fetch the broker jars:\n{fetch.stdout[-3000:]}{fetch.stderr[-3000:]}")
     (partial / ".pom-sha256").write_text(wanted + "\n")
     shutil.rmtree(libs_dir, ignore_errors=True)
     partial.rename(libs_dir)  # a crash before this leaves no half-filled libs_dir behind

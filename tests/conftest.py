@@ -32,7 +32,7 @@ def settings_factory(tmp_path):
 def kafka_broker(tmp_path_factory):
     """A real single-node KRaft broker from Maven Central jars (streams.localbroker)."""
     from streams.localbroker import LocalBroker
-    broker = LocalBroker(tmp_path_factory.mktemp("kafka"), port=free_port())
+    broker = LocalBroker(tmp_path_factory.mktemp("kafka"), port=free_port(), controller_port=free_port())
     broker.start(timeout=120)
     yield broker
     broker.stop()

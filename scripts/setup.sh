@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Everything the tests and the embedded mode need on a Debian machine with Python 3.11, Java 17
+# and Maven: system packages, .venv with the project, the Kafka broker jars.
+# Safe to re-run; each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+
+# --- system packages (espeak-ng + sox make test audio; docker-compose validates the compose file)
+wanted=(espeak-ng sox docker-compose)
+command -v java >/dev/null || wanted+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || wanted+=(maven)
+"$PYTHON" -c "import ensurepip" 2>/dev/null || wanted+=(python3-venv)
+missing=()
+for package in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
+        echo "setup: please install: ${missing[*]}" >&2; exit 1
+    fi
+    echo "setup: installing ${missing[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- virtualenv with the project (re-installed only when pyproject.toml changes)
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+stamp=.venv/.aica-installed
+wanted_stamp=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted_stamp" ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+    echo "$wanted_stamp" > "$stamp"
+fi
+
+# --- Kafka broker jars from Maven Central into .cache/ (skipped when cached for this pom)
+.venv/bin/python -m streams.localbroker ensure >/dev/null
