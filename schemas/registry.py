@@ -138,6 +138,39 @@ def decode(record_name: str, data: bytes) -> dict:
         raise SchemaError(f"corrupt {record_name} body: {exc}") from exc
 
 
+def can_read(reader: Contract, writer: Contract, samples: int = 20) -> str | None:
+    """None if `reader` resolves data written with `writer` (Avro schema resolution), else why not.
+    Checked on generated records of the writer schema, so every field and branch is exercised."""
+    from fastavro.utils import generate_many
+    for record in generate_many(writer.parsed, samples):
+        buf = io.BytesIO()
+        fastavro.schemaless_writer(buf, writer.parsed, record)
+        buf.seek(0)
+        try:
+            fastavro.schemaless_reader(buf, writer.parsed, reader.parsed)
+        except Exception as exc:  # SchemaResolutionError and friends
+            return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def incompatible_releases() -> list[str]:
+    """Released writer schemas that today's reader schemas can no longer read."""
+    problems = []
+    for contract in released().values():
+        reader = current().get(contract.name)
+        if reader is None:
+            problems.append(f"{contract.name}: released but no longer defined")
+        elif (why := can_read(reader, contract)) is not None:
+            problems.append(f"{contract.name} {contract.fingerprint.hex()}: {why}")
+    return problems
+
+
+def unreleased() -> list[str]:
+    """Record types whose current schema has not been frozen into released/."""
+    return [c.name for c in current().values()
+            if not (RELEASED_DIR / c.name / f"{c.fingerprint.hex()}.avsc").exists()]
+
+
 def release() -> list[Path]:
     """Freeze today's schemas into released/ (run after a compatible change). Returns new files."""
     written = []

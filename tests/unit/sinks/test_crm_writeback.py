@@ -1,0 +1,97 @@
+"""CRM write-back: which fields go where, and idempotence through the delivery ledger."""
+from __future__ import annotations
+
+import pytest
+
+from aica.projects import CrmField, CrmFieldMap, Project
+from sinks.crm_writeback import CrmWriter, already_applied, crm_updates, fingerprint
+
+SCORE = {
+    "context": {"call_id": "m1.101", "member_id": "m1", "project": "support",
+                "bindings": [{"entity_type": "contact", "entity_id": 5}, {"entity_type": "deal", "entity_id": 9},
+                             {"entity_type": "lead", "entity_id": 3}]},
+    "score": 85, "summary": "Refund issued.", "improvements": ["Offer a callback", "Confirm the email"],
+    "compliance": "na",
+}
+PROJECT = Project(name="support", scorecard="default")
+
+
+def test_enabled_fields_go_to_contact_and_deal_only():
+    updates = crm_updates(SCORE, PROJECT)
+    assert [(u.entity_type, u.entity_id) for u in updates] == [("contact", 5), ("deal", 9)]
+    assert updates[0].fields == {"UF_CRM_AICA_QUALITY": 85, "UF_CRM_AICA_SUMMARY": "Refund issued.",
+                                 "UF_CRM_AICA_IMPROVE": "- Offer a callback\n- Confirm the email",
+                                 "UF_CRM_AICA_COMPLY": "n/a"}
+
+
+def test_disabled_and_renamed_fields_are_respected():
+    fields = CrmFieldMap(summary=CrmField(enabled=False, name="UF_CRM_AICA_SUMMARY"),
+                         quality=CrmField(name="UF_CRM_QA_SCORE"))
+    project = Project(name="support", scorecard="default", crm_fields=fields, write_to=("deal",))
+    [update] = crm_updates(SCORE, project)
+    assert update.entity_type == "deal"
+    assert "UF_CRM_AICA_SUMMARY" not in update.fields and update.fields["UF_CRM_QA_SCORE"] == 85
+
+
+def test_fingerprint_changes_with_values_only():
+    a, b = crm_updates(SCORE, PROJECT)
+    assert fingerprint("m1.101", a) == fingerprint("m1.101", crm_updates(SCORE, PROJECT)[0])
+    assert fingerprint("m1.101", a) != fingerprint("m1.101", b)
+    assert fingerprint("m1.101", a) != fingerprint("m1.101", crm_updates({**SCORE, "score": 84}, PROJECT)[0])
+
+
+def test_already_applied_compares_portal_strings():
+    assert already_applied({"UF_CRM_AICA_QUALITY": "85", "X": "1"}, {"UF_CRM_AICA_QUALITY": 85})
+    assert not already_applied({"UF_CRM_AICA_QUALITY": "70"}, {"UF_CRM_AICA_QUALITY": 85})
+
+
+class FakeRest:
+    def __init__(self, entities=None):
+        self.calls = []
+        self.entities = entities or {}
+
+    async def call(self, member_id, method, params):
+        self.calls.append((method, params["id"]))
+        return self.entities.get(params["id"], {})
+
+
+class MemoryLedger:
+    def __init__(self):
+        self.rows = {}
+
+    async def status(self, *key):
+        return self.rows.get(key)
+
+    async def mark(self, *args):
+        *key, status, fields = args
+        self.rows[tuple(key)] = status
+
+
+class Catalog:
+    projects = {"support": PROJECT}
+
+
+async def test_redelivery_writes_nothing_twice():
+    rest, ledger = FakeRest(), MemoryLedger()
+    writer = CrmWriter(rest, ledger, Catalog())
+    await writer.handle(SCORE, None)
+    await writer.handle(SCORE, None)
+    assert rest.calls == [("crm.contact.update", 5), ("crm.deal.update", 9)]
+    assert set(ledger.rows.values()) == {"done"}
+
+
+async def test_pending_after_a_crash_is_checked_against_the_portal():
+    [contact_update, _] = crm_updates(SCORE, PROJECT)
+    portal_state = {5: {k: str(v) for k, v in contact_update.fields.items()}}  # the write had landed
+    rest, ledger = FakeRest(portal_state), MemoryLedger()
+    ledger.rows[("m1", "m1.101", "contact", 5, fingerprint("m1.101", contact_update))] = "pending"
+    await CrmWriter(rest, ledger, Catalog()).handle(SCORE, None)
+    assert rest.calls == [("crm.contact.get", 5), ("crm.deal.update", 9)]
+
+
+async def test_pending_write_that_did_not_land_is_written():
+    [contact_update, _] = crm_updates(SCORE, PROJECT)
+    rest, ledger = FakeRest({5: {"UF_CRM_AICA_QUALITY": "10"}}), MemoryLedger()
+    ledger.rows[("m1", "m1.101", "contact", 5, fingerprint("m1.101", contact_update))] = "pending"
+    await CrmWriter(rest, ledger, Catalog()).handle(SCORE, None)
+    assert ("crm.contact.update", 5) in rest.calls

@@ -1,0 +1,115 @@
+"""StageRunner routing: outputs published, transient failures parked on delay tiers with their
+attempt count, permanent failures and exhausted retries dead-lettered with the reason."""
+from __future__ import annotations
+
+import faust
+import pytest
+
+from schemas import registry
+from streams.stage import Delivery, Output, Reject, Retry, StageRunner, is_transient
+from streams.topics import retry_tier_topic
+
+EVENT = {"event_id": "e", "event": "ONCRMACTIVITYADD", "member_id": "m1", "domain": "d", "entity_id": "7",
+         "ts": 1, "received_at": 0, "source": "bitrix24"}
+
+
+class RecordingRunner(StageRunner):
+    def __init__(self, settings):
+        super().__init__(faust.App("test-stage", broker="memory://"), settings, "ingest", "aica.CrmWebhookEvent")
+        self.sent: list[tuple[str, bytes | None, bytes, dict]] = []
+
+    async def send(self, topic, key, value, headers=None):
+        self.sent.append((topic, key, value, headers or {}))
+
+
+@pytest.fixture
+def runner(settings_factory):
+    return RecordingRunner(settings_factory(retry_delays_s=[1, 10, 60], topic_prefix="p."))
+
+
+def delivery(attempt=0, value=None):
+    return Delivery("p.b24.events.v1", b"m1", value or registry.encode("aica.CrmWebhookEvent", EVENT), attempt)
+
+
+async def test_outputs_are_encoded_and_published(runner):
+    out = {**EVENT, "event_id": "e2"}
+
+    async def handle(record, d):
+        assert record["entity_id"] == "7"
+        return [Output("p.next", b"k", "aica.CrmWebhookEvent", out)]
+
+    await runner.process(delivery(), handle)
+    [(topic, key, value, _)] = runner.sent
+    assert (topic, key) == ("p.next", b"k")
+    assert registry.decode("aica.CrmWebhookEvent", value)["event_id"] == "e2"
+
+
+async def test_transient_failure_goes_to_the_tier_for_its_attempt(runner):
+    async def handle(record, d):
+        raise Retry("recording not attached yet")
+
+    await runner.process(delivery(attempt=1), handle)
+    [(topic, key, value, _)] = runner.sent
+    assert topic == retry_tier_topic(runner.settings, 1)
+    envelope = registry.decode("aica.RetryEnvelope", value)
+    assert envelope["attempt"] == 2
+    assert envelope["target_topic"] == "p.b24.events.v1"
+    assert envelope["value"] == delivery().value
+    assert "not attached" in envelope["reason"]
+
+
+async def test_last_tier_is_reused_up_to_max_attempts(runner):
+    async def handle(record, d):
+        raise Retry("still waiting", max_attempts=6)
+
+    await runner.process(delivery(attempt=4), handle)
+    assert runner.sent[0][0] == retry_tier_topic(runner.settings, 2)
+
+
+async def test_exhausted_retries_are_dead_lettered_with_reason(runner):
+    async def handle(record, d):
+        raise ConnectionError("portal down")
+
+    await runner.process(delivery(attempt=3), handle)
+    [(topic, _, value, _)] = runner.sent
+    assert topic == "p.aica.deadletter.v1"
+    letter = registry.decode("aica.DeadLetter", value)
+    assert letter["reason"].startswith("gave up after 3 retries: portal down")
+    assert letter["member_id"] == "m1" and letter["stage"] == "ingest"
+
+
+async def test_permanent_failure_is_dead_lettered_at_once(runner):
+    async def handle(record, d):
+        raise Reject("portal not installed")
+
+    await runner.process(delivery(), handle)
+    letter = registry.decode("aica.DeadLetter", runner.sent[0][2])
+    assert (letter["error_type"], letter["reason"], letter["attempts"]) == ("Reject", "portal not installed", 0)
+
+
+async def test_a_bug_is_dead_lettered_not_lost(runner):
+    async def handle(record, d):
+        return record["missing"]
+
+    await runner.process(delivery(), handle)
+    assert registry.decode("aica.DeadLetter", runner.sent[0][2])["error_type"] == "KeyError"
+
+
+async def test_undecodable_bytes_are_dead_lettered_unchanged(runner):
+    called = []
+
+    async def handle(record, d):
+        called.append(record)
+        return []
+
+    await runner.process(delivery(value=b"not avro at all"), handle)
+    letter = registry.decode("aica.DeadLetter", runner.sent[0][2])
+    assert not called
+    assert letter["value"] == b"not avro at all" and letter["error_type"] == "SchemaError"
+
+
+def test_transient_classification():
+    class PortalBusy(Exception):
+        transient = True
+    assert is_transient(TimeoutError()) and is_transient(PortalBusy()) and is_transient(Retry("x"))
+    assert not is_transient(ValueError()) and not is_transient(Reject("x"))
