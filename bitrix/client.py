@@ -1,0 +1,263 @@
+"""Thin async Bitrix24 REST client, one instance per process, many portals (bitrix24-api.md §6, §7).
+
+Per portal: a leaky-bucket limiter like the portal's own, a single-flight OAuth refresh (refresh
+tokens rotate, so two refreshes would lose one), typed errors. Tokens are never logged; URLs of
+downloads are never logged either (they carry a token)."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from yarl import URL
+
+from bitrix.errors import (AccessDenied, BitrixError, ForeignUrl, NotFound, PortalUnavailable,
+                           RateLimited, ReauthRequired, TokenExpired, TooLarge, classify)
+from bitrix.forms import flatten
+from bitrix.portals import Portal, PortalDirectory
+from streams.settings import Settings
+
+__all__ = ["AccessDenied", "BitrixError", "DownloadResult", "ForeignUrl", "NotFound",
+           "PortalUnavailable", "RateLimited", "ReauthRequired", "RestClient", "TokenExpired",
+           "TooLarge", "batch_command", "classify", "same_portal_url", "with_auth"]
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+HEADERS = {"User-Agent": "aica/0.1", "Accept": "application/json"}
+MAX_BATCH = 50
+CHUNK = 64 * 1024
+
+
+def batch_command(method: str, params: dict[str, Any]) -> str:
+    """`crm.activity.get?id=1`: a batch `cmd` value with PHP-bracket params."""
+    return f"{method}?{urlencode(flatten(params))}" if params else method
+
+
+def with_auth(url: str, token: str) -> str:
+    """FILES[].url ends with `auth=`: the token goes there."""
+    if url.endswith("auth="):
+        return url + quote(token, safe="")
+    return str(URL(url, encoded=True).update_query(auth=token))
+
+
+def same_portal_url(url: str, client_endpoint: str) -> str:
+    """The URL if it is on the portal's own host (upgraded to https when the portal is https),
+    else ForeignUrl: recordings are fetched only from the portal that sent the event."""
+    target, portal = URL(url, encoded=True), URL(client_endpoint)
+    if (not target.absolute or target.user or target.password
+            or target.scheme not in ("http", "https")
+            or (target.host or "").lower() != (portal.host or "").lower()):
+        raise ForeignUrl("FOREIGN_URL", "download URL is not on the portal's host")
+    if portal.scheme == "https" and target.scheme == "http":
+        target = target.with_scheme("https")
+    if target.port != portal.port:
+        raise ForeignUrl("FOREIGN_URL", "download URL is not on the portal's host")
+    return str(target)
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    sha256: str
+    size_bytes: int
+    content_type: str
+
+
+async def _json_or_none(response: aiohttp.ClientResponse) -> Any:
+    try:
+        return await response.json(content_type=None)
+    except ValueError:
+        return None
+
+
+class RestClient:
+    def __init__(self, session: aiohttp.ClientSession, portals: PortalDirectory, settings: Settings,
+                 *, rate_limit_retries: int = 4, backoff_s: float = 1.0) -> None:
+        self._session, self._portals, self._settings = session, portals, settings
+        self._retries, self._backoff_s = rate_limit_retries, backoff_s
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._limiters: dict[str, AsyncLimiter] = {}
+        self._timeout = aiohttp.ClientTimeout(total=settings.rest_timeout_s)
+
+    # public API -------------------------------------------------------------------------------
+    async def call(self, member_id: str, method: str, params: dict[str, Any] | None = None) -> Any:
+        return (await self.call_full(member_id, method, params))["result"]
+
+    async def call_full(self, member_id: str, method: str,
+                        params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The whole response: `result`, and for list methods `next` and `total`."""
+        return await self._authorized(
+            member_id, lambda portal: self._post(portal, method, params or {}), limited=True)
+
+    async def list_all(self, member_id: str, method: str,
+                       params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
+        """Each page's `result`, following `next` until the last page."""
+        params = dict(params or {})
+        while True:
+            body = await self.call_full(member_id, method, params)
+            yield body["result"]
+            if body.get("next") is None:
+                return
+            params["start"] = body["next"]
+
+    async def batch(self, member_id: str, cmds: dict[str, tuple[str, dict[str, Any]]],
+                    halt: bool = False) -> tuple[dict[str, Any], dict[str, BitrixError]]:
+        if len(cmds) > MAX_BATCH:
+            raise ValueError(f"batch takes at most {MAX_BATCH} commands, got {len(cmds)}")
+        cmd = {name: batch_command(method, params) for name, (method, params) in cmds.items()}
+        body = await self.call(member_id, "batch", {"halt": int(halt), "cmd": cmd})
+        return _keyed(body.get("result")), {
+            name: classify(0, error) for name, error in _keyed(body.get("result_error")).items()}
+
+    async def download(self, member_id: str, url: str, dest: Path, max_bytes: int) -> DownloadResult:
+        checked = same_portal_url(url, self._portal(member_id).client_endpoint)
+        return await self._authorized(
+            member_id, lambda portal: self._fetch(portal, checked, dest, max_bytes), limited=False)
+
+    # plumbing ---------------------------------------------------------------------------------
+    def _portal(self, member_id: str) -> Portal:
+        portal = self._portals.get(member_id)
+        if portal is None or portal.status == "uninstalled":
+            raise AccessDenied("NOT_INSTALLED", "portal is not installed")
+        if portal.status == "reauth_required":
+            raise ReauthRequired("invalid_grant", "portal needs re-authorisation")
+        return portal
+
+    def _limiter(self, member_id: str) -> AsyncLimiter:
+        if member_id not in self._limiters:
+            burst, rate = self._settings.rest_burst, self._settings.rest_rate_per_s
+            self._limiters[member_id] = AsyncLimiter(burst, burst / rate)
+        return self._limiters[member_id]
+
+    async def _authorized(self, member_id: str, send: Callable[[Portal], Awaitable[T]],
+                          limited: bool) -> T:
+        """Send; on an expired token refresh once (single-flight) and send once more."""
+        portal = self._portal(member_id)
+        try:
+            return await self._patiently(portal, send, limited)
+        except TokenExpired:
+            portal = await self._refresh(member_id, failed_token=portal.access_token)
+            return await self._patiently(portal, send, limited)
+
+    async def _patiently(self, portal: Portal, send: Callable[[Portal], Awaitable[T]],
+                         limited: bool) -> T:
+        """Within our own bucket; if the portal still says QUERY_LIMIT_EXCEEDED, back off."""
+        def worth_waiting(exc: BaseException) -> bool:
+            return isinstance(exc, RateLimited) and exc.retry_after_s is None
+
+        async for attempt in AsyncRetrying(
+                retry=retry_if_exception(worth_waiting), reraise=True,
+                stop=stop_after_attempt(self._retries + 1),
+                wait=wait_exponential_jitter(initial=self._backoff_s, max=30 * self._backoff_s,
+                                             jitter=self._backoff_s)):
+            with attempt:
+                if limited:
+                    await self._limiter(portal.member_id).acquire()
+                return await send(portal)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _post(self, portal: Portal, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            async with self._session.post(portal.client_endpoint + method, headers=HEADERS,
+                                          json={**params, "auth": portal.access_token},
+                                          timeout=self._timeout) as response:
+                body = await _json_or_none(response)
+                if response.status >= 400 or not isinstance(body, dict) or "error" in body:
+                    raise classify(response.status, body, response.headers.get("Retry-After"))
+                return body
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise PortalUnavailable("CONNECTION_ERROR", type(exc).__name__) from None
+
+    async def _refresh(self, member_id: str, failed_token: str) -> Portal:
+        async with self._locks[member_id]:
+            portal = self._portal(member_id)
+            if portal.access_token != failed_token:  # someone refreshed while we waited
+                return portal
+            try:
+                tokens = await self._request_tokens(portal)
+            except ReauthRequired:
+                latest = self._portals.get(member_id)
+                if latest is not None and latest.refresh_token != portal.refresh_token:
+                    return latest  # another process rotated the pair meanwhile
+                await self._portals.put(replace(portal, status="reauth_required"))
+                log.warning("refresh token rejected for portal %s: re-authorisation needed", member_id)
+                raise
+            portal = portal.with_tokens(tokens["access_token"], tokens["refresh_token"],
+                                        float(tokens.get("expires_in") or 3600))
+            await self._portals.put(portal)
+            log.info("refreshed OAuth tokens for portal %s", member_id)
+            return portal
+
+    async def _request_tokens(self, portal: Portal) -> dict[str, Any]:
+        # POST form keeps the client secret and refresh token out of URL logs (§2.3).
+        form = {"grant_type": "refresh_token", "client_id": self._settings.app_client_id,
+                "client_secret": self._settings.app_client_secret,
+                "refresh_token": portal.refresh_token}
+        try:
+            async with self._session.post(portal.oauth_token_url, data=form, headers=HEADERS,
+                                          timeout=self._timeout) as response:
+                body = await _json_or_none(response)
+                status = response.status
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise PortalUnavailable("OAUTH_UNAVAILABLE", type(exc).__name__) from None
+        if isinstance(body, dict) and body.get("access_token") and body.get("refresh_token"):
+            return body
+        code = str(body.get("error") or "") if isinstance(body, dict) else ""
+        if code == "invalid_grant":
+            raise ReauthRequired(code, "refresh token rejected", status)
+        if status >= 500 or not isinstance(body, dict):
+            raise PortalUnavailable(code or "OAUTH_UNAVAILABLE", "", status)
+        raise BitrixError(code or "OAUTH_ERROR", str(body.get("error_description") or ""), status)
+
+    async def _fetch(self, portal: Portal, url: str, dest: Path, max_bytes: int) -> DownloadResult:
+        """Stream into a temp file beside dest, then rename: a reader never sees half a file."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        timeout = aiohttp.ClientTimeout(sock_connect=self._settings.rest_timeout_s,
+                                        sock_read=self._settings.rest_timeout_s)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async with self._session.get(URL(with_auth(url, portal.access_token), encoded=True),
+                                             headers={**HEADERS, "Accept": "*/*"},
+                                             timeout=timeout) as response:
+                    if response.status >= 400:
+                        raise classify(response.status, await _json_or_none(response))
+                    if response.content_type == "text/html":  # a login or error page, not audio
+                        raise PortalUnavailable("HTML_INSTEAD_OF_FILE", "", response.status)
+                    result = await _copy(response, out, max_bytes)
+            os.replace(tmp_name, dest)
+            return result
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise PortalUnavailable("DOWNLOAD_FAILED", type(exc).__name__) from None
+        finally:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+
+
+async def _copy(response: aiohttp.ClientResponse, out: Any, max_bytes: int) -> DownloadResult:
+    if response.content_length is not None and response.content_length > max_bytes:
+        raise TooLarge("TOO_LARGE", f"recording is over {max_bytes} bytes")
+    digest, size = hashlib.sha256(), 0
+    async for chunk in response.content.iter_chunked(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge("TOO_LARGE", f"recording is over {max_bytes} bytes")
+        digest.update(chunk)
+        out.write(chunk)
+    return DownloadResult(digest.hexdigest(), size, response.content_type)
+
+
+def _keyed(value: Any) -> dict[str, Any]:
+    """PHP sends an empty or integer-keyed array as a JSON list."""
+    if isinstance(value, list):
+        return {str(i): v for i, v in enumerate(value)}
+    return dict(value or {})
