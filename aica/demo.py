@@ -63,7 +63,8 @@ def written_entities(updates: list[dict]) -> set[tuple[str, int]]:
     return {(u["method"].split(".")[1], int(u["id"])) for u in updates}
 
 
-async def wait_for_crm(sandbox_url: str, calls: list[PlacedCall], timeout_s: float) -> list[dict]:
+async def wait_for_crm(sandbox_url: str, calls: list[PlacedCall], timeout_s: float,
+                       worker_alive=lambda: True) -> list[dict]:
     wanted = {(kind, c.contact_id if kind == "contact" else c.deal_id) for c in calls for kind in ("contact", "deal")}
     deadline = time.monotonic() + timeout_s
     while True:
@@ -73,6 +74,8 @@ async def wait_for_crm(sandbox_url: str, calls: list[PlacedCall], timeout_s: flo
         if time.monotonic() > deadline:
             missing = sorted(wanted - written_entities(updates))
             raise TimeoutError(f"no CRM write for {missing} after {timeout_s:.0f}s")
+        if not worker_alive():
+            raise RuntimeError("the worker exited; see worker.log in the data directory")
         await asyncio.sleep(1.0)
 
 
@@ -101,7 +104,7 @@ async def run_demo(settings: Settings, n_calls: int, timeout_s: float) -> bool:
               f"sandbox portal {stack.sandbox_url}")
         calls = await place_calls(stack.sandbox_url, samples, Path(settings.data_dir) / "samples")
         print(f"placed {len(calls)} calls; waiting for analysis results in the CRM ...")
-        updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s)
+        updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s, stack.worker_alive)
         await wait_until_consumed(settings, timeout_s=120)
         await asyncio.to_thread(stack.stop_worker)  # chdb is single-process: the worker lets go first
         rows = clickhouse_rows(settings, stack.sandbox_state.member_id)

@@ -104,6 +104,9 @@ class EmbeddedStack:
                                        stdout=self._worker_log, stderr=subprocess.STDOUT)
         log.info("worker pid %s, log %s", self.worker.pid, log_path)
 
+    def worker_alive(self) -> bool:
+        return self.worker is not None and self.worker.poll() is None
+
     def stop_worker(self, kill: bool = False, timeout: float = 60.0) -> int | None:
         if self.worker is None or self.worker.poll() is not None:
             return self.worker.returncode if self.worker else None

@@ -57,7 +57,9 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
         wanted.append(NewTopic(name, num_partitions=partitions,
                                replication_factor=settings.topic_replication,
                                config=_config_for(logical.get(name, ""))))
-    created = []
+    created: list[str] = []
+    if not wanted:
+        return created
     for name, future in admin.create_topics(wanted, request_timeout=timeout_s).items():
         try:
             future.result(timeout=timeout_s)

@@ -24,7 +24,7 @@ async def _run_calls(settings, samples, *, kill_after_first_write: bool = False)
                 await asyncio.sleep(0.2)
             assert await asyncio.to_thread(stack.stop_worker, True) == -9  # SIGKILL mid-stream
             stack.start_worker()
-        updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s=600)
+        updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s=600, worker_alive=stack.worker_alive)
         await wait_until_consumed(settings, timeout_s=120)
         await asyncio.sleep(2)  # a redelivered batch would land now
         updates = await crm_updates(stack.sandbox_url)
