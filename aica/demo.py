@@ -4,9 +4,10 @@ personal data was stored anywhere."""
 from __future__ import annotations
 
 import asyncio
-import base64
+import contextlib
 import logging
 import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,15 @@ async def place_calls(sandbox_url: str, samples: list[Sample], audio_dir: Path,
     async with aiohttp.ClientSession(base_url=sandbox_url) as http:
         for sample in samples:
             path = await asyncio.to_thread(render_sample, sample, audio_dir)
+            with contextlib.closing(wave.open(str(path))) as wav:
+                duration_s = round(wav.getnframes() / wav.getframerate())
             contact = await _post(http, "/_sandbox/contacts", {"NAME": "Demo", "LAST_NAME": sample.id})
             deal = await _post(http, "/_sandbox/deals", {"TITLE": sample.title, "CONTACT_ID": contact["id"]})
             call = await _post(http, "/_sandbox/calls", {
-                "audio_b64": base64.b64encode(path.read_bytes()).decode(), "file_name": path.name,
+                "audio_path": str(path.resolve()), "file_name": path.name,
                 "line": sample.line, "direction": sample.direction,
                 "contact_id": contact["id"], "deal_id": deal["id"], "record_delay_s": record_delay_s,
+                "duration_s": duration_s,
             })
             placed.append(PlacedCall(sample, int(call["activity_id"]), int(contact["id"]), int(deal["id"])))
     return placed

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import faust
+import mode
 
 from aica.blobs import LocalBlobStore
 from aica.projects import ProjectCatalog, load_catalog
@@ -37,6 +38,10 @@ class LazyRestClient:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._get(), name)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client._session.close()
 
 
 class WorkerResources:
@@ -105,6 +110,14 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
     if "retry" in stages:
         from agents import retry
         retry.register(app, settings)
+
+    @app.service
+    class CloseResources(mode.Service):
+        async def on_stop(self) -> None:
+            if "rest" in res.__dict__:
+                await res.rest.close()
+            if "portals" in res.__dict__:
+                res.portals.stop()
     return app
 
 

@@ -29,9 +29,15 @@ def retry_tier_topic(settings: Settings, tier: int) -> str:
     return settings.topic(f"aica.retry.t{tier}.v1")
 
 
+def assignor_leader_topic(settings: Settings) -> str:
+    """Faust's own leader-election topic (we create topics, faust may not: topic_allow_declare)."""
+    return f"{settings.consumer_group}-__assignor-__leader"
+
+
 def all_topic_names(settings: Settings) -> list[str]:
     names = [settings.topic(t.value) for t in Topic if t is not Topic.RETRY]
-    return names + [retry_tier_topic(settings, i) for i in range(len(settings.retry_delays_s))]
+    return names + [retry_tier_topic(settings, i) for i in range(len(settings.retry_delays_s))] + [
+        assignor_leader_topic(settings)]
 
 
 def _config_for(name: str) -> dict[str, str]:
@@ -53,7 +59,8 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
     for name in all_topic_names(settings):
         if name in existing:
             continue
-        partitions = 1 if logical.get(name) == Topic.PORTALS else settings.topic_partitions
+        single = logical.get(name) == Topic.PORTALS or name == assignor_leader_topic(settings)
+        partitions = 1 if single else settings.topic_partitions
         wanted.append(NewTopic(name, num_partitions=partitions,
                                replication_factor=settings.topic_replication,
                                config=_config_for(logical.get(name, ""))))

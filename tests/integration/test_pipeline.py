@@ -19,10 +19,11 @@ async def _run_calls(settings, samples, *, kill_after_first_write: bool = False)
     try:
         calls = await place_calls(stack.sandbox_url, samples, settings.data_dir / "samples")
         if kill_after_first_write:
-            while not await crm_updates(stack.sandbox_url):
+            while not (before_kill := await crm_updates(stack.sandbox_url)):
                 assert stack.worker.poll() is None, (settings.data_dir / "worker.log").read_text()[-3000:]
                 await asyncio.sleep(0.2)
             assert await asyncio.to_thread(stack.stop_worker, True) == -9  # SIGKILL mid-stream
+            assert len(before_kill) < 2 * len(calls), "the kill came too late to test anything"
             stack.start_worker()
         updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s=600, worker_alive=stack.worker_alive)
         await wait_until_consumed(settings, timeout_s=120)
