@@ -23,7 +23,10 @@ class TokenExpired(BitrixError):
 
 
 class ReauthRequired(BitrixError):
-    """The refresh token was refused (invalid_grant): an admin must reinstall or re-authorise."""
+    """The refresh token was refused (invalid_grant): an admin must reinstall or re-authorise.
+    Stages park the message (streams.stage) instead of retrying or dead-lettering it."""
+
+    park = True
 
 
 class RateLimited(BitrixError):

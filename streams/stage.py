@@ -104,7 +104,9 @@ class StageRunner:
         try:
             outputs = await handle(record, delivery)
         except Exception as exc:  # noqa: BLE001 - every failure is routed, none escapes
-            if is_transient(exc):
+            if getattr(exc, "park", False):
+                await self.park(delivery, exc, record)
+            elif is_transient(exc):
                 await self.retry(delivery, exc, record)
             else:
                 await self.dead_letter(delivery, exc, record)
@@ -135,6 +137,19 @@ class StageRunner:
         log.info("%s: retry %d/%d in %.0fs for call=%s portal=%s: %s", self.stage,
                  delivery.attempt + 1, max_attempts, tiers[tier], call_id, member_id, reason)
         await self.send(retry_tier_topic(self.settings, tier), delivery.key,
+                        registry.encode("aica.RetryEnvelope", envelope))
+
+    async def park(self, delivery: Delivery, exc: BaseException, record: dict) -> None:
+        """The portal cannot be served until an admin re-authorizes it: hold the message (keyed
+        by portal) on the parked topic; agents.parked forwards it once the portal is active."""
+        call_id, member_id = call_identity(record)
+        envelope = {
+            "target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
+            "stage": self.stage, "attempt": delivery.attempt, "reason": _reason(exc),
+            "due_at": now_ms(),
+        }
+        log.warning("%s: parked call=%s until portal %s is re-authorized", self.stage, call_id, member_id)
+        await self.send(self.settings.topic(Topic.PARKED), (member_id or "").encode() or delivery.key,
                         registry.encode("aica.RetryEnvelope", envelope))
 
     async def dead_letter(self, delivery: Delivery, exc: BaseException, record: dict,

@@ -21,6 +21,7 @@ class Topic(StrEnum):
     SCORED = "calls.scored.v1"
     RETRY = "aica.retry.v1"
     DEADLETTER = "aica.deadletter.v1"
+    PARKED = "aica.parked.v1"
     PORTALS = "aica.portals.v1"
 
 

@@ -113,3 +113,16 @@ def test_transient_classification():
         transient = True
     assert is_transient(TimeoutError()) and is_transient(PortalBusy()) and is_transient(Retry("x"))
     assert not is_transient(ValueError()) and not is_transient(Reject("x"))
+
+
+async def test_reauth_required_parks_the_message_keyed_by_portal(runner):
+    from bitrix.errors import ReauthRequired
+
+    async def handle(record, d):
+        raise ReauthRequired("invalid_grant", "refresh token revoked", 400)
+
+    await runner.process(delivery(attempt=2), handle)
+    [(topic, key, value, _)] = runner.sent
+    assert (topic, key) == ("p.aica.parked.v1", b"m1")
+    envelope = registry.decode("aica.RetryEnvelope", value)
+    assert envelope["target_topic"] == "p.b24.events.v1" and envelope["attempt"] == 2
