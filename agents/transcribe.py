@@ -200,6 +200,10 @@ def register(app, settings: Settings, blobs, executor) -> None:
         record = {**body, "context": context, "audio_uri": call["audio"]["uri"], "transcribed_at": now_ms()}
         return [Output(settings.topic(Topic.TRANSCRIBED), ctx["call_id"].encode(), "aica.Transcript", record)]
 
+    @app.task
+    async def load_model_at_start() -> None:  # the first call should not pay the model load
+        await asyncio.get_running_loop().run_in_executor(executor, load_model, settings)
+
     @app.agent(app.topic(settings.topic(Topic.INGESTED)), name="transcribe")
     async def transcribe(stream) -> None:
         await runner.run(stream, handle)

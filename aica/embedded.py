@@ -104,6 +104,17 @@ class EmbeddedStack:
                                        stdout=self._worker_log, stderr=subprocess.STDOUT)
         log.info("worker pid %s, log %s", self.worker.pid, log_path)
 
+    async def wait_worker_ready(self, timeout_s: float = 120.0) -> None:
+        """Until the worker's consumer group is stable (startup, model loads and joining done)."""
+        from streams.offsets import group_is_stable
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not await asyncio.to_thread(group_is_stable, self.settings, self.settings.consumer_group):
+            if not self.worker_alive():
+                raise RuntimeError("the worker exited; see worker.log in the data directory")
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the worker did not join its consumer group")
+            await asyncio.sleep(0.5)
+
     def worker_alive(self) -> bool:
         return self.worker is not None and self.worker.poll() is None
 

@@ -19,3 +19,16 @@ def group_lag(settings: Settings, group: str, topic: str, timeout_s: float = 10.
     committed = {tp.partition: max(tp.offset, 0)
                  for tp in committed_req[group].result().topic_partitions}
     return sum(max(0, end[p] - committed.get(p, 0)) for p in end)
+
+
+def group_is_stable(settings: Settings, group: str, timeout_s: float = 10.0) -> bool:
+    """True once the group has members with partitions assigned (the worker is consuming)."""
+    from confluent_kafka import ConsumerGroupState
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    try:
+        [description] = [f.result() for f in admin.describe_consumer_groups([group],
+                                                                            request_timeout=timeout_s).values()]
+    except Exception:  # the group does not exist yet
+        return False
+    return description.state == ConsumerGroupState.STABLE and any(
+        m.assignment.topic_partitions for m in description.members)

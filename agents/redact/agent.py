@@ -35,6 +35,10 @@ def register(app: faust.App, settings: Settings, executor: Executor) -> None:
         return [Output(settings.topic(Topic.REDACTED), record["context"]["call_id"].encode(),
                        "aica.RedactedTranscript", record)]
 
+    @app.task
+    async def load_analyzer_at_start() -> None:  # spaCy + Presidio take seconds to load
+        await asyncio.get_running_loop().run_in_executor(executor, analyzer_for, "en")
+
     @app.agent(app.topic(settings.topic(Topic.TRANSCRIBED)), name="redact")
     async def redact(stream: faust.StreamT) -> None:
         await runner.run(stream, handle)
