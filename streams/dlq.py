@@ -1,0 +1,59 @@
+"""Dead letters: list them, and replay them to the topic they came from once the cause is fixed.
+The pipeline is idempotent per call, so replaying a letter twice does no harm."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+
+from schemas import registry
+from streams.settings import Settings
+from streams.topics import Topic
+
+
+def read_dead_letters(settings: Settings, timeout_s: float = 10.0) -> Iterator[dict]:
+    """Every dead letter on the topic, oldest first (reads to the end, commits nothing)."""
+    topic = settings.topic(Topic.DEADLETTER)
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "aica-dlq-reader",
+                         "enable.auto.commit": False, "enable.partition.eof": True})
+    try:
+        partitions = consumer.list_topics(topic, timeout=timeout_s).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        done: set[int] = set()
+        deadline = time.monotonic() + timeout_s
+        while len(done) < len(partitions) and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    done.add(msg.partition())
+                continue
+            deadline = time.monotonic() + timeout_s
+            yield registry.decode("aica.DeadLetter", msg.value())
+    finally:
+        consumer.close()
+
+
+def replay(settings: Settings, letters: list[dict]) -> int:
+    """Put each letter's original bytes back on its source topic (attempt count reset)."""
+    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
+                         "enable.idempotence": True, "partitioner": "murmur2_random"})
+    errors: list = []
+    for letter in letters:
+        producer.produce(letter["source_topic"], key=letter["key"], value=letter["value"],
+                         on_delivery=lambda err, msg: errors.append(err) if err else None)
+    producer.flush(30)
+    if errors:
+        raise RuntimeError(f"{len(errors)} replays failed: {errors[0]}")
+    return len(letters)
+
+
+def matching(stage: str | None = None, member_id: str | None = None,
+             reason_contains: str | None = None) -> Callable[[dict], bool]:
+    def accept(letter: dict) -> bool:
+        return ((stage is None or letter["stage"] == stage)
+                and (member_id is None or letter["member_id"] == member_id)
+                and (reason_contains is None or reason_contains.lower() in letter["reason"].lower()))
+    return accept
