@@ -112,6 +112,39 @@ def demo(calls: int, timeout: float, loglevel: str) -> None:
     sys.exit(0 if ok else 1)
 
 
+@main.group()
+def dlq() -> None:
+    """Dead letters: what failed and why; replay once fixed."""
+
+
+@dlq.command("list")
+@click.option("--stage", default=None)
+@click.option("--portal", "member_id", default=None, help="member_id")
+def dlq_list(stage: str | None, member_id: str | None) -> None:
+    from streams.dlq import matching, read_dead_letters
+    accept = matching(stage, member_id)
+    for letter in filter(accept, read_dead_letters(_settings())):
+        click.echo(f"{letter['failed_at']:%Y-%m-%d %H:%M:%S}  {letter['stage']:<10} "
+                   f"{letter['call_id'] or '-':<45} {letter['reason']}")
+
+
+@dlq.command("replay")
+@click.option("--stage", default=None)
+@click.option("--portal", "member_id", default=None, help="member_id")
+@click.option("--reason", "reason_contains", default=None, help="only letters whose reason contains this")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def dlq_replay(stage: str | None, member_id: str | None, reason_contains: str | None, yes: bool) -> None:
+    from streams.dlq import matching, read_dead_letters, replay
+    settings = _settings()
+    letters = list(filter(matching(stage, member_id, reason_contains), read_dead_letters(settings)))
+    if not letters:
+        click.echo("no matching dead letters")
+        return
+    if not yes:
+        click.confirm(f"replay {len(letters)} dead letters to their source topics?", abort=True)
+    click.echo(f"replayed {replay(settings, letters)}")
+
+
 def _port(bootstrap: str) -> int:
     return int(bootstrap.rsplit(":", 1)[1])
 
