@@ -57,6 +57,7 @@ async def test_calls_reach_crm_and_clickhouse_without_pii(pipeline_settings):
     assert scores["good_billing_refund"] > scores["poor_internet_outage"]
     planted = [p for c in calls for p in c.sample.planted_pii]
     assert not find_leaks(planted, "\n".join(stored_texts(updates, rows)))
+    assert not find_leaks(planted, (pipeline_settings.data_dir / "worker.log").read_text(errors="replace"))
 
 
 async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(pipeline_settings):
