@@ -17,6 +17,7 @@ from aica.blobs import LocalBlobStore
 from schemas import registry
 from bitrix.portals import PortalDirectory
 from streams.settings import Settings
+from streams.partitioning import run_in_lanes
 from streams.stage import Delivery, Output, Reject, Retry, StageRunner, now_ms
 from streams.topics import Topic
 
@@ -111,12 +112,21 @@ class Ingestor:
     allows 2 req/s), then downloads the recording from that same portal."""
 
     def __init__(self, settings: Settings, portals: PortalDirectory, rest: Any, blobs: LocalBlobStore,
-                 catalog: Any, runner: StageRunner) -> None:
+                 catalog: Any, runner: StageRunner, reconciler: Any = None, lifecycle: Any = None) -> None:
         self.settings, self.portals, self.rest = settings, portals, rest
         self.blobs, self.catalog, self.runner = blobs, catalog, runner
+        self.reconciler = reconciler  # agents.reconcile.Reconciler: runs RECONCILE commands
+        self.lifecycle = lifecycle  # agents.lifecycle.Lifecycle: app events (uninstall)
 
     async def handle(self, event: dict, delivery: Delivery) -> list[Output]:
+        if event["event"] == "RECONCILE" and self.reconciler is not None:
+            portal = self.portals.get(event["member_id"])
+            if portal is None or portal.status != "active":  # the next run after re-auth catches up
+                return []
+            return await self.reconciler.run(event, self.runner)
         if event["event"] not in ACTIVITY_EVENTS:
+            if self.lifecycle is not None:
+                await self.lifecycle.handle(event)
             return []
         member_id, activity_id = event["member_id"], int(event["entity_id"])
         portal = self.portals.get(member_id)
@@ -133,19 +143,21 @@ class Ingestor:
         activity = results.get("activity")
         if not activity:
             raise Reject(f"activity {activity_id} not readable: {errors.get('activity')}")
-        if not is_telephony_call(activity):
-            return []
         facts = call_facts(results.get("stats"))
+        project = self.catalog.resolve(member_id, facts.line)  # with the portal's own line mapping
+        context = call_context(member_id, portal.domain, activity, facts,
+                               bindings_from(results.get("bindings"), activity), project)
+        if not is_telephony_call(activity):
+            if str(activity.get("TYPE_ID")) == "2":  # a call logged by hand: show why it has no score
+                return [call_status(self.settings, context, "skipped", "not a telephony call")]
+            return []
         file = recording_file(activity)
         if file is None:
             if facts.failed:
                 log.info("ingest: call=%s did not connect; nothing to analyse", call_id)
-                return []
+                return [call_status(self.settings, context, "skipped", "the call did not connect")]
             raise Retry(f"recording of activity {activity_id} not attached yet",
                         max_attempts=self.settings.recording_wait_attempts)
-        project = self.catalog.resolve(member_id, facts.line)
-        context = call_context(member_id, portal.domain, activity, facts,
-                               bindings_from(results.get("bindings"), activity), project)
         name = _recording_name(file)
         dest = self.blobs.call_dir(member_id, call_id) / name
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +177,14 @@ class Ingestor:
         self.blobs.mark_ingested(member_id, call_id, {"sha256": download.sha256, "at": now_ms()})
         log.info("ingest: call=%s project=%s line=%s bytes=%d", call_id, project.name, facts.line,
                  download.size_bytes)
-        return []
+        return [call_status(self.settings, context, "processing", None)]
+
+
+def call_status(settings: Settings, context: dict, status: str, reason: str | None) -> Output:
+    """The dashboard's status of a call (calls.status.v1): processing or skipped, with why."""
+    record = {"call_id": context["call_id"], "member_id": context["member_id"], "status": status,
+              "stage": "ingest", "reason": reason, "context": context, "at": now_ms()}
+    return Output(settings.topic(Topic.CALL_STATUS), context["call_id"].encode(), "aica.CallStatus", record)
 
 
 def _recording_name(file: dict) -> str:
@@ -179,4 +198,5 @@ def register(app: faust.App, settings: Settings, ingestor_factory) -> None:
 
     @app.agent(app.topic(settings.topic(Topic.EVENTS)), name="ingest")
     async def ingest(stream: faust.StreamT) -> None:
-        await runner.run(stream, ingestor.handle)
+        # One lane per portal: a slow or failing portal does not hold the others (streams.partitioning).
+        await run_in_lanes(runner, ingestor.handle).run(stream)

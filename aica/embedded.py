@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,22 @@ async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRun
     return runner, runner.addresses[0][1]  # port 0 -> the one the OS chose
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def embedded_gateway_settings(settings: Settings, sandbox_url: str, gateway_port: int) -> Settings:
+    """The gateway's settings in embedded mode: the sandbox's OAuth server is trusted, and unless
+    a public URL was configured, handlers are bound at the gateway's own address."""
+    update: dict = {"gateway_port": gateway_port,
+                    "oauth_server_endpoints": [*settings.oauth_server_endpoints, f"{sandbox_url}/oauth/rest/"]}
+    if "public_url" not in settings.model_fields_set:
+        update["public_url"] = f"http://{settings.gateway_host}:{gateway_port}"
+    return settings.model_copy(update=update)
+
+
 class EmbeddedStack:
     def __init__(self, settings: Settings, *, worker_stages: str = "", sandbox_port: int = 0,
                  manage_broker: bool = True) -> None:
@@ -48,13 +65,14 @@ class EmbeddedStack:
         self.portals = None
         self.sandbox_state = None
         self.worker: subprocess.Popen | None = None
+        self.extra_workers: list[subprocess.Popen] = []
         self._runners: list[web.AppRunner] = []
         self.gateway_url = ""
         self.sandbox_url = ""
+        self.dashboard_url = ""  # served by the worker (chdb lives there): <url>/placement, <url>/api/...
 
     async def start(self) -> "EmbeddedStack":
-        from bitrix.fields import ensure_fields, wanted_fields
-        from aica.projects import load_catalog
+        from agents.tokens import KafkaTokens
         from gateway.app import create_app as create_gateway
         from sandbox.portal import create_sandbox_app
         from sandbox.state import SandboxState
@@ -70,29 +88,40 @@ class EmbeddedStack:
         await asyncio.to_thread(ensure_topics, s)
         self.portals = await asyncio.to_thread(KafkaPortals(s).start)
 
-        gateway_runner, gateway_port = await _serve(create_gateway(s, self.portals), s.gateway_host, s.gateway_port)
+        # Ports first: the gateway trusts the sandbox's OAuth server and binds its handlers at its
+        # own public URL, both known only once the ports are.
+        self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port or free_port()}"
+        gateway_settings = embedded_gateway_settings(s, self.sandbox_url, s.gateway_port or free_port())
+        gateway = create_gateway(gateway_settings, self.portals, tokens=KafkaTokens(s, self.portals))
+        gateway_runner, gateway_port = await _serve(gateway, s.gateway_host, gateway_settings.gateway_port)
         self._runners.append(gateway_runner)
         self.gateway_url = f"http://{s.gateway_host}:{gateway_port}"
+        self.dashboard_url = f"http://{s.dashboard_host}:{s.dashboard_port}/app"
 
         self.sandbox_state = SandboxState(event_handler_url=f"{self.gateway_url}/b24/events")
-        sandbox_runner, sandbox_port = await _serve(create_sandbox_app(self.sandbox_state), "127.0.0.1",
-                                                    self.sandbox_port)
+        sandbox_runner, _ = await _serve(create_sandbox_app(self.sandbox_state), "127.0.0.1",
+                                         int(self.sandbox_url.rsplit(":", 1)[1]))
         self._runners.append(sandbox_runner)
-        self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         self.sandbox_state.base_url = self.sandbox_url
 
-        # Installing the app is issue-3 work (install callback + app.info check); here the
-        # sandbox portal is registered directly and its fields are created.
-        portal = self.sandbox_state.installation()
-        await self.portals.put(portal)
-        await self._provision_fields(portal.member_id, wanted_fields(load_catalog(s)), ensure_fields)
+        # The token agent (in the worker) stores the install, so the worker runs first; then
+        # the sandbox installs the app the way Bitrix24 does: it POSTs the install callback.
         self.start_worker()
+        await self.wait_worker_ready()
+        await self.install_app()
         return self
 
-    async def _provision_fields(self, member_id, wanted, ensure_fields) -> None:
-        from bitrix.client import RestClient
-        async with aiohttp.ClientSession() as session:
-            await ensure_fields(RestClient(session, self.portals, self.settings), member_id, wanted)
+    async def install_app(self, form: str = "event") -> dict:
+        """The sandbox POSTs the install callback (`event`: ONAPPINSTALL form, `frame`: the app
+        frame with AUTH_ID) to the gateway, which verifies it, stores the portal and sets it up."""
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{self.sandbox_url}/_sandbox/install",
+                                 json={"handler_url": f"{self.gateway_url}/b24/install", "form": form}) as resp:
+                resp.raise_for_status()
+                outcome = await resp.json()
+        if outcome["status"] != 200:
+            raise RuntimeError(f"install refused by the gateway: {outcome['body']}")
+        return outcome["body"]
 
     def start_worker(self) -> None:
         env = {**os.environ, **settings_env(self.settings)}
@@ -115,6 +144,61 @@ class EmbeddedStack:
                 raise TimeoutError("the worker did not join its consumer group")
             await asyncio.sleep(0.5)
 
+    def start_extra_worker(self, name: str) -> subprocess.Popen:
+        """One more worker process in the same consumer group (scale-out tests). Its own data_dir,
+        since chdb may be opened by one process only; the same blob store and secret key."""
+        key = self.settings.secret_key or (Path(self.settings.data_dir) / "secret.key").read_text().strip()
+        extra = self.settings.model_copy(update={
+            "data_dir": Path(self.settings.data_dir) / name, "secret_key": key,
+            "blob_dir": self.settings.resolved_blob_dir})
+        extra.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **settings_env(extra)}
+        if self.worker_stages:
+            env["AICA_WORKER_STAGES"] = self.worker_stages
+        with open(extra.data_dir / "worker.log", "ab") as log_file:
+            worker = subprocess.Popen([sys.executable, "-m", "aica.cli", "worker"], env=env,
+                                      stdout=log_file, stderr=subprocess.STDOUT)
+        self.extra_workers.append(worker)
+        return worker
+
+    async def add_sandbox_portal(self):
+        """Another sandbox portal (own member_id, tokens, CRM and server) installed on this stack,
+        sending its events to the same gateway. Returns its SandboxState."""
+        from aica.projects import load_catalog
+        from bitrix.fields import ensure_fields, wanted_fields
+        from sandbox.portal import create_sandbox_app
+        from sandbox.state import SandboxState
+        state = SandboxState(event_handler_url=f"{self.gateway_url}/b24/events")
+        runner, port = await _serve(create_sandbox_app(state), "127.0.0.1", 0)
+        self._runners.append(runner)
+        state.base_url = f"http://127.0.0.1:{port}"
+        # Registered directly (the gateway trusts only the first sandbox's OAuth server), then
+        # its fields are created as the install's setup would.
+        from bitrix.client import RestClient
+        portal = state.installation()
+        await self.portals.put(portal)
+        async with aiohttp.ClientSession() as session:
+            await ensure_fields(RestClient(session, self.portals, self.settings), portal.member_id,
+                                wanted_fields(load_catalog(self.settings)))
+        return state
+
+    async def wait_dashboard_ready(self, timeout_s: float = 120.0) -> None:
+        """Until the worker's dashboard answers /app/healthz."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        async with aiohttp.ClientSession() as session:
+            while True:
+                try:
+                    async with session.get(f"{self.dashboard_url}/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                if not self.worker_alive():
+                    raise RuntimeError("the worker exited; see worker.log in the data directory")
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError("the dashboard did not come up")
+                await asyncio.sleep(0.3)
+
     def worker_alive(self) -> bool:
         return self.worker is not None and self.worker.poll() is None
 
@@ -129,7 +213,12 @@ class EmbeddedStack:
             return self.worker.wait(10)
 
     async def stop(self) -> None:
+        for extra in self.extra_workers:
+            if extra.poll() is None:
+                extra.terminate()
         await asyncio.to_thread(self.stop_worker)
+        for extra in self.extra_workers:
+            await asyncio.to_thread(extra.wait, 60)
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
@@ -141,7 +230,8 @@ class EmbeddedStack:
 
 async def run_forever(settings: Settings) -> None:
     stack = await EmbeddedStack(settings).start()
-    print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  (Ctrl-C to stop)")
+    print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  dashboard {stack.dashboard_url}"
+          "  (Ctrl-C to stop)")
     try:
         while stack.worker and stack.worker.poll() is None:
             await asyncio.sleep(1)

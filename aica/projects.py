@@ -210,6 +210,56 @@ class ProjectCatalog:
         except KeyError:
             raise KeyError(f"unknown scorecard {scorecard_id!r}") from None
 
+    def for_portal(self, member_id: str) -> ProjectCatalog:
+        """The catalog one portal's calls use; aica.portal_settings.PortalCatalogs adds overrides."""
+        return self
+
+
+class PortalProjects(_Frozen):
+    """A portal admin's projects (dashboard settings): scorecards come from the base catalog."""
+
+    projects: dict[str, Project] = Field(min_length=1)
+    default_project: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_from_keys(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("projects"), dict):
+            projects = {k: {**(v or {}), "name": k, "portals": []} for k, v in data["projects"].items()}
+            data = {**data, "projects": projects}
+        return data
+
+    @model_validator(mode="after")
+    def _own_references(self) -> PortalProjects:
+        if self.default_project not in self.projects:
+            raise ValueError(f"default_project {self.default_project!r} is not among projects")
+        _line_index(self.projects.values())  # raises on a line claimed twice
+        return self
+
+
+def parse_portal_projects(data: object, base: ProjectCatalog) -> PortalProjects:
+    """Validated portal projects, or ProjectConfigError saying what is wrong where."""
+    try:
+        parsed = PortalProjects.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise ProjectConfigError(problems) from None
+    unknown = sorted({p.scorecard for p in parsed.projects.values()} - set(base.scorecards))
+    if unknown:
+        raise ProjectConfigError(f"unknown scorecards {unknown}; choose from {sorted(base.scorecards)}")
+    return parsed
+
+
+def portal_catalog(base: ProjectCatalog, own: PortalProjects, member_id: str) -> ProjectCatalog:
+    """The base catalog as one portal sees it with its own projects on top: same-named projects
+    are replaced, lines the portal mapped are taken from base projects, its default wins."""
+    claimed = {normalise_line(line) for p in own.projects.values() for line in p.lines}
+    projects = {
+        name: p.model_copy(update={"lines": tuple(l for l in p.lines if normalise_line(l) not in claimed)})
+        for name, p in base.projects.items() if not p.portals or member_id in p.portals}
+    projects |= {name: p.model_copy(update={"portals": (member_id,)}) for name, p in own.projects.items()}
+    return ProjectCatalog(projects, own.default_project, base.scorecards)
+
 
 def parse_catalog(data: object, source: str = "<data>") -> ProjectCatalog:
     try:

@@ -2,6 +2,7 @@
 `AICA_WORKER_STAGES` (or --stages) picks stages, e.g. `transcribe` alone on ASR hosts."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -19,21 +20,22 @@ from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ALL_STAGES = ("ingest", "transcribe", "redact", "analyze", "score", "crm", "clickhouse", "retry")
+ALL_STAGES = ("ingest", "transcribe", "redact", "analyze", "score", "crm", "clickhouse", "retry",
+              "tokens", "parked", "dashboard")
 
 
 class LazyRestClient:
     """The REST client needs an aiohttp session, which must be made inside the running loop."""
 
-    def __init__(self, settings: Settings, portals: KafkaPortals) -> None:
-        self.settings, self.portals = settings, portals
+    def __init__(self, settings: Settings, portals: KafkaPortals, tokens: Any = None) -> None:
+        self.settings, self.portals, self.tokens = settings, portals, tokens
         self._client: Any = None
 
     def _get(self) -> Any:
         if self._client is None:
             from bitrix.client import RestClient
             session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.rest_timeout_s))
-            self._client = RestClient(session, self.portals, self.settings)
+            self._client = RestClient(session, self.portals, self.settings, tokens=self.tokens)
         return self._client
 
     def __getattr__(self, name: str) -> Any:
@@ -56,8 +58,20 @@ class WorkerResources:
         return KafkaPortals(self.settings).start()
 
     @cached_property
+    def tokens(self) -> Any:
+        """Refreshes, installs and uninstalls go to the token agent, the single writer."""
+        from agents.tokens import KafkaTokens
+        return KafkaTokens(self.settings, self.portals)
+
+    @cached_property
     def rest(self) -> LazyRestClient:
-        return LazyRestClient(self.settings, self.portals)
+        return LazyRestClient(self.settings, self.portals, self.tokens)
+
+    async def purge_rows(self, member_id: str) -> None:
+        from agents.lifecycle import purge_portal_rows
+        client = self.clickhouse  # opened here, not in its own thread (it opens through that thread)
+        await asyncio.get_running_loop().run_in_executor(
+            self.clickhouse_thread, purge_portal_rows, client, self.settings.clickhouse_database, member_id)
 
     @cached_property
     def blobs(self) -> LocalBlobStore:
@@ -66,6 +80,18 @@ class WorkerResources:
     @cached_property
     def catalog(self) -> ProjectCatalog:
         return load_catalog(self.settings)
+
+    @cached_property
+    def portal_settings(self) -> Any:
+        from aica.portal_settings import KafkaPortalSettings
+        from streams.portal_store import load_secret_box
+        return KafkaPortalSettings(self.settings, load_secret_box(self.settings), self.catalog).start()
+
+    @cached_property
+    def catalogs(self) -> Any:
+        """The catalog with each portal's own projects (dashboard settings): ingest and crm use it."""
+        from aica.portal_settings import PortalCatalogs
+        return PortalCatalogs(self.catalog, self.portal_settings)
 
     @cached_property
     def clickhouse(self) -> Any:
@@ -84,10 +110,17 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
     app = create_app(settings)
     res = WorkerResources(settings)
+    from streams.partitioning import warn_if_rest_stages_split
+    warn_if_rest_stages_split(stages)
     if "ingest" in stages:
-        from agents import ingest
+        from agents import ingest, reconcile
+        from agents.lifecycle import Lifecycle
+        marks = reconcile.ReconcileMarks(settings).start()
+        reconciler = reconcile.Reconciler(settings, res.rest, res.blobs, marks)
         ingest.register(app, settings, lambda runner: ingest.Ingestor(
-            settings, res.portals, res.rest, res.blobs, res.catalog, runner))
+            settings, res.portals, res.rest, res.blobs, res.catalogs, runner, reconciler,
+            Lifecycle(res.tokens, res.blobs, res.purge_rows)))
+        reconcile.register_timer(app, settings, res.portals)
     if "transcribe" in stages:
         from agents import transcribe
         transcribe.register(app, settings, res.blobs, res.model_thread)
@@ -96,20 +129,32 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         redact.register(app, settings, res.model_thread)
     if "analyze" in stages:
         from agents.analyze import agent as analyze
-        analyze.register(app, settings, res.catalog)
+        analyze.register(app, settings, res.catalogs)
     if "score" in stages:
         from agents import score
-        score.register(app, settings, res.catalog)
+        score.register(app, settings, res.catalogs)
     if "crm" in stages:
         from sinks import crm_writeback
         crm_writeback.register(app, settings, crm_writeback.CrmWriter(
-            res.rest, crm_writeback.Ledger(res.clickhouse, res.clickhouse_thread), res.catalog))
+            res.rest, crm_writeback.Ledger(res.clickhouse, res.clickhouse_thread), res.catalogs))
     if "clickhouse" in stages:
         from sinks import clickhouse_metrics
         clickhouse_metrics.register(app, settings, res.clickhouse, res.clickhouse_thread)
     if "retry" in stages:
         from agents import retry
         retry.register(app, settings)
+    if "tokens" in stages:
+        from agents import tokens
+        tokens.register(app, settings, res.portals)
+    if "parked" in stages:
+        from agents import parked
+        parked.register(app, settings, res.portals)
+    if "dashboard" in stages:  # here, not in the gateway: chdb opens in one process only
+        from dashboard.app import create_dashboard_app, register_service
+        from sinks.call_store import CallStore
+        register_service(app, settings, lambda: create_dashboard_app(
+            settings, res.portals, CallStore(res.clickhouse, res.clickhouse_thread), res.blobs,
+            res.portal_settings, res.catalogs, res.rest))
 
     @app.service
     class CloseResources(mode.Service):
@@ -118,6 +163,8 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
                 await res.rest.close()
             if "portals" in res.__dict__:
                 res.portals.stop()
+            if "portal_settings" in res.__dict__:
+                res.portal_settings.stop()
     return app
 
 

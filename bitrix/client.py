@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -25,6 +25,7 @@ from yarl import URL
 from bitrix.errors import (AccessDenied, BitrixError, ForeignUrl, NotFound, PortalUnavailable,
                            RateLimited, ReauthRequired, TokenExpired, TooLarge, classify)
 from bitrix.forms import flatten
+from bitrix.oauth import LocalTokens, TokenKeeper
 from bitrix.portals import Portal, PortalDirectory
 from streams.settings import Settings
 
@@ -81,8 +82,12 @@ async def _json_or_none(response: aiohttp.ClientResponse) -> Any:
 
 class RestClient:
     def __init__(self, session: aiohttp.ClientSession, portals: PortalDirectory, settings: Settings,
-                 *, rate_limit_retries: int = 4, backoff_s: float = 1.0) -> None:
+                 *, rate_limit_retries: int = 4, backoff_s: float = 1.0,
+                 tokens: TokenKeeper | None = None) -> None:
         self._session, self._portals, self._settings = session, portals, settings
+        # In-process by default (tests, one process); workers and the gateway pass
+        # agents.tokens.KafkaTokens so one writer per portal refreshes across processes.
+        self._tokens = tokens or LocalTokens(session, portals, settings)
         self._retries, self._backoff_s = rate_limit_retries, backoff_s
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._limiters: dict[str, AsyncLimiter] = {}
@@ -178,45 +183,12 @@ class RestClient:
             raise PortalUnavailable("CONNECTION_ERROR", type(exc).__name__) from None
 
     async def _refresh(self, member_id: str, failed_token: str) -> Portal:
+        """Single-flight in this process: 50 callers with the same dead token make one request."""
         async with self._locks[member_id]:
             portal = self._portal(member_id)
             if portal.access_token != failed_token:  # someone refreshed while we waited
                 return portal
-            try:
-                tokens = await self._request_tokens(portal)
-            except ReauthRequired:
-                latest = self._portals.get(member_id)
-                if latest is not None and latest.refresh_token != portal.refresh_token:
-                    return latest  # another process rotated the pair meanwhile
-                await self._portals.put(replace(portal, status="reauth_required"))
-                log.warning("refresh token rejected for portal %s: re-authorisation needed", member_id)
-                raise
-            portal = portal.with_tokens(tokens["access_token"], tokens["refresh_token"],
-                                        float(tokens.get("expires_in") or 3600))
-            await self._portals.put(portal)
-            log.info("refreshed OAuth tokens for portal %s", member_id)
-            return portal
-
-    async def _request_tokens(self, portal: Portal) -> dict[str, Any]:
-        # POST form keeps the client secret and refresh token out of URL logs (§2.3).
-        form = {"grant_type": "refresh_token", "client_id": self._settings.app_client_id,
-                "client_secret": self._settings.app_client_secret,
-                "refresh_token": portal.refresh_token}
-        try:
-            async with self._session.post(portal.oauth_token_url, data=form, headers=HEADERS,
-                                          timeout=self._timeout) as response:
-                body = await _json_or_none(response)
-                status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise PortalUnavailable("OAUTH_UNAVAILABLE", type(exc).__name__) from None
-        if isinstance(body, dict) and body.get("access_token") and body.get("refresh_token"):
-            return body
-        code = str(body.get("error") or "") if isinstance(body, dict) else ""
-        if code == "invalid_grant":
-            raise ReauthRequired(code, "refresh token rejected", status)
-        if status >= 500 or not isinstance(body, dict):
-            raise PortalUnavailable(code or "OAUTH_UNAVAILABLE", "", status)
-        raise BitrixError(code or "OAUTH_ERROR", str(body.get("error_description") or ""), status)
+            return await self._tokens.refreshed(member_id, failed_token)
 
     async def _fetch(self, portal: Portal, url: str, dest: Path, max_bytes: int) -> DownloadResult:
         """Stream into a temp file beside dest, then rename: a reader never sees half a file."""

@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from bitrix.oauth import TokenKeeper
 from bitrix.portals import PortalDirectory
 from gateway.dedup import TtlDedup
 from gateway.delivery import DurablePublisher
+from gateway.install import install_context
 from gateway.keys import DEDUP, DELIVERY, PORTALS, RELAY_SECRETS, SETTINGS
 from gateway.publisher import KafkaPublisher, Publisher
 from gateway.routes import setup_routes
@@ -78,7 +80,10 @@ def maintenance_context(interval_s: float) -> Callable[[web.Application], AsyncI
 
 
 def create_app(settings: Settings, portals: PortalDirectory, publisher: Publisher | None = None,
-               *, drain_interval_s: float = DRAIN_INTERVAL_S) -> web.Application:
+               *, drain_interval_s: float = DRAIN_INTERVAL_S,
+               tokens: TokenKeeper | None = None) -> web.Application:
+    """`tokens`: how installs store tokens; in-process unless given (a multi-process deployment
+    passes agents.tokens.KafkaTokens)."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
     app[SETTINGS] = settings
@@ -87,6 +92,7 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     app[RELAY_SECRETS] = parse_relay_secrets(settings.relay_secrets)
     app.cleanup_ctx.append(delivery_context(publisher))
     app.cleanup_ctx.append(maintenance_context(drain_interval_s))
+    app.cleanup_ctx.append(install_context(tokens))
     app.on_response_prepare.append(add_security_headers)
     setup_routes(app)
     return app
@@ -103,5 +109,8 @@ async def start_gateway(settings: Settings, portals: PortalDirectory,
 
 
 def run_gateway(settings: Settings, portals: PortalDirectory) -> None:
-    """Blocking entry point for the CLI: serve until SIGINT/SIGTERM."""
-    web.run_app(create_app(settings, portals), host=settings.gateway_host, port=settings.gateway_port)
+    """Blocking entry point for the CLI: serve until SIGINT/SIGTERM. Tokens are written by the
+    worker's token agent (the single writer), never by the gateway itself."""
+    from agents.tokens import KafkaTokens
+    web.run_app(create_app(settings, portals, tokens=KafkaTokens(settings, portals)),
+                host=settings.gateway_host, port=settings.gateway_port)

@@ -14,7 +14,7 @@ from aiohttp import web
 from bitrix.forms import FormShapeError, unflatten
 from gateway.errors import Refused
 from gateway.keys import DEDUP, DELIVERY, PORTALS, RELAY_SECRETS, SETTINGS
-from gateway.mapping import (RECORD_NAME, check_event_name, parse_form_event,
+from gateway.mapping import (LIFECYCLE_EVENTS, RECORD_NAME, check_event_name, parse_form_event,
                              parse_relay_envelope, to_record)
 from gateway.verify import known_active_portal, verify_portal, verify_relay_signature
 from schemas import registry
@@ -66,7 +66,11 @@ async def receive_bitrix_event(request: web.Request) -> web.Response:
     """Bitrix24's own delivery: form-urlencoded, authenticated by auth[application_token]."""
     settings = request.app[SETTINGS]
     try:
-        incoming = parse_form_event(await read_form(request, settings.max_body_bytes))
+        form = await read_form(request, settings.max_body_bytes)
+        if str(form.get("event") or "").strip().upper() in LIFECYCLE_EVENTS:
+            from gateway.install import receive_lifecycle_event
+            return await receive_lifecycle_event(request, form, str(form["event"]).strip().upper())
+        incoming = parse_form_event(form)
         check_event_name(incoming.event)
         portal = verify_portal(request.app[PORTALS].get(incoming.member_id),
                                incoming.application_token, incoming.domain)

@@ -77,8 +77,8 @@ def check_event_name(event: str) -> None:
     """Only call activities are published; everything else is refused without side effects."""
     if event in ACTIVITY_EVENTS:
         return
-    if event in LIFECYCLE_EVENTS:
-        raise Refused(501, "not_implemented", f"{event} is handled by the app install flow, not here")
+    if event in LIFECYCLE_EVENTS:  # gateway.install takes them from Bitrix24's own form posts only
+        raise Refused(400, "lifecycle_event", f"{event} is accepted only as a Bitrix24 form post")
     raise Refused(400, "unsupported_event", "this endpoint accepts ONCRMACTIVITYADD and ONCRMACTIVITYUPDATE")
 
 
@@ -94,6 +94,17 @@ def event_id(member_id: str, event: str, entity_id: str, ts: int) -> str:
     return hashlib.sha256(f"{member_id}|{event}|{entity_id}|{ts}".encode()).hexdigest()
 
 
+def uninstall_record(form: dict[str, Any], domain: str, received_at: datetime) -> dict[str, Any]:
+    """ONAPPUNINSTALL (§1.5) has no entity: entity_id is "0"; data[CLEAN] travels as `clean`.
+    `domain` is the verified portal's."""
+    member_id, ts = _text(form, "auth", "member_id"), positive_int_text(_text(form, "ts"), "ts")
+    data = form.get("data") if isinstance(form.get("data"), dict) else {}
+    return {"event_id": event_id(member_id, "ONAPPUNINSTALL", "0", ts), "event": "ONAPPUNINSTALL",
+            "member_id": member_id, "domain": domain, "entity_id": "0", "ts": ts,
+            "received_at": received_at, "source": "bitrix24",
+            "clean": str(data.get("CLEAN", "0")).strip() in ("1", "Y", "true")}
+
+
 def to_record(incoming: IncomingEvent, domain: str, received_at: datetime, source: Source) -> dict[str, Any]:
     """The Avro record for an accepted event. `domain` is the verified portal's, not the caller's."""
     entity_id = str(positive_int_text(incoming.entity_id, "entity_id"))
@@ -107,4 +118,5 @@ def to_record(incoming: IncomingEvent, domain: str, received_at: datetime, sourc
         "ts": ts,
         "received_at": received_at,
         "source": source,
+        "clean": None,  # ONAPPUNINSTALL only
     }

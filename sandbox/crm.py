@@ -135,6 +135,16 @@ def userfield_delete(kind: str, state: SandboxState, params: dict[str, Any]) -> 
     return {"result": True}
 
 
+def delete_field_by_name(state: SandboxState, kind: str, field_name: str) -> int:
+    """The control API's way to delete a field (by name, not id); returns the field id."""
+    table = state.userfields[ENTITY_IDS[kind]]
+    field_id = next((i for i, f in table.items() if f["FIELD_NAME"] == field_name.upper()), None)
+    if field_id is None:
+        raise not_found()
+    userfield_delete(kind, state, {"id": field_id})
+    return field_id
+
+
 def methods() -> dict[str, Any]:
     table: dict[str, Any] = {}
     for kind in ENTITY_IDS:

@@ -9,14 +9,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 from aiohttp import web
 
+from sandbox import apps, frames
 from sandbox.files import make_file_handler
 from sandbox.keys import HTTP, STATE, TASKS
 from sandbox.oauth import make_token_handler
-from sandbox.rest import make_rest_handler
+from sandbox.rest import METHODS, make_rest_handler
 from sandbox.scenario import routes as control_routes
 from sandbox.state import SandboxState
 
 PORTAL_PREFIXES = ("/rest/", "/oauth/", "/bitrix/")
+METHODS.update(apps.methods())  # event.* and placement.* live with the app lifecycle
+METHODS.update(frames.methods())  # user.current / user.admin
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -75,4 +78,6 @@ def create_sandbox_app(state: SandboxState) -> web.Application:
     app.router.add_post("/oauth/oauth/token/", token)
     app.router.add_get("/bitrix/tools/crm_show_file.php", make_file_handler(state))
     app.router.add_routes(control_routes)
+    app.router.add_routes(apps.routes)
+    app.router.add_routes(frames.routes)
     return app

@@ -77,6 +77,8 @@ def _call(state: SandboxState, method: str, params: dict[str, Any], in_batch: bo
     handler = METHODS.get(method)
     if handler is None:
         raise RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+    if method in state.faults.denied:
+        raise RestError(403, "ACCESS_DENIED", "Access denied.")
     return handler(state, params)
 
 
@@ -93,8 +95,10 @@ def check_token(state: SandboxState, token: str) -> None:
 async def apply_faults(state: SandboxState, method: str) -> None:
     if state.faults.slow_ms:
         await asyncio.sleep(state.faults.slow_ms / 1000)
-    if state.faults.take_failure(method):
+    if state.faults.outage or state.faults.take_failure(method):
         raise RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error")
+    if method in state.faults.operation_limited:
+        raise RestError(429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit.")
 
 
 def make_rest_handler(state: SandboxState, count_rate: bool) -> Callable[[web.Request], Any]:
@@ -107,7 +111,9 @@ def make_rest_handler(state: SandboxState, count_rate: bool) -> Callable[[web.Re
                 raise RestError(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
             await apply_faults(state, method)
             params = await read_params(request)
-            check_token(state, str(params.pop("auth", "") or ""))
+            token = str(params.pop("auth", "") or "")
+            check_token(state, token)
+            params["_auth_token"] = token  # user.current answers for the token's user
             if not count_rate and method != "app.info":
                 raise RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
             return success(_call(state, method, params), started)

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.calls import CallSpec, create_call
-from sandbox.crm import create_entity, entity_view
+from sandbox.crm import create_entity, delete_field_by_name, entity_view
 from sandbox.events import play_call
 from sandbox.keys import HTTP, STATE, TASKS
 from sandbox.state import LeakyBucket, SandboxState
@@ -102,10 +102,26 @@ async def set_faults(request: web.Request) -> web.Response:
         state.faults.fail_next[str(method).lower()] = int(count)
     if "slow_ms" in body:
         state.faults.slow_ms = int(body["slow_ms"])
+    if "outage" in body:
+        state.faults.outage = bool(body["outage"])
+    for name in ("denied", "operation_limited"):  # lists of methods; [] switches off
+        if name in body:
+            setattr(state.faults, name, {str(m).lower() for m in body[name]})
     if body.get("rate_limit"):
         state.bucket = LeakyBucket(burst=int(body["rate_limit"]["burst"]),
                                    per_s=float(body["rate_limit"]["per_s"]))
     return web.json_response({"ok": True})
+
+
+@routes.post("/_sandbox/userfields/delete")
+async def delete_userfield(request: web.Request) -> web.Response:
+    """As if an admin deleted a field by hand: {"entity": "contact"|"deal", "field_name": ...}."""
+    state, body = request.app[STATE], await _json(request)
+    try:
+        deleted = delete_field_by_name(state, str(body.get("entity")), str(body.get("field_name")))
+    except (KeyError, RestError) as exc:
+        raise web.HTTPNotFound(text="no such field") from exc
+    return web.json_response({"deleted": deleted})
 
 
 @routes.get("/_sandbox/updates")

@@ -40,6 +40,9 @@ class LeakyBucket:
 class Faults:
     fail_next: dict[str, int] = field(default_factory=dict)  # method -> number of 500s left
     slow_ms: int = 0
+    outage: bool = False  # every REST call answers 500 until switched off
+    denied: set[str] = field(default_factory=set)  # methods answering 403 ACCESS_DENIED
+    operation_limited: set[str] = field(default_factory=set)  # methods answering 429 (§6.1)
 
     def take_failure(self, method: str) -> bool:
         left = self.fail_next.get(method, 0)
@@ -78,6 +81,8 @@ class SandboxState:
     faults: Faults = field(default_factory=Faults)
 
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expires_at
+    users: dict[int, dict[str, Any]] = field(default_factory=dict)  # sandbox.frames: user 1 is the admin
+    token_users: dict[str, int] = field(default_factory=dict)  # user tokens (AUTH_ID); others are user 1's
     refresh_token: str = ""  # rotates: only the latest one is valid
     refresh_count: int = 0
 
@@ -88,6 +93,10 @@ class SandboxState:
     files: dict[int, StoredFile] = field(default_factory=dict)
     userfields: dict[str, dict[int, dict[str, Any]]] = field(
         default_factory=lambda: {"CRM_CONTACT": {}, "CRM_DEAL": {}})
+
+    # What the app bound (event.bind, placement.bind); Bitrix24 drops them on uninstall.
+    event_bindings: list[dict[str, Any]] = field(default_factory=list)
+    placements: list[dict[str, Any]] = field(default_factory=list)
 
     updates: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)

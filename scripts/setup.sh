@@ -12,6 +12,9 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 wanted=(espeak-ng sox docker-compose)
 command -v java >/dev/null || wanted+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || wanted+=(maven)
+# Browser tests: Playwright (a `test` extra) drives Debian's chromium; `playwright install` is never
+# run, its own browser download cannot be fetched here.
+[ -x /usr/bin/chromium ] || wanted+=(chromium)
 "$PYTHON" -c "import ensurepip" 2>/dev/null || wanted+=(python3-venv)
 missing=()
 for package in "${wanted[@]}"; do

@@ -98,6 +98,8 @@ def rows_from_score(score: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict
             "critical": c["critical"], "compliance": c["compliance"], "verdict": c["verdict"],
             "points": c["points"], "evidence": [e["quote"] for e in c.get("evidence") or []],
             "project": ctx["project"], "started_at": started_at, "scored_at": scored_at,
+            "evidence_segments": [e.get("segment") for e in c.get("evidence") or []],
+            "evidence_starts": [e.get("start") for e in c.get("evidence") or []],
         }
         for c in score["criteria"]
     ]
@@ -275,8 +277,19 @@ def register(app: "faust.App", settings: Settings, client: Client, executor: "Ex
             with attempt:
                 await loop_run(fn, records)
 
+    from sinks import call_store
+
     def write_new_scores(scores: list[dict]) -> None:
-        writer.write_scores(unstored(client, scores))
+        new = unstored(client, scores)
+        writer.write_scores(new)
+        call_store.write_statuses(client, map(call_store.status_row_from_score, new))
+
+    def write_dead_letters(letters: list[dict]) -> None:
+        writer.write_dead_letters(letters)
+        call_store.write_statuses(client, map(call_store.status_row_from_dead_letter, letters))
+
+    def write_call_statuses(records: list[dict]) -> None:
+        call_store.write_statuses(client, map(call_store.status_row_from_call_status, records))
 
     def batcher(stream, fn, record_name: str) -> AckingBatcher:
         async def flush(events) -> None:
@@ -289,4 +302,17 @@ def register(app: "faust.App", settings: Settings, client: Client, executor: "Ex
 
     @app.agent(app.topic(settings.topic(Topic.DEADLETTER)), name="clickhouse-dead-letters")
     async def store_dead_letters(stream) -> None:
-        await batcher(stream, writer.write_dead_letters, "aica.DeadLetter").run()
+        await batcher(stream, write_dead_letters, "aica.DeadLetter").run()
+
+    # Dashboard tables (sinks/call_store.py): statuses, redacted transcripts, received events.
+    @app.agent(app.topic(settings.topic(Topic.CALL_STATUS)), name="clickhouse-call-status")
+    async def store_call_statuses(stream) -> None:
+        await batcher(stream, write_call_statuses, "aica.CallStatus").run()
+
+    @app.agent(app.topic(settings.topic(Topic.REDACTED)), name="clickhouse-transcripts")
+    async def store_transcripts(stream) -> None:
+        await batcher(stream, lambda rs: call_store.write_transcripts(client, rs), "aica.RedactedTranscript").run()
+
+    @app.agent(app.topic(settings.topic(Topic.EVENTS)), name="clickhouse-events")
+    async def store_events(stream) -> None:
+        await batcher(stream, lambda es: call_store.write_events(client, es), "aica.CrmWebhookEvent").run()

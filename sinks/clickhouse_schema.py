@@ -103,12 +103,78 @@ CREATE TABLE IF NOT EXISTS {{db}}.crm_deliveries (
 ORDER BY (member_id, call_id, entity_type, entity_id, fingerprint)
 """
 
+# Dashboard tables (sinks/call_store.py). call_status keeps every status change (plain
+# MergeTree, read with argMax); a call's metadata comes from the rows that carry it.
+CALL_STATUS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.call_status (
+    member_id LowCardinality(String),
+    call_id String,
+    status LowCardinality(String),
+    stage LowCardinality(String),
+    reason String,
+    has_context Bool,
+    activity_id UInt64,
+    started_at Nullable({TIME}),
+    direction LowCardinality(String),
+    responsible_id Nullable(UInt64),
+    duration_s Nullable(Float64),
+    contact_ids Array(UInt64),
+    deal_ids Array(UInt64),
+    lead_ids Array(UInt64),
+    company_ids Array(UInt64),
+    updated_at {TIME},
+    inserted_at {TIME} DEFAULT now64(3)
+) ENGINE = MergeTree
+ORDER BY (member_id, call_id, updated_at)
+"""
+
+# The redacted transcript (PII-free by construction) as parallel arrays, one element per segment.
+CALL_TRANSCRIPTS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.call_transcripts (
+    member_id LowCardinality(String),
+    call_id String,
+    language LowCardinality(String),
+    audio_uri String,
+    audio_duration_s Float64,
+    channels UInt8,
+    segment_starts Array(Float64),
+    segment_ends Array(Float64),
+    speakers Array(LowCardinality(String)),
+    texts Array(String),
+    redacted_at {TIME},
+    inserted_at {TIME} DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree(redacted_at)
+ORDER BY (member_id, call_id)
+"""
+
+EVENTS_RECEIVED_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.events_received (
+    member_id LowCardinality(String),
+    event_id String,
+    event LowCardinality(String),
+    entity_id String,
+    source LowCardinality(String),
+    received_at {TIME}
+) ENGINE = ReplacingMergeTree
+ORDER BY (member_id, event_id)
+"""
+
 TABLE_DDL = {
     "calls": CALLS_DDL,
     "call_criteria": CALL_CRITERIA_DDL,
     "dead_letters": DEAD_LETTERS_DDL,
     "crm_deliveries": CRM_DELIVERIES_DDL,
+    "call_status": CALL_STATUS_DDL,
+    "call_transcripts": CALL_TRANSCRIPTS_DDL,
+    "events_received": EVENTS_RECEIVED_DDL,
 }
+
+# Columns added after a table shipped: applied to existing databases too (idempotent).
+MIGRATIONS = (
+    # Where each evidence quote sits (segment index, start second), parallel to `evidence`.
+    "ALTER TABLE {db}.call_criteria ADD COLUMN IF NOT EXISTS evidence_segments Array(Nullable(Int32))",
+    "ALTER TABLE {db}.call_criteria ADD COLUMN IF NOT EXISTS evidence_starts Array(Nullable(Float64))",
+)
 
 # Columns the writer supplies, in insert order (inserted_at is filled by its DEFAULT).
 CALL_COLUMNS = (
@@ -121,6 +187,7 @@ CALL_COLUMNS = (
 CRITERION_COLUMNS = (
     "member_id", "call_id", "scorecard", "criterion_id", "label", "weight", "critical",
     "compliance", "verdict", "points", "evidence", "project", "started_at", "scored_at",
+    "evidence_segments", "evidence_starts",
 )
 DEAD_LETTER_COLUMNS = (
     "member_id", "call_id", "stage", "source_topic", "error_type", "reason", "attempts", "failed_at",
@@ -130,6 +197,16 @@ LEDGER_COLUMNS = (
     "error", "updated_at",
 )
 LEDGER_STATUSES = ("pending", "done", "failed")
+CALL_STATUS_COLUMNS = (
+    "member_id", "call_id", "status", "stage", "reason", "has_context", "activity_id", "started_at",
+    "direction", "responsible_id", "duration_s", "contact_ids", "deal_ids", "lead_ids",
+    "company_ids", "updated_at",
+)
+TRANSCRIPT_COLUMNS = (
+    "member_id", "call_id", "language", "audio_uri", "audio_duration_s", "channels",
+    "segment_starts", "segment_ends", "speakers", "texts", "redacted_at",
+)
+EVENT_COLUMNS = ("member_id", "event_id", "event", "entity_id", "source", "received_at")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -144,4 +221,4 @@ def quoted_identifier(name: str) -> str:
 def schema_statements(database: str) -> list[str]:
     """The idempotent DDL that creates every table in `database`, in order."""
     db = quoted_identifier(database)
-    return [ddl.format(db=db).strip() for ddl in TABLE_DDL.values()]
+    return [ddl.format(db=db).strip() for ddl in TABLE_DDL.values()] + [m.format(db=db) for m in MIGRATIONS]

@@ -16,6 +16,8 @@ from typing import Any
 
 import faust
 
+from bitrix.client import MAX_BATCH
+from streams.partitioning import run_in_lanes
 from streams.settings import Settings
 from streams.stage import Delivery, Output, Reject, StageRunner
 from streams.topics import Topic
@@ -73,32 +75,94 @@ class CrmWriter:
     async def handle(self, score: dict, delivery: Delivery) -> list[Output]:
         ctx = score["context"]
         member_id, call_id = ctx["member_id"], ctx["call_id"]
-        project = self.catalog.projects.get(ctx["project"])
+        # The portal's own projects (dashboard settings) decide which fields, under which names.
+        project = self.catalog.for_portal(member_id).projects.get(ctx["project"])
         if project is None:
             raise Reject(f"project {ctx['project']!r} no longer configured")
-        for update in crm_updates(score, project):
-            await self.apply(member_id, call_id, update)
+        await self.apply(member_id, call_id, crm_updates(score, project), project)
         return []
 
-    async def apply(self, member_id: str, call_id: str, update: CrmUpdate) -> None:
-        key = (member_id, call_id, update.entity_type, update.entity_id, fingerprint(call_id, update))
-        status = await self.ledger.status(*key)
-        if status == "done":
-            return
-        if status == "pending":
-            current = await self.rest.call(member_id, f"crm.{update.entity_type}.get", {"id": update.entity_id})
-            if current and already_applied(current, update.fields):
+    async def apply(self, member_id: str, call_id: str, updates: list[CrmUpdate], project: Any) -> None:
+        """All of a call's entity writes in one `batch` request, each followed by a read-back."""
+        todo = []
+        for update in updates:
+            key = (member_id, call_id, update.entity_type, update.entity_id, fingerprint(call_id, update))
+            status = await self.ledger.status(*key)
+            if status == "done":
+                continue
+            if status == "pending":  # a crash after the write? then it is there: don't write twice
+                current = await self.rest.call(member_id, f"crm.{update.entity_type}.get", {"id": update.entity_id})
+                if current and already_applied(current, update.fields):
+                    await self.ledger.mark(*key, "done", update.fields)
+                    continue
+            todo.append((key, update))
+        for key, update in todo:
+            await self.ledger.mark(*key, "pending", update.fields)
+        outcomes = await write_with_readback(self.rest, member_id, [u for _, u in todo])
+        missing = {i: names for i, (names, error) in enumerate(outcomes) if names and error is None}
+        if missing:  # deleted on the portal: recreate, then write those entities once more
+            await recreate_fields(self.rest, member_id, project, [(todo[i][1], names) for i, names in missing.items()])
+            again = await write_with_readback(self.rest, member_id, [todo[i][1] for i in missing])
+            for i, outcome in zip(missing, again):
+                outcomes[i] = outcome
+        for (key, update), (names, error) in zip(todo, outcomes):
+            if error is None and not names:
                 await self.ledger.mark(*key, "done", update.fields)
-                return
-        await self.ledger.mark(*key, "pending", update.fields)
-        await self.rest.call(member_id, update.method, {
-            "id": update.entity_id, "fields": update.fields,
-            # Our write is not a user action: keep it out of the live feed and history noise.
-            "params": {"REGISTER_SONET_EVENT": "N", "REGISTER_HISTORY_EVENT": "N"},
-        })
-        await self.ledger.mark(*key, "done", update.fields)
-        log.info("crm: call=%s wrote %d fields to %s %s", call_id, len(update.fields),
-                 update.entity_type, update.entity_id)
+                log.info("crm: call=%s wrote %d fields to %s %s", call_id, len(update.fields),
+                         update.entity_type, update.entity_id)
+        for (key, update), (names, error) in zip(todo, outcomes):
+            if error is not None:
+                raise error
+            if names:
+                raise Reject(f"{update.entity_type} {update.entity_id}: fields {names} still missing "
+                             "after recreating them")
+
+
+READBACK_PREFIX = "r"
+
+
+async def write_with_readback(rest: Any, member_id: str, updates: list[CrmUpdate]
+                              ) -> list[tuple[list[str], BaseException | None]]:
+    """Per update: (field names missing from the entity read back after the write, error).
+    Bitrix24 silently drops an update's unknown fields, so a field deleted on the portal shows
+    only as its absence from crm.*.get; reading back inside the same batch costs no request."""
+    outcomes: list[tuple[list[str], BaseException | None]] = []
+    for start in range(0, len(updates), MAX_BATCH // 2):
+        chunk = updates[start:start + MAX_BATCH // 2]
+        cmds: dict[str, tuple[str, dict[str, Any]]] = {}
+        for i, update in enumerate(chunk):
+            cmds[f"w{i}"] = (update.method, {
+                "id": update.entity_id, "fields": update.fields,
+                # Our write is not a user action: keep it out of the live feed and history noise.
+                "params": {"REGISTER_SONET_EVENT": "N", "REGISTER_HISTORY_EVENT": "N"}})
+            cmds[f"{READBACK_PREFIX}{i}"] = (f"crm.{update.entity_type}.get", {"id": update.entity_id})
+        results, errors = await rest.batch(member_id, cmds)
+        for i, update in enumerate(chunk):
+            error = errors.get(f"w{i}") or errors.get(f"{READBACK_PREFIX}{i}")
+            entity = results.get(f"{READBACK_PREFIX}{i}")
+            missing = [] if error is not None or not isinstance(entity, dict) else [
+                name for name in update.fields if name not in entity]
+            outcomes.append((missing, error))
+    return outcomes
+
+
+async def recreate_fields(rest: Any, member_id: str, project: Any,
+                          missing: list[tuple[CrmUpdate, list[str]]]) -> None:
+    """ensure_fields for the missing ones; a portal that refuses is a permanent failure."""
+    from bitrix.errors import BitrixError
+    from bitrix.fields import ensure_fields
+    key_of = {name: key for key, name in project.crm_fields.enabled_fields().items()}
+    wanted: dict[str, dict[str, str]] = {}
+    for update, names in missing:
+        wanted.setdefault(update.entity_type, {}).update({n: key_of[n] for n in names if n in key_of})
+    log.warning("crm: portal %s lost fields %s; recreating them", member_id, wanted)
+    try:
+        await ensure_fields(rest, member_id, wanted)
+    except BitrixError as exc:
+        if exc.transient:
+            raise
+        raise Reject(f"CRM fields {wanted} were deleted on the portal and could not be recreated: "
+                     f"{exc}") from exc
 
 
 class Ledger:
@@ -124,4 +188,5 @@ def register(app: faust.App, settings: Settings, writer: CrmWriter) -> None:
 
     @app.agent(app.topic(settings.topic(Topic.SCORED)), name="crm-writeback")
     async def write_back(stream: faust.StreamT) -> None:
-        await runner.run(stream, writer.handle)
+        # One lane per portal: a slow or failing portal does not hold the others (streams.partitioning).
+        await run_in_lanes(runner, writer.handle).run(stream)

@@ -38,11 +38,35 @@ class Settings(BaseSettings):
     secret_key: str = ""  # Fernet key; empty = generated once into data_dir/secret.key
     app_client_id: str = "local.aica"
     app_client_secret: str = "sandbox-client-secret"
+    # Install posts name their own OAuth server; app.info is asked only at these (exact, with
+    # the trailing slash). The embedded mode adds the sandbox portal's.
+    oauth_server_endpoints: list[str] = Field(default_factory=lambda: [
+        "https://oauth.bitrix.info/rest/", "https://oauth.bitrix24.tech/rest/"])
+    # A requester waits this long for the token agent to store a refreshed or installed pair.
+    token_request_timeout_s: float = 30.0
+    # Parked messages of a portal awaiting re-authorization are re-checked this often.
+    park_recheck_s: float = 30.0
 
     # Bitrix24 REST
     rest_rate_per_s: float = 2.0
     rest_burst: int = 50
     rest_timeout_s: float = 30.0
+    # A portal that rate-limits us or is down: its messages wait on the retry tiers this many
+    # times (the last tier repeats; 20 x 120 s outlasts the 10-minute operating-limit block).
+    portal_retry_attempts: int = 20
+    # Per-portal lanes (streams.partitioning): messages a portal may have waiting in a worker
+    # before new ones are deferred to the first retry tier; and all portals' waiting together.
+    lane_max_waiting: int = 200
+    lanes_max_buffered: int = 2000
+
+    # Reconciliation of missed events (agents.reconcile): every interval the leader asks each
+    # active portal's owner to list call activities updated in (last window end - overlap,
+    # now - settle]; settle leaves time for the live events, overlap catches late commits.
+    reconcile_interval_s: float = 300.0
+    reconcile_settle_s: float = 120.0
+    reconcile_overlap_s: float = 600.0
+    reconcile_first_lookback_s: float = 86400.0  # a portal's first scan reaches back this far
+    reconcile_max_pages: int = 20  # per run (50 activities a page); the rest resumes next run
 
     # Ingest: the recording is usually attached after ONCRMACTIVITYADD. Wait for it on the retry
     # tiers (attempt k waits tier min(k, last)); with the default tiers 10 attempts cover ~17 min.
@@ -77,6 +101,14 @@ class Settings(BaseSettings):
 
     # Blob store for recordings (local directory).
     blob_dir: Path | None = None
+
+    # Dashboard (CRM card tabs + settings API). Served by the worker process in embedded mode,
+    # because chdb can be opened by one process only (see dashboard/app.py).
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8081
+    dashboard_session_ttl_s: int = 900
+    # After a relay secret is rotated the previous one is still accepted for this long.
+    relay_secret_overlap_s: int = 86400
 
     @cached_property
     def resolved_blob_dir(self) -> Path:

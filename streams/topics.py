@@ -23,6 +23,10 @@ class Topic(StrEnum):
     DEADLETTER = "aica.deadletter.v1"
     PARKED = "aica.parked.v1"
     PORTALS = "aica.portals.v1"
+    CALL_STATUS = "calls.status.v1"
+    PORTAL_SETTINGS = "aica.portal-settings.v1"
+    TOKEN_REQUESTS = "aica.token-requests.v1"
+    RECONCILE_MARKS = "aica.reconcile-marks.v1"
 
 
 def retry_tier_topic(settings: Settings, tier: int) -> str:

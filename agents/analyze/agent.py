@@ -16,7 +16,10 @@ from streams.stage import Delivery, Output, Reject, Retry, StageRunner, now_ms
 from streams.topics import Topic
 
 
-def project_scorecard(catalog: ProjectCatalog, context: dict) -> Any:
+def project_scorecard(catalog: Any, context: dict) -> Any:
+    """The scorecard of the call's project, as that portal's settings define it."""
+    if hasattr(catalog, "for_portal"):
+        catalog = catalog.for_portal(context["member_id"])
     project = catalog.projects.get(context["project"])
     if project is None:
         raise Reject(f"project {context['project']!r} is not configured")

@@ -59,7 +59,7 @@ async def test_documented_event_is_published_once_as_avro(make_client, publisher
     assert record == {
         "event_id": expected_event_id(documented_event), "event": "ONCRMACTIVITYADD",
         "member_id": documented_event["auth"]["member_id"], "domain": documented_event["auth"]["domain"],
-        "entity_id": "999", "ts": int(documented_event["ts"]), "source": "bitrix24",
+        "entity_id": "999", "ts": int(documented_event["ts"]), "source": "bitrix24", "clean": None,
     }
     for name in TOKENS:
         assert documented_event["auth"][name].encode() not in value
@@ -119,7 +119,8 @@ def _with(event: dict, value: str, *path: str) -> dict:
     (lambda e: _with(e, "ffffffffffffffffffffffffffffffff", "auth", "member_id"), 403, "unknown_portal"),
     (lambda e: _with(e, "0" * 32, "auth", "application_token"), 401, "bad_application_token"),
     (lambda e: _with(e, "evil.bitrix24.com", "auth", "domain"), 403, "domain_mismatch"),
-    (lambda e: _with(e, "ONAPPUNINSTALL", "event"), 501, "not_implemented"),
+    (lambda e: _with(_with(e, "ONAPPUNINSTALL", "event"), "0" * 32, "auth", "application_token"),
+     401, "bad_application_token"),
     (lambda e: _with(e, "ONCRMDEALADD", "event"), 400, "unsupported_event"),
 ])
 async def test_bad_form_events_are_refused_and_nothing_published(

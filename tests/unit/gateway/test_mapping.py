@@ -69,7 +69,7 @@ def test_positive_integers_parse():
     assert positive_int_text("42", "ts") == 42
 
 
-@pytest.mark.parametrize("event, status", [("ONAPPINSTALL", 501), ("ONAPPUNINSTALL", 501),
+@pytest.mark.parametrize("event, status", [("ONAPPINSTALL", 400), ("ONAPPUNINSTALL", 400),
                                            ("ONCRMDEALADD", 400), ("ONVOXIMPLANTCALLEND", 400)])
 def test_only_activity_events_are_published(event, status):
     check_event_name("ONCRMACTIVITYADD")

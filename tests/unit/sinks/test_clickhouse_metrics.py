@@ -124,7 +124,7 @@ def test_ensure_schema_is_idempotent_and_matches_insert_columns(client, writer):
         assert [c for c in described if c != "inserted_at"] == list(columns)
     sorting_keys = dict(client.query("SELECT name, sorting_key FROM system.tables"
                                      " WHERE database = currentDatabase()").result_rows)
-    assert set(sorting_keys) == {"calls", "call_criteria", "dead_letters", "crm_deliveries"}
+    assert {"calls", "call_criteria", "dead_letters", "crm_deliveries"} <= set(sorting_keys)
     assert all(key.startswith("member_id,") for key in sorting_keys.values())  # tenant first
 
 

@@ -48,11 +48,26 @@ def test_already_applied_compares_portal_strings():
 class FakeRest:
     def __init__(self, entities=None):
         self.calls = []
-        self.entities = entities or {}
+        self.entities = {k: {**dict.fromkeys(self.field_names), **v} for k, v in (entities or {}).items()}
 
     async def call(self, member_id, method, params):
         self.calls.append((method, params["id"]))
         return self.entities.get(params["id"], {})
+
+    async def batch(self, member_id, cmds):
+        """Like the portal: updates store only fields the entity has; gets read them back."""
+        results = {}
+        for name, (method, params) in cmds.items():
+            self.calls.append((method, params["id"]))
+            entity = self.entities.setdefault(params["id"], dict.fromkeys(self.field_names))
+            if method.endswith(".update"):
+                entity.update({k: str(v) for k, v in params["fields"].items() if k in entity})
+                results[name] = True
+            else:
+                results[name] = dict(entity)
+        return results, {}
+
+    field_names = ("UF_CRM_AICA_QUALITY", "UF_CRM_AICA_SUMMARY", "UF_CRM_AICA_IMPROVE", "UF_CRM_AICA_COMPLY")
 
 
 class MemoryLedger:
@@ -70,13 +85,17 @@ class MemoryLedger:
 class Catalog:
     projects = {"support": PROJECT}
 
+    def for_portal(self, member_id):
+        return self
+
 
 async def test_redelivery_writes_nothing_twice():
     rest, ledger = FakeRest(), MemoryLedger()
     writer = CrmWriter(rest, ledger, Catalog())
     await writer.handle(SCORE, None)
     await writer.handle(SCORE, None)
-    assert rest.calls == [("crm.contact.update", 5), ("crm.deal.update", 9)]
+    assert rest.calls == [("crm.contact.update", 5), ("crm.contact.get", 5),
+                          ("crm.deal.update", 9), ("crm.deal.get", 9)]  # one batch, read back
     assert set(ledger.rows.values()) == {"done"}
 
 
@@ -86,7 +105,7 @@ async def test_pending_after_a_crash_is_checked_against_the_portal():
     rest, ledger = FakeRest(portal_state), MemoryLedger()
     ledger.rows[("m1", "m1.101", "contact", 5, fingerprint("m1.101", contact_update))] = "pending"
     await CrmWriter(rest, ledger, Catalog()).handle(SCORE, None)
-    assert rest.calls == [("crm.contact.get", 5), ("crm.deal.update", 9)]
+    assert rest.calls == [("crm.contact.get", 5), ("crm.deal.update", 9), ("crm.deal.get", 9)]
 
 
 async def test_pending_write_that_did_not_land_is_written():

@@ -1,0 +1,48 @@
+"""Uninstall, in the worker (bitrix24-api.md §1.5): the gateway has verified ONAPPUNINSTALL by its
+application_token and published it on `b24.events.v1`; the ingest agent hands it here. The
+portal's tokens are deleted and it is marked uninstalled (through the token agent, the single
+writer), so every stage stops calling it and the gateway refuses its events. With CLEAN=1 its data
+goes too: every ClickHouse row with its member_id and its recordings in the blob store."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aica.blobs import LocalBlobStore
+from bitrix.oauth import TokenKeeper
+from sinks.clickhouse_schema import TABLE_DDL, quoted_identifier
+
+log = logging.getLogger(__name__)
+UNINSTALL = "ONAPPUNINSTALL"
+
+
+def purge_statements(database: str) -> list[str]:
+    """One DELETE per table; every table's key starts with member_id, so each is a cheap mutation."""
+    db = quoted_identifier(database)
+    return [f"ALTER TABLE {db}.{table} DELETE WHERE member_id = {{member_id:String}}" for table in TABLE_DDL]
+
+
+def purge_portal_rows(client: Any, database: str, member_id: str) -> None:
+    """Synchronous (clickhouse-connect); waits for the mutations so "purged" means gone."""
+    for statement in purge_statements(database):
+        client.command(statement, parameters={"member_id": member_id}, settings={"mutations_sync": 2})
+
+
+class Lifecycle:
+    def __init__(self, tokens: TokenKeeper, blobs: LocalBlobStore,
+                 purge_rows: Callable[[str], Awaitable[None]]) -> None:
+        self.tokens, self.blobs, self.purge_rows = tokens, blobs, purge_rows
+
+    async def handle(self, event: dict) -> None:
+        """Other lifecycle events need nothing from the worker."""
+        if event["event"] != UNINSTALL:
+            return
+        member_id = event["member_id"]
+        await self.tokens.uninstall(member_id)
+        log.info("lifecycle: portal %s uninstalled, tokens deleted", member_id)
+        if event.get("clean"):
+            await self.purge_rows(member_id)
+            await asyncio.to_thread(self.blobs.purge_portal, member_id)
+            log.info("lifecycle: portal %s data purged (CLEAN=1)", member_id)

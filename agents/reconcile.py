@@ -1,0 +1,210 @@
+"""Reconciliation: find the calls whose events never reached us (Bitrix24 does not resend a failed
+event delivery, bitrix24-api.md §1.1, §3.6) and feed them through the normal ingest path.
+
+- The leader's timer puts one RECONCILE command per active portal on `b24.events.v1`, keyed by
+  member_id, so the worker that owns the portal's REST traffic (streams.partitioning) runs it.
+- Ingest hands the command to `Reconciler.run`: `crm.activity.list` for call activities
+  (TYPE_ID=2) whose LAST_UPDATED is in (last window end - overlap, now - settle], paged by `>ID`
+  with `start=-1` (no count query). Every telephony call in it with a recording and no `ingested`
+  marker becomes an ONCRMACTIVITYUPDATE event (source "reconcile") on the same topic. Calls
+  without a recording are skipped: attaching one bumps LAST_UPDATED into a later window.
+- Duplicates stop at ingest: it drops a call that has its marker, and the portal's lane runs its
+  messages one at a time, so a live event and a reconciled one never ingest the same call twice.
+- The window's mark is stored on the compacted `aica.reconcile-marks.v1` after the events were
+  published (a crash re-scans the window; dedup makes that harmless). A compacted topic because
+  it survives restarts, is readable by whichever worker owns the portal after a rebalance, and
+  needs no database (chdb may only be opened by one process).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import faust
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+
+from agents.ingest import call_id_for, is_telephony_call, recording_file
+from schemas import registry
+from streams.settings import Settings
+from streams.stage import Output, now_ms
+from streams.topics import Topic
+
+log = logging.getLogger(__name__)
+
+RECONCILE = "RECONCILE"
+PAGE_SIZE = 50
+SELECT = ["ID", "TYPE_ID", "ORIGIN_ID", "LAST_UPDATED", "FILES"]
+
+
+@dataclass(frozen=True)
+class Window:
+    since_ms: int  # exclusive
+    until_ms: int  # inclusive
+    after_id: int = 0  # resume point inside the window
+
+
+def _ms(value: Any) -> int:
+    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value)
+
+
+def next_window(mark: dict | None, now_s: float, settings: Settings) -> Window:
+    """An unfinished window resumes; otherwise the next one starts `overlap` before the last end."""
+    if mark is not None and not mark.get("complete", True):
+        return Window(_ms(mark["since"]), _ms(mark["until"]), int(mark.get("after_id") or 0))
+    until = int((now_s - settings.reconcile_settle_s) * 1000)
+    if mark is None:
+        since = until - int(settings.reconcile_first_lookback_s * 1000)
+    else:
+        since = _ms(mark["until"]) - int(settings.reconcile_overlap_s * 1000)
+    return Window(min(since, until), until)
+
+
+def portal_time(ms: int) -> str:
+    """Bitrix24 filters take ISO-8601 with an offset."""
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="seconds")
+
+
+def list_params(window: Window, after_id: int) -> dict[str, Any]:
+    return {"filter": {"TYPE_ID": 2, ">LAST_UPDATED": portal_time(window.since_ms),
+                       "<=LAST_UPDATED": portal_time(window.until_ms), ">ID": after_id},
+            "order": {"ID": "ASC"}, "select": SELECT, "start": -1}
+
+
+def needs_ingest(activity: dict, already_ingested) -> bool:
+    """A telephony call with a recording that ingest has not published yet."""
+    return (is_telephony_call(activity) and recording_file(activity) is not None
+            and not already_ingested(int(activity["ID"])))
+
+
+def event_record(member_id: str, domain: str, event: str, entity_id: str, now_s: float) -> dict:
+    """A CrmWebhookEvent made by reconciliation (no tokens, like every event record)."""
+    ts = int(now_s)
+    digest = hashlib.sha256(f"{member_id}|{event}|{entity_id}|reconcile|{ts}".encode()).hexdigest()
+    return {"event_id": digest, "event": event, "member_id": member_id, "domain": domain,
+            "entity_id": entity_id, "ts": ts, "received_at": int(now_s * 1000), "source": "reconcile"}
+
+
+def reconcile_commands(portals: list, now_s: float) -> list[dict]:
+    return [event_record(p.member_id, p.domain, RECONCILE, "", now_s)
+            for p in portals if p.status == "active"]
+
+
+class ReconcileMarks:
+    """The newest mark per portal, followed from the compacted topic; put() writes through."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.topic = settings, settings.topic(Topic.RECONCILE_MARKS)
+        self._marks: dict[str, dict] = {}
+        self._lock, self._stop, self._loaded = threading.Lock(), threading.Event(), threading.Event()
+        self._producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
+                                   "enable.idempotence": True})
+        self._thread = threading.Thread(target=self._follow, name="reconcile-marks", daemon=True)
+
+    def start(self, timeout_s: float = 30.0) -> "ReconcileMarks":
+        self._thread.start()
+        if not self._loaded.wait(timeout_s):
+            raise TimeoutError(f"reconcile marks not loaded from {self.topic} in {timeout_s}s")
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def get(self, member_id: str) -> dict | None:
+        with self._lock:
+            return self._marks.get(member_id)
+
+    def put_sync(self, mark: dict) -> None:
+        errors: list = []
+        self._producer.produce(self.topic, key=mark["member_id"].encode(),
+                               value=registry.encode("aica.ReconcileMark", mark),
+                               on_delivery=lambda err, _msg: errors.append(err) if err else None)
+        if self._producer.flush(30) or errors:
+            raise RuntimeError(f"could not store reconcile mark: {errors or 'timeout'}")
+        with self._lock:
+            self._marks[mark["member_id"]] = mark
+
+    def _follow(self) -> None:
+        consumer = Consumer({"bootstrap.servers": self.settings.kafka_bootstrap,
+                             "group.id": "aica-reconcile-marks-reader", "enable.auto.commit": False,
+                             "enable.partition.eof": True})
+        try:
+            parts = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions
+            consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in parts])
+            at_eof: set[int] = set()
+            while not self._stop.is_set():
+                msg = consumer.poll(0.5)
+                if msg is None:
+                    continue
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        at_eof.add(msg.partition())
+                        if len(at_eof) == len(parts):
+                            self._loaded.set()
+                    continue
+                try:
+                    mark = registry.decode("aica.ReconcileMark", msg.value())
+                except registry.SchemaError:
+                    log.error("reconcile marks: unreadable record at offset %s", msg.offset())
+                    continue
+                with self._lock:  # the owner's own put() is at least as new
+                    current = self._marks.get(mark["member_id"])
+                    if current is None or _ms(current["updated_at"]) <= _ms(mark["updated_at"]):
+                        self._marks[mark["member_id"]] = mark
+        finally:
+            consumer.close()
+
+
+class Reconciler:
+    def __init__(self, settings: Settings, rest: Any, blobs: Any, marks: ReconcileMarks) -> None:
+        self.settings, self.rest, self.blobs, self.marks = settings, rest, blobs, marks
+
+    async def run(self, command: dict, runner: Any) -> list[Output]:
+        """One window (or up to reconcile_max_pages of it) of one portal; `runner` publishes."""
+        member_id, domain = command["member_id"], command["domain"]
+        previous = self.marks.get(member_id)
+        window = next_window(previous, time.time(), self.settings)
+        resumed = previous is not None and not previous.get("complete", True)
+        enqueued = int(previous.get("enqueued") or 0) if resumed else 0
+        missed, after_id, complete = [], window.after_id, False
+
+        def ingested(activity_id: int) -> bool:
+            return self.blobs.ingested(member_id, call_id_for(member_id, activity_id)) is not None
+
+        for _ in range(self.settings.reconcile_max_pages):
+            rows = await self.rest.call(member_id, "crm.activity.list", list_params(window, after_id)) or []
+            missed += [str(a["ID"]) for a in rows if needs_ingest(a, ingested)]
+            after_id = max([after_id, *(int(a["ID"]) for a in rows)])
+            if len(rows) < PAGE_SIZE:
+                complete = True
+                break
+        # Publish the missed calls before the mark moves past them.
+        for activity_id in missed:
+            record = event_record(member_id, domain, "ONCRMACTIVITYUPDATE", activity_id, time.time())
+            await runner.send(self.settings.topic(Topic.EVENTS), member_id.encode(),
+                              registry.encode("aica.CrmWebhookEvent", record))
+        mark = {"member_id": member_id, "since": window.since_ms, "until": window.until_ms,
+                "after_id": 0 if complete else after_id, "complete": complete,
+                "enqueued": enqueued + len(missed), "updated_at": now_ms()}
+        await asyncio.get_running_loop().run_in_executor(None, self.marks.put_sync, mark)
+        log.info("reconcile: portal %s window %s..%s: %d missed calls enqueued%s", member_id,
+                 portal_time(window.since_ms), portal_time(window.until_ms), len(missed),
+                 "" if complete else f" (resumes after ID {after_id})")
+        return []
+
+
+def register_timer(app: faust.App, settings: Settings, portals: Any) -> None:
+    """The leader asks each active portal's owner to reconcile it, every reconcile_interval_s."""
+    topic = app.topic(settings.topic(Topic.EVENTS))
+
+    @app.timer(settings.reconcile_interval_s, on_leader=True, name="reconcile-timer")
+    async def ask_owners_to_reconcile() -> None:
+        for command in reconcile_commands(portals.all(), time.time()):
+            await topic.send(key=command["member_id"].encode(),
+                             value=registry.encode("aica.CrmWebhookEvent", command))

@@ -1,0 +1,128 @@
+"""The widget's JSON API: the session's entity's calls, one call in detail, its audio (HTTP Range),
+the score trend, and (admins) delivery status. Every read is scoped to the session's member_id
+and CRM entity; a call of another portal or entity is indistinguishable from a missing one (404)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from aica.blobs import BlobError
+from dashboard.keys import BLOBS, SIGNER, STORE
+from dashboard.sessions import DashboardSession, token_from
+from sinks import call_store
+
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+STAGES = ("ingest", "transcribe", "redact", "analyze", "score", "crm", "clickhouse")
+
+
+class ApiError(Exception):
+    """Answered as JSON `{"error", "reason"}` by the app's middleware."""
+
+    def __init__(self, status: int, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.code, self.reason = status, code, reason
+
+
+def session_of(request: web.Request, allow_query: bool = False) -> DashboardSession:
+    """SessionError (-> 401) unless a valid, unexpired session came with the request."""
+    return request.app[SIGNER].verify(token_from(request, allow_query), time.time())
+
+
+def admin_session_of(request: web.Request) -> DashboardSession:
+    session = session_of(request)
+    if not session.is_admin:
+        raise ApiError(403, "admin_only", "only portal administrators may do this")
+    return session
+
+
+def int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(request.query.get(name, default))
+    except ValueError:
+        raise ApiError(400, "bad_parameter", f"{name} must be an integer") from None
+    return max(low, min(high, value))
+
+
+def api_base(request: web.Request) -> str:
+    """/app/api when mounted at /app: where this sub-application's API lives."""
+    prefix = request.path.split("/api/", 1)[0] if "/api/" in request.path else request.path.rsplit("/", 1)[0]
+    return prefix + "/api"
+
+
+def public_call(call: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in call.items() if k not in ("bindings", "audio_uri")}
+
+
+def bound_to(call: dict[str, Any] | None, session: DashboardSession) -> bool:
+    return call is not None and session.entity_id in call["bindings"].get(session.entity_type, [])
+
+
+async def list_calls(request: web.Request) -> web.Response:
+    session = session_of(request)
+    limit = int_param(request, "limit", 50, 1, 200)
+    calls = await request.app[STORE].run(call_store.entity_calls, session.member_id, session.entity_type,
+                                         session.entity_id, limit)
+    return web.json_response({"calls": [public_call(c) for c in calls]})
+
+
+async def _bound_call(request: web.Request, session: DashboardSession) -> dict[str, Any]:
+    call = await request.app[STORE].run(call_store.call_detail, session.member_id, request.match_info["call_id"])
+    if not bound_to(call, session):
+        raise ApiError(404, "not_found", "no such call on this card")
+    return call
+
+
+async def get_call(request: web.Request) -> web.Response:
+    session = session_of(request)
+    call = await _bound_call(request, session)
+    token = token_from(request)
+    call["audio_url"] = (f"{api_base(request)}/calls/{call['call_id']}/audio?session={token}"
+                         if call.get("audio_uri") else None)
+    return web.json_response(public_call(call))
+
+
+async def get_audio(request: web.Request) -> web.StreamResponse:
+    """The recording, with Range (206) from FileResponse; same checks as the detail view."""
+    session = session_of(request, allow_query=True)
+    call = await _bound_call(request, session)
+    blobs = request.app[BLOBS]
+    try:
+        path = blobs.resolve(call.get("audio_uri") or "")
+    except BlobError:
+        raise ApiError(404, "no_audio", "this call has no recording") from None
+    # The uri names the portal: it must be the session's (and the call's) own directory.
+    if path.parent != blobs.call_dir(session.member_id, call["call_id"]) or not path.is_file():
+        raise ApiError(404, "no_audio", "this call has no recording")
+    return web.FileResponse(path, headers={"Cache-Control": "private, no-store"})
+
+
+async def get_trend(request: web.Request) -> web.Response:
+    session = session_of(request)
+    days = int_param(request, "days", 90, 1, 366)
+    points = await request.app[STORE].run(call_store.trend, session.member_id, session.entity_type,
+                                          session.entity_id, days)
+    return web.json_response({"points": points})
+
+
+async def get_status(request: web.Request) -> web.Response:
+    session = admin_session_of(request)
+    stage, status = request.query.get("stage") or None, request.query.get("status") or None
+    if stage is not None and stage not in STAGES:
+        raise ApiError(400, "bad_parameter", f"stage must be one of {STAGES}")
+    if status is not None and status not in call_store.CALL_STATUSES:
+        raise ApiError(400, "bad_parameter", f"status must be one of {call_store.CALL_STATUSES}")
+    limit = int_param(request, "limit", 50, 1, 500)
+    body = await request.app[STORE].run(call_store.delivery_status, session.member_id, stage, status, limit)
+    return web.json_response(body)
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))

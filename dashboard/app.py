@@ -1,0 +1,160 @@
+"""The dashboard sub-application, mounted at /app: the placement handler (CRM card tabs), the
+widget's JSON API and the admin settings API (contract: dashboard/openapi.yaml).
+
+Where it runs: it reads ClickHouse, and in embedded mode ClickHouse is chdb, which one process
+only may open, the worker. So the worker serves it (aica.worker, stage "dashboard") on
+settings.dashboard_port, sharing the worker's client through its single ClickHouse thread. With
+a ClickHouse server (AICA_CLICKHOUSE_DSN=http://...) the same app can be mounted in the gateway
+instead (`gateway.add_subapp("/app", create_dashboard_app(...))`), provided the gateway's
+`X-Frame-Options: DENY` / `frame-ancestors 'none'` headers are not added to /app responses."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from aica.blobs import LocalBlobStore
+from aica.portal_settings import PortalCatalogs
+from dashboard import api, settings_api
+from dashboard.keys import BLOBS, CATALOGS, HTTP, PORTAL_SETTINGS, PORTALS, REST, SETTINGS, SIGNER, STORE
+from dashboard.placement import (WIDGET_CSP, PlacementRefused, frame_origin, parse_placement, refusal_page,
+                                 render_widget, verify_placement)
+from dashboard.sessions import SessionError, SessionSigner, session_key
+from sinks.call_store import CallStore
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+               "Referrer-Policy": "no-referrer"}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refusals as JSON `{"error", "reason"}`: 401 for session problems, the rest as raised."""
+    try:
+        return await handler(request)
+    except SessionError as exc:
+        return web.json_response({"error": exc.code, "reason": exc.reason}, status=401)
+    except api.ApiError as exc:
+        return web.json_response({"error": exc.code, "reason": exc.reason}, status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return web.json_response({"error": exc.reason.lower().replace(" ", "_"), "reason": exc.reason},
+                                 status=exc.status)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if "/static/" not in request.path:  # static files may be cached; sessions and data may not
+        for name, value in API_HEADERS.items():
+            response.headers.setdefault(name, value)
+    response.headers.pop("X-Frame-Options", None)  # framing is governed by CSP frame-ancestors only
+
+
+async def placement(request: web.Request) -> web.Response:
+    """Verify the post with the portal, then answer the widget page with a fresh session."""
+    form, portals = await request.post(), request.app[PORTALS]
+    try:
+        post = parse_placement({k: str(v) for k, v in form.items()}, request.query)
+        portal = portals.get(post.member_id)
+        user = await verify_placement(request.app[HTTP], portal, post, request.app[SETTINGS].app_client_id)
+    except PlacementRefused as refusal:
+        log.info("placement refused %d %s", refusal.status, refusal.code)
+        return web.Response(text=refusal_page(refusal), status=refusal.status, content_type="text/html",
+                            headers={"Content-Security-Policy": "default-src 'none'"})
+    session = request.app[SIGNER].issue(member_id=post.member_id, user_id=user.user_id, is_admin=user.is_admin,
+                                        entity_type=post.entity_type, entity_id=post.entity_id,
+                                        lang=post.lang, now=time.time())
+    log.info("placement: portal=%s user=%s %s %s", post.member_id, user.user_id, post.entity_type, post.entity_id)
+    page = render_widget({"session": session, "lang": post.lang, "entity_type": post.entity_type,
+                          "entity_id": str(post.entity_id), "api_base": api.api_base(request)})
+    return web.Response(text=page, content_type="text/html",
+                        headers={"Content-Security-Policy": WIDGET_CSP.format(origin=frame_origin(portal))})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def http_client(app: web.Application) -> AsyncIterator[None]:
+    timeout = aiohttp.ClientTimeout(total=app[SETTINGS].rest_timeout_s)
+    async with aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": "aica/0.1"}) as session:
+        app[HTTP] = session
+        yield
+
+
+def create_dashboard_app(settings: Settings, portals: Any, store: CallStore, blobs: LocalBlobStore,
+                         portal_settings: Any, catalogs: PortalCatalogs, rest: Any) -> web.Application:
+    """portals: PortalDirectory; portal_settings: aica.portal_settings.KafkaPortalSettings;
+    rest: a bitrix.client.RestClient (the app's own tokens: creates renamed CRM fields)."""
+    app = web.Application(middlewares=[api_errors])
+    app[SETTINGS], app[PORTALS], app[STORE], app[BLOBS] = settings, portals, store, blobs
+    app[PORTAL_SETTINGS], app[CATALOGS], app[REST] = portal_settings, catalogs, rest
+    app[SIGNER] = SessionSigner(session_key(settings), settings.dashboard_session_ttl_s)
+    app.cleanup_ctx.append(http_client)
+    app.on_response_prepare.append(security_headers)
+    r = app.router
+    r.add_post("/placement", placement)
+    r.add_get("/healthz", healthz)
+    r.add_get("/api/calls", api.list_calls)
+    r.add_get("/api/calls/{call_id}", api.get_call)
+    r.add_get("/api/calls/{call_id}/audio", api.get_audio)
+    r.add_get("/api/trend", api.get_trend)
+    r.add_get("/api/status", api.get_status)
+    r.add_get("/api/settings", settings_api.get_settings)
+    r.add_put("/api/settings", settings_api.put_settings)
+    r.add_post("/api/relay-secret/rotate", settings_api.rotate_relay_secret)
+    r.add_get("/api/openapi.json", api.get_openapi)
+    if STATIC.is_dir():
+        r.add_static("/static", STATIC)
+    return app
+
+
+def mounted(dashboard: web.Application, prefix: str = "/app") -> web.Application:
+    """A root app serving the dashboard under /app (how the worker serves it)."""
+    root = web.Application()
+    root.add_subapp(prefix, dashboard)
+    return root
+
+
+async def serve_dashboard(dashboard: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(mounted(dashboard), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    return runner, runner.addresses[0][1]
+
+
+def register_service(app: Any, settings: Settings, make_dashboard: Callable[[], web.Application]) -> None:
+    """Serve the dashboard from the worker (a Faust service) on settings.dashboard_port. A second
+    worker on the same host finds the port taken: it logs that and runs without one."""
+    import mode
+
+    @app.service
+    class DashboardService(mode.Service):
+        runner: web.AppRunner | None = None
+
+        async def on_start(self) -> None:
+            try:
+                self.runner, port = await serve_dashboard(make_dashboard(), settings.dashboard_host,
+                                                          settings.dashboard_port)
+            except OSError as exc:
+                log.error("dashboard not served: %s:%s unavailable (%s)", settings.dashboard_host,
+                          settings.dashboard_port, exc.strerror)
+                return
+            log.info("dashboard listening on %s:%d/app", settings.dashboard_host, port)
+
+        async def on_stop(self) -> None:
+            if self.runner is not None:
+                await self.runner.cleanup()

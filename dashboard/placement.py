@@ -1,0 +1,150 @@
+"""`POST /app/placement`: what Bitrix24 posts into a CRM detail tab (bitrix24-api.md §5.2), checked
+with the portal before anything in it is trusted (§5.3), and the widget page it gets back.
+
+Nothing in the post is believed on its own: the portal is looked up by member_id and only its
+STORED client_endpoint is called (never the posted DOMAIN or SERVER_ENDPOINT: SSRF and forgery
+bait). With the posted AUTH_ID: `app.info` proves the token was issued to this app on this
+portal, `user.current` / `user.admin` say who it is, and reading the CRM entity proves that user
+may see the card they claim to have opened."""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from bitrix.errors import AccessDenied, NotFound, PortalUnavailable, TokenExpired, classify
+from bitrix.portals import Portal
+
+PLACEMENTS = {"CRM_CONTACT_DETAIL_TAB": "contact", "CRM_DEAL_DETAIL_TAB": "deal"}
+LANGS = ("en", "ru")
+TEMPLATE = Path(__file__).with_name("templates") / "widget.html"
+FALLBACK_PAGE = ('<!doctype html><html lang="$lang"><meta charset="utf-8"><title>AICA</title>'
+                 '<main id="aica" data-session="$session" data-lang="$lang" data-entity-type="$entity_type"'
+                 ' data-entity-id="$entity_id" data-api-base="$api_base">AICA</main></html>')
+# Portals in a frame may only be framed by their own portal; everything else is same-origin.
+WIDGET_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+              " media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {origin}")
+ACCEPTING_STATUSES = ("active", "reauth_required")  # user tokens work even when the app's refresh failed
+
+
+class PlacementRefused(Exception):
+    def __init__(self, status: int, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.code, self.reason = status, code, reason
+
+
+@dataclass(frozen=True)
+class PlacementPost:
+    member_id: str
+    auth_id: str
+    entity_type: str
+    entity_id: int
+    lang: str
+    application_token: str | None
+
+
+@dataclass(frozen=True)
+class PortalUser:
+    user_id: int
+    is_admin: bool
+
+
+def parse_placement(form: Mapping[str, str], query: Mapping[str, str]) -> PlacementPost:
+    """The fields the tab needs, shape-checked only (400 when malformed); trust comes later."""
+    member_id, auth_id = str(form.get("member_id") or ""), str(form.get("AUTH_ID") or "")
+    if not re.fullmatch(r"[A-Za-z0-9]{1,64}", member_id) or not auth_id:
+        raise PlacementRefused(400, "malformed_placement", "member_id and AUTH_ID are required")
+    entity_type = PLACEMENTS.get(str(form.get("PLACEMENT") or ""))
+    if entity_type is None:
+        raise PlacementRefused(400, "unsupported_placement", "only contact and deal detail tabs are served")
+    try:
+        options = json.loads(str(form.get("PLACEMENT_OPTIONS") or "{}"))
+        entity_id = int(str(options.get("ID")))
+    except (ValueError, TypeError, AttributeError):
+        raise PlacementRefused(400, "malformed_placement", "PLACEMENT_OPTIONS must be JSON with the entity ID") from None
+    if entity_id <= 0:
+        raise PlacementRefused(400, "malformed_placement", "the entity ID must be positive")
+    lang = str(query.get("LANG") or form.get("LANG") or "en").lower()[:2]
+    return PlacementPost(member_id, auth_id, entity_type, entity_id, lang if lang in LANGS else "en",
+                         form.get("APPLICATION_TOKEN") or None)
+
+
+def frame_origin(portal: Portal) -> str:
+    """The stored portal's origin for frame-ancestors: https://<domain>, or the scheme, host and
+    port of a plain-http sandbox portal."""
+    url = URL(portal.client_endpoint)
+    if url.scheme == "https" and url.port in (None, 443):
+        return f"https://{portal.domain.lower()}"
+    return str(url.origin())
+
+
+async def portal_call(http: aiohttp.ClientSession, portal: Portal, method: str, params: dict[str, Any],
+                      auth_id: str) -> Any:
+    """One REST call on the stored client_endpoint with the user's token (not the app's)."""
+    try:
+        async with http.post(portal.client_endpoint + method, json={**params, "auth": auth_id}) as response:
+            try:
+                body = await response.json(content_type=None)
+            except ValueError:
+                body = None
+            if response.status >= 400 or not isinstance(body, dict) or "error" in body:
+                raise classify(response.status, body)
+            return body.get("result")
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        raise PortalUnavailable("CONNECTION_ERROR", "portal unreachable") from None
+
+
+async def verify_placement(http: aiohttp.ClientSession, portal: Portal | None, post: PlacementPost,
+                           client_id: str) -> PortalUser:
+    """Who opened the tab, as the portal itself says; PlacementRefused otherwise."""
+    if portal is None or portal.status not in ACCEPTING_STATUSES:
+        raise PlacementRefused(403, "unknown_portal", "the app is not installed on this portal")
+    if post.application_token is not None and not hmac.compare_digest(
+            post.application_token.encode(), portal.application_token.encode()):
+        raise PlacementRefused(403, "bad_application_token", "APPLICATION_TOKEN does not match the installed portal")
+    calls = (("app.info", {}), ("user.current", {}), ("user.admin", {}),
+             (f"crm.{post.entity_type}.get", {"id": post.entity_id}))
+    results = await asyncio.gather(*(portal_call(http, portal, m, p, post.auth_id) for m, p in calls),
+                                   return_exceptions=True)
+    for result in results:  # the token's verdict first: an expired AUTH_ID is a 401 whatever else failed
+        if isinstance(result, TokenExpired):
+            raise PlacementRefused(401, "auth_rejected", "the portal did not accept AUTH_ID")
+    app, user, admin, entity = results
+    for result in (app, user, admin):
+        if isinstance(result, PortalUnavailable):
+            raise PlacementRefused(502, "portal_unavailable", "the portal could not be reached")
+        if isinstance(result, BaseException):
+            raise PlacementRefused(403, "auth_rejected", "the portal did not confirm AUTH_ID")
+    install = (app or {}).get("install") or {}
+    if str((app or {}).get("client_id")) != client_id or str(install.get("member_id")) != portal.member_id:
+        raise PlacementRefused(403, "foreign_token", "AUTH_ID was not issued to this app on this portal")
+    if isinstance(entity, (AccessDenied, NotFound)) or not isinstance(entity, dict):
+        raise PlacementRefused(403, "entity_not_readable", "this user cannot open that CRM entity")
+    try:
+        return PortalUser(int(user["ID"]), admin is True)
+    except (KeyError, TypeError, ValueError):
+        raise PlacementRefused(403, "auth_rejected", "user.current gave no user") from None
+
+
+def render_widget(values: Mapping[str, str], template_path: Path = TEMPLATE) -> str:
+    """widget.html with `$session`-style placeholders, every value HTML-escaped."""
+    try:
+        text = template_path.read_text(encoding="utf-8")
+    except OSError:
+        text = FALLBACK_PAGE
+    return Template(text).safe_substitute({k: html.escape(str(v), quote=True) for k, v in values.items()})
+
+
+def refusal_page(refusal: PlacementRefused) -> str:
+    return (f'<!doctype html><html><meta charset="utf-8"><title>AICA</title><body><p>AICA: '
+            f'{html.escape(refusal.reason)} ({refusal.status} {html.escape(refusal.code)}).</p></body></html>')

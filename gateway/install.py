@@ -1,0 +1,181 @@
+"""App lifecycle at the gateway (bitrix24-api.md §1.5, §1.6, §2.1, §5.3).
+
+`POST /b24/install` takes the background install callback (`auth[...]`, ONAPPINSTALL) and the frame
+form (`AUTH_ID`, `REFRESH_ID`, `member_id`, `DOMAIN` in the query). Nothing in a post is trusted:
+its OAuth server must be on our allowlist, `app.info` there must say the token is ours and the
+portal's, and only then are tokens, endpoints (`client_endpoint` from app.info) and the
+application_token stored, through the token agent, and the portal set up. ONAPPINSTALL and
+ONAPPUPDATE arriving as events take the same path; ONAPPUNINSTALL (proven by application_token
+only) is published for the worker, carrying data[CLEAN]."""
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bitrix.client import RestClient
+from bitrix.errors import BitrixError
+from bitrix.fields import wanted_fields
+from bitrix.oauth import (InstallRefused, LocalTokens, TokenKeeper, check_app_info, fetch_app_info,
+                          normalise_endpoint, server_endpoint_allowed)
+from bitrix.portals import Portal
+from bitrix.setup import SetupFailed, setup_portal
+from gateway.errors import Refused
+from gateway.keys import PORTALS, SETTINGS
+
+log = logging.getLogger(__name__)
+
+HTTP = web.AppKey("install_http", aiohttp.ClientSession)
+TOKENS = web.AppKey("tokens", object)  # a bitrix.oauth.TokenKeeper
+REST = web.AppKey("install_rest", RestClient)
+WANTED_FIELDS = web.AppKey("wanted_fields", dict)
+INSTALL_EVENTS = frozenset({"ONAPPINSTALL", "ONAPPUPDATE"})
+FRAME = "FRAME"
+
+
+@dataclass(frozen=True)
+class InstallPost:
+    """What an install post claims; checked against app.info before anything is stored."""
+    event: str  # ONAPPINSTALL | ONAPPUPDATE | FRAME
+    member_id: str
+    domain: str
+    server_endpoint: str
+    access_token: str
+    refresh_token: str
+    expires_in: float
+    application_token: str  # may be empty on frame posts of older portals
+
+    def __repr__(self) -> str:  # never print tokens
+        return f"InstallPost(event={self.event!r}, member_id={self.member_id!r}, domain={self.domain!r})"
+
+
+def _field(node: Mapping[str, Any], name: str, label: str) -> str:
+    value = node.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise Refused(400, "missing_field", f"{label} is required")
+    return value.strip()
+
+
+def _expires(value: Any) -> float:
+    text = str(value or "3600").strip()
+    return float(text) if text.isdigit() and 0 < int(text) <= 86400 else 3600.0
+
+
+def parse_install_post(form: Mapping[str, Any], query: Mapping[str, str]) -> InstallPost:
+    """The background form (`event` + `auth[...]`) or the frame form (`AUTH_ID`, `DOMAIN` query)."""
+    auth = form.get("auth")
+    if isinstance(auth, dict):
+        event = str(form.get("event") or "ONAPPINSTALL").strip().upper()
+        if event not in INSTALL_EVENTS:
+            raise Refused(400, "unsupported_event", "install posts are ONAPPINSTALL or ONAPPUPDATE")
+        return InstallPost(event, _field(auth, "member_id", "auth[member_id]"),
+                           _field(auth, "domain", "auth[domain]"),
+                           _field(auth, "server_endpoint", "auth[server_endpoint]"),
+                           _field(auth, "access_token", "auth[access_token]"),
+                           _field(auth, "refresh_token", "auth[refresh_token]"),
+                           _expires(auth.get("expires_in")),
+                           _field(auth, "application_token", "auth[application_token]"))
+    return InstallPost(FRAME, _field(form, "member_id", "member_id"), _field(query, "DOMAIN", "DOMAIN"),
+                       _field(form, "SERVER_ENDPOINT", "SERVER_ENDPOINT"), _field(form, "AUTH_ID", "AUTH_ID"),
+                       _field(form, "REFRESH_ID", "REFRESH_ID"), _expires(form.get("AUTH_EXPIRES")),
+                       str(form.get("APPLICATION_TOKEN") or "").strip())
+
+
+def chosen_application_token(post: InstallPost, current: Portal | None) -> str:
+    """ONAPPINSTALL/ONAPPUPDATE carry the token to keep (§1.6). A frame post may only repeat the
+    stored one (§5.3): any user of the portal can open the app, so it must not replace it."""
+    if post.event != FRAME or not current or not current.application_token:
+        return post.application_token
+    if post.application_token and not hmac.compare_digest(post.application_token.encode(),
+                                                          current.application_token.encode()):
+        raise Refused(403, "application_token_mismatch", "APPLICATION_TOKEN is not the installed one")
+    return current.application_token
+
+
+def replaces_tokens(post: InstallPost, current: Portal | None) -> bool:
+    """Install events always store. A frame post (any user opening the app) stores only when the
+    portal has no working tokens: new, uninstalled, or waiting for re-authorization."""
+    return post.event != FRAME or current is None or current.status != "active"
+
+
+def portal_from(post: InstallPost, client_endpoint: str, domain: str, application_token: str,
+                now: float) -> Portal:
+    return Portal(member_id=post.member_id, domain=domain, client_endpoint=client_endpoint,
+                  server_endpoint=normalise_endpoint(post.server_endpoint),
+                  application_token=application_token, access_token=post.access_token,
+                  refresh_token=post.refresh_token, access_expires_at=now + post.expires_in)
+
+
+async def install_verified(app: web.Application, post: InstallPost) -> web.Response:
+    settings, portals = app[SETTINGS], app[PORTALS]
+    if not server_endpoint_allowed(post.server_endpoint, settings.oauth_server_endpoints):
+        raise Refused(403, "server_endpoint_not_allowed", "SERVER_ENDPOINT is not a trusted OAuth server")
+    try:
+        info = await fetch_app_info(app[HTTP], post.server_endpoint, post.access_token, settings.rest_timeout_s)
+        check_app_info(info, client_id=settings.app_client_id, member_id=post.member_id, domain=post.domain)
+    except InstallRefused as refused:
+        raise Refused(refused.status, refused.code, refused.reason) from None
+    current = portals.get(post.member_id)
+    application_token = chosen_application_token(post, current)
+    if not replaces_tokens(post, current):
+        log.info("install: portal %s verified (%s); its stored tokens are kept", post.member_id, post.event)
+        return web.json_response({"status": "verified", "member_id": post.member_id})
+    stored = await app[TOKENS].install(portal_from(post, info.client_endpoint, info.domain,
+                                                   application_token, time.time()))
+    log.info("install: portal %s stored (%s, generation %d)", post.member_id, post.event, stored.generation)
+    try:
+        report = await setup_portal(app[REST], post.member_id, settings.public_url, app[WANTED_FIELDS])
+    except (SetupFailed, BitrixError) as exc:
+        # Stored but not set up: the next install post or app opening runs setup again.
+        log.warning("install: setup of portal %s failed: %s", post.member_id, exc)
+        return web.json_response({"status": "installed", "member_id": post.member_id,
+                                  "error": "setup_failed", "reason": str(exc)[:500]}, status=502)
+    return web.json_response({"status": "installed", "member_id": post.member_id,
+                              "generation": stored.generation, "setup": report.as_dict()})
+
+
+async def receive_install(request: web.Request) -> web.Response:
+    from gateway.handlers import read_form, refusal_response
+    try:
+        form = await read_form(request, request.app[SETTINGS].max_body_bytes)
+        return await install_verified(request.app, parse_install_post(form, request.query))
+    except Refused as refusal:
+        return refusal_response(refusal)
+
+
+async def receive_lifecycle_event(request: web.Request, form: dict[str, Any], event: str) -> web.Response:
+    """ONAPPINSTALL/ONAPPUPDATE/ONAPPUNINSTALL posted to /b24/events (raises Refused)."""
+    from gateway.handlers import accept
+    from gateway.mapping import uninstall_record
+    from gateway.verify import verify_portal
+    if event in INSTALL_EVENTS:
+        return await install_verified(request.app, parse_install_post(form, {}))
+    auth = form.get("auth") if isinstance(form.get("auth"), dict) else {}
+    portal = verify_portal(request.app[PORTALS].get(_field(auth, "member_id", "auth[member_id]")),
+                           _field(auth, "application_token", "auth[application_token]"),
+                           _field(auth, "domain", "auth[domain]"))
+    record = uninstall_record(form, portal.domain, datetime.now(timezone.utc))
+    log.info("uninstall of portal %s received (clean=%s)", portal.member_id, record["clean"])
+    return await accept(request.app, record)
+
+
+def install_context(tokens: TokenKeeper | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    """An HTTP session for app.info and setup, the token keeper (in-process unless given), and a
+    REST client that refreshes through it."""
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        from aica.projects import load_catalog
+        settings = app[SETTINGS]
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as http:
+            keeper = tokens or LocalTokens(http, app[PORTALS], settings)
+            app[HTTP], app[TOKENS] = http, keeper
+            app[REST] = RestClient(http, app[PORTALS], settings, tokens=keeper)
+            app[WANTED_FIELDS] = wanted_fields(load_catalog(settings))
+            yield
+    return context

@@ -1,0 +1,253 @@
+"""What the dashboard reads and the rows that feed it: call status (processing / done / failed /
+skipped), redacted transcripts and received events, next to the metrics tables of
+sinks.clickhouse_metrics. Every read filters by member_id first, and entity reads by the CRM
+binding too: tenant and entity isolation live in these queries.
+
+Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
+from datetime import date
+from typing import Any, TypeVar
+
+from clickhouse_connect.driver.client import Client
+
+from sinks.clickhouse_metrics import BINDING_COLUMNS, as_utc, binding_ids, score_trend
+from sinks.clickhouse_schema import CALL_STATUS_COLUMNS, EVENT_COLUMNS, TRANSCRIPT_COLUMNS
+
+T = TypeVar("T")
+CALL_STATUSES = ("processing", "done", "failed", "skipped")
+_META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
+         "contact_ids", "deal_ids", "lead_ids", "company_ids")
+
+
+# --- rows written by the ClickHouse sink ------------------------------------------------------
+def status_row(member_id: str, call_id: str, status: str, stage: str, reason: str | None,
+               context: Mapping[str, Any] | None, at: Any) -> dict[str, Any]:
+    ctx = context or {}
+    return {
+        "member_id": member_id, "call_id": call_id, "status": status, "stage": stage,
+        "reason": reason or "", "has_context": context is not None,
+        "activity_id": int(ctx.get("activity_id") or 0), "started_at": as_utc(ctx.get("started_at")),
+        "direction": ctx.get("direction") or "unknown", "responsible_id": ctx.get("responsible_id"),
+        "duration_s": ctx.get("duration_s"), **binding_ids(ctx.get("bindings") or []),
+        "updated_at": as_utc(at),
+    }
+
+
+def status_row_from_call_status(record: Mapping[str, Any]) -> dict[str, Any]:
+    return status_row(record["member_id"], record["call_id"], record["status"], record["stage"],
+                      record.get("reason"), record.get("context"), record["at"])
+
+
+def status_row_from_score(score: Mapping[str, Any]) -> dict[str, Any]:
+    ctx = score["context"]
+    return status_row(ctx["member_id"], ctx["call_id"], "done", "score", None, ctx, score["scored_at"])
+
+
+def status_row_from_dead_letter(letter: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A dead letter fails its call; letters with no call (e.g. a non-call event) have no status."""
+    if not letter.get("call_id") or not letter.get("member_id"):
+        return None
+    return status_row(letter["member_id"], letter["call_id"], "failed", letter["stage"],
+                      f"{letter['stage']}: {letter['reason']}", None, letter["failed_at"])
+
+
+def transcript_row(redacted: Mapping[str, Any]) -> dict[str, Any]:
+    ctx, segments = redacted["context"], redacted["segments"]
+    return {
+        "member_id": ctx["member_id"], "call_id": ctx["call_id"], "language": redacted["language"],
+        "audio_uri": redacted["audio_uri"], "audio_duration_s": redacted["audio_duration_s"],
+        "channels": redacted["channels"], "segment_starts": [s["start"] for s in segments],
+        "segment_ends": [s["end"] for s in segments], "speakers": [s["speaker"] for s in segments],
+        "texts": [s["text"] for s in segments], "redacted_at": as_utc(redacted["redacted_at"]),
+    }
+
+
+def event_row(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {"member_id": event["member_id"], "event_id": event["event_id"], "event": event["event"],
+            "entity_id": event["entity_id"], "source": event["source"],
+            "received_at": as_utc(event["received_at"])}
+
+
+def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any] | None],
+                columns: tuple[str, ...]) -> int:
+    data = [[row[c] for c in columns] for row in rows if row is not None]
+    if data:
+        client.insert(table, data, column_names=list(columns))
+    return len(data)
+
+
+def write_statuses(client: Client, rows: Iterable[Mapping[str, Any] | None]) -> int:
+    return insert_rows(client, "call_status", rows, CALL_STATUS_COLUMNS)
+
+
+def write_transcripts(client: Client, redacted: Iterable[Mapping[str, Any]]) -> int:
+    return insert_rows(client, "call_transcripts", map(transcript_row, redacted), TRANSCRIPT_COLUMNS)
+
+
+def write_events(client: Client, events: Iterable[Mapping[str, Any]]) -> int:
+    return insert_rows(client, "events_received", map(event_row, events), EVENT_COLUMNS)
+
+
+# --- reads ------------------------------------------------------------------------------------
+# The newest status wins; at the same millisecond an outcome beats "processing".
+_NEWEST = "(updated_at, status != 'processing')"
+_LATEST_STATUS = (
+    f"SELECT call_id, argMax(status, {_NEWEST}) AS s_status, argMax(stage, {_NEWEST}) AS s_stage,"
+    f" argMax(reason, {_NEWEST}) AS s_reason, max(updated_at) AS s_updated_at, "
+    + ", ".join(f"argMaxIf({c}, updated_at, has_context) AS m_{c}" for c in _META)
+    + " FROM call_status WHERE member_id = {member_id:String}")
+
+
+def _iso(value: Any) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def _status_rows(client: Client, member_id: str, where: str, having: str, params: dict, limit: int) -> list[dict]:
+    sql = (f"{_LATEST_STATUS}{where} GROUP BY call_id{having}"
+           " ORDER BY coalesce(m_started_at, s_updated_at) DESC LIMIT {limit:UInt32}")
+    rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
+    return [{**{k[2:]: v for k, v in r.items() if k.startswith(("s_", "m_"))}, "call_id": r["call_id"]}
+            for r in rows]
+
+
+def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int) -> list[dict]:
+    sql = ("SELECT call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s,"
+           " score, outcome, compliance, summary, improvements, contact_ids, deal_ids, lead_ids,"
+           " company_ids, scored_at FROM calls FINAL WHERE member_id = {member_id:String}" + where +
+           " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC LIMIT {limit:UInt32}")
+    rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
+    latest: dict[str, dict] = {}
+    for row in rows:  # a rescored call has a row per scorecard: the newest score wins
+        if row["call_id"] not in latest or row["scored_at"] > latest[row["call_id"]]["scored_at"]:
+            latest[row["call_id"]] = row
+    return list(latest.values())
+
+
+def merge_call(status: Mapping[str, Any] | None, scored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One call as the widget lists it: metadata from whichever record has it, the score from the
+    scored row, the status from the newest status (a scored call with no status row is done)."""
+    meta = scored if scored is not None and (status is None or not status.get("activity_id")) else status
+    state = status["status"] if status else "done"
+    return {
+        "call_id": (status or scored)["call_id"], "activity_id": int(meta.get("activity_id") or 0) or None,
+        "started_at": _iso(meta.get("started_at")), "direction": meta.get("direction") or "unknown",
+        "responsible_id": meta.get("responsible_id"), "duration_s": meta.get("duration_s"),
+        "score": scored["score"] if scored else None, "outcome": scored["outcome"] if scored else None,
+        "status": state, "reason": (status.get("reason") or None) if status and state in ("failed", "skipped") else None,
+        "bindings": {kind: list(meta.get(col) or []) for kind, col in BINDING_COLUMNS.items()},
+    }
+
+
+def _sort_key(call: Mapping[str, Any]) -> str:
+    return call["started_at"] or ""
+
+
+def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
+    """The calls bound to one CRM entity of one portal, newest first."""
+    column = BINDING_COLUMNS[entity_type]
+    params = {"entity_id": entity_id}
+    statuses = {r["call_id"]: r for r in _status_rows(
+        client, member_id, "", f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
+    scored = {r["call_id"]: r for r in _scored_rows(
+        client, member_id, f" AND has({column}, {{entity_id:UInt64}})", params, limit)}
+    calls = [merge_call(statuses.get(c), scored.get(c)) for c in statuses.keys() | scored.keys()]
+    return sorted(calls, key=_sort_key, reverse=True)[:limit]
+
+
+def call_detail(client: Client, member_id: str, call_id: str) -> dict[str, Any] | None:
+    """Everything the detail view shows, with `bindings` for the caller's entity check; None if
+    this portal has no such call."""
+    params = {"call_id": call_id}
+    status = next(iter(_status_rows(client, member_id, " AND call_id = {call_id:String}", "", params, 1)), None)
+    scored = next(iter(_scored_rows(client, member_id, " AND call_id = {call_id:String}", params, 100)), None)
+    if status is None and scored is None:
+        return None
+    call = merge_call(status, scored)
+    call |= {key: scored[key] if scored else None for key in ("compliance", "summary")}
+    call["improvements"] = list(scored["improvements"]) if scored else []
+    call["criteria"] = criteria(client, member_id, call_id, scored["scorecard"]) if scored else []
+    call["transcript"], call["audio_uri"] = transcript(client, member_id, call_id)
+    return call
+
+
+def criteria(client: Client, member_id: str, call_id: str, scorecard: str) -> list[dict[str, Any]]:
+    rows = client.query(
+        "SELECT criterion_id, label, verdict, points, weight, critical, evidence, evidence_segments,"
+        " evidence_starts FROM call_criteria FINAL WHERE member_id = {member_id:String}"
+        " AND call_id = {call_id:String} AND scorecard = {scorecard:String} ORDER BY criterion_id",
+        parameters={"member_id": member_id, "call_id": call_id, "scorecard": scorecard}).named_results()
+    out = []
+    for r in rows:
+        segments, starts = list(r["evidence_segments"]), list(r["evidence_starts"])
+        evidence = [{"quote": q, "segment": segments[i] if i < len(segments) else None,
+                     "start": starts[i] if i < len(starts) else None} for i, q in enumerate(r["evidence"])]
+        out.append({"id": r["criterion_id"], "label": r["label"], "verdict": r["verdict"],
+                    "points": r["points"], "weight": r["weight"], "critical": bool(r["critical"]),
+                    "evidence": evidence})
+    return out
+
+
+def transcript(client: Client, member_id: str, call_id: str) -> tuple[list[dict[str, Any]], str | None]:
+    rows = client.query(
+        "SELECT segment_starts, segment_ends, speakers, texts, audio_uri FROM call_transcripts FINAL"
+        " WHERE member_id = {member_id:String} AND call_id = {call_id:String} LIMIT 1",
+        parameters={"member_id": member_id, "call_id": call_id}).result_rows
+    if not rows:
+        return [], None
+    starts, ends, speakers, texts, uri = rows[0]
+    return [{"speaker": s, "start": a, "end": b, "text": t}
+            for a, b, s, t in zip(starts, ends, speakers, texts)], uri
+
+
+def trend(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
+          until: date | None = None) -> list[dict[str, Any]]:
+    return [{"day": day.isoformat(), "avg_score": round(avg, 1), "calls": calls}
+            for day, avg, calls in score_trend(client, member_id, entity_type, entity_id, days, until=until)]
+
+
+def delivery_status(client: Client, member_id: str, stage: str | None, status: str | None,
+                    limit: int) -> dict[str, Any]:
+    """Events received, calls by stage and status, failures and CRM writes of one portal."""
+    q = lambda sql, **p: client.query(sql, parameters={"member_id": member_id, "limit": limit, **p})  # noqa: E731
+    events = q("SELECT event, count(), max(received_at) FROM events_received FINAL"
+               " WHERE member_id = {member_id:String} GROUP BY event ORDER BY event").result_rows
+    having = "".join([" HAVING 1", " AND s_stage = {stage:String}" if stage else "",
+                      " AND s_status = {status:String}" if status else ""])
+    params = {"stage": stage or "", "status": status or ""}
+    latest = _status_rows(client, member_id, "", having, params, 100_000)
+    counts: dict[tuple[str, str], int] = {}
+    for row in latest:
+        counts[(row["stage"], row["status"])] = counts.get((row["stage"], row["status"]), 0) + 1
+    failures = q("SELECT call_id, stage, error_type, reason, attempts, failed_at FROM dead_letters FINAL"
+                 " WHERE member_id = {member_id:String}" + (" AND stage = {stage:String}" if stage else "") +
+                 " ORDER BY failed_at DESC LIMIT {limit:UInt32}", stage=stage or "").named_results()
+    writes = q("SELECT status, count() FROM crm_deliveries FINAL WHERE member_id = {member_id:String}"
+               " GROUP BY status").result_rows
+    write_errors = q("SELECT call_id, entity_type, entity_id, status, error, updated_at FROM crm_deliveries FINAL"
+                     " WHERE member_id = {member_id:String} AND (status = 'failed' OR error != '')"
+                     " ORDER BY updated_at DESC LIMIT {limit:UInt32}").named_results()
+    return {
+        "events": {"received": sum(n for _, n, _ in events),
+                   "by_event": [{"event": e, "count": n, "last_received_at": _iso(at)} for e, n, at in events]},
+        "calls": [{"stage": s, "status": st, "calls": n} for (s, st), n in sorted(counts.items())],
+        "recent_calls": [{"call_id": r["call_id"], "stage": r["stage"], "status": r["status"],
+                          "reason": r["reason"] or None, "updated_at": _iso(r["updated_at"])}
+                         for r in latest[:limit]],
+        "failures": [{**f, "failed_at": _iso(f["failed_at"])} for f in failures],
+        "crm_writes": {"by_status": {s: n for s, n in writes},
+                       "errors": [{**w, "updated_at": _iso(w["updated_at"])} for w in write_errors]},
+    }
+
+
+class CallStore:
+    """Async face for the dashboard: every query runs on the executor that owns the client."""
+
+    def __init__(self, client: Client, executor: Executor) -> None:
+        self.client, self.executor = client, executor
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, self.client, *args)

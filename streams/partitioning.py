@@ -1,0 +1,165 @@
+"""REST-calling work is partitioned by portal, and processed in one lane per portal.
+
+One process owns all REST traffic of a portal, so the in-process limiter of `bitrix.client`
+(a leaky bucket per portal, burst 50, 2/s) holds across all workers:
+
+- `b24.events.v1` (ingest, reconciliation) and `calls.scored.v1` (CRM sink) are keyed by
+  member_id and have the same partition count. Every producer hashes keys with murmur2: Faust's
+  aiokafka producer by default, the gateway by setting librdkafka's `murmur2_random`; so a
+  portal's messages sit on the same partition number p of both topics (`partition_for`).
+- Faust's `PartitionAssignor._get_copartitioned_groups` puts the topics that the same set of
+  workers subscribe to and that have the same partition count into one group, and
+  `CopartitionedAssignor` gives partition p of every topic of a group to one worker. When every
+  worker runs both REST-calling stages (ingest and crm, as ALL_STAGES does), partition p of both
+  topics is on one worker. Retried messages come back to their source topic with the same key, so
+  they return to that worker too. (tests/unit/agents/test_reconcile.py runs the assignor.)
+- Where the guarantee ends: (1) splitting ingest and crm onto different processes
+  (AICA_WORKER_STAGES) breaks it; `warn_if_rest_stages_split` says so at start. (2) In a
+  rebalance the old owner may finish an in-flight request while the new owner starts: at most
+  one request per lane overlaps. (3) Other applications behind the same egress IP share the
+  portal's bucket (bitrix24-api.md §6.1); their QUERY_LIMIT_EXCEEDED answers are backed off in
+  the client and then retried on the delay tiers (`portal_patience`).
+
+Why lanes: a Faust agent handles its stream one event at a time, so one slow, failing or
+rate-limited portal would hold every other portal's messages on the worker. `PortalLanes` keeps
+one lane per portal (its messages in order, one at a time, which also keeps its limiter and the
+ingested-marker dedup exact) and runs the lanes of different portals concurrently. Acks come
+out of order across lanes; Faust commits a partition only up to its lowest un-acked offset, so a
+crash redelivers and never skips. A lane with `lane_max_waiting` messages already waiting defers
+new ones to the first retry tier (no attempt counted) instead of buffering without bound.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Iterable
+
+import faust
+from aiokafka.partitioner import murmur2
+
+from bitrix.errors import PortalUnavailable, RateLimited
+from schemas import registry
+from streams.batching import manual_acks
+from streams.stage import ATTEMPT_HEADER, Delivery, Handler, Retry, StageRunner, now_ms
+from streams.topics import retry_tier_topic
+
+log = logging.getLogger(__name__)
+REST_STAGES = ("ingest", "crm")
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition murmur2 producers (aiokafka, Java, librdkafka murmur2_random) pick."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+def warn_if_rest_stages_split(stages: Iterable[str]) -> bool:
+    """True (and a warning) when this worker runs only some of the REST-calling stages."""
+    present = [s for s in REST_STAGES if s in set(stages)]
+    if present and len(present) != len(REST_STAGES):
+        log.warning("stages %s call portals' REST APIs but run without %s: two processes may then "
+                    "share a portal's rate limit", present, sorted(set(REST_STAGES) - set(present)))
+        return True
+    return False
+
+
+def portal_patience(handle: Handler, attempts: int) -> Handler:
+    """A portal that rate-limits us or is down is retried on the tiers `attempts` times, not the
+    default few: the write waits out the limit instead of being dead-lettered."""
+    async def patient(record: dict, delivery: Delivery) -> list:
+        try:
+            return await handle(record, delivery)
+        except (RateLimited, PortalUnavailable) as exc:
+            raise Retry(f"portal unavailable: {exc}", max_attempts=attempts) from exc
+    return patient
+
+
+def delivery_of(event: faust.EventT) -> Delivery:
+    headers = dict(event.headers or {})
+    raw = headers.get(ATTEMPT_HEADER, b"0")
+    attempt = int(raw.decode() if isinstance(raw, bytes) else raw)
+    return Delivery(event.message.topic, event.key, event.value, attempt, headers)
+
+
+class PortalLanes:
+    """Runs a stage's handler per portal (the message key): in order within a portal, portals
+    concurrently. Only a failure to publish escapes (it stops the agent, as in StageRunner.run)."""
+
+    def __init__(self, runner: StageRunner, handle: Handler, *, max_waiting: int,
+                 max_buffered: int) -> None:
+        self.runner, self.handle, self.max_waiting = runner, handle, max_waiting
+        self._room = asyncio.Semaphore(max_buffered)
+        self._lanes: dict[bytes, deque] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._failure: BaseException | None = None
+        self._main: asyncio.Task | None = None
+
+    def waiting(self, key: bytes) -> int:
+        return len(self._lanes.get(key, ()))
+
+    async def run(self, stream: faust.StreamT) -> None:
+        manual_acks(stream)
+        self._main = asyncio.current_task()
+        try:
+            async for event in stream.events():
+                await self.submit(delivery_of(event), event, stream.ack)
+        except asyncio.CancelledError:
+            if self._failure is not None:
+                raise self._failure from None
+            raise
+        finally:
+            await self.stop()
+
+    async def submit(self, delivery: Delivery, event: object, ack) -> None:
+        key = delivery.key or b""
+        if self.waiting(key) >= self.max_waiting:
+            await self.defer(delivery, f"portal lane full ({self.max_waiting} waiting)")
+            await ack(event)
+            return
+        await self._room.acquire()
+        lane = self._lanes.get(key)  # looked up after the wait: the lane may have drained
+        if lane is None:
+            lane = self._lanes[key] = deque()
+            task = asyncio.create_task(self._drain(key, lane, ack), name=f"lane-{self.runner.stage}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        lane.append((delivery, event))
+
+    async def _drain(self, key: bytes, lane: deque, ack) -> None:
+        try:
+            while lane:
+                delivery, event = lane[0]
+                await self.runner.process(delivery, self.handle)
+                lane.popleft()
+                self._room.release()
+                await ack(event)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # publishing failed: stop the agent before it commits
+            self._failure = exc
+            if self._main is not None:
+                self._main.cancel()
+        finally:
+            if self._lanes.get(key) is lane:
+                del self._lanes[key]
+
+    async def defer(self, delivery: Delivery, reason: str) -> None:
+        """Park on the first delay tier with the attempt count unchanged."""
+        settings = self.runner.settings
+        envelope = {"target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
+                    "stage": self.runner.stage, "attempt": delivery.attempt, "reason": reason,
+                    "due_at": now_ms() + int(settings.retry_delays_s[0] * 1000)}
+        await self.runner.send(retry_tier_topic(settings, 0), delivery.key,
+                               registry.encode("aica.RetryEnvelope", envelope))
+
+    async def stop(self) -> None:
+        """Cancel the lanes: their un-acked messages are redelivered to the next owner."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def run_in_lanes(runner: StageRunner, handle: Handler) -> PortalLanes:
+    s = runner.settings
+    return PortalLanes(runner, portal_patience(handle, s.portal_retry_attempts),
+                       max_waiting=s.lane_max_waiting, max_buffered=s.lanes_max_buffered)

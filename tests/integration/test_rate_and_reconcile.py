@@ -1,0 +1,241 @@
+"""Against real sandbox portals: a deleted CRM field is recreated (or the write dead-lettered with
+the reason); two worker processes writing 500 scored calls never exceed the portal's leaky bucket;
+calls whose events were lost are found by reconciliation and processed exactly once."""
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+import pytest
+from confluent_kafka import ConsumerGroupState, Producer
+from confluent_kafka.admin import AdminClient
+
+from aica.embedded import EmbeddedStack
+from aica.worker import ALL_STAGES
+from aica.projects import load_catalog
+from bitrix.client import RestClient
+from bitrix.fields import ensure_fields, wanted_fields
+from bitrix.portals import InMemoryPortals
+from sandbox.crm import create_entity
+from sandbox.portal import create_sandbox_app
+from sandbox.state import LeakyBucket, SandboxState
+from schemas import registry
+from sinks.crm_writeback import CrmWriter
+from streams.stage import Reject, now_ms
+from streams.topics import Topic
+
+pytestmark = [pytest.mark.integration]
+# Everything but the model stages (not needed: scores are produced directly) and the dashboard.
+NON_MODEL_STAGES = ",".join(s for s in ALL_STAGES if s not in ("transcribe", "redact", "analyze", "dashboard"))
+
+
+def call_score(settings, state, activity_id: int, contact_id: int, deal_id: int, score: int) -> dict:
+    """A valid aica.CallScore, as the score stage would publish it (ASR skipped)."""
+    member_id = state.member_id
+    project = load_catalog(settings).resolve(member_id, None)
+    return {
+        "context": {"call_id": f"{member_id}.{activity_id}", "member_id": member_id, "domain": state.domain,
+                    "activity_id": activity_id, "project": project.name, "language": project.language,
+                    "line": None, "direction": "incoming", "responsible_id": 1, "started_at": None,
+                    "duration_s": 60.0, "versions": {},
+                    "bindings": [{"entity_type": "contact", "entity_id": contact_id},
+                                 {"entity_type": "deal", "entity_id": deal_id}]},
+        "scorecard": "default@1", "score": score, "outcome": "good", "compliance": "pass",
+        "summary": f"Call {activity_id} went fine.", "improvements": ["Confirm the next step"],
+        "criteria": [], "talk": {"agent_talk_s": 30.0, "client_talk_s": 25.0, "silence_s": 5.0, "segments": 8},
+        "scored_at": now_ms(),
+    }
+
+
+# A deleted field ---------------------------------------------------------------------------
+class MemoryLedger:
+    def __init__(self):
+        self.rows = {}
+
+    async def status(self, *key):
+        return self.rows.get(key)
+
+    async def mark(self, *args):
+        *key, status, _fields = args
+        self.rows[tuple(key)] = status
+
+
+@pytest.fixture
+async def crm_portal(aiohttp_server, settings_factory):
+    """A sandbox portal with the product's fields, a contact and a deal, and a CrmWriter on it."""
+    settings = settings_factory()
+    state = SandboxState()
+    server = await aiohttp_server(create_sandbox_app(state))
+    state.base_url = str(server.make_url("")).rstrip("/")
+    catalog = load_catalog(settings)
+    async with aiohttp.ClientSession() as session:
+        rest = RestClient(session, InMemoryPortals(state.installation()), settings)
+        await ensure_fields(rest, state.member_id, wanted_fields(catalog))
+        contact = create_entity(state, "contact", {"NAME": "Ann"})
+        deal = create_entity(state, "deal", {"TITLE": "Router", "CONTACT_ID": contact})
+        score = call_score(settings, state, 501, contact, deal, 77)
+        yield state, server, CrmWriter(rest, MemoryLedger(), catalog), score
+
+
+async def delete_field(server, entity: str, name: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(server.make_url("/_sandbox/userfields/delete"),
+                             json={"entity": entity, "field_name": name}) as resp:
+            assert resp.status == 200
+
+
+def field_names(state: SandboxState, entity_id: str) -> set[str]:
+    return {f["FIELD_NAME"] for f in state.userfields[entity_id].values()}
+
+
+async def test_a_deleted_field_is_recreated_and_written(crm_portal):
+    state, server, writer, score = crm_portal
+    await delete_field(server, "contact", "UF_CRM_AICA_QUALITY")
+    assert "UF_CRM_AICA_QUALITY" not in field_names(state, "CRM_CONTACT")
+
+    await writer.handle(score, None)
+
+    contact_id = score["context"]["bindings"][0]["entity_id"]
+    assert "UF_CRM_AICA_QUALITY" in field_names(state, "CRM_CONTACT")
+    assert state.contacts[contact_id]["UF_CRM_AICA_QUALITY"] == "77"
+    contact_writes = [u for u in state.updates if u["method"] == "crm.contact.update"]
+    assert [w["ignored"] for w in contact_writes] == [["UF_CRM_AICA_QUALITY"], []]  # dropped, then landed
+    assert len([u for u in state.updates if u["method"] == "crm.deal.update"]) == 1
+
+
+async def test_a_field_that_cannot_be_recreated_is_dead_lettered_with_the_reason(crm_portal):
+    state, server, writer, score = crm_portal
+    await delete_field(server, "deal", "UF_CRM_AICA_SUMMARY")
+    state.faults.denied = {"crm.deal.userfield.add"}  # e.g. the app lost CRM admin rights
+
+    with pytest.raises(Reject, match=r"deleted on the portal and could not be recreated.*ACCESS_DENIED"):
+        await writer.handle(score, None)
+    assert state.contacts[score["context"]["bindings"][0]["entity_id"]]["UF_CRM_AICA_QUALITY"] == "77"
+
+
+# 500 calls, two workers ---------------------------------------------------------------------
+def group_assignments(settings) -> list[dict[str, set[int]]]:
+    """Each member's partitions per topic, from the broker's view of the consumer group."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    [future] = admin.describe_consumer_groups([settings.consumer_group], request_timeout=10).values()
+    group = future.result()
+    if group.state != ConsumerGroupState.STABLE:
+        return []
+    members = []
+    for member in group.members:
+        topics: dict[str, set[int]] = {}
+        for tp in member.assignment.topic_partitions:
+            topics.setdefault(tp.topic, set()).add(tp.partition)
+        members.append(topics)
+    return members
+
+
+async def wait_for_members(settings, n: int, timeout_s: float = 120) -> list[dict[str, set[int]]]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        members = await asyncio.to_thread(group_assignments, settings)
+        if len(members) == n and all(members):
+            return members
+        assert time.monotonic() < deadline, f"group did not settle on {n} members: {members}"
+        await asyncio.sleep(1)
+
+
+def bucket_overflows(times: list[float], burst: int, per_s: float) -> int:
+    """Replays the portal's leaky bucket over the request times; counts requests over the limit."""
+    bucket, over = LeakyBucket(burst=burst, per_s=per_s), 0
+    for at in sorted(times):
+        over += not bucket.admit(at)
+    return over
+
+
+async def test_two_workers_write_500_calls_within_the_portal_rate_limit(pipeline_settings):
+    settings = pipeline_settings
+    stack = await EmbeddedStack(settings, manage_broker=False, worker_stages=NON_MODEL_STAGES).start()
+    try:
+        state = stack.sandbox_state
+        second = stack.start_extra_worker("worker2")
+        members = await wait_for_members(settings, 2)
+        events, scored = settings.topic(Topic.EVENTS), settings.topic(Topic.SCORED)
+        for member in members:  # Faust co-partitions: one worker owns a portal's REST traffic
+            assert member[events] == member[scored], members
+
+        producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
+                             "partitioner": "murmur2_random", "linger.ms": 20})
+        wanted = set()
+        for i in range(500):
+            contact = create_entity(state, "contact", {"NAME": f"c{i}"})
+            deal = create_entity(state, "deal", {"TITLE": f"d{i}", "CONTACT_ID": contact})
+            producer.produce(scored, key=state.member_id.encode(), value=registry.encode(
+                "aica.CallScore", call_score(settings, state, 10_000 + i, contact, deal, i % 101)))
+            wanted |= {("contact", contact), ("deal", deal)}
+        assert producer.flush(30) == 0
+
+        deadline = time.monotonic() + 600
+        while not wanted <= {(u["method"].split(".")[1], int(u["id"])) for u in state.updates}:
+            assert stack.worker_alive() and second.poll() is None, "a worker exited; see worker.log"
+            assert time.monotonic() < deadline, "the 500 writes did not land in time"
+            await asyncio.sleep(1)
+        await asyncio.sleep(3)  # a duplicate would land now
+
+        writes = Counter((u["method"].split(".")[1], int(u["id"])) for u in state.updates)
+        assert set(writes) == wanted and set(writes.values()) == {1}
+        rest = [r for r in state.requests if r["path"].startswith("/rest/")]
+        assert not [r for r in rest if r["status"] == 503], "the portal answered QUERY_LIMIT_EXCEEDED"
+        assert bucket_overflows([r["at"] for r in rest], burst=50, per_s=2.0) == 0
+        batches = [r for r in rest if r["method"] == "batch"]
+        assert len(batches) >= 500  # one request per call: contact + deal + read-backs
+        span = max(r["at"] for r in rest) - min(r["at"] for r in batches)
+        print(f"\n500 calls: {len(rest)} REST requests, {len(batches)} batches in {span:.0f}s "
+              f"({len(batches) / span:.2f}/s)")
+    finally:
+        await stack.stop()
+
+
+# Missed events --------------------------------------------------------------------------------
+async def post(http: aiohttp.ClientSession, url: str, body: dict) -> dict:
+    async with http.post(url, json=body) as resp:
+        resp.raise_for_status()
+        return await resp.json()
+
+
+@pytest.mark.models
+async def test_calls_whose_events_were_lost_are_reconciled_exactly_once(pipeline_settings):
+    from aica.samples import load_samples, render_sample
+    settings = pipeline_settings.model_copy(update={
+        "reconcile_interval_s": 3.0, "reconcile_settle_s": 1.0, "reconcile_overlap_s": 600.0})
+    stack = await EmbeddedStack(settings, manage_broker=False).start()
+    try:
+        samples = load_samples()[:3]
+        audio = [await asyncio.to_thread(render_sample, s, Path(settings.data_dir) / "samples") for s in samples]
+        entities = []
+        async with aiohttp.ClientSession(base_url=stack.sandbox_url) as http:
+            for i, (sample, path) in enumerate(zip(samples, audio)):
+                contact = (await post(http, "/_sandbox/contacts", {"NAME": sample.id}))["id"]
+                deal = (await post(http, "/_sandbox/deals", {"TITLE": sample.title, "CONTACT_ID": contact}))["id"]
+                call = await post(http, "/_sandbox/calls", {
+                    "audio_path": str(path.resolve()), "file_name": path.name, "line": sample.line,
+                    "contact_id": contact, "deal_id": deal, "record_delay_s": 0.5,
+                    "send_events": i == 0})  # the first call's events arrive; the others' are lost
+                entities.append((call["activity_id"], {("contact", contact), ("deal", deal)}))
+        wanted = set().union(*(e for _, e in entities))
+        state = stack.sandbox_state
+        deadline = time.monotonic() + 600
+        while not wanted <= {(u["method"].split(".")[1], int(u["id"])) for u in state.updates}:
+            assert stack.worker_alive(), "the worker exited; see worker.log"
+            assert time.monotonic() < deadline, "reconciled calls did not reach the CRM"
+            await asyncio.sleep(1)
+        await asyncio.sleep(8)  # two more reconcile runs: nothing may be processed again
+
+        writes = Counter((u["method"].split(".")[1], int(u["id"])) for u in state.updates)
+        assert set(writes) == wanted and set(writes.values()) == {1}
+        log = (Path(settings.data_dir) / "worker.log").read_text()
+        ingested = Counter(re.findall(r"ingest: call=\S+\.(\d+) ", log))
+        assert {int(a): n for a, n in ingested.items()} == {a: 1 for a, _ in entities}
+        enqueued = [int(n) for n in re.findall(r"reconcile: portal \S+ window \S+: (\d+) missed", log)]
+        assert sum(enqueued) >= 2  # (a call may be enqueued again before ingest marks it: dropped there)
+    finally:
+        await stack.stop()

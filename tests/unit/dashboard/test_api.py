@@ -1,0 +1,138 @@
+"""The widget API on a real chdb filled by the real sink code, checked against the OpenAPI
+document, and every isolation refusal: other portal, other entity, no session, non-admin."""
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from dashboard.api import openapi_document
+from sinks import call_store
+from sinks.clickhouse_metrics import ClickHouseWriter
+
+from dashboard_records import NOW, context, millis, redacted_record, score_record
+
+AUDIO = bytes(range(256)) * 40  # 10 240 bytes
+
+
+def check_shape(body: dict, schema_name: str) -> None:
+    doc = openapi_document()
+    jsonschema.Draft202012Validator({"$ref": f"#/components/schemas/{schema_name}",
+                                     "components": doc["components"]}).validate(body)
+
+
+@pytest.fixture
+def calls(dashboard, portal_a, portal_b):
+    """Portal A: call 1 scored (contact 3, deal 7), call 2 processing, call 3 skipped, call 4
+    failed, call 5 on contact 4 only. Portal B: a scored call on ITS contact 3."""
+    a, b, client = portal_a.state.member_id, portal_b.state.member_id, dashboard.clickhouse
+    writer = ClickHouseWriter(client, dashboard.settings.clickhouse_database)
+    scored = [score_record(context(a, 1), 80), score_record(context(b, 1), 20),
+              score_record(context(a, 5, contact_id=4, deal_id=8), 50)]
+    writer.write_scores(scored)
+    call_store.write_statuses(client, map(call_store.status_row_from_score, scored))
+    statuses = [{"call_id": f"{a}.{n}", "member_id": a, "status": s, "stage": "ingest", "reason": r,
+                 "context": context(a, n), "at": millis(NOW)}
+                for n, s, r in ((1, "processing", None), (2, "processing", None), (3, "skipped", "the call did not connect"),
+                                (4, "processing", None))]
+    call_store.write_statuses(client, map(call_store.status_row_from_call_status, statuses))
+    letter = {"source_topic": "calls.transcribed.v1", "key": None, "value": b"", "stage": "redact",
+              "error_type": "Reject", "reason": "empty transcript", "attempts": 0, "call_id": f"{a}.4",
+              "member_id": a, "failed_at": millis(NOW) + 1000}
+    writer.write_dead_letters([letter])
+    call_store.write_statuses(client, [call_store.status_row_from_dead_letter(letter)])
+    audio_dir = dashboard.blobs.call_dir(a, f"{a}.1")
+    audio_dir.mkdir(parents=True)
+    (audio_dir / "recording.wav").write_bytes(AUDIO)
+    call_store.write_transcripts(client, [redacted_record(context(a, 1), f"blob://{a}/{a}.1/recording.wav"),
+                                          redacted_record(context(b, 1), f"blob://{a}/{a}.1/recording.wav")])
+    return a, b
+
+
+async def test_the_card_lists_its_calls_with_status_newest_first(dashboard, calls):
+    a, _ = calls
+    response = await dashboard.get("/app/api/calls?limit=10", dashboard.session(a, "contact", 3))
+    assert response.status == 200
+    body = await response.json()
+    for call in body["calls"]:
+        check_shape(call, "CallListItem")
+    by_id = {c["call_id"]: c for c in body["calls"]}
+    assert set(by_id) == {f"{a}.1", f"{a}.2", f"{a}.3", f"{a}.4"}  # call 5 is another contact's
+    assert (by_id[f"{a}.1"]["status"], by_id[f"{a}.1"]["score"], by_id[f"{a}.1"]["outcome"]) == ("done", 80, "needs_attention")
+    assert (by_id[f"{a}.2"]["status"], by_id[f"{a}.2"]["score"]) == ("processing", None)
+    assert (by_id[f"{a}.3"]["status"], by_id[f"{a}.3"]["reason"]) == ("skipped", "the call did not connect")
+    assert by_id[f"{a}.4"]["status"] == "failed" and "empty transcript" in by_id[f"{a}.4"]["reason"]
+    assert by_id[f"{a}.1"]["started_at"].startswith(NOW.date().isoformat())
+
+
+async def test_a_deal_session_sees_the_deals_calls(dashboard, calls):
+    a, _ = calls
+    body = await (await dashboard.get("/app/api/calls", dashboard.session(a, "deal", 8))).json()
+    assert [c["call_id"] for c in body["calls"]] == [f"{a}.5"]
+
+
+async def test_call_detail_has_analysis_transcript_and_audio(dashboard, calls):
+    a, _ = calls
+    session = dashboard.session(a, "contact", 3)
+    response = await dashboard.get(f"/app/api/calls/{a}.1", session)
+    assert response.status == 200
+    call = await response.json()
+    check_shape(call, "CallDetail")
+    assert call["score"] == 80 and call["summary"] == "Refund explained." and call["compliance"] == "pass"
+    greeting = next(c for c in call["criteria"] if c["id"] == "greeting")
+    assert greeting["evidence"] == [{"quote": "my name is Ann", "segment": 0, "start": 0.5}]
+    assert [t["speaker"] for t in call["transcript"]] == ["agent", "client"]
+    assert "<CREDIT_CARD>" in call["transcript"][1]["text"]
+    assert call["audio_url"] == f"/app/api/calls/{a}.1/audio?session={session}"
+    audio = await dashboard.client.get(call["audio_url"], headers={"Range": "bytes=100-199"})
+    assert audio.status == 206 and await audio.read() == AUDIO[100:200]
+    assert audio.headers["Content-Range"] == f"bytes 100-199/{len(AUDIO)}"
+
+
+async def test_other_portals_and_entities_look_like_missing_calls(dashboard, calls):
+    a, b = calls
+    for session, call_id in ((dashboard.session(a, "contact", 4), f"{a}.1"),   # other entity, same portal
+                             (dashboard.session(b, "contact", 3), f"{a}.1"),   # other portal, same entity id
+                             (dashboard.session(a, "contact", 3), f"{b}.1")):  # B's call id from A's card
+        assert (await dashboard.get(f"/app/api/calls/{call_id}", session)).status == 404
+        assert (await dashboard.get(f"/app/api/calls/{call_id}/audio", session)).status == 404
+    body = await (await dashboard.get("/app/api/calls", dashboard.session(b, "contact", 3))).json()
+    assert [c["call_id"] for c in body["calls"]] == [f"{b}.1"]  # B's own call only
+    # B's transcript row names A's recording: the blob must be the session portal's own
+    assert (await dashboard.get(f"/app/api/calls/{b}.1/audio", dashboard.session(b, "contact", 3))).status == 404
+
+
+async def test_requests_without_a_valid_session_are_refused(dashboard, calls):
+    a, _ = calls
+    expired = dashboard.session(a, now=0)
+    for path in ("/app/api/calls", f"/app/api/calls/{a}.1", "/app/api/trend", "/app/api/settings"):
+        for session in (None, expired, "forged." + dashboard.session(a)[7:]):
+            response = await dashboard.get(path, session)
+            assert response.status == 401, (path, session)
+            assert set(await response.json()) == {"error", "reason"}
+    # a range request for the audio without a session
+    audio = await dashboard.client.get(f"/app/api/calls/{a}.1/audio", headers={"Range": "bytes=0-9"})
+    assert audio.status == 401
+
+
+async def test_trend_points_per_day(dashboard, calls):
+    a, _ = calls
+    body = await (await dashboard.get("/app/api/trend?days=30", dashboard.session(a, "contact", 3))).json()
+    assert body == {"points": [{"day": NOW.date().isoformat(), "avg_score": 80.0, "calls": 1}]}
+
+
+async def test_delivery_status_is_for_admins_of_that_portal(dashboard, calls):
+    a, _ = calls
+    assert (await dashboard.get("/app/api/status", dashboard.session(a, is_admin=False))).status == 403
+    body = await (await dashboard.get("/app/api/status?limit=10", dashboard.session(a))).json()
+    counts = {(c["stage"], c["status"]): c["calls"] for c in body["calls"]}
+    assert counts == {("score", "done"): 2, ("ingest", "processing"): 1, ("ingest", "skipped"): 1,
+                      ("redact", "failed"): 1}
+    assert [f["reason"] for f in body["failures"]] == ["empty transcript"]
+    failed = await (await dashboard.get("/app/api/status?status=failed", dashboard.session(a))).json()
+    assert [c["call_id"] for c in failed["recent_calls"]] == [f"{a}.4"]
+    assert (await dashboard.get("/app/api/status?stage=nope", dashboard.session(a))).status == 400
+
+
+async def test_openapi_document_is_served(dashboard):
+    body = await (await dashboard.client.get("/app/api/openapi.json")).json()
+    assert "/app/api/calls/{call_id}/audio" in body["paths"]

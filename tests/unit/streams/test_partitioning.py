@@ -1,0 +1,147 @@
+"""One process owns a portal's REST traffic (Faust's co-partitioning, murmur2 keys), and per-portal
+lanes keep a slow portal from holding the others."""
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import faust
+import pytest
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
+from aiokafka.partitioner import DefaultPartitioner
+from faust.assignor.client_assignment import ClientAssignment, ClientMetadata
+from faust.assignor.partition_assignor import PartitionAssignor
+
+from bitrix.errors import PortalUnavailable, RateLimited
+from schemas import registry
+from streams.partitioning import PortalLanes, partition_for, portal_patience, warn_if_rest_stages_split
+from streams.stage import Delivery, Retry
+
+EVENTS, SCORED = "b24.events.v1", "calls.scored.v1"
+ALL_TOPICS = [EVENTS, SCORED, "calls.ingested.v1", "calls.analyzed.v1", "aica.retry.t0.v1"]
+
+
+class Cluster:
+    def __init__(self, partitions: dict[str, int]) -> None:
+        self.partitions = partitions
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return set(range(self.partitions[topic]))
+
+
+def assign(subscriptions: dict[str, list[str]], partitions: int = 4,
+           previous: dict[str, dict[str, list[int]]] | None = None) -> dict[str, dict[str, list[int]]]:
+    """Faust's own assignor, as the group leader runs it."""
+    assignor = PartitionAssignor(faust.App("t", broker="kafka://127.0.0.1:1", autodiscover=False))
+    cluster = Cluster({t: partitions for topics in subscriptions.values() for t in topics})
+    members = {}
+    for member, topics in subscriptions.items():
+        before = ClientAssignment(actives=(previous or {}).get(member, {}), standbys={})
+        meta = ClientMetadata(assignment=before, url=f"http://{member}", changelog_distribution={})
+        members[member] = ConsumerProtocolMemberMetadata(0, topics, meta.dumps())
+    result = assignor._perform_assignment(cluster, members)
+    return {member: dict(a.assignment) for member, a in result.items()}
+
+
+@pytest.mark.parametrize("workers", [2, 3, 4])
+def test_faust_gives_both_rest_topics_partition_p_to_one_worker(workers):
+    result = assign({f"w{i}": ALL_TOPICS for i in range(workers)})
+    for topics in result.values():
+        assert topics[EVENTS] == topics[SCORED]
+    assert sorted(p for t in result.values() for p in t[EVENTS]) == [0, 1, 2, 3]
+
+
+def test_co_partitioning_survives_a_sticky_rebalance():
+    previous = {"w0": {EVENTS: [0, 1, 2, 3], SCORED: [0, 1, 2, 3]}}
+    result = assign({"w0": ALL_TOPICS, "w1": ALL_TOPICS}, previous=previous)
+    assert all(t[EVENTS] == t[SCORED] and t[EVENTS] for t in result.values())
+
+
+def test_murmur2_partition_matches_faust_producers():
+    partitioner = DefaultPartitioner()
+    for key in (b"a223c6b3710f85df22e9377d6c4f7553", b"m1", b"0123456789abcdef0123456789abcdef"):
+        assert partition_for(key, 4) == partitioner(key, [0, 1, 2, 3], [0, 1, 2, 3])
+
+
+def test_split_rest_stages_are_reported():
+    assert warn_if_rest_stages_split(["ingest", "transcribe"])
+    assert not warn_if_rest_stages_split(["ingest", "crm", "score"])
+    assert not warn_if_rest_stages_split(["transcribe"])
+
+
+async def test_portal_side_failures_wait_longer_on_the_tiers():
+    async def rate_limited(record, delivery):
+        raise RateLimited("QUERY_LIMIT_EXCEEDED", "", 503)
+
+    async def down(record, delivery):
+        raise PortalUnavailable("INTERNAL_SERVER_ERROR", "", 500)
+
+    for handle in (rate_limited, down):
+        with pytest.raises(Retry) as caught:
+            await portal_patience(handle, 20)({}, None)
+        assert caught.value.max_attempts == 20
+
+
+class FakeRunner:
+    """StageRunner's surface that the lanes use; `process` awaits the handler like the real one."""
+
+    def __init__(self) -> None:
+        self.stage = "crm"
+        self.settings = SimpleNamespace(retry_delays_s=[5.0], topic=lambda n: n)
+        self.sent: list[tuple[str, bytes, bytes]] = []
+
+    async def process(self, delivery: Delivery, handle) -> None:
+        await handle({}, delivery)
+
+    async def send(self, topic, key, value, headers=None) -> None:
+        self.sent.append((topic, key, value))
+
+
+def message(portal: str, n: int) -> Delivery:
+    return Delivery("t", portal.encode(), f"{portal}{n}".encode())
+
+
+async def test_a_stuck_portal_does_not_hold_another():
+    stuck, handled, acked = asyncio.Event(), [], []
+
+    async def handle(record, delivery):
+        if delivery.key == b"A":
+            await stuck.wait()
+        handled.append(delivery.value)
+
+    async def ack(event):
+        acked.append(event)
+
+    lanes = PortalLanes(FakeRunner(), handle, max_waiting=10, max_buffered=100)
+    for n in range(3):
+        for portal in ("A", "B"):
+            await lanes.submit(message(portal, n), f"{portal}{n}", ack)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert handled == [b"B0", b"B1", b"B2"] and acked == ["B0", "B1", "B2"]  # acked out of order
+    stuck.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert handled[3:] == [b"A0", b"A1", b"A2"]  # in order within the portal
+    await lanes.stop()
+
+
+async def test_a_full_lane_defers_to_the_first_tier_without_counting_an_attempt():
+    stuck, acked = asyncio.Event(), []
+    runner = FakeRunner()
+
+    async def handle(record, delivery):
+        await stuck.wait()
+
+    async def ack(event):
+        acked.append(event)
+
+    lanes = PortalLanes(runner, handle, max_waiting=2, max_buffered=100)
+    for n in range(3):
+        await lanes.submit(Delivery("t", b"A", b"v%d" % n, attempt=1), n, ack)
+    assert acked == [2] and len(runner.sent) == 1
+    topic, key, value = runner.sent[0]
+    envelope = registry.decode("aica.RetryEnvelope", value)
+    assert (topic, key, envelope["attempt"], envelope["value"]) == ("aica.retry.t0.v1", b"A", 1, b"v2")
+    stuck.set()
+    await lanes.stop()
