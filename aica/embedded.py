@@ -92,7 +92,13 @@ class EmbeddedStack:
         # own public URL, both known only once the ports are.
         self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port or free_port()}"
         gateway_settings = embedded_gateway_settings(s, self.sandbox_url, s.gateway_port or free_port())
-        gateway = create_gateway(gateway_settings, self.portals, tokens=KafkaTokens(s, self.portals))
+        from aica.portal_settings import KafkaPortalSettings
+        from aica.projects import load_catalog
+        from streams.portal_store import load_secret_box
+        self.portal_settings = await asyncio.to_thread(
+            KafkaPortalSettings(s, load_secret_box(s), load_catalog(s)).start)
+        gateway = create_gateway(gateway_settings, self.portals, tokens=KafkaTokens(s, self.portals),
+                                 portal_settings=self.portal_settings)
         gateway_runner, gateway_port = await _serve(gateway, s.gateway_host, gateway_settings.gateway_port)
         self._runners.append(gateway_runner)
         self.gateway_url = f"http://{s.gateway_host}:{gateway_port}"
@@ -224,6 +230,8 @@ class EmbeddedStack:
         self._runners.clear()
         if self.portals is not None:
             await asyncio.to_thread(self.portals.stop)
+        if getattr(self, "portal_settings", None) is not None:
+            await asyncio.to_thread(self.portal_settings.stop)
         if self.broker is not None:
             await asyncio.to_thread(self.broker.stop)
 

@@ -139,7 +139,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
             res.rest, crm_writeback.Ledger(res.clickhouse, res.clickhouse_thread), res.catalogs))
     if "clickhouse" in stages:
         from sinks import clickhouse_metrics
-        clickhouse_metrics.register(app, settings, res.clickhouse, res.clickhouse_thread)
+        clickhouse_metrics.register(app, settings, res.clickhouse, res.clickhouse_thread, res.portals)
     if "retry" in stages:
         from agents import retry
         retry.register(app, settings)

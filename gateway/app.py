@@ -13,7 +13,7 @@ from bitrix.portals import PortalDirectory
 from gateway.dedup import TtlDedup
 from gateway.delivery import DurablePublisher
 from gateway.install import install_context
-from gateway.keys import DEDUP, DELIVERY, PORTALS, RELAY_SECRETS, SETTINGS
+from gateway.keys import DEDUP, DELIVERY, PORTAL_SETTINGS, PORTALS, RELAY_SECRETS, SETTINGS
 from gateway.publisher import KafkaPublisher, Publisher
 from gateway.routes import setup_routes
 from gateway.spool import Spool
@@ -81,15 +81,17 @@ def maintenance_context(interval_s: float) -> Callable[[web.Application], AsyncI
 
 def create_app(settings: Settings, portals: PortalDirectory, publisher: Publisher | None = None,
                *, drain_interval_s: float = DRAIN_INTERVAL_S,
-               tokens: TokenKeeper | None = None) -> web.Application:
+               tokens: TokenKeeper | None = None, portal_settings: object | None = None) -> web.Application:
     """`tokens`: how installs store tokens; in-process unless given (a multi-process deployment
-    passes agents.tokens.KafkaTokens)."""
+    passes agents.tokens.KafkaTokens). `portal_settings`: per-portal relay secrets rotated from
+    the dashboard (aica.portal_settings.KafkaPortalSettings); None = only the global secrets."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
     app[SETTINGS] = settings
     app[PORTALS] = portals
     app[DEDUP] = TtlDedup(settings.dedup_ttl_s)
     app[RELAY_SECRETS] = parse_relay_secrets(settings.relay_secrets)
+    app[PORTAL_SETTINGS] = portal_settings
     app.cleanup_ctx.append(delivery_context(publisher))
     app.cleanup_ctx.append(maintenance_context(drain_interval_s))
     app.cleanup_ctx.append(install_context(tokens))
@@ -112,5 +114,10 @@ def run_gateway(settings: Settings, portals: PortalDirectory) -> None:
     """Blocking entry point for the CLI: serve until SIGINT/SIGTERM. Tokens are written by the
     worker's token agent (the single writer), never by the gateway itself."""
     from agents.tokens import KafkaTokens
-    web.run_app(create_app(settings, portals, tokens=KafkaTokens(settings, portals)),
+    from aica.portal_settings import KafkaPortalSettings
+    from aica.projects import load_catalog
+    from streams.portal_store import load_secret_box
+    portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), load_catalog(settings)).start()
+    web.run_app(create_app(settings, portals, tokens=KafkaTokens(settings, portals),
+                           portal_settings=portal_settings),
                 host=settings.gateway_host, port=settings.gateway_port)

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bitrix.forms import FormShapeError, unflatten
 from gateway.errors import Refused
-from gateway.keys import DEDUP, DELIVERY, PORTALS, RELAY_SECRETS, SETTINGS
+from gateway.keys import DEDUP, DELIVERY, PORTAL_SETTINGS, PORTALS, RELAY_SECRETS, SETTINGS
 from gateway.mapping import (LIFECYCLE_EVENTS, RECORD_NAME, check_event_name, parse_form_event,
                              parse_relay_envelope, to_record)
 from gateway.verify import known_active_portal, verify_portal, verify_relay_signature
@@ -85,15 +85,24 @@ async def receive_relay_event(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     try:
         body = await read_body(request, JSON_TYPE, settings.max_body_bytes)
-        verify_relay_signature(request.headers.get("X-Signature"), request.headers.get("X-Timestamp"), body,
-                               request.app[RELAY_SECRETS], time.time(), settings.relay_max_skew_s)
+        # Parsed only to learn whose secrets apply; nothing in it is trusted until verified.
         incoming = parse_relay_envelope(body)
+        verify_relay_signature(request.headers.get("X-Signature"), request.headers.get("X-Timestamp"), body,
+                               relay_secrets_for(request.app, incoming.member_id), time.time(),
+                               settings.relay_max_skew_s)
         check_event_name(incoming.event)
         portal = known_active_portal(request.app[PORTALS].get(incoming.member_id))
         record = to_record(incoming, portal.domain, datetime.now(timezone.utc), "relay")
     except Refused as refusal:
         return refusal_response(refusal)
     return await accept(request.app, record)
+
+
+def relay_secrets_for(app: web.Application, member_id: str) -> tuple[bytes, ...]:
+    """The global relay secrets plus the portal's own (current, and previous within its overlap)."""
+    store = app[PORTAL_SETTINGS]
+    own = store.get(member_id) if store is not None else None
+    return tuple(app[RELAY_SECRETS]) + (own.relay_secrets(time.time()) if own is not None else ())
 
 
 async def accept(app: web.Application, record: dict[str, Any]) -> web.Response:

@@ -13,3 +13,5 @@ PORTALS = web.AppKey("portals", PortalDirectory)
 DEDUP = web.AppKey("dedup", TtlDedup)
 RELAY_SECRETS = web.AppKey("relay_secrets", tuple)
 DELIVERY = web.AppKey("delivery", DurablePublisher)  # set by the publisher cleanup_ctx
+# Per-portal relay secrets (rotated from the dashboard); anything with .get(member_id) -> PortalSettings.
+PORTAL_SETTINGS = web.AppKey("portal_settings", object)

@@ -245,9 +245,15 @@ def unstored(client: Client, scores: list[Mapping[str, Any]]) -> list[Mapping[st
 
 
 # --- Faust agent shell -------------------------------------------------------------------------
-def register(app: "faust.App", settings: Settings, client: Client, executor: "Executor") -> None:
+def record_portal(record: Mapping[str, Any]) -> str | None:
+    return record.get("member_id") or (record.get("context") or {}).get("member_id")
+
+
+def register(app: "faust.App", settings: Settings, client: Client, executor: "Executor",
+             portals: Any = None) -> None:
     """Batches of scored calls and dead letters, acked only once stored: a ClickHouse outage is
-    retried in place (backpressure), never skipped."""
+    retried in place (backpressure), never skipped. Records of an uninstalled portal (calls still
+    in flight when its data was purged) are dropped, so a purge stays a purge."""
     import asyncio
     import logging
 
@@ -261,14 +267,23 @@ def register(app: "faust.App", settings: Settings, client: Client, executor: "Ex
     writer = ClickHouseWriter(client, settings.clickhouse_database)
     loop_run = lambda fn, *a: asyncio.get_running_loop().run_in_executor(executor, fn, *a)  # noqa: E731
 
+    def wanted(record: dict) -> bool:
+        if record.get("event") == "ONAPPUNINSTALL":
+            return False
+        portal = portals.get(record_portal(record) or "") if portals is not None else None
+        return portal is None or portal.status != "uninstalled"
+
     def decode_all(events, record_name: str) -> list[dict]:
         out = []
         for event in events:
             try:
-                out.append(registry.decode(record_name, event.value))
+                record = registry.decode(record_name, event.value)
             except registry.SchemaError as exc:
                 log.error("clickhouse sink: skipped undecodable %s at %s: %s", record_name,
                           event.message.offset, exc)
+                continue
+            if wanted(record):
+                out.append(record)
         return out
 
     async def write(fn, records: list[dict]) -> None:

@@ -25,13 +25,19 @@ rate-limited portal would hold every other portal's messages on the worker. `Por
 one lane per portal (its messages in order, one at a time, which also keeps its limiter and the
 ingested-marker dedup exact) and runs the lanes of different portals concurrently. Acks come
 out of order across lanes; Faust commits a partition only up to its lowest un-acked offset, so a
-crash redelivers and never skips. A lane with `lane_max_waiting` messages already waiting defers
-new ones to the first retry tier (no attempt counted) instead of buffering without bound.
+crash redelivers and never skips. Two valves keep a bad portal's lane short (a long lane would
+also hold up a rebalance, which waits for every started message to be acked):
+- a lane with `lane_max_waiting` messages already waiting defers new ones to the first retry
+  tier (no attempt counted) instead of buffering without bound;
+- after a portal-side failure (5xx, timeout, rate limit) the lane is "open" for the first tier's
+  delay: its next messages go straight to the last retry tier without a request (no attempt
+  counted); the first message after that probes the portal again.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable
 
@@ -46,6 +52,7 @@ from streams.topics import retry_tier_topic
 
 log = logging.getLogger(__name__)
 REST_STAGES = ("ingest", "crm")
+PORTAL_SIDE = (RateLimited, PortalUnavailable)
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -69,7 +76,7 @@ def portal_patience(handle: Handler, attempts: int) -> Handler:
     async def patient(record: dict, delivery: Delivery) -> list:
         try:
             return await handle(record, delivery)
-        except (RateLimited, PortalUnavailable) as exc:
+        except PORTAL_SIDE as exc:
             raise Retry(f"portal unavailable: {exc}", max_attempts=attempts) from exc
     return patient
 
@@ -93,6 +100,7 @@ class PortalLanes:
         self._tasks: set[asyncio.Task] = set()
         self._failure: BaseException | None = None
         self._main: asyncio.Task | None = None
+        self._failing_until: dict[bytes, float] = {}  # portal -> monotonic time the lane reopens
 
     def waiting(self, key: bytes) -> int:
         return len(self._lanes.get(key, ()))
@@ -129,7 +137,10 @@ class PortalLanes:
         try:
             while lane:
                 delivery, event = lane[0]
-                await self.runner.process(delivery, self.handle)
+                if self._failing_until.get(key, 0.0) > time.monotonic():
+                    await self.defer(delivery, "portal failing: deferred without a request", tier=-1)
+                else:
+                    await self.runner.process(delivery, self._watched)
                 lane.popleft()
                 self._room.release()
                 await ack(event)
@@ -143,13 +154,24 @@ class PortalLanes:
             if self._lanes.get(key) is lane:
                 del self._lanes[key]
 
-    async def defer(self, delivery: Delivery, reason: str) -> None:
-        """Park on the first delay tier with the attempt count unchanged."""
+    async def _watched(self, record: dict, delivery: Delivery) -> list:
+        """The handler; a portal-side failure opens the portal's lane for the first tier's delay."""
+        try:
+            return await self.handle(record, delivery)
+        except Exception as exc:
+            if isinstance(exc, PORTAL_SIDE) or isinstance(exc.__cause__, PORTAL_SIDE):
+                delay = self.runner.settings.retry_delays_s[0]
+                self._failing_until[delivery.key or b""] = time.monotonic() + delay
+            raise
+
+    async def defer(self, delivery: Delivery, reason: str, tier: int = 0) -> None:
+        """Park on a delay tier (the first, or -1: the last) with the attempt count unchanged."""
         settings = self.runner.settings
+        tier = tier % len(settings.retry_delays_s)
         envelope = {"target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
                     "stage": self.runner.stage, "attempt": delivery.attempt, "reason": reason,
-                    "due_at": now_ms() + int(settings.retry_delays_s[0] * 1000)}
-        await self.runner.send(retry_tier_topic(settings, 0), delivery.key,
+                    "due_at": now_ms() + int(settings.retry_delays_s[tier] * 1000)}
+        await self.runner.send(retry_tier_topic(settings, tier), delivery.key,
                                registry.encode("aica.RetryEnvelope", envelope))
 
     async def stop(self) -> None:

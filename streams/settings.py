@@ -48,15 +48,18 @@ class Settings(BaseSettings):
     park_recheck_s: float = 30.0
 
     # Bitrix24 REST
+    # The portal's leaky bucket is 50 deep and drains 2/s (bitrix24-api.md §6.1). Ours is shallower:
+    # at saturation a request that left on time can still arrive a little early (network jitter),
+    # and the gateway and dashboard call the portal outside the worker's bucket; 10 spare absorb both.
     rest_rate_per_s: float = 2.0
-    rest_burst: int = 50
+    rest_burst: int = 40
     rest_timeout_s: float = 30.0
     # A portal that rate-limits us or is down: its messages wait on the retry tiers this many
     # times (the last tier repeats; 20 x 120 s outlasts the 10-minute operating-limit block).
     portal_retry_attempts: int = 20
     # Per-portal lanes (streams.partitioning): messages a portal may have waiting in a worker
     # before new ones are deferred to the first retry tier; and all portals' waiting together.
-    lane_max_waiting: int = 200
+    lane_max_waiting: int = 50
     lanes_max_buffered: int = 2000
 
     # Reconciliation of missed events (agents.reconcile): every interval the leader asks each

@@ -9,7 +9,6 @@
   const strings = window.AICA_I18N[lang];
   const SVG_NS = "http://www.w3.org/2000/svg";
   const dateFmt = new Intl.DateTimeFormat(lang, {dateStyle: "short", timeStyle: "short"});
-  const dayFmt = new Intl.DateTimeFormat(lang, {month: "short", day: "numeric", timeZone: "UTC"});
 
   function t(key, vars) {
     const text = strings[key] || window.AICA_I18N.en[key] || key;
@@ -76,35 +75,6 @@
   function section(id, title, body) {
     return h("section", {class: id, "aria-labelledby": `${id}-title`},
       h("h2", {id: `${id}-title`}, title), body);
-  }
-
-  // --- score trend: an inline SVG line over 0..100 ---------------------------------------------
-  function trendChart(points) {
-    if (!points.length) return h("p", {class: "empty"}, t("trendEmpty"));
-    const W = 320, H = 120, L = 24, R = 8, T = 8, B = 18;
-    const days = points.map((p) => Date.parse(`${p.day}T00:00:00Z`));
-    const first = Math.min(...days), span = Math.max(...days) - first;
-    const x = (d) => (span ? L + ((d - first) / span) * (W - L - R) : (L + W - R) / 2);
-    const y = (v) => T + (1 - Math.min(100, Math.max(0, v)) / 100) * (H - T - B);
-    const latest = points[points.length - 1];
-    const svg = h("svg:svg", {class: "trend-chart", viewBox: `0 0 ${W} ${H}`, role: "img",
-      "aria-label": t("trendSummary", {n: points.length, score: Math.round(latest.avg_score)})});
-    for (const level of [0, 50, 100]) {
-      svg.append(h("svg:line", {class: "grid", x1: L, x2: W - R, y1: y(level), y2: y(level)}),
-        h("svg:text", {class: "axis", x: L - 4, y: y(level) + 3, "text-anchor": "end"}, level));
-    }
-    const xy = points.map((p, i) => `${x(days[i]).toFixed(1)},${y(p.avg_score).toFixed(1)}`);
-    svg.append(h("svg:polyline", {class: "trend-line", points: xy.join(" ")}));
-    points.forEach((p, i) => {
-      const label = t("trendPoint", {day: dayFmt.format(days[i]), score: Math.round(p.avg_score), calls: p.calls});
-      svg.append(h("svg:circle", {class: "trend-point", cx: x(days[i]), cy: y(p.avg_score), r: 3, "data-day": p.day},
-        h("svg:title", {}, label)));
-    });
-    const ends = span ? [[first, "start"], [first + span, "end"]] : [[first, "middle"]];
-    for (const [day, anchor] of ends) {
-      svg.append(h("svg:text", {class: "axis", x: x(day), y: H - 4, "text-anchor": anchor}, dayFmt.format(day)));
-    }
-    return svg;
   }
 
   // --- list of recent calls --------------------------------------------------------------------
@@ -229,7 +199,7 @@
     Promise.all([
       fill(calls, () => api("/calls?limit=50"), (data) => data.calls.length
         ? h("ul", {class: "call-list"}, data.calls.map(callRow)) : h("p", {class: "empty"}, t("callsEmpty"))),
-      fill(trend, () => api("/trend?days=90"), (data) => trendChart(data.points || [])),
+      fill(trend, () => api("/trend?days=90"), (data) => window.AICA_trendChart(data.points || [], {h, t, lang})),
     ]).then(() => { performance.mark("aica-ready"); root.setAttribute("data-ready", "true"); });
   }
 

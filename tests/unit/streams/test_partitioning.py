@@ -87,11 +87,15 @@ class FakeRunner:
 
     def __init__(self) -> None:
         self.stage = "crm"
-        self.settings = SimpleNamespace(retry_delays_s=[5.0], topic=lambda n: n)
+        self.settings = SimpleNamespace(retry_delays_s=[5.0, 60.0], topic=lambda n: n)
         self.sent: list[tuple[str, bytes, bytes]] = []
+        self.failed: list[bytes] = []
 
     async def process(self, delivery: Delivery, handle) -> None:
-        await handle({}, delivery)
+        try:
+            await handle({}, delivery)
+        except Exception:  # noqa: BLE001 - the real runner routes every failure to a topic
+            self.failed.append(delivery.value)
 
     async def send(self, topic, key, value, headers=None) -> None:
         self.sent.append((topic, key, value))
@@ -144,4 +148,29 @@ async def test_a_full_lane_defers_to_the_first_tier_without_counting_an_attempt(
     envelope = registry.decode("aica.RetryEnvelope", value)
     assert (topic, key, envelope["attempt"], envelope["value"]) == ("aica.retry.t0.v1", b"A", 1, b"v2")
     stuck.set()
+    await lanes.stop()
+
+
+async def test_after_a_portal_side_failure_its_next_messages_skip_the_request():
+    tried, acked, runner = [], [], FakeRunner()
+
+    async def handle(record, delivery):
+        tried.append(delivery.value)
+        if delivery.key == b"A":
+            raise PortalUnavailable("INTERNAL_SERVER_ERROR", "", 500)
+
+    async def ack(event):
+        acked.append(event)
+
+    lanes = PortalLanes(runner, handle, max_waiting=10, max_buffered=100)
+    for n in range(3):
+        for portal in ("A", "B"):
+            await lanes.submit(message(portal, n), f"{portal}{n}", ack)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert tried == [b"A0", b"B0", b"B1", b"B2"]  # one probe of A, every B
+    assert runner.failed == [b"A0"] and sorted(acked) == ["A0", "A1", "A2", "B0", "B1", "B2"]
+    deferred = [registry.decode("aica.RetryEnvelope", v) for _, _, v in runner.sent]
+    assert [(t, d["value"], d["attempt"]) for (t, _, _), d in zip(runner.sent, deferred)] == [
+        ("aica.retry.t1.v1", b"A1", 0), ("aica.retry.t1.v1", b"A2", 0)]  # last tier, no attempt
     await lanes.stop()
