@@ -32,7 +32,7 @@ FALLBACK_PAGE = ('<!doctype html><html lang="$lang"><meta charset="utf-8"><title
                  '<main id="aica" data-session="$session" data-lang="$lang" data-entity-type="$entity_type"'
                  ' data-entity-id="$entity_id" data-api-base="$api_base">AICA</main></html>')
 # Portals in a frame may only be framed by their own portal; everything else is same-origin.
-WIDGET_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+WIDGET_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
               " media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {origin}")
 ACCEPTING_STATUSES = ("active", "reauth_required")  # user tokens work even when the app's refresh failed
 
