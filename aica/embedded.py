@@ -240,6 +240,8 @@ async def run_forever(settings: Settings) -> None:
     stack = await EmbeddedStack(settings).start()
     print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  dashboard {stack.dashboard_url}"
           "  (Ctrl-C to stop)")
+    print(f"a deal's AICA tab as the card shows it: {stack.sandbox_url}/_sandbox/placement?"
+          f"handler={stack.dashboard_url}/placement&placement=CRM_DEAL_DETAIL_TAB&id=<deal id>")
     try:
         while stack.worker and stack.worker.poll() is None:
             await asyncio.sleep(1)
