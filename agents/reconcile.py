@@ -20,17 +20,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import faust
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
 from agents.ingest import call_id_for, is_telephony_call, recording_file
 from schemas import registry
+from streams.compacted import CompactedView
 from streams.settings import Settings
 from streams.stage import Output, now_ms
 from streams.topics import Topic
@@ -95,70 +94,13 @@ def reconcile_commands(portals: list, now_s: float) -> list[dict]:
             for p in portals if p.status == "active"]
 
 
-class ReconcileMarks:
-    """The newest mark per portal, followed from the compacted topic; put() writes through."""
+class ReconcileMarks(CompactedView[dict]):
+    """The newest scan mark per portal (`aica.ReconcileMark` dicts) from the compacted topic."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings, self.topic = settings, settings.topic(Topic.RECONCILE_MARKS)
-        self._marks: dict[str, dict] = {}
-        self._lock, self._stop, self._loaded = threading.Lock(), threading.Event(), threading.Event()
-        self._producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                                   "enable.idempotence": True})
-        self._thread = threading.Thread(target=self._follow, name="reconcile-marks", daemon=True)
-
-    def start(self, timeout_s: float = 30.0) -> "ReconcileMarks":
-        self._thread.start()
-        if not self._loaded.wait(timeout_s):
-            raise TimeoutError(f"reconcile marks not loaded from {self.topic} in {timeout_s}s")
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def get(self, member_id: str) -> dict | None:
-        with self._lock:
-            return self._marks.get(member_id)
-
-    def put_sync(self, mark: dict) -> None:
-        errors: list = []
-        self._producer.produce(self.topic, key=mark["member_id"].encode(),
-                               value=registry.encode("aica.ReconcileMark", mark),
-                               on_delivery=lambda err, _msg: errors.append(err) if err else None)
-        if self._producer.flush(30) or errors:
-            raise RuntimeError(f"could not store reconcile mark: {errors or 'timeout'}")
-        with self._lock:
-            self._marks[mark["member_id"]] = mark
-
-    def _follow(self) -> None:
-        consumer = Consumer({"bootstrap.servers": self.settings.kafka_bootstrap,
-                             "group.id": "aica-reconcile-marks-reader", "enable.auto.commit": False,
-                             "enable.partition.eof": True})
-        try:
-            parts = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions
-            consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in parts])
-            at_eof: set[int] = set()
-            while not self._stop.is_set():
-                msg = consumer.poll(0.5)
-                if msg is None:
-                    continue
-                if msg.error():
-                    if msg.error().code() == KafkaError._PARTITION_EOF:
-                        at_eof.add(msg.partition())
-                        if len(at_eof) == len(parts):
-                            self._loaded.set()
-                    continue
-                try:
-                    mark = registry.decode("aica.ReconcileMark", msg.value())
-                except registry.SchemaError:
-                    log.error("reconcile marks: unreadable record at offset %s", msg.offset())
-                    continue
-                with self._lock:  # the owner's own put() is at least as new
-                    current = self._marks.get(mark["member_id"])
-                    if current is None or _ms(current["updated_at"]) <= _ms(mark["updated_at"]):
-                        self._marks[mark["member_id"]] = mark
-        finally:
-            consumer.close()
+        super().__init__(settings, settings.topic(Topic.RECONCILE_MARKS), "aica.ReconcileMark",
+                         to_record=lambda mark: mark, from_record=lambda record: record,
+                         key_of=lambda mark: mark["member_id"], version_of=lambda mark: _ms(mark["updated_at"]))
 
 
 class Reconciler:

@@ -6,23 +6,18 @@ process, like `streams.portal_store` does for installed portals. Secrets are Fer
 catalog with that portal's own projects on top (`aica.projects.portal_catalog`)."""
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import secrets
-import threading
 import time
 from dataclasses import dataclass, replace
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 from cryptography.fernet import Fernet
 
 from aica.projects import Project, ProjectCatalog, PortalProjects, parse_portal_projects, portal_catalog
-from schemas import registry
+from streams.compacted import CompactedView
 from streams.settings import Settings
 from streams.topics import Topic
 
-log = logging.getLogger(__name__)
 RECORD = "aica.PortalSettings"
 
 
@@ -86,84 +81,19 @@ def record_to_settings(record: dict, box: Fernet, base: ProjectCatalog) -> Porta
         updated_by=record.get("updated_by"), generation=record.get("generation") or 0)
 
 
-class KafkaPortalSettings:
-    """Follows the topic in a reader thread; put() writes through (acks=all) and applies locally.
-    The newest generation of a portal's settings wins."""
+class KafkaPortalSettings(CompactedView[PortalSettings]):
+    """Per-portal settings over `aica.portal-settings.v1`; the newest generation wins. A portal
+    without its own settings gets the defaults."""
 
     def __init__(self, settings: Settings, box: Fernet, base: ProjectCatalog) -> None:
-        self.settings, self.box, self.base = settings, box, base
-        self.topic = settings.topic(Topic.PORTAL_SETTINGS)
-        self._values: dict[str, PortalSettings] = {}
-        self._lock = threading.Lock()
-        self._stop, self._loaded = threading.Event(), threading.Event()
-        self._thread: threading.Thread | None = None
-        self._producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                                   "enable.idempotence": True})
+        self.box, self.base = box, base
+        super().__init__(settings, settings.topic(Topic.PORTAL_SETTINGS), RECORD,
+                         to_record=lambda v: settings_to_record(v, self.box),
+                         from_record=lambda r: record_to_settings(r, self.box, self.base),
+                         key_of=lambda v: v.member_id, version_of=lambda v: v.generation)
 
     def get(self, member_id: str) -> PortalSettings:
-        with self._lock:
-            return self._values.get(member_id) or PortalSettings(member_id)
-
-    async def put(self, value: PortalSettings) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, self.put_sync, value)
-
-    def put_sync(self, value: PortalSettings) -> None:
-        errors: list = []
-        self._producer.produce(self.topic, key=value.member_id.encode(),
-                               value=registry.encode(RECORD, settings_to_record(value, self.box)),
-                               on_delivery=lambda err, msg: errors.append(err) if err else None)
-        if self._producer.flush(30) or errors:
-            raise RuntimeError(f"could not store settings of portal {value.member_id}: {errors or 'timeout'}")
-        self._apply(value)
-
-    def _apply(self, value: PortalSettings) -> None:
-        with self._lock:
-            current = self._values.get(value.member_id)
-            if current is None or value.generation >= current.generation:
-                self._values[value.member_id] = value
-
-    def start(self, timeout_s: float = 30.0) -> KafkaPortalSettings:
-        self._thread = threading.Thread(target=self._follow, name="portal-settings", daemon=True)
-        self._thread.start()
-        if not self._loaded.wait(timeout_s):
-            raise TimeoutError(f"portal settings not loaded from {self.topic} in {timeout_s}s")
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(10)
-
-    def _follow(self) -> None:
-        consumer = Consumer({"bootstrap.servers": self.settings.kafka_bootstrap,
-                             "group.id": "aica-portal-settings-reader", "enable.auto.commit": False,
-                             "enable.partition.eof": True})
-        try:
-            meta = consumer.list_topics(self.topic, timeout=30).topics[self.topic]
-            parts = [TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in meta.partitions]
-            consumer.assign(parts)
-            at_eof: set[int] = set()
-            if not parts:
-                self._loaded.set()
-            while not self._stop.is_set():
-                msg = consumer.poll(0.5)
-                if msg is None:
-                    continue
-                if msg.error():
-                    if msg.error().code() == KafkaError._PARTITION_EOF:
-                        at_eof.add(msg.partition())
-                        if len(at_eof) == len(parts):
-                            self._loaded.set()
-                    else:
-                        log.warning("portal settings: %s", msg.error())
-                    continue
-                try:
-                    self._apply(record_to_settings(registry.decode(RECORD, msg.value()), self.box, self.base))
-                except Exception as exc:  # one unreadable record must not stop the view
-                    log.error("portal settings: unreadable record at offset %s: %s", msg.offset(),
-                              type(exc).__name__)
-        finally:
-            consumer.close()
+        return super().get(member_id) or PortalSettings(member_id)
 
 
 class PortalCatalogs:
