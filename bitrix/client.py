@@ -25,7 +25,7 @@ from yarl import URL
 from bitrix.errors import (AccessDenied, BitrixError, ForeignUrl, NotFound, PortalUnavailable,
                            RateLimited, ReauthRequired, TokenExpired, TooLarge, classify)
 from bitrix.forms import flatten
-from bitrix.oauth import LocalTokens, TokenKeeper
+from bitrix.oauth import HEADERS, LocalTokens, TokenKeeper
 from bitrix.portals import Portal, PortalDirectory
 from streams.settings import Settings
 
@@ -34,9 +34,10 @@ __all__ = ["AccessDenied", "BitrixError", "DownloadResult", "ForeignUrl", "NotFo
            "TooLarge", "batch_command", "classify", "same_portal_url", "with_auth"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-HEADERS = {"User-Agent": "aica/0.1", "Accept": "application/json"}
 MAX_BATCH = 50
 CHUNK = 64 * 1024
+MAX_REDIRECTS = 3
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def batch_command(method: str, params: dict[str, Any]) -> str:
@@ -198,9 +199,8 @@ class RestClient:
                                         sock_read=self._settings.rest_timeout_s)
         try:
             with os.fdopen(fd, "wb") as out:
-                async with self._session.get(URL(with_auth(url, portal.access_token), encoded=True),
-                                             headers={**HEADERS, "Accept": "*/*"},
-                                             timeout=timeout) as response:
+                async with await self._get_on_portal(portal, with_auth(url, portal.access_token),
+                                                     timeout) as response:
                     if response.status >= 400:
                         raise classify(response.status, await _json_or_none(response))
                     if response.content_type == "text/html":  # a login or error page, not audio
@@ -213,6 +213,25 @@ class RestClient:
         finally:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
+
+
+    async def _get_on_portal(self, portal: Portal, url: str,
+                             timeout: aiohttp.ClientTimeout) -> aiohttp.ClientResponse:
+        """GET that never leaves the portal: aiohttp would follow a redirect anywhere (an internal
+        address, say), so each hop is followed by hand and only to the portal's own host."""
+        target = URL(url, encoded=True)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._session.get(target, headers={**HEADERS, "Accept": "*/*"},
+                                               timeout=timeout, allow_redirects=False)
+            if response.status not in REDIRECTS:
+                return response
+            location = response.headers.get("Location", "")
+            response.release()
+            if not location:
+                raise PortalUnavailable("BAD_REDIRECT", "redirect without Location", response.status)
+            target = URL(same_portal_url(str(target.join(URL(location, encoded=True))),
+                                         portal.client_endpoint), encoded=True)
+        raise PortalUnavailable("TOO_MANY_REDIRECTS", "", 0)
 
 
 async def _copy(response: aiohttp.ClientResponse, out: Any, max_bytes: int) -> DownloadResult:

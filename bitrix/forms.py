@@ -2,10 +2,8 @@
 `data[FIELDS][ID]=999&auth[member_id]=...` <-> {"data": {"FIELDS": {"ID": "999"}}, "auth": {...}}."""
 from __future__ import annotations
 
-
 from collections.abc import Iterable, Mapping
 from typing import Any
-
 
 
 class FormShapeError(ValueError):

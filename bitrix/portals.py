@@ -10,6 +10,10 @@ import time
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+# A portal whose app refresh token failed still sends authentic events and its users' tokens still
+# work: only an uninstalled (or unknown-state) portal is refused at the door.
+ACCEPTING_STATUSES = frozenset({"active", "reauth_required"})
+
 
 @dataclass(frozen=True)
 class Portal:

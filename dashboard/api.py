@@ -11,7 +11,8 @@ import yaml
 from aiohttp import web
 
 from aica.blobs import BlobError
-from dashboard.keys import BLOBS, SIGNER, STORE
+from bitrix.portals import ACCEPTING_STATUSES
+from dashboard.keys import BLOBS, PORTALS, SIGNER, STORE
 from dashboard.sessions import DashboardSession, token_from
 from sinks import call_store
 
@@ -28,8 +29,13 @@ class ApiError(Exception):
 
 
 def session_of(request: web.Request, allow_query: bool = False) -> DashboardSession:
-    """SessionError (-> 401) unless a valid, unexpired session came with the request."""
-    return request.app[SIGNER].verify(token_from(request, allow_query), time.time())
+    """SessionError (-> 401) unless a valid, unexpired session came with the request; 403 once
+    its portal is no longer installed (a session must not outlive the app)."""
+    session = request.app[SIGNER].verify(token_from(request, allow_query), time.time())
+    portal = request.app[PORTALS].get(session.member_id)
+    if portal is None or portal.status not in ACCEPTING_STATUSES:
+        raise ApiError(403, "portal_inactive", "the app is not installed on this portal")
+    return session
 
 
 def admin_session_of(request: web.Request) -> DashboardSession:

@@ -23,7 +23,7 @@ import aiohttp
 from yarl import URL
 
 from bitrix.errors import AccessDenied, NotFound, PortalUnavailable, TokenExpired, classify
-from bitrix.portals import Portal
+from bitrix.portals import ACCEPTING_STATUSES, Portal
 
 PLACEMENTS = {"CRM_CONTACT_DETAIL_TAB": "contact", "CRM_DEAL_DETAIL_TAB": "deal"}
 LANGS = ("en", "ru")
@@ -34,7 +34,6 @@ FALLBACK_PAGE = ('<!doctype html><html lang="$lang"><meta charset="utf-8"><title
 # Portals in a frame may only be framed by their own portal; everything else is same-origin.
 WIDGET_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
               " media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {origin}")
-ACCEPTING_STATUSES = ("active", "reauth_required")  # user tokens work even when the app's refresh failed
 
 
 class PlacementRefused(Exception):

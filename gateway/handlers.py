@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bitrix.forms import FormShapeError, unflatten
 from gateway.errors import Refused
+from gateway.install import receive_lifecycle_event
 from gateway.keys import DEDUP, DELIVERY, PORTAL_SETTINGS, PORTALS, RELAY_SECRETS, SETTINGS
 from gateway.mapping import (LIFECYCLE_EVENTS, RECORD_NAME, check_event_name, parse_form_event,
                              parse_relay_envelope, to_record)
@@ -68,7 +69,6 @@ async def receive_bitrix_event(request: web.Request) -> web.Response:
     try:
         form = await read_form(request, settings.max_body_bytes)
         if str(form.get("event") or "").strip().upper() in LIFECYCLE_EVENTS:
-            from gateway.install import receive_lifecycle_event
             return await receive_lifecycle_event(request, form, str(form["event"]).strip().upper())
         incoming = parse_form_event(form)
         check_event_name(incoming.event)

@@ -6,23 +6,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from bitrix.portals import Portal
+from bitrix.portals import ACCEPTING_STATUSES, Portal
 from gateway.errors import Refused
 
 SIGNATURE_PREFIX = "sha256="
-# A portal whose OAuth refresh failed still sends authentic events, and Bitrix24 never resends
-# them: accept and let ingest wait for re-auth. Only an uninstalled (or unknown-state) portal is refused.
-ACCEPTING_STATUSES = frozenset({"active", "reauth_required"})
 
 
 def verify_portal(portal: Portal | None, application_token: str, domain: str) -> Portal:
     """The portal that sent a form event, or Refused. The token is checked before the domain so
     an unauthenticated caller learns nothing about which domain a member_id belongs to."""
-    if portal is None:
-        raise Refused(403, "unknown_portal", "no installed portal has this member_id")
-    if portal.status not in ACCEPTING_STATUSES:
-        raise Refused(403, "portal_inactive", f"portal is {portal.status}")
-    if not hmac.compare_digest(application_token.encode(), portal.application_token.encode()):
+    portal = known_active_portal(portal)
+    # An empty stored token (a frame-only install of an older portal) proves nothing: refuse.
+    if not portal.application_token or not hmac.compare_digest(application_token.encode(),
+                                                                portal.application_token.encode()):
         raise Refused(401, "bad_application_token", "application_token does not match the installed portal")
     if domain.strip().lower() != portal.domain.strip().lower():
         raise Refused(403, "domain_mismatch", "auth[domain] is not the installed portal's domain")

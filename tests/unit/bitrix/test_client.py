@@ -227,6 +227,43 @@ async def test_download_refuses_an_html_page(state, make_client, aiohttp_server,
     assert os.listdir(tmp_path) == []
 
 
+async def test_download_follows_redirects_only_on_the_portal(state, make_client, aiohttp_server, tmp_path):
+    """A portal that redirects a recording elsewhere (an internal address, say) gets nothing fetched."""
+    elsewhere_hits = []
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        elsewhere_hits.append(request.path)
+        return web.Response(body=b"secret", content_type="audio/x-wav")
+
+    internal = web.Application()
+    internal.router.add_get("/internal", elsewhere)
+    other = await aiohttp_server(internal)
+
+    async def hop(request: web.Request) -> web.Response:
+        raise web.HTTPFound(str(request.url.with_path("/audio")))
+
+    async def away(request: web.Request) -> web.Response:
+        raise web.HTTPFound(str(other.make_url("/internal")))
+
+    async def audio(request: web.Request) -> web.Response:
+        return web.Response(body=b"RIFF-audio", content_type="audio/x-wav")
+
+    app = web.Application()
+    app.router.add_get("/hop", hop)
+    app.router.add_get("/away", away)
+    app.router.add_get("/audio", audio)
+    server = await aiohttp_server(app)
+    client, portals = make_client()
+    await portals.put(replace(portals.get(state.member_id), client_endpoint=str(server.make_url("/rest/"))))
+    result = await client.download(state.member_id, str(server.make_url("/hop")) + "?auth=",
+                                   tmp_path / "ok.wav", max_bytes=1000)
+    assert result.size_bytes == len(b"RIFF-audio")
+    with pytest.raises(ForeignUrl):
+        await client.download(state.member_id, str(server.make_url("/away")) + "?auth=",
+                              tmp_path / "x.wav", max_bytes=1000)
+    assert elsewhere_hits == [] and sorted(os.listdir(tmp_path)) == ["ok.wav"]
+
+
 @pytest.mark.parametrize("foreign", [
     "http://evil.example/bitrix/tools/crm_show_file.php?fileId=1&auth=",
     "http://127.0.0.1:1/bitrix/tools/crm_show_file.php?fileId=1&auth=",

@@ -46,6 +46,7 @@ class Dashboard:
     portal_settings: MemoryPortalSettings
     blobs: LocalBlobStore
     clickhouse: object
+    portals: InMemoryPortals
 
     def session(self, member_id: str, entity_type: str = "contact", entity_id: int = 3,
                 user_id: int = 1, is_admin: bool = True, now: float | None = None) -> str:
@@ -108,4 +109,4 @@ async def dashboard(aiohttp_client, settings, clickhouse, portal_a, portal_b, tm
         rest = RestClient(http, portals, settings)
         app = create_dashboard_app(settings, portals, store, blobs, portal_settings, catalogs, rest)
         client = await aiohttp_client(mounted(app))
-        yield Dashboard(client, settings, portal_settings, blobs, clickhouse)
+        yield Dashboard(client, settings, portal_settings, blobs, clickhouse, portals)

@@ -114,6 +114,16 @@ async def test_requests_without_a_valid_session_are_refused(dashboard, calls):
     assert audio.status == 401
 
 
+async def test_a_session_does_not_outlive_the_uninstall(dashboard, calls):
+    import dataclasses
+    a, _ = calls
+    session = dashboard.session(a)
+    assert (await dashboard.get("/app/api/calls", session)).status == 200
+    await dashboard.portals.put(dataclasses.replace(dashboard.portals.get(a), status="uninstalled"))
+    response = await dashboard.get("/app/api/calls", session)
+    assert (response.status, (await response.json())["error"]) == (403, "portal_inactive")
+
+
 async def test_trend_points_per_day(dashboard, calls):
     a, _ = calls
     body = await (await dashboard.get("/app/api/trend?days=30", dashboard.session(a, "contact", 3))).json()

@@ -40,6 +40,11 @@ def test_portal_refusals(portal, change, token, domain, expected):
                                          domain or portal.domain)) == expected
 
 
+def test_a_portal_without_a_stored_token_accepts_no_event(portal):
+    tokenless = replace(portal, application_token="")  # e.g. installed through a frame post only
+    assert refusal(lambda: verify_portal(tokenless, "", portal.domain)) == (401, "bad_application_token")
+
+
 def test_relay_portal_must_exist_and_be_active(portal):
     assert known_active_portal(portal) is portal
     assert refusal(lambda: known_active_portal(None)) == (403, "unknown_portal")
