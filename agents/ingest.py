@@ -119,7 +119,8 @@ class Ingestor:
         self.lifecycle = lifecycle  # agents.lifecycle.Lifecycle: app events (uninstall)
 
     async def handle(self, event: dict, delivery: Delivery) -> list[Output]:
-        if event["event"] == "RECONCILE" and self.reconciler is not None:
+        # Only our own timer may ask for a scan; a portal posting event=RECONCILE is ignored.
+        if event["event"] == "RECONCILE" and event["source"] == "reconcile" and self.reconciler is not None:
             portal = self.portals.get(event["member_id"])
             if portal is None or portal.status != "active":  # the next run after re-auth catches up
                 return []

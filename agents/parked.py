@@ -16,7 +16,7 @@ from bitrix.portals import Portal, PortalDirectory
 from schemas import registry
 from streams.batching import manual_acks
 from streams.settings import Settings
-from streams.stage import ATTEMPT_HEADER, Delivery, Reject, StageRunner, now_ms
+from streams.stage import Delivery, Reject, StageRunner, delivery_of, now_ms
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,7 @@ async def handle_parked(runner: StageRunner, settings: Settings, portals: Portal
     outcome = verdict(portal)
     if outcome == "forward":
         log.info("parked: portal %s is active again; resuming a %s message", member_id, envelope["stage"])
-        await runner.send(envelope["target_topic"], envelope["key"], envelope["value"],
-                          {ATTEMPT_HEADER: str(envelope["attempt"]).encode()})
+        await runner.send_back(envelope)
     elif outcome == "drop":
         await runner.dead_letter(Delivery(envelope["target_topic"], envelope["key"], envelope["value"],
                                           envelope["attempt"]),
@@ -69,6 +68,5 @@ def register(app: faust.App, settings: Settings, portals: PortalDirectory) -> No
     async def forward(stream: faust.StreamT) -> None:
         manual_acks(stream)
         async for event in stream.events():
-            await handle_parked(runner, settings, portals,
-                                Delivery(event.message.topic, event.key, event.value))
+            await handle_parked(runner, settings, portals, delivery_of(event))
             await stream.ack(event)

@@ -17,7 +17,6 @@ event delivery, bitrix24-api.md §1.1, §3.6) and feed them through the normal i
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
@@ -134,7 +133,7 @@ class Reconciler:
         mark = {"member_id": member_id, "since": window.since_ms, "until": window.until_ms,
                 "after_id": 0 if complete else after_id, "complete": complete,
                 "enqueued": enqueued + len(missed), "updated_at": now_ms()}
-        await asyncio.get_running_loop().run_in_executor(None, self.marks.put_sync, mark)
+        await self.marks.put(mark)
         log.info("reconcile: portal %s window %s..%s: %d missed calls enqueued%s", member_id,
                  portal_time(window.since_ms), portal_time(window.until_ms), len(missed),
                  "" if complete else f" (resumes after ID {after_id})")

@@ -9,7 +9,7 @@ import faust
 
 from schemas import registry
 from streams.batching import manual_acks
-from streams.stage import ATTEMPT_HEADER, Delivery, StageRunner, now_ms
+from streams.stage import StageRunner, delivery_of, now_ms
 from streams.settings import Settings
 from streams.topics import retry_tier_topic
 
@@ -36,10 +36,9 @@ def _register_tier(app: faust.App, settings: Settings, tier: int) -> None:
             try:
                 envelope = registry.decode("aica.RetryEnvelope", event.value)
             except registry.SchemaError as exc:
-                await runner.dead_letter(Delivery(event.message.topic, event.key, event.value), exc, {})
+                await runner.dead_letter(delivery_of(event), exc, {})
                 await stream.ack(event)
                 continue
             await asyncio.sleep(seconds_until_due(envelope, now_ms()))
-            await runner.send(envelope["target_topic"], envelope["key"], envelope["value"],
-                              {ATTEMPT_HEADER: str(envelope["attempt"]).encode()})
+            await runner.send_back(envelope)
             await stream.ack(event)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,8 +38,8 @@ class Contract:
 
 
 def _load_raw() -> dict[str, dict]:
-    return {json.loads(p.read_text())["namespace"] + "." + json.loads(p.read_text())["name"]: json.loads(p.read_text())
-            for p in sorted(AVRO_DIR.glob("*.avsc"))}
+    schemas = [json.loads(p.read_text()) for p in sorted(AVRO_DIR.glob("*.avsc"))]
+    return {f"{s['namespace']}.{s['name']}": s for s in schemas}
 
 
 def _parse_all(raw: dict[str, dict]) -> dict[str, Any]:
@@ -101,10 +102,6 @@ def topics() -> dict[str, dict]:
     return yaml.safe_load((HERE / "topics.yaml").read_text())["topics"]
 
 
-def schema_for_topic(topic: str) -> str:
-    return topics()[topic]["schema"]
-
-
 def encode(record_name: str, record: dict) -> bytes:
     contract = current()[record_name]
     buf = io.BytesIO()
@@ -113,8 +110,18 @@ def encode(record_name: str, record: dict) -> bytes:
     try:
         fastavro.schemaless_writer(buf, contract.parsed, record, strict_allow_default=True)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise SchemaError(f"record does not match {record_name}: {exc}") from exc
+        raise SchemaError(f"record does not match {record_name}: {_violation(exc)}") from None
     return buf.getvalue()
+
+
+def _violation(exc: Exception) -> str:
+    """The error type and field path only: fastavro's message can quote the offending value
+    (transcript text, names), and this reason ends up in logs and dead letters."""
+    text = str(exc)
+    if missing := re.match(r"Field \w+ is specified in the schema but missing from the record", text):
+        return missing.group()
+    fields = re.findall(r" on field ([A-Za-z_][A-Za-z0-9_]*)", text)
+    return type(exc).__name__ + (f" on field {'.'.join(reversed(fields))}" if fields else "")
 
 
 def writer_of(data: bytes) -> Contract:

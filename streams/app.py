@@ -7,8 +7,14 @@ from streams.settings import Settings
 
 
 def create_app(settings: Settings, *, name: str | None = None) -> faust.App:
+    app_name = name or settings.consumer_group
+    # Faust's default datadir is "<name>-data" in the working directory; keep it with our data
+    # (faust creates only the last level of it).
+    datadir = settings.data_dir / "faust" / app_name
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     return faust.App(
-        name or settings.consumer_group,
+        app_name,
+        datadir=datadir,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
         autodiscover=False,

@@ -74,16 +74,25 @@ class CompactedView(Generic[V]):
         if self._thread:
             self._thread.join(10)
 
+    def _partitions(self, consumer: Consumer) -> list[int]:
+        """The topic's partitions, once it exists: a process may start before ensure_topics has
+        created it, and a view assigned to no partitions would stay empty for good."""
+        while not self._stop.is_set():
+            metadata = consumer.list_topics(self.topic, timeout=30).topics[self.topic]
+            if metadata.partitions:
+                return list(metadata.partitions)
+            log.warning("%s: no such topic yet (%s); waiting for it", self.topic, metadata.error)
+            self._stop.wait(1.0)
+        return []
+
     def _follow(self) -> None:
         consumer = Consumer({"bootstrap.servers": self.settings.kafka_bootstrap,
                              "group.id": f"aica-view-{self.topic}",  # never commits; assign only
                              "enable.auto.commit": False, "enable.partition.eof": True})
         try:
-            partitions = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions
+            partitions = self._partitions(consumer)
             consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions])
             at_eof: set[int] = set()
-            if not partitions:
-                self._loaded.set()
             while not self._stop.is_set():
                 msg = consumer.poll(0.5)
                 if msg is None:

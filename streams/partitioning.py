@@ -45,9 +45,8 @@ import faust
 from aiokafka.partitioner import murmur2
 
 from bitrix.errors import PortalUnavailable, RateLimited
-from schemas import registry
 from streams.batching import manual_acks
-from streams.stage import ATTEMPT_HEADER, Delivery, Handler, Retry, StageRunner, now_ms
+from streams.stage import Delivery, Handler, Retry, StageRunner, delivery_of
 from streams.topics import retry_tier_topic
 
 log = logging.getLogger(__name__)
@@ -79,13 +78,6 @@ def portal_patience(handle: Handler, attempts: int) -> Handler:
         except PORTAL_SIDE as exc:
             raise Retry(f"portal unavailable: {exc}", max_attempts=attempts) from exc
     return patient
-
-
-def delivery_of(event: faust.EventT) -> Delivery:
-    headers = dict(event.headers or {})
-    raw = headers.get(ATTEMPT_HEADER, b"0")
-    attempt = int(raw.decode() if isinstance(raw, bytes) else raw)
-    return Delivery(event.message.topic, event.key, event.value, attempt, headers)
 
 
 class PortalLanes:
@@ -168,11 +160,8 @@ class PortalLanes:
         """Park on a delay tier (the first, or -1: the last) with the attempt count unchanged."""
         settings = self.runner.settings
         tier = tier % len(settings.retry_delays_s)
-        envelope = {"target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
-                    "stage": self.runner.stage, "attempt": delivery.attempt, "reason": reason,
-                    "due_at": now_ms() + int(settings.retry_delays_s[tier] * 1000)}
-        await self.runner.send(retry_tier_topic(settings, tier), delivery.key,
-                               registry.encode("aica.RetryEnvelope", envelope))
+        await self.runner.hold(retry_tier_topic(settings, tier), delivery.key, delivery, reason,
+                               attempt=delivery.attempt, due_in_s=settings.retry_delays_s[tier])
 
     async def stop(self) -> None:
         """Cancel the lanes: their un-acked messages are redelivered to the next owner."""

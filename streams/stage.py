@@ -66,6 +66,13 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def delivery_of(event: faust.EventT) -> Delivery:
+    headers = dict(event.headers or {})
+    raw = headers.get(ATTEMPT_HEADER, b"0")
+    attempt = int(raw.decode() if isinstance(raw, bytes) else raw)
+    return Delivery(event.message.topic, event.key, event.value, attempt, headers)
+
+
 def call_identity(record: dict) -> tuple[str | None, str | None]:
     ctx = record.get("context") or {}
     return ctx.get("call_id"), ctx.get("member_id") or record.get("member_id")
@@ -87,12 +94,7 @@ class StageRunner:
     async def run(self, stream: faust.StreamT, handle: Handler) -> None:
         manual_acks(stream)
         async for event in stream.events():
-            headers = {k: v for k, v in (event.headers or {}).items()}
-            raw_attempt = headers.get(ATTEMPT_HEADER, b"0")
-            delivery = Delivery(event.message.topic, event.key, event.value,
-                                int(raw_attempt.decode() if isinstance(raw_attempt, bytes) else raw_attempt),
-                                headers)
-            await self.process(delivery, handle)
+            await self.process(delivery_of(event), handle)
             await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
 
     async def process(self, delivery: Delivery, handle: Handler) -> None:
@@ -103,6 +105,9 @@ class StageRunner:
             return
         try:
             outputs = await handle(record, delivery)
+            # Encoded here: an output that breaks its contract is this input's failure (routed
+            # below), not a reason to stop the agent.
+            encoded = [(out.topic, out.key, registry.encode(out.record_name, out.record)) for out in outputs]
         except Exception as exc:  # noqa: BLE001 - every failure is routed, none escapes
             if getattr(exc, "park", False):
                 await self.park(delivery, exc, record)
@@ -111,8 +116,8 @@ class StageRunner:
             else:
                 await self.dead_letter(delivery, exc, record)
             return
-        for out in outputs:
-            await self.send(out.topic, out.key, registry.encode(out.record_name, out.record))
+        for topic, key, value in encoded:
+            await self.send(topic, key, value)
 
     async def send(self, topic: str, key: bytes | None, value: bytes,
                    headers: dict[str, bytes] | None = None) -> None:
@@ -128,29 +133,35 @@ class StageRunner:
             return
         tier = min(delivery.attempt, len(tiers) - 1)
         reason = _reason(exc)
-        envelope = {
-            "target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
-            "stage": self.stage, "attempt": delivery.attempt + 1, "reason": reason,
-            "due_at": now_ms() + int(tiers[tier] * 1000),
-        }
         call_id, member_id = call_identity(record)
         log.info("%s: retry %d/%d in %.0fs for call=%s portal=%s: %s", self.stage,
                  delivery.attempt + 1, max_attempts, tiers[tier], call_id, member_id, reason)
-        await self.send(retry_tier_topic(self.settings, tier), delivery.key,
-                        registry.encode("aica.RetryEnvelope", envelope))
+        await self.hold(retry_tier_topic(self.settings, tier), delivery.key, delivery, reason,
+                        attempt=delivery.attempt + 1, due_in_s=tiers[tier])
 
     async def park(self, delivery: Delivery, exc: BaseException, record: dict) -> None:
         """The portal cannot be served until an admin re-authorizes it: hold the message (keyed
         by portal) on the parked topic; agents.parked forwards it once the portal is active."""
         call_id, member_id = call_identity(record)
+        log.warning("%s: parked call=%s until portal %s is re-authorized", self.stage, call_id, member_id)
+        await self.hold(self.settings.topic(Topic.PARKED), (member_id or "").encode() or delivery.key,
+                        delivery, _reason(exc), attempt=delivery.attempt, due_in_s=0.0)
+
+    async def hold(self, topic: str, key: bytes | None, delivery: Delivery, reason: str, *,
+                   attempt: int, due_in_s: float) -> None:
+        """Put the delivery, wrapped in a RetryEnvelope, on a holding topic (a delay tier or the
+        parked topic); a forwarder sends it back to its topic when due (`send_back`)."""
         envelope = {
             "target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
-            "stage": self.stage, "attempt": delivery.attempt, "reason": _reason(exc),
-            "due_at": now_ms(),
+            "stage": self.stage, "attempt": attempt, "reason": reason,
+            "due_at": now_ms() + int(due_in_s * 1000),
         }
-        log.warning("%s: parked call=%s until portal %s is re-authorized", self.stage, call_id, member_id)
-        await self.send(self.settings.topic(Topic.PARKED), (member_id or "").encode() or delivery.key,
-                        registry.encode("aica.RetryEnvelope", envelope))
+        await self.send(topic, key, registry.encode("aica.RetryEnvelope", envelope))
+
+    async def send_back(self, envelope: dict) -> None:
+        """A held message back to the topic it came from, its attempt count in a header."""
+        await self.send(envelope["target_topic"], envelope["key"], envelope["value"],
+                        {ATTEMPT_HEADER: str(envelope["attempt"]).encode()})
 
     async def dead_letter(self, delivery: Delivery, exc: BaseException, record: dict,
                           gave_up: bool = False) -> None:

@@ -5,14 +5,13 @@ from typing import Any
 
 import faust
 
-from agents.analyze.errors import TransientAnalysisError
 from agents.analyze.llm import analyze_with_llm, make_llm_client
 from agents.analyze.llm import versions as llm_versions
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.rules import versions as rules_versions
 from aica.projects import ProjectCatalog
 from streams.settings import Settings
-from streams.stage import Delivery, Output, Reject, Retry, StageRunner, now_ms
+from streams.stage import Delivery, Output, Reject, StageRunner, now_ms
 from streams.topics import Topic
 
 
@@ -35,10 +34,7 @@ class Analyzer:
         scorecard = project_scorecard(self.catalog, transcript["context"])
         if self.llm is None:
             return analyze_with_rules(transcript, scorecard), rules_versions(scorecard)
-        try:
-            body = await analyze_with_llm(transcript, scorecard, self.llm, self.settings.llm_model)
-        except TransientAnalysisError as exc:
-            raise Retry(str(exc)) from exc
+        body = await analyze_with_llm(transcript, scorecard, self.llm, self.settings.llm_model)
         return body, llm_versions(scorecard, self.settings.llm_model)
 
     async def handle(self, transcript: dict, delivery: Delivery) -> list[Output]:

@@ -73,7 +73,7 @@ class MemoryMarks:
     def get(self, member_id):
         return self.marks.get(member_id)
 
-    def put_sync(self, mark):
+    async def put(self, mark):
         self.marks[mark["member_id"]] = mark
 
 

@@ -15,7 +15,7 @@ from faust.assignor.partition_assignor import PartitionAssignor
 from bitrix.errors import PortalUnavailable, RateLimited
 from schemas import registry
 from streams.partitioning import PortalLanes, partition_for, portal_patience, warn_if_rest_stages_split
-from streams.stage import Delivery, Retry
+from streams.stage import Delivery, Retry, StageRunner
 
 EVENTS, SCORED = "b24.events.v1", "calls.scored.v1"
 ALL_TOPICS = [EVENTS, SCORED, "calls.ingested.v1", "calls.analyzed.v1", "aica.retry.t0.v1"]
@@ -99,6 +99,8 @@ class FakeRunner:
 
     async def send(self, topic, key, value, headers=None) -> None:
         self.sent.append((topic, key, value))
+
+    hold = StageRunner.hold  # the real envelope, through our send
 
 
 def message(portal: str, n: int) -> Delivery:

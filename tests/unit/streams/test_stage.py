@@ -95,6 +95,18 @@ async def test_a_bug_is_dead_lettered_not_lost(runner):
     assert registry.decode("aica.DeadLetter", runner.sent[0][2])["error_type"] == "KeyError"
 
 
+async def test_an_output_that_breaks_its_contract_is_dead_lettered_without_its_values(runner):
+    async def handle(record, d):
+        good = Output("p.next", b"k", "aica.CrmWebhookEvent", EVENT)
+        return [good, Output("p.next", b"k", "aica.CrmWebhookEvent", {**EVENT, "domain": {"name": "Ivan Petrov"}})]
+
+    await runner.process(delivery(), handle)
+    [(topic, _, value, _)] = runner.sent  # nothing half-published before the failure
+    letter = registry.decode("aica.DeadLetter", value)
+    assert topic == "p.aica.deadletter.v1" and letter["error_type"] == "SchemaError"
+    assert "domain" in letter["reason"] and "Ivan" not in letter["reason"]
+
+
 async def test_undecodable_bytes_are_dead_lettered_unchanged(runner):
     called = []
 
@@ -126,3 +138,19 @@ async def test_reauth_required_parks_the_message_keyed_by_portal(runner):
     assert (topic, key) == ("p.aica.parked.v1", b"m1")
     envelope = registry.decode("aica.RetryEnvelope", value)
     assert envelope["target_topic"] == "p.b24.events.v1" and envelope["attempt"] == 2
+
+
+async def test_analysis_errors_are_routed_by_kind(runner):
+    from agents.analyze import AnalysisError, TransientAnalysisError
+
+    async def llm_timeout(record, d):
+        raise TransientAnalysisError("LLM timed out")
+
+    async def invalid_reply(record, d):
+        raise AnalysisError("reply is not valid JSON")
+
+    await runner.process(delivery(), llm_timeout)
+    await runner.process(delivery(), invalid_reply)
+    assert runner.sent[0][0] == retry_tier_topic(runner.settings, 0)
+    letter = registry.decode("aica.DeadLetter", runner.sent[1][2])
+    assert (letter["error_type"], letter["reason"]) == ("AnalysisError", "reply is not valid JSON")
