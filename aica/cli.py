@@ -59,18 +59,16 @@ def broker() -> None:
 
 @broker.command("start")
 def broker_start() -> None:
-    from streams.localbroker import LocalBroker
+    from streams.localbroker import broker_from_settings
     settings = _settings()
-    b = LocalBroker(settings.data_dir / "kafka", port=_port(settings.kafka_bootstrap))
-    b.start()
+    broker_from_settings(settings).start()
     click.echo(f"broker running on {settings.kafka_bootstrap}")
 
 
 @broker.command("stop")
 def broker_stop() -> None:
-    from streams.localbroker import LocalBroker
-    settings = _settings()
-    LocalBroker(settings.data_dir / "kafka", port=_port(settings.kafka_bootstrap)).stop()
+    from streams.localbroker import broker_from_settings
+    broker_from_settings(_settings()).stop()
 
 
 @main.command()
@@ -143,10 +141,6 @@ def dlq_replay(stage: str | None, member_id: str | None, reason_contains: str | 
     if not yes:
         click.confirm(f"replay {len(letters)} dead letters to their source topics?", abort=True)
     click.echo(f"replayed {replay(settings, letters)}")
-
-
-def _port(bootstrap: str) -> int:
-    return int(bootstrap.rsplit(":", 1)[1])
 
 
 if __name__ == "__main__":

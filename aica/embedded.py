@@ -63,6 +63,7 @@ class EmbeddedStack:
         self.sandbox_port = sandbox_port
         self.broker = None
         self.portals = None
+        self.portal_settings = None
         self.sandbox_state = None
         self.worker: subprocess.Popen | None = None
         self.extra_workers: list[subprocess.Popen] = []
@@ -76,14 +77,14 @@ class EmbeddedStack:
         from gateway.app import create_app as create_gateway
         from sandbox.portal import create_sandbox_app
         from sandbox.state import SandboxState
-        from streams.localbroker import LocalBroker
+        from streams.localbroker import broker_from_settings
         from streams.portal_store import KafkaPortals
         from streams.topics import ensure_topics
 
         s = self.settings
         Path(s.data_dir).mkdir(parents=True, exist_ok=True)
         if self.manage_broker:
-            self.broker = LocalBroker(Path(s.data_dir) / "kafka", port=int(s.kafka_bootstrap.rsplit(":", 1)[1]))
+            self.broker = broker_from_settings(s)
             await asyncio.to_thread(self.broker.start)
         await asyncio.to_thread(ensure_topics, s)
         self.portals = await asyncio.to_thread(KafkaPortals(s).start)
@@ -129,15 +130,21 @@ class EmbeddedStack:
             raise RuntimeError(f"install refused by the gateway: {outcome['body']}")
         return outcome["body"]
 
-    def start_worker(self) -> None:
-        env = {**os.environ, **settings_env(self.settings)}
+    def _spawn_worker(self, settings: Settings) -> subprocess.Popen:
+        """`aica worker` with these settings, logging to <data_dir>/worker.log (the child keeps
+        its own copy of the file descriptor, so ours is closed at once)."""
+        env = {**os.environ, **settings_env(settings)}
         if self.worker_stages:
             env["AICA_WORKER_STAGES"] = self.worker_stages
-        log_path = Path(self.settings.data_dir) / "worker.log"
-        self._worker_log = open(log_path, "ab")
-        self.worker = subprocess.Popen([sys.executable, "-m", "aica.cli", "worker"], env=env,
-                                       stdout=self._worker_log, stderr=subprocess.STDOUT)
-        log.info("worker pid %s, log %s", self.worker.pid, log_path)
+        log_path = Path(settings.data_dir) / "worker.log"
+        with open(log_path, "ab") as log_file:
+            worker = subprocess.Popen([sys.executable, "-m", "aica.cli", "worker"], env=env,
+                                      stdout=log_file, stderr=subprocess.STDOUT)
+        log.info("worker pid %s, log %s", worker.pid, log_path)
+        return worker
+
+    def start_worker(self) -> None:
+        self.worker = self._spawn_worker(self.settings)
 
     async def wait_worker_ready(self, timeout_s: float = 120.0) -> None:
         """Until the worker's consumer group is stable (startup, model loads and joining done)."""
@@ -158,12 +165,7 @@ class EmbeddedStack:
             "data_dir": Path(self.settings.data_dir) / name, "secret_key": key,
             "blob_dir": self.settings.resolved_blob_dir})
         extra.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **settings_env(extra)}
-        if self.worker_stages:
-            env["AICA_WORKER_STAGES"] = self.worker_stages
-        with open(extra.data_dir / "worker.log", "ab") as log_file:
-            worker = subprocess.Popen([sys.executable, "-m", "aica.cli", "worker"], env=env,
-                                      stdout=log_file, stderr=subprocess.STDOUT)
+        worker = self._spawn_worker(extra)
         self.extra_workers.append(worker)
         return worker
 
@@ -230,7 +232,7 @@ class EmbeddedStack:
         self._runners.clear()
         if self.portals is not None:
             await asyncio.to_thread(self.portals.stop)
-        if getattr(self, "portal_settings", None) is not None:
+        if self.portal_settings is not None:
             await asyncio.to_thread(self.portal_settings.stop)
         if self.broker is not None:
             await asyncio.to_thread(self.broker.stop)

@@ -104,16 +104,16 @@ class PortalCatalogs:
         self.base, self.store = base, store
         self.projects: dict[str, Project] = base.projects  # portal-less readers see the base
         self.scorecards = base.scorecards
-        self._cache: dict[tuple[str, int], ProjectCatalog] = {}
+        self._cache: dict[str, tuple[int, ProjectCatalog]] = {}  # member_id -> (generation, catalog)
 
     def for_portal(self, member_id: str) -> ProjectCatalog:
         own = self.store.get(member_id) if self.store is not None else None
         if own is None or own.projects is None:
             return self.base
-        key = (member_id, own.generation)
-        if key not in self._cache:
-            self._cache[key] = portal_catalog(self.base, own.projects, member_id)
-        return self._cache[key]
+        cached = self._cache.get(member_id)
+        if cached is None or cached[0] != own.generation:  # one entry per portal: old generations go
+            cached = self._cache[member_id] = (own.generation, portal_catalog(self.base, own.projects, member_id))
+        return cached[1]
 
     def resolve(self, member_id: str, line: str | None) -> Project:
         return self.for_portal(member_id).resolve(member_id, line)

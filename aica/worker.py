@@ -43,7 +43,7 @@ class LazyRestClient:
 
     async def close(self) -> None:
         if self._client is not None:
-            await self._client._session.close()
+            await self._client.close()
 
 
 class WorkerResources:
@@ -72,6 +72,11 @@ class WorkerResources:
         client = self.clickhouse  # opened here, not in its own thread (it opens through that thread)
         await asyncio.get_running_loop().run_in_executor(
             self.clickhouse_thread, purge_portal_rows, client, self.settings.clickhouse_database, member_id)
+
+    @cached_property
+    def reconcile_marks(self) -> Any:
+        from agents.reconcile import ReconcileMarks
+        return ReconcileMarks(self.settings).start()
 
     @cached_property
     def blobs(self) -> LocalBlobStore:
@@ -115,8 +120,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
     if "ingest" in stages:
         from agents import ingest, reconcile
         from agents.lifecycle import Lifecycle
-        marks = reconcile.ReconcileMarks(settings).start()
-        reconciler = reconcile.Reconciler(settings, res.rest, res.blobs, marks)
+        reconciler = reconcile.Reconciler(settings, res.rest, res.blobs, res.reconcile_marks)
         ingest.register(app, settings, lambda runner: ingest.Ingestor(
             settings, res.portals, res.rest, res.blobs, res.catalogs, runner, reconciler,
             Lifecycle(res.tokens, res.blobs, res.purge_rows)))
@@ -161,10 +165,9 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         async def on_stop(self) -> None:
             if "rest" in res.__dict__:
                 await res.rest.close()
-            if "portals" in res.__dict__:
-                res.portals.stop()
-            if "portal_settings" in res.__dict__:
-                res.portal_settings.stop()
+            for view in ("portals", "portal_settings", "reconcile_marks"):  # compacted-topic views
+                if view in res.__dict__:
+                    res.__dict__[view].stop()
     return app
 
 

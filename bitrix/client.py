@@ -94,6 +94,10 @@ class RestClient:
         self._limiters: dict[str, AsyncLimiter] = {}
         self._timeout = aiohttp.ClientTimeout(total=settings.rest_timeout_s)
 
+    async def close(self) -> None:
+        """Close the HTTP session (the client's owner created it for this client)."""
+        await self._session.close()
+
     # public API -------------------------------------------------------------------------------
     async def call(self, member_id: str, method: str, params: dict[str, Any] | None = None) -> Any:
         return (await self.call_full(member_id, method, params))["result"]

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bitrix.forms import flatten
 from sandbox.keys import HTTP, STATE
+from sandbox.scenario import read_json_object
 from sandbox.state import SandboxState
 from sandbox.wire import RestError
 
@@ -148,17 +149,10 @@ async def post_form(http: aiohttp.ClientSession, url: str, pairs: list[tuple[str
     return {"status": resp.status, "body": body}
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
-    body = await request.json() if request.can_read_body else {}
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="expected a JSON object")
-    return body
-
-
 @routes.post("/_sandbox/install")
 async def install(request: web.Request) -> web.Response:
     """`{handler_url, form: "event"|"frame", override: {...}}`: POST the install callback."""
-    state, body = request.app[STATE], await _json(request)
+    state, body = request.app[STATE], await read_json_object(request)
     if not body.get("handler_url"):
         raise web.HTTPBadRequest(text="handler_url is required")
     url, override = str(body["handler_url"]), body.get("override") or {}
@@ -174,7 +168,7 @@ async def install(request: web.Request) -> web.Response:
 async def uninstall(request: web.Request) -> web.Response:
     """`{clean: bool, handler_url?, override?}`: POST ONAPPUNINSTALL to the bound handler. A real
     uninstall (no override) then revokes the app's tokens and bindings, as Bitrix24 does."""
-    state, body = request.app[STATE], await _json(request)
+    state, body = request.app[STATE], await read_json_object(request)
     bound = [b["handler"] for b in state.event_bindings if b["event"] == "ONAPPUNINSTALL"]
     url = str(body.get("handler_url") or (bound[0] if bound else state.event_handler_url))
     override = body.get("override") or {}

@@ -9,7 +9,7 @@ from typing import Any
 
 from sandbox import query
 from sandbox.state import SandboxState, StoredFile, iso
-from sandbox.wire import RestError, as_int
+from sandbox.wire import as_int, not_found
 
 CONTACT, DEAL = 3, 2
 ACTIVITY_OWNER_TYPE = 6
@@ -111,7 +111,7 @@ def attach_recording(state: SandboxState, activity_id: int, name: str, content_t
 def _activity(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
     activity = state.activities.get(as_int(params.get("id")))
     if activity is None:
-        raise RestError(400, "", "Not found")
+        raise not_found()
     return activity
 
 
@@ -129,7 +129,7 @@ def activity_list(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]
 def activity_binding_list(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
     activity = state.activities.get(as_int(params.get("activityid"), "activityId"))
     if activity is None:
-        raise RestError(400, "", "Not found")
+        raise not_found()
     return {"result": [{"entityTypeId": int(b["OWNER_TYPE_ID"]), "entityId": int(b["OWNER_ID"])}
                        for b in activity["BINDINGS"]]}
 

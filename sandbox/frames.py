@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.keys import STATE
+from sandbox.scenario import read_json_object
 from sandbox.state import SandboxState
 
 ADMIN_USER_ID = 1
@@ -69,7 +70,7 @@ def placement_form(state: SandboxState, placement: str, entity_id: int, token: s
 
 @routes.post("/_sandbox/users")
 async def create_user(request: web.Request) -> web.Response:
-    body = await request.json() if request.can_read_body else {}
+    body = await read_json_object(request)
     state = request.app[STATE]
     user_id = add_user(state, str(body.get("name") or "Agent"), bool(body.get("admin", False)))
     return web.json_response({"id": user_id, "access_token": issue_user_token(state, user_id)})

@@ -13,13 +13,11 @@ from sandbox import apps, frames
 from sandbox.files import make_file_handler
 from sandbox.keys import HTTP, STATE, TASKS
 from sandbox.oauth import make_token_handler
-from sandbox.rest import METHODS, make_rest_handler
+from sandbox.rest import make_rest_handler
 from sandbox.scenario import routes as control_routes
 from sandbox.state import SandboxState
 
 PORTAL_PREFIXES = ("/rest/", "/oauth/", "/bitrix/")
-METHODS.update(apps.methods())  # event.* and placement.* live with the app lifecycle
-METHODS.update(frames.methods())  # user.current / user.admin
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from sandbox import calls, crm
+from sandbox import apps, calls, crm, frames
 from sandbox.state import SandboxState
 from sandbox.wire import RestError, failure, lower_keys, parse_query, read_params, success
 
@@ -65,6 +65,8 @@ METHODS: dict[str, Method] = {
     "voximplant.statistic.get": calls.statistic_get,
     "app.info": app_info,
     **crm.methods(),
+    **apps.methods(),  # event.* and placement.* live with the app lifecycle
+    **frames.methods(),  # user.current / user.admin
 }
 
 

@@ -21,7 +21,8 @@ from sandbox.wire import RestError
 routes = web.RouteTableDef()
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """A control API request's JSON object body ({} when there is none); 400 otherwise."""
     try:
         body = await request.json() if request.can_read_body else {}
     except ValueError as exc:
@@ -33,12 +34,14 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 @routes.post("/_sandbox/contacts")
 async def add_contact(request: web.Request) -> web.Response:
-    return web.json_response({"id": create_entity(request.app[STATE], "contact", await _json(request))})
+    fields = await read_json_object(request)
+    return web.json_response({"id": create_entity(request.app[STATE], "contact", fields)})
 
 
 @routes.post("/_sandbox/deals")
 async def add_deal(request: web.Request) -> web.Response:
-    return web.json_response({"id": create_entity(request.app[STATE], "deal", await _json(request))})
+    fields = await read_json_object(request)
+    return web.json_response({"id": create_entity(request.app[STATE], "deal", fields)})
 
 
 def recording_from(body: dict[str, Any]) -> tuple[str, str, bytes] | None:
@@ -66,7 +69,7 @@ def call_spec(state: SandboxState, body: dict[str, Any]) -> CallSpec:
 
 @routes.post("/_sandbox/calls")
 async def place_call(request: web.Request) -> web.Response:
-    state, body = request.app[STATE], await _json(request)
+    state, body = request.app[STATE], await read_json_object(request)
     try:
         recording, spec = recording_from(body), call_spec(state, body)
     except (OSError, ValueError, TypeError) as exc:
@@ -82,7 +85,7 @@ async def place_call(request: web.Request) -> web.Response:
 
 @routes.post("/_sandbox/config")
 async def configure(request: web.Request) -> web.Response:
-    state, body = request.app[STATE], await _json(request)
+    state, body = request.app[STATE], await read_json_object(request)
     for name in ("event_handler_url", "event_handler_id", "access_ttl_s"):
         if name in body:
             setattr(state, name, type(getattr(state, name))(body[name]))
@@ -93,7 +96,7 @@ async def configure(request: web.Request) -> web.Response:
 
 @routes.post("/_sandbox/faults")
 async def set_faults(request: web.Request) -> web.Response:
-    state, body = request.app[STATE], await _json(request)
+    state, body = request.app[STATE], await read_json_object(request)
     if body.get("expire_tokens"):
         state.expire_tokens()
     if body.get("revoke_refresh"):
@@ -116,7 +119,7 @@ async def set_faults(request: web.Request) -> web.Response:
 @routes.post("/_sandbox/userfields/delete")
 async def delete_userfield(request: web.Request) -> web.Response:
     """As if an admin deleted a field by hand: {"entity": "contact"|"deal", "field_name": ...}."""
-    state, body = request.app[STATE], await _json(request)
+    state, body = request.app[STATE], await read_json_object(request)
     try:
         deleted = delete_field_by_name(state, str(body.get("entity")), str(body.get("field_name")))
     except (KeyError, RestError) as exc:

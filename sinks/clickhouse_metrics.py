@@ -244,6 +244,16 @@ def unstored(client: Client, scores: list[Mapping[str, Any]]) -> list[Mapping[st
             not in stored]
 
 
+def write_new_scores(client: Client, writer: ClickHouseWriter, scores: list[Mapping[str, Any]]) -> None:
+    """One batch of scored calls: the rows not stored yet, and a "done" status for every call.
+    Statuses go for the whole batch, not only the new rows: a retry after the calls insert
+    succeeded but the status insert failed would otherwise leave those calls "processing" for
+    good. call_status is read with argMax, so a repeated "done" row changes nothing."""
+    from sinks import call_store  # it imports this module
+    writer.write_scores(unstored(client, scores))
+    call_store.write_statuses(client, map(call_store.status_row_from_score, scores))
+
+
 # --- Faust agent shell -------------------------------------------------------------------------
 def record_portal(record: Mapping[str, Any]) -> str | None:
     return record.get("member_id") or (record.get("context") or {}).get("member_id")
@@ -294,11 +304,6 @@ def register(app: "faust.App", settings: Settings, client: Client, executor: "Ex
 
     from sinks import call_store
 
-    def write_new_scores(scores: list[dict]) -> None:
-        new = unstored(client, scores)
-        writer.write_scores(new)
-        call_store.write_statuses(client, map(call_store.status_row_from_score, new))
-
     def write_dead_letters(letters: list[dict]) -> None:
         writer.write_dead_letters(letters)
         call_store.write_statuses(client, map(call_store.status_row_from_dead_letter, letters))
@@ -313,7 +318,7 @@ def register(app: "faust.App", settings: Settings, client: Client, executor: "Ex
 
     @app.agent(app.topic(settings.topic(Topic.SCORED)), name="clickhouse-calls")
     async def store_scores(stream) -> None:
-        await batcher(stream, write_new_scores, "aica.CallScore").run()
+        await batcher(stream, lambda ss: write_new_scores(client, writer, ss), "aica.CallScore").run()
 
     @app.agent(app.topic(settings.topic(Topic.DEADLETTER)), name="clickhouse-dead-letters")
     async def store_dead_letters(stream) -> None:

@@ -17,6 +17,7 @@ from sinks.clickhouse_metrics import (
     rows_from_dead_letter,
     rows_from_score,
     score_trend,
+    write_new_scores,
 )
 from sinks.clickhouse_schema import CALL_COLUMNS, CRITERION_COLUMNS, DEAD_LETTER_COLUMNS, LEDGER_COLUMNS
 from streams.settings import Settings
@@ -212,3 +213,14 @@ def test_score_trend_averages_per_day_for_one_entity(client, writer):
     assert score_trend(client, "m1", "deal", 7, days=7, until=today, scorecard="other@1") == []
     contact_trend = score_trend(client, "m1", "contact", 3, days=30, until=today)
     assert sum(calls for _, _, calls in contact_trend) == len(in_window) + 2
+
+
+def test_a_retried_batch_still_marks_calls_already_stored_as_done(client, writer):
+    """The calls insert landed, the status insert did not, the batch is retried: the calls are
+    not written twice, and every one of them still gets its "done" status."""
+    scores = [make_score(activity_id=i) for i in range(3)]
+    writer.write_scores(scores)
+    write_new_scores(client, writer, scores)
+    assert client.command("SELECT count() FROM calls") == 3
+    done = client.query("SELECT call_id FROM call_status WHERE status = 'done' ORDER BY call_id").result_rows
+    assert [call_id for (call_id,) in done] == ["m1.0", "m1.1", "m1.2"]
