@@ -111,6 +111,9 @@ class CrmWriter:
                 log.info("crm: call=%s wrote %d fields to %s %s", call_id, len(update.fields),
                          update.entity_type, update.entity_id)
         for (key, update), (names, error) in zip(todo, outcomes):
+            if error is not None:  # kept for the delivery-status view; a retry may still succeed
+                await self.ledger.mark(*key, "failed", update.fields, error=f"{type(error).__name__}: {error}"[:500])
+        for (key, update), (names, error) in zip(todo, outcomes):
             if error is not None:
                 raise error
             if names:
@@ -176,11 +179,12 @@ class Ledger:
         return await asyncio.get_running_loop().run_in_executor(
             self.executor, lambda: ledger_status(self.client, *key))
 
-    async def mark(self, *args: Any) -> None:
+    async def mark(self, *args: Any, error: str = "") -> None:
         from sinks.clickhouse_metrics import ledger_mark
         *key, status, fields = args
         await asyncio.get_running_loop().run_in_executor(
-            self.executor, lambda: ledger_mark(self.client, *key, status, fields_json=json.dumps(fields)))
+            self.executor, lambda: ledger_mark(self.client, *key, status, fields_json=json.dumps(fields),
+                                               error=error))
 
 
 def register(app: faust.App, settings: Settings, writer: CrmWriter) -> None:

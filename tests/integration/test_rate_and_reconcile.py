@@ -59,7 +59,7 @@ class MemoryLedger:
     async def status(self, *key):
         return self.rows.get(key)
 
-    async def mark(self, *args):
+    async def mark(self, *args, error=""):
         *key, status, _fields = args
         self.rows[tuple(key)] = status
 

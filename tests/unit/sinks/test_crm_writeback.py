@@ -73,13 +73,15 @@ class FakeRest:
 class MemoryLedger:
     def __init__(self):
         self.rows = {}
+        self.errors = {}
 
     async def status(self, *key):
         return self.rows.get(key)
 
-    async def mark(self, *args):
+    async def mark(self, *args, error=""):
         *key, status, fields = args
         self.rows[tuple(key)] = status
+        self.errors[tuple(key)] = error
 
 
 class Catalog:
@@ -114,3 +116,23 @@ async def test_pending_write_that_did_not_land_is_written():
     ledger.rows[("m1", "m1.101", "contact", 5, fingerprint("m1.101", contact_update))] = "pending"
     await CrmWriter(rest, ledger, Catalog()).handle(SCORE, None)
     assert ("crm.contact.update", 5) in rest.calls
+
+
+async def test_a_failed_write_is_recorded_with_its_error_and_raised():
+    from bitrix.errors import AccessDenied
+
+    class DeniedDeal(FakeRest):
+        async def batch(self, member_id, cmds):
+            results, errors = await super().batch(member_id, cmds)
+            for name, (method, params) in cmds.items():
+                if params["id"] == 9:
+                    results.pop(name, None)
+                    errors[name] = AccessDenied("ACCESS_DENIED", "no rights to deal 9", 403)
+            return results, errors
+
+    ledger = MemoryLedger()
+    with pytest.raises(AccessDenied):
+        await CrmWriter(DeniedDeal(), ledger, Catalog()).handle(SCORE, None)
+    statuses = {key[2]: (status, ledger.errors[key]) for key, status in ledger.rows.items()}
+    assert statuses["contact"] == ("done", "")
+    assert statuses["deal"][0] == "failed" and "ACCESS_DENIED" in statuses["deal"][1]
