@@ -1,7 +1,7 @@
 """REST-calling work is partitioned by portal, and processed in one lane per portal.
 
 One process owns all REST traffic of a portal, so the in-process limiter of `bitrix.client`
-(a leaky bucket per portal, burst 50, 2/s) holds across all workers:
+(a leaky bucket per portal, `rest_burst` deep, draining `rest_rate_per_s`) holds across all workers:
 
 - `b24.events.v1` (ingest, reconciliation) and `calls.scored.v1` (CRM sink) are keyed by
   member_id and have the same partition count. Every producer hashes keys with murmur2: Faust's
