@@ -48,3 +48,20 @@ def pipeline_settings(kafka_broker, tmp_path):
         retry_delays_s=[0.5, 1.0, 2.0], recording_wait_attempts=12,
         clickhouse_batch_within_s=0.5,
     )
+
+
+@pytest.fixture
+async def sandbox_portal(aiohttp_server):
+    """A running sandbox Bitrix24 portal on 127.0.0.1; its SandboxState, base_url set."""
+    from sandbox import SandboxState, create_sandbox_app
+    state = SandboxState()
+    server = await aiohttp_server(create_sandbox_app(state))
+    state.base_url = str(server.make_url("")).rstrip("/")
+    return state
+
+
+@pytest.fixture
+async def http_session():
+    import aiohttp
+    async with aiohttp.ClientSession() as session:
+        yield session

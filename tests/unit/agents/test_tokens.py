@@ -14,7 +14,7 @@ from agents.tokens import TokenAgent, open_portal, seal_portal, token_request
 from aica.blobs import LocalBlobStore
 from bitrix.oauth import LocalTokens
 from bitrix.portals import InMemoryPortals
-from sandbox import SandboxState, create_sandbox_app
+from sandbox import SandboxState
 from streams.settings import Settings
 from streams.stage import Delivery, Reject
 
@@ -23,11 +23,8 @@ NO_DELIVERY = Delivery("t", None, b"")
 
 
 @pytest.fixture
-async def sandbox(aiohttp_server) -> SandboxState:
-    state = SandboxState()
-    server = await aiohttp_server(create_sandbox_app(state))
-    state.base_url = str(server.make_url("")).rstrip("/")
-    return state
+def sandbox(sandbox_portal) -> SandboxState:
+    return sandbox_portal
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import socket
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
-import aiohttp
 import pytest
 from aiohttp import web
 
@@ -18,23 +17,19 @@ from bitrix.client import (AccessDenied, BitrixError, ForeignUrl, NotFound, Port
                            batch_command, classify, same_portal_url, with_auth)
 from bitrix.forms import unflatten
 from bitrix.portals import InMemoryPortals
-from sandbox import SandboxState, create_sandbox_app
+from sandbox import SandboxState
 from sandbox.calls import CallSpec, attach_recording, create_call
 from streams.settings import Settings
 
 
 @pytest.fixture
-async def state(aiohttp_server) -> SandboxState:
-    state = SandboxState()
-    server = await aiohttp_server(create_sandbox_app(state))
-    state.base_url = str(server.make_url("")).rstrip("/")
-    return state
+def state(sandbox_portal) -> SandboxState:
+    return sandbox_portal
 
 
 @pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as session:
-        yield session
+def session(http_session):
+    return http_session
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 token keeper: generations, uninstall, invalid_grant."""
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
 from bitrix.errors import ReauthRequired
@@ -10,7 +9,7 @@ from bitrix.oauth import (AppInfo, InstallRefused, LocalTokens, check_app_info, 
                           next_installation, parse_app_info, server_endpoint_allowed, token_digest,
                           without_tokens)
 from bitrix.portals import InMemoryPortals
-from sandbox import SandboxState, create_sandbox_app
+from sandbox import SandboxState
 from streams.settings import Settings
 
 ALLOWED = ["https://oauth.bitrix.info/rest/", "https://oauth.bitrix24.tech/rest/"]
@@ -19,17 +18,13 @@ INFO = AppInfo(client_id="local.aica", member_id="m1", domain="p.bitrix24.com",
 
 
 @pytest.fixture
-async def state(aiohttp_server) -> SandboxState:
-    state = SandboxState()
-    server = await aiohttp_server(create_sandbox_app(state))
-    state.base_url = str(server.make_url("")).rstrip("/")
-    return state
+def state(sandbox_portal) -> SandboxState:
+    return sandbox_portal
 
 
 @pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as session:
-        yield session
+def session(http_session):
+    return http_session
 
 
 @pytest.mark.parametrize("endpoint, allowed", [

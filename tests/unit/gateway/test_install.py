@@ -11,7 +11,7 @@ from bitrix.forms import flatten
 from bitrix.portals import InMemoryPortals
 from gateway.install import InstallPost, chosen_application_token, parse_install_post, replaces_tokens
 from gateway.errors import Refused
-from sandbox import SandboxState, create_sandbox_app
+from sandbox import SandboxState
 from sandbox.apps import install_event_form, install_frame_form, uninstall_form
 from schemas import registry
 
@@ -19,11 +19,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
-async def sandbox(aiohttp_server) -> SandboxState:
-    state = SandboxState()
-    server = await aiohttp_server(create_sandbox_app(state))
-    state.base_url = str(server.make_url("")).rstrip("/")
-    return state
+def sandbox(sandbox_portal) -> SandboxState:
+    return sandbox_portal
 
 
 @pytest.fixture
