@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from confluent_kafka import ConsumerGroupState, Producer
+from confluent_kafka import ConsumerGroupState
 from confluent_kafka.admin import AdminClient
 
 from aica.embedded import EmbeddedStack
@@ -23,32 +23,16 @@ from bitrix.portals import InMemoryPortals
 from sandbox.crm import create_entity
 from sandbox.portal import create_sandbox_app
 from sandbox.state import LeakyBucket, SandboxState
-from schemas import registry
 from sinks.crm_writeback import CrmWriter
-from streams.stage import Reject, now_ms
+from streams.stage import Reject
 from streams.topics import Topic
+from tests.integration.scored_calls import call_score, publish_scores
 
 pytestmark = [pytest.mark.integration]
 # Everything but the model stages (not needed: scores are produced directly) and the dashboard.
 NON_MODEL_STAGES = ",".join(s for s in ALL_STAGES if s not in ("transcribe", "redact", "analyze", "dashboard"))
 
 
-def call_score(settings, state, activity_id: int, contact_id: int, deal_id: int, score: int) -> dict:
-    """A valid aica.CallScore, as the score stage would publish it (ASR skipped)."""
-    member_id = state.member_id
-    project = load_catalog(settings).resolve(member_id, None)
-    return {
-        "context": {"call_id": f"{member_id}.{activity_id}", "member_id": member_id, "domain": state.domain,
-                    "activity_id": activity_id, "project": project.name, "language": project.language,
-                    "line": None, "direction": "incoming", "responsible_id": 1, "started_at": None,
-                    "duration_s": 60.0, "versions": {},
-                    "bindings": [{"entity_type": "contact", "entity_id": contact_id},
-                                 {"entity_type": "deal", "entity_id": deal_id}]},
-        "scorecard": "default@1", "score": score, "outcome": "good", "compliance": "pass",
-        "summary": f"Call {activity_id} went fine.", "improvements": ["Confirm the next step"],
-        "criteria": [], "talk": {"agent_talk_s": 30.0, "client_talk_s": 25.0, "silence_s": 5.0, "segments": 8},
-        "scored_at": now_ms(),
-    }
 
 
 # A deleted field ---------------------------------------------------------------------------
@@ -163,16 +147,7 @@ async def test_two_workers_write_500_calls_within_the_portal_rate_limit(pipeline
         for member in members:  # Faust co-partitions: one worker owns a portal's REST traffic
             assert member[events] == member[scored], members
 
-        producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                             "partitioner": "murmur2_random", "linger.ms": 20})
-        wanted = set()
-        for i in range(500):
-            contact = create_entity(state, "contact", {"NAME": f"c{i}"})
-            deal = create_entity(state, "deal", {"TITLE": f"d{i}", "CONTACT_ID": contact})
-            producer.produce(scored, key=state.member_id.encode(), value=registry.encode(
-                "aica.CallScore", call_score(settings, state, 10_000 + i, contact, deal, i % 101)))
-            wanted |= {("contact", contact), ("deal", deal)}
-        assert producer.flush(30) == 0
+        wanted = publish_scores(settings, state, 500, first_activity=10_000, score_of=lambda i: i % 101)
 
         deadline = time.monotonic() + 600
         while not wanted <= {(u["method"].split(".")[1], int(u["id"])) for u in state.updates}:
