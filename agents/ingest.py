@@ -13,7 +13,7 @@ from typing import Any
 
 import faust
 
-from aica.blobs import LocalBlobStore
+from blobs.store import LocalBlobStore
 from schemas import registry
 from bitrix.portals import PortalDirectory
 from streams.settings import Settings

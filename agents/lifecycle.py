@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aica.blobs import LocalBlobStore
+from blobs.store import LocalBlobStore
 from bitrix.oauth import TokenKeeper
 from sinks.clickhouse_schema import TABLE_DDL, quoted_identifier
 

@@ -28,7 +28,7 @@ import faust
 
 from agents.ingest import call_id_for, is_telephony_call, recording_file
 from schemas import registry
-from streams.compacted import CompactedView
+from control.reconcile_marks import ReconcileMarks, mark_ms
 from streams.settings import Settings
 from streams.stage import Output, now_ms
 from streams.topics import Topic
@@ -47,19 +47,15 @@ class Window:
     after_id: int = 0  # resume point inside the window
 
 
-def _ms(value: Any) -> int:
-    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value)
-
-
 def next_window(mark: dict | None, now_s: float, settings: Settings) -> Window:
     """An unfinished window resumes; otherwise the next one starts `overlap` before the last end."""
     if mark is not None and not mark.get("complete", True):
-        return Window(_ms(mark["since"]), _ms(mark["until"]), int(mark.get("after_id") or 0))
+        return Window(mark_ms(mark["since"]), mark_ms(mark["until"]), int(mark.get("after_id") or 0))
     until = int((now_s - settings.reconcile_settle_s) * 1000)
     if mark is None:
         since = until - int(settings.reconcile_first_lookback_s * 1000)
     else:
-        since = _ms(mark["until"]) - int(settings.reconcile_overlap_s * 1000)
+        since = mark_ms(mark["until"]) - int(settings.reconcile_overlap_s * 1000)
     return Window(min(since, until), until)
 
 
@@ -91,15 +87,6 @@ def event_record(member_id: str, domain: str, event: str, entity_id: str, now_s:
 def reconcile_commands(portals: list, now_s: float) -> list[dict]:
     return [event_record(p.member_id, p.domain, RECONCILE, "", now_s)
             for p in portals if p.status == "active"]
-
-
-class ReconcileMarks(CompactedView[dict]):
-    """The newest scan mark per portal (`aica.ReconcileMark` dicts) from the compacted topic."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings, settings.topic(Topic.RECONCILE_MARKS), "aica.ReconcileMark",
-                         to_record=lambda mark: mark, from_record=lambda record: record,
-                         key_of=lambda mark: mark["member_id"], version_of=lambda mark: _ms(mark["updated_at"]))
 
 
 class Reconciler:

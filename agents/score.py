@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aica.projects import Scorecard
+from catalog.projects import Scorecard
 
 OUTCOME_WHEN_NOTHING_APPLIES = "needs_attention"
 

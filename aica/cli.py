@@ -46,7 +46,7 @@ def gateway(loglevel: str) -> None:
     _logging(loglevel)
     from gateway.app import run_gateway
     settings = _settings()
-    from streams.portal_store import KafkaPortals
+    from control.portals import KafkaPortals
     from streams.topics import ensure_topics
     ensure_topics(settings)
     run_gateway(settings, KafkaPortals(settings).start())

@@ -73,12 +73,12 @@ class EmbeddedStack:
         self.dashboard_url = ""  # served by the worker (chdb lives there): <url>/placement, <url>/api/...
 
     async def start(self) -> "EmbeddedStack":
-        from agents.tokens import KafkaTokens
+        from control.tokens import KafkaTokens
         from gateway.app import create_app as create_gateway
         from sandbox.portal import create_sandbox_app
         from sandbox.state import SandboxState
         from streams.localbroker import broker_from_settings
-        from streams.portal_store import KafkaPortals
+        from control.portals import KafkaPortals
         from streams.topics import ensure_topics
 
         s = self.settings
@@ -93,9 +93,9 @@ class EmbeddedStack:
         # own public URL, both known only once the ports are.
         self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port or free_port()}"
         gateway_settings = embedded_gateway_settings(s, self.sandbox_url, s.gateway_port or free_port())
-        from aica.portal_settings import KafkaPortalSettings
-        from aica.projects import load_catalog
-        from streams.portal_store import load_secret_box
+        from control.portal_settings import KafkaPortalSettings
+        from catalog.projects import load_catalog
+        from control.portals import load_secret_box
         self.portal_settings = await asyncio.to_thread(
             KafkaPortalSettings(s, load_secret_box(s), load_catalog(s)).start)
         gateway = create_gateway(gateway_settings, self.portals, tokens=KafkaTokens(s, self.portals),
@@ -172,7 +172,7 @@ class EmbeddedStack:
     async def add_sandbox_portal(self):
         """Another sandbox portal (own member_id, tokens, CRM and server) installed on this stack,
         sending its events to the same gateway. Returns its SandboxState."""
-        from aica.projects import load_catalog
+        from catalog.projects import load_catalog
         from bitrix.fields import ensure_fields, wanted_fields
         from sandbox.portal import create_sandbox_app
         from sandbox.state import SandboxState

@@ -12,10 +12,10 @@ import aiohttp
 import faust
 import mode
 
-from aica.blobs import LocalBlobStore
-from aica.projects import ProjectCatalog, load_catalog
+from blobs.store import LocalBlobStore
+from catalog.projects import ProjectCatalog, load_catalog
 from streams.app import create_app
-from streams.portal_store import KafkaPortals
+from control.portals import KafkaPortals
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class WorkerResources:
     @cached_property
     def tokens(self) -> Any:
         """Refreshes, installs and uninstalls go to the token agent, the single writer."""
-        from agents.tokens import KafkaTokens
+        from control.tokens import KafkaTokens
         return KafkaTokens(self.settings, self.portals)
 
     @cached_property
@@ -75,7 +75,7 @@ class WorkerResources:
 
     @cached_property
     def reconcile_marks(self) -> Any:
-        from agents.reconcile import ReconcileMarks
+        from control.reconcile_marks import ReconcileMarks
         return ReconcileMarks(self.settings).start()
 
     @cached_property
@@ -88,14 +88,14 @@ class WorkerResources:
 
     @cached_property
     def portal_settings(self) -> Any:
-        from aica.portal_settings import KafkaPortalSettings
-        from streams.portal_store import load_secret_box
+        from control.portal_settings import KafkaPortalSettings
+        from control.portals import load_secret_box
         return KafkaPortalSettings(self.settings, load_secret_box(self.settings), self.catalog).start()
 
     @cached_property
     def catalogs(self) -> Any:
         """The catalog with each portal's own projects (dashboard settings): ingest and crm use it."""
-        from aica.portal_settings import PortalCatalogs
+        from catalog.portal_settings import PortalCatalogs
         return PortalCatalogs(self.catalog, self.portal_settings)
 
     @cached_property

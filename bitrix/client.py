@@ -87,7 +87,7 @@ class RestClient:
                  tokens: TokenKeeper | None = None) -> None:
         self._session, self._portals, self._settings = session, portals, settings
         # In-process by default (tests, one process); workers and the gateway pass
-        # agents.tokens.KafkaTokens so one writer per portal refreshes across processes.
+        # control.tokens.KafkaTokens so one writer per portal refreshes across processes.
         self._tokens = tokens or LocalTokens(session, portals, settings)
         self._retries, self._backoff_s = rate_limit_retries, backoff_s
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)

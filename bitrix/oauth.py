@@ -3,7 +3,7 @@ server's `app.info`, exchanging a refresh token, and the `TokenKeeper` seam ever
 portal's tokens goes through.
 
 `LocalTokens` writes the directory itself: right inside one process (tests, the token agent).
-Across processes `agents.tokens.KafkaTokens` asks the token agent instead, the single writer of a
+Across processes `control.tokens.KafkaTokens` asks the token agent instead, the single writer of a
 portal's tokens, so a rotated refresh token is never lost to a race. Tokens are never logged."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Installed portals: the control-plane record every process reads.
 
 `PortalDirectory` is what the gateway (verify events), the ingest agent and the CRM sink (REST
-calls) depend on. `InMemoryPortals` serves tests; `streams.portal_store.KafkaPortals` materialises
+calls) depend on. `InMemoryPortals` serves tests; `control.portals.KafkaPortals` materialises
 the compacted `aica.portals.v1` topic, the system of record, in each process.
 """
 from __future__ import annotations

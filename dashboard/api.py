@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from aica.blobs import BlobError
+from blobs.store import BlobError
 from bitrix.portals import ACCEPTING_STATUSES
 from dashboard.keys import BLOBS, PORTALS, SIGNER, STORE
 from dashboard.sessions import DashboardSession, token_from

@@ -18,8 +18,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from aica.blobs import LocalBlobStore
-from aica.portal_settings import PortalCatalogs
+from blobs.store import LocalBlobStore
+from catalog.portal_settings import PortalCatalogs
 from dashboard import api, settings_api
 from dashboard.keys import BLOBS, CATALOGS, HTTP, PORTAL_SETTINGS, PORTALS, REST, SETTINGS, SIGNER, STORE
 from dashboard.placement import (WIDGET_CSP, PlacementRefused, frame_origin, parse_placement, refusal_page,
@@ -92,7 +92,7 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 
 def create_dashboard_app(settings: Settings, portals: Any, store: CallStore, blobs: LocalBlobStore,
                          portal_settings: Any, catalogs: PortalCatalogs, rest: Any) -> web.Application:
-    """portals: PortalDirectory; portal_settings: aica.portal_settings.KafkaPortalSettings;
+    """portals: PortalDirectory; portal_settings: control.portal_settings.KafkaPortalSettings;
     rest: a bitrix.client.RestClient (the app's own tokens: creates renamed CRM fields)."""
     app = web.Application(middlewares=[api_errors])
     app[SETTINGS], app[PORTALS], app[STORE], app[BLOBS] = settings, portals, store, blobs

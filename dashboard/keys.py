@@ -6,7 +6,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from aica.blobs import LocalBlobStore
+from blobs.store import LocalBlobStore
 from dashboard.sessions import SessionSigner
 from sinks.call_store import CallStore
 from streams.settings import Settings
@@ -16,7 +16,7 @@ PORTALS = web.AppKey("dashboard_portals", Any)  # bitrix.portals.PortalDirectory
 STORE = web.AppKey("dashboard_store", CallStore)
 BLOBS = web.AppKey("dashboard_blobs", LocalBlobStore)
 SIGNER = web.AppKey("dashboard_signer", SessionSigner)
-PORTAL_SETTINGS = web.AppKey("dashboard_portal_settings", Any)  # aica.portal_settings.KafkaPortalSettings
-CATALOGS = web.AppKey("dashboard_catalogs", Any)  # aica.portal_settings.PortalCatalogs
+PORTAL_SETTINGS = web.AppKey("dashboard_portal_settings", Any)  # control.portal_settings.KafkaPortalSettings
+CATALOGS = web.AppKey("dashboard_catalogs", Any)  # catalog.portal_settings.PortalCatalogs
 REST = web.AppKey("dashboard_rest", Any)  # bitrix.client.RestClient (the app's tokens), for fields
 HTTP = web.AppKey("dashboard_http", aiohttp.ClientSession)  # placement checks with the user's token

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from streams.portal_store import load_secret_box
+from control.portals import load_secret_box
 from streams.settings import Settings
 
 SALT = "aica.dashboard.session.v1"

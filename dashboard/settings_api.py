@@ -1,7 +1,7 @@
 """Admin settings: the portal's projects (line -> project, language, scorecard, CRM fields and
 their names, which entities receive them) and the relay signing secret. Stored on the portal
 settings topic, which every process follows: ingest resolves projects and the CRM sink names
-fields from it (aica.portal_settings.PortalCatalogs)."""
+fields from it (catalog.portal_settings.PortalCatalogs)."""
 from __future__ import annotations
 
 import time
@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from aica.portal_settings import PortalSettings
-from aica.projects import ProjectCatalog, ProjectConfigError, parse_portal_projects, portal_catalog
+from catalog.portal_settings import PortalSettings
+from catalog.projects import ProjectCatalog, ProjectConfigError, parse_portal_projects, portal_catalog
 from bitrix.errors import BitrixError
 from bitrix.fields import ensure_fields, wanted_fields
 from dashboard.api import ApiError, admin_session_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from gateway.app import run_gateway
-from streams.portal_store import KafkaPortals
+from control.portals import KafkaPortals
 from streams.settings import Settings
 
 

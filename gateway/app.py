@@ -83,8 +83,8 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
                *, drain_interval_s: float = DRAIN_INTERVAL_S,
                tokens: TokenKeeper | None = None, portal_settings: object | None = None) -> web.Application:
     """`tokens`: how installs store tokens; in-process unless given (a multi-process deployment
-    passes agents.tokens.KafkaTokens). `portal_settings`: per-portal relay secrets rotated from
-    the dashboard (aica.portal_settings.KafkaPortalSettings); None = only the global secrets."""
+    passes control.tokens.KafkaTokens). `portal_settings`: per-portal relay secrets rotated from
+    the dashboard (control.portal_settings.KafkaPortalSettings); None = only the global secrets."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
     app[SETTINGS] = settings
@@ -113,10 +113,10 @@ async def start_gateway(settings: Settings, portals: PortalDirectory,
 def run_gateway(settings: Settings, portals: PortalDirectory) -> None:
     """Blocking entry point for the CLI: serve until SIGINT/SIGTERM. Tokens are written by the
     worker's token agent (the single writer), never by the gateway itself."""
-    from agents.tokens import KafkaTokens
-    from aica.portal_settings import KafkaPortalSettings
-    from aica.projects import load_catalog
-    from streams.portal_store import load_secret_box
+    from control.tokens import KafkaTokens
+    from control.portal_settings import KafkaPortalSettings
+    from catalog.projects import load_catalog
+    from control.portals import load_secret_box
     portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), load_catalog(settings)).start()
     web.run_app(create_app(settings, portals, tokens=KafkaTokens(settings, portals),
                            portal_settings=portal_settings),

@@ -170,7 +170,7 @@ def install_context(tokens: TokenKeeper | None) -> Callable[[web.Application], A
     """An HTTP session for app.info and setup, the token keeper (in-process unless given), and a
     REST client that refreshes through it."""
     async def context(app: web.Application) -> AsyncIterator[None]:
-        from aica.projects import load_catalog
+        from catalog.projects import load_catalog
         settings = app[SETTINGS]
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as http:
             keeper = tokens or LocalTokens(http, app[PORTALS], settings)

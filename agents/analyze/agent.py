@@ -9,7 +9,7 @@ from agents.analyze.llm import analyze_with_llm, make_llm_client
 from agents.analyze.llm import versions as llm_versions
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.rules import versions as rules_versions
-from aica.projects import ProjectCatalog
+from catalog.projects import ProjectCatalog
 from streams.settings import Settings
 from streams.stage import Delivery, Output, Reject, StageRunner, now_ms
 from streams.topics import Topic

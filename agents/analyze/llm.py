@@ -16,7 +16,7 @@ import openai
 
 from agents.analyze.errors import AnalysisError, TransientAnalysisError
 from agents.analyze.transcript import Turn, ensure_redacted, talk_metrics, turns
-from aica.projects import Scorecard
+from catalog.projects import Scorecard
 
 log = logging.getLogger(__name__)
 ENGINE = "llm"

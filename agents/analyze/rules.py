@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from agents.analyze.summary import extractive_summary
 from agents.analyze.transcript import Turn, is_mono, rule_regex, sentence_at, talk_metrics, turns, turns_of
-from aica.projects import Criterion, RuleSet, Scorecard
+from catalog.projects import Criterion, RuleSet, Scorecard
 
 ENGINE = "rules"
 ENGINE_VERSION = "1"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from confluent_kafka import Producer
 
-from aica.projects import load_catalog
+from catalog.projects import load_catalog
 from sandbox.crm import create_entity
 from schemas import registry
 from streams.stage import now_ms

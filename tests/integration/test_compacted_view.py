@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.reconcile import ReconcileMarks
+from control.reconcile_marks import ReconcileMarks
 from streams.topics import ensure_topics
 
 pytestmark = pytest.mark.integration

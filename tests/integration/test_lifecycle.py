@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from confluent_kafka import Producer
 
-from agents.tokens import KafkaTokens
+from control.tokens import KafkaTokens
 from aica.embedded import EmbeddedStack
 from bitrix.client import RestClient
 from sandbox.crm import create_entity

@@ -16,7 +16,7 @@ from confluent_kafka.admin import AdminClient
 
 from aica.embedded import EmbeddedStack
 from aica.worker import ALL_STAGES
-from aica.projects import load_catalog
+from catalog.projects import load_catalog
 from bitrix.client import RestClient
 from bitrix.fields import ensure_fields, wanted_fields
 from bitrix.portals import InMemoryPortals

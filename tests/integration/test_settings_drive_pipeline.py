@@ -14,7 +14,7 @@ import yaml
 
 from aica.demo import clickhouse_rows, place_calls, wait_for_crm, wait_until_consumed
 from aica.embedded import EmbeddedStack
-from aica.projects import DEFAULT_PROJECTS_FILE
+from catalog.projects import DEFAULT_PROJECTS_FILE
 from aica.samples import load_samples
 from sandbox.frames import issue_user_token, placement_form
 from tests.conftest import free_port

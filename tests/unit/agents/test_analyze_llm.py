@@ -11,7 +11,7 @@ from agents.analyze import AnalysisError, TransientAnalysisError, UnredactedInpu
 from agents.analyze.llm import (analyze_with_llm, build_messages, make_llm_client, parse_reply, prompt_hash,
                                 response_format, versions)
 from agents.analyze.transcript import ensure_redacted, turns
-from aica.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 from sandbox.llm import LlmServerState, create_llm_app
 from schemas import registry
 

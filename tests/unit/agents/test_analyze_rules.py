@@ -7,7 +7,7 @@ import pytest
 
 from agents.analyze.rules import analyze_with_rules, analyzer_version, match_quote
 from agents.analyze.transcript import talk_metrics
-from aica.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 from schemas import registry
 
 PLACEHOLDER = re.compile(r"<([A-Z_]+)>")

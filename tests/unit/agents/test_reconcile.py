@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from agents.reconcile import (RECONCILE, Reconciler, list_params, needs_ingest, next_window,
                               reconcile_commands)
-from aica.blobs import LocalBlobStore
+from blobs.store import LocalBlobStore
 from bitrix.portals import Portal
 from sandbox import rest as sandbox_rest
 from sandbox.calls import CallSpec, attach_recording, create_call

@@ -10,8 +10,9 @@ from cryptography.fernet import Fernet
 
 from agents.lifecycle import Lifecycle, purge_portal_rows, purge_statements
 from agents.parked import reparked, verdict
-from agents.tokens import TokenAgent, open_portal, seal_portal, token_request
-from aica.blobs import LocalBlobStore
+from agents.tokens import TokenAgent
+from control.tokens import open_portal, seal_portal, token_request
+from blobs.store import LocalBlobStore
 from bitrix.oauth import LocalTokens
 from bitrix.portals import InMemoryPortals
 from sandbox import SandboxState

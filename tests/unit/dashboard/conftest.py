@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from aica.blobs import LocalBlobStore
-from aica.portal_settings import PortalCatalogs
-from aica.projects import load_catalog
+from blobs.store import LocalBlobStore
+from catalog.portal_settings import PortalCatalogs
+from catalog.projects import load_catalog
 from bitrix.client import RestClient
 from bitrix.portals import InMemoryPortals
 from dashboard.app import create_dashboard_app, mounted

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aica.portal_settings import PortalSettings
+from catalog.portal_settings import PortalSettings
 from schemas import registry
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -45,7 +45,7 @@ def redacted_record(ctx: dict, audio_uri: str) -> dict:
 
 
 class MemoryPortalSettings:
-    """Same interface as aica.portal_settings.KafkaPortalSettings, kept in a dict."""
+    """Same interface as control.portal_settings.KafkaPortalSettings, kept in a dict."""
 
     def __init__(self) -> None:
         self.values: dict[str, PortalSettings] = {}

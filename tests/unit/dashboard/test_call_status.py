@@ -4,9 +4,9 @@ from __future__ import annotations
 import aiohttp
 
 from agents.ingest import Ingestor
-from aica.blobs import LocalBlobStore
-from aica.portal_settings import PortalCatalogs, PortalSettings
-from aica.projects import load_catalog, parse_portal_projects
+from blobs.store import LocalBlobStore
+from catalog.portal_settings import PortalCatalogs, PortalSettings
+from catalog.projects import load_catalog, parse_portal_projects
 from bitrix.client import RestClient
 from bitrix.portals import InMemoryPortals
 from sandbox.calls import CallSpec, create_call

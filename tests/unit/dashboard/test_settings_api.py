@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from aica.portal_settings import PortalCatalogs
-from aica.projects import load_catalog
+from catalog.portal_settings import PortalCatalogs
+from catalog.projects import load_catalog
 
 SUPPORT = {"language": "en", "lines": ["74951234567"], "scorecard": "support-en",
            "crm_fields": {"quality": {"enabled": True, "name": "UF_CRM_AICA_QUALITY"}},

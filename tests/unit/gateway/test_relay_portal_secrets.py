@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from aica.portal_settings import PortalSettings
+from catalog.portal_settings import PortalSettings
 from bitrix.portals import InMemoryPortals
 from gateway.app import create_app
 from gateway.verify import sign_relay

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from aica.projects import CrmField, CrmFieldMap, Project
+from catalog.projects import CrmField, CrmFieldMap, Project
 from sinks.crm_writeback import CrmWriter, already_applied, crm_updates, fingerprint
 
 SCORE = {

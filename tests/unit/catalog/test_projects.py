@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from aica.projects import (DEFAULT_PROJECTS_FILE, ProjectConfigError, load_catalog, load_catalog_file,
+from catalog.projects import (DEFAULT_PROJECTS_FILE, ProjectConfigError, load_catalog, load_catalog_file,
                            normalise_line, parse_catalog)
 
 

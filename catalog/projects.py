@@ -211,7 +211,7 @@ class ProjectCatalog:
             raise KeyError(f"unknown scorecard {scorecard_id!r}") from None
 
     def for_portal(self, member_id: str) -> ProjectCatalog:
-        """The catalog one portal's calls use; aica.portal_settings.PortalCatalogs adds overrides."""
+        """The catalog one portal's calls use; catalog.portal_settings.PortalCatalogs adds overrides."""
         return self
 
 

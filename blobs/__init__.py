@@ -1,0 +1,1 @@
+"""Blob store for recordings: large payloads never travel through Kafka; records carry a reference."""
