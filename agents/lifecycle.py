@@ -12,7 +12,7 @@ from typing import Any
 
 from blobs.store import LocalBlobStore
 from bitrix.oauth import TokenKeeper
-from sinks.clickhouse_schema import TABLE_DDL, quoted_identifier
+from warehouse.schema import TABLE_DDL, quoted_identifier
 
 log = logging.getLogger(__name__)
 UNINSTALL = "ONAPPUNINSTALL"

@@ -84,7 +84,8 @@ async def wait_for_crm(sandbox_url: str, calls: list[PlacedCall], timeout_s: flo
 
 
 def clickhouse_rows(settings: Settings, member_id: str) -> list[dict[str, Any]]:
-    from sinks.clickhouse_metrics import call_rows, connect
+    from warehouse.connection import connect
+    from warehouse.read_model import call_rows
     client = connect(settings)
     try:
         return call_rows(client, member_id)

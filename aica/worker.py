@@ -100,7 +100,8 @@ class WorkerResources:
 
     @cached_property
     def clickhouse(self) -> Any:
-        from sinks.clickhouse_metrics import ClickHouseWriter, connect
+        from warehouse.connection import connect
+        from warehouse.writer import ClickHouseWriter
 
         def open_client() -> Any:
             client = connect(self.settings)
@@ -155,7 +156,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         parked.register(app, settings, res.portals)
     if "dashboard" in stages:  # here, not in the gateway: chdb opens in one process only
         from dashboard.app import create_dashboard_app, register_service
-        from sinks.call_store import CallStore
+        from warehouse.read_model import CallStore
         register_service(app, settings, lambda: create_dashboard_app(
             settings, res.portals, CallStore(res.clickhouse, res.clickhouse_thread), res.blobs,
             res.portal_settings, res.catalogs, res.rest))

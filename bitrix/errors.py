@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from streams.stage import UpstreamUnavailable
+
 
 class BitrixError(Exception):
     def __init__(self, code: str, description: str = "", status: int = 0,
@@ -29,7 +31,7 @@ class ReauthRequired(BitrixError):
     park = True
 
 
-class RateLimited(BitrixError):
+class RateLimited(BitrixError, UpstreamUnavailable):
     """503 QUERY_LIMIT_EXCEEDED (back off) or 429 OPERATION_TIME_LIMIT (retry_after_s: park)."""
 
 
@@ -41,7 +43,7 @@ class NotFound(BitrixError):
     """The entity does not exist ("Not found", ERROR_NOT_FOUND)."""
 
 
-class PortalUnavailable(BitrixError):
+class PortalUnavailable(BitrixError, UpstreamUnavailable):
     """5xx, connection error, timeout, or HTML where JSON was expected."""
 
 

@@ -14,18 +14,11 @@ from blobs.store import BlobError
 from bitrix.portals import ACCEPTING_STATUSES
 from dashboard.keys import BLOBS, PORTALS, SIGNER, STORE
 from dashboard.sessions import DashboardSession, token_from
-from sinks import call_store
+from httpapi.errors import Refused
+from warehouse import read_model as call_store
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 STAGES = ("ingest", "transcribe", "redact", "analyze", "score", "crm", "clickhouse")
-
-
-class ApiError(Exception):
-    """Answered as JSON `{"error", "reason"}` by the app's middleware."""
-
-    def __init__(self, status: int, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.code, self.reason = status, code, reason
 
 
 def session_of(request: web.Request, allow_query: bool = False) -> DashboardSession:
@@ -34,14 +27,14 @@ def session_of(request: web.Request, allow_query: bool = False) -> DashboardSess
     session = request.app[SIGNER].verify(token_from(request, allow_query), time.time())
     portal = request.app[PORTALS].get(session.member_id)
     if portal is None or portal.status not in ACCEPTING_STATUSES:
-        raise ApiError(403, "portal_inactive", "the app is not installed on this portal")
+        raise Refused(403, "portal_inactive", "the app is not installed on this portal")
     return session
 
 
 def admin_session_of(request: web.Request) -> DashboardSession:
     session = session_of(request)
     if not session.is_admin:
-        raise ApiError(403, "admin_only", "only portal administrators may do this")
+        raise Refused(403, "admin_only", "only portal administrators may do this")
     return session
 
 
@@ -49,7 +42,7 @@ def int_param(request: web.Request, name: str, default: int, low: int, high: int
     try:
         value = int(request.query.get(name, default))
     except ValueError:
-        raise ApiError(400, "bad_parameter", f"{name} must be an integer") from None
+        raise Refused(400, "bad_parameter", f"{name} must be an integer") from None
     return max(low, min(high, value))
 
 
@@ -78,7 +71,7 @@ async def list_calls(request: web.Request) -> web.Response:
 async def _bound_call(request: web.Request, session: DashboardSession) -> dict[str, Any]:
     call = await request.app[STORE].run(call_store.call_detail, session.member_id, request.match_info["call_id"])
     if not bound_to(call, session):
-        raise ApiError(404, "not_found", "no such call on this card")
+        raise Refused(404, "not_found", "no such call on this card")
     return call
 
 
@@ -99,10 +92,10 @@ async def get_audio(request: web.Request) -> web.StreamResponse:
     try:
         path = blobs.resolve(call.get("audio_uri") or "")
     except BlobError:
-        raise ApiError(404, "no_audio", "this call has no recording") from None
+        raise Refused(404, "no_audio", "this call has no recording") from None
     # The uri names the portal: it must be the session's (and the call's) own directory.
     if path.parent != blobs.call_dir(session.member_id, call["call_id"]) or not path.is_file():
-        raise ApiError(404, "no_audio", "this call has no recording")
+        raise Refused(404, "no_audio", "this call has no recording")
     return web.FileResponse(path, headers={"Cache-Control": "private, no-store"})
 
 
@@ -118,9 +111,9 @@ async def get_status(request: web.Request) -> web.Response:
     session = admin_session_of(request)
     stage, status = request.query.get("stage") or None, request.query.get("status") or None
     if stage is not None and stage not in STAGES:
-        raise ApiError(400, "bad_parameter", f"stage must be one of {STAGES}")
+        raise Refused(400, "bad_parameter", f"stage must be one of {STAGES}")
     if status is not None and status not in call_store.CALL_STATUSES:
-        raise ApiError(400, "bad_parameter", f"status must be one of {call_store.CALL_STATUSES}")
+        raise Refused(400, "bad_parameter", f"status must be one of {call_store.CALL_STATUSES}")
     limit = int_param(request, "limit", 50, 1, 500)
     body = await request.app[STORE].run(call_store.delivery_status, session.member_id, stage, status, limit)
     return web.json_response(body)

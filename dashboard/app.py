@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,33 +22,17 @@ from blobs.store import LocalBlobStore
 from catalog.portal_settings import PortalCatalogs
 from dashboard import api, settings_api
 from dashboard.keys import BLOBS, CATALOGS, HTTP, PORTAL_SETTINGS, PORTALS, REST, SETTINGS, SIGNER, STORE
-from dashboard.placement import (WIDGET_CSP, PlacementRefused, frame_origin, parse_placement, refusal_page,
+from dashboard.placement import (WIDGET_CSP, Refused, frame_origin, parse_placement, refusal_page,
                                  render_widget, verify_placement)
-from dashboard.sessions import SessionError, SessionSigner, session_key
-from sinks.call_store import CallStore
+from dashboard.sessions import SessionSigner, session_key
+from httpapi.errors import Refused, json_errors
 from streams.settings import Settings
+from warehouse.read_model import CallStore
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                "Referrer-Policy": "no-referrer"}
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refusals as JSON `{"error", "reason"}`: 401 for session problems, the rest as raised."""
-    try:
-        return await handler(request)
-    except SessionError as exc:
-        return web.json_response({"error": exc.code, "reason": exc.reason}, status=401)
-    except api.ApiError as exc:
-        return web.json_response({"error": exc.code, "reason": exc.reason}, status=exc.status)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return web.json_response({"error": exc.reason.lower().replace(" ", "_"), "reason": exc.reason},
-                                 status=exc.status)
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -65,7 +49,7 @@ async def placement(request: web.Request) -> web.Response:
         post = parse_placement({k: str(v) for k, v in form.items()}, request.query)
         portal = portals.get(post.member_id)
         user = await verify_placement(request.app[HTTP], portal, post, request.app[SETTINGS].app_client_id)
-    except PlacementRefused as refusal:
+    except Refused as refusal:
         log.info("placement refused %d %s", refusal.status, refusal.code)
         return web.Response(text=refusal_page(refusal), status=refusal.status, content_type="text/html",
                             headers={"Content-Security-Policy": "default-src 'none'"})
@@ -94,7 +78,7 @@ def create_dashboard_app(settings: Settings, portals: Any, store: CallStore, blo
                          portal_settings: Any, catalogs: PortalCatalogs, rest: Any) -> web.Application:
     """portals: PortalDirectory; portal_settings: control.portal_settings.KafkaPortalSettings;
     rest: a bitrix.client.RestClient (the app's own tokens: creates renamed CRM fields)."""
-    app = web.Application(middlewares=[api_errors])
+    app = web.Application(middlewares=[json_errors])
     app[SETTINGS], app[PORTALS], app[STORE], app[BLOBS] = settings, portals, store, blobs
     app[PORTAL_SETTINGS], app[CATALOGS], app[REST] = portal_settings, catalogs, rest
     app[SIGNER] = SessionSigner(session_key(settings), settings.dashboard_session_ttl_s)

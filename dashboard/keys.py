@@ -8,7 +8,7 @@ from aiohttp import web
 
 from blobs.store import LocalBlobStore
 from dashboard.sessions import SessionSigner
-from sinks.call_store import CallStore
+from warehouse.read_model import CallStore
 from streams.settings import Settings
 
 SETTINGS = web.AppKey("dashboard_settings", Settings)

@@ -24,6 +24,7 @@ from yarl import URL
 
 from bitrix.errors import AccessDenied, NotFound, PortalUnavailable, TokenExpired, classify
 from bitrix.portals import ACCEPTING_STATUSES, Portal
+from httpapi.errors import Refused
 
 PLACEMENTS = {"CRM_CONTACT_DETAIL_TAB": "contact", "CRM_DEAL_DETAIL_TAB": "deal"}
 LANGS = ("en", "ru")
@@ -34,12 +35,6 @@ FALLBACK_PAGE = ('<!doctype html><html lang="$lang"><meta charset="utf-8"><title
 # Portals in a frame may only be framed by their own portal; everything else is same-origin.
 WIDGET_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
               " media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {origin}")
-
-
-class PlacementRefused(Exception):
-    def __init__(self, status: int, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.code, self.reason = status, code, reason
 
 
 @dataclass(frozen=True)
@@ -62,17 +57,17 @@ def parse_placement(form: Mapping[str, str], query: Mapping[str, str]) -> Placem
     """The fields the tab needs, shape-checked only (400 when malformed); trust comes later."""
     member_id, auth_id = str(form.get("member_id") or ""), str(form.get("AUTH_ID") or "")
     if not re.fullmatch(r"[A-Za-z0-9]{1,64}", member_id) or not auth_id:
-        raise PlacementRefused(400, "malformed_placement", "member_id and AUTH_ID are required")
+        raise Refused(400, "malformed_placement", "member_id and AUTH_ID are required")
     entity_type = PLACEMENTS.get(str(form.get("PLACEMENT") or ""))
     if entity_type is None:
-        raise PlacementRefused(400, "unsupported_placement", "only contact and deal detail tabs are served")
+        raise Refused(400, "unsupported_placement", "only contact and deal detail tabs are served")
     try:
         options = json.loads(str(form.get("PLACEMENT_OPTIONS") or "{}"))
         entity_id = int(str(options.get("ID")))
     except (ValueError, TypeError, AttributeError):
-        raise PlacementRefused(400, "malformed_placement", "PLACEMENT_OPTIONS must be JSON with the entity ID") from None
+        raise Refused(400, "malformed_placement", "PLACEMENT_OPTIONS must be JSON with the entity ID") from None
     if entity_id <= 0:
-        raise PlacementRefused(400, "malformed_placement", "the entity ID must be positive")
+        raise Refused(400, "malformed_placement", "the entity ID must be positive")
     lang = str(query.get("LANG") or form.get("LANG") or "en").lower()[:2]
     return PlacementPost(member_id, auth_id, entity_type, entity_id, lang if lang in LANGS else "en",
                          form.get("APPLICATION_TOKEN") or None)
@@ -105,34 +100,34 @@ async def portal_call(http: aiohttp.ClientSession, portal: Portal, method: str, 
 
 async def verify_placement(http: aiohttp.ClientSession, portal: Portal | None, post: PlacementPost,
                            client_id: str) -> PortalUser:
-    """Who opened the tab, as the portal itself says; PlacementRefused otherwise."""
+    """Who opened the tab, as the portal itself says; Refused otherwise."""
     if portal is None or portal.status not in ACCEPTING_STATUSES:
-        raise PlacementRefused(403, "unknown_portal", "the app is not installed on this portal")
+        raise Refused(403, "unknown_portal", "the app is not installed on this portal")
     if post.application_token is not None and not hmac.compare_digest(
             post.application_token.encode(), portal.application_token.encode()):
-        raise PlacementRefused(403, "bad_application_token", "APPLICATION_TOKEN does not match the installed portal")
+        raise Refused(403, "bad_application_token", "APPLICATION_TOKEN does not match the installed portal")
     calls = (("app.info", {}), ("user.current", {}), ("user.admin", {}),
              (f"crm.{post.entity_type}.get", {"id": post.entity_id}))
     results = await asyncio.gather(*(portal_call(http, portal, m, p, post.auth_id) for m, p in calls),
                                    return_exceptions=True)
     for result in results:  # the token's verdict first: an expired AUTH_ID is a 401 whatever else failed
         if isinstance(result, TokenExpired):
-            raise PlacementRefused(401, "auth_rejected", "the portal did not accept AUTH_ID")
+            raise Refused(401, "auth_rejected", "the portal did not accept AUTH_ID")
     app, user, admin, entity = results
     for result in (app, user, admin):
         if isinstance(result, PortalUnavailable):
-            raise PlacementRefused(502, "portal_unavailable", "the portal could not be reached")
+            raise Refused(502, "portal_unavailable", "the portal could not be reached")
         if isinstance(result, BaseException):
-            raise PlacementRefused(403, "auth_rejected", "the portal did not confirm AUTH_ID")
+            raise Refused(403, "auth_rejected", "the portal did not confirm AUTH_ID")
     install = (app or {}).get("install") or {}
     if str((app or {}).get("client_id")) != client_id or str(install.get("member_id")) != portal.member_id:
-        raise PlacementRefused(403, "foreign_token", "AUTH_ID was not issued to this app on this portal")
+        raise Refused(403, "foreign_token", "AUTH_ID was not issued to this app on this portal")
     if isinstance(entity, (AccessDenied, NotFound)) or not isinstance(entity, dict):
-        raise PlacementRefused(403, "entity_not_readable", "this user cannot open that CRM entity")
+        raise Refused(403, "entity_not_readable", "this user cannot open that CRM entity")
     try:
         return PortalUser(int(user["ID"]), admin is True)
     except (KeyError, TypeError, ValueError):
-        raise PlacementRefused(403, "auth_rejected", "user.current gave no user") from None
+        raise Refused(403, "auth_rejected", "user.current gave no user") from None
 
 
 def render_widget(values: Mapping[str, str], template_path: Path = TEMPLATE) -> str:
@@ -144,6 +139,6 @@ def render_widget(values: Mapping[str, str], template_path: Path = TEMPLATE) -> 
     return Template(text).safe_substitute({k: html.escape(str(v), quote=True) for k, v in values.items()})
 
 
-def refusal_page(refusal: PlacementRefused) -> str:
+def refusal_page(refusal: Refused) -> str:
     return (f'<!doctype html><html><meta charset="utf-8"><title>AICA</title><body><p>AICA: '
             f'{html.escape(refusal.reason)} ({refusal.status} {html.escape(refusal.code)}).</p></body></html>')

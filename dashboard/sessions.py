@@ -13,18 +13,18 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from control.portals import load_secret_box
+from httpapi.errors import Refused
 from streams.settings import Settings
 
 SALT = "aica.dashboard.session.v1"
 ENTITY_TYPES = ("contact", "deal")
 
 
-class SessionError(Exception):
-    """No session, a forged or expired one: the caller answers 401."""
+class SessionError(Refused):
+    """No session, a forged or expired one: always 401."""
 
     def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
+        super().__init__(401, code, reason)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from catalog.portal_settings import PortalSettings
 from catalog.projects import ProjectCatalog, ProjectConfigError, parse_portal_projects, portal_catalog
 from bitrix.errors import BitrixError
 from bitrix.fields import ensure_fields, wanted_fields
-from dashboard.api import ApiError, admin_session_of
+from dashboard.api import admin_session_of
+from httpapi.errors import Refused
 from dashboard.keys import CATALOGS, PORTAL_SETTINGS, REST, SETTINGS
 
 
@@ -50,17 +51,17 @@ async def put_settings(request: web.Request) -> web.Response:
     try:
         body = await request.json()
     except ValueError:
-        raise ApiError(400, "invalid_json", "the body must be a JSON object") from None
+        raise Refused(400, "invalid_json", "the body must be a JSON object") from None
     catalogs = request.app[CATALOGS]
     try:
         own_projects = parse_portal_projects(body, catalogs.base)
     except ProjectConfigError as exc:
-        raise ApiError(400, "invalid_settings", str(exc)) from None
+        raise Refused(400, "invalid_settings", str(exc)) from None
     catalog = portal_catalog(catalogs.base, own_projects, session.member_id)
     try:
         created = await ensure_fields(request.app[REST], session.member_id, wanted_fields(catalog))
     except BitrixError as exc:
-        raise ApiError(502, "fields_not_created", f"the portal refused the CRM fields: {exc.code}") from None
+        raise Refused(502, "fields_not_created", f"the portal refused the CRM fields: {exc.code}") from None
     store = request.app[PORTAL_SETTINGS]
     updated = store.get(session.member_id).with_projects(own_projects, session.user_id)
     await store.put(updated)

@@ -11,13 +11,14 @@ from aiohttp import web
 from bitrix.oauth import TokenKeeper
 from bitrix.portals import PortalDirectory
 from gateway.dedup import TtlDedup
-from gateway.delivery import DurablePublisher
+from gateway.durable import DurablePublisher
 from gateway.install import install_context
-from gateway.keys import DEDUP, DELIVERY, PORTAL_SETTINGS, PORTALS, RELAY_SECRETS, SETTINGS
+from gateway.keys import DEDUP, DURABLE_PUBLISHER, PORTAL_SETTINGS, PORTALS, RELAY_SECRETS, SETTINGS
 from gateway.publisher import KafkaPublisher, Publisher
 from gateway.routes import setup_routes
 from gateway.spool import Spool
 from gateway.verify import parse_relay_secrets
+from httpapi.errors import json_errors
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,31 +35,18 @@ SECURITY_HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """aiohttp's own 404/405/413 answers become the same JSON shape as our refusals."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        code = exc.reason.lower().replace(" ", "_")
-        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
-        return web.json_response({"error": code, "reason": exc.reason}, status=exc.status, headers=headers)
-
-
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
     response.headers["Server"] = "aica-gateway"
 
 
-def delivery_context(publisher: Publisher | None) -> Callable[[web.Application], AsyncIterator[None]]:
+def durable_publisher_context(publisher: Publisher | None) -> Callable[[web.Application], AsyncIterator[None]]:
     """An injected publisher belongs to the caller; a KafkaPublisher made here is closed here."""
     async def context(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
         owned = KafkaPublisher(settings.kafka_bootstrap, settings.publish_timeout_s) if publisher is None else None
         spool = await asyncio.to_thread(Spool, settings.data_dir / "spool")
-        app[DELIVERY] = DurablePublisher(publisher if publisher is not None else owned, spool,
+        app[DURABLE_PUBLISHER] = DurablePublisher(publisher if publisher is not None else owned, spool,
                                          settings.publish_timeout_s)
         yield
         if owned is not None:
@@ -71,7 +59,7 @@ def delivery_context(publisher: Publisher | None) -> Callable[[web.Application],
 
 def maintenance_context(interval_s: float) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(app[DELIVERY].run_maintenance(interval_s, PING_TIMEOUT_S))
+        task = asyncio.create_task(app[DURABLE_PUBLISHER].run_maintenance(interval_s, PING_TIMEOUT_S))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -92,7 +80,7 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     app[DEDUP] = TtlDedup(settings.dedup_ttl_s)
     app[RELAY_SECRETS] = parse_relay_secrets(settings.relay_secrets)
     app[PORTAL_SETTINGS] = portal_settings
-    app.cleanup_ctx.append(delivery_context(publisher))
+    app.cleanup_ctx.append(durable_publisher_context(publisher))
     app.cleanup_ctx.append(maintenance_context(drain_interval_s))
     app.cleanup_ctx.append(install_context(tokens))
     app.on_response_prepare.append(add_security_headers)

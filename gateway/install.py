@@ -27,7 +27,8 @@ from bitrix.oauth import (InstallRefused, LocalTokens, TokenKeeper, check_app_in
                           normalise_endpoint, server_endpoint_allowed)
 from bitrix.portals import Portal
 from bitrix.setup import SetupFailed, setup_portal
-from gateway.errors import Refused
+from httpapi.errors import Refused
+from gateway.intake import accept, read_form
 from gateway.keys import PORTALS, SETTINGS
 from gateway.mapping import uninstall_record
 from gateway.verify import verify_portal
@@ -144,17 +145,12 @@ async def install_verified(app: web.Application, post: InstallPost) -> web.Respo
 
 
 async def receive_install(request: web.Request) -> web.Response:
-    from gateway.handlers import read_form, refusal_response  # handlers imports this module
-    try:
-        form = await read_form(request, request.app[SETTINGS].max_body_bytes)
-        return await install_verified(request.app, parse_install_post(form, request.query))
-    except Refused as refusal:
-        return refusal_response(refusal)
+    form = await read_form(request, request.app[SETTINGS].max_body_bytes)
+    return await install_verified(request.app, parse_install_post(form, request.query))
 
 
 async def receive_lifecycle_event(request: web.Request, form: dict[str, Any], event: str) -> web.Response:
     """ONAPPINSTALL/ONAPPUPDATE/ONAPPUNINSTALL posted to /b24/events (raises Refused)."""
-    from gateway.handlers import accept  # handlers imports this module
     if event in INSTALL_EVENTS:
         return await install_verified(request.app, parse_install_post(form, {}))
     auth = form.get("auth") if isinstance(form.get("auth"), dict) else {}

@@ -5,13 +5,13 @@ from aiohttp import web
 
 from bitrix.portals import PortalDirectory
 from gateway.dedup import TtlDedup
-from gateway.delivery import DurablePublisher
+from gateway.durable import DurablePublisher
 from streams.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 PORTALS = web.AppKey("portals", PortalDirectory)
 DEDUP = web.AppKey("dedup", TtlDedup)
 RELAY_SECRETS = web.AppKey("relay_secrets", tuple)
-DELIVERY = web.AppKey("delivery", DurablePublisher)  # set by the publisher cleanup_ctx
+DURABLE_PUBLISHER = web.AppKey("durable_publisher", DurablePublisher)  # set by the publisher cleanup_ctx
 # Per-portal relay secrets (rotated from the dashboard); anything with .get(member_id) -> PortalSettings.
 PORTAL_SETTINGS = web.AppKey("portal_settings", object)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from gateway.errors import Refused
+from httpapi.errors import Refused
 
 RECORD_NAME = "aica.CrmWebhookEvent"
 ACTIVITY_EVENTS = frozenset({"ONCRMACTIVITYADD", "ONCRMACTIVITYUPDATE"})

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 
 from bitrix.portals import ACCEPTING_STATUSES, Portal
-from gateway.errors import Refused
+from httpapi.errors import Refused
 
 SIGNATURE_PREFIX = "sha256="
 

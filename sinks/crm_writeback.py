@@ -175,12 +175,12 @@ class Ledger:
         self.client, self.executor = client, executor
 
     async def status(self, *key: Any) -> str | None:
-        from sinks.clickhouse_metrics import ledger_status
+        from warehouse.crm_ledger import ledger_status
         return await asyncio.get_running_loop().run_in_executor(
             self.executor, lambda: ledger_status(self.client, *key))
 
     async def mark(self, *args: Any, error: str = "") -> None:
-        from sinks.clickhouse_metrics import ledger_mark
+        from warehouse.crm_ledger import ledger_mark
         *key, status, fields = args
         await asyncio.get_running_loop().run_in_executor(
             self.executor, lambda: ledger_mark(self.client, *key, status, fields_json=json.dumps(fields),

@@ -44,14 +44,13 @@ from collections.abc import Iterable
 import faust
 from aiokafka.partitioner import murmur2
 
-from bitrix.errors import PortalUnavailable, RateLimited
 from streams.batching import manual_acks
-from streams.stage import Delivery, Handler, Retry, StageRunner, delivery_of
+from streams.stage import Delivery, Handler, Retry, StageRunner, UpstreamUnavailable, delivery_of
 from streams.topics import retry_tier_topic
 
 log = logging.getLogger(__name__)
 REST_STAGES = ("ingest", "crm")
-PORTAL_SIDE = (RateLimited, PortalUnavailable)
+PORTAL_SIDE = UpstreamUnavailable  # bitrix.errors.RateLimited and PortalUnavailable
 
 
 def partition_for(key: bytes, partitions: int) -> int:

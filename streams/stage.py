@@ -35,6 +35,12 @@ class Reject(Exception):
     """Permanent: this input can never succeed; dead-letter it now."""
 
 
+class UpstreamUnavailable(Exception):
+    """The remote system a stage calls is failing or throttling (a portal's 5xx, rate limit,
+    timeout): back off the whole lane, not just this message (streams.partitioning). Adapters of
+    remote systems subclass it, so plumbing never imports them."""
+
+
 @dataclass(frozen=True)
 class Output:
     topic: str

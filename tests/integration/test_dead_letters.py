@@ -12,7 +12,8 @@ import pytest
 from aica.demo import place_calls, wait_for_crm, wait_until_consumed
 from aica.embedded import EmbeddedStack
 from aica.samples import load_samples
-from sinks.clickhouse_metrics import call_rows, connect, dead_letter_rows
+from warehouse.connection import connect
+from warehouse.read_model import call_rows, dead_letter_rows
 from streams.topics import Topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.models]

@@ -79,8 +79,8 @@ PURGED_TABLES = ("calls", "crm_deliveries")  # tables these scores surely fill (
 
 
 def row_counts(settings, member_id: str) -> dict[str, int]:
-    from sinks.clickhouse_metrics import connect
-    from sinks.clickhouse_schema import TABLE_DDL
+    from warehouse.connection import connect
+    from warehouse.schema import TABLE_DDL
     client = connect(settings)
     try:
         counts = {table: client.command(f"SELECT count() FROM {table} WHERE member_id = {{m:String}}",

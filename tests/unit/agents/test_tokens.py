@@ -108,8 +108,9 @@ async def test_uninstall_deletes_tokens_and_purges_only_with_clean(tmp_path):
 
 
 def test_purge_deletes_every_table_row_of_one_portal_only(tmp_path):
-    from sinks.clickhouse_metrics import ClickHouseWriter, connect
-    from sinks.clickhouse_schema import TABLE_DDL
+    from warehouse.connection import connect
+    from warehouse.writer import ClickHouseWriter
+    from warehouse.schema import TABLE_DDL
     settings = Settings(data_dir=tmp_path, clickhouse_database="aica_purge")
     assert len(purge_statements("aica_purge")) == len(TABLE_DDL)
     client = connect(settings)

@@ -19,8 +19,9 @@ from dashboard.app import create_dashboard_app, mounted
 from dashboard.sessions import SessionSigner, session_key
 from sandbox import SandboxState, create_sandbox_app
 from sandbox.frames import add_user, issue_user_token
-from sinks.call_store import CallStore
-from sinks.clickhouse_metrics import ClickHouseWriter, connect
+from warehouse.connection import connect
+from warehouse.read_model import CallStore
+from warehouse.writer import ClickHouseWriter
 from streams.settings import Settings
 
 from dashboard_records import MemoryPortalSettings

@@ -6,8 +6,8 @@ import jsonschema
 import pytest
 
 from dashboard.api import openapi_document
-from sinks import call_store
-from sinks.clickhouse_metrics import ClickHouseWriter
+from warehouse import rows as call_rows_of, writer as call_writes
+from warehouse.writer import ClickHouseWriter
 
 from dashboard_records import NOW, context, millis, redacted_record, score_record
 
@@ -29,21 +29,21 @@ def calls(dashboard, portal_a, portal_b):
     scored = [score_record(context(a, 1), 80), score_record(context(b, 1), 20),
               score_record(context(a, 5, contact_id=4, deal_id=8), 50)]
     writer.write_scores(scored)
-    call_store.write_statuses(client, map(call_store.status_row_from_score, scored))
+    call_writes.write_statuses(client, map(call_rows_of.status_row_from_score, scored))
     statuses = [{"call_id": f"{a}.{n}", "member_id": a, "status": s, "stage": "ingest", "reason": r,
                  "context": context(a, n), "at": millis(NOW)}
                 for n, s, r in ((1, "processing", None), (2, "processing", None), (3, "skipped", "the call did not connect"),
                                 (4, "processing", None))]
-    call_store.write_statuses(client, map(call_store.status_row_from_call_status, statuses))
+    call_writes.write_statuses(client, map(call_rows_of.status_row_from_call_status, statuses))
     letter = {"source_topic": "calls.transcribed.v1", "key": None, "value": b"", "stage": "redact",
               "error_type": "Reject", "reason": "empty transcript", "attempts": 0, "call_id": f"{a}.4",
               "member_id": a, "failed_at": millis(NOW) + 1000}
     writer.write_dead_letters([letter])
-    call_store.write_statuses(client, [call_store.status_row_from_dead_letter(letter)])
+    call_writes.write_statuses(client, [call_rows_of.status_row_from_dead_letter(letter)])
     audio_dir = dashboard.blobs.call_dir(a, f"{a}.1")
     audio_dir.mkdir(parents=True)
     (audio_dir / "recording.wav").write_bytes(AUDIO)
-    call_store.write_transcripts(client, [redacted_record(context(a, 1), f"blob://{a}/{a}.1/recording.wav"),
+    call_writes.write_transcripts(client, [redacted_record(context(a, 1), f"blob://{a}/{a}.1/recording.wav"),
                                           redacted_record(context(b, 1), f"blob://{a}/{a}.1/recording.wav")])
     return a, b
 

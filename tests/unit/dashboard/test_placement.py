@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import time
 
-from dashboard.placement import PlacementRefused, parse_placement
+from dashboard.placement import parse_placement
+from httpapi.errors import Refused
 from dashboard.sessions import SessionSigner, session_key
 
 
@@ -85,7 +86,7 @@ def test_malformed_posts_are_refused_before_any_call():
                    {"AUTH_ID": ""}, {"member_id": "../x"}):
         try:
             parse_placement({**good, **broken}, {})
-        except PlacementRefused as refused:
+        except Refused as refused:
             assert refused.status == 400
         else:
             raise AssertionError(f"accepted {broken}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from bitrix.forms import flatten
-from gateway.keys import DELIVERY
+from gateway.keys import DURABLE_PUBLISHER
 from gateway.spool import Spool, SpooledRecord, decode_frames, drain_spool
 from schemas import registry
 
@@ -55,7 +55,7 @@ async def test_broker_down_spools_then_answers_200_and_the_spool_drains_later(
     assert ready.status == 503
     assert {"broker_unreachable", "spool_not_empty"} <= set((await ready.json())["problems"])
 
-    delivery = client.server.app[DELIVERY]
+    delivery = client.server.app[DURABLE_PUBLISHER]
     spooled = [decode_frames(p.read_bytes()) for p in delivery.spool.seal()]
     assert [len(frames) for frames in spooled] == [1]
     frame = spooled[0][0]

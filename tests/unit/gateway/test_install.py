@@ -10,7 +10,7 @@ import pytest
 from bitrix.forms import flatten
 from bitrix.portals import InMemoryPortals
 from gateway.install import InstallPost, chosen_application_token, parse_install_post, replaces_tokens
-from gateway.errors import Refused
+from httpapi.errors import Refused
 from sandbox import SandboxState
 from sandbox.apps import install_event_form, install_frame_form, uninstall_form
 from schemas import registry

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bitrix.forms import flatten, unflatten
-from gateway.errors import Refused
+from httpapi.errors import Refused
 from gateway.mapping import (check_event_name, event_id, parse_form_event, parse_relay_envelope,
                              positive_int_text, to_record)
 from schemas import registry

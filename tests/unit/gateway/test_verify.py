@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from gateway.errors import Refused
+from httpapi.errors import Refused
 from gateway.verify import (known_active_portal, parse_relay_secrets, sign_relay, verify_portal,
                             verify_relay_signature)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.delivery import DurablePublisher
+from gateway.durable import DurablePublisher
 from gateway.spool import Spool, decode_frames
 
 

@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.crm_deliveries (
 ORDER BY (member_id, call_id, entity_type, entity_id, fingerprint)
 """
 
-# Dashboard tables (sinks/call_store.py). call_status keeps every status change (plain
+# Dashboard tables (warehouse.read_model). call_status keeps every status change (plain
 # MergeTree, read with argMax); a call's metadata comes from the rows that carry it.
 CALL_STATUS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {{db}}.call_status (

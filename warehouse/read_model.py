@@ -1,21 +1,21 @@
-"""What the dashboard reads and the rows that feed it: call status (processing / done / failed /
-skipped), redacted transcripts and received events, next to the metrics tables of
-sinks.clickhouse_metrics. Every read filters by member_id first, and entity reads by the CRM
-binding too: tenant and entity isolation live in these queries.
+"""What the dashboard, the demo and the CLI read: calls, criteria, transcripts, trends, dead letters
+and a portal's delivery status. Every read filters by member_id first, and entity reads by the CRM
+binding too: tenant and entity isolation live in these queries. Reads use FINAL (or argMax) so
+redelivered or replayed rows count once.
 
 Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from clickhouse_connect.driver.client import Client
 
-from sinks.clickhouse_metrics import BINDING_COLUMNS, as_utc, binding_ids, score_trend
-from sinks.clickhouse_schema import CALL_STATUS_COLUMNS, EVENT_COLUMNS, TRANSCRIPT_COLUMNS
+from warehouse.connection import table as _table
+from warehouse.rows import BINDING_COLUMNS, as_utc
 
 T = TypeVar("T")
 CALL_STATUSES = ("processing", "done", "failed", "skipped")
@@ -23,73 +23,41 @@ _META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s
          "contact_ids", "deal_ids", "lead_ids", "company_ids")
 
 
-# --- rows written by the ClickHouse sink ------------------------------------------------------
-def status_row(member_id: str, call_id: str, status: str, stage: str, reason: str | None,
-               context: Mapping[str, Any] | None, at: Any) -> dict[str, Any]:
-    ctx = context or {}
-    return {
-        "member_id": member_id, "call_id": call_id, "status": status, "stage": stage,
-        "reason": reason or "", "has_context": context is not None,
-        "activity_id": int(ctx.get("activity_id") or 0), "started_at": as_utc(ctx.get("started_at")),
-        "direction": ctx.get("direction") or "unknown", "responsible_id": ctx.get("responsible_id"),
-        "duration_s": ctx.get("duration_s"), **binding_ids(ctx.get("bindings") or []),
-        "updated_at": as_utc(at),
-    }
+def call_rows(client: Client, member_id: str, *, database: str | None = None) -> list[dict[str, Any]]:
+    """One portal's calls (latest version of each call and scorecard), newest first."""
+    result = client.query(
+        f"SELECT * FROM {_table(client, 'calls', database)} FINAL WHERE member_id = {{member_id:String}}"
+        " ORDER BY coalesce(started_at, scored_at) DESC, call_id, scorecard",
+        parameters={"member_id": member_id})
+    return list(result.named_results())
 
 
-def status_row_from_call_status(record: Mapping[str, Any]) -> dict[str, Any]:
-    return status_row(record["member_id"], record["call_id"], record["status"], record["stage"],
-                      record.get("reason"), record.get("context"), record["at"])
+def dead_letter_rows(client: Client, member_id: str, *, database: str | None = None) -> list[dict[str, Any]]:
+    """One portal's dead letters for the delivery status view, newest first."""
+    result = client.query(
+        f"SELECT * FROM {_table(client, 'dead_letters', database)} FINAL"
+        " WHERE member_id = {member_id:String} ORDER BY failed_at DESC",
+        parameters={"member_id": member_id})
+    return list(result.named_results())
 
 
-def status_row_from_score(score: Mapping[str, Any]) -> dict[str, Any]:
-    ctx = score["context"]
-    return status_row(ctx["member_id"], ctx["call_id"], "done", "score", None, ctx, score["scored_at"])
-
-
-def status_row_from_dead_letter(letter: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A dead letter fails its call; letters with no call (e.g. a non-call event) have no status."""
-    if not letter.get("call_id") or not letter.get("member_id"):
-        return None
-    return status_row(letter["member_id"], letter["call_id"], "failed", letter["stage"],
-                      f"{letter['stage']}: {letter['reason']}", None, letter["failed_at"])
-
-
-def transcript_row(redacted: Mapping[str, Any]) -> dict[str, Any]:
-    ctx, segments = redacted["context"], redacted["segments"]
-    return {
-        "member_id": ctx["member_id"], "call_id": ctx["call_id"], "language": redacted["language"],
-        "audio_uri": redacted["audio_uri"], "audio_duration_s": redacted["audio_duration_s"],
-        "channels": redacted["channels"], "segment_starts": [s["start"] for s in segments],
-        "segment_ends": [s["end"] for s in segments], "speakers": [s["speaker"] for s in segments],
-        "texts": [s["text"] for s in segments], "redacted_at": as_utc(redacted["redacted_at"]),
-    }
-
-
-def event_row(event: Mapping[str, Any]) -> dict[str, Any]:
-    return {"member_id": event["member_id"], "event_id": event["event_id"], "event": event["event"],
-            "entity_id": event["entity_id"], "source": event["source"],
-            "received_at": as_utc(event["received_at"])}
-
-
-def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any] | None],
-                columns: tuple[str, ...]) -> int:
-    data = [[row[c] for c in columns] for row in rows if row is not None]
-    if data:
-        client.insert(table, data, column_names=list(columns))
-    return len(data)
-
-
-def write_statuses(client: Client, rows: Iterable[Mapping[str, Any] | None]) -> int:
-    return insert_rows(client, "call_status", rows, CALL_STATUS_COLUMNS)
-
-
-def write_transcripts(client: Client, redacted: Iterable[Mapping[str, Any]]) -> int:
-    return insert_rows(client, "call_transcripts", map(transcript_row, redacted), TRANSCRIPT_COLUMNS)
-
-
-def write_events(client: Client, events: Iterable[Mapping[str, Any]]) -> int:
-    return insert_rows(client, "events_received", map(event_row, events), EVENT_COLUMNS)
+def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int, days: int, *,
+                scorecard: str | None = None, until: date | None = None,
+                database: str | None = None) -> list[tuple[date, float, int]]:
+    """(day, average score, calls) for one CRM entity over the `days` UTC days ending `until`
+    (default today). A call is dated by started_at, or scored_at when the start is unknown."""
+    column = BINDING_COLUMNS[entity_type]  # KeyError: not a bindable entity type
+    until = until or datetime.now(UTC).date()
+    scorecard_filter = " AND scorecard = {scorecard:String}" if scorecard else ""
+    result = client.query(
+        f"SELECT toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id)"
+        f" FROM {_table(client, 'calls', database)} FINAL"
+        f" WHERE member_id = {{member_id:String}} AND has({column}, {{entity_id:UInt64}})"
+        f" AND day BETWEEN {{since:Date}} AND {{until:Date}}{scorecard_filter}"
+        " GROUP BY day ORDER BY day",
+        parameters={"member_id": member_id, "entity_id": entity_id, "scorecard": scorecard or "",
+                    "since": until - timedelta(days=days - 1), "until": until})
+    return [(day, float(avg), int(calls)) for day, avg, calls in result.result_rows]
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -6,20 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from schemas import registry
-from sinks.clickhouse_metrics import (
-    ClickHouseWriter,
-    as_utc,
-    call_rows,
-    connect,
-    dead_letter_rows,
-    ledger_mark,
-    ledger_status,
-    rows_from_dead_letter,
-    rows_from_score,
-    score_trend,
-    write_new_scores,
-)
-from sinks.clickhouse_schema import CALL_COLUMNS, CRITERION_COLUMNS, DEAD_LETTER_COLUMNS, LEDGER_COLUMNS
+from warehouse.connection import connect
+from warehouse.crm_ledger import ledger_mark, ledger_status
+from warehouse.read_model import call_rows, dead_letter_rows, score_trend
+from warehouse.rows import as_utc, rows_from_dead_letter, rows_from_score
+from warehouse.writer import ClickHouseWriter, write_new_scores
+from warehouse.schema import CALL_COLUMNS, CRITERION_COLUMNS, DEAD_LETTER_COLUMNS, LEDGER_COLUMNS
 from streams.settings import Settings
 
 NOW = datetime.now(UTC).replace(microsecond=0)

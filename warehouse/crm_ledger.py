@@ -1,0 +1,38 @@
+"""The CRM write ledger (table `crm_deliveries`): one row per attempted write of a call's results
+to one CRM entity, `pending` before the REST call and `done` (or `failed`) after, so a redelivered
+call whose write is done is skipped and one left pending by a crash is checked against the portal
+first (sinks.crm_writeback). The newest row wins (ReplacingMergeTree by updated_at)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from clickhouse_connect.driver.client import Client
+
+from warehouse.connection import table as _table
+from warehouse.rows import as_utc
+from warehouse.schema import LEDGER_COLUMNS, LEDGER_STATUSES
+
+
+def ledger_status(client: Client, member_id: str, call_id: str, entity_type: str, entity_id: int,
+                  fingerprint: str, *, database: str | None = None) -> str | None:
+    """The CRM sink's last recorded status for this exact write, or None if never attempted."""
+    result = client.query(
+        f"SELECT status FROM {_table(client, 'crm_deliveries', database)} FINAL"
+        " WHERE member_id = {member_id:String} AND call_id = {call_id:String}"
+        " AND entity_type = {entity_type:String} AND entity_id = {entity_id:UInt64}"
+        " AND fingerprint = {fingerprint:String} LIMIT 1",
+        parameters={"member_id": member_id, "call_id": call_id, "entity_type": entity_type,
+                    "entity_id": entity_id, "fingerprint": fingerprint})
+    return result.result_rows[0][0] if result.result_rows else None
+
+
+def ledger_mark(client: Client, member_id: str, call_id: str, entity_type: str, entity_id: int,
+                fingerprint: str, status: str, fields_json: str = "", error: str = "", *,
+                updated_at: datetime | None = None, database: str | None = None) -> None:
+    """Record the status of one CRM write; the row with the latest updated_at wins."""
+    if status not in LEDGER_STATUSES:
+        raise ValueError(f"ledger status must be one of {LEDGER_STATUSES}, not {status!r}")
+    row = [member_id, call_id, entity_type, entity_id, fingerprint, status, fields_json, error,
+           as_utc(updated_at) or datetime.now(UTC)]
+    database = database or client.database
+    client.insert("crm_deliveries", [row], database=database, column_names=list(LEDGER_COLUMNS))

@@ -1,0 +1,120 @@
+"""Batched, idempotent inserts. Tables are ReplacingMergeTree keyed by portal, call and scorecard
+version (warehouse.schema), and a redelivered batch skips the rows already stored, so a replay or a
+crash before the offset commit never adds a row twice. Synchronous: callers run it on the one
+thread that owns the client."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from warehouse.connection import table as _table
+from warehouse.rows import (
+    as_utc,
+    event_row,
+    rows_from_dead_letter,
+    rows_from_score,
+    status_row_from_score,
+    transcript_row,
+)
+from warehouse.schema import (
+    CALL_COLUMNS,
+    CALL_STATUS_COLUMNS,
+    CRITERION_COLUMNS,
+    DEAD_LETTER_COLUMNS,
+    EVENT_COLUMNS,
+    TRANSCRIPT_COLUMNS,
+    quoted_identifier,
+    schema_statements,
+)
+
+
+def _as_lists(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> list[list[Any]]:
+    return [[row[column] for column in columns] for row in rows]
+
+
+class ClickHouseWriter:
+    """Batched, idempotent inserts: the same record written twice is one row under FINAL."""
+
+    def __init__(self, client: Client, database: str) -> None:
+        self.client = client
+        self.database = database
+
+    def ensure_schema(self) -> None:
+        self.client.command(f"CREATE DATABASE IF NOT EXISTS {quoted_identifier(self.database)}")
+        for statement in schema_statements(self.database):
+            self.client.command(statement)
+
+    def _insert(self, table: str, rows: list[list[Any]], columns: tuple[str, ...]) -> None:
+        if rows:
+            self.client.insert(table, rows, database=self.database, column_names=list(columns))
+
+    def write_scores(self, scores: Iterable[Mapping[str, Any]]) -> int:
+        """Insert a batch of decoded CallScores; returns the number of call rows written."""
+        call_rows: list[dict[str, Any]] = []
+        criteria_rows: list[dict[str, Any]] = []
+        for score in scores:
+            call_row, criteria = rows_from_score(score)
+            call_rows.append(call_row)
+            criteria_rows.extend(criteria)
+        # Criteria first: a call row visible on the dashboard always has its criteria.
+        self._insert("call_criteria", _as_lists(criteria_rows, CRITERION_COLUMNS), CRITERION_COLUMNS)
+        self._insert("calls", _as_lists(call_rows, CALL_COLUMNS), CALL_COLUMNS)
+        return len(call_rows)
+
+    def write_dead_letters(self, dead_letters: Iterable[Mapping[str, Any]]) -> int:
+        rows = [rows_from_dead_letter(dl) for dl in dead_letters]
+        self._insert("dead_letters", _as_lists(rows, DEAD_LETTER_COLUMNS), DEAD_LETTER_COLUMNS)
+        return len(rows)
+
+
+def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any] | None],
+                columns: tuple[str, ...]) -> int:
+    data = [[row[c] for c in columns] for row in rows if row is not None]
+    if data:
+        client.insert(table, data, column_names=list(columns))
+    return len(data)
+
+
+def write_statuses(client: Client, rows: Iterable[Mapping[str, Any] | None]) -> int:
+    return insert_rows(client, "call_status", rows, CALL_STATUS_COLUMNS)
+
+
+def write_transcripts(client: Client, redacted: Iterable[Mapping[str, Any]]) -> int:
+    return insert_rows(client, "call_transcripts", map(transcript_row, redacted), TRANSCRIPT_COLUMNS)
+
+
+def write_events(client: Client, events: Iterable[Mapping[str, Any]]) -> int:
+    return insert_rows(client, "events_received", map(event_row, events), EVENT_COLUMNS)
+
+
+def stored_score_keys(client: Client, scores: list[Mapping[str, Any]], *,
+                      database: str | None = None) -> set[tuple[str, str, str, datetime]]:
+    """Which of these exact (portal, call, scorecard, scored_at) rows are already stored, so a
+    redelivered batch (crash before the offset commit) inserts nothing twice."""
+    if not scores:
+        return set()
+    keys = [(s["context"]["member_id"], s["context"]["call_id"], s["scorecard"]) for s in scores]
+    result = client.query(
+        f"SELECT member_id, call_id, scorecard, scored_at FROM {_table(client, 'calls', database)}"
+        " WHERE (member_id, call_id, scorecard) IN {keys:Array(Tuple(String, String, String))}",
+        parameters={"keys": keys})
+    return {(m, c, sc, as_utc(at)) for m, c, sc, at in result.result_rows}
+
+
+def unstored(client: Client, scores: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    stored = stored_score_keys(client, scores)
+    return [s for s in scores
+            if (s["context"]["member_id"], s["context"]["call_id"], s["scorecard"], as_utc(s["scored_at"]))
+            not in stored]
+
+
+def write_new_scores(client: Client, writer: ClickHouseWriter, scores: list[Mapping[str, Any]]) -> None:
+    """One batch of scored calls: the rows not stored yet, and a "done" status for every call.
+    Statuses go for the whole batch, not only the new rows: a retry after the calls insert
+    succeeded but the status insert failed would otherwise leave those calls "processing" for
+    good. call_status is read with argMax, so a repeated "done" row changes nothing."""
+    writer.write_scores(unstored(client, scores))
+    write_statuses(client, map(status_row_from_score, scores))
