@@ -14,9 +14,9 @@ from typing import Any
 import faust
 
 from blobs.store import LocalBlobStore
-from schemas import registry
 from bitrix.portals import PortalDirectory
 from streams.settings import Settings
+from streams.spec import StageSpec
 from streams.partitioning import run_in_lanes
 from streams.stage import Delivery, Output, Reject, Retry, StageRunner, now_ms
 from streams.topics import Topic
@@ -112,9 +112,9 @@ class Ingestor:
     allows 2 req/s), then downloads the recording from that same portal."""
 
     def __init__(self, settings: Settings, portals: PortalDirectory, rest: Any, blobs: LocalBlobStore,
-                 catalog: Any, runner: StageRunner, reconciler: Any = None, lifecycle: Any = None) -> None:
+                 catalog: Any, reconciler: Any = None, lifecycle: Any = None) -> None:
         self.settings, self.portals, self.rest = settings, portals, rest
-        self.blobs, self.catalog, self.runner = blobs, catalog, runner
+        self.blobs, self.catalog = blobs, catalog
         self.reconciler = reconciler  # agents.reconcile.Reconciler: runs RECONCILE commands
         self.lifecycle = lifecycle  # agents.lifecycle.Lifecycle: app events (uninstall)
 
@@ -124,7 +124,7 @@ class Ingestor:
             portal = self.portals.get(event["member_id"])
             if portal is None or portal.status != "active":  # the next run after re-auth catches up
                 return []
-            return await self.reconciler.run(event, self.runner)
+            return await self.reconciler.run(event)
         if event["event"] not in ACTIVITY_EVENTS:
             if self.lifecycle is not None:
                 await self.lifecycle.handle(event)
@@ -171,14 +171,14 @@ class Ingestor:
                       "file_name": name},
             "ingested_at": now_ms(),
         }
-        # Publish before marking: a crash in between re-ingests (duplicate downstream is
-        # harmless, sinks are idempotent); the other order could lose the call.
-        await self.runner.send(self.settings.topic(Topic.INGESTED), call_id.encode(),
-                               registry.encode("aica.CallIngested", record))
-        self.blobs.mark_ingested(member_id, call_id, {"sha256": download.sha256, "at": now_ms()})
         log.info("ingest: call=%s project=%s line=%s bytes=%d", call_id, project.name, facts.line,
                  download.size_bytes)
-        return [call_status(self.settings, context, "processing", None)]
+        # Marked only once published: a crash in between re-ingests (duplicate downstream is
+        # harmless, sinks are idempotent); the other order could lose the call.
+        mark = lambda: self.blobs.mark_ingested(member_id, call_id, {"sha256": download.sha256, "at": now_ms()})  # noqa: E731
+        return [Output(self.settings.topic(Topic.INGESTED), call_id.encode(), "aica.CallIngested", record,
+                       after_published=mark),
+                call_status(self.settings, context, "processing", None)]
 
 
 def call_status(settings: Settings, context: dict, status: str, reason: str | None) -> Output:
@@ -193,11 +193,14 @@ def _recording_name(file: dict) -> str:
     return f"recording.{ext if ext.isalnum() and len(ext) <= 5 else 'wav'}"
 
 
-def register(app: faust.App, settings: Settings, ingestor_factory) -> None:
-    runner = StageRunner(app, settings, "ingest", "aica.CrmWebhookEvent")
-    ingestor: Ingestor = ingestor_factory(runner)
+SPEC = StageSpec("ingest", "agents.ingest", {Topic.EVENTS: "aica.CrmWebhookEvent"},
+                 writes=(Topic.INGESTED, Topic.CALL_STATUS, Topic.EVENTS, Topic.RECONCILE_MARKS))
 
-    @app.agent(app.topic(settings.topic(Topic.EVENTS)), name="ingest")
+
+def register(app: faust.App, settings: Settings, ingestor: Ingestor) -> None:
+    runner = StageRunner(app, settings, SPEC)
+
+    @app.agent(runner.source(), name="ingest")
     async def ingest(stream: faust.StreamT) -> None:
         # One lane per portal: a slow or failing portal does not hold the others (streams.partitioning).
         await run_in_lanes(runner, ingestor.handle).run(stream)

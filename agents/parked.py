@@ -16,6 +16,7 @@ from bitrix.portals import Portal, PortalDirectory
 from schemas import registry
 from streams.batching import manual_acks
 from streams.settings import Settings
+from streams.spec import ANY_TOPIC, StageSpec
 from streams.stage import Delivery, Reject, StageRunner, delivery_of, now_ms
 from streams.topics import Topic
 
@@ -61,10 +62,13 @@ async def handle_parked(runner: StageRunner, settings: Settings, portals: Portal
                                           reparked(envelope, now_ms(), settings.park_recheck_s)))
 
 
-def register(app: faust.App, settings: Settings, portals: PortalDirectory) -> None:
-    runner = StageRunner(app, settings, "parked", "aica.RetryEnvelope")
+SPEC = StageSpec("parked", "agents.parked", {Topic.PARKED: "aica.RetryEnvelope"}, writes=(ANY_TOPIC,))
 
-    @app.agent(app.topic(settings.topic(Topic.PARKED)), name="parked")
+
+def register(app: faust.App, settings: Settings, portals: PortalDirectory) -> None:
+    runner = StageRunner(app, settings, SPEC)
+
+    @app.agent(runner.source(), name="parked")
     async def forward(stream: faust.StreamT) -> None:
         manual_acks(stream)
         async for event in stream.events():

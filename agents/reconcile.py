@@ -93,8 +93,9 @@ class Reconciler:
     def __init__(self, settings: Settings, rest: Any, blobs: Any, marks: ReconcileMarks) -> None:
         self.settings, self.rest, self.blobs, self.marks = settings, rest, blobs, marks
 
-    async def run(self, command: dict, runner: Any) -> list[Output]:
-        """One window (or up to reconcile_max_pages of it) of one portal; `runner` publishes."""
+    async def run(self, command: dict) -> list[Output]:
+        """One window (or up to reconcile_max_pages of it) of one portal: the missed calls' events,
+        then the window's mark."""
         member_id, domain = command["member_id"], command["domain"]
         previous = self.marks.get(member_id)
         window = next_window(previous, time.time(), self.settings)
@@ -112,19 +113,19 @@ class Reconciler:
             if len(rows) < PAGE_SIZE:
                 complete = True
                 break
-        # Publish the missed calls before the mark moves past them.
-        for activity_id in missed:
-            record = event_record(member_id, domain, "ONCRMACTIVITYUPDATE", activity_id, time.time())
-            await runner.send(self.settings.topic(Topic.EVENTS), member_id.encode(),
-                              registry.encode("aica.CrmWebhookEvent", record))
+        key = member_id.encode()
+        events = [Output(self.settings.topic(Topic.EVENTS), key, "aica.CrmWebhookEvent",
+                         event_record(member_id, domain, "ONCRMACTIVITYUPDATE", activity_id, time.time()))
+                  for activity_id in missed]
         mark = {"member_id": member_id, "since": window.since_ms, "until": window.until_ms,
                 "after_id": 0 if complete else after_id, "complete": complete,
                 "enqueued": enqueued + len(missed), "updated_at": now_ms()}
-        await self.marks.put(mark)
-        log.info("reconcile: portal %s window %s..%s: %d missed calls enqueued%s", member_id,
+        log.info("reconcile: portal %s window %s..%s: %d missed calls found%s", member_id,
                  portal_time(window.since_ms), portal_time(window.until_ms), len(missed),
                  "" if complete else f" (resumes after ID {after_id})")
-        return []
+        # The mark goes last: published after the missed calls, it never moves past them.
+        return [*events, Output(self.settings.topic(Topic.RECONCILE_MARKS), key, "aica.ReconcileMark", mark,
+                                after_published=lambda: self.marks.remember(mark))]
 
 
 def register_timer(app: faust.App, settings: Settings, portals: Any) -> None:

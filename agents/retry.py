@@ -4,6 +4,7 @@ waiting for the head of the queue never delays a message that is already due."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import faust
 
@@ -11,7 +12,8 @@ from schemas import registry
 from streams.batching import manual_acks
 from streams.stage import StageRunner, delivery_of, now_ms
 from streams.settings import Settings
-from streams.topics import retry_tier_topic
+from streams.spec import ANY_TOPIC, StageSpec
+from streams.topics import RETRY_TIERS, retry_tier_topic
 
 
 def seconds_until_due(envelope: dict, now: int) -> float:
@@ -20,13 +22,18 @@ def seconds_until_due(envelope: dict, now: int) -> float:
     return max(0.0, (due_ms - now) / 1000)
 
 
+# One forwarder per delay tier topic (streams.topics.retry_tier_topic); each sends a held message
+# back to the topic it came from.
+SPEC = StageSpec("retry", "agents.retry", {RETRY_TIERS: "aica.RetryEnvelope"}, writes=(ANY_TOPIC,))
+
+
 def register(app: faust.App, settings: Settings) -> None:
     for tier in range(len(settings.retry_delays_s)):
         _register_tier(app, settings, tier)
 
 
 def _register_tier(app: faust.App, settings: Settings, tier: int) -> None:
-    runner = StageRunner(app, settings, f"retry-t{tier}", "aica.RetryEnvelope")
+    runner = StageRunner(app, settings, replace(SPEC, name=f"retry-t{tier}"))
     source = app.topic(retry_tier_topic(settings, tier))
 
     @app.agent(source, name=f"retry-t{tier}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from catalog.projects import Scorecard
+from streams.spec import StageSpec
+from streams.topics import Topic
 
 OUTCOME_WHEN_NOTHING_APPLIES = "needs_attention"
 
@@ -73,13 +75,16 @@ def score_call(analysis: Mapping, scorecard: Scorecard) -> dict:
 
 
 # --- agent shell -----------------------------------------------------------------------------
+SPEC = StageSpec("score", "agents.score", {Topic.ANALYZED: "aica.CallAnalysis"}, writes=(Topic.SCORED,))
+
+
 def register(app, settings, catalog) -> None:
     """calls.analyzed -> calls.scored, keyed by portal: the CRM sink owns a portal per partition."""
     from agents.analyze.agent import project_scorecard
     from streams.stage import Output, StageRunner, now_ms
     from streams.topics import Topic
 
-    runner = StageRunner(app, settings, "score", "aica.CallAnalysis")
+    runner = StageRunner(app, settings, SPEC)
 
     async def handle(analysis: dict, delivery) -> list[Output]:
         scorecard = project_scorecard(catalog, analysis["context"])
@@ -88,6 +93,6 @@ def register(app, settings, catalog) -> None:
         record = {**score_call(analysis, scorecard), "context": context, "scored_at": now_ms()}
         return [Output(settings.topic(Topic.SCORED), ctx["member_id"].encode(), "aica.CallScore", record)]
 
-    @app.agent(app.topic(settings.topic(Topic.ANALYZED)), name="score")
+    @app.agent(runner.source(), name="score")
     async def score(stream) -> None:
         await runner.run(stream, handle)

@@ -28,6 +28,7 @@ from schemas import registry
 from control.portals import load_secret_box
 from control.tokens import RECORD, open_portal, wait_for
 from streams.settings import Settings
+from streams.spec import StageSpec
 from streams.stage import Delivery, Output, Reject, StageRunner, now_ms
 from streams.topics import Topic
 
@@ -76,11 +77,14 @@ class TokenAgent:
             log.warning("tokens: directory behind for portal %s; acting on what it shows", member_id)
 
 
+SPEC = StageSpec("tokens", "agents.tokens", {Topic.TOKEN_REQUESTS: RECORD})
+
+
 def register(app: faust.App, settings: Settings, portals: PortalDirectory) -> None:
-    runner = StageRunner(app, settings, "tokens", RECORD)
+    runner = StageRunner(app, settings, SPEC)
     box = load_secret_box(settings)
 
-    @app.agent(app.topic(settings.topic(Topic.TOKEN_REQUESTS)), name="tokens")
+    @app.agent(runner.source(), name="tokens")
     async def tokens(stream: faust.StreamT) -> None:
         timeout = aiohttp.ClientTimeout(total=settings.rest_timeout_s)
         async with aiohttp.ClientSession(timeout=timeout) as session:

@@ -15,6 +15,8 @@ import av
 import numpy as np
 
 from streams.settings import Settings
+from streams.spec import StageSpec
+from streams.topics import Topic
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -176,15 +178,18 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str, beam_s
 
 
 # --- agent shell -------------------------------------------------------------------------------
+SPEC = StageSpec("transcribe", "agents.transcribe", {Topic.INGESTED: "aica.CallIngested"},
+                 writes=(Topic.TRANSCRIBED,))
+
+
 def register(app, settings: Settings, blobs, executor) -> None:
     """calls.ingested -> calls.transcribed. The model runs on the worker's model thread so the
     event loop (heartbeats, other stages) stays responsive."""
     import asyncio
 
     from streams.stage import Output, Reject, StageRunner, now_ms
-    from streams.topics import Topic
 
-    runner = StageRunner(app, settings, "transcribe", "aica.CallIngested")
+    runner = StageRunner(app, settings, SPEC)
 
     async def handle(call: dict, delivery) -> list[Output]:
         ctx = call["context"]
@@ -204,6 +209,6 @@ def register(app, settings: Settings, blobs, executor) -> None:
     async def load_model_at_start() -> None:  # the first call should not pay the model load
         await asyncio.get_running_loop().run_in_executor(executor, load_model, settings)
 
-    @app.agent(app.topic(settings.topic(Topic.INGESTED)), name="transcribe")
+    @app.agent(runner.source(), name="transcribe")
     async def transcribe(stream) -> None:
         await runner.run(stream, handle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
@@ -12,17 +13,19 @@ import aiohttp
 import faust
 import mode
 
+from agents import ingest, parked, retry, score, tokens, transcribe
+from agents.analyze import agent as analyze
+from agents.redact import agent as redact
 from blobs.store import LocalBlobStore
 from catalog.projects import ProjectCatalog, load_catalog
-from streams.app import create_app
 from control.portals import KafkaPortals
+from sinks import clickhouse_metrics, crm_writeback
+from streams.app import create_app
+from streams.partitioning import warn_if_rest_stages_split
 from streams.settings import Settings
+from streams.spec import StageSpec
 
 log = logging.getLogger(__name__)
-
-ALL_STAGES = ("ingest", "transcribe", "redact", "analyze", "score", "crm", "clickhouse", "retry",
-              "tokens", "parked", "dashboard")
-
 
 class LazyRestClient:
     """The REST client needs an aiohttp session, which must be made inside the running loop."""
@@ -110,56 +113,63 @@ class WorkerResources:
         return self.clickhouse_thread.submit(open_client).result()
 
 
+def wire_ingest(app: faust.App, settings: Settings, res: WorkerResources) -> None:
+    from agents import ingest, reconcile
+    from agents.lifecycle import Lifecycle
+    reconciler = reconcile.Reconciler(settings, res.rest, res.blobs, res.reconcile_marks)
+    ingest.register(app, settings, ingest.Ingestor(
+        settings, res.portals, res.rest, res.blobs, res.catalogs, reconciler,
+        Lifecycle(res.tokens, res.blobs, res.purge_rows)))
+    reconcile.register_timer(app, settings, res.portals)
+
+
+def wire_crm(app: faust.App, settings: Settings, res: WorkerResources) -> None:
+    crm_writeback.register(app, settings, crm_writeback.CrmWriter(
+        res.rest, crm_writeback.Ledger(res.clickhouse, res.clickhouse_thread), res.catalogs))
+
+
+def wire_dashboard(app: faust.App, settings: Settings, res: WorkerResources) -> None:
+    """Here, not in the gateway: chdb opens in one process only."""
+    from dashboard.app import create_dashboard_app, register_service
+    from warehouse.read_model import CallStore
+    register_service(app, settings, lambda: create_dashboard_app(
+        settings, res.portals, CallStore(res.clickhouse, res.clickhouse_thread), res.blobs,
+        res.portal_settings, res.catalogs, res.rest))
+
+
+Wiring = Callable[[faust.App, Settings, WorkerResources], None]
+# Every stage in pipeline order with what it needs from the worker's resources; what each reads and
+# writes is its module's SPEC (streams.spec), which tests hold topics.yaml to.
+STAGES: tuple[tuple[StageSpec, Wiring], ...] = (
+    (ingest.SPEC, wire_ingest),
+    (transcribe.SPEC, lambda app, s, res: transcribe.register(app, s, res.blobs, res.model_thread)),
+    (redact.SPEC, lambda app, s, res: redact.register(app, s, res.model_thread)),
+    (analyze.SPEC, lambda app, s, res: analyze.register(app, s, res.catalogs)),
+    (score.SPEC, lambda app, s, res: score.register(app, s, res.catalogs)),
+    (crm_writeback.SPEC, wire_crm),
+    (clickhouse_metrics.SPEC, lambda app, s, res: clickhouse_metrics.register(
+        app, s, res.clickhouse, res.clickhouse_thread, res.portals)),
+    (retry.SPEC, lambda app, s, res: retry.register(app, s)),
+    (tokens.SPEC, lambda app, s, res: tokens.register(app, s, res.portals)),
+    (parked.SPEC, lambda app, s, res: parked.register(app, s, res.portals)),
+)
+SERVICES: dict[str, Wiring] = {"dashboard": wire_dashboard}
+ALL_STAGES = tuple(spec.name for spec, _ in STAGES) + tuple(SERVICES)
+
+
 def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -> faust.App:
     unknown = set(stages) - set(ALL_STAGES)
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
     app = create_app(settings)
     res = WorkerResources(settings)
-    from streams.partitioning import warn_if_rest_stages_split
     warn_if_rest_stages_split(stages)
-    if "ingest" in stages:
-        from agents import ingest, reconcile
-        from agents.lifecycle import Lifecycle
-        reconciler = reconcile.Reconciler(settings, res.rest, res.blobs, res.reconcile_marks)
-        ingest.register(app, settings, lambda runner: ingest.Ingestor(
-            settings, res.portals, res.rest, res.blobs, res.catalogs, runner, reconciler,
-            Lifecycle(res.tokens, res.blobs, res.purge_rows)))
-        reconcile.register_timer(app, settings, res.portals)
-    if "transcribe" in stages:
-        from agents import transcribe
-        transcribe.register(app, settings, res.blobs, res.model_thread)
-    if "redact" in stages:
-        from agents.redact import agent as redact
-        redact.register(app, settings, res.model_thread)
-    if "analyze" in stages:
-        from agents.analyze import agent as analyze
-        analyze.register(app, settings, res.catalogs)
-    if "score" in stages:
-        from agents import score
-        score.register(app, settings, res.catalogs)
-    if "crm" in stages:
-        from sinks import crm_writeback
-        crm_writeback.register(app, settings, crm_writeback.CrmWriter(
-            res.rest, crm_writeback.Ledger(res.clickhouse, res.clickhouse_thread), res.catalogs))
-    if "clickhouse" in stages:
-        from sinks import clickhouse_metrics
-        clickhouse_metrics.register(app, settings, res.clickhouse, res.clickhouse_thread, res.portals)
-    if "retry" in stages:
-        from agents import retry
-        retry.register(app, settings)
-    if "tokens" in stages:
-        from agents import tokens
-        tokens.register(app, settings, res.portals)
-    if "parked" in stages:
-        from agents import parked
-        parked.register(app, settings, res.portals)
-    if "dashboard" in stages:  # here, not in the gateway: chdb opens in one process only
-        from dashboard.app import create_dashboard_app, register_service
-        from warehouse.read_model import CallStore
-        register_service(app, settings, lambda: create_dashboard_app(
-            settings, res.portals, CallStore(res.clickhouse, res.clickhouse_thread), res.blobs,
-            res.portal_settings, res.catalogs, res.rest))
+    for spec, wire in STAGES:
+        if spec.name in stages:
+            wire(app, settings, res)
+    for name, wire in SERVICES.items():
+        if name in stages:
+            wire(app, settings, res)
 
     @app.service
     class CloseResources(mode.Service):

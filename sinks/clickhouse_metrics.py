@@ -16,6 +16,7 @@ from tenacity import AsyncRetrying, before_sleep_log, wait_exponential
 from schemas import registry
 from streams.batching import AckingBatcher
 from streams.settings import Settings
+from streams.spec import StageSpec
 from streams.topics import Topic
 from warehouse.rows import status_row_from_call_status, status_row_from_dead_letter
 from warehouse.writer import ClickHouseWriter, write_events, write_new_scores, write_statuses, write_transcripts
@@ -25,6 +26,11 @@ log = logging.getLogger(__name__)
 
 def record_portal(record: Mapping[str, Any]) -> str | None:
     return record.get("member_id") or (record.get("context") or {}).get("member_id")
+
+
+SPEC = StageSpec("clickhouse", "sinks.clickhouse_metrics", {
+    Topic.SCORED: "aica.CallScore", Topic.DEADLETTER: "aica.DeadLetter", Topic.CALL_STATUS: "aica.CallStatus",
+    Topic.REDACTED: "aica.RedactedTranscript", Topic.EVENTS: "aica.CrmWebhookEvent"})
 
 
 def register(app: faust.App, settings: Settings, client: Client, executor: Executor,

@@ -19,6 +19,7 @@ import faust
 from bitrix.client import MAX_BATCH
 from streams.partitioning import run_in_lanes
 from streams.settings import Settings
+from streams.spec import StageSpec
 from streams.stage import Delivery, Output, Reject, StageRunner
 from streams.topics import Topic
 
@@ -187,10 +188,13 @@ class Ledger:
                                                error=error))
 
 
-def register(app: faust.App, settings: Settings, writer: CrmWriter) -> None:
-    runner = StageRunner(app, settings, "crm", "aica.CallScore")
+SPEC = StageSpec("crm", "sinks.crm_writeback", {Topic.SCORED: "aica.CallScore"})
 
-    @app.agent(app.topic(settings.topic(Topic.SCORED)), name="crm-writeback")
+
+def register(app: faust.App, settings: Settings, writer: CrmWriter) -> None:
+    runner = StageRunner(app, settings, SPEC)
+
+    @app.agent(runner.source(), name="crm-writeback")
     async def write_back(stream: faust.StreamT) -> None:
         # One lane per portal: a slow or failing portal does not hold the others (streams.partitioning).
         await run_in_lanes(runner, writer.handle).run(stream)

@@ -52,9 +52,10 @@ class CompactedView(Generic[V]):
         if self._producer.flush(30) or errors:
             raise RuntimeError(f"could not store {self.record_name} {self._key_of(value)}: "
                                f"{errors or 'timeout'}")
-        self._apply(value)
+        self.remember(value)
 
-    def _apply(self, value: V) -> None:
+    def remember(self, value: V) -> None:
+        """Take a value this process has just published into the view without waiting to read it back."""
         key = self._key_of(value)
         with self._lock:
             current = self._values.get(key)
@@ -106,7 +107,7 @@ class CompactedView(Generic[V]):
                         log.warning("%s: %s", self.topic, msg.error())
                     continue
                 try:
-                    self._apply(self._from_record(registry.decode(self.record_name, msg.value())))
+                    self.remember(self._from_record(registry.decode(self.record_name, msg.value())))
                 except Exception as exc:  # one unreadable record must not stop the view
                     log.error("%s: unreadable record at offset %s: %s", self.topic, msg.offset(),
                               type(exc).__name__)

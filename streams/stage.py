@@ -3,6 +3,7 @@ or dead-letter with the reason. Faust acks an event even when the agent body rai
 may escape this loop except a failure to publish (which stops the worker before it commits)."""
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 import traceback
@@ -15,6 +16,7 @@ import faust
 from schemas import registry
 from streams.batching import manual_acks
 from streams.settings import Settings
+from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import Topic, retry_tier_topic
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ class Output:
     key: bytes
     record_name: str
     record: dict
+    # Runs once the broker has acked this output, before the next output is sent: for a marker
+    # that must never get ahead of what it marks (ingest's "ingested", reconcile's window mark).
+    after_published: Callable[[], Awaitable[None] | None] | None = None
 
 
 @dataclass
@@ -85,12 +90,23 @@ def call_identity(record: dict) -> tuple[str | None, str | None]:
 
 
 class StageRunner:
-    def __init__(self, app: faust.App, settings: Settings, stage: str, input_record: str) -> None:
+    def __init__(self, app: faust.App, settings: Settings, spec: StageSpec) -> None:
         self.app = app
         self.settings = settings
-        self.stage = stage
-        self.input_record = input_record
+        self.spec = spec
+        self.stage = spec.name
+        self.input_record = spec.record
         self._topics: dict[str, faust.TopicT] = {}
+        self._writes = None if ANY_TOPIC in spec.writes else {settings.topic(t) for t in spec.writes}
+
+    def source(self) -> faust.TopicT:
+        """The topic the stage's agent consumes."""
+        return self.topic(self.settings.topic(self.spec.topic))
+
+    def check_outputs(self, outputs: list[Output]) -> None:
+        undeclared = sorted({o.topic for o in outputs} - self._writes) if self._writes is not None else []
+        if undeclared:  # a bug: the stage's SPEC (and topics.yaml) must say what it writes
+            raise Reject(f"stage {self.stage} wrote undeclared topics {undeclared}")
 
     def topic(self, name: str) -> faust.TopicT:
         if name not in self._topics:
@@ -111,19 +127,31 @@ class StageRunner:
             return
         try:
             outputs = await handle(record, delivery)
+            self.check_outputs(outputs)
             # Encoded here: an output that breaks its contract is this input's failure (routed
             # below), not a reason to stop the agent.
             encoded = [(out.topic, out.key, registry.encode(out.record_name, out.record)) for out in outputs]
         except Exception as exc:  # noqa: BLE001 - every failure is routed, none escapes
-            if getattr(exc, "park", False):
-                await self.park(delivery, exc, record)
-            elif is_transient(exc):
-                await self.retry(delivery, exc, record)
-            else:
-                await self.dead_letter(delivery, exc, record)
+            await self.route_failure(delivery, exc, record)
             return
-        for topic, key, value in encoded:
+        for out, (topic, key, value) in zip(outputs, encoded):
             await self.send(topic, key, value)
+            if out.after_published is not None:
+                try:
+                    done = out.after_published()
+                    if inspect.isawaitable(done):
+                        await done
+                except Exception as exc:  # noqa: BLE001 - redelivering the outputs is harmless
+                    await self.route_failure(delivery, exc, record)
+                    return
+
+    async def route_failure(self, delivery: Delivery, exc: BaseException, record: dict) -> None:
+        if getattr(exc, "park", False):
+            await self.park(delivery, exc, record)
+        elif is_transient(exc):
+            await self.retry(delivery, exc, record)
+        else:
+            await self.dead_letter(delivery, exc, record)
 
     async def send(self, topic: str, key: bytes | None, value: bytes,
                    headers: dict[str, bytes] | None = None) -> None:

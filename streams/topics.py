@@ -19,7 +19,6 @@ class Topic(StrEnum):
     REDACTED = "calls.redacted.v1"
     ANALYZED = "calls.analyzed.v1"
     SCORED = "calls.scored.v1"
-    RETRY = "aica.retry.v1"
     DEADLETTER = "aica.deadletter.v1"
     PARKED = "aica.parked.v1"
     PORTALS = "aica.portals.v1"
@@ -29,9 +28,13 @@ class Topic(StrEnum):
     RECONCILE_MARKS = "aica.reconcile-marks.v1"
 
 
+# One topic per delay tier (settings.retry_delays_s): every message in a tier waits the same time,
+# so FIFO is due order. topics.yaml describes them under this pattern.
+RETRY_TIERS = "aica.retry.t{tier}.v1"
+
+
 def retry_tier_topic(settings: Settings, tier: int) -> str:
-    """One topic per delay tier: every message in a tier waits the same time, so FIFO is due order."""
-    return settings.topic(f"aica.retry.t{tier}.v1")
+    return settings.topic(RETRY_TIERS.format(tier=tier))
 
 
 def assignor_leader_topic(settings: Settings) -> str:
@@ -40,7 +43,7 @@ def assignor_leader_topic(settings: Settings) -> str:
 
 
 def all_topic_names(settings: Settings) -> list[str]:
-    names = [settings.topic(t.value) for t in Topic if t is not Topic.RETRY]
+    names = [settings.topic(t.value) for t in Topic]
     return names + [retry_tier_topic(settings, i) for i in range(len(settings.retry_delays_s))] + [
         assignor_leader_topic(settings)]
 

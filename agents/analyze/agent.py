@@ -11,6 +11,7 @@ from agents.analyze.rules import analyze_with_rules
 from agents.analyze.rules import versions as rules_versions
 from catalog.projects import ProjectCatalog
 from streams.settings import Settings
+from streams.spec import StageSpec
 from streams.stage import Delivery, Output, Reject, StageRunner, now_ms
 from streams.topics import Topic
 
@@ -45,10 +46,14 @@ class Analyzer:
                        "aica.CallAnalysis", record)]
 
 
+SPEC = StageSpec("analyze", "agents.analyze", {Topic.REDACTED: "aica.RedactedTranscript"},
+                 writes=(Topic.ANALYZED,))
+
+
 def register(app: faust.App, settings: Settings, catalog: ProjectCatalog) -> None:
-    runner = StageRunner(app, settings, "analyze", "aica.RedactedTranscript")
+    runner = StageRunner(app, settings, SPEC)
     analyzer = Analyzer(settings, catalog)
 
-    @app.agent(app.topic(settings.topic(Topic.REDACTED)), name="analyze")
+    @app.agent(runner.source(), name="analyze")
     async def analyze(stream: faust.StreamT) -> None:
         await runner.run(stream, analyzer.handle)

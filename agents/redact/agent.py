@@ -10,6 +10,7 @@ import faust
 from agents.redact.engine import build_analyzer, policy_for
 from agents.redact.transcript import redact_transcript
 from streams.settings import Settings
+from streams.spec import StageSpec
 from streams.stage import Delivery, Output, StageRunner, now_ms
 from streams.topics import Topic
 
@@ -27,8 +28,12 @@ def redact_record(transcript: dict) -> dict:
     return {**body, "context": context, "audio_uri": transcript["audio_uri"], "redacted_at": now_ms()}
 
 
+SPEC = StageSpec("redact", "agents.redact", {Topic.TRANSCRIBED: "aica.Transcript"},
+                 writes=(Topic.REDACTED,))
+
+
 def register(app: faust.App, settings: Settings, executor: Executor) -> None:
-    runner = StageRunner(app, settings, "redact", "aica.Transcript")
+    runner = StageRunner(app, settings, SPEC)
 
     async def handle(transcript: dict, delivery: Delivery) -> list[Output]:
         record = await asyncio.get_running_loop().run_in_executor(executor, redact_record, transcript)
@@ -39,6 +44,6 @@ def register(app: faust.App, settings: Settings, executor: Executor) -> None:
     async def load_analyzer_at_start() -> None:  # spaCy + Presidio take seconds to load
         await asyncio.get_running_loop().run_in_executor(executor, analyzer_for, "en")
 
-    @app.agent(app.topic(settings.topic(Topic.TRANSCRIBED)), name="redact")
+    @app.agent(runner.source(), name="redact")
     async def redact(stream: faust.StreamT) -> None:
         await runner.run(stream, handle)

@@ -73,16 +73,24 @@ class MemoryMarks:
     def get(self, member_id):
         return self.marks.get(member_id)
 
-    async def put(self, mark):
+    def remember(self, mark):
         self.marks[mark["member_id"]] = mark
 
 
 class Runner:
+    """Publishes a handler's outputs the way streams.stage.StageRunner does: encoded in order, each
+    one's after_published once it is "acked"."""
+
     def __init__(self):
         self.sent = []
 
-    async def send(self, topic, key, value, headers=None):
-        self.sent.append(registry.decode("aica.CrmWebhookEvent", value))
+    async def publish(self, outputs):
+        for out in outputs:
+            value = registry.encode(out.record_name, out.record)
+            if out.record_name == "aica.CrmWebhookEvent":
+                self.sent.append(registry.decode("aica.CrmWebhookEvent", value))
+            if out.after_published is not None:
+                out.after_published()
 
 
 def mark_ingested(blobs: LocalBlobStore, member_id: str, activity_id: int) -> None:
@@ -112,9 +120,9 @@ async def test_scan_enqueues_missed_calls_pages_and_resumes(settings_factory, tm
     reconciler = Reconciler(s, rest, blobs, marks)
     command = {"member_id": state.member_id, "domain": "portal.test"}
 
-    await reconciler.run(command, runner)  # two pages of 50: cut at the cap
+    await runner.publish(await reconciler.run(command))  # two pages of 50: cut at the cap
     assert marks.get(state.member_id)["complete"] is False
-    await reconciler.run(command, runner)  # the rest of the same window
+    await runner.publish(await reconciler.run(command))  # the rest of the same window
     mark = marks.get(state.member_id)
     assert mark["complete"] is True and mark["enqueued"] == 119
 
@@ -124,9 +132,9 @@ async def test_scan_enqueues_missed_calls_pages_and_resumes(settings_factory, tm
     assert rest.calls == ["crm.activity.list"] * 3
 
     runner.sent.clear()
-    await reconciler.run(command, runner)  # next window overlaps; nothing ingested yet -> again
+    await runner.publish(await reconciler.run(command))  # next window overlaps; nothing ingested yet -> again
     for activity_id in ids:
         mark_ingested(blobs, state.member_id, activity_id)
     runner.sent.clear()
-    await reconciler.run(command, runner)
+    await runner.publish(await reconciler.run(command))
     assert runner.sent == []  # everything ingested: nothing twice

@@ -22,7 +22,7 @@ async def ingest(portal, settings, tmp_path, spec: CallSpec, portal_settings) ->
     async with aiohttp.ClientSession() as http:
         rest = RestClient(http, InMemoryPortals(portal.state.installation()), settings)
         ingestor = Ingestor(settings, InMemoryPortals(portal.state.installation()), rest,
-                            LocalBlobStore(tmp_path / "blobs"), catalogs, None)
+                            LocalBlobStore(tmp_path / "blobs"), catalogs)
         event = {"event": "ONCRMACTIVITYUPDATE", "member_id": portal.state.member_id, "entity_id": str(activity_id)}
         return await ingestor.handle(event, None)
 

@@ -7,7 +7,8 @@ import pytest
 
 from schemas import registry
 from streams.stage import Delivery, Output, Reject, Retry, StageRunner, is_transient
-from streams.topics import retry_tier_topic
+from streams.spec import ANY_TOPIC, StageSpec
+from streams.topics import Topic, retry_tier_topic
 
 EVENT = {"event_id": "e", "event": "ONCRMACTIVITYADD", "member_id": "m1", "domain": "d", "entity_id": "7",
          "ts": 1, "received_at": 0, "source": "bitrix24"}
@@ -15,7 +16,8 @@ EVENT = {"event_id": "e", "event": "ONCRMACTIVITYADD", "member_id": "m1", "domai
 
 class RecordingRunner(StageRunner):
     def __init__(self, settings):
-        super().__init__(faust.App("test-stage", broker="memory://"), settings, "ingest", "aica.CrmWebhookEvent")
+        spec = StageSpec("ingest", "agents.ingest", {Topic.EVENTS: "aica.CrmWebhookEvent"}, writes=(ANY_TOPIC,))
+        super().__init__(faust.App("test-stage", broker="memory://"), settings, spec)
         self.sent: list[tuple[str, bytes | None, bytes, dict]] = []
 
     async def send(self, topic, key, value, headers=None):
@@ -42,6 +44,32 @@ async def test_outputs_are_encoded_and_published(runner):
     [(topic, key, value, _)] = runner.sent
     assert (topic, key) == ("p.next", b"k")
     assert registry.decode("aica.CrmWebhookEvent", value)["event_id"] == "e2"
+
+
+async def test_a_marker_runs_only_after_its_output_is_published_and_before_the_next(runner):
+    seen = []
+
+    async def mark():
+        seen.append([topic for topic, *_ in runner.sent])
+
+    async def handle(record, d):
+        return [Output("p.first", b"k", "aica.CrmWebhookEvent", EVENT, after_published=mark),
+                Output("p.second", b"k", "aica.CrmWebhookEvent", EVENT)]
+
+    await runner.process(delivery(), handle)
+    assert seen == [["p.first"]]
+    assert [topic for topic, *_ in runner.sent] == ["p.first", "p.second"]
+
+
+async def test_a_failing_marker_retries_the_input_instead_of_acking_it(runner):
+    def mark():
+        raise ConnectionError("marker store down")
+
+    async def handle(record, d):
+        return [Output("p.first", b"k", "aica.CrmWebhookEvent", EVENT, after_published=mark)]
+
+    await runner.process(delivery(), handle)
+    assert [topic for topic, *_ in runner.sent] == ["p.first", retry_tier_topic(runner.settings, 0)]
 
 
 async def test_transient_failure_goes_to_the_tier_for_its_attempt(runner):
