@@ -1,6 +1,6 @@
 """Ingest: a Bitrix24 activity event becomes a call with its recording in the blob store.
 
-The recording is usually attached after ONCRMACTIVITYADD (bitrix24-api.md §3.1), so a call
+The recording is usually attached after ONCRMACTIVITYADD (docs/bitrix24-api.md §3.1), so a call
 without FILES is retried on the delay tiers; ONCRMACTIVITYUPDATE usually brings it sooner. A call
 already ingested (ADD, UPDATE and reconciliation all name it) is dropped here."""
 from __future__ import annotations
@@ -9,15 +9,18 @@ import logging
 import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import faust
 
-from blobs.store import LocalBlobStore
+from agents.lifecycle import Lifecycle
+from bitrix.client import PortalRest
 from bitrix.portals import PortalDirectory
+from blobs.store import LocalBlobStore
+from catalog.portal_settings import PortalProjectCatalogs
 from streams.settings import Settings
-from streams.spec import StageSpec
 from streams.partitioning import run_in_lanes
+from streams.spec import StageSpec
 from streams.stage import Delivery, Output, Reject, Retry, StageRunner, now_ms
 from streams.topics import Topic
 
@@ -33,7 +36,7 @@ def call_id_for(member_id: str, activity_id: int) -> str:
 
 
 def is_telephony_call(activity: dict) -> bool:
-    """Telephony calls only: manually logged calls have no VI_ origin (bitrix24-api.md §3.1)."""
+    """Telephony calls only: manually logged calls have no VI_ origin (docs/bitrix24-api.md §3.1)."""
     return str(activity.get("TYPE_ID")) == "2" and str(activity.get("ORIGIN_ID") or "").startswith("VI_")
 
 
@@ -107,12 +110,19 @@ def call_context(member_id: str, domain: str, activity: dict, facts: CallFacts,
     }
 
 
+class CommandRunner(Protocol):
+    """Runs our own RECONCILE command for a portal (agents.reconcile.Reconciler)."""
+
+    async def run(self, command: dict) -> list[Output]: ...
+
+
 class Ingestor:
     """Fetches the activity, its bindings and telephony facts in one `batch` request (the portal
     allows 2 req/s), then downloads the recording from that same portal."""
 
-    def __init__(self, settings: Settings, portals: PortalDirectory, rest: Any, blobs: LocalBlobStore,
-                 catalog: Any, reconciler: Any = None, lifecycle: Any = None) -> None:
+    def __init__(self, settings: Settings, portals: PortalDirectory, rest: PortalRest, blobs: LocalBlobStore,
+                 catalog: PortalProjectCatalogs, reconciler: CommandRunner | None = None,
+                 lifecycle: Lifecycle | None = None) -> None:
         self.settings, self.portals, self.rest = settings, portals, rest
         self.blobs, self.catalog = blobs, catalog
         self.reconciler = reconciler  # agents.reconcile.Reconciler: runs RECONCILE commands

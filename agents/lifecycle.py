@@ -1,4 +1,4 @@
-"""Uninstall, in the worker (bitrix24-api.md §1.5): the gateway has verified ONAPPUNINSTALL by its
+"""Uninstall, in the worker (docs/bitrix24-api.md §1.5): the gateway has verified ONAPPUNINSTALL by its
 application_token and published it on `b24.events.v1`; the ingest agent hands it here. The
 portal's tokens are deleted and it is marked uninstalled (through the token agent, the single
 writer), so every stage stops calling it and the gateway refuses its events. With CLEAN=1 its data

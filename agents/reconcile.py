@@ -1,5 +1,5 @@
 """Reconciliation: find the calls whose events never reached us (Bitrix24 does not resend a failed
-event delivery, bitrix24-api.md §1.1, §3.6) and feed them through the normal ingest path.
+event delivery, docs/bitrix24-api.md §1.1, §3.6) and feed them through the normal ingest path.
 
 - The leader's timer puts one RECONCILE command per active portal on `b24.events.v1`, keyed by
   member_id, so the worker that owns the portal's REST traffic (streams.partitioning) runs it.
@@ -27,6 +27,9 @@ from typing import Any
 import faust
 
 from agents.ingest import call_id_for, is_telephony_call, recording_file
+from bitrix.client import PortalRest
+from bitrix.portals import PortalDirectory
+from blobs.store import LocalBlobStore
 from schemas import registry
 from control.reconcile_marks import ReconcileMarks, mark_ms
 from streams.settings import Settings
@@ -90,7 +93,7 @@ def reconcile_commands(portals: list, now_s: float) -> list[dict]:
 
 
 class Reconciler:
-    def __init__(self, settings: Settings, rest: Any, blobs: Any, marks: ReconcileMarks) -> None:
+    def __init__(self, settings: Settings, rest: PortalRest, blobs: LocalBlobStore, marks: ReconcileMarks) -> None:
         self.settings, self.rest, self.blobs, self.marks = settings, rest, blobs, marks
 
     async def run(self, command: dict) -> list[Output]:
@@ -128,7 +131,7 @@ class Reconciler:
                                 after_published=lambda: self.marks.remember(mark))]
 
 
-def register_timer(app: faust.App, settings: Settings, portals: Any) -> None:
+def register_timer(app: faust.App, settings: Settings, portals: PortalDirectory) -> None:
     """The leader asks each active portal's owner to reconcile it, every reconcile_interval_s."""
     topic = app.topic(settings.topic(Topic.EVENTS))
 

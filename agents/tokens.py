@@ -1,6 +1,6 @@
 """The token agent: the single writer of every portal's OAuth tokens, across all processes.
 
-Refresh tokens rotate on every refresh (bitrix24-api.md §2.3): two refreshes in flight lose one
+Refresh tokens rotate on every refresh (docs/bitrix24-api.md §2.3): two refreshes in flight lose one
 pair and strand the portal. So nobody refreshes, installs or deletes tokens but this agent. Requests
 sit on `aica.token-requests.v1` keyed by member_id, and one consumer owns a partition, so one
 portal's requests are handled one at a time by one process. A requester (`KafkaTokens`) sends a
@@ -8,28 +8,20 @@ request and waits until its own copy of the portal directory shows the newer gen
 request whose failed token is no longer current is skipped (someone else already refreshed)."""
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import json
 import logging
-import time
-from collections.abc import Callable
-from typing import Any
 
 import aiohttp
 import faust
-from confluent_kafka import Producer
 from cryptography.fernet import Fernet
 
-from bitrix.errors import AccessDenied, PortalUnavailable, ReauthRequired
-from bitrix.oauth import LocalTokens, next_installation, token_digest
-from bitrix.portals import Portal, PortalDirectory
-from schemas import registry
+from bitrix.errors import PortalUnavailable, ReauthRequired
+from bitrix.oauth import LocalTokens, token_digest
+from bitrix.portals import PortalDirectory
 from control.portals import load_secret_box
 from control.tokens import RECORD, open_portal, wait_for
 from streams.settings import Settings
 from streams.spec import StageSpec
-from streams.stage import Delivery, Output, Reject, StageRunner, now_ms
+from streams.stage import Delivery, Output, Reject, StageRunner
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from streams.app import create_app
 from streams.partitioning import warn_if_rest_stages_split
 from streams.settings import Settings
 from streams.spec import StageSpec
+from warehouse.crm_ledger import CrmWriteLedger
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def wire_ingest(app: faust.App, settings: Settings, res: WorkerResources) -> Non
 
 def wire_crm(app: faust.App, settings: Settings, res: WorkerResources) -> None:
     crm_writeback.register(app, settings, crm_writeback.CrmWriter(
-        res.rest, crm_writeback.Ledger(res.clickhouse, res.clickhouse_thread), res.catalogs))
+        res.rest, CrmWriteLedger(res.clickhouse, res.clickhouse_thread), res.catalogs))
 
 
 def wire_dashboard(app: faust.App, settings: Settings, res: WorkerResources) -> None:

@@ -1,4 +1,4 @@
-"""Thin async Bitrix24 REST client, one instance per process, many portals (bitrix24-api.md §6, §7).
+"""Thin async Bitrix24 REST client, one instance per process, many portals (docs/bitrix24-api.md §6, §7).
 
 Per portal: a leaky-bucket limiter like the portal's own, a single-flight OAuth refresh (refresh
 tokens rotate, so two refreshes would lose one), typed errors. Tokens are never logged; URLs of
@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 import aiohttp
@@ -79,6 +79,17 @@ async def _json_or_none(response: aiohttp.ClientResponse) -> Any:
         return await response.json(content_type=None)
     except ValueError:
         return None
+
+
+class PortalRest(Protocol):
+    """What the stages need of a portal's REST API: RestClient in production, fakes in tests."""
+
+    async def call(self, member_id: str, method: str, params: dict[str, Any] | None = None) -> Any: ...
+
+    async def batch(self, member_id: str, cmds: dict[str, tuple[str, dict[str, Any]]],
+                    halt: bool = False) -> tuple[dict[str, Any], dict[str, BitrixError]]: ...
+
+    async def download(self, member_id: str, url: str, dest: Path, max_bytes: int) -> DownloadResult: ...
 
 
 class RestClient:

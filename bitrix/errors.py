@@ -1,6 +1,6 @@
 """Bitrix24 REST and OAuth errors as types: one per reaction a caller needs (refresh the token,
 back off, give up, retry later). `classify` maps an HTTP status plus `{error, error_description}`
-(or a non-JSON page) to one of them (bitrix24-api.md §2.4, §6)."""
+(or a non-JSON page) to one of them (docs/bitrix24-api.md §2.4, §6)."""
 from __future__ import annotations
 
 from typing import Any

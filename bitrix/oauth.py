@@ -1,4 +1,4 @@
-"""The app's OAuth side (bitrix24-api.md §1.6, §2.3, §5.3): checking an install post with the OAuth
+"""The app's OAuth side (docs/bitrix24-api.md §1.6, §2.3, §5.3): checking an install post with the OAuth
 server's `app.info`, exchanging a refresh token, and the `TokenKeeper` seam every write of a
 portal's tokens goes through.
 

@@ -1,5 +1,5 @@
 """Post-install setup, run after every verified install or update (idempotent): bind the events
-and the CRM detail tabs the product needs, and create its user fields (bitrix24-api.md §1.7,
+and the CRM detail tabs the product needs, and create its user fields (docs/bitrix24-api.md §1.7,
 §4.1, §5.1). Bitrix24 drops an app's bindings on update, so this runs again each time; a binding
 that already exists answers with an error that means success."""
 from __future__ import annotations

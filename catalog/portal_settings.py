@@ -53,6 +53,20 @@ class PortalSettingsSource(Protocol):
     def get(self, member_id: str) -> PortalSettings: ...
 
 
+class PortalSettingsStore(PortalSettingsSource, Protocol):
+    """The settings API also stores them (control.portal_settings.KafkaPortalSettings)."""
+
+    async def put(self, value: PortalSettings) -> None: ...
+
+
+class PortalProjectCatalogs(Protocol):
+    """A call's project and scorecard as its portal's settings define them (PortalCatalogs)."""
+
+    def for_portal(self, member_id: str) -> ProjectCatalog: ...
+
+    def resolve(self, member_id: str, line: str | None) -> Project: ...
+
+
 class PortalCatalogs:
     """Drop-in for a ProjectCatalog where a call's portal is known: `resolve(member_id, line)` and
     `for_portal(member_id)` apply that portal's own projects."""

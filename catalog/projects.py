@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_PROJECTS_FILE = Path(__file__).with_name("default_projects.yaml")
-# Older Bitrix24 docs cap FIELD_NAME at 20 chars including UF_CRM_ (bitrix24-api.md §4.1, §8).
+# Older Bitrix24 docs cap FIELD_NAME at 20 chars including UF_CRM_ (docs/bitrix24-api.md §4.1, §8).
 MAX_FIELD_NAME_CHARS = 20
 _FIELD_NAME = re.compile(r"UF_CRM_[A-Z0-9_]+")
 _PHONE_LIKE = re.compile(r"[+\d\s().-]+")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,12 @@ import aiohttp
 from aiohttp import web
 
 from blobs.store import LocalBlobStore
-from catalog.portal_settings import PortalCatalogs
+from bitrix.client import PortalRest
+from bitrix.portals import PortalDirectory
+from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
 from dashboard import api, settings_api
 from dashboard.keys import BLOBS, CATALOGS, HTTP, PORTAL_SETTINGS, PORTALS, REST, SETTINGS, SIGNER, STORE
-from dashboard.placement import (WIDGET_CSP, Refused, frame_origin, parse_placement, refusal_page,
+from dashboard.placement import (WIDGET_CSP, frame_origin, parse_placement, refusal_page,
                                  render_widget, verify_placement)
 from dashboard.sessions import SessionSigner, session_key
 from httpapi.errors import Refused, json_errors
@@ -74,8 +76,9 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def create_dashboard_app(settings: Settings, portals: Any, store: CallStore, blobs: LocalBlobStore,
-                         portal_settings: Any, catalogs: PortalCatalogs, rest: Any) -> web.Application:
+def create_dashboard_app(settings: Settings, portals: PortalDirectory, store: CallStore, blobs: LocalBlobStore,
+                         portal_settings: PortalSettingsStore, catalogs: PortalCatalogs,
+                         rest: PortalRest) -> web.Application:
     """portals: PortalDirectory; portal_settings: control.portal_settings.KafkaPortalSettings;
     rest: a bitrix.client.RestClient (the app's own tokens: creates renamed CRM fields)."""
     app = web.Application(middlewares=[json_errors])

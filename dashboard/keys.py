@@ -1,22 +1,23 @@
 """Typed application keys of the dashboard app: handlers reach every resource through them."""
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
 from aiohttp import web
 
+from bitrix.client import PortalRest
+from bitrix.portals import PortalDirectory
 from blobs.store import LocalBlobStore
+from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
 from dashboard.sessions import SessionSigner
-from warehouse.read_model import CallStore
 from streams.settings import Settings
+from warehouse.read_model import CallStore
 
 SETTINGS = web.AppKey("dashboard_settings", Settings)
-PORTALS = web.AppKey("dashboard_portals", Any)  # bitrix.portals.PortalDirectory
+PORTALS = web.AppKey("dashboard_portals", PortalDirectory)
 STORE = web.AppKey("dashboard_store", CallStore)
 BLOBS = web.AppKey("dashboard_blobs", LocalBlobStore)
 SIGNER = web.AppKey("dashboard_signer", SessionSigner)
-PORTAL_SETTINGS = web.AppKey("dashboard_portal_settings", Any)  # control.portal_settings.KafkaPortalSettings
-CATALOGS = web.AppKey("dashboard_catalogs", Any)  # catalog.portal_settings.PortalCatalogs
-REST = web.AppKey("dashboard_rest", Any)  # bitrix.client.RestClient (the app's tokens), for fields
+PORTAL_SETTINGS = web.AppKey("dashboard_portal_settings", PortalSettingsStore)
+CATALOGS = web.AppKey("dashboard_catalogs", PortalCatalogs)
+REST = web.AppKey("dashboard_rest", PortalRest)  # the app's own tokens: creates renamed CRM fields
 HTTP = web.AppKey("dashboard_http", aiohttp.ClientSession)  # placement checks with the user's token

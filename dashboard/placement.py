@@ -1,4 +1,4 @@
-"""`POST /app/placement`: what Bitrix24 posts into a CRM detail tab (bitrix24-api.md §5.2), checked
+"""`POST /app/placement`: what Bitrix24 posts into a CRM detail tab (docs/bitrix24-api.md §5.2), checked
 with the portal before anything in it is trusted (§5.3), and the widget page it gets back.
 
 Nothing in the post is believed on its own: the portal is looked up by member_id and only its

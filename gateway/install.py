@@ -1,4 +1,4 @@
-"""App lifecycle at the gateway (bitrix24-api.md §1.5, §1.6, §2.1, §5.3).
+"""App lifecycle at the gateway (docs/bitrix24-api.md §1.5, §1.6, §2.1, §5.3).
 
 `POST /b24/install` takes the background install callback (`auth[...]`, ONAPPINSTALL) and the frame
 form (`AUTH_ID`, `REFRESH_ID`, `member_id`, `DOMAIN` in the query). Nothing in a post is trusted:

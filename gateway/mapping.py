@@ -90,7 +90,7 @@ def positive_int_text(value: str, field: str) -> int:
 
 
 def event_id(member_id: str, event: str, entity_id: str, ts: int) -> str:
-    """The dedup key every stage agrees on (bitrix24-api.md §1.6 step 5)."""
+    """The dedup key every stage agrees on (docs/bitrix24-api.md §1.6 step 5)."""
     return hashlib.sha256(f"{member_id}|{event}|{entity_id}|{ts}".encode()).hexdigest()
 
 

@@ -1,5 +1,5 @@
 """Pure authenticity checks. Bitrix24 proves itself only with the static per-portal
-`application_token` in the form body (bitrix24-api.md §1.6, §8); HMAC signatures exist only on
+`application_token` in the form body (docs/bitrix24-api.md §1.6, §8); HMAC signatures exist only on
 hops we control (a relay in front of the gateway)."""
 from __future__ import annotations
 

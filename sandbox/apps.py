@@ -1,4 +1,4 @@
-"""The app's side of the sandbox portal: event and placement bindings (REST, bitrix24-api.md §1.7,
+"""The app's side of the sandbox portal: event and placement bindings (REST, docs/bitrix24-api.md §1.7,
 §5.1) and the install and uninstall scenarios (`/_sandbox/install`, `/_sandbox/uninstall`), which
 POST the forms Bitrix24 sends (§1.5, §2.1) to the product's handler."""
 from __future__ import annotations

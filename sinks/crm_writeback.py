@@ -6,17 +6,16 @@ ledger says `done` is skipped; one left `pending` by a crash is checked against 
 (values already there -> done, no second write)."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
-from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import faust
 
-from bitrix.client import MAX_BATCH
+from bitrix.client import MAX_BATCH, PortalRest
+from catalog.portal_settings import PortalProjectCatalogs
 from streams.partitioning import run_in_lanes
 from streams.settings import Settings
 from streams.spec import StageSpec
@@ -70,7 +69,7 @@ def already_applied(entity: dict, fields: dict[str, Any]) -> bool:
 
 
 class CrmWriter:
-    def __init__(self, rest: Any, ledger: Any, catalog: Any) -> None:
+    def __init__(self, rest: PortalRest, ledger: WriteLedger, catalog: PortalProjectCatalogs) -> None:
         self.rest, self.ledger, self.catalog = rest, ledger, catalog
 
     async def handle(self, score: dict, delivery: Delivery) -> list[Output]:
@@ -125,7 +124,7 @@ class CrmWriter:
 READBACK_PREFIX = "r"
 
 
-async def write_with_readback(rest: Any, member_id: str, updates: list[CrmUpdate]
+async def write_with_readback(rest: PortalRest, member_id: str, updates: list[CrmUpdate]
                               ) -> list[tuple[list[str], BaseException | None]]:
     """Per update: (field names missing from the entity read back after the write, error).
     Bitrix24 silently drops an update's unknown fields, so a field deleted on the portal shows
@@ -150,7 +149,7 @@ async def write_with_readback(rest: Any, member_id: str, updates: list[CrmUpdate
     return outcomes
 
 
-async def recreate_fields(rest: Any, member_id: str, project: Any,
+async def recreate_fields(rest: PortalRest, member_id: str, project: Any,
                           missing: list[tuple[CrmUpdate, list[str]]]) -> None:
     """ensure_fields for the missing ones; a portal that refuses is a permanent failure."""
     from bitrix.errors import BitrixError
@@ -169,23 +168,14 @@ async def recreate_fields(rest: Any, member_id: str, project: Any,
                      f"{exc}") from exc
 
 
-class Ledger:
-    """Async face of the ClickHouse ledger (clickhouse-connect is sync; one thread owns it)."""
+class WriteLedger(Protocol):
+    """The CRM write ledger (warehouse.crm_ledger.CrmWriteLedger in production)."""
 
-    def __init__(self, client: Any, executor: Executor) -> None:
-        self.client, self.executor = client, executor
+    async def status(self, member_id: str, call_id: str, entity_type: str, entity_id: int,
+                     fingerprint: str) -> str | None: ...
 
-    async def status(self, *key: Any) -> str | None:
-        from warehouse.crm_ledger import ledger_status
-        return await asyncio.get_running_loop().run_in_executor(
-            self.executor, lambda: ledger_status(self.client, *key))
-
-    async def mark(self, *args: Any, error: str = "") -> None:
-        from warehouse.crm_ledger import ledger_mark
-        *key, status, fields = args
-        await asyncio.get_running_loop().run_in_executor(
-            self.executor, lambda: ledger_mark(self.client, *key, status, fields_json=json.dumps(fields),
-                                               error=error))
+    async def mark(self, member_id: str, call_id: str, entity_type: str, entity_id: int, fingerprint: str,
+                   status: str, fields: dict, error: str = "") -> None: ...
 
 
 SPEC = StageSpec("crm", "sinks.crm_writeback", {Topic.SCORED: "aica.CallScore"})

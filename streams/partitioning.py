@@ -17,7 +17,7 @@ One process owns all REST traffic of a portal, so the in-process limiter of `bit
   (AICA_WORKER_STAGES) breaks it; `warn_if_rest_stages_split` says so at start. (2) In a
   rebalance the old owner may finish an in-flight request while the new owner starts: at most
   one request per lane overlaps. (3) Other applications behind the same egress IP share the
-  portal's bucket (bitrix24-api.md §6.1); their QUERY_LIMIT_EXCEEDED answers are backed off in
+  portal's bucket (docs/bitrix24-api.md §6.1); their QUERY_LIMIT_EXCEEDED answers are backed off in
   the client and then retried on the delay tiers (`portal_patience`).
 
 Why lanes: a Faust agent handles its stream one event at a time, so one slow, failing or

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     park_recheck_s: float = 30.0
 
     # Bitrix24 REST
-    # The portal's leaky bucket is 50 deep and drains 2/s (bitrix24-api.md §6.1). Ours is shallower:
+    # The portal's leaky bucket is 50 deep and drains 2/s (docs/bitrix24-api.md §6.1). Ours is shallower:
     # at saturation a request that left on time can still arrive a little early (network jitter),
     # and the gateway and dashboard call the portal outside the worker's bucket; 10 spare absorb both.
     rest_rate_per_s: float = 2.0

@@ -4,6 +4,9 @@ call whose write is done is skipped and one left pending by a crash is checked a
 first (sinks.crm_writeback). The newest row wins (ReplacingMergeTree by updated_at)."""
 from __future__ import annotations
 
+import asyncio
+import json
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
@@ -36,3 +39,22 @@ def ledger_mark(client: Client, member_id: str, call_id: str, entity_type: str, 
            as_utc(updated_at) or datetime.now(UTC)]
     database = database or client.database
     client.insert("crm_deliveries", [row], database=database, column_names=list(LEDGER_COLUMNS))
+
+
+class CrmWriteLedger:
+    """Async face of the ledger for the CRM sink: clickhouse-connect is synchronous, and one thread
+    owns the client (chdb is one connection per process)."""
+
+    def __init__(self, client: Client, executor: Executor) -> None:
+        self.client, self.executor = client, executor
+
+    async def status(self, member_id: str, call_id: str, entity_type: str, entity_id: int,
+                     fingerprint: str) -> str | None:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, lambda: ledger_status(self.client, member_id, call_id, entity_type, entity_id, fingerprint))
+
+    async def mark(self, member_id: str, call_id: str, entity_type: str, entity_id: int, fingerprint: str,
+                   status: str, fields: dict, error: str = "") -> None:
+        await asyncio.get_running_loop().run_in_executor(
+            self.executor, lambda: ledger_mark(self.client, member_id, call_id, entity_type, entity_id, fingerprint,
+                                               status, fields_json=json.dumps(fields), error=error))

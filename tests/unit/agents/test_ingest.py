@@ -5,7 +5,7 @@ import pytest
 
 from agents.ingest import bindings_from, call_context, call_facts, is_telephony_call, recording_file
 
-DOC_ACTIVITY = {  # bitrix24-api.md §3.1, documented crm.activity.get example
+DOC_ACTIVITY = {  # docs/bitrix24-api.md §3.1, documented crm.activity.get example
     "ID": "999", "OWNER_ID": "15", "OWNER_TYPE_ID": "3", "TYPE_ID": "2", "PROVIDER_ID": "VOXIMPLANT_CALL",
     "ORIGIN_ID": "VI_externalCall.7b0c.1773239327", "DIRECTION": "2", "RESPONSIBLE_ID": "505",
     "START_TIME": "2020-09-27T13:25:00+02:00", "END_TIME": "2020-09-27T13:29:30+02:00",

@@ -13,7 +13,7 @@ from bitrix.portals import InMemoryPortals, Portal
 from gateway.app import create_app
 from streams.settings import Settings
 
-# The ONCRMACTIVITYADD example from bitrix24-api.md §1.3 (JSON view of the form data).
+# The ONCRMACTIVITYADD example from docs/bitrix24-api.md §1.3 (JSON view of the form data).
 DOCUMENTED_EVENT: dict[str, Any] = {
     "event": "onCrmActivityAdd",
     "event_handler_id": "185",
