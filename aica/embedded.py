@@ -1,5 +1,6 @@
 """Embedded mode: a local Kafka broker, the sandbox portal, the gateway (in this process) and a
-worker (a child process, so it can be killed and restarted) on one machine."""
+worker (a child process, so it can be killed and restarted) on one machine. The composition of
+the embedded default lives in this one place (~250 lines), so the demo and the tests start it alike."""
 from __future__ import annotations
 
 import asyncio

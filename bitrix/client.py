@@ -2,7 +2,10 @@
 
 Per portal: a leaky-bucket limiter like the portal's own, a single-flight OAuth refresh (refresh
 tokens rotate, so two refreshes would lose one), typed errors. Tokens are never logged; URLs of
-downloads are never logged either (they carry a token)."""
+downloads are never logged either (they carry a token).
+
+Kept as one module (~270 lines): rate limit, token refresh, retry and download share the per-portal
+state of one client, and splitting them would spread one portal's traffic rules over files."""
 from __future__ import annotations
 
 import asyncio
