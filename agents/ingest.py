@@ -21,7 +21,7 @@ from catalog.portal_settings import PortalProjectCatalogs
 from streams.settings import Settings
 from streams.partitioning import run_in_lanes
 from streams.spec import StageSpec
-from streams.stage import Delivery, Output, Reject, Retry, StageRunner, now_ms
+from streams.stage import Consumed, Output, Reject, Retry, StageRunner, now_ms
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class Ingestor:
         self.reconciler = reconciler  # agents.reconcile.Reconciler: runs RECONCILE commands
         self.lifecycle = lifecycle  # agents.lifecycle.Lifecycle: app events (uninstall)
 
-    async def handle(self, event: dict, delivery: Delivery) -> list[Output]:
+    async def handle(self, event: dict, message: Consumed) -> list[Output]:
         # Only our own timer may ask for a scan; a portal posting event=RECONCILE is ignored.
         if event["event"] == "RECONCILE" and event["source"] == "reconcile" and self.reconciler is not None:
             portal = self.portals.get(event["member_id"])

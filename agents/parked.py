@@ -17,7 +17,7 @@ from schemas import registry
 from streams.batching import manual_acks
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
-from streams.stage import Delivery, Reject, StageRunner, delivery_of, now_ms
+from streams.stage import Consumed, Reject, StageRunner, consumed_from, now_ms
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -36,28 +36,28 @@ def reparked(envelope: dict, now: int, recheck_s: float) -> dict:
 
 
 async def handle_parked(runner: StageRunner, settings: Settings, portals: PortalDirectory,
-                        delivery: Delivery) -> None:
+                        message: Consumed) -> None:
     try:
-        envelope = registry.decode("aica.RetryEnvelope", delivery.value)
+        envelope = registry.decode("aica.RetryEnvelope", message.value)
     except registry.SchemaError as exc:
-        await runner.dead_letter(delivery, exc, {})
+        await runner.dead_letter(message, exc, {})
         return
     # Due order is FIFO on this topic (every re-park waits the same delay), so sleeping on the
     # head never holds back a message that is already due for long.
     await asyncio.sleep(seconds_until_due(envelope, now_ms()))
-    member_id = (delivery.key or b"").decode()
+    member_id = (message.key or b"").decode()
     portal = portals.get(member_id)
     outcome = verdict(portal)
     if outcome == "forward":
         log.info("parked: portal %s is active again; resuming a %s message", member_id, envelope["stage"])
         await runner.send_back(envelope)
     elif outcome == "drop":
-        await runner.dead_letter(Delivery(envelope["target_topic"], envelope["key"], envelope["value"],
+        await runner.dead_letter(Consumed(envelope["target_topic"], envelope["key"], envelope["value"],
                                           envelope["attempt"]),
                                  Reject(f"portal {member_id} was uninstalled while its messages were parked"),
                                  {"member_id": member_id})
     else:
-        await runner.send(delivery.topic, delivery.key,
+        await runner.send(message.topic, message.key,
                           registry.encode("aica.RetryEnvelope",
                                           reparked(envelope, now_ms(), settings.park_recheck_s)))
 
@@ -72,5 +72,5 @@ def register(app: faust.App, settings: Settings, portals: PortalDirectory) -> No
     async def forward(stream: faust.StreamT) -> None:
         manual_acks(stream)
         async for event in stream.events():
-            await handle_parked(runner, settings, portals, delivery_of(event))
+            await handle_parked(runner, settings, portals, consumed_from(event))
             await stream.ack(event)

@@ -10,7 +10,7 @@ import faust
 
 from schemas import registry
 from streams.batching import manual_acks
-from streams.stage import StageRunner, delivery_of, now_ms
+from streams.stage import StageRunner, consumed_from, now_ms
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import RETRY_TIERS, retry_tier_topic
@@ -43,7 +43,7 @@ def _register_tier(app: faust.App, settings: Settings, tier: int) -> None:
             try:
                 envelope = registry.decode("aica.RetryEnvelope", event.value)
             except registry.SchemaError as exc:
-                await runner.dead_letter(delivery_of(event), exc, {})
+                await runner.dead_letter(consumed_from(event), exc, {})
                 await stream.ack(event)
                 continue
             await asyncio.sleep(seconds_until_due(envelope, now_ms()))

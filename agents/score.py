@@ -86,7 +86,7 @@ def register(app, settings, catalog) -> None:
 
     runner = StageRunner(app, settings, SPEC)
 
-    async def handle(analysis: dict, delivery) -> list[Output]:
+    async def handle(analysis: dict, message) -> list[Output]:
         scorecard = project_scorecard(catalog, analysis["context"])
         ctx = analysis["context"]
         context = {**ctx, "versions": {**ctx["versions"], "scorecard": scorecard.ref}}

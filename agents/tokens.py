@@ -21,7 +21,7 @@ from control.portals import load_secret_box
 from control.tokens import RECORD, open_portal, wait_for
 from streams.settings import Settings
 from streams.spec import StageSpec
-from streams.stage import Delivery, Output, Reject, StageRunner
+from streams.stage import Consumed, Output, Reject, StageRunner
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class TokenAgent:
                  catch_up_s: float = 10.0) -> None:
         self.portals, self.keeper, self.box, self.catch_up_s = portals, keeper, box, catch_up_s
 
-    async def handle(self, request: dict, delivery: Delivery) -> list[Output]:
+    async def handle(self, request: dict, message: Consumed) -> list[Output]:
         member_id, kind = request["member_id"], request["kind"]
         await self._catch_up(member_id, request["seen_generation"])
         if kind == "install":

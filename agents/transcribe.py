@@ -191,7 +191,7 @@ def register(app, settings: Settings, blobs, executor) -> None:
 
     runner = StageRunner(app, settings, SPEC)
 
-    async def handle(call: dict, delivery) -> list[Output]:
+    async def handle(call: dict, message) -> list[Output]:
         ctx = call["context"]
         path = blobs.resolve(call["audio"]["uri"])
         loop = asyncio.get_running_loop()

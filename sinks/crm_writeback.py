@@ -19,7 +19,7 @@ from catalog.portal_settings import PortalProjectCatalogs
 from streams.partitioning import run_in_lanes
 from streams.settings import Settings
 from streams.spec import StageSpec
-from streams.stage import Delivery, Output, Reject, StageRunner
+from streams.stage import Consumed, Output, Reject, StageRunner
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class CrmWriter:
     def __init__(self, rest: PortalRest, ledger: WriteLedger, catalog: PortalProjectCatalogs) -> None:
         self.rest, self.ledger, self.catalog = rest, ledger, catalog
 
-    async def handle(self, score: dict, delivery: Delivery) -> list[Output]:
+    async def handle(self, score: dict, message: Consumed) -> list[Output]:
         ctx = score["context"]
         member_id, call_id = ctx["member_id"], ctx["call_id"]
         # The portal's own projects (dashboard settings) decide which fields, under which names.

@@ -45,7 +45,7 @@ import faust
 from aiokafka.partitioner import murmur2
 
 from streams.batching import manual_acks
-from streams.stage import Delivery, Handler, Retry, StageRunner, UpstreamUnavailable, delivery_of
+from streams.stage import Consumed, Handler, Retry, StageRunner, UpstreamUnavailable, consumed_from
 from streams.topics import retry_tier_topic
 
 log = logging.getLogger(__name__)
@@ -71,9 +71,9 @@ def warn_if_rest_stages_split(stages: Iterable[str]) -> bool:
 def portal_patience(handle: Handler, attempts: int) -> Handler:
     """A portal that rate-limits us or is down is retried on the tiers `attempts` times, not the
     default few: the write waits out the limit instead of being dead-lettered."""
-    async def patient(record: dict, delivery: Delivery) -> list:
+    async def patient(record: dict, message: Consumed) -> list:
         try:
-            return await handle(record, delivery)
+            return await handle(record, message)
         except PORTAL_SIDE as exc:
             raise Retry(f"portal unavailable: {exc}", max_attempts=attempts) from exc
     return patient
@@ -101,7 +101,7 @@ class PortalLanes:
         self._main = asyncio.current_task()
         try:
             async for event in stream.events():
-                await self.submit(delivery_of(event), event, stream.ack)
+                await self.submit(consumed_from(event), event, stream.ack)
         except asyncio.CancelledError:
             if self._failure is not None:
                 raise self._failure from None
@@ -109,10 +109,10 @@ class PortalLanes:
         finally:
             await self.stop()
 
-    async def submit(self, delivery: Delivery, event: object, ack) -> None:
-        key = delivery.key or b""
+    async def submit(self, message: Consumed, event: object, ack) -> None:
+        key = message.key or b""
         if self.waiting(key) >= self.max_waiting:
-            await self.defer(delivery, f"portal lane full ({self.max_waiting} waiting)")
+            await self.defer(message, f"portal lane full ({self.max_waiting} waiting)")
             await ack(event)
             return
         await self._room.acquire()
@@ -122,16 +122,16 @@ class PortalLanes:
             task = asyncio.create_task(self._drain(key, lane, ack), name=f"lane-{self.runner.stage}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        lane.append((delivery, event))
+        lane.append((message, event))
 
     async def _drain(self, key: bytes, lane: deque, ack) -> None:
         try:
             while lane:
-                delivery, event = lane[0]
+                message, event = lane[0]
                 if self._failing_until.get(key, 0.0) > time.monotonic():
-                    await self.defer(delivery, "portal failing: deferred without a request", tier=-1)
+                    await self.defer(message, "portal failing: deferred without a request", tier=-1)
                 else:
-                    await self.runner.process(delivery, self._watched)
+                    await self.runner.process(message, self._watched)
                 lane.popleft()
                 self._room.release()
                 await ack(event)
@@ -145,22 +145,22 @@ class PortalLanes:
             if self._lanes.get(key) is lane:
                 del self._lanes[key]
 
-    async def _watched(self, record: dict, delivery: Delivery) -> list:
+    async def _watched(self, record: dict, message: Consumed) -> list:
         """The handler; a portal-side failure opens the portal's lane for the first tier's delay."""
         try:
-            return await self.handle(record, delivery)
+            return await self.handle(record, message)
         except Exception as exc:
             if isinstance(exc, PORTAL_SIDE) or isinstance(exc.__cause__, PORTAL_SIDE):
                 delay = self.runner.settings.retry_delays_s[0]
-                self._failing_until[delivery.key or b""] = time.monotonic() + delay
+                self._failing_until[message.key or b""] = time.monotonic() + delay
             raise
 
-    async def defer(self, delivery: Delivery, reason: str, tier: int = 0) -> None:
+    async def defer(self, message: Consumed, reason: str, tier: int = 0) -> None:
         """Park on a delay tier (the first, or -1: the last) with the attempt count unchanged."""
         settings = self.runner.settings
         tier = tier % len(settings.retry_delays_s)
-        await self.runner.hold(retry_tier_topic(settings, tier), delivery.key, delivery, reason,
-                               attempt=delivery.attempt, due_in_s=settings.retry_delays_s[tier])
+        await self.runner.hold(retry_tier_topic(settings, tier), message.key, message, reason,
+                               attempt=message.attempt, due_in_s=settings.retry_delays_s[tier])
 
     async def stop(self) -> None:
         """Cancel the lanes: their un-acked messages are redelivered to the next owner."""

@@ -55,7 +55,7 @@ class Output:
 
 
 @dataclass
-class Delivery:
+class Consumed:
     """One consumed message, as the stage sees it."""
     topic: str
     key: bytes | None
@@ -64,7 +64,7 @@ class Delivery:
     headers: dict[str, bytes] = field(default_factory=dict)
 
 
-Handler = Callable[[dict, Delivery], Awaitable[list[Output]]]
+Handler = Callable[[dict, Consumed], Awaitable[list[Output]]]
 
 _TRANSIENT = (TimeoutError, ConnectionError, aiohttp.ClientError)
 
@@ -77,11 +77,11 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def delivery_of(event: faust.EventT) -> Delivery:
+def consumed_from(event: faust.EventT) -> Consumed:
     headers = dict(event.headers or {})
     raw = headers.get(ATTEMPT_HEADER, b"0")
     attempt = int(raw.decode() if isinstance(raw, bytes) else raw)
-    return Delivery(event.message.topic, event.key, event.value, attempt, headers)
+    return Consumed(event.message.topic, event.key, event.value, attempt, headers)
 
 
 def call_identity(record: dict) -> tuple[str | None, str | None]:
@@ -116,23 +116,23 @@ class StageRunner:
     async def run(self, stream: faust.StreamT, handle: Handler) -> None:
         manual_acks(stream)
         async for event in stream.events():
-            await self.process(delivery_of(event), handle)
+            await self.process(consumed_from(event), handle)
             await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
 
-    async def process(self, delivery: Delivery, handle: Handler) -> None:
+    async def process(self, message: Consumed, handle: Handler) -> None:
         try:
-            record = registry.decode(self.input_record, delivery.value)
+            record = registry.decode(self.input_record, message.value)
         except registry.SchemaError as exc:
-            await self.dead_letter(delivery, exc, {})
+            await self.dead_letter(message, exc, {})
             return
         try:
-            outputs = await handle(record, delivery)
+            outputs = await handle(record, message)
             self.check_outputs(outputs)
             # Encoded here: an output that breaks its contract is this input's failure (routed
             # below), not a reason to stop the agent.
             encoded = [(out.topic, out.key, registry.encode(out.record_name, out.record)) for out in outputs]
         except Exception as exc:  # noqa: BLE001 - every failure is routed, none escapes
-            await self.route_failure(delivery, exc, record)
+            await self.route_failure(message, exc, record)
             return
         for out, (topic, key, value) in zip(outputs, encoded):
             await self.send(topic, key, value)
@@ -142,16 +142,16 @@ class StageRunner:
                     if inspect.isawaitable(done):
                         await done
                 except Exception as exc:  # noqa: BLE001 - redelivering the outputs is harmless
-                    await self.route_failure(delivery, exc, record)
+                    await self.route_failure(message, exc, record)
                     return
 
-    async def route_failure(self, delivery: Delivery, exc: BaseException, record: dict) -> None:
+    async def route_failure(self, message: Consumed, exc: BaseException, record: dict) -> None:
         if getattr(exc, "park", False):
-            await self.park(delivery, exc, record)
+            await self.park(message, exc, record)
         elif is_transient(exc):
-            await self.retry(delivery, exc, record)
+            await self.retry(message, exc, record)
         else:
-            await self.dead_letter(delivery, exc, record)
+            await self.dead_letter(message, exc, record)
 
     async def send(self, topic: str, key: bytes | None, value: bytes,
                    headers: dict[str, bytes] | None = None) -> None:
@@ -159,34 +159,34 @@ class StageRunner:
         fut = await self.topic(topic).send(key=key, value=value, headers=headers or {})
         await fut
 
-    async def retry(self, delivery: Delivery, exc: BaseException, record: dict) -> None:
+    async def retry(self, message: Consumed, exc: BaseException, record: dict) -> None:
         tiers = self.settings.retry_delays_s
         max_attempts = getattr(exc, "max_attempts", None) or len(tiers)
-        if delivery.attempt >= max_attempts:
-            await self.dead_letter(delivery, exc, record, gave_up=True)
+        if message.attempt >= max_attempts:
+            await self.dead_letter(message, exc, record, gave_up=True)
             return
-        tier = min(delivery.attempt, len(tiers) - 1)
+        tier = min(message.attempt, len(tiers) - 1)
         reason = _reason(exc)
         call_id, member_id = call_identity(record)
         log.info("%s: retry %d/%d in %.0fs for call=%s portal=%s: %s", self.stage,
-                 delivery.attempt + 1, max_attempts, tiers[tier], call_id, member_id, reason)
-        await self.hold(retry_tier_topic(self.settings, tier), delivery.key, delivery, reason,
-                        attempt=delivery.attempt + 1, due_in_s=tiers[tier])
+                 message.attempt + 1, max_attempts, tiers[tier], call_id, member_id, reason)
+        await self.hold(retry_tier_topic(self.settings, tier), message.key, message, reason,
+                        attempt=message.attempt + 1, due_in_s=tiers[tier])
 
-    async def park(self, delivery: Delivery, exc: BaseException, record: dict) -> None:
+    async def park(self, message: Consumed, exc: BaseException, record: dict) -> None:
         """The portal cannot be served until an admin re-authorizes it: hold the message (keyed
         by portal) on the parked topic; agents.parked forwards it once the portal is active."""
         call_id, member_id = call_identity(record)
         log.warning("%s: parked call=%s until portal %s is re-authorized", self.stage, call_id, member_id)
-        await self.hold(self.settings.topic(Topic.PARKED), (member_id or "").encode() or delivery.key,
-                        delivery, _reason(exc), attempt=delivery.attempt, due_in_s=0.0)
+        await self.hold(self.settings.topic(Topic.PARKED), (member_id or "").encode() or message.key,
+                        message, _reason(exc), attempt=message.attempt, due_in_s=0.0)
 
-    async def hold(self, topic: str, key: bytes | None, delivery: Delivery, reason: str, *,
+    async def hold(self, topic: str, key: bytes | None, message: Consumed, reason: str, *,
                    attempt: int, due_in_s: float) -> None:
-        """Put the delivery, wrapped in a RetryEnvelope, on a holding topic (a delay tier or the
+        """Put the message, wrapped in a RetryEnvelope, on a holding topic (a delay tier or the
         parked topic); a forwarder sends it back to its topic when due (`send_back`)."""
         envelope = {
-            "target_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
+            "target_topic": message.topic, "key": message.key, "value": message.value,
             "stage": self.stage, "attempt": attempt, "reason": reason,
             "due_at": now_ms() + int(due_in_s * 1000),
         }
@@ -197,24 +197,24 @@ class StageRunner:
         await self.send(envelope["target_topic"], envelope["key"], envelope["value"],
                         {ATTEMPT_HEADER: str(envelope["attempt"]).encode()})
 
-    async def dead_letter(self, delivery: Delivery, exc: BaseException, record: dict,
+    async def dead_letter(self, message: Consumed, exc: BaseException, record: dict,
                           gave_up: bool = False) -> None:
         call_id, member_id = call_identity(record)
         reason = _reason(exc)
         if gave_up:
-            reason = f"gave up after {delivery.attempt} retries: {reason}"
+            reason = f"gave up after {message.attempt} retries: {reason}"
         if not is_transient(exc) and not isinstance(exc, (Reject, registry.SchemaError)):
             # An unexpected error is a bug: keep the trace in the log (no payload in it).
             log.error("%s: unexpected failure for call=%s\n%s", self.stage, call_id,
                       "".join(traceback.format_exception(exc)))
         log.warning("%s: dead-lettered call=%s portal=%s: %s", self.stage, call_id, member_id, reason)
         letter = {
-            "source_topic": delivery.topic, "key": delivery.key, "value": delivery.value,
+            "source_topic": message.topic, "key": message.key, "value": message.value,
             "stage": self.stage, "error_type": type(exc).__name__, "reason": reason,
-            "attempts": delivery.attempt, "call_id": call_id, "member_id": member_id,
+            "attempts": message.attempt, "call_id": call_id, "member_id": member_id,
             "failed_at": now_ms(),
         }
-        await self.send(self.settings.topic(Topic.DEADLETTER), delivery.key,
+        await self.send(self.settings.topic(Topic.DEADLETTER), message.key,
                         registry.encode("aica.DeadLetter", letter))
 
 

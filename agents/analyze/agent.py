@@ -12,7 +12,7 @@ from agents.analyze.rules import versions as rules_versions
 from catalog.projects import ProjectCatalog
 from streams.settings import Settings
 from streams.spec import StageSpec
-from streams.stage import Delivery, Output, Reject, StageRunner, now_ms
+from streams.stage import Consumed, Output, Reject, StageRunner, now_ms
 from streams.topics import Topic
 
 
@@ -38,7 +38,7 @@ class Analyzer:
         body = await analyze_with_llm(transcript, scorecard, self.llm, self.settings.llm_model)
         return body, llm_versions(scorecard, self.settings.llm_model)
 
-    async def handle(self, transcript: dict, delivery: Delivery) -> list[Output]:
+    async def handle(self, transcript: dict, message: Consumed) -> list[Output]:
         body, versions = await self.analyze(transcript)
         context = {**transcript["context"], "versions": {**transcript["context"]["versions"], **versions}}
         record = {**body, "context": context, "analyzed_at": now_ms()}

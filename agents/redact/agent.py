@@ -11,7 +11,7 @@ from agents.redact.engine import build_analyzer, policy_for
 from agents.redact.transcript import redact_transcript
 from streams.settings import Settings
 from streams.spec import StageSpec
-from streams.stage import Delivery, Output, StageRunner, now_ms
+from streams.stage import Consumed, Output, StageRunner, now_ms
 from streams.topics import Topic
 
 
@@ -35,7 +35,7 @@ SPEC = StageSpec("redact", "agents.redact", {Topic.TRANSCRIBED: "aica.Transcript
 def register(app: faust.App, settings: Settings, executor: Executor) -> None:
     runner = StageRunner(app, settings, SPEC)
 
-    async def handle(transcript: dict, delivery: Delivery) -> list[Output]:
+    async def handle(transcript: dict, message: Consumed) -> list[Output]:
         record = await asyncio.get_running_loop().run_in_executor(executor, redact_record, transcript)
         return [Output(settings.topic(Topic.REDACTED), record["context"]["call_id"].encode(),
                        "aica.RedactedTranscript", record)]

@@ -17,10 +17,10 @@ from bitrix.oauth import LocalTokens
 from bitrix.portals import InMemoryPortals
 from sandbox import SandboxState
 from streams.settings import Settings
-from streams.stage import Delivery, Reject
+from streams.stage import Consumed, Reject
 
 BOX = Fernet(Fernet.generate_key())
-NO_DELIVERY = Delivery("t", None, b"")
+NO_MESSAGE = Consumed("t", None, b"")
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ async def test_refresh_request_with_the_current_token_refreshes_once(agent, sand
     sandbox.expire_tokens()
     request = token_request(sandbox.member_id, "refresh", failed.generation, failed_token=failed.access_token)
     assert failed.access_token not in str(request)  # only its digest travels
-    await tokens.handle(request, NO_DELIVERY)
-    await tokens.handle(request, NO_DELIVERY)  # a second requester with the same dead token: skipped
+    await tokens.handle(request, NO_MESSAGE)
+    await tokens.handle(request, NO_MESSAGE)  # a second requester with the same dead token: skipped
     assert sandbox.refresh_count == 1
     fresh = portals.get(sandbox.member_id)
     assert fresh.generation == failed.generation + 1 and sandbox.token_status(fresh.access_token) == "ok"
@@ -53,7 +53,7 @@ async def test_refused_refresh_marks_the_portal_for_reauthorization(agent, sandb
     failed = portals.get(sandbox.member_id)
     sandbox.revoke_refresh()
     await tokens.handle(token_request(sandbox.member_id, "refresh", failed.generation,
-                                      failed_token=failed.access_token), NO_DELIVERY)
+                                      failed_token=failed.access_token), NO_MESSAGE)
     assert portals.get(sandbox.member_id).status == "reauth_required"
 
 
@@ -63,12 +63,12 @@ async def test_install_and_uninstall_requests(agent, sandbox):
     newer = replace(current, access_token="a2", refresh_token="r2", status="active")
     assert open_portal(seal_portal(newer, BOX), BOX) == newer
     await tokens.handle(token_request(sandbox.member_id, "install", current.generation,
-                                      portal_enc=seal_portal(newer, BOX)), NO_DELIVERY)
+                                      portal_enc=seal_portal(newer, BOX)), NO_MESSAGE)
     stored = portals.get(sandbox.member_id)
     assert (stored.access_token, stored.generation) == ("a2", current.generation + 1)
     with pytest.raises(Reject):  # the sealed portal must be the key's
-        await tokens.handle(token_request("other", "install", 0, portal_enc=seal_portal(newer, BOX)), NO_DELIVERY)
-    await tokens.handle(token_request(sandbox.member_id, "uninstall", stored.generation), NO_DELIVERY)
+        await tokens.handle(token_request("other", "install", 0, portal_enc=seal_portal(newer, BOX)), NO_MESSAGE)
+    await tokens.handle(token_request(sandbox.member_id, "uninstall", stored.generation), NO_MESSAGE)
     gone = portals.get(sandbox.member_id)
     assert (gone.status, gone.access_token, gone.refresh_token) == ("uninstalled", "", "")
 

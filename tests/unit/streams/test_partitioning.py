@@ -15,7 +15,7 @@ from faust.assignor.partition_assignor import PartitionAssignor
 from bitrix.errors import PortalUnavailable, RateLimited
 from schemas import registry
 from streams.partitioning import PortalLanes, partition_for, portal_patience, warn_if_rest_stages_split
-from streams.stage import Delivery, Retry, StageRunner
+from streams.stage import Consumed, Retry, StageRunner
 
 EVENTS, SCORED = "b24.events.v1", "calls.scored.v1"
 ALL_TOPICS = [EVENTS, SCORED, "calls.ingested.v1", "calls.analyzed.v1", "aica.retry.t0.v1"]
@@ -70,10 +70,10 @@ def test_split_rest_stages_are_reported():
 
 
 async def test_portal_side_failures_wait_longer_on_the_tiers():
-    async def rate_limited(record, delivery):
+    async def rate_limited(record, message):
         raise RateLimited("QUERY_LIMIT_EXCEEDED", "", 503)
 
-    async def down(record, delivery):
+    async def down(record, message):
         raise PortalUnavailable("INTERNAL_SERVER_ERROR", "", 500)
 
     for handle in (rate_limited, down):
@@ -91,11 +91,11 @@ class FakeRunner:
         self.sent: list[tuple[str, bytes, bytes]] = []
         self.failed: list[bytes] = []
 
-    async def process(self, delivery: Delivery, handle) -> None:
+    async def process(self, message: Consumed, handle) -> None:
         try:
-            await handle({}, delivery)
+            await handle({}, message)
         except Exception:  # noqa: BLE001 - the real runner routes every failure to a topic
-            self.failed.append(delivery.value)
+            self.failed.append(message.value)
 
     async def send(self, topic, key, value, headers=None) -> None:
         self.sent.append((topic, key, value))
@@ -103,17 +103,17 @@ class FakeRunner:
     hold = StageRunner.hold  # the real envelope, through our send
 
 
-def message(portal: str, n: int) -> Delivery:
-    return Delivery("t", portal.encode(), f"{portal}{n}".encode())
+def message(portal: str, n: int) -> Consumed:
+    return Consumed("t", portal.encode(), f"{portal}{n}".encode())
 
 
 async def test_a_stuck_portal_does_not_hold_another():
     stuck, handled, acked = asyncio.Event(), [], []
 
-    async def handle(record, delivery):
-        if delivery.key == b"A":
+    async def handle(record, message):
+        if message.key == b"A":
             await stuck.wait()
-        handled.append(delivery.value)
+        handled.append(message.value)
 
     async def ack(event):
         acked.append(event)
@@ -136,7 +136,7 @@ async def test_a_full_lane_defers_to_the_first_tier_without_counting_an_attempt(
     stuck, acked = asyncio.Event(), []
     runner = FakeRunner()
 
-    async def handle(record, delivery):
+    async def handle(record, message):
         await stuck.wait()
 
     async def ack(event):
@@ -144,7 +144,7 @@ async def test_a_full_lane_defers_to_the_first_tier_without_counting_an_attempt(
 
     lanes = PortalLanes(runner, handle, max_waiting=2, max_buffered=100)
     for n in range(3):
-        await lanes.submit(Delivery("t", b"A", b"v%d" % n, attempt=1), n, ack)
+        await lanes.submit(Consumed("t", b"A", b"v%d" % n, attempt=1), n, ack)
     assert acked == [2] and len(runner.sent) == 1
     topic, key, value = runner.sent[0]
     envelope = registry.decode("aica.RetryEnvelope", value)
@@ -156,9 +156,9 @@ async def test_a_full_lane_defers_to_the_first_tier_without_counting_an_attempt(
 async def test_after_a_portal_side_failure_its_next_messages_skip_the_request():
     tried, acked, runner = [], [], FakeRunner()
 
-    async def handle(record, delivery):
-        tried.append(delivery.value)
-        if delivery.key == b"A":
+    async def handle(record, message):
+        tried.append(message.value)
+        if message.key == b"A":
             raise PortalUnavailable("INTERNAL_SERVER_ERROR", "", 500)
 
     async def ack(event):

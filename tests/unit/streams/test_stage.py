@@ -6,7 +6,7 @@ import faust
 import pytest
 
 from schemas import registry
-from streams.stage import Delivery, Output, Reject, Retry, StageRunner, is_transient
+from streams.stage import Consumed, Output, Reject, Retry, StageRunner, is_transient
 from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import Topic, retry_tier_topic
 
@@ -29,8 +29,8 @@ def runner(settings_factory):
     return RecordingRunner(settings_factory(retry_delays_s=[1, 10, 60], topic_prefix="p."))
 
 
-def delivery(attempt=0, value=None):
-    return Delivery("p.b24.events.v1", b"m1", value or registry.encode("aica.CrmWebhookEvent", EVENT), attempt)
+def consumed(attempt=0, value=None):
+    return Consumed("p.b24.events.v1", b"m1", value or registry.encode("aica.CrmWebhookEvent", EVENT), attempt)
 
 
 async def test_outputs_are_encoded_and_published(runner):
@@ -40,7 +40,7 @@ async def test_outputs_are_encoded_and_published(runner):
         assert record["entity_id"] == "7"
         return [Output("p.next", b"k", "aica.CrmWebhookEvent", out)]
 
-    await runner.process(delivery(), handle)
+    await runner.process(consumed(), handle)
     [(topic, key, value, _)] = runner.sent
     assert (topic, key) == ("p.next", b"k")
     assert registry.decode("aica.CrmWebhookEvent", value)["event_id"] == "e2"
@@ -56,7 +56,7 @@ async def test_a_marker_runs_only_after_its_output_is_published_and_before_the_n
         return [Output("p.first", b"k", "aica.CrmWebhookEvent", EVENT, after_published=mark),
                 Output("p.second", b"k", "aica.CrmWebhookEvent", EVENT)]
 
-    await runner.process(delivery(), handle)
+    await runner.process(consumed(), handle)
     assert seen == [["p.first"]]
     assert [topic for topic, *_ in runner.sent] == ["p.first", "p.second"]
 
@@ -68,7 +68,7 @@ async def test_a_failing_marker_retries_the_input_instead_of_acking_it(runner):
     async def handle(record, d):
         return [Output("p.first", b"k", "aica.CrmWebhookEvent", EVENT, after_published=mark)]
 
-    await runner.process(delivery(), handle)
+    await runner.process(consumed(), handle)
     assert [topic for topic, *_ in runner.sent] == ["p.first", retry_tier_topic(runner.settings, 0)]
 
 
@@ -76,13 +76,13 @@ async def test_transient_failure_goes_to_the_tier_for_its_attempt(runner):
     async def handle(record, d):
         raise Retry("recording not attached yet")
 
-    await runner.process(delivery(attempt=1), handle)
+    await runner.process(consumed(attempt=1), handle)
     [(topic, key, value, _)] = runner.sent
     assert topic == retry_tier_topic(runner.settings, 1)
     envelope = registry.decode("aica.RetryEnvelope", value)
     assert envelope["attempt"] == 2
     assert envelope["target_topic"] == "p.b24.events.v1"
-    assert envelope["value"] == delivery().value
+    assert envelope["value"] == consumed().value
     assert "not attached" in envelope["reason"]
 
 
@@ -90,7 +90,7 @@ async def test_last_tier_is_reused_up_to_max_attempts(runner):
     async def handle(record, d):
         raise Retry("still waiting", max_attempts=6)
 
-    await runner.process(delivery(attempt=4), handle)
+    await runner.process(consumed(attempt=4), handle)
     assert runner.sent[0][0] == retry_tier_topic(runner.settings, 2)
 
 
@@ -98,7 +98,7 @@ async def test_exhausted_retries_are_dead_lettered_with_reason(runner):
     async def handle(record, d):
         raise ConnectionError("portal down")
 
-    await runner.process(delivery(attempt=3), handle)
+    await runner.process(consumed(attempt=3), handle)
     [(topic, _, value, _)] = runner.sent
     assert topic == "p.aica.deadletter.v1"
     letter = registry.decode("aica.DeadLetter", value)
@@ -110,7 +110,7 @@ async def test_permanent_failure_is_dead_lettered_at_once(runner):
     async def handle(record, d):
         raise Reject("portal not installed")
 
-    await runner.process(delivery(), handle)
+    await runner.process(consumed(), handle)
     letter = registry.decode("aica.DeadLetter", runner.sent[0][2])
     assert (letter["error_type"], letter["reason"], letter["attempts"]) == ("Reject", "portal not installed", 0)
 
@@ -119,7 +119,7 @@ async def test_a_bug_is_dead_lettered_not_lost(runner):
     async def handle(record, d):
         return record["missing"]
 
-    await runner.process(delivery(), handle)
+    await runner.process(consumed(), handle)
     assert registry.decode("aica.DeadLetter", runner.sent[0][2])["error_type"] == "KeyError"
 
 
@@ -128,7 +128,7 @@ async def test_an_output_that_breaks_its_contract_is_dead_lettered_without_its_v
         good = Output("p.next", b"k", "aica.CrmWebhookEvent", EVENT)
         return [good, Output("p.next", b"k", "aica.CrmWebhookEvent", {**EVENT, "domain": {"name": "Ivan Petrov"}})]
 
-    await runner.process(delivery(), handle)
+    await runner.process(consumed(), handle)
     [(topic, _, value, _)] = runner.sent  # nothing half-published before the failure
     letter = registry.decode("aica.DeadLetter", value)
     assert topic == "p.aica.deadletter.v1" and letter["error_type"] == "SchemaError"
@@ -142,7 +142,7 @@ async def test_undecodable_bytes_are_dead_lettered_unchanged(runner):
         called.append(record)
         return []
 
-    await runner.process(delivery(value=b"not avro at all"), handle)
+    await runner.process(consumed(value=b"not avro at all"), handle)
     letter = registry.decode("aica.DeadLetter", runner.sent[0][2])
     assert not called
     assert letter["value"] == b"not avro at all" and letter["error_type"] == "SchemaError"
@@ -161,7 +161,7 @@ async def test_reauth_required_parks_the_message_keyed_by_portal(runner):
     async def handle(record, d):
         raise ReauthRequired("invalid_grant", "refresh token revoked", 400)
 
-    await runner.process(delivery(attempt=2), handle)
+    await runner.process(consumed(attempt=2), handle)
     [(topic, key, value, _)] = runner.sent
     assert (topic, key) == ("p.aica.parked.v1", b"m1")
     envelope = registry.decode("aica.RetryEnvelope", value)
@@ -177,8 +177,8 @@ async def test_analysis_errors_are_routed_by_kind(runner):
     async def invalid_reply(record, d):
         raise AnalysisError("reply is not valid JSON")
 
-    await runner.process(delivery(), llm_timeout)
-    await runner.process(delivery(), invalid_reply)
+    await runner.process(consumed(), llm_timeout)
+    await runner.process(consumed(), invalid_reply)
     assert runner.sent[0][0] == retry_tier_topic(runner.settings, 0)
     letter = registry.decode("aica.DeadLetter", runner.sent[1][2])
     assert (letter["error_type"], letter["reason"]) == ("AnalysisError", "reply is not valid JSON")

@@ -8,7 +8,7 @@ import pytest
 from aica.worker import ALL_STAGES, STAGES
 from schemas import registry
 from streams.spec import ANY_TOPIC, StageSpec
-from streams.stage import Delivery, Output, StageRunner
+from streams.stage import Consumed, Output, StageRunner
 from streams.topics import RETRY_TIERS, Topic
 
 SPECS = [spec for spec, _ in STAGES]
@@ -52,8 +52,8 @@ async def test_an_undeclared_output_is_dead_lettered_not_published(settings_fact
     event = {"event_id": "e", "event": "ONCRMACTIVITYADD", "member_id": "m1", "domain": "d", "entity_id": "7",
              "ts": 1, "received_at": 0, "source": "bitrix24"}
 
-    async def handle(record, delivery):
+    async def handle(record, message):
         return [Output(settings.topic(Topic.EVENTS), b"k", "aica.CrmWebhookEvent", record)]  # not declared
 
-    await runner.process(Delivery("p.calls.analyzed.v1", b"k", registry.encode("aica.CrmWebhookEvent", event)), handle)
+    await runner.process(Consumed("p.calls.analyzed.v1", b"k", registry.encode("aica.CrmWebhookEvent", event)), handle)
     assert sent == [settings.topic(Topic.DEADLETTER)]
