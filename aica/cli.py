@@ -143,5 +143,63 @@ def dlq_replay(stage: str | None, member_id: str | None, reason_contains: str | 
     click.echo(f"replayed {replay(settings, letters)}")
 
 
+def _moment(value: str | None) -> int | None:
+    """ISO date or date-time (UTC unless an offset is given) -> epoch ms."""
+    if value is None:
+        return None
+    from datetime import datetime, timezone
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date or date-time (e.g. 2026-09-01 or 2026-09-01T08:00)")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+@main.command()
+@click.option("--since", default=None, help="first call time to rescore (ISO date/date-time, UTC)")
+@click.option("--until", default=None, help="rescore calls before this time (default: up to now)")
+@click.option("--portal", "member_id", default=None, help="one portal's member_id (default: all)")
+@click.option("--project", default=None, help="one project (default: all)")
+@click.option("--write-crm", is_flag=True, help="also write the new results into the CRM fields")
+@click.option("--dry-run", is_flag=True, help="print how many calls, which portals and the estimated time")
+@click.option("--loglevel", default="warning")
+def rescore(since: str | None, until: str | None, member_id: str | None, project: str | None,
+            write_crm: bool, dry_run: bool, loglevel: str) -> None:
+    """Judge recorded calls again under today's scorecards, beside the old verdicts (no ASR).
+
+    Runs as its own consumer group: live traffic is not paused; several processes running the
+    same command share the work; the same command after Ctrl-C or a crash resumes the run."""
+    _logging(loglevel)
+    import signal
+
+    from agents.rescore import Selection
+    from aica.rescore import Rescorer, RescoreRequest
+    request = RescoreRequest(Selection(member_id, project), _moment(since), _moment(until), write_crm)
+    rescorer = Rescorer(_settings(), request)
+    stopping: list[bool] = []
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+    try:
+        if dry_run:
+            report = asyncio.run(rescorer.dry_run())
+            per_call = report.seconds / max(1, min(report.planned, 20))
+            click.echo(f"run {report.run_id}: {report.planned} calls in range, "
+                       f"scorecards {', '.join(rescorer.scorecards)}")
+            for portal, n in report.portals.most_common():
+                click.echo(f"  portal {portal}: {n} calls")
+            click.echo(f"estimated time: {per_call * report.planned:.0f} s ({per_call * 1000:.1f} ms per call)")
+            return
+        report = asyncio.run(rescorer.run(stop=lambda: bool(stopping)))
+    finally:
+        rescorer.close()
+    click.echo(f"run {report.run_id} {report.state}: {report.read} read, {report.rescored} rescored, "
+               f"{report.skipped} skipped (project gone), {report.failed} failed, "
+               f"{report.rate:.0f} calls/s")
+    if report.state != "done":
+        click.echo("interrupted: run the same command again to resume", err=True)
+        sys.exit(130 if stopping else 1)
+
+
 if __name__ == "__main__":
     main()

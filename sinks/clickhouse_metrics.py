@@ -29,7 +29,7 @@ def record_portal(record: Mapping[str, Any]) -> str | None:
 
 
 SPEC = StageSpec("clickhouse", "sinks.clickhouse_metrics", {
-    Topic.SCORED: "aica.CallScore", Topic.DEADLETTER: "aica.DeadLetter", Topic.CALL_STATUS: "aica.CallStatus",
+    Topic.SCORED: "aica.CallScore", Topic.RESCORED: "aica.CallScore", Topic.DEADLETTER: "aica.DeadLetter", Topic.CALL_STATUS: "aica.CallStatus",
     Topic.REDACTED: "aica.RedactedTranscript", Topic.EVENTS: "aica.CrmWebhookEvent"})
 
 
@@ -80,6 +80,10 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
 
     @app.agent(app.topic(settings.topic(Topic.SCORED)), name="clickhouse-calls")
     async def store_scores(stream) -> None:
+        await batcher(stream, lambda ss: write_new_scores(client, writer, ss), "aica.CallScore").run()
+
+    @app.agent(app.topic(settings.topic(Topic.RESCORED)), name="clickhouse-rescored")
+    async def store_rescored(stream) -> None:  # aica rescore: new scorecard versions beside the old
         await batcher(stream, lambda ss: write_new_scores(client, writer, ss), "aica.CallScore").run()
 
     @app.agent(app.topic(settings.topic(Topic.DEADLETTER)), name="clickhouse-dead-letters")

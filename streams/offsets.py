@@ -32,3 +32,12 @@ def group_is_stable(settings: Settings, group: str, timeout_s: float = 10.0) -> 
         return False
     return description.state == ConsumerGroupState.STABLE and any(
         m.assignment.topic_partitions for m in description.members)
+
+
+def committed_offsets(settings: Settings, group: str, topic: str, partitions: list[int],
+                      timeout_s: float = 10.0) -> dict[int, int]:
+    """The group's committed offset per partition (-1 where it committed none)."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    request = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in partitions])]
+    result = admin.list_consumer_group_offsets(request, request_timeout=timeout_s)[group].result()
+    return {tp.partition: tp.offset for tp in result.topic_partitions}

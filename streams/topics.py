@@ -26,6 +26,8 @@ class Topic(StrEnum):
     PORTAL_SETTINGS = "aica.portal-settings.v1"
     TOKEN_REQUESTS = "aica.token-requests.v1"
     RECONCILE_MARKS = "aica.reconcile-marks.v1"
+    RESCORED = "calls.rescored.v1"
+    RESCORE_RUNS = "aica.rescore-runs.v1"
 
 
 # One topic per delay tier (settings.retry_delays_s): every message in a tier waits the same time,

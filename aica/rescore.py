@@ -1,0 +1,242 @@
+"""`aica rescore`: history judged again under today's scorecards, side by side with the old
+verdicts, without speech recognition.
+
+Reads `calls.redacted.v1` (kept forever) in a time range through `streams.replay` (its own
+consumer group, offsets-for-times, fixed end offsets), rescores each selected call with the live
+analysis and scoring functions (`agents.rescore`) and publishes the results: to
+`calls.rescored.v1`, which the worker's ClickHouse sink stores beside the old versions' rows, or
+with --write-crm to `calls.scored.v1` (the CRM sink's limiter and ledger). The run is recorded on
+`aica.rescore-runs.v1`: the same command resumes it, and running a finished run again does nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
+
+from agents.analyze.agent import Analyzer
+from agents.rescore import Selection, rescore, rescored_output, scorecard_of
+from catalog.portal_settings import PortalCatalogs
+from catalog.projects import load_catalog
+from control.portal_settings import KafkaPortalSettings
+from control.portals import load_secret_box
+from control.rescore_runs import RescoreRuns
+from schemas import registry
+from streams.offsets import committed_offsets
+from streams.replay import TopicReplay, plan_range
+from streams.settings import Settings
+from streams.stage import now_ms
+from streams.topics import Topic
+
+log = logging.getLogger(__name__)
+SAMPLE_FOR_ESTIMATE = 20
+PLAIN_PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class RescoreRequest:
+    selection: Selection = Selection()
+    since_ms: int | None = None
+    until_ms: int | None = None
+    write_crm: bool = False
+
+
+@dataclass
+class RescoreReport:
+    run_id: str
+    planned: int = 0
+    read: int = 0
+    rescored: int = 0
+    skipped: int = 0
+    failed: int = 0
+    portals: Counter = field(default_factory=Counter)
+    state: str = "running"
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+def run_id_for(request: RescoreRequest, scorecards: list[str]) -> str:
+    """The same parameters and scorecard versions give the same run, so a repeat resumes it."""
+    blob = json.dumps([request.selection.member_id, request.selection.project, request.since_ms,
+                       request.until_ms, sorted(scorecards), request.write_crm])
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def portal_of_key(key: bytes | None) -> str:
+    """calls.redacted.v1 is keyed by call id, `<member_id>.<activity id>` (agents.ingest)."""
+    return (key or b"").decode(errors="replace").rsplit(".", 1)[0]
+
+
+class Progress:
+    """A bar with calls/s and ETA on a terminal (tqdm), a plain line every N calls otherwise."""
+
+    def __init__(self, total: int, stream=sys.stderr) -> None:
+        self.total, self.stream, self.done, self.started = total, stream, 0, time.monotonic()
+        self.bar = None
+        if stream.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, unit="call", file=stream, dynamic_ncols=True)
+
+    def update(self, n: int) -> None:
+        before, self.done = self.done, self.done + n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.done // PLAIN_PROGRESS_EVERY > before // PLAIN_PROGRESS_EVERY or self.done >= self.total:
+            rate = self.done / max(time.monotonic() - self.started, 1e-9)
+            print(f"rescore: {self.done}/{self.total} calls, {rate:.0f} calls/s", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Rescorer:
+    def __init__(self, settings: Settings, request: RescoreRequest) -> None:
+        self.settings, self.request = settings, request
+        self.topic = settings.topic(Topic.REDACTED)
+        base = load_catalog(settings)
+        self.portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), base).start()
+        self.catalogs = PortalCatalogs(base, self.portal_settings)
+        self.analyzer = Analyzer(settings, self.catalogs)
+        self.scorecards = sorted(sc.ref for sc in base.scorecards.values())
+        self.run_id = run_id_for(request, self.scorecards)
+        self.group = f"aica-rescore-{self.run_id}"
+        self.batch_size = 500
+        self.runs = RescoreRuns(settings).start()
+
+    def close(self) -> None:
+        self.runs.stop()
+        self.portal_settings.stop()
+
+    # --- planning ----------------------------------------------------------------------------
+    def plan(self) -> tuple[dict[int, int], dict[int, int], dict | None]:
+        """(start, end, stored run): a known run keeps the end offsets it was planned with."""
+        stored = self.runs.get(self.run_id)
+        start, end = plan_range(self.settings, self.topic, self.request.since_ms, self.request.until_ms)
+        if stored is not None and stored["end_offsets"]:
+            end = {int(p): int(o) for p, o in stored["end_offsets"].items()}
+        return start, end, stored
+
+    def _run_record(self, end: dict[int, int], report: RescoreReport, started_at: int) -> dict:
+        sel = self.request.selection
+        return {"run_id": self.run_id, "member_id": sel.member_id, "project": sel.project,
+                "since": self.request.since_ms, "until": self.request.until_ms, "scorecards": self.scorecards,
+                "end_offsets": {str(p): o for p, o in end.items()}, "write_crm": self.request.write_crm,
+                "state": report.state, "calls_read": report.read, "calls_rescored": report.rescored,
+                "started_at": started_at, "updated_at": now_ms()}
+
+    async def dry_run(self) -> RescoreReport:
+        """How many calls, which portals, and how long it would take (a sample is analysed)."""
+        start, end, _ = self.plan()
+        report = RescoreReport(self.run_id, planned=sum(end[p] - start[p] for p in start))
+        sample: list[Message] = []
+        for msg in read_range(self.settings, self.topic, start, end):
+            report.portals[portal_of_key(msg.key())] += 1
+            if len(sample) < SAMPLE_FOR_ESTIMATE:
+                sample.append(msg)
+        began = time.perf_counter()
+        for msg in sample:
+            await self._rescore_message(msg, report)
+        report.seconds = time.perf_counter() - began
+        return report
+
+    # --- the run -----------------------------------------------------------------------------
+    async def run(self, stop: Callable[[], bool] = lambda: False, progress_stream=sys.stderr) -> RescoreReport:
+        start, end, stored = self.plan()
+        report = RescoreReport(self.run_id, planned=sum(end[p] - start[p] for p in start))
+        if stored is not None and stored["state"] == "done":
+            report.state = "done"
+            return report  # idempotent: the same run twice changes nothing
+        started_at = _ms(stored["started_at"]) if stored else now_ms()
+        if stored is not None:
+            report.read, report.rescored = int(stored["calls_read"]), int(stored["calls_rescored"])
+        self.runs.put_sync(self._run_record(end, report, started_at))
+        replay = TopicReplay(self.settings, self.topic, self.group, start, end, self.batch_size)
+        producer = Producer({"bootstrap.servers": self.settings.kafka_bootstrap, "acks": "all",
+                             "enable.idempotence": True, "partitioner": "murmur2_random"})
+        progress = Progress(max(report.planned - report.read, 0), progress_stream)
+        began = time.perf_counter()
+        try:
+            for batch in replay.batches(stop):
+                outputs = [out for msg in batch if (out := await self._rescore_message(msg, report))]
+                publish(producer, outputs)
+                replay.commit(batch)  # only after the outputs are acked
+                report.read += len(batch)
+                progress.update(len(batch))
+                self.runs.put_sync(self._run_record(end, report, started_at))
+        finally:
+            progress.close()
+            replay.close()
+            report.seconds = time.perf_counter() - began
+        committed = committed_offsets(self.settings, self.group, self.topic, list(end))
+        if all(start[p] >= end[p] or committed.get(p, -1) >= end[p] for p in end):
+            report.state = "done"  # every partition read to its end, by whichever process
+        self.runs.put_sync(self._run_record(end, report, started_at))
+        return report
+
+    async def _rescore_message(self, msg: Message, report: RescoreReport):
+        try:
+            redacted = registry.decode("aica.RedactedTranscript", msg.value())
+        except registry.SchemaError as exc:
+            report.failed += 1
+            log.warning("rescore: undecodable record at %s/%s: %s", msg.partition(), msg.offset(), exc)
+            return None
+        ctx = redacted["context"]
+        if not self.request.selection.wants(ctx):
+            return None
+        if scorecard_of(self.catalogs, ctx) is None:
+            report.skipped += 1
+            return None
+        try:
+            score = await rescore(redacted, self.analyzer, msg.timestamp()[1])
+        except Exception as exc:  # noqa: BLE001 - one call's failure must not stop the run
+            report.failed += 1
+            log.warning("rescore: call=%s failed: %s", ctx["call_id"], type(exc).__name__)
+            return None
+        report.rescored += 1
+        report.portals[ctx["member_id"]] += 1
+        return rescored_output(self.settings, score, self.request.write_crm)
+
+
+def _ms(value: object) -> int:
+    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value or 0)
+
+
+def publish(producer: Producer, outputs: list) -> None:
+    errors: list = []
+    for out in outputs:
+        producer.produce(out.topic, key=out.key, value=registry.encode(out.record_name, out.record),
+                         on_delivery=lambda err, _msg: errors.append(err) if err else None)
+    if producer.flush(60) or errors:
+        raise RuntimeError(f"rescored calls not acked by the broker: {errors[:1] or 'timeout'}")
+
+
+def read_range(settings: Settings, topic: str, start: dict[int, int], end: dict[int, int]):
+    """Every message in [start, end) of every partition; commits nothing (dry runs)."""
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "aica-rescore-dry-run",
+                         "enable.auto.commit": False})
+    todo = {p for p in start if end[p] > start[p]}
+    try:
+        consumer.assign([TopicPartition(topic, p, start[p]) for p in todo])
+        while todo:
+            for msg in consumer.consume(500, 1.0):
+                if msg.error() or msg.partition() not in todo:
+                    continue
+                if msg.offset() >= end[msg.partition()]:
+                    todo.discard(msg.partition())
+                    continue
+                yield msg
+                if msg.offset() + 1 >= end[msg.partition()]:
+                    todo.discard(msg.partition())
+    finally:
+        consumer.close()
