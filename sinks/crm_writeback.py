@@ -63,6 +63,30 @@ def fingerprint(call_id: str, update: CrmUpdate) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+def _ms(value: Any) -> int:
+    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value or 0)
+
+
+def version_key(scorecard_ref: str) -> str:
+    """`support-en@12` -> a string that sorts versions numerically ("2" < "12"); other versions
+    sort as text after the numeric ones."""
+    version = scorecard_ref.rpartition("@")[2]
+    parts = version.split(".")
+    if all(part.isdigit() for part in parts):
+        return ".".join(f"{int(part):06d}" for part in parts)
+    return "~" + version
+
+
+def call_order(score: dict) -> str:
+    """Sorts like (call start, activity id, scorecard version): the CRM field of an entity shows its
+    newest call under its newest scorecard, so a rescore of an old call (or under an older version)
+    never overwrites it. Activity ids grow with time on a portal: the fallback when the start is
+    unknown."""
+    ctx = score["context"]
+    return (f"{_ms(ctx.get('started_at')):015d}.{int(ctx.get('activity_id') or 0):012d}."
+            f"{version_key(score.get('scorecard', ''))}")
+
+
 def already_applied(entity: dict, fields: dict[str, Any]) -> bool:
     """Bitrix24 returns values as strings; compare as strings."""
     return all(str(entity.get(name, "")) == str(value) for name, value in fields.items())
@@ -79,10 +103,20 @@ class CrmWriter:
         project = self.catalog.for_portal(member_id).projects.get(ctx["project"])
         if project is None:
             raise Reject(f"project {ctx['project']!r} no longer configured")
-        await self.apply(member_id, call_id, crm_updates(score, project), project)
+        order = call_order(score)
+        updates = []
+        for update in crm_updates(score, project):
+            newest = await self.ledger.newest(member_id, update.entity_type, update.entity_id)
+            if newest is not None and newest > order:
+                log.info("crm: call=%s not written to %s %s: it holds a newer call or scorecard version",
+                         call_id, update.entity_type, update.entity_id)
+                continue
+            updates.append(update)
+        await self.apply(member_id, call_id, updates, project, order)
         return []
 
-    async def apply(self, member_id: str, call_id: str, updates: list[CrmUpdate], project: Any) -> None:
+    async def apply(self, member_id: str, call_id: str, updates: list[CrmUpdate], project: Any,
+                    order: str = "") -> None:
         """All of a call's entity writes in one `batch` request, each followed by a read-back."""
         todo = []
         for update in updates:
@@ -93,11 +127,11 @@ class CrmWriter:
             if status == "pending":  # a crash after the write? then it is there: don't write twice
                 current = await self.rest.call(member_id, f"crm.{update.entity_type}.get", {"id": update.entity_id})
                 if current and already_applied(current, update.fields):
-                    await self.ledger.mark(*key, "done", update.fields)
+                    await self.ledger.mark(*key, "done", update.fields, call_order=order)
                     continue
             todo.append((key, update))
         for key, update in todo:
-            await self.ledger.mark(*key, "pending", update.fields)
+            await self.ledger.mark(*key, "pending", update.fields, call_order=order)
         outcomes = await write_with_readback(self.rest, member_id, [u for _, u in todo])
         missing = {i: names for i, (names, error) in enumerate(outcomes) if names and error is None}
         if missing:  # deleted on the portal: recreate, then write those entities once more
@@ -107,12 +141,13 @@ class CrmWriter:
                 outcomes[i] = outcome
         for (key, update), (names, error) in zip(todo, outcomes):
             if error is None and not names:
-                await self.ledger.mark(*key, "done", update.fields)
+                await self.ledger.mark(*key, "done", update.fields, call_order=order)
                 log.info("crm: call=%s wrote %d fields to %s %s", call_id, len(update.fields),
                          update.entity_type, update.entity_id)
         for (key, update), (names, error) in zip(todo, outcomes):
             if error is not None:  # kept for the delivery-status view; a retry may still succeed
-                await self.ledger.mark(*key, "failed", update.fields, error=f"{type(error).__name__}: {error}"[:500])
+                await self.ledger.mark(*key, "failed", update.fields, error=f"{type(error).__name__}: {error}"[:500],
+                                       call_order=order)
         for (key, update), (names, error) in zip(todo, outcomes):
             if error is not None:
                 raise error
@@ -175,7 +210,10 @@ class WriteLedger(Protocol):
                      fingerprint: str) -> str | None: ...
 
     async def mark(self, member_id: str, call_id: str, entity_type: str, entity_id: int, fingerprint: str,
-                   status: str, fields: dict, error: str = "") -> None: ...
+                   status: str, fields: dict, error: str = "", call_order: str = "") -> None: ...
+
+    async def newest(self, member_id: str, entity_type: str, entity_id: int) -> str | None:
+        """The call_order of the newest write done into this entity."""
 
 
 SPEC = StageSpec("crm", "sinks.crm_writeback", {Topic.SCORED: "aica.CallScore"})

@@ -31,14 +31,26 @@ def ledger_status(client: Client, member_id: str, call_id: str, entity_type: str
 
 def ledger_mark(client: Client, member_id: str, call_id: str, entity_type: str, entity_id: int,
                 fingerprint: str, status: str, fields_json: str = "", error: str = "", *,
-                updated_at: datetime | None = None, database: str | None = None) -> None:
+                updated_at: datetime | None = None, call_order: str = "", database: str | None = None) -> None:
     """Record the status of one CRM write; the row with the latest updated_at wins."""
     if status not in LEDGER_STATUSES:
         raise ValueError(f"ledger status must be one of {LEDGER_STATUSES}, not {status!r}")
     row = [member_id, call_id, entity_type, entity_id, fingerprint, status, fields_json, error,
-           as_utc(updated_at) or datetime.now(UTC)]
+           as_utc(updated_at) or datetime.now(UTC), call_order]
     database = database or client.database
     client.insert("crm_deliveries", [row], database=database, column_names=list(LEDGER_COLUMNS))
+
+
+def newest_written(client: Client, member_id: str, entity_type: str, entity_id: int, *,
+                   database: str | None = None) -> str | None:
+    """The call_order of the newest call (and scorecard version) written into this entity."""
+    result = client.query(
+        f"SELECT max(call_order) FROM {_table(client, 'crm_deliveries', database)} FINAL"
+        " WHERE member_id = {member_id:String} AND entity_type = {entity_type:String}"
+        " AND entity_id = {entity_id:UInt64} AND status = 'done'",
+        parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id})
+    newest = result.result_rows[0][0] if result.result_rows else ""
+    return newest or None
 
 
 class CrmWriteLedger:
@@ -54,7 +66,12 @@ class CrmWriteLedger:
             self.executor, lambda: ledger_status(self.client, member_id, call_id, entity_type, entity_id, fingerprint))
 
     async def mark(self, member_id: str, call_id: str, entity_type: str, entity_id: int, fingerprint: str,
-                   status: str, fields: dict, error: str = "") -> None:
+                   status: str, fields: dict, error: str = "", call_order: str = "") -> None:
         await asyncio.get_running_loop().run_in_executor(
             self.executor, lambda: ledger_mark(self.client, member_id, call_id, entity_type, entity_id, fingerprint,
-                                               status, fields_json=json.dumps(fields), error=error))
+                                               status, fields_json=json.dumps(fields), error=error,
+                                               call_order=call_order))
+
+    async def newest(self, member_id: str, entity_type: str, entity_id: int) -> str | None:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, lambda: newest_written(self.client, member_id, entity_type, entity_id))

@@ -174,6 +174,9 @@ MIGRATIONS = (
     # Where each evidence quote sits (segment index, start second), parallel to `evidence`.
     "ALTER TABLE {db}.call_criteria ADD COLUMN IF NOT EXISTS evidence_segments Array(Nullable(Int32))",
     "ALTER TABLE {db}.call_criteria ADD COLUMN IF NOT EXISTS evidence_starts Array(Nullable(Float64))",
+    # Which call and scorecard version a CRM write carried (sinks.crm_writeback.call_order): an
+    # older call or version (a rescore) never overwrites a newer one's fields.
+    "ALTER TABLE {db}.crm_deliveries ADD COLUMN IF NOT EXISTS call_order String DEFAULT ''",
 )
 
 # Columns the writer supplies, in insert order (inserted_at is filled by its DEFAULT).
@@ -194,7 +197,7 @@ DEAD_LETTER_COLUMNS = (
 )
 LEDGER_COLUMNS = (
     "member_id", "call_id", "entity_type", "entity_id", "fingerprint", "status", "fields_json",
-    "error", "updated_at",
+    "error", "updated_at", "call_order",
 )
 LEDGER_STATUSES = ("pending", "done", "failed")
 CALL_STATUS_COLUMNS = (

@@ -7,7 +7,7 @@ import pytest
 
 from schemas import registry
 from warehouse.connection import connect
-from warehouse.crm_ledger import ledger_mark, ledger_status
+from warehouse.crm_ledger import ledger_mark, ledger_status, newest_written
 from warehouse.read_model import call_rows, dead_letter_rows, score_trend
 from warehouse.rows import as_utc, rows_from_dead_letter, rows_from_score
 from warehouse.writer import ClickHouseWriter, write_new_scores
@@ -184,6 +184,16 @@ def test_ledger_keeps_the_latest_mark_even_if_written_out_of_order(client, write
     ledger_mark(client, *key, "failed", error="QUERY_LIMIT_EXCEEDED", updated_at=NOW)
     ledger_mark(client, *key, "pending", updated_at=NOW - timedelta(seconds=5))
     assert ledger_status(client, *key) == "failed"
+
+
+def test_newest_written_is_the_highest_order_of_done_writes_into_that_entity(client, writer):
+    assert newest_written(client, "m1", "deal", 7) is None
+    ledger_mark(client, "m1", "m1.1", "deal", 7, "fp-1", "done", call_order="a")
+    ledger_mark(client, "m1", "m1.2", "deal", 7, "fp-2", "done", call_order="c")
+    ledger_mark(client, "m1", "m1.3", "deal", 7, "fp-3", "pending", call_order="z")  # not written yet
+    ledger_mark(client, "m1", "m1.4", "deal", 8, "fp-4", "done", call_order="y")  # another deal
+    ledger_mark(client, "m2", "m2.5", "deal", 7, "fp-5", "done", call_order="x")  # another portal
+    assert newest_written(client, "m1", "deal", 7) == "c"
 
 
 def test_score_trend_averages_per_day_for_one_entity(client, writer):

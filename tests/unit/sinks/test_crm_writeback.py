@@ -74,14 +74,21 @@ class MemoryLedger:
     def __init__(self):
         self.rows = {}
         self.errors = {}
+        self.orders = {}
 
     async def status(self, *key):
         return self.rows.get(key)
 
-    async def mark(self, *args, error=""):
+    async def mark(self, *args, error="", call_order=""):
         *key, status, fields = args
         self.rows[tuple(key)] = status
         self.errors[tuple(key)] = error
+        self.orders[tuple(key)] = call_order
+
+    async def newest(self, member_id, entity_type, entity_id):
+        done = [self.orders[k] for k, status in self.rows.items()
+                if status == "done" and k[0] == member_id and k[2:4] == (entity_type, entity_id)]
+        return max(done, default=None)
 
 
 class Catalog:
@@ -136,3 +143,27 @@ async def test_a_failed_write_is_recorded_with_its_error_and_raised():
     statuses = {key[2]: (status, ledger.errors[key]) for key, status in ledger.rows.items()}
     assert statuses["contact"] == ("done", "")
     assert statuses["deal"][0] == "failed" and "ACCESS_DENIED" in statuses["deal"][1]
+
+
+def scored(call_id: str, activity_id: int, started_at: int, scorecard: str, score: int) -> dict:
+    context = {**SCORE["context"], "call_id": call_id, "activity_id": activity_id, "started_at": started_at}
+    return {**SCORE, "context": context, "scorecard": scorecard, "score": score}
+
+
+async def test_a_rescored_old_call_never_overwrites_a_newer_calls_fields():
+    rest, ledger = FakeRest(), MemoryLedger()
+    writer = CrmWriter(rest, ledger, Catalog())
+    await writer.handle(scored("m1.200", 200, 2_000_000, "default@1", 70), None)  # the contact's latest call
+    await writer.handle(scored("m1.100", 100, 1_000_000, "default@2", 15), None)  # last quarter's, rescored
+    assert rest.entities[5]["UF_CRM_AICA_QUALITY"] == "70"
+    assert rest.entities[9]["UF_CRM_AICA_QUALITY"] == "70"
+
+
+async def test_a_newer_scorecard_version_of_the_same_call_replaces_the_older_and_not_back():
+    rest, ledger = FakeRest(), MemoryLedger()
+    writer = CrmWriter(rest, ledger, Catalog())
+    await writer.handle(scored("m1.200", 200, 2_000_000, "default@2", 40), None)
+    await writer.handle(scored("m1.200", 200, 2_000_000, "default@10", 90), None)  # 10 > 2, numerically
+    assert rest.entities[5]["UF_CRM_AICA_QUALITY"] == "90"
+    await writer.handle(scored("m1.200", 200, 2_000_000, "default@2", 40), None)  # a late v2 redelivery
+    assert rest.entities[5]["UF_CRM_AICA_QUALITY"] == "90"
