@@ -143,6 +143,26 @@ def dlq_replay(stage: str | None, member_id: str | None, reason_contains: str | 
     click.echo(f"replayed {replay(settings, letters)}")
 
 
+@main.group()
+def scorecard() -> None:
+    """Scorecards and projects files."""
+
+
+@scorecard.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def scorecard_check(path: str) -> None:
+    """Validate a projects/scorecards file; print each problem with its line."""
+    from pathlib import Path
+
+    from catalog.check import check_file
+    problems = check_file(Path(path))
+    for problem in problems:
+        click.echo(f"{path}: {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo(f"{path}: ok")
+
+
 def _moment(value: str | None) -> int | None:
     """ISO date or date-time (UTC unless an offset is given) -> epoch ms."""
     if value is None:

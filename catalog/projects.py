@@ -23,7 +23,12 @@ RuleSet = dict[str, tuple[tuple[str, ...], ...]]  # language -> alternatives (al
 
 
 class ProjectConfigError(ValueError):
-    """The projects file is missing, unreadable or invalid; the message says where."""
+    """The projects file is missing, unreadable or invalid; the message says where, and
+    `problems` lists (path in the file, message) for tools that point at lines."""
+
+    def __init__(self, message: str, problems: list[tuple[tuple, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
 class _Frozen(BaseModel):
@@ -265,8 +270,9 @@ def parse_catalog(data: object, source: str = "<data>") -> ProjectCatalog:
     try:
         parsed = _CatalogFile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors())
-        raise ProjectConfigError(f"{source}: {problems}") from None
+        problems = [(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+        text = "; ".join(f"{'.'.join(map(str, loc)) or 'file'}: {msg}" for loc, msg in problems)
+        raise ProjectConfigError(f"{source}: {text}", problems) from None
     return ProjectCatalog(parsed.projects, parsed.default_project, parsed.scorecards)
 
 
