@@ -68,16 +68,21 @@ async def list_calls(request: web.Request) -> web.Response:
     return web.json_response({"calls": [public_call(c) for c in calls]})
 
 
-async def _bound_call(request: web.Request, session: DashboardSession) -> dict[str, Any]:
-    call = await request.app[STORE].run(call_store.call_detail, session.member_id, request.match_info["call_id"])
+async def _bound_call(request: web.Request, session: DashboardSession, scorecard: str | None = None) -> dict[str, Any]:
+    call = await request.app[STORE].run(call_store.call_detail, session.member_id, request.match_info["call_id"],
+                                        scorecard)
     if not bound_to(call, session):
         raise Refused(404, "not_found", "no such call on this card")
     return call
 
 
 async def get_call(request: web.Request) -> web.Response:
+    """`?scorecard=id@version` shows the verdict under that version (side by side with another)."""
     session = session_of(request)
-    call = await _bound_call(request, session)
+    scorecard = request.query.get("scorecard") or None
+    call = await _bound_call(request, session, scorecard)
+    if scorecard is not None and call.get("scorecard") != scorecard:
+        raise Refused(404, "not_found", f"this call has no verdict under {scorecard}")
     token = token_from(request)
     call["audio_url"] = (f"{api_base(request)}/calls/{call['call_id']}/audio?session={token}"
                          if call.get("audio_uri") else None)
@@ -104,7 +109,9 @@ async def get_trend(request: web.Request) -> web.Response:
     days = int_param(request, "days", 90, 1, 366)
     points = await request.app[STORE].run(call_store.trend, session.member_id, session.entity_type,
                                           session.entity_id, days)
-    return web.json_response({"points": points})
+    series = await request.app[STORE].run(call_store.trend_by_scorecard, session.member_id, session.entity_type,
+                                          session.entity_id, days)
+    return web.json_response({"points": points, "series": series})
 
 
 async def get_status(request: web.Request) -> web.Response:

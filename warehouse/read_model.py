@@ -126,18 +126,30 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
     return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
 
-def call_detail(client: Client, member_id: str, call_id: str) -> dict[str, Any] | None:
+def call_versions(client: Client, member_id: str, call_id: str) -> list[dict[str, Any]]:
+    """Every scorecard version this call was judged under (live and rescored), newest first."""
+    rows = client.query(
+        "SELECT scorecard, score, outcome, scored_at FROM calls FINAL WHERE member_id = {member_id:String}"
+        " AND call_id = {call_id:String} ORDER BY scored_at DESC",
+        parameters={"member_id": member_id, "call_id": call_id}).named_results()
+    return [{**r, "scored_at": _iso(r["scored_at"])} for r in rows]
+
+
+def call_detail(client: Client, member_id: str, call_id: str, scorecard: str | None = None) -> dict[str, Any] | None:
     """Everything the detail view shows, with `bindings` for the caller's entity check; None if
-    this portal has no such call."""
-    params = {"call_id": call_id}
+    this portal has no such call. The newest verdict by default, or the one under `scorecard`
+    (side by side with another version); `scorecards` lists the versions there are."""
+    params = {"call_id": call_id, "scorecard": scorecard or ""}
     status = next(iter(_status_rows(client, member_id, " AND call_id = {call_id:String}", "", params, 1)), None)
-    scored = next(iter(_scored_rows(client, member_id, " AND call_id = {call_id:String}", params, 100)), None)
+    where = " AND call_id = {call_id:String}" + (" AND scorecard = {scorecard:String}" if scorecard else "")
+    scored = next(iter(_scored_rows(client, member_id, where, params, 100)), None)
     if status is None and scored is None:
         return None
     call = merge_call(status, scored)
-    call |= {key: scored[key] if scored else None for key in ("compliance", "summary")}
+    call |= {key: scored[key] if scored else None for key in ("compliance", "summary", "scorecard")}
     call["improvements"] = list(scored["improvements"]) if scored else []
     call["criteria"] = criteria(client, member_id, call_id, scored["scorecard"]) if scored else []
+    call["scorecards"] = call_versions(client, member_id, call_id)
     call["transcript"], call["audio_uri"] = transcript(client, member_id, call_id)
     return call
 
@@ -172,9 +184,27 @@ def transcript(client: Client, member_id: str, call_id: str) -> tuple[list[dict[
 
 
 def trend(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
-          until: date | None = None) -> list[dict[str, Any]]:
+          until: date | None = None, scorecard: str | None = None) -> list[dict[str, Any]]:
     return [{"day": day.isoformat(), "avg_score": round(avg, 1), "calls": calls}
-            for day, avg, calls in score_trend(client, member_id, entity_type, entity_id, days, until=until)]
+            for day, avg, calls in score_trend(client, member_id, entity_type, entity_id, days,
+                                               scorecard=scorecard, until=until)]
+
+
+def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_id: int) -> list[str]:
+    """The scorecard versions the entity's calls were judged under, newest first."""
+    column = BINDING_COLUMNS[entity_type]
+    rows = client.query(
+        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}"
+        f" AND has({column}, {{entity_id:UInt64}}) GROUP BY scorecard ORDER BY max(scored_at) DESC",
+        parameters={"member_id": member_id, "entity_id": entity_id}).result_rows
+    return [r[0] for r in rows]
+
+
+def trend_by_scorecard(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
+                       until: date | None = None) -> list[dict[str, Any]]:
+    """One trend line per scorecard version: the same calls judged live and rescored."""
+    return [{"scorecard": ref, "points": trend(client, member_id, entity_type, entity_id, days, until, ref)}
+            for ref in entity_scorecards(client, member_id, entity_type, entity_id)]
 
 
 def delivery_status(client: Client, member_id: str, stage: str | None, status: str | None,

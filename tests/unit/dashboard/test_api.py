@@ -2,6 +2,8 @@
 document, and every isolation refusal: other portal, other entity, no session, non-admin."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import jsonschema
 import pytest
 
@@ -127,7 +129,8 @@ async def test_a_session_does_not_outlive_the_uninstall(dashboard, calls):
 async def test_trend_points_per_day(dashboard, calls):
     a, _ = calls
     body = await (await dashboard.get("/app/api/trend?days=30", dashboard.session(a, "contact", 3))).json()
-    assert body == {"points": [{"day": NOW.date().isoformat(), "avg_score": 80.0, "calls": 1}]}
+    points = [{"day": NOW.date().isoformat(), "avg_score": 80.0, "calls": 1}]
+    assert body == {"points": points, "series": [{"scorecard": "support-en@1", "points": points}]}
 
 
 async def test_delivery_status_is_for_admins_of_that_portal(dashboard, calls):
@@ -146,3 +149,28 @@ async def test_delivery_status_is_for_admins_of_that_portal(dashboard, calls):
 async def test_openapi_document_is_served(dashboard):
     body = await (await dashboard.client.get("/app/api/openapi.json")).json()
     assert "/app/api/calls/{call_id}/audio" in body["paths"]
+
+
+async def test_two_scorecard_versions_of_a_call_side_by_side(dashboard, calls):
+    a, _ = calls
+    rescored = {**score_record(context(a, 1), 35), "scorecard": "support-en@2"}
+    rescored["scored_at"] = rescored["scored_at"] + timedelta(seconds=5)
+    rescored["criteria"] = [{**rescored["criteria"][0], "label": "Greeting (name and company)"}]
+    ClickHouseWriter(dashboard.clickhouse, dashboard.settings.clickhouse_database).write_scores([rescored])
+    session = dashboard.session(a, "contact", 3)
+
+    newest = await (await dashboard.get(f"/app/api/calls/{a}.1", session)).json()
+    check_shape(newest, "CallDetail")
+    assert (newest["scorecard"], newest["score"]) == ("support-en@2", 35)
+    assert [v["scorecard"] for v in newest["scorecards"]] == ["support-en@2", "support-en@1"]
+    assert [c["label"] for c in newest["criteria"]] == ["Greeting (name and company)"]
+
+    old = await (await dashboard.get(f"/app/api/calls/{a}.1?scorecard=support-en@1", session)).json()
+    assert (old["scorecard"], old["score"]) == ("support-en@1", 80)
+    assert {c["label"] for c in old["criteria"]} == {"Greeting", "Closing"}  # old labels kept
+    missing = await dashboard.get(f"/app/api/calls/{a}.1?scorecard=support-en@9", session)
+    assert missing.status == 404
+
+    trend = await (await dashboard.get("/app/api/trend?days=30", session)).json()
+    assert [(s["scorecard"], s["points"][0]["avg_score"]) for s in trend["series"]] == [
+        ("support-en@2", 35.0), ("support-en@1", 80.0)]
