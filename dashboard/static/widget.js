@@ -97,7 +97,17 @@
   }
 
   // --- one call: audio, analysis per criterion with evidence, transcript ------------------------
-  function callDetail(call, back) {
+  /* A call judged under several scorecard versions (aica rescore): pick the version to show. */
+  function versionPicker(call, switchVersion) {
+    const versions = call.scorecards || [];
+    if (versions.length < 2) return null;
+    return h("label", {class: "versions"}, `${t("scorecardVersion")} `,
+      h("select", {class: "version-select", onchange: (ev) => switchVersion(ev.target.value)},
+        versions.map((v) => h("option", {value: v.scorecard, selected: v.scorecard === call.scorecard},
+          `${v.scorecard}: ${Math.round(v.score)}`))));
+  }
+
+  function callDetail(call, back, switchVersion) {
     const audio = h("audio", {class: "recording", controls: true, preload: "metadata", src: call.audio_url,
       "aria-label": t("recording")});
     const turns = (call.transcript || []).map((turn, index) => h("li", {class: "turn", "data-index": index},
@@ -157,6 +167,7 @@
         h("span", {class: `badge compliance-${call.compliance}`},
           `${t("compliance")}: ${t(`compliance_${call.compliance}`)}`), " ",
         h("span", {class: "call-duration"}, clock(call.duration_s))),
+      versionPicker(call, switchVersion),
       audio,
       call.summary ? section("summary", t("summary"), h("p", {}, call.summary)) : null,
       improvements.length ? section("improvements", t("improvements"), h("ul", {}, improvements.map((i) => h("li", {}, i)))) : null,
@@ -177,7 +188,7 @@
     }
   }
 
-  async function openCall(callId, opener) {
+  async function openCall(callId, opener, scorecard) {
     const view = h("div", {class: "detail-view"});
     const back = () => {
       view.remove(); detailView = null; listView.hidden = false;
@@ -185,7 +196,9 @@
     };
     if (detailView) detailView.remove();
     detailView = view; listView.hidden = true; root.append(view);
-    await fill(view, () => api(`/calls/${encodeURIComponent(callId)}`), (call) => callDetail(call, back));
+    const query = scorecard ? `?scorecard=${encodeURIComponent(scorecard)}` : "";
+    await fill(view, () => api(`/calls/${encodeURIComponent(callId)}${query}`),
+      (call) => callDetail(call, back, (ref) => openCall(callId, opener, ref)));
     const title = view.querySelector(".detail-title");
     if (title) title.focus();
     view.addEventListener("keydown", (ev) => { if (ev.key === "Escape") back(); });
@@ -199,7 +212,7 @@
     Promise.all([
       fill(calls, () => api("/calls?limit=50"), (data) => data.calls.length
         ? h("ul", {class: "call-list"}, data.calls.map(callRow)) : h("p", {class: "empty"}, t("callsEmpty"))),
-      fill(trend, () => api("/trend?days=90"), (data) => window.AICA_trendChart(data.points || [], {h, t, lang})),
+      fill(trend, () => api("/trend?days=90"), (data) => window.AICA_trendChart(data.points || [], {h, t, lang}, data.series || [])),
     ]).then(() => { performance.mark("aica-ready"); root.setAttribute("data-ready", "true"); });
   }
 

@@ -86,6 +86,8 @@ class ContractApi:
     trend: list[dict]
     portal_url: str = ""  # a second origin, as the portal's is: it serves the card page
     requests: list[str] = field(default_factory=list)
+    series: list[dict] = field(default_factory=list)  # trend lines per scorecard version
+    versions: dict[str, dict[str, dict]] = field(default_factory=dict)  # call -> scorecard -> detail
 
     def card_url(self, lang: str = "en", deal_id: int = 8061) -> str:
         return f"{self.portal_url}/crm/deal/details/{deal_id}/?lang={lang}"
@@ -108,6 +110,8 @@ def contract_data() -> tuple[list[dict], dict[str, dict], list[dict]]:
              {**done, "call_id": "c-4", "activity_id": 104, "score": None, "outcome": None, "status": "skipped",
               "reason": "call shorter than 5 s"}]
     detail = {**done, "compliance": "pass", "summary": "Refund of a duplicate charge.", "improvements": ["Say goodbye"],
+              "scorecard": "support-en@1", "scorecards": [{"scorecard": "support-en@1", "score": 86, "outcome": "good",
+                                                            "scored_at": "2026-05-04T10:20:00+00:00"}],
               "audio_url": "/app/api/calls/c-1/audio?session=s3cr3t",
               "criteria": [{"id": "greeting", "label": "Greets the client", "verdict": "met", "points": 10,
                             "weight": 10, "critical": False,
@@ -163,11 +167,14 @@ async def contract_api(tmp_path):
 
     async def call_detail(request):
         authorised(request)
-        return web.json_response(api.details[request.match_info["call_id"]])
+        call_id, scorecard = request.match_info["call_id"], request.query.get("scorecard")
+        if scorecard:
+            return web.json_response(api.versions[call_id][scorecard])
+        return web.json_response(api.details[call_id])
 
     async def trend_points(request):
         authorised(request)
-        return web.json_response({"points": api.trend})
+        return web.json_response({"points": api.trend, "series": api.series})
 
     async def recording(request):
         if request.query.get("session") != api.session:

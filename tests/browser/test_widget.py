@@ -84,3 +84,34 @@ async def test_stale_session_says_so(contract_api, open_tab):
     await alert.wait_for()
     assert "expired" in await alert.inner_text()
     assert await alert.locator("button").count() == 0  # retrying cannot help; reopening the tab does
+
+
+async def test_two_scorecard_versions_side_by_side(contract_api, open_tab, artifacts):
+    """After `aica rescore`: a trend line per scorecard version, and a call's verdicts under either."""
+    old = contract_api.details["c-1"]
+    versions = [{"scorecard": "support-en@2", "score": 41, "outcome": "poor", "scored_at": "2026-06-01T09:00:00+00:00"},
+                *old["scorecards"]]
+    new = {**old, "scorecard": "support-en@2", "score": 41, "outcome": "poor", "scorecards": versions,
+           "criteria": [{**old["criteria"][1], "label": "Resolves the issue, with a date"}]}
+    contract_api.details["c-1"] = new
+    contract_api.versions["c-1"] = {"support-en@2": new, "support-en@1": {**old, "scorecards": versions}}
+    contract_api.series = [{"scorecard": "support-en@2", "points": [{**p, "avg_score": p["avg_score"] - 20}
+                                                                   for p in contract_api.trend]},
+                           {"scorecard": "support-en@1", "points": contract_api.trend}]
+    page, frame = await open_tab(contract_api.card_url())
+
+    assert await frame.locator(".trend-line").count() == 2
+    assert await frame.locator(".trend-legend li").all_inner_texts() == ["support-en@2", "support-en@1"]
+
+    await frame.locator(".call[data-status=done] button").click()
+    await frame.wait_for_selector(".detail .version-select")
+    assert await frame.locator(".detail-meta .score").inner_text() == "41"
+    assert await frame.locator(".criterion-label").all_inner_texts() == ["Resolves the issue, with a date"]
+    await page.screenshot(path=artifacts / "versions-new-360.png", full_page=True)
+
+    await frame.select_option(".version-select", "support-en@1")
+    await frame.wait_for_selector(".detail .criterion[data-criterion=greeting]")
+    assert await frame.locator(".detail-meta .score").inner_text() == "86"
+    assert await frame.locator(".version-select").input_value() == "support-en@1"
+    assert "/app/api/calls/c-1?scorecard=support-en%401" in contract_api.requests
+    await page.screenshot(path=artifacts / "versions-old-360.png", full_page=True)
