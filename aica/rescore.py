@@ -28,6 +28,7 @@ from catalog.projects import load_catalog
 from control.portal_settings import KafkaPortalSettings
 from control.portals import load_secret_box
 from control.rescore_runs import RescoreRuns
+from control.scorecards import ScorecardVersions, judge_with_history
 from schemas import registry
 from streams.offsets import committed_offsets
 from streams.replay import TopicReplay, plan_range
@@ -104,7 +105,8 @@ class Rescorer:
     def __init__(self, settings: Settings, request: RescoreRequest) -> None:
         self.settings, self.request = settings, request
         self.topic = settings.topic(Topic.REDACTED)
-        base = load_catalog(settings)
+        self.scorecard_versions = ScorecardVersions(settings).start()
+        base = judge_with_history(load_catalog(settings), self.scorecard_versions)
         self.portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), base).start()
         self.catalogs = PortalCatalogs(base, self.portal_settings)
         self.analyzer = Analyzer(settings, self.catalogs)
@@ -117,6 +119,7 @@ class Rescorer:
     def close(self) -> None:
         self.runs.stop()
         self.portal_settings.stop()
+        self.scorecard_versions.stop()
 
     # --- planning ----------------------------------------------------------------------------
     def plan(self) -> tuple[dict[int, int], dict[int, int], dict | None]:

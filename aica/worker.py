@@ -19,6 +19,7 @@ from agents.redact import agent as redact
 from blobs.store import LocalBlobStore
 from catalog.projects import ProjectCatalog, load_catalog
 from control.portals import KafkaPortals
+from control.scorecards import ScorecardVersions, judge_with_history
 from sinks import clickhouse_metrics, crm_writeback
 from streams.app import create_app
 from streams.partitioning import warn_if_rest_stages_split
@@ -87,8 +88,13 @@ class WorkerResources:
         return LocalBlobStore(self.settings.resolved_blob_dir)
 
     @cached_property
+    def scorecard_versions(self) -> ScorecardVersions:
+        return ScorecardVersions(self.settings).start()
+
+    @cached_property
     def catalog(self) -> ProjectCatalog:
-        return load_catalog(self.settings)
+        """The projects file, with scorecards edited in place judged as versions of their own."""
+        return judge_with_history(load_catalog(self.settings), self.scorecard_versions)
 
     @cached_property
     def portal_settings(self) -> Any:
@@ -177,7 +183,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         async def on_stop(self) -> None:
             if "rest" in res.__dict__:
                 await res.rest.close()
-            for view in ("portals", "portal_settings", "reconcile_marks"):  # compacted-topic views
+            for view in ("portals", "portal_settings", "reconcile_marks", "scorecard_versions"):  # compacted-topic views
                 if view in res.__dict__:
                     res.__dict__[view].stop()
     return app

@@ -68,13 +68,14 @@ def _ms(value: Any) -> int:
 
 
 def version_key(scorecard_ref: str) -> str:
-    """`support-en@12` -> a string that sorts versions numerically ("2" < "12"); other versions
+    """`support-en@12` -> a string that sorts versions numerically ("2" < "12"); an edit without a
+    version bump (`1+<digest>`, catalog.versions) sorts after its base version; other versions
     sort as text after the numeric ones."""
-    version = scorecard_ref.rpartition("@")[2]
+    version, plus, edit = scorecard_ref.rpartition("@")[2].partition("+")
     parts = version.split(".")
     if all(part.isdigit() for part in parts):
-        return ".".join(f"{int(part):06d}" for part in parts)
-    return "~" + version
+        return ".".join(f"{int(part):06d}" for part in parts) + (f"+{edit}" if plus else "")
+    return "~" + version + plus + edit
 
 
 def call_order(score: dict) -> str:

@@ -28,6 +28,7 @@ class Topic(StrEnum):
     RECONCILE_MARKS = "aica.reconcile-marks.v1"
     RESCORED = "calls.rescored.v1"
     RESCORE_RUNS = "aica.rescore-runs.v1"
+    SCORECARDS = "aica.scorecards.v1"
 
 
 # One topic per delay tier (settings.retry_delays_s): every message in a tier waits the same time,
