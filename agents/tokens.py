@@ -45,7 +45,9 @@ class TokenAgent:
                 raise Reject("install request for another portal than its key")
             await self.keeper.install(portal)
         elif kind == "uninstall":
-            await self.keeper.uninstall(member_id)
+            sent = request.get("event_at")
+            await self.keeper.uninstall(member_id, sent.timestamp() if hasattr(sent, "timestamp")
+                                        else (sent / 1000 if sent is not None else None))
         else:
             await self._refresh(member_id, request["failed_token_sha256"])
         return []
