@@ -14,6 +14,7 @@ import aiohttp
 import faust
 from cryptography.fernet import Fernet
 
+from bitrix.egress import portal_session
 from bitrix.errors import PortalUnavailable, ReauthRequired
 from bitrix.oauth import LocalTokens, token_digest
 from bitrix.portals import PortalDirectory
@@ -81,6 +82,6 @@ def register(app: faust.App, settings: Settings, portals: PortalDirectory) -> No
     @app.agent(runner.source(), name="tokens")
     async def tokens(stream: faust.StreamT) -> None:
         timeout = aiohttp.ClientTimeout(total=settings.rest_timeout_s)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with portal_session(settings, timeout=timeout) as session:
             agent = TokenAgent(portals, LocalTokens(session, portals, settings), box)
             await runner.run(stream, agent.handle)

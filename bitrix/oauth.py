@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
+from bitrix.egress import egress_refusal
 from bitrix.errors import BitrixError, PortalUnavailable, ReauthRequired
 from bitrix.portals import Portal, PortalDirectory
 from streams.settings import Settings
@@ -84,6 +85,13 @@ def check_app_info(info: AppInfo, *, client_id: str, member_id: str, domain: str
         raise InstallRefused(403, "no_client_endpoint", "app.info named no portal endpoint")
 
 
+def refused_address(exc: BaseException) -> None:
+    """An address or scheme bitrix.egress refuses is the post's fault (403), not an outage."""
+    reason = egress_refusal(exc)
+    if reason is not None:
+        raise InstallRefused(403, "portal_address_refused", reason) from None
+
+
 async def fetch_app_info(session: aiohttp.ClientSession, server_endpoint: str, access_token: str,
                          timeout_s: float) -> AppInfo:
     """`app.info` at the OAuth server; the token goes in a POST body, never in a URL."""
@@ -93,7 +101,8 @@ async def fetch_app_info(session: aiohttp.ClientSession, server_endpoint: str, a
                                 timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
             status = response.status
             body = None if 300 <= status < 400 else await response.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError):
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError) as exc:
+        refused_address(exc)
         raise InstallRefused(502, "oauth_unavailable", "the OAuth server could not be asked") from None
     if 300 <= status < 400:
         raise InstallRefused(502, "oauth_redirected", f"the OAuth server answered with a redirect ({status})")
@@ -115,7 +124,8 @@ async def fetch_is_admin(session: aiohttp.ClientSession, client_endpoint: str, a
             except ValueError:
                 body = None
             status = response.status
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        refused_address(exc)
         raise InstallRefused(502, "portal_unavailable", "the portal could not be asked who the user is") from None
     if 300 <= status < 400:
         raise InstallRefused(502, "portal_redirected", f"the portal answered user.admin with a redirect ({status})")

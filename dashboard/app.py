@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bitrix.egress import portal_session
 from blobs.store import LocalBlobStore
 from bitrix.client import PortalRest
 from bitrix.portals import PortalDirectory
@@ -71,7 +72,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=app[SETTINGS].rest_timeout_s)
-    async with aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": "aica/0.1"}) as session:
+    async with portal_session(app[SETTINGS], timeout=timeout, headers={"User-Agent": "aica/0.1"}) as session:
         app[HTTP] = session
         yield
 

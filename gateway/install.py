@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from bitrix.client import RestClient
+from bitrix.egress import portal_session
 from bitrix.errors import BitrixError
 from bitrix.fields import wanted_fields
 from bitrix.oauth import (InstallRefused, LocalTokens, TokenKeeper, check_app_info, fetch_app_info,
@@ -186,7 +187,7 @@ def install_context(tokens: TokenKeeper | None) -> Callable[[web.Application], A
     async def context(app: web.Application) -> AsyncIterator[None]:
         from catalog.projects import load_catalog
         settings = app[SETTINGS]
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as http:
+        async with portal_session(settings, timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as http:
             keeper = tokens or LocalTokens(http, app[PORTALS], settings)
             app[HTTP], app[TOKENS] = http, keeper
             app[REST] = RestClient(http, app[PORTALS], settings, tokens=keeper)

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     rest_rate_per_s: float = 2.0
     rest_burst: int = 40
     rest_timeout_s: float = 30.0
+    # Portal hosts reached over plain http and allowed on loopback/private addresses (bitrix.egress):
+    # the local sandbox portal of the embedded mode and tests. Comma-separated; set it empty in
+    # production, where every portal is https on a public address.
+    insecure_portal_hosts: str = "127.0.0.1,localhost,::1"
     # A portal that rate-limits us or is down: its messages wait on the retry tiers this many
     # times (the last tier repeats; 20 x 120 s outlasts the 10-minute operating-limit block).
     portal_retry_attempts: int = 20
@@ -112,6 +116,10 @@ class Settings(BaseSettings):
     dashboard_session_ttl_s: int = 900
     # After a relay secret is rotated the previous one is still accepted for this long.
     relay_secret_overlap_s: int = 86400
+
+    @cached_property
+    def insecure_portal_host_list(self) -> list[str]:
+        return [h.strip() for h in self.insecure_portal_hosts.split(",") if h.strip()]
 
     @cached_property
     def resolved_blob_dir(self) -> Path:
