@@ -24,10 +24,10 @@ from bitrix.client import PortalRest
 from bitrix.portals import PortalDirectory
 from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
 from dashboard import api, settings_api
-from dashboard.keys import BLOBS, CATALOGS, HTTP, PORTAL_SETTINGS, PORTALS, REST, SETTINGS, SIGNER, STORE
+from dashboard.keys import AUDIO_SIGNER, BLOBS, CATALOGS, HTTP, PORTAL_SETTINGS, PORTALS, REST, SETTINGS, SIGNER, STORE
 from dashboard.placement import (WIDGET_CSP, frame_origin, parse_placement, refusal_page,
                                  render_widget, verify_placement)
-from dashboard.sessions import SessionSigner, session_key
+from dashboard.sessions import AudioSigner, SessionSigner, session_key
 from httpapi.errors import Refused, json_errors
 from streams.settings import Settings
 from warehouse.read_model import CallStore
@@ -86,6 +86,7 @@ def create_dashboard_app(settings: Settings, portals: PortalDirectory, store: Ca
     app[SETTINGS], app[PORTALS], app[STORE], app[BLOBS] = settings, portals, store, blobs
     app[PORTAL_SETTINGS], app[CATALOGS], app[REST] = portal_settings, catalogs, rest
     app[SIGNER] = SessionSigner(session_key(settings), settings.dashboard_session_ttl_s)
+    app[AUDIO_SIGNER] = AudioSigner(session_key(settings), settings.dashboard_audio_ttl_s)
     app.cleanup_ctx.append(http_client)
     app.on_response_prepare.append(security_headers)
     r = app.router

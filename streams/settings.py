@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8081
     dashboard_session_ttl_s: int = 900
+    # An audio URL's own token (one call's recording): reissued each time a call is opened.
+    dashboard_audio_ttl_s: int = 600
     # After a relay secret is rotated the previous one is still accepted for this long.
     relay_secret_overlap_s: int = 86400
 
