@@ -146,6 +146,8 @@ async def test_inactive_portal_is_refused(make_client, publisher, documented_eve
     (b"event=x", {"Content-Type": "text/plain"}, 415),
     (b"auth=flat&auth[member_id]=nested", FORM, 400),  # keys that cannot nest
     (b"event=\xff\xfe", FORM, 400),  # not UTF-8
+    (b"event" + b"[]" * 1500 + b"=x", FORM, 400),  # nesting deep enough to exhaust the recursion limit
+    (b"data[FIELDS][ID]=1&" + b"&".join(b"k%d=" % i for i in range(300)), FORM, 400),  # too many keys
     (b"x=" + b"a" * 5000, FORM, 413),  # over max_body_bytes, declared by Content-Length
 ])
 async def test_malformed_requests_are_refused_and_nothing_published(make_client, publisher, body, headers, status):
