@@ -30,6 +30,7 @@ from bitrix.oauth import (InstallRefused, LocalTokens, TokenKeeper, check_app_in
 from bitrix.portals import Portal
 from bitrix.setup import SetupFailed, setup_portal
 from httpapi.errors import Refused
+from httpapi.ratelimit import PostLimits
 from gateway.intake import accept, read_form
 from gateway.keys import PORTALS, SETTINGS
 from gateway.mapping import uninstall_record
@@ -41,6 +42,7 @@ HTTP = web.AppKey("install_http", aiohttp.ClientSession)
 TOKENS = web.AppKey("tokens", object)  # a bitrix.oauth.TokenKeeper
 REST = web.AppKey("install_rest", RestClient)
 WANTED_FIELDS = web.AppKey("wanted_fields", dict)
+INSTALL_LIMITS = web.AppKey("install_limits", PostLimits)
 INSTALL_EVENTS = frozenset({"ONAPPINSTALL", "ONAPPUPDATE"})
 FRAME = "FRAME"
 
@@ -165,13 +167,17 @@ async def install_verified(app: web.Application, post: InstallPost) -> web.Respo
 
 async def receive_install(request: web.Request) -> web.Response:
     form = await read_form(request, request.app[SETTINGS].max_body_bytes)
-    return await install_verified(request.app, parse_install_post(form, request.query))
+    post = parse_install_post(form, request.query)
+    await request.app[INSTALL_LIMITS].take(request.remote, post.member_id)
+    return await install_verified(request.app, post)
 
 
 async def receive_lifecycle_event(request: web.Request, form: dict[str, Any], event: str) -> web.Response:
     """ONAPPINSTALL/ONAPPUPDATE/ONAPPUNINSTALL posted to /b24/events (raises Refused)."""
     if event in INSTALL_EVENTS:
-        return await install_verified(request.app, parse_install_post(form, {}))
+        post = parse_install_post(form, {})
+        await request.app[INSTALL_LIMITS].take(request.remote, post.member_id)
+        return await install_verified(request.app, post)
     auth = form.get("auth") if isinstance(form.get("auth"), dict) else {}
     portal = verify_portal(request.app[PORTALS].get(_field(auth, "member_id", "auth[member_id]")),
                            _field(auth, "application_token", "auth[application_token]"),
@@ -192,5 +198,7 @@ def install_context(tokens: TokenKeeper | None) -> Callable[[web.Application], A
             app[HTTP], app[TOKENS] = http, keeper
             app[REST] = RestClient(http, app[PORTALS], settings, tokens=keeper)
             app[WANTED_FIELDS] = wanted_fields(load_catalog(settings))
+            app[INSTALL_LIMITS] = PostLimits(settings.install_posts_per_ip_per_min,
+                                             settings.install_posts_per_portal_per_min)
             yield
     return context
