@@ -4,8 +4,9 @@
 form (`AUTH_ID`, `REFRESH_ID`, `member_id`, `DOMAIN` in the query). Nothing in a post is trusted:
 its OAuth server must be on our allowlist, `app.info` there must say the token is ours and the
 portal's, `user.admin` on the portal must say its user is an administrator (any user can open an
-app; only an admin may install or re-authorise it), and only then are tokens, endpoints (`client_endpoint` from app.info) and the
-application_token stored, through the token agent, and the portal set up. ONAPPINSTALL and
+app; only an admin may install or re-authorise it), and only then are tokens, endpoints
+(`client_endpoint` from app.info) and the application_token stored, through the token agent, and
+the portal set up. Install posts are rate-limited per client address and per portal. ONAPPINSTALL and
 ONAPPUPDATE arriving as events take the same path; ONAPPUNINSTALL (proven by application_token
 only) is published for the worker, carrying data[CLEAN]."""
 from __future__ import annotations
