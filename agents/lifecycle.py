@@ -1,8 +1,9 @@
 """Uninstall, in the worker (docs/bitrix24-api.md §1.5): the gateway has verified ONAPPUNINSTALL by its
 application_token and published it on `b24.events.v1`; the ingest agent hands it here. The
 portal's tokens are deleted and it is marked uninstalled (through the token agent, the single
-writer), so every stage stops calling it and the gateway refuses its events. With CLEAN=1 its data
-goes too: every ClickHouse row with its member_id and its recordings in the blob store."""
+writer), so every stage stops calling it and the gateway refuses its events; unless it was sent
+before the portal's latest install (Portal.installed_at), which it must not undo. With CLEAN=1 its
+data goes too: every ClickHouse row with its member_id and its recordings in the blob store."""
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +31,17 @@ def purge_portal_rows(client: Any, database: str, member_id: str) -> None:
         client.command(statement, parameters={"member_id": member_id}, settings={"mutations_sync": 2})
 
 
+def sent_at(event: dict) -> float | None:
+    """When the uninstall was sent, in unix seconds: the earlier of the portal's own queue time
+    (`ts`) and our receipt, so neither a redelivery by the portal nor one by Kafka looks new."""
+    # ts is whole seconds: its second's end, so an uninstall in the same second as an install counts.
+    times = [float(event["ts"]) + 1] if event.get("ts") else []
+    received = event.get("received_at")
+    if received is not None:
+        times.append(received.timestamp() if hasattr(received, "timestamp") else received / 1000)
+    return min(times) if times else None
+
+
 class Lifecycle:
     def __init__(self, tokens: TokenKeeper, blobs: LocalBlobStore,
                  purge_rows: Callable[[str], Awaitable[None]]) -> None:
@@ -40,7 +52,11 @@ class Lifecycle:
         if event["event"] != UNINSTALL:
             return
         member_id = event["member_id"]
-        await self.tokens.uninstall(member_id)
+        portal = await self.tokens.uninstall(member_id, sent_at(event))
+        if portal is not None and portal.status != "uninstalled":
+            # Sent before the portal's latest install (a redelivery, or queued across a reinstall).
+            log.info("lifecycle: uninstall of portal %s predates its reinstall; ignored", member_id)
+            return
         log.info("lifecycle: portal %s uninstalled, tokens deleted", member_id)
         if event.get("clean"):
             await self.purge_rows(member_id)

@@ -14,6 +14,7 @@ import aiohttp
 import faust
 from cryptography.fernet import Fernet
 
+from bitrix.egress import portal_session
 from bitrix.errors import PortalUnavailable, ReauthRequired
 from bitrix.oauth import LocalTokens, token_digest
 from bitrix.portals import PortalDirectory
@@ -45,7 +46,9 @@ class TokenAgent:
                 raise Reject("install request for another portal than its key")
             await self.keeper.install(portal)
         elif kind == "uninstall":
-            await self.keeper.uninstall(member_id)
+            sent = request.get("event_at")
+            await self.keeper.uninstall(member_id, sent.timestamp() if hasattr(sent, "timestamp")
+                                        else (sent / 1000 if sent is not None else None))
         else:
             await self._refresh(member_id, request["failed_token_sha256"])
         return []
@@ -79,6 +82,6 @@ def register(app: faust.App, settings: Settings, portals: PortalDirectory) -> No
     @app.agent(runner.source(), name="tokens")
     async def tokens(stream: faust.StreamT) -> None:
         timeout = aiohttp.ClientTimeout(total=settings.rest_timeout_s)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with portal_session(settings, timeout=timeout) as session:
             agent = TokenAgent(portals, LocalTokens(session, portals, settings), box)
             await runner.run(stream, agent.handle)

@@ -39,7 +39,9 @@ class LazyRestClient:
     def _get(self) -> Any:
         if self._client is None:
             from bitrix.client import RestClient
-            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.rest_timeout_s))
+            from bitrix.egress import portal_session
+            session = portal_session(self.settings,
+                                     timeout=aiohttp.ClientTimeout(total=self.settings.rest_timeout_s))
             self._client = RestClient(session, self.portals, self.settings, tokens=self.tokens)
         return self._client
 

@@ -27,6 +27,7 @@ from yarl import URL
 
 from bitrix.errors import (AccessDenied, BitrixError, ForeignUrl, NotFound, PortalUnavailable,
                            RateLimited, ReauthRequired, TokenExpired, TooLarge, classify)
+from bitrix.egress import egress_refusal
 from bitrix.forms import flatten
 from bitrix.oauth import HEADERS, LocalTokens, TokenKeeper
 from bitrix.portals import Portal, PortalDirectory
@@ -68,6 +69,20 @@ def same_portal_url(url: str, client_endpoint: str) -> str:
     if target.port != portal.port:
         raise ForeignUrl("FOREIGN_URL", "download URL is not on the portal's host")
     return str(target)
+
+
+def redirect_refused(status: int) -> BitrixError:
+    """Permanent: a portal that redirects its REST endpoint will not stop doing so on a retry."""
+    return BitrixError("REDIRECT_REFUSED", f"the portal answered {status}; requests to it never follow redirects",
+                       status)
+
+
+def connection_failure(exc: BaseException, code: str) -> BitrixError:
+    """A refused address or scheme (bitrix.egress) is permanent; anything else is a transient outage."""
+    reason = egress_refusal(exc)
+    if reason is not None:
+        return ForeignUrl("FORBIDDEN_ADDRESS", reason)
+    return PortalUnavailable(code, type(exc).__name__)
 
 
 @dataclass(frozen=True)
@@ -191,15 +206,18 @@ class RestClient:
 
     async def _post(self, portal: Portal, method: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
+            # Never follow a redirect: a 307/308 would re-send the token, a 301/302 become a GET.
             async with self._session.post(portal.client_endpoint + method, headers=HEADERS,
                                           json={**params, "auth": portal.access_token},
-                                          timeout=self._timeout) as response:
+                                          timeout=self._timeout, allow_redirects=False) as response:
+                if response.status in REDIRECTS:
+                    raise redirect_refused(response.status)
                 body = await _json_or_none(response)
                 if response.status >= 400 or not isinstance(body, dict) or "error" in body:
                     raise classify(response.status, body, response.headers.get("Retry-After"))
                 return body
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise PortalUnavailable("CONNECTION_ERROR", type(exc).__name__) from None
+            raise connection_failure(exc, "CONNECTION_ERROR") from None
 
     async def _refresh(self, member_id: str, failed_token: str) -> Portal:
         """Single-flight in this process: 50 callers with the same dead token make one request."""
@@ -227,7 +245,7 @@ class RestClient:
             os.replace(tmp_name, dest)
             return result
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise PortalUnavailable("DOWNLOAD_FAILED", type(exc).__name__) from None
+            raise connection_failure(exc, "DOWNLOAD_FAILED") from None
         finally:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)

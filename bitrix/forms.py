@@ -6,23 +6,33 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 
+# Bitrix24's forms nest 3 deep (`data[FIELDS][ID]`) and carry a few dozen keys. Without caps,
+# `event[][][]...` nests thousands deep and the first str() or repr() of it is a RecursionError.
+MAX_DEPTH = 8
+MAX_KEYS = 256
+
+
 class FormShapeError(ValueError):
-    """The keys do not form a consistent nested structure (e.g. `a=1&a[b]=2`)."""
+    """The keys do not form a consistent nested structure (e.g. `a=1&a[b]=2`), or go past the caps."""
 
 
 def _parts(key: str) -> list[str]:
     if "[" not in key:
         return [key]
+    if key.count("[") >= MAX_DEPTH:
+        raise FormShapeError(f"a key nests deeper than {MAX_DEPTH} levels")
     head, _, rest = key.partition("[")
     if not head or not rest.endswith("]"):
-        raise FormShapeError(f"malformed key {key!r}")
+        raise FormShapeError("malformed key")
     return [head] + rest[:-1].split("][")
 
 
 def unflatten(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Nest flat bracketed pairs. `x[]` appends to a list. Conflicts raise FormShapeError."""
     root: dict[str, Any] = {}
-    for key, value in pairs:
+    for count, (key, value) in enumerate(pairs, 1):
+        if count > MAX_KEYS:
+            raise FormShapeError(f"more than {MAX_KEYS} keys")
         parts = _parts(key)
         node: Any = root
         for i, part in enumerate(parts):

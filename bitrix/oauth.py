@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
+from bitrix.egress import egress_refusal
 from bitrix.errors import BitrixError, PortalUnavailable, ReauthRequired
 from bitrix.portals import Portal, PortalDirectory
 from streams.settings import Settings
@@ -84,20 +85,55 @@ def check_app_info(info: AppInfo, *, client_id: str, member_id: str, domain: str
         raise InstallRefused(403, "no_client_endpoint", "app.info named no portal endpoint")
 
 
+def refused_address(exc: BaseException) -> None:
+    """An address or scheme bitrix.egress refuses is the post's fault (403), not an outage."""
+    reason = egress_refusal(exc)
+    if reason is not None:
+        raise InstallRefused(403, "portal_address_refused", reason) from None
+
+
 async def fetch_app_info(session: aiohttp.ClientSession, server_endpoint: str, access_token: str,
                          timeout_s: float) -> AppInfo:
     """`app.info` at the OAuth server; the token goes in a POST body, never in a URL."""
     url = normalise_endpoint(server_endpoint) + "app.info"
     try:
-        async with session.post(url, data={"auth": access_token}, headers=HEADERS,
+        async with session.post(url, data={"auth": access_token}, headers=HEADERS, allow_redirects=False,
                                 timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
-            body = await response.json(content_type=None)
             status = response.status
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            body = None if 300 <= status < 400 else await response.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError) as exc:
+        refused_address(exc)
         raise InstallRefused(502, "oauth_unavailable", "the OAuth server could not be asked") from None
+    if 300 <= status < 400:
+        raise InstallRefused(502, "oauth_redirected", f"the OAuth server answered with a redirect ({status})")
     if status >= 500:
         raise InstallRefused(502, "oauth_unavailable", f"the OAuth server answered {status}")
     return parse_app_info(body)
+
+
+async def fetch_is_admin(session: aiohttp.ClientSession, client_endpoint: str, access_token: str,
+                         timeout_s: float) -> bool:
+    """`user.admin` on the portal with the posted token: is the user behind it an administrator?
+    Only an administrator may install or re-authorise the app (any user can open it)."""
+    try:
+        async with session.post(normalise_endpoint(client_endpoint) + "user.admin", json={"auth": access_token},
+                                headers=HEADERS, allow_redirects=False,
+                                timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+            try:
+                body = await response.json(content_type=None)
+            except ValueError:
+                body = None
+            status = response.status
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        refused_address(exc)
+        raise InstallRefused(502, "portal_unavailable", "the portal could not be asked who the user is") from None
+    if 300 <= status < 400:
+        raise InstallRefused(502, "portal_redirected", f"the portal answered user.admin with a redirect ({status})")
+    if status == 401:
+        raise InstallRefused(401, "bad_token", "the portal did not accept the token")
+    if status >= 500:
+        raise InstallRefused(502, "portal_unavailable", f"the portal answered {status}")
+    return isinstance(body, dict) and body.get("result") is True
 
 
 async def exchange_refresh_token(session: aiohttp.ClientSession, settings: Settings,
@@ -107,7 +143,7 @@ async def exchange_refresh_token(session: aiohttp.ClientSession, settings: Setti
     form = {"grant_type": "refresh_token", "client_id": settings.app_client_id,
             "client_secret": settings.app_client_secret, "refresh_token": portal.refresh_token}
     try:
-        async with session.post(portal.oauth_token_url, data=form, headers=HEADERS,
+        async with session.post(portal.oauth_token_url, data=form, headers=HEADERS, allow_redirects=False,
                                 timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as response:
             try:
                 body = await response.json(content_type=None)
@@ -116,6 +152,9 @@ async def exchange_refresh_token(session: aiohttp.ClientSession, settings: Setti
             status = response.status
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise PortalUnavailable("OAUTH_UNAVAILABLE", type(exc).__name__) from None
+    if 300 <= status < 400:  # following it would re-send the client secret to wherever it points
+        raise BitrixError("REDIRECT_REFUSED", f"the OAuth server answered {status}; token requests are never redirected",
+                          status)
     if isinstance(body, dict) and body.get("access_token") and body.get("refresh_token"):
         return body
     code = str(body.get("error") or "") if isinstance(body, dict) else ""
@@ -135,14 +174,21 @@ class TokenKeeper(Protocol):
     async def install(self, portal: Portal) -> Portal:
         """Store a verified installation (new tokens, status active, a newer generation)."""
 
-    async def uninstall(self, member_id: str) -> Portal | None:
-        """Mark the portal uninstalled and delete its tokens."""
+    async def uninstall(self, member_id: str, event_at: float | None = None) -> Portal | None:
+        """Mark the portal uninstalled and delete its tokens; unless `event_at` (unix seconds, when
+        the uninstall was sent) precedes the portal's latest install: then it is left as it is."""
 
 
 def next_installation(new: Portal, current: Portal | None) -> Portal:
     """`new` as the newest generation, active."""
     generation = max(new.generation, current.generation + 1 if current else 0)
     return replace(new, status="active", generation=generation)
+
+
+def predates_install(event_at: float | None, current: Portal) -> bool:
+    """An uninstall sent before the portal's latest install (a redelivery, or one still queued
+    when the admin reinstalled) must not undo that install."""
+    return event_at is not None and current.status != "uninstalled" and event_at < current.installed_at
 
 
 def without_tokens(current: Portal) -> Portal:
@@ -190,11 +236,14 @@ class LocalTokens:
             log.info("stored installation of portal %s (generation %d)", stored.member_id, stored.generation)
             return stored
 
-    async def uninstall(self, member_id: str) -> Portal | None:
+    async def uninstall(self, member_id: str, event_at: float | None = None) -> Portal | None:
         async with self._locks[member_id]:
             current = self.portals.get(member_id)
             if current is None:
                 return None
+            if predates_install(event_at, current):
+                log.info("portal %s: an uninstall from before its latest install is ignored", member_id)
+                return current
             if current.status != "uninstalled" or current.access_token or current.application_token:
                 current = without_tokens(current)
                 await self.portals.put(current)

@@ -27,6 +27,9 @@ class Portal:
     access_expires_at: float  # unix seconds
     status: str = "active"  # active | reauth_required | uninstalled
     generation: int = 0
+    # Unix seconds of the latest verified install or re-authorisation (0 = before it was kept):
+    # an ONAPPUNINSTALL sent before it belongs to an older installation and is ignored.
+    installed_at: float = 0.0
 
     @property
     def oauth_token_url(self) -> str:

@@ -1,6 +1,8 @@
 """Blob store for recordings: audio never travels through Kafka, records carry `blob://` refs.
 Local directory by default (a shared volume in production). Layout:
-<root>/<member_id>/<call_id>/<file>, plus `ingested.json` once the call has been published."""
+<root>/<member_id>/<call_id>/<file>, plus `ingested.json` once the call has been published, and
+`held.<topic>` when a stage retries or dead-letters a message holding raw personal data
+(streams.stage keeps the bytes here and only a reference on Kafka). A portal purge removes all."""
 from __future__ import annotations
 
 import json
@@ -35,6 +37,23 @@ class LocalBlobStore:
         if len(parts) != 3 or not _SAFE.match(parts[2]):
             raise BlobError(f"malformed blob uri: {uri!r}")
         return self.call_dir(parts[0], parts[1]) / parts[2]
+
+    def keep(self, member_id: str, call_id: str, name: str, data: bytes) -> str:
+        """Write `data` as <call dir>/<name> (atomically) and return its blob:// URI."""
+        uri = self.uri(member_id, call_id, name)
+        path = self.resolve(uri)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return uri
+
+    def read(self, uri: str) -> bytes | None:
+        """The bytes behind a blob:// URI, or None once gone (a purged portal)."""
+        try:
+            return self.resolve(uri).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def ingested(self, member_id: str, call_id: str) -> dict | None:
         marker = self.call_dir(member_id, call_id) / "ingested.json"

@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from catalog.languages import check_redaction_languages
+
 DEFAULT_PROJECTS_FILE = Path(__file__).with_name("default_projects.yaml")
 # Older Bitrix24 docs cap FIELD_NAME at 20 chars including UF_CRM_ (docs/bitrix24-api.md §4.1, §8).
 MAX_FIELD_NAME_CHARS = 20
@@ -178,6 +180,7 @@ class _CatalogFile(_Frozen):
         for project in self.projects.values():
             if project.scorecard not in self.scorecards:
                 raise ValueError(f"project {project.name!r}: unknown scorecard {project.scorecard!r}")
+        check_redaction_languages(self.projects.values())
         _line_index(self.projects.values())  # raises on a line claimed twice
         return self
 
@@ -238,6 +241,7 @@ class PortalProjects(_Frozen):
     def _own_references(self) -> PortalProjects:
         if self.default_project not in self.projects:
             raise ValueError(f"default_project {self.default_project!r} is not among projects")
+        check_redaction_languages(self.projects.values())
         _line_index(self.projects.values())  # raises on a line claimed twice
         return self
 

@@ -38,6 +38,7 @@ def portal_to_record(portal: Portal, box: Fernet) -> dict:
         "refresh_token_enc": enc(portal.refresh_token),
         "access_expires_at": int(portal.access_expires_at * 1000),
         "updated_at": int(time.time() * 1000), "generation": portal.generation,
+        "installed_at": int(portal.installed_at * 1000),
     }
 
 
@@ -51,7 +52,13 @@ def record_to_portal(record: dict, box: Fernet) -> Portal:
         access_token=dec(record["access_token_enc"]), refresh_token=dec(record["refresh_token_enc"]),
         access_expires_at=expires.timestamp() if hasattr(expires, "timestamp") else expires / 1000,
         status=record["status"], generation=record["generation"],
+        installed_at=_seconds(record.get("installed_at") or 0),
     )
+
+
+def _seconds(value: object) -> float:
+    """fastavro reads timestamp-millis as an aware datetime (0 may stay an int)."""
+    return value.timestamp() if hasattr(value, "timestamp") else float(value) / 1000
 
 
 class KafkaPortals(CompactedView[Portal]):

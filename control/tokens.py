@@ -16,7 +16,7 @@ from confluent_kafka import Producer
 from cryptography.fernet import Fernet
 
 from bitrix.errors import AccessDenied, PortalUnavailable, ReauthRequired
-from bitrix.oauth import next_installation, token_digest
+from bitrix.oauth import next_installation, predates_install, token_digest
 from bitrix.portals import Portal, PortalDirectory
 from control.portals import load_secret_box
 from schemas import registry
@@ -37,10 +37,11 @@ def open_portal(sealed: str, box: Fernet) -> Portal:
 
 
 def token_request(member_id: str, kind: str, seen_generation: int, *, failed_token: str = "",
-                  portal_enc: str | None = None) -> dict[str, Any]:
+                  portal_enc: str | None = None, event_at: float | None = None) -> dict[str, Any]:
     return {"member_id": member_id, "kind": kind,
             "failed_token_sha256": token_digest(failed_token) if failed_token else "",
-            "seen_generation": seen_generation, "portal_enc": portal_enc, "requested_at": now_ms()}
+            "seen_generation": seen_generation, "portal_enc": portal_enc, "requested_at": now_ms(),
+            "event_at": int(event_at * 1000) if event_at is not None else None}
 
 
 async def wait_for(portals: PortalDirectory, member_id: str, done: Callable[[Portal | None], bool],
@@ -104,10 +105,15 @@ class KafkaTokens:
         assert stored is not None
         return stored
 
-    async def uninstall(self, member_id: str) -> Portal | None:
+    async def uninstall(self, member_id: str, event_at: float | None = None) -> Portal | None:
         current = self.portals.get(member_id)
         if current is None:
             return None
-        await self._send(token_request(member_id, "uninstall", current.generation))
-        return await self._await(member_id, lambda p: p is not None and p.status == "uninstalled"
-                                 and not p.access_token and not p.application_token)
+        if predates_install(event_at, current):
+            return current
+        await self._send(token_request(member_id, "uninstall", current.generation, event_at=event_at))
+        # Done when uninstalled, or when the agent found a newer install and kept it (a generation
+        # past the one we saw, still not uninstalled).
+        return await self._await(member_id, lambda p: p is not None and (
+            (p.status == "uninstalled" and not p.access_token and not p.application_token)
+            or (p.generation > current.generation and predates_install(event_at, p))))

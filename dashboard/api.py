@@ -12,23 +12,39 @@ from aiohttp import web
 
 from blobs.store import BlobError
 from bitrix.portals import ACCEPTING_STATUSES
-from dashboard.keys import BLOBS, PORTALS, SIGNER, STORE
+from dashboard.keys import AUDIO_SIGNER, BLOBS, PORTALS, SIGNER, STORE
 from dashboard.sessions import DashboardSession, token_from
 from httpapi.errors import Refused
 from warehouse import read_model as call_store
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
+AUDIO_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg", ".oga": "audio/ogg",
+               ".opus": "audio/ogg", ".webm": "audio/webm", ".m4a": "audio/mp4", ".aac": "audio/aac",
+               ".flac": "audio/flac", ".amr": "audio/amr"}
 STAGES = ("ingest", "transcribe", "redact", "analyze", "score", "crm", "clickhouse")
 
 
-def session_of(request: web.Request, allow_query: bool = False) -> DashboardSession:
+def session_of(request: web.Request) -> DashboardSession:
     """SessionError (-> 401) unless a valid, unexpired session came with the request; 403 once
     its portal is no longer installed (a session must not outlive the app)."""
-    session = request.app[SIGNER].verify(token_from(request, allow_query), time.time())
+    return still_installed(request, request.app[SIGNER].verify(token_from(request), time.time()))
+
+
+def still_installed(request: web.Request, session: DashboardSession) -> DashboardSession:
     portal = request.app[PORTALS].get(session.member_id)
     if portal is None or portal.status not in ACCEPTING_STATUSES:
         raise Refused(403, "portal_inactive", "the app is not installed on this portal")
     return session
+
+
+def audio_session_of(request: web.Request) -> DashboardSession:
+    """The audio URL's own token (?token=, this call only), or a Bearer session from an API client."""
+    token = request.query.get("token")
+    if token is None:
+        return session_of(request)
+    signer = request.app[AUDIO_SIGNER]
+    grant = signer.verify(token, request.match_info["call_id"], time.time())
+    return still_installed(request, signer.session_of(grant))
 
 
 def admin_session_of(request: web.Request) -> DashboardSession:
@@ -83,15 +99,25 @@ async def get_call(request: web.Request) -> web.Response:
     call = await _bound_call(request, session, scorecard)
     if scorecard is not None and call.get("scorecard") != scorecard:
         raise Refused(404, "not_found", f"this call has no verdict under {scorecard}")
-    token = token_from(request)
-    call["audio_url"] = (f"{api_base(request)}/calls/{call['call_id']}/audio?session={token}"
-                         if call.get("audio_uri") else None)
+    if call.get("audio_uri"):
+        token = request.app[AUDIO_SIGNER].issue(member_id=session.member_id, call_id=call["call_id"],
+                                                entity_type=session.entity_type, entity_id=session.entity_id,
+                                                now=time.time())
+        call["audio_url"] = f"{api_base(request)}/calls/{call['call_id']}/audio?token={token}"
+    else:
+        call["audio_url"] = None
     return web.json_response(public_call(call))
+
+
+def audio_type(name: str) -> str | None:
+    """The Content-Type to serve a recording as, from an allow-list: a file stored as .html or
+    .svg (whatever a portal sent) must never reach the browser as a page."""
+    return AUDIO_TYPES.get(Path(name).suffix.lower())
 
 
 async def get_audio(request: web.Request) -> web.StreamResponse:
     """The recording, with Range (206) from FileResponse; same checks as the detail view."""
-    session = session_of(request, allow_query=True)
+    session = audio_session_of(request)
     call = await _bound_call(request, session)
     blobs = request.app[BLOBS]
     try:
@@ -101,7 +127,13 @@ async def get_audio(request: web.Request) -> web.StreamResponse:
     # The uri names the portal: it must be the session's (and the call's) own directory.
     if path.parent != blobs.call_dir(session.member_id, call["call_id"]) or not path.is_file():
         raise Refused(404, "no_audio", "this call has no recording")
-    return web.FileResponse(path, headers={"Cache-Control": "private, no-store"})
+    content_type = audio_type(path.name)
+    if content_type is None:
+        raise Refused(404, "no_audio", "this call has no playable recording")
+    return web.FileResponse(path, headers={
+        "Cache-Control": "private, no-store", "Content-Type": content_type,
+        "Content-Disposition": f'attachment; filename="{call["call_id"]}{path.suffix.lower()}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"})
 
 
 async def get_trend(request: web.Request) -> web.Response:

@@ -18,16 +18,19 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bitrix.egress import portal_session
 from blobs.store import LocalBlobStore
 from bitrix.client import PortalRest
 from bitrix.portals import PortalDirectory
 from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
 from dashboard import api, settings_api
-from dashboard.keys import BLOBS, CATALOGS, HTTP, PORTAL_SETTINGS, PORTALS, REST, SETTINGS, SIGNER, STORE
+from dashboard.keys import (AUDIO_SIGNER, BLOBS, CATALOGS, HTTP, PLACEMENT_LIMITS, PORTAL_SETTINGS, PORTALS, REST,
+                            SETTINGS, SIGNER, STORE)
 from dashboard.placement import (WIDGET_CSP, frame_origin, parse_placement, refusal_page,
                                  render_widget, verify_placement)
-from dashboard.sessions import SessionSigner, session_key
+from dashboard.sessions import AudioSigner, SessionSigner, session_key
 from httpapi.errors import Refused, json_errors
+from httpapi.ratelimit import PostLimits, RateLimitedPost
 from streams.settings import Settings
 from warehouse.read_model import CallStore
 
@@ -49,12 +52,16 @@ async def placement(request: web.Request) -> web.Response:
     form, portals = await request.post(), request.app[PORTALS]
     try:
         post = parse_placement({k: str(v) for k, v in form.items()}, request.query)
+        await request.app[PLACEMENT_LIMITS].take(request.remote, post.member_id)
         portal = portals.get(post.member_id)
         user = await verify_placement(request.app[HTTP], portal, post, request.app[SETTINGS].app_client_id)
     except Refused as refusal:
         log.info("placement refused %d %s", refusal.status, refusal.code)
+        headers = {"Content-Security-Policy": "default-src 'none'"}
+        if isinstance(refusal, RateLimitedPost):
+            headers["Retry-After"] = str(max(1, round(refusal.retry_after_s)))
         return web.Response(text=refusal_page(refusal), status=refusal.status, content_type="text/html",
-                            headers={"Content-Security-Policy": "default-src 'none'"})
+                            headers=headers)
     session = request.app[SIGNER].issue(member_id=post.member_id, user_id=user.user_id, is_admin=user.is_admin,
                                         entity_type=post.entity_type, entity_id=post.entity_id,
                                         lang=post.lang, now=time.time())
@@ -71,7 +78,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=app[SETTINGS].rest_timeout_s)
-    async with aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": "aica/0.1"}) as session:
+    async with portal_session(app[SETTINGS], timeout=timeout, headers={"User-Agent": "aica/0.1"}) as session:
         app[HTTP] = session
         yield
 
@@ -85,6 +92,9 @@ def create_dashboard_app(settings: Settings, portals: PortalDirectory, store: Ca
     app[SETTINGS], app[PORTALS], app[STORE], app[BLOBS] = settings, portals, store, blobs
     app[PORTAL_SETTINGS], app[CATALOGS], app[REST] = portal_settings, catalogs, rest
     app[SIGNER] = SessionSigner(session_key(settings), settings.dashboard_session_ttl_s)
+    app[AUDIO_SIGNER] = AudioSigner(session_key(settings), settings.dashboard_audio_ttl_s)
+    app[PLACEMENT_LIMITS] = PostLimits(settings.placement_posts_per_ip_per_min,
+                                       settings.placement_posts_per_portal_per_min)
     app.cleanup_ctx.append(http_client)
     app.on_response_prepare.append(security_headers)
     r = app.router

@@ -8,7 +8,8 @@ from bitrix.client import PortalRest
 from bitrix.portals import PortalDirectory
 from blobs.store import LocalBlobStore
 from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
-from dashboard.sessions import SessionSigner
+from dashboard.sessions import AudioSigner, SessionSigner
+from httpapi.ratelimit import PostLimits
 from streams.settings import Settings
 from warehouse.read_model import CallStore
 
@@ -17,6 +18,8 @@ PORTALS = web.AppKey("dashboard_portals", PortalDirectory)
 STORE = web.AppKey("dashboard_store", CallStore)
 BLOBS = web.AppKey("dashboard_blobs", LocalBlobStore)
 SIGNER = web.AppKey("dashboard_signer", SessionSigner)
+AUDIO_SIGNER = web.AppKey("dashboard_audio_signer", AudioSigner)
+PLACEMENT_LIMITS = web.AppKey("dashboard_placement_limits", PostLimits)  # per address and per portal
 PORTAL_SETTINGS = web.AppKey("dashboard_portal_settings", PortalSettingsStore)
 CATALOGS = web.AppKey("dashboard_catalogs", PortalCatalogs)
 REST = web.AppKey("dashboard_rest", PortalRest)  # the app's own tokens: creates renamed CRM fields

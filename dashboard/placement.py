@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from bitrix.egress import egress_refusal
 from bitrix.errors import AccessDenied, NotFound, PortalUnavailable, TokenExpired, classify
 from bitrix.portals import ACCEPTING_STATUSES, Portal
 from httpapi.errors import Refused
@@ -35,6 +36,12 @@ FALLBACK_PAGE = ('<!doctype html><html lang="$lang"><meta charset="utf-8"><title
 # Portals in a frame may only be framed by their own portal; everything else is same-origin.
 WIDGET_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
               " media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {origin}")
+
+
+class PortalRedirected(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"redirect {status}")
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,10 @@ async def portal_call(http: aiohttp.ClientSession, portal: Portal, method: str, 
                       auth_id: str) -> Any:
     """One REST call on the stored client_endpoint with the user's token (not the app's)."""
     try:
-        async with http.post(portal.client_endpoint + method, json={**params, "auth": auth_id}) as response:
+        async with http.post(portal.client_endpoint + method, json={**params, "auth": auth_id},
+                             allow_redirects=False) as response:
+            if 300 <= response.status < 400:  # following it would hand the user's token on
+                raise PortalRedirected(response.status)
             try:
                 body = await response.json(content_type=None)
             except ValueError:
@@ -94,7 +104,10 @@ async def portal_call(http: aiohttp.ClientSession, portal: Portal, method: str, 
             if response.status >= 400 or not isinstance(body, dict) or "error" in body:
                 raise classify(response.status, body)
             return body.get("result")
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        reason = egress_refusal(exc)
+        if reason is not None:
+            raise Refused(403, "portal_address_refused", reason) from None
         raise PortalUnavailable("CONNECTION_ERROR", "portal unreachable") from None
 
 
@@ -113,6 +126,11 @@ async def verify_placement(http: aiohttp.ClientSession, portal: Portal | None, p
     for result in results:  # the token's verdict first: an expired AUTH_ID is a 401 whatever else failed
         if isinstance(result, TokenExpired):
             raise Refused(401, "auth_rejected", "the portal did not accept AUTH_ID")
+    for result in results:
+        if isinstance(result, Refused):
+            raise result
+        if isinstance(result, PortalRedirected):
+            raise Refused(502, "portal_redirected", f"the portal answered {result.status}; its checks never follow redirects")
     app, user, admin, entity = results
     for result in (app, user, admin):
         if isinstance(result, PortalUnavailable):

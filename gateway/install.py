@@ -3,8 +3,10 @@
 `POST /b24/install` takes the background install callback (`auth[...]`, ONAPPINSTALL) and the frame
 form (`AUTH_ID`, `REFRESH_ID`, `member_id`, `DOMAIN` in the query). Nothing in a post is trusted:
 its OAuth server must be on our allowlist, `app.info` there must say the token is ours and the
-portal's, and only then are tokens, endpoints (`client_endpoint` from app.info) and the
-application_token stored, through the token agent, and the portal set up. ONAPPINSTALL and
+portal's, `user.admin` on the portal must say its user is an administrator (any user can open an
+app; only an admin may install or re-authorise it), and only then are tokens, endpoints
+(`client_endpoint` from app.info) and the application_token stored, through the token agent, and
+the portal set up. Install posts are rate-limited per client address and per portal. ONAPPINSTALL and
 ONAPPUPDATE arriving as events take the same path; ONAPPUNINSTALL (proven by application_token
 only) is published for the worker, carrying data[CLEAN]."""
 from __future__ import annotations
@@ -21,13 +23,15 @@ import aiohttp
 from aiohttp import web
 
 from bitrix.client import RestClient
+from bitrix.egress import portal_session
 from bitrix.errors import BitrixError
 from bitrix.fields import wanted_fields
 from bitrix.oauth import (InstallRefused, LocalTokens, TokenKeeper, check_app_info, fetch_app_info,
-                          normalise_endpoint, server_endpoint_allowed)
+                          fetch_is_admin, normalise_endpoint, server_endpoint_allowed)
 from bitrix.portals import Portal
 from bitrix.setup import SetupFailed, setup_portal
 from httpapi.errors import Refused
+from httpapi.ratelimit import PostLimits
 from gateway.intake import accept, read_form
 from gateway.keys import PORTALS, SETTINGS
 from gateway.mapping import uninstall_record
@@ -39,6 +43,7 @@ HTTP = web.AppKey("install_http", aiohttp.ClientSession)
 TOKENS = web.AppKey("tokens", object)  # a bitrix.oauth.TokenKeeper
 REST = web.AppKey("install_rest", RestClient)
 WANTED_FIELDS = web.AppKey("wanted_fields", dict)
+INSTALL_LIMITS = web.AppKey("install_limits", PostLimits)
 INSTALL_EVENTS = frozenset({"ONAPPINSTALL", "ONAPPUPDATE"})
 FRAME = "FRAME"
 
@@ -92,9 +97,9 @@ def parse_install_post(form: Mapping[str, Any], query: Mapping[str, str]) -> Ins
 
 
 def chosen_application_token(post: InstallPost, current: Portal | None) -> str:
-    """ONAPPINSTALL/ONAPPUPDATE carry the token to keep (§1.6). A frame post may only repeat the
-    stored one (§5.3): any user of the portal can open the app, so it must not replace it."""
-    if post.event != FRAME or not current or not current.application_token:
+    """ONAPPINSTALL carries the token to keep (§1.6): only an admin-verified (re)install replaces a
+    stored one. ONAPPUPDATE and frame posts may only repeat it (§5.3)."""
+    if post.event == "ONAPPINSTALL" or not current or not current.application_token:
         return post.application_token
     if post.application_token and not hmac.compare_digest(post.application_token.encode(),
                                                           current.application_token.encode()):
@@ -113,7 +118,23 @@ def portal_from(post: InstallPost, client_endpoint: str, domain: str, applicatio
     return Portal(member_id=post.member_id, domain=domain, client_endpoint=client_endpoint,
                   server_endpoint=normalise_endpoint(post.server_endpoint),
                   application_token=application_token, access_token=post.access_token,
-                  refresh_token=post.refresh_token, access_expires_at=now + post.expires_in)
+                  refresh_token=post.refresh_token, access_expires_at=now + post.expires_in,
+                  installed_at=now)
+
+
+async def require_admin(app: web.Application, post: InstallPost, current: Portal | None,
+                        info_endpoint: str) -> None:
+    """app.info proves client, member and domain, not who the user is: `user.admin` with the posted
+    token does. Asked on the STORED endpoint of a known portal (the post cannot redirect it), and
+    on the one app.info vouched for when the portal is new."""
+    endpoint = current.client_endpoint if current is not None and current.client_endpoint else info_endpoint
+    try:
+        admin = await fetch_is_admin(app[HTTP], endpoint, post.access_token, app[SETTINGS].rest_timeout_s)
+    except InstallRefused as refused:
+        raise Refused(refused.status, refused.code, refused.reason) from None
+    if not admin:
+        log.warning("install: %s for portal %s by a non-admin refused", post.event, post.member_id)
+        raise Refused(403, "admin_required", "only a portal administrator may install or re-authorise the app")
 
 
 async def install_verified(app: web.Application, post: InstallPost) -> web.Response:
@@ -126,6 +147,7 @@ async def install_verified(app: web.Application, post: InstallPost) -> web.Respo
     except InstallRefused as refused:
         raise Refused(refused.status, refused.code, refused.reason) from None
     current = portals.get(post.member_id)
+    await require_admin(app, post, current, info.client_endpoint)
     application_token = chosen_application_token(post, current)
     if not replaces_tokens(post, current):
         log.info("install: portal %s verified (%s); its stored tokens are kept", post.member_id, post.event)
@@ -146,13 +168,17 @@ async def install_verified(app: web.Application, post: InstallPost) -> web.Respo
 
 async def receive_install(request: web.Request) -> web.Response:
     form = await read_form(request, request.app[SETTINGS].max_body_bytes)
-    return await install_verified(request.app, parse_install_post(form, request.query))
+    post = parse_install_post(form, request.query)
+    await request.app[INSTALL_LIMITS].take(request.remote, post.member_id)
+    return await install_verified(request.app, post)
 
 
 async def receive_lifecycle_event(request: web.Request, form: dict[str, Any], event: str) -> web.Response:
     """ONAPPINSTALL/ONAPPUPDATE/ONAPPUNINSTALL posted to /b24/events (raises Refused)."""
     if event in INSTALL_EVENTS:
-        return await install_verified(request.app, parse_install_post(form, {}))
+        post = parse_install_post(form, {})
+        await request.app[INSTALL_LIMITS].take(request.remote, post.member_id)
+        return await install_verified(request.app, post)
     auth = form.get("auth") if isinstance(form.get("auth"), dict) else {}
     portal = verify_portal(request.app[PORTALS].get(_field(auth, "member_id", "auth[member_id]")),
                            _field(auth, "application_token", "auth[application_token]"),
@@ -168,10 +194,12 @@ def install_context(tokens: TokenKeeper | None) -> Callable[[web.Application], A
     async def context(app: web.Application) -> AsyncIterator[None]:
         from catalog.projects import load_catalog
         settings = app[SETTINGS]
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as http:
+        async with portal_session(settings, timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as http:
             keeper = tokens or LocalTokens(http, app[PORTALS], settings)
             app[HTTP], app[TOKENS] = http, keeper
             app[REST] = RestClient(http, app[PORTALS], settings, tokens=keeper)
             app[WANTED_FIELDS] = wanted_fields(load_catalog(settings))
+            app[INSTALL_LIMITS] = PostLimits(settings.install_posts_per_ip_per_min,
+                                             settings.install_posts_per_portal_per_min)
             yield
     return context

@@ -23,7 +23,10 @@ class Refused(Exception):
 
 def refusal_response(refusal: Refused) -> web.Response:
     log.info("refused %d %s", refusal.status, refusal.code)
-    return web.json_response({"error": refusal.code, "reason": refusal.reason}, status=refusal.status)
+    retry_after = getattr(refusal, "retry_after_s", None)
+    headers = {"Retry-After": str(max(1, round(retry_after)))} if retry_after is not None else None
+    return web.json_response({"error": refusal.code, "reason": refusal.reason}, status=refusal.status,
+                             headers=headers)
 
 
 @web.middleware

@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from bitrix.forms import flatten
+from sandbox import frames
 from sandbox.keys import HTTP, STATE
 from sandbox.scenario import read_json_object
 from sandbox.state import SandboxState
@@ -93,16 +94,21 @@ def methods() -> dict[str, Any]:
             "placement.unbind": placement_unbind}
 
 
-def new_installation(state: SandboxState) -> tuple[str, str]:
-    """Installing (or an admin opening the app) issues a fresh pair; older refresh tokens die."""
+def new_installation(state: SandboxState, user_id: int | None = None) -> tuple[str, str]:
+    """Installing (or an admin opening the app) issues a fresh pair; older refresh tokens die.
+    `user_id`: the post carries that user's own pair instead (user.admin answers for them), and
+    the app's stored refresh token is left alone: what a non-admin's forged install looks like."""
+    if user_id is not None:
+        return frames.issue_user_token(state, user_id), "user-refresh-" + secrets.token_hex(16)
     access = state.issue_access_token()
     state.refresh_token = secrets.token_hex(16)
     return access, state.refresh_token
 
 
-def install_event_form(state: SandboxState, event: str = "ONAPPINSTALL") -> dict[str, Any]:
+def install_event_form(state: SandboxState, event: str = "ONAPPINSTALL",
+                       user_id: int | None = None) -> dict[str, Any]:
     """The background install callback / ONAPPINSTALL (§1.5): lower-case auth[...] keys."""
-    access, refresh = new_installation(state)
+    access, refresh = new_installation(state, user_id)
     return {"event": event, "data": {"VERSION": "1", "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": "en"},
             "ts": str(int(time.time())),
             "auth": {"access_token": access, "expires_in": str(int(state.access_ttl_s)), "scope": state.scope,
@@ -111,9 +117,9 @@ def install_event_form(state: SandboxState, event: str = "ONAPPINSTALL") -> dict
                      "refresh_token": refresh, "application_token": state.application_token}}
 
 
-def install_frame_form(state: SandboxState) -> tuple[dict[str, Any], dict[str, str]]:
+def install_frame_form(state: SandboxState, user_id: int | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """The install page / app frame (§2.1 b): form body and query string."""
-    access, refresh = new_installation(state)
+    access, refresh = new_installation(state, user_id)
     body = {"AUTH_ID": access, "AUTH_EXPIRES": str(int(state.access_ttl_s)), "REFRESH_ID": refresh,
             "SERVER_ENDPOINT": state.server_endpoint, "APPLICATION_TOKEN": state.application_token,
             "APPLICATION_SCOPE": state.scope, "member_id": state.member_id, "status": "L",
@@ -151,16 +157,23 @@ async def post_form(http: aiohttp.ClientSession, url: str, pairs: list[tuple[str
 
 @routes.post("/_sandbox/install")
 async def install(request: web.Request) -> web.Response:
-    """`{handler_url, form: "event"|"frame", override: {...}}`: POST the install callback."""
+    """`{handler_url, form: "event"|"frame", override: {...}, user?: id}`: POST the install
+    callback (with `user`, that user's tokens instead of the admin's)."""
     state, body = request.app[STATE], await read_json_object(request)
     if not body.get("handler_url"):
         raise web.HTTPBadRequest(text="handler_url is required")
     url, override = str(body["handler_url"]), body.get("override") or {}
+    try:
+        user_id = int(body["user"]) if body.get("user") is not None else None
+    except (TypeError, ValueError):
+        raise web.HTTPBadRequest(text="user must be a user id") from None
+    if user_id is not None and user_id not in frames.ensure_users(state):
+        raise web.HTTPBadRequest(text="no such user")
     if body.get("form", "event") == "frame":
-        form, query = install_frame_form(state)
+        form, query = install_frame_form(state, user_id)
         url = f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
     else:
-        form = install_event_form(state, str(body.get("event") or "ONAPPINSTALL"))
+        form = install_event_form(state, str(body.get("event") or "ONAPPINSTALL"), user_id)
     return web.json_response(await post_form(request.app[HTTP], url, overridden(form, override)))
 
 

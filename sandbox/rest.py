@@ -20,10 +20,11 @@ MAX_BATCH = 50
 
 def app_info(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
     """The shape b24pysdk expects from app.info (§5.3), used to verify installs and iframes."""
-    expires = state.access_tokens.get(str(params.get("auth", "")), time.time())
+    token = str(params.get("_auth_token") or "")
+    expires = state.access_tokens.get(token, time.time())
     return {"result": {
         "client_id": state.client_id, "scope": state.scope, "expires": int(expires),
-        "user_id": state.user_id,
+        "user_id": state.token_users.get(token, state.user_id),
         "install": {"installed": True, "version": 1, "status": "L", "scope": state.scope,
                     "domain": state.domain, "uri": state.base_url,
                     "client_endpoint": state.client_endpoint, "member_id": state.member_id,

@@ -2,14 +2,18 @@
 The pipeline is idempotent per call, so replaying a letter twice does no harm."""
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
+from blobs.store import LocalBlobStore
 from schemas import registry
 from streams.settings import Settings
 from streams.topics import Topic
+
+log = logging.getLogger(__name__)
 
 
 def read_dead_letters(settings: Settings, timeout_s: float = 10.0) -> Iterator[dict]:
@@ -36,18 +40,36 @@ def read_dead_letters(settings: Settings, timeout_s: float = 10.0) -> Iterator[d
         consumer.close()
 
 
+def replay_messages(settings: Settings, letters: list[dict]) -> list[tuple[str, bytes | None, bytes]]:
+    """(topic, key, original bytes) per letter. A letter of a personal-data topic carries a
+    blob:// reference instead of the bytes (streams.stage.StageRunner.detached): read back here.
+    A reference whose data was purged with its portal, or a letter whose bytes were not kept,
+    is left out (logged): there is nothing to replay."""
+    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    out = []
+    for letter in letters:
+        ref = letter.get("value_ref")
+        value = blobs.read(ref) if ref else letter["value"]
+        if value is None or (not ref and not value):
+            log.warning("dead letter of call %s has no payload left to replay", letter.get("call_id"))
+            continue
+        out.append((letter["source_topic"], letter["key"], value))
+    return out
+
+
 def replay(settings: Settings, letters: list[dict]) -> int:
     """Put each letter's original bytes back on its source topic (attempt count reset)."""
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
                          "enable.idempotence": True, "partitioner": "murmur2_random"})
     errors: list = []
-    for letter in letters:
-        producer.produce(letter["source_topic"], key=letter["key"], value=letter["value"],
+    messages = replay_messages(settings, letters)
+    for topic, key, value in messages:
+        producer.produce(topic, key=key, value=value,
                          on_delivery=lambda err, msg: errors.append(err) if err else None)
     producer.flush(30)
     if errors:
         raise RuntimeError(f"{len(errors)} replays failed: {errors[0]}")
-    return len(letters)
+    return len(messages)
 
 
 def matching(stage: str | None = None, member_id: str | None = None,

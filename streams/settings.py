@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # so a secret can be rotated with an overlap window).
     relay_secrets: str = ""
     relay_max_skew_s: int = 300
+    # Install posts (/b24/install, ONAPPINSTALL) make us call the OAuth server and the portal:
+    # at most this many a minute per client address and per claimed portal (429 beyond).
+    install_posts_per_ip_per_min: int = 20
+    install_posts_per_portal_per_min: int = 10
 
     # Control plane: installed portals (compacted topic), secrets encrypted with this key.
     secret_key: str = ""  # Fernet key; empty = generated once into data_dir/secret.key
@@ -54,6 +58,10 @@ class Settings(BaseSettings):
     rest_rate_per_s: float = 2.0
     rest_burst: int = 40
     rest_timeout_s: float = 30.0
+    # Portal hosts reached over plain http and allowed on loopback/private addresses (bitrix.egress):
+    # the local sandbox portal of the embedded mode and tests. Comma-separated; set it empty in
+    # production, where every portal is https on a public address.
+    insecure_portal_hosts: str = "127.0.0.1,localhost,::1"
     # A portal that rate-limits us or is down: its messages wait on the retry tiers this many
     # times (the last tier repeats; 20 x 120 s outlasts the 10-minute operating-limit block).
     portal_retry_attempts: int = 20
@@ -110,8 +118,18 @@ class Settings(BaseSettings):
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8081
     dashboard_session_ttl_s: int = 900
+    # Placement posts (a card tab opened) make four calls to the portal: per minute, per client
+    # address (one office behind NAT shares one) and per portal (all its agents).
+    placement_posts_per_ip_per_min: int = 120
+    placement_posts_per_portal_per_min: int = 600
+    # An audio URL's own token (one call's recording): reissued each time a call is opened.
+    dashboard_audio_ttl_s: int = 600
     # After a relay secret is rotated the previous one is still accepted for this long.
     relay_secret_overlap_s: int = 86400
+
+    @cached_property
+    def insecure_portal_host_list(self) -> list[str]:
+        return [h.strip() for h in self.insecure_portal_hosts.split(",") if h.strip()]
 
     @cached_property
     def resolved_blob_dir(self) -> Path:

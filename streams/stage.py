@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import aiohttp
 import faust
 
+from blobs.store import LocalBlobStore
 from schemas import registry
 from streams.batching import manual_acks
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
-from streams.topics import Topic, retry_tier_topic
+from streams.topics import Topic, holds_personal_data, logical_name, retry_tier_topic
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class StageRunner:
         self.input_record = spec.record
         self._topics: dict[str, faust.TopicT] = {}
         self._writes = None if ANY_TOPIC in spec.writes else {settings.topic(t) for t in spec.writes}
+        # Where held personal data waits (next to the call's recording), see `detached`.
+        self.blobs = LocalBlobStore(settings.resolved_blob_dir)
 
     def source(self) -> faust.TopicT:
         """The topic the stage's agent consumes."""
@@ -185,16 +188,41 @@ class StageRunner:
                    attempt: int, due_in_s: float) -> None:
         """Put the message, wrapped in a RetryEnvelope, on a holding topic (a delay tier or the
         parked topic); a forwarder sends it back to its topic when due (`send_back`)."""
+        value, value_ref, reason = self.detached(message, reason)
         envelope = {
-            "target_topic": message.topic, "key": message.key, "value": message.value,
+            "target_topic": message.topic, "key": message.key, "value": value, "value_ref": value_ref,
             "stage": self.stage, "attempt": attempt, "reason": reason,
             "due_at": now_ms() + int(due_in_s * 1000),
         }
         await self.send(topic, key, registry.encode("aica.RetryEnvelope", envelope))
 
+    def detached(self, message: Consumed, reason: str) -> tuple[bytes, str | None, str]:
+        """(value, value_ref, reason) for a retry or dead letter of `message`. A topic holding
+        raw personal data (topics.yaml personal_data: the transcripts before redaction) has a
+        short retention; the retry and dead-letter topics keep far longer. So its bytes go to the
+        blob store, beside the call's recording (and purged with it), and only that reference
+        travels. Bytes that name no call cannot be filed and are not kept at all."""
+        if not holds_personal_data(self.settings, message.topic):
+            return message.value, None, reason
+        call_id, member_id = _identity_of(message.value)
+        if not call_id or not member_id:
+            return b"", None, f"{reason} (payload not kept: personal data of no known call)"[:500]
+        name = f"held.{logical_name(self.settings, message.topic)}"
+        # A blob store failure escapes like a failed publish: the input is not acked, so redelivered.
+        return b"", self.blobs.keep(member_id, call_id, name, message.value), reason
+
+    def held_value(self, value: bytes, value_ref: str | None) -> bytes | None:
+        """The original bytes of a held message (None if its portal's data was purged meanwhile)."""
+        return value if not value_ref else self.blobs.read(value_ref)
+
     async def send_back(self, envelope: dict) -> None:
         """A held message back to the topic it came from, its attempt count in a header."""
-        await self.send(envelope["target_topic"], envelope["key"], envelope["value"],
+        value = self.held_value(envelope["value"], envelope.get("value_ref"))
+        if value is None:
+            log.info("%s: a held %s message is gone with its portal's data; not resumed", self.stage,
+                     logical_name(self.settings, envelope["target_topic"]))
+            return
+        await self.send(envelope["target_topic"], envelope["key"], value,
                         {ATTEMPT_HEADER: str(envelope["attempt"]).encode()})
 
     async def dead_letter(self, message: Consumed, exc: BaseException, record: dict,
@@ -208,14 +236,23 @@ class StageRunner:
             log.error("%s: unexpected failure for call=%s\n%s", self.stage, call_id,
                       "".join(traceback.format_exception(exc)))
         log.warning("%s: dead-lettered call=%s portal=%s: %s", self.stage, call_id, member_id, reason)
+        value, value_ref, reason = self.detached(message, reason)
         letter = {
-            "source_topic": message.topic, "key": message.key, "value": message.value,
+            "source_topic": message.topic, "key": message.key, "value": value, "value_ref": value_ref,
             "stage": self.stage, "error_type": type(exc).__name__, "reason": reason,
             "attempts": message.attempt, "call_id": call_id, "member_id": member_id,
             "failed_at": now_ms(),
         }
         await self.send(self.settings.topic(Topic.DEADLETTER), message.key,
                         registry.encode("aica.DeadLetter", letter))
+
+
+def _identity_of(value: bytes) -> tuple[str | None, str | None]:
+    """The call of a message from its own bytes (any record carrying a CallContext)."""
+    try:
+        return call_identity(registry.decode(registry.writer_of(value).name, value))
+    except (registry.SchemaError, AttributeError, TypeError):
+        return None, None
 
 
 def _reason(exc: BaseException) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 
 from schemas import registry
 from streams.settings import Settings
@@ -51,6 +51,10 @@ def all_topic_names(settings: Settings) -> list[str]:
         assignor_leader_topic(settings)]
 
 
+# Faust's leader-election topic is not ours to describe in topics.yaml; its messages mean nothing.
+LEADER_TOPIC_CONFIG = {"retention.ms": "86400000"}
+
+
 def _config_for(name: str) -> dict[str, str]:
     spec = registry.topics().get(name, {})
     config: dict[str, str] = {}
@@ -61,10 +65,46 @@ def _config_for(name: str) -> dict[str, str]:
     return config
 
 
+def logical_name(settings: Settings, name: str) -> str:
+    """`p.aica.retry.t1.v1` -> `aica.retry.t{tier}.v1`: the topics.yaml entry of a broker topic."""
+    bare = name[len(settings.topic_prefix):] if name.startswith(settings.topic_prefix) else name
+    for tier in range(len(settings.retry_delays_s)):
+        if bare == RETRY_TIERS.format(tier=tier):
+            return RETRY_TIERS
+    return bare
+
+
+def holds_personal_data(settings: Settings, name: str) -> bool:
+    """topics.yaml `personal_data`: raw text that must not be copied to a longer-lived topic."""
+    return bool(registry.topics().get(logical_name(settings, name), {}).get("personal_data"))
+
+
+def retention_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    """Every topic's config as created: cleanup policy and retention (topics.yaml)."""
+    return {name: LEADER_TOPIC_CONFIG if name == assignor_leader_topic(settings)
+            else _config_for(logical_name(settings, name)) for name in all_topic_names(settings)}
+
+
+def apply_retention(admin: AdminClient, settings: Settings, existing: list[str], timeout_s: float) -> None:
+    """Set topics.yaml's retention on topics that already exist (create_topics only configures
+    new ones), with incremental_alter_configs: other settings of the topic are left alone."""
+    wanted = retention_configs(settings)
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, name, incremental_configs=[
+        ConfigEntry("retention.ms", wanted[name]["retention.ms"], incremental_operation=AlterConfigOpType.SET)])
+        for name in existing if "retention.ms" in wanted.get(name, {})]
+    if not resources:
+        return
+    for resource, future in admin.incremental_alter_configs(resources, request_timeout=timeout_s).items():
+        future.result(timeout=timeout_s)
+    log.info("retention set on %d existing topics", len(resources))
+
+
 def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
-    """Create missing topics with their partitions and retention. Returns the names created."""
+    """Create missing topics with their partitions and retention, and set the retention of
+    existing ones. Returns the names created."""
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
     existing = set(admin.list_topics(timeout=timeout_s).topics)
+    configs = retention_configs(settings)
     logical = {settings.topic(t.value): t.value for t in Topic}
     wanted = []
     for name in all_topic_names(settings):
@@ -73,8 +113,8 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
         single = logical.get(name) == Topic.PORTALS or name == assignor_leader_topic(settings)
         partitions = 1 if single else settings.topic_partitions
         wanted.append(NewTopic(name, num_partitions=partitions,
-                               replication_factor=settings.topic_replication,
-                               config=_config_for(logical.get(name, ""))))
+                               replication_factor=settings.topic_replication, config=configs[name]))
+    apply_retention(admin, settings, sorted(existing & set(configs)), timeout_s)
     created: list[str] = []
     if not wanted:
         return created

@@ -87,7 +87,7 @@ class RecordingTokens:
     def __init__(self):
         self.uninstalled = []
 
-    async def uninstall(self, member_id):
+    async def uninstall(self, member_id, event_at=None):
         self.uninstalled.append(member_id)
 
 

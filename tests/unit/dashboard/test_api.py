@@ -45,8 +45,13 @@ def calls(dashboard, portal_a, portal_b):
     audio_dir = dashboard.blobs.call_dir(a, f"{a}.1")
     audio_dir.mkdir(parents=True)
     (audio_dir / "recording.wav").write_bytes(AUDIO)
+    page_dir = dashboard.blobs.call_dir(a, f"{a}.5")  # a "recording" that is a web page
+    page_dir.mkdir(parents=True)
+    (page_dir / "page.html").write_text("<script>alert(document.domain)</script>")
     call_writes.write_transcripts(client, [redacted_record(context(a, 1), f"blob://{a}/{a}.1/recording.wav"),
-                                          redacted_record(context(b, 1), f"blob://{a}/{a}.1/recording.wav")])
+                                          redacted_record(context(b, 1), f"blob://{a}/{a}.1/recording.wav"),
+                                          redacted_record(context(a, 5, contact_id=4, deal_id=8),
+                                                          f"blob://{a}/{a}.5/page.html")])
     return a, b
 
 
@@ -84,10 +89,43 @@ async def test_call_detail_has_analysis_transcript_and_audio(dashboard, calls):
     assert greeting["evidence"] == [{"quote": "my name is Ann", "segment": 0, "start": 0.5}]
     assert [t["speaker"] for t in call["transcript"]] == ["agent", "client"]
     assert "<CREDIT_CARD>" in call["transcript"][1]["text"]
-    assert call["audio_url"] == f"/app/api/calls/{a}.1/audio?session={session}"
+    # the audio URL carries its own token (this call's audio only, short-lived), never the session
+    assert call["audio_url"].startswith(f"/app/api/calls/{a}.1/audio?token=") and session not in call["audio_url"]
     audio = await dashboard.client.get(call["audio_url"], headers={"Range": "bytes=100-199"})
     assert audio.status == 206 and await audio.read() == AUDIO[100:200]
     assert audio.headers["Content-Range"] == f"bytes 100-199/{len(AUDIO)}"
+    assert audio.headers["Content-Type"] == "audio/wav" and audio.headers["X-Content-Type-Options"] == "nosniff"
+    assert audio.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in audio.headers["Content-Security-Policy"]
+
+
+async def test_the_audio_token_opens_one_calls_audio_for_a_short_time(dashboard, calls):
+    import time
+    from dashboard.sessions import AudioSigner, session_key
+    a, _ = calls
+    session = dashboard.session(a, "contact", 3)
+    url = (await (await dashboard.get(f"/app/api/calls/{a}.1", session)).json())["audio_url"]
+    token = url.split("token=", 1)[1]
+    assert (await dashboard.client.get(url)).status == 200
+    # not another call's audio, not the session in its place, no longer the session in the query
+    assert (await dashboard.client.get(f"/app/api/calls/{a}.2/audio?token={token}")).status == 401
+    assert (await dashboard.client.get(f"/app/api/calls/{a}.1/audio?token={session}")).status == 401
+    assert (await dashboard.client.get(f"/app/api/calls/{a}.1/audio?session={session}")).status == 401
+    signer = AudioSigner(session_key(dashboard.settings), dashboard.settings.dashboard_audio_ttl_s)
+    assert dashboard.settings.dashboard_audio_ttl_s < dashboard.settings.dashboard_session_ttl_s
+    stale = signer.issue(member_id=a, call_id=f"{a}.1", entity_type="contact", entity_id=3,
+                         now=time.time() - dashboard.settings.dashboard_audio_ttl_s - 1)
+    assert (await dashboard.client.get(f"/app/api/calls/{a}.1/audio?token={stale}")).status == 401
+    # a header session still works for API clients
+    assert (await dashboard.get(f"/app/api/calls/{a}.1/audio", session)).status == 200
+
+
+async def test_a_recording_that_is_not_audio_is_never_served(dashboard, calls):
+    a, _ = calls
+    session = dashboard.session(a, "contact", 4)
+    response = await dashboard.get(f"/app/api/calls/{a}.5/audio", session)
+    assert response.status == 404 and response.content_type == "application/json"
+    assert "alert" not in await response.text()
 
 
 async def test_other_portals_and_entities_look_like_missing_calls(dashboard, calls):

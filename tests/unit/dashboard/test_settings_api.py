@@ -59,6 +59,7 @@ async def test_invalid_settings_are_refused_with_the_reason(dashboard, portal_a)
          "default_project": "x"},
         {**BODY, "projects": {"x": SALES, "y": {**SALES}}, "default_project": "x"},  # a line mapped twice
         {**BODY, "projects": {"x": {**SALES, "write_to": ["invoice"]}}, "default_project": "x"},
+        {**BODY, "projects": {"x": {**SALES, "language": "de"}}, "default_project": "x"},  # no redaction policy
     ]
     for body in broken:
         response = await put(dashboard, session, body)

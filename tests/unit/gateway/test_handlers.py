@@ -146,6 +146,7 @@ async def test_inactive_portal_is_refused(make_client, publisher, documented_eve
     (b"event=x", {"Content-Type": "text/plain"}, 415),
     (b"auth=flat&auth[member_id]=nested", FORM, 400),  # keys that cannot nest
     (b"event=\xff\xfe", FORM, 400),  # not UTF-8
+    (b"event" + b"[]" * 1500 + b"=x", FORM, 400),  # nesting deep enough to exhaust the recursion limit
     (b"x=" + b"a" * 5000, FORM, 413),  # over max_body_bytes, declared by Content-Length
 ])
 async def test_malformed_requests_are_refused_and_nothing_published(make_client, publisher, body, headers, status):
@@ -153,6 +154,14 @@ async def test_malformed_requests_are_refused_and_nothing_published(make_client,
     response = await client.post("/b24/events", data=body, headers=headers)
     assert response.status == status
     assert set(await response.json()) == {"error", "reason"}
+    assert publisher.sent == []
+
+
+async def test_a_valid_event_padded_with_hundreds_of_keys_is_refused(make_client, publisher, documented_event):
+    client = await make_client()
+    padding = "&".join(f"k{i}=" for i in range(300))
+    response = await client.post("/b24/events", data=form_body(documented_event) + "&" + padding, headers=FORM)
+    assert (response.status, (await response.json())["error"]) == (400, "malformed_form")
     assert publisher.sent == []
 
 

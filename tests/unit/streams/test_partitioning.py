@@ -87,7 +87,7 @@ class FakeRunner:
 
     def __init__(self) -> None:
         self.stage = "crm"
-        self.settings = SimpleNamespace(retry_delays_s=[5.0, 60.0], topic=lambda n: n)
+        self.settings = SimpleNamespace(retry_delays_s=[5.0, 60.0], topic=lambda n: n, topic_prefix="")
         self.sent: list[tuple[str, bytes, bytes]] = []
         self.failed: list[bytes] = []
 
@@ -101,6 +101,7 @@ class FakeRunner:
         self.sent.append((topic, key, value))
 
     hold = StageRunner.hold  # the real envelope, through our send
+    detached = StageRunner.detached
 
 
 def message(portal: str, n: int) -> Consumed:
