@@ -19,6 +19,7 @@ from agents.redact import agent as redact
 from blobs.store import LocalBlobStore
 from catalog.projects import ProjectCatalog, load_catalog
 from control.portals import KafkaPortals
+from control.rescore_runs import RescoreRuns
 from control.scorecards import ScorecardVersions, judge_with_history
 from sinks import clickhouse_metrics, crm_writeback
 from streams.app import create_app
@@ -90,6 +91,10 @@ class WorkerResources:
         return LocalBlobStore(self.settings.resolved_blob_dir)
 
     @cached_property
+    def rescore_runs(self) -> RescoreRuns:
+        return RescoreRuns(self.settings).start()
+
+    @cached_property
     def scorecard_versions(self) -> ScorecardVersions:
         return ScorecardVersions(self.settings).start()
 
@@ -143,7 +148,7 @@ def wire_dashboard(app: faust.App, settings: Settings, res: WorkerResources) -> 
     from warehouse.read_model import CallStore
     register_service(app, settings, lambda: create_dashboard_app(
         settings, res.portals, CallStore(res.clickhouse, res.clickhouse_thread), res.blobs,
-        res.portal_settings, res.catalogs, res.rest))
+        res.portal_settings, res.catalogs, res.rest, res.rescore_runs))
 
 
 Wiring = Callable[[faust.App, Settings, WorkerResources], None]
@@ -185,7 +190,8 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         async def on_stop(self) -> None:
             if "rest" in res.__dict__:
                 await res.rest.close()
-            for view in ("portals", "portal_settings", "reconcile_marks", "scorecard_versions"):  # compacted-topic views
+            for view in ("portals", "portal_settings", "reconcile_marks", "scorecard_versions",
+                         "rescore_runs"):  # compacted-topic views
                 if view in res.__dict__:
                     res.__dict__[view].stop()
     return app

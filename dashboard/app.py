@@ -24,11 +24,12 @@ from bitrix.client import PortalRest
 from bitrix.portals import PortalDirectory
 from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
 from dashboard import api, settings_api
-from dashboard.keys import (AUDIO_SIGNER, BLOBS, CATALOGS, HTTP, PLACEMENT_LIMITS, PORTAL_SETTINGS, PORTALS, REST,
-                            SETTINGS, SIGNER, STORE)
+from dashboard.keys import (AUDIO_SIGNER, BLOBS, CATALOGS, HTTP, PLACEMENT_LIMITS, PORTAL_SETTINGS, PORTALS,
+                            RESCORE_RUNS, REST, SETTINGS, SIGNER, STORE)
 from dashboard.placement import (WIDGET_CSP, frame_origin, parse_placement, refusal_page,
                                  render_widget, verify_placement)
 from dashboard.sessions import AudioSigner, SessionSigner, session_key
+from dashboard.settings_api import RunSource
 from httpapi.errors import Refused, json_errors
 from httpapi.ratelimit import PostLimits, RateLimitedPost
 from streams.settings import Settings
@@ -85,12 +86,13 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 
 def create_dashboard_app(settings: Settings, portals: PortalDirectory, store: CallStore, blobs: LocalBlobStore,
                          portal_settings: PortalSettingsStore, catalogs: PortalCatalogs,
-                         rest: PortalRest) -> web.Application:
+                         rest: PortalRest, rescore_runs: RunSource | None = None) -> web.Application:
     """portals: PortalDirectory; portal_settings: control.portal_settings.KafkaPortalSettings;
     rest: a bitrix.client.RestClient (the app's own tokens: creates renamed CRM fields)."""
     app = web.Application(middlewares=[json_errors])
     app[SETTINGS], app[PORTALS], app[STORE], app[BLOBS] = settings, portals, store, blobs
     app[PORTAL_SETTINGS], app[CATALOGS], app[REST] = portal_settings, catalogs, rest
+    app[RESCORE_RUNS] = rescore_runs
     app[SIGNER] = SessionSigner(session_key(settings), settings.dashboard_session_ttl_s)
     app[AUDIO_SIGNER] = AudioSigner(session_key(settings), settings.dashboard_audio_ttl_s)
     app[PLACEMENT_LIMITS] = PostLimits(settings.placement_posts_per_ip_per_min,
@@ -108,6 +110,7 @@ def create_dashboard_app(settings: Settings, portals: PortalDirectory, store: Ca
     r.add_get("/api/settings", settings_api.get_settings)
     r.add_put("/api/settings", settings_api.put_settings)
     r.add_post("/api/relay-secret/rotate", settings_api.rotate_relay_secret)
+    r.add_get("/api/rescore-runs", settings_api.list_rescore_runs)
     r.add_get("/api/openapi.json", api.get_openapi)
     if STATIC.is_dir():
         r.add_static("/static", STATIC)

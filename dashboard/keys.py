@@ -23,4 +23,6 @@ PLACEMENT_LIMITS = web.AppKey("dashboard_placement_limits", PostLimits)  # per a
 PORTAL_SETTINGS = web.AppKey("dashboard_portal_settings", PortalSettingsStore)
 CATALOGS = web.AppKey("dashboard_catalogs", PortalCatalogs)
 REST = web.AppKey("dashboard_rest", PortalRest)  # the app's own tokens: creates renamed CRM fields
+# Rescore runs (control.rescore_runs.RescoreRuns, or None where the process does not follow them).
+RESCORE_RUNS = web.AppKey("dashboard_rescore_runs", object)
 HTTP = web.AppKey("dashboard_http", aiohttp.ClientSession)  # placement checks with the user's token

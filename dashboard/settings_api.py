@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -16,7 +16,7 @@ from bitrix.errors import BitrixError
 from bitrix.fields import ensure_fields, wanted_fields
 from dashboard.api import admin_session_of
 from httpapi.errors import Refused
-from dashboard.keys import CATALOGS, PORTAL_SETTINGS, REST, SETTINGS
+from dashboard.keys import CATALOGS, PORTAL_SETTINGS, RESCORE_RUNS, REST, SETTINGS
 
 
 def project_view(catalog: ProjectCatalog) -> dict[str, Any]:
@@ -80,3 +80,35 @@ async def rotate_relay_secret(request: web.Request) -> web.Response:
         "secret": rotated.relay_secret,
         "previous_valid_until": datetime.fromtimestamp(until, UTC).isoformat() if until else None,
     }, headers={"Cache-Control": "no-store"})
+
+
+class RunSource(Protocol):
+    """Rescore runs as recorded by `aica rescore` (control.rescore_runs.RescoreRuns)."""
+
+    def all(self) -> list[dict]: ...
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromtimestamp(int(value) / 1000, UTC)
+    return moment.isoformat()
+
+
+def run_view(run: dict) -> dict[str, Any]:
+    return {"run_id": run["run_id"], "scope": "portal" if run.get("member_id") else "all_portals",
+            "project": run.get("project"), "since": _iso(run.get("since")), "until": _iso(run.get("until")),
+            "scorecards": list(run.get("scorecards") or []), "write_crm": bool(run.get("write_crm")),
+            "state": run["state"], "calls_read": int(run.get("calls_read") or 0),
+            "calls_rescored": int(run.get("calls_rescored") or 0),
+            "started_at": _iso(run.get("started_at")), "updated_at": _iso(run.get("updated_at"))}
+
+
+async def list_rescore_runs(request: web.Request) -> web.Response:
+    """The rescore runs that concern this portal (its own, and those over all portals), newest first."""
+    session = admin_session_of(request)
+    source = request.app[RESCORE_RUNS]
+    runs = [r for r in (source.all() if source is not None else [])
+            if r.get("member_id") in (None, session.member_id)]
+    runs.sort(key=lambda r: _iso(r.get("started_at")) or "", reverse=True)
+    return web.json_response({"runs": [run_view(r) for r in runs]})

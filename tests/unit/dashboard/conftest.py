@@ -24,7 +24,7 @@ from warehouse.read_model import CallStore
 from warehouse.writer import ClickHouseWriter
 from streams.settings import Settings
 
-from dashboard_records import MemoryPortalSettings
+from dashboard_records import MemoryPortalSettings, MemoryRuns
 
 
 @dataclass
@@ -48,6 +48,7 @@ class Dashboard:
     blobs: LocalBlobStore
     clickhouse: object
     portals: InMemoryPortals
+    rescore_runs: MemoryRuns
 
     def session(self, member_id: str, entity_type: str = "contact", entity_id: int = 3,
                 user_id: int = 1, is_admin: bool = True, now: float | None = None) -> str:
@@ -106,8 +107,9 @@ async def dashboard(aiohttp_client, settings, clickhouse, portal_a, portal_b, tm
     blobs = LocalBlobStore(tmp_path / "blobs")
     portal_settings = MemoryPortalSettings()
     catalogs = PortalCatalogs(load_catalog(settings), portal_settings)
+    rescore_runs = MemoryRuns()
     async with aiohttp.ClientSession() as http:
         rest = RestClient(http, portals, settings)
-        app = create_dashboard_app(settings, portals, store, blobs, portal_settings, catalogs, rest)
+        app = create_dashboard_app(settings, portals, store, blobs, portal_settings, catalogs, rest, rescore_runs)
         client = await aiohttp_client(mounted(app))
-        yield Dashboard(client, settings, portal_settings, blobs, clickhouse, portals)
+        yield Dashboard(client, settings, portal_settings, blobs, clickhouse, portals, rescore_runs)

@@ -55,3 +55,13 @@ class MemoryPortalSettings:
 
     async def put(self, value: PortalSettings) -> None:
         self.values[value.member_id] = value
+
+
+class MemoryRuns:
+    """Same interface as control.rescore_runs.RescoreRuns for the dashboard: `all()`."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict] = []
+
+    def all(self) -> list[dict]:
+        return list(self.runs)

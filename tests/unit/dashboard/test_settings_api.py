@@ -78,3 +78,19 @@ async def test_relay_secret_rotation_keeps_the_previous_one_for_the_overlap(dash
     now = time.time()
     assert stored.relay_secrets(now) == (second["secret"].encode(), first["secret"].encode())
     assert stored.relay_secrets(now + dashboard.settings.relay_secret_overlap_s + 1) == (second["secret"].encode(),)
+
+
+async def test_admins_see_the_rescore_runs_of_their_portal_and_of_all_portals(dashboard, portal_a, portal_b):
+    a, b = portal_a.state.member_id, portal_b.state.member_id
+    run = {"run_id": "r1", "member_id": None, "project": None, "since": 1_780_000_000_000, "until": None,
+           "scorecards": ["support-en@2"], "end_offsets": {"0": 10}, "write_crm": False, "state": "done",
+           "calls_read": 10, "calls_rescored": 9, "started_at": 1_780_000_100_000, "updated_at": 1_780_000_200_000}
+    dashboard.rescore_runs.runs += [run, {**run, "run_id": "r2", "member_id": a, "state": "running",
+                                          "started_at": 1_780_000_300_000},
+                                    {**run, "run_id": "r3", "member_id": b}]
+    response = await dashboard.get("/app/api/rescore-runs", dashboard.session(a))
+    body = await response.json()
+    assert [(r["run_id"], r["scope"], r["state"]) for r in body["runs"]] == [
+        ("r2", "portal", "running"), ("r1", "all_portals", "done")]  # never another portal's run
+    assert body["runs"][1]["calls_rescored"] == 9 and body["runs"][1]["since"].startswith("2026-")
+    assert (await dashboard.get("/app/api/rescore-runs", dashboard.session(a, is_admin=False))).status == 403
