@@ -97,6 +97,22 @@ BACKGROUND = (
     "Продиктуйте по буквам.", "Так, понятно.", "Не помню, кажется, на прошлой неделе.",
 )
 
+# What a summary must not pick: openings, disclosures, identity checks, sympathy, goodbyes.
+NOT_CONTENT = (
+    "Thanks for calling Acme, my name is Sam, how can I help?",
+    "Calls are recorded for training purposes.",
+    "Can I take your date of birth to confirm it's you?",
+    "I'm so sorry to hear that.",
+    "Is there anything else I can help you with? Have a great day.",
+    "Okay, thank you, bye.",
+    "Здравствуйте, компания «Ромашка», меня зовут Анна, чем помочь?",
+    "Разговор записывается.",
+    "Назовите, пожалуйста, дату рождения.",
+    "Мне очень жаль, понимаю вас.",
+    "Могу ещё чем-то помочь? Всего доброго.",
+    "Хорошо, спасибо, до свидания.",
+)
+
 
 def style_examples() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return AGENT_STYLE, CLIENT_STYLE

@@ -119,6 +119,20 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     return Assessment(applicable=True, rule_evidence=found, scored=scored)
 
 
+def warm_up(scorecard_criteria, language: str) -> None:
+    """Embed a scorecard's examples for a language now rather than during the first call."""
+    from agents.analyze.embeddings import embed_examples
+    from agents.analyze.exemplars import BACKGROUND
+
+    embed_examples(BACKGROUND)
+    for criterion in scorecard_criteria:
+        examples = criterion.examples.get(language)
+        if examples:
+            for group in (examples.positive, examples.applies,
+                          tuple(dict.fromkeys(examples.negative + contrast(criterion, scorecard_criteria, language)))):
+                embed_examples(group)
+
+
 def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText) -> dict:
     where = _window_text(criterion)
     if not assessment.applicable:

@@ -35,10 +35,12 @@ def trim(text: str) -> str:
 
 def _best(call: CallText, candidates: list[Sentence], examples: tuple[str, ...], bonus=None,
           exclude: set[int] = frozenset()) -> Sentence | None:
-    scores = call.similarity(examples)
+    scores, other = call.similarity(examples), call.similarity(exemplars.NOT_CONTENT)
     best, best_score = None, MIN_SIMILARITY
     for s in candidates:
         if s.position in exclude or "?" in s.text or len(trim(s.text).split()) < MIN_WORDS:
+            continue
+        if scores[s.position] <= other[s.position]:
             continue
         score = float(scores[s.position]) + (bonus(s) if bonus else 0.0)
         if score > best_score:
@@ -53,6 +55,8 @@ def _date_bonus(s: Sentence) -> float:
 def pick(call: CallText) -> tuple[Sentence | None, Sentence | None, Sentence | None]:
     """(reason, done, next): the client's reason, the agent's action, the agent's next step."""
     client, agent = call.of_role("client"), call.of_role("agent")
+    opening = call.turns[0].index if call.turns else -1
+    agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
     reason = _best(call, client, exemplars.REASON)
     used = {reason.position} if reason else set()
     done = _best(call, agent, exemplars.ACTION, exclude=used)

@@ -19,13 +19,19 @@ from pathlib import Path
 
 import yaml
 
-from agents.analyze.embeddings import CallText
+from agents.analyze import exemplars
+from agents.analyze.embeddings import CallText, embed_examples
+from agents.analyze.exemplars import style_examples
 from agents.analyze.semantic import DEFAULT_THRESHOLD, assess, contrast, verdict_of
+from agents.analyze.semantic import warm_up as embed_scorecard_examples
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import turns
 from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 CALLS_DIR = Path(__file__).with_name("calls")
+# Fitted thresholds stay in a plausible cosine band: with a handful of calls per language an
+# extreme value (0.99 = "never by meaning") is more likely noise than signal.
+THRESHOLD_BAND = (0.85, 0.97)
 WORDS_PER_S = 2.6  # conversational speech rate for estimated timestamps
 GAP_S = 0.6
 
@@ -58,8 +64,19 @@ def redacted(transcript: dict) -> tuple[dict, float]:
     return out, time.perf_counter() - started
 
 
+def warm_up(calls: list[dict], catalog) -> None:
+    """Embed every scorecard's examples once, as a long-running analyze worker does at its first call."""
+    for project in {c["project"] for c in calls}:
+        scorecard = catalog.scorecard(catalog.projects[project].scorecard)
+        language = catalog.projects[project].language
+        embed_scorecard_examples(scorecard.criteria, language)
+    for group in (exemplars.REASON, exemplars.ACTION, exemplars.NEXT, exemplars.NOT_CONTENT, *style_examples()):
+        embed_examples(group)
+
+
 def prepare(calls: list[dict], catalog) -> list[dict]:
     """Per call: its redacted CallText, scorecard, assessments per criterion, summary and timings."""
+    warm_up(calls, catalog)
     prepared = []
     for call in calls:
         transcript, redact_s = redacted(transcript_from(call))
@@ -89,7 +106,8 @@ def fit(items: list[dict], criterion_id: str) -> tuple[float, int]:
     """The threshold with the most agreements (ties: most not_met caught, then the middle of the
     best run of candidate thresholds, so it sits between the classes, not on one of them)."""
     scores = sorted({round(i["assessed"][criterion_id].best, 4) for i in items} | {0.8, 0.999})
-    candidates = [round((a + b) / 2, 4) for a, b in zip(scores, scores[1:])]
+    low, high = THRESHOLD_BAND
+    candidates = sorted({min(high, max(low, round((a + b) / 2, 4))) for a, b in zip(scores, scores[1:])})
     ranked = []
     for t in candidates:
         pairs = [(verdict(i, criterion_id, t), i["call"]["labels"].get(criterion_id)) for i in items]
