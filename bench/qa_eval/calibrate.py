@@ -103,8 +103,9 @@ def verdict(item: dict, criterion_id: str, threshold: float | None = None) -> st
 
 
 def fit(items: list[dict], criterion_id: str) -> tuple[float, int]:
-    """The threshold with the most agreements (ties: most not_met caught, then the middle of the
-    best run of candidate thresholds, so it sits between the classes, not on one of them)."""
+    """The threshold with the most agreements (ties: most not_met caught, then the one nearest the
+    engine's default: where the labels do not decide, the prior stands). Candidates are midpoints
+    between observed scores, so a threshold never sits on a call's score."""
     scores = sorted({round(i["assessed"][criterion_id].best, 4) for i in items} | {0.8, 0.999})
     low, high = THRESHOLD_BAND
     candidates = sorted({min(high, max(low, round((a + b) / 2, 4))) for a, b in zip(scores, scores[1:])})
@@ -116,7 +117,7 @@ def fit(items: list[dict], criterion_id: str) -> tuple[float, int]:
         ranked.append(((agree, caught), t))
     best_key = max(key for key, _ in ranked)
     best = [t for key, t in ranked if key == best_key]
-    return best[len(best) // 2], best_key[0]
+    return min(best, key=lambda t: (abs(t - DEFAULT_THRESHOLD), t)), best_key[0]
 
 
 def figures(items: list[dict], thresholds: dict | None = None) -> dict:
