@@ -32,6 +32,10 @@ CALLS_DIR = Path(__file__).with_name("calls")
 # Fitted thresholds stay in a plausible cosine band: with a handful of calls per language an
 # extreme value (0.99 = "never by meaning") is more likely noise than signal.
 THRESHOLD_BAND = (0.85, 0.97)
+# ASR speed per language (x real time, docs/stack-notes: tiny.en 13.8x, multilingual base 8.8x on
+# 2 cores, beam 5) to set analysis time against the ASR time of the same call.
+ASR_REAL_TIME_FACTOR = {"en": 13.8, "ru": 8.8}
+ASR_THREADS = 2
 WORDS_PER_S = 2.6  # conversational speech rate for estimated timestamps
 GAP_S = 0.6
 
@@ -59,9 +63,9 @@ def transcript_from(call: dict) -> dict:
 def redacted(transcript: dict) -> tuple[dict, float]:
     from agents.redact.agent import redact_record
 
-    started = time.perf_counter()
+    started = time.process_time()
     out = redact_record(transcript)
-    return out, time.perf_counter() - started
+    return out, time.process_time() - started
 
 
 def warm_up(calls: list[dict], catalog) -> None:
@@ -80,7 +84,7 @@ def prepare(calls: list[dict], catalog) -> list[dict]:
     prepared = []
     for call in calls:
         transcript, redact_s = redacted(transcript_from(call))
-        started = time.perf_counter()
+        started = time.process_time()
         scorecard = catalog.scorecard(catalog.projects[call["project"]].scorecard)
         text = CallText(turns(transcript))
         language = call["language"]
@@ -88,7 +92,8 @@ def prepare(calls: list[dict], catalog) -> list[dict]:
                                  if language in c.examples else ()) for c in scorecard.criteria}
         summary = template_summary(text, call["language"])
         prepared.append({"call": call, "text": text, "scorecard": scorecard, "assessed": assessed,
-                         "summary": summary, "redact_s": redact_s, "analyze_s": time.perf_counter() - started})
+                         "summary": summary, "redact_s": redact_s, "analyze_s": time.process_time() - started,
+                         "audio_s": transcript["audio_duration_s"]})
     return prepared
 
 
@@ -152,10 +157,16 @@ def report(items: list[dict], language: str, thresholds: dict | None = None) -> 
     f = figures(items, thresholds)
     held, total = fact_coverage(items)
     analyze = sorted(i["analyze_s"] for i in items)
+    # CPU seconds on both sides (the machine is shared, wall time is not): ASR keeps 2 threads busy.
+    asr_s = sum(ASR_THREADS * i["audio_s"] / ASR_REAL_TIME_FACTOR.get(i["call"]["language"], 8.8) for i in items)
+    cost = sum(i["analyze_s"] + i["redact_s"] for i in items) / asr_s
     print(f"[{language}] calls={len(items)} pairs={f['pairs']} agreement={f['agreement']:.1%} "
           f"not_met_recall={f['not_met_recall']:.1%} constant_met={f['constant_met']:.1%} "
-          f"summary_facts={held}/{total} analyze_s median={analyze[len(analyze) // 2]:.3f} max={analyze[-1]:.3f} "
-          f"redact_s median={sorted(i['redact_s'] for i in items)[len(items) // 2]:.3f}")
+          f"summary_facts={held}/{total} ({held / max(total, 1):.0%})")
+    print(f"    per call, CPU seconds: analyze_s median={analyze[len(analyze) // 2]:.3f} max={analyze[-1]:.3f} "
+          f"redact_s median={sorted(i['redact_s'] for i in items)[len(items) // 2]:.3f} "
+          f"audio_s mean={sum(i['audio_s'] for i in items) / len(items):.0f}; "
+          f"(analysis + redaction) / estimated ASR time = {cost:.0%}")
     print(f"    per criterion: {f['per_criterion']}")
 
 
