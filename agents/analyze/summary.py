@@ -16,7 +16,8 @@ from agents.analyze.embeddings import CallText, Sentence
 MAX_SUMMARY_CHARS = 300
 LABELS = {"en": ("Reason", "Done", "Next"), "ru": ("Причина", "Сделано", "Далее")}
 MIN_SIMILARITY = 0.8  # below this no sentence is a credible reason / action / next step
-MIN_WORDS = 3
+MIN_WORDS = 2
+SHORT_REASON_CHARS = 60  # a reason this short ("I want to make a claim.") gets its next sentence as context
 _FILLER = re.compile(
     r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
     r"thanks|thank you|perfect|"
@@ -66,6 +67,14 @@ def pick(call: CallText) -> tuple[Sentence | None, Sentence | None, Sentence | N
     return reason, done, upcoming
 
 
+def with_context(reason: Sentence, client: list[Sentence]) -> str:
+    """A short reason sentence plus the client's next sentence, which usually says what about."""
+    if len(reason.text) >= SHORT_REASON_CHARS:
+        return reason.text
+    following = next((s for s in client if s.position > reason.position and "?" not in s.text), None)
+    return f"{reason.text} {trim(following.text)}" if following else reason.text
+
+
 def compose(parts: list[tuple[str, str]]) -> str:
     """"Label: text." parts sharing MAX_SUMMARY_CHARS; a long part is shortened at a word boundary."""
     if not parts:
@@ -85,5 +94,7 @@ def compose(parts: list[tuple[str, str]]) -> str:
 
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
-    chosen = pick(call)
-    return compose([(label, s.text) for label, s in zip(labels, chosen) if s is not None])
+    reason, done, upcoming = pick(call)
+    texts = [with_context(reason, call.of_role("client")) if reason else None,
+             done.text if done else None, upcoming.text if upcoming else None]
+    return compose([(label, text) for label, text in zip(labels, texts) if text])
