@@ -24,9 +24,12 @@ MAX_EVIDENCE = 3
 class Assessment:
     """What the engine found for one criterion on one call, before a threshold is applied."""
 
-    applicable: bool
+    applies_score: float  # see applies_score(); compared with the criterion's applies_threshold
     rule_evidence: list[dict] = field(default_factory=list)
     scored: list[tuple[float, Sentence]] = field(default_factory=list)  # best first; beats its negatives
+
+    def applicable(self, applies_threshold: float) -> bool:
+        return self.applies_score >= applies_threshold
 
     @property
     def best(self) -> float:
@@ -73,17 +76,18 @@ def in_window(criterion: Criterion, call_turns: list[Turn], within: list[Turn] |
             and (criterion.within_last_s is None or t.end >= call_end - criterion.within_last_s)]
 
 
-def applies(criterion: Criterion, call: CallText, language: str, examples: Examples | None) -> bool:
+def applies_score(criterion: Criterion, call: CallText, language: str, examples: Examples | None) -> float:
+    """1.0 when the criterion applies for sure (no precondition, or an applies_if regex matched),
+    else the similarity of the call's closest sentence to the `applies` examples (-1.0: none)."""
     condition = criterion.applies_if.get(language) or ()
     wanted = examples.applies if examples else ()
     if not condition and not wanted:
-        return True
+        return 1.0
     if condition and rule_evidence(condition, call.turns):
-        return True
-    if wanted:
-        threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
-        return bool((call.similarity(wanted) >= threshold).any())
-    return False
+        return 1.0
+    if wanted and call.sentences:
+        return round(float(call.similarity(wanted).max()), 6)
+    return -1.0
 
 
 def contrast(criterion: Criterion, scorecard_criteria, language: str) -> tuple[str, ...]:
@@ -98,8 +102,6 @@ def contrast(criterion: Criterion, scorecard_criteria, language: str) -> tuple[s
 
 def assess(criterion: Criterion, call: CallText, language: str, implicit_negatives: tuple[str, ...] = ()) -> Assessment:
     examples = criterion.examples.get(language)
-    if not applies(criterion, call, language, examples):
-        return Assessment(applicable=False)
     strict = criterion.expect == "absent"  # a failure needs a speaker we know (or guessed) said it
     candidates = call.of_role(criterion.speaker, strict=strict)
     window = {t.index for t in in_window(criterion, call.turns)}
@@ -116,7 +118,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
             if p > n and not any(match_quote(alt, s.text) for alt in rejects):
                 scored.append((round(p, 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
-    return Assessment(applicable=True, rule_evidence=found, scored=scored)
+    return Assessment(applies_score(criterion, call, language, examples), found, scored)
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
@@ -133,9 +135,10 @@ def warm_up(scorecard_criteria, language: str) -> None:
                 embed_examples(group)
 
 
-def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText) -> dict:
+def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,
+               applies_threshold: float) -> dict:
     where = _window_text(criterion)
-    if not assessment.applicable:
+    if not assessment.applicable(applies_threshold):
         return _verdict(criterion, "na", "not applicable: the topic did not come up", [])
     hits = assessment.hits(threshold)
     closest = f" (closest {assessment.best:.2f} < {threshold:.2f})" if assessment.scored else ""
@@ -155,8 +158,9 @@ def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteri
     if not criterion.rules.get(language) and language not in criterion.examples:
         return _verdict(criterion, "na", f"no rules or examples for language {language!r}", [])
     threshold = criterion.threshold_for(language, DEFAULT_THRESHOLD)
+    applies_threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
     negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
-    return verdict_of(criterion, assess(criterion, call, language, negatives), threshold, call)
+    return verdict_of(criterion, assess(criterion, call, language, negatives), threshold, call, applies_threshold)
 
 
 def _verdict(criterion: Criterion, verdict: str, rationale: str, evidence: list[dict]) -> dict:

@@ -22,7 +22,7 @@ import yaml
 from agents.analyze import exemplars
 from agents.analyze.embeddings import CallText, embed_examples
 from agents.analyze.exemplars import style_examples
-from agents.analyze.semantic import DEFAULT_THRESHOLD, assess, contrast, verdict_of
+from agents.analyze.semantic import DEFAULT_APPLIES_THRESHOLD, DEFAULT_THRESHOLD, assess, contrast, verdict_of
 from agents.analyze.semantic import warm_up as embed_scorecard_examples
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import turns
@@ -97,41 +97,54 @@ def prepare(calls: list[dict], catalog) -> list[dict]:
     return prepared
 
 
-def verdict(item: dict, criterion_id: str, threshold: float | None = None) -> str:
+def verdict(item: dict, criterion_id: str, threshold: float | None = None,
+            applies_threshold: float | None = None) -> str:
     criterion = item["scorecard"].criterion(criterion_id)
     language = item["call"]["language"]
     if threshold is None:
         threshold = criterion.threshold_for(language, DEFAULT_THRESHOLD)
+    if applies_threshold is None:
+        applies_threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
     if not criterion.rules.get(language) and language not in criterion.examples:
         return "na"
-    return verdict_of(criterion, item["assessed"][criterion_id], threshold, item["text"])["verdict"]
+    return verdict_of(criterion, item["assessed"][criterion_id], threshold, item["text"], applies_threshold)["verdict"]
 
 
-def fit(items: list[dict], criterion_id: str) -> tuple[float, int]:
-    """The threshold with the most agreements (ties: most not_met caught, then the one nearest the
-    engine's default: where the labels do not decide, the prior stands). Candidates are midpoints
-    between observed scores, so a threshold never sits on a call's score."""
-    scores = sorted({round(i["assessed"][criterion_id].best, 4) for i in items} | {0.8, 0.999})
+def _best_cut(scores: set[float], rank, default: float) -> float:
+    """The midpoint between observed scores that ranks highest (ties: nearest the default, so the
+    prior stands where the labels do not decide), kept within THRESHOLD_BAND."""
     low, high = THRESHOLD_BAND
-    candidates = sorted({min(high, max(low, round((a + b) / 2, 4))) for a, b in zip(scores, scores[1:])})
-    ranked = []
-    for t in candidates:
-        pairs = [(verdict(i, criterion_id, t), i["call"]["labels"].get(criterion_id)) for i in items]
-        agree = sum(v == label for v, label in pairs)
-        caught = sum(v == label == "not_met" for v, label in pairs)
-        ranked.append(((agree, caught), t))
+    ordered = sorted({round(x, 4) for x in scores} | {low, high})
+    candidates = sorted({min(high, max(low, round((a + b) / 2, 4))) for a, b in zip(ordered, ordered[1:])})
+    ranked = [(rank(t), t) for t in candidates]
     best_key = max(key for key, _ in ranked)
-    best = [t for key, t in ranked if key == best_key]
-    return min(best, key=lambda t: (abs(t - DEFAULT_THRESHOLD), t)), best_key[0]
+    return min((t for key, t in ranked if key == best_key), key=lambda t: (abs(t - default), t))
+
+
+def fit_applies(items: list[dict], criterion_id: str) -> float:
+    """applies_threshold: the cut that best separates calls labelled na from the others."""
+    def rank(t: float) -> tuple[int]:
+        return (sum((i["assessed"][criterion_id].applies_score < t) == (i["call"]["labels"].get(criterion_id) == "na")
+                    for i in items),)
+    return _best_cut({i["assessed"][criterion_id].applies_score for i in items}, rank, DEFAULT_APPLIES_THRESHOLD)
+
+
+def fit(items: list[dict], criterion_id: str, applies_threshold: float | None = None) -> float:
+    """threshold: the most agreements, then the most not_met caught."""
+    def rank(t: float) -> tuple[int, int]:
+        pairs = [(verdict(i, criterion_id, t, applies_threshold), i["call"]["labels"].get(criterion_id)) for i in items]
+        return sum(v == label for v, label in pairs), sum(v == label == "not_met" for v, label in pairs)
+    return _best_cut({i["assessed"][criterion_id].best for i in items}, rank, DEFAULT_THRESHOLD)
 
 
 def figures(items: list[dict], thresholds: dict | None = None) -> dict:
+    """thresholds: criterion id -> (threshold, applies_threshold), else the scorecard's."""
     agree = total = not_met = caught = constant = 0
     per_criterion: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for item in items:
         for criterion_id, label in item["call"]["labels"].items():
-            t = (thresholds or {}).get(criterion_id)
-            got = verdict(item, criterion_id, t)
+            t, applies_t = (thresholds or {}).get(criterion_id, (None, None))
+            got = verdict(item, criterion_id, t, applies_t)
             total, agree, constant = total + 1, agree + (got == label), constant + (label == "met")
             per_criterion[criterion_id][0] += got == label
             per_criterion[criterion_id][1] += 1
@@ -193,12 +206,15 @@ def main() -> None:
         report(items, f"{language} before fitting")
         fitted = {}
         for criterion in items[0]["scorecard"].criteria:
-            if criterion.examples.get(language):
-                fitted[criterion.id], _ = fit(items, criterion.id)
+            examples = criterion.examples.get(language)
+            if examples:
+                applies_t = fit_applies(items, criterion.id) if examples.applies else None
+                fitted[criterion.id] = (fit(items, criterion.id, applies_t), applies_t)
         report(items, f"{language} fitted", fitted)
         print(f"  # thresholds for scorecard {items[0]['scorecard'].id} ({language}):")
-        for criterion_id, t in fitted.items():
-            print(f"  {criterion_id}: {{threshold: {{{language}: {t}}}}}")
+        for criterion_id, (t, applies_t) in fitted.items():
+            extra = f", applies_threshold: {{{language}: {applies_t}}}" if applies_t is not None else ""
+            print(f"  {criterion_id}: {{threshold: {{{language}: {t}}}{extra}}}")
 
 
 if __name__ == "__main__":
