@@ -17,8 +17,11 @@ from agents.analyze.transcript import Turn, is_mono, sentences
 
 DIM = 384
 # Mono calls (every turn "unknown"): turns are taken to alternate, and the side that sounds more
-# like an agent (see exemplars.AGENT_STYLE) is the agent when it does so by at least this margin.
+# like an agent (see exemplars.AGENT_STYLE) is the agent when it does so by more than this margin.
 ROLE_MARGIN = 0.0
+# Prior for the side that speaks first (on an incoming call the agent answers), in the same units as
+# the style difference; it decides close calls, a clear style difference overrides it.
+FIRST_SPEAKER_PRIOR = 0.015
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +125,7 @@ def guess_mono_roles(call: CallText) -> dict[int, str]:
         by_parity[order[s.turn.index] % 2].append(float(agentness[s.position]))
     if not by_parity[0] or not by_parity[1]:
         return unknown
-    lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1]))
+    lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1])) + FIRST_SPEAKER_PRIOR
     if abs(lead) <= ROLE_MARGIN:
         return unknown
     agent_parity = 0 if lead > 0 else 1
