@@ -155,6 +155,31 @@ def figures(items: list[dict], thresholds: dict | None = None) -> dict:
             "per_criterion": {k: f"{a}/{n}" for k, (a, n) in sorted(per_criterion.items())}}
 
 
+def fit_all(items: list[dict], language: str) -> dict:
+    fitted = {}
+    for criterion in items[0]["scorecard"].criteria:
+        examples = criterion.examples.get(language)
+        if examples:
+            applies_t = fit_applies(items, criterion.id) if examples.applies else None
+            fitted[criterion.id] = (fit(items, criterion.id, applies_t), applies_t)
+    return fitted
+
+
+def cross_validate(items: list[dict], language: str) -> None:
+    """Leave one calibrate call out, fit on the rest, judge it: how fitted thresholds generalise,
+    estimated without touching the report half."""
+    agree = total = not_met = caught = 0
+    for held in items:
+        fitted = fit_all([i for i in items if i is not held], language)
+        for criterion_id, label in held["call"]["labels"].items():
+            t, applies_t = fitted.get(criterion_id, (None, None))
+            got = verdict(held, criterion_id, t, applies_t)
+            total, agree = total + 1, agree + (got == label)
+            not_met, caught = not_met + (label == "not_met"), caught + (label == got == "not_met")
+    print(f"[{language} leave-one-out on calibrate] agreement={agree / total:.1%} "
+          f"not_met_recall={caught / max(not_met, 1):.1%}")
+
+
 def fact_coverage(items: list[dict]) -> tuple[int, int]:
     held = total = 0
     for item in items:
@@ -189,6 +214,7 @@ def main() -> None:
     parser.add_argument("--evaluate", choices=("calibrate", "report"),
                         help="only score the scorecard's current thresholds on this split (no fitting)")
     parser.add_argument("--summaries", action="store_true", help="print each call's summary")
+    parser.add_argument("--cross-validate", action="store_true", help="leave-one-out estimate on the calibrate split")
     args = parser.parse_args()
     catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
     split = args.evaluate or "calibrate"
@@ -204,13 +230,10 @@ def main() -> None:
             report(items, language)
             continue
         report(items, f"{language} before fitting")
-        fitted = {}
-        for criterion in items[0]["scorecard"].criteria:
-            examples = criterion.examples.get(language)
-            if examples:
-                applies_t = fit_applies(items, criterion.id) if examples.applies else None
-                fitted[criterion.id] = (fit(items, criterion.id, applies_t), applies_t)
+        fitted = fit_all(items, language)
         report(items, f"{language} fitted", fitted)
+        if args.cross_validate:
+            cross_validate(items, language)
         print(f"  # thresholds for scorecard {items[0]['scorecard'].id} ({language}):")
         for criterion_id, (t, applies_t) in fitted.items():
             extra = f", applies_threshold: {{{language}: {applies_t}}}" if applies_t is not None else ""
