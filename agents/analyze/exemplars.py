@@ -18,7 +18,7 @@ AGENT_STYLE = (
     "Сейчас посмотрю вашу заявку в системе.",
     "Подскажите, пожалуйста, номер договора.",
     "Я оформил возврат, деньги придут в течение пяти дней.",
-    "Могу ещё чем-нибудь помочь?",
+    "Могу ли я помочь вам ещё с чем-то?",
     "Одну минуту, проверяю информацию.",
 )
 CLIENT_STYLE = (
@@ -44,7 +44,7 @@ REASON = (
     "My package hasn't arrived yet.",
     "I need to change the address on my account.",
     "I can't log in to my account.",
-    "I want to cancel my subscription.",
+    "I'd like to stop my monthly plan.",
     "There's a problem with my last bill.",
     "The washing machine you delivered is broken.",
     "I'd like to move my appointment to another day.",
@@ -92,7 +92,7 @@ NEXT = (
 # Ordinary call talk that no criterion is about: an implicit negative for every criterion.
 BACKGROUND = (
     "Okay.", "Yes, that's right.", "Thanks.", "Let me have a look.", "One moment please.",
-    "Can you spell that for me?", "Right, I see.", "It's the one on the top.", "I'm not sure, maybe last week.",
+    "Can you spell that for me?", "Ah, right, got you.", "It's the one on the top.", "I'm not sure, maybe last week.",
     "Хорошо.", "Да, всё верно.", "Спасибо.", "Сейчас посмотрю.", "Минутку, пожалуйста.",
     "Продиктуйте по буквам.", "Так, понятно.", "Не помню, кажется, на прошлой неделе.",
 )
@@ -106,7 +106,7 @@ NOT_CONTENT = (
     "Is there anything else I can help you with? Have a great day.",
     "Okay, thank you, bye.",
     "Здравствуйте, компания «Ромашка», меня зовут Анна, чем помочь?",
-    "Разговор записывается.",
+    "Обращаю внимание: звонок записывается.",
     "Назовите, пожалуйста, дату рождения.",
     "Мне очень жаль, понимаю вас.",
     "Могу ещё чем-то помочь? Всего доброго.",
