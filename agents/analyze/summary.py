@@ -68,10 +68,11 @@ def pick(call: CallText) -> tuple[Sentence | None, Sentence | None, Sentence | N
 
 
 def with_context(reason: Sentence, client: list[Sentence]) -> str:
-    """A short reason sentence plus the client's next sentence, which usually says what about."""
+    """A short reason sentence plus the next sentence of the same turn, which usually says what about."""
     if len(reason.text) >= SHORT_REASON_CHARS:
         return reason.text
-    following = next((s for s in client if s.position > reason.position and "?" not in s.text), None)
+    following = next((s for s in client if s.position > reason.position and s.turn == reason.turn
+                      and "?" not in s.text), None)
     return f"{reason.text} {trim(following.text)}" if following else reason.text
 
 

@@ -146,7 +146,9 @@ def test_russian_rules_apply_to_russian_calls(scorecard):
 def test_summary_gives_reason_and_what_was_done_without_fillers(scorecard):
     transcript = redacted(GOOD_CALL)
     summary = analyze_with_rules(transcript, scorecard)["summary"]
-    assert summary.startswith("Reason: I'm calling about my order.")  # "Hi," trimmed
+    reason = summary.split(" Done: ")[0]
+    assert reason in ("Reason: I'm calling about my order. It arrived damaged and the screen is cracked.",  # "Hi," trimmed
+                      "Reason: It arrived damaged and the screen is cracked.")
     assert "Done: I have processed a replacement, and you will receive it within three days." in summary
     assert "great day" not in summary
     long_call = [(0.0, 5.0, "agent", "Thanks for calling Acme, this is <PERSON>."),
