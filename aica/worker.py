@@ -127,10 +127,10 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         reconcile.register_timer(app, settings, res.portals)
     if "transcribe" in stages:
         from agents import transcribe
-        transcribe.register(app, settings, res.blobs, res.model_thread)
+        transcribe.register(app, settings, res.blobs, res.model_thread, res.catalogs)
     if "redact" in stages:
         from agents.redact import agent as redact
-        redact.register(app, settings, res.model_thread)
+        redact.register(app, settings, res.model_thread, res.catalogs)
     if "analyze" in stages:
         from agents.analyze import agent as analyze
         analyze.register(app, settings, res.catalogs)

