@@ -45,6 +45,7 @@ class Sample:
     planted_pii: tuple[str, ...]
     agent_voice: str = "en-us"
     client_voice: str = "en+Annie"
+    language: str = "en"  # what the line's project speaks; the voices must speak it too
 
     @property
     def channels(self) -> int:
@@ -61,7 +62,7 @@ def parse_sample(raw: dict) -> Sample:
         raise ValueError(f"sample {raw.get('id')}: unknown speakers {sorted(unknown)}")
     if raw["direction"] not in DIRECTIONS:
         raise ValueError(f"sample {raw.get('id')}: direction must be one of {DIRECTIONS}")
-    fields = {k: raw[k] for k in ("agent_voice", "client_voice") if k in raw}
+    fields = {k: raw[k] for k in ("agent_voice", "client_voice", "language") if k in raw}
     return Sample(id=raw["id"], title=raw["title"], line=str(raw["line"]),
                   direction=raw["direction"], stereo=bool(raw["stereo"]), turns=turns,
                   planted_pii=tuple(str(v) for v in raw.get("planted_pii", ())), **fields)
@@ -122,16 +123,25 @@ def _value_parts(value: str) -> list[str]:
     return [value] + [p for p in value.split() if len(p) >= 3]
 
 
+def _part_pattern(part: str) -> str:
+    """Whole-word pattern; a Cyrillic word in any case ending ("Соколова", "Соколовой")."""
+    if re.fullmatch(r"[А-Яа-яЁё]{4,}", part):
+        stem = part[:-1] if part[-1].lower() in "аяоеиыйь" else part
+        return rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)"
+    return rf"(?<!\w){re.escape(part)}(?!\w)"
+
+
 def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
     """The planted values found in text, also when numbers are dictated or re-spaced."""
     normalised = normalise_spoken_numbers(text).text
     digit_runs = [re.sub(r"\D", "", run) for run in re.findall(r"\d(?:[\s\-.,()]*\d)*", normalised)]
     leaks = []
     for value in planted:
-        if value.isdigit():
-            found = any(value in run for run in digit_runs)
+        digits = re.sub(r"[\s\-]", "", value)
+        if digits.isdigit():
+            found = any(digits in run for run in digit_runs)
         else:
-            found = any(re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text, re.IGNORECASE)
+            found = any(re.search(_part_pattern(part), text, re.IGNORECASE)
                         for part in _value_parts(value))
         if found:
             leaks.append(value)

@@ -134,6 +134,8 @@ def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
         def neighbour_is_name(j: int) -> bool:
             return 0 <= j < len(words) and readings[j][0] and (
                 not text[min(words[j].end(), word.end()):max(words[j].start(), word.start())].strip())
+        if word.group().isupper() and len(word.group()) > 1:  # ИНН, СНИЛС: acronyms, not names
+            continue
         introduced = INTRODUCTION.search(text[max(0, word.start() - 20):word.start()])
         if likely or (possible and (neighbour_is_name(i - 1) or neighbour_is_name(i + 1))) or (
                 introduced and len(word.group()) >= 3):
