@@ -2,7 +2,8 @@
 
 Each `samples/*.yaml` is one call: who says what, on which line, mono or stereo, and the personal
 data planted in it that must never reach stored text. `render_sample` speaks it with espeak-ng
-(a different voice per side) and assembles telephony audio with sox.
+(Russian with Festival's recorded voice; a different voice per side) and assembles telephony
+audio with sox.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ SPEECH_WPM = 150
 # Bump when the rendering recipe changes so cached files are not reused.
 RENDER_VERSION = 1
 DIRECTIONS = ("incoming", "outgoing")
+FESTIVAL_RU = "festival-ru"  # voice name prefix: Festival's Russian voice instead of espeak-ng
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,23 @@ def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int) -> Path:
     """One turn as 8 kHz 16-bit audio; in stereo the other side's channel is silent."""
     voice = sample.agent_voice if turn.speaker == "agent" else sample.client_voice
     raw, out = work / f"raw{index}.wav", work / f"turn{index}.wav"
-    _run("espeak-ng", "-v", voice, "-s", str(SPEECH_WPM), "-w", raw, turn.text)
+    effects: list[str] = []
+    if voice.startswith(FESTIVAL_RU):
+        # Festival's Russian unit-selection voice (Debian festvox-ru): recorded speech that
+        # Whisper base understands, where espeak-ng's Russian comes out garbled at 8 kHz.
+        # "festival-ru:pitch=400" raises it by 400 cents to give the other side another voice.
+        text = work / f"text{index}.txt"
+        text.write_text(turn.text, encoding="utf-8")
+        _run("text2wave", "-eval", "(voice_msu_ru_nsh_clunits)", text, "-o", raw)
+        if ":pitch=" in voice:
+            effects = ["pitch", voice.split(":pitch=", 1)[1]]
+    else:
+        _run("espeak-ng", "-v", voice, "-s", str(SPEECH_WPM), "-w", raw, turn.text)
     if sample.stereo:
         layout = ["remix", "1", "0"] if turn.speaker == "agent" else ["remix", "0", "1"]
     else:
         layout = ["remix", "1"]
-    _run("sox", raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout)
+    _run("sox", raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout, *effects)
     return out
 
 

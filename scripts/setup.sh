@@ -8,8 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
-# --- system packages (espeak-ng + sox make test audio; docker-compose validates the compose file)
-wanted=(espeak-ng sox docker-compose)
+# --- system packages (espeak-ng + sox make test audio, festival + festvox-ru speak Russian;
+# docker-compose validates the compose file)
+wanted=(espeak-ng sox festival festvox-ru docker-compose)
 command -v java >/dev/null || wanted+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || wanted+=(maven)
 # Browser tests: Playwright (a `test` extra) drives Debian's chromium; `playwright install` is never

@@ -44,7 +44,7 @@ def test_the_russian_call_routes_to_the_russian_project_with_russian_voices():
     sample = next(s for s in SAMPLES if s.language == "ru")
     project = load_catalog(Settings()).resolve("any-portal", sample.line)
     assert (project.name, project.language, sample.line) == ("support-ru", "ru", "74957654321")
-    assert sample.agent_voice.startswith("ru") and sample.client_voice.startswith("ru")
+    assert sample.agent_voice.startswith("festival-ru") and sample.client_voice.startswith("festival-ru")
     assert re.search(r"[а-яё]", sample.spoken_text(), re.IGNORECASE)
 
 
