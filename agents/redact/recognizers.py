@@ -15,8 +15,9 @@ from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, Email
 
 DIGIT_RUN = "DIGIT_RUN"
 MIN_RUN_DIGITS = 7  # shorter runs (prices, times, last four digits) are not identifying
-# Digits with at most one space/dash, or ", ", between them: "555 218 4490", "4-1-1-1".
-RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-])?\d)+(?!\w)")
+# Digits with at most one space/dash/comma/dot, or ", ", between them: "555 218 4490",
+# "4-1-1-1", and Whisper's thousands separators in dictated numbers ("8,916,123,4567").
+RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-,.])?\d)+(?!\w)")
 SPOKEN_EMAIL = re.compile(
     r"\b[a-z0-9]+(?:\s*(?:\.|dot|underscore|_|dash|-)\s*[a-z0-9]+)*"
     r"\s+at\s+[a-z0-9\-]+(?:\s*(?:\.|dot)\s*[a-z0-9\-]+)*"
@@ -38,7 +39,7 @@ STREET_ADDRESS = re.compile(
     r"terrace|crescent|square|grove|gardens|row|parkway|mews|walk)\b\.?"
     rf"(?:,?\s*(?:apartment|apt|flat|unit|suite)\.?\s*(?:number\s+)?{_HOUSE_NUMBER})?",
     re.IGNORECASE)
-RU_PHONE = r"(?<!\w)(?:\+7|8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\w)"
+RU_PHONE = r"(?<!\w)(?:\+7|8)[\s\-(,]*\d{3}[\s\-),]*\d{3}[\s\-,]*\d{2}[\s\-,]*\d{2}(?!\w)"
 
 
 def luhn_valid(digits: str) -> bool:

@@ -34,9 +34,11 @@ SELF_INTRODUCTION = {
 GREETING = {
     "en": re.compile(r"thank(?:s| you) for calling|welcome to|how (?:can|may) I help|"
                      r"you(?:'ve| have) reached|speaking|customer (?:service|support)", re.IGNORECASE),
-    "ru": re.compile(r"спасибо за (?:звонок|обращение)|чем (?:я )?могу помочь|компани[яи]|"
+    "ru": re.compile(r"спасибо за (?:звонок|обращение)|чем (?:я )?могу помочь|компани\w*|"
                      r"служба (?:поддержки|заботы)|вас приветствует|слушаю вас", re.IGNORECASE),
 }
+SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
 MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
 
@@ -120,12 +122,15 @@ def agent_introductions(segments: list[dict[str, Any]], language: str) -> dict[i
                 if found:
                     spans[index] = found
         return spans
+    # Mono ASR can glue the client's "Hi, I'm Thomas" onto the greeting: the name must be in
+    # the very sentence that greets, and "I am" (what callers say) does not count.
     for index, segment in enumerate(segments[:MONO_GREETING_SEGMENTS]):
         if segment["start"] > MONO_GREETING_WITHIN_S or segment["speaker"] != "unknown":
             break
-        match = pattern.search(segment["text"])
-        if match and greeting.search(segment["text"]):
-            return {index: [match.span(1)]}  # the first greeting turn only
+        for sentence in SENTENCE.finditer(segment["text"]):
+            match = pattern.search(sentence.group())
+            if match and greeting.search(sentence.group()) and not CALLER_INTRO.match(match.group()):
+                return {index: [(sentence.start() + match.start(1), sentence.start() + match.end(1))]}
     return spans
 
 

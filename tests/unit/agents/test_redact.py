@@ -277,11 +277,12 @@ def test_keep_terms_decide_whether_a_company_name_taken_for_a_person_stays(engli
 def test_the_customers_introduction_is_never_kept(english_analyzer):
     # Stereo: the client says "my name is"; mono: a later turn that is no greeting.
     stereo = call(("agent", GREETING), ("client", "Hello, my name is Peter Novak."))
+    glued = call(("unknown", "Hello, Bluebird Travel, how can I help? Hi, I am Peter Novak."))
     mono = call(("unknown", "Hello?"), ("unknown", "Yes, my name is Peter Novak."),
                 ("unknown", "Hold on please."),
                 ("unknown", "Thank you for calling Northwind Energy, my name is Daniel."),
                 ("unknown", "Hi, this is Peter Novak again."))
-    for transcript in (stereo, mono):
+    for transcript in (stereo, glued, mono):
         out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY, ("Northwind Energy",))
         assert find_leaks(["Peter Novak"], " ".join(s["text"] for s in out["segments"])) == []
     # On a mono call only a greeting among the first three turns keeps a name.
