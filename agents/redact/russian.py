@@ -24,10 +24,10 @@ WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?")
 INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчество|фамилию|имени)\s*[:,\-]?\s*$", re.I)
 # Series (4 digits) and number (6 digits), or the 10 digits after "паспорт".
 PASSPORT_SERIES = re.compile(
-    r"\bсери[яиюей]\W{0,3}(\d{2}[ ,.]?\d{2})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d{3}[ ,.]?\d{3}))?(?!\d)",
+    r"\bсери[яиюей]\W{0,3}(\d{2}[ ,.\-]?\d{2})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d{3}[ ,.\-]?\d{3}))?(?!\d)",
     re.I)
 PASSPORT_CONTEXT = re.compile(r"\bпаспорт\w*", re.I)
-PASSPORT_DIGITS = re.compile(r"(?<!\d)(\d{2}[ ,.]?\d{2} ?\d{6}|\d{3}[ ,.]?\d{3})(?!\d)")
+PASSPORT_DIGITS = re.compile(r"(?<!\d)(\d{2}[ ,.\-]?\d{2} ?\d{6}|\d{3}[ ,.\-]?\d{3})(?!\d)")
 STREET_TYPES = (r"(?:улиц[аеыуй]|ул\.|проспект\w*|пр-т\w*|переул\w*|пер\.|бульвар\w*|б-р|шоссе|"
                 r"площад[ьи]|набережн\w*|проезд\w*|микрорайон\w*|тупик\w*|аллея|аллее)")
 HOUSE = r"(?:дом|д\.)?\s*\d+\w?(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*\d+)?"
@@ -93,7 +93,7 @@ class RussianDocumentRecognizer(_Recognizer):
             found += [RecognizerResult(PASSPORT, match.start(g), match.end(g), 0.9)
                       for g in (1, 2) if match.group(g)]
         for context in PASSPORT_CONTEXT.finditer(text):
-            window_end = min(len(text), context.end() + 60)
+            window_end = min(len(text), context.end() + 80)
             for match in PASSPORT_DIGITS.finditer(text, context.end(), window_end):
                 found.append(RecognizerResult(PASSPORT, match.start(1), match.end(1), 0.85))
         for match in RUN.finditer(text):
