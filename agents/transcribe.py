@@ -234,7 +234,10 @@ def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> N
 
     @app.task
     async def load_model_at_start() -> None:  # the first call should not pay the model load
-        await asyncio.get_running_loop().run_in_executor(executor, load_model, settings)
+        projects = getattr(catalog, "projects", {}).values()
+        names = {settings.asr_model} | {asr_plan(settings, p.language, p).model for p in projects}
+        for name in sorted(names):
+            await asyncio.get_running_loop().run_in_executor(executor, load_model, settings, name)
 
     @app.agent(app.topic(settings.topic(Topic.INGESTED)), name="transcribe")
     async def transcribe(stream) -> None:

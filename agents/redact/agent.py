@@ -49,8 +49,10 @@ def register(app: faust.App, settings: Settings, executor: Executor, catalog: An
                        "aica.RedactedTranscript", record)]
 
     @app.task
-    async def load_analyzer_at_start() -> None:  # spaCy + Presidio take seconds to load
-        await asyncio.get_running_loop().run_in_executor(executor, analyzer_for, "en")
+    async def load_analyzer_at_start() -> None:  # spaCy / natasha + Presidio take seconds to load
+        languages = {"en"} | {p.language for p in getattr(catalog, "projects", {}).values()}
+        for language in sorted(languages & {"en", "ru"}):
+            await asyncio.get_running_loop().run_in_executor(executor, analyzer_for, language)
 
     @app.agent(app.topic(settings.topic(Topic.TRANSCRIBED)), name="redact")
     async def redact(stream: faust.StreamT) -> None:
