@@ -27,7 +27,11 @@ PASSPORT_SERIES = re.compile(
     r"\bсери[яиюей]\W{0,3}(\d{2}[ ,.\-]?\d{2})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d{3}[ ,.\-]?\d{3}))?(?!\d)",
     re.I)
 PASSPORT_CONTEXT = re.compile(r"\bпаспорт\w*", re.I)
-PASSPORT_DIGITS = re.compile(r"(?<!\d)(\d{2}[ ,.\-]?\d{2} ?\d{6}|\d{3}[ ,.\-]?\d{3})(?!\d)")
+PASSPORT_DIGITS = re.compile(
+    r"(?<![\d,.\-])(\d{2}[ ,.\-]?\d{2} ?\d{6}|\d{3}[ ,.\-]?\d{3})(?![\d]|[,.\-]\d)")
+# "...серия 45 12," | "номер 345 678": ASR can cut a dictation between two segments, so a
+# six-digit number right after "номер" is redacted even when "паспорт" is out of sight.
+NUMBER_AFTER_NOMER = re.compile(r"\bномер\w*\W{0,3}(\d{3}[ ,.\-]?\d{3})(?![\d]|[,.\-]\d)", re.I)
 STREET_TYPES = (r"(?:улиц[аеыуй]|ул\.|проспект\w*|пр-т\w*|переул\w*|пер\.|бульвар\w*|б-р|шоссе|"
                 r"площад[ьи]|набережн\w*|проезд\w*|микрорайон\w*|тупик\w*|аллея|аллее)")
 HOUSE = r"(?:дом|д\.)?\s*\d+\w?(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*\d+)?"
@@ -96,6 +100,8 @@ class RussianDocumentRecognizer(_Recognizer):
             window_end = min(len(text), context.end() + 80)
             for match in PASSPORT_DIGITS.finditer(text, context.end(), window_end):
                 found.append(RecognizerResult(PASSPORT, match.start(1), match.end(1), 0.85))
+        found += [RecognizerResult(PASSPORT, m.start(1), m.end(1), 0.6)
+                  for m in NUMBER_AFTER_NOMER.finditer(text)]
         for match in RUN.finditer(text):
             entity = classify_russian_run(re.sub(r"\D", "", match.group()))
             if entity:

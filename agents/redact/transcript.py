@@ -30,12 +30,17 @@ SELF_INTRODUCTION = {
     "ru": re.compile(r"(?<!\w)(?:меня зовут|мо[её] имя|с вами говорит|вас приветствует|"
                      r"на связи|это)\s+([^\W\d_]+)", re.IGNORECASE),
 }
-# A mono call's turn counts as the agent's greeting only if it sounds like one.
-GREETING = {
-    "en": re.compile(r"thank(?:s| you) for calling|welcome to|how (?:can|may) I help|"
-                     r"you(?:'ve| have) reached|speaking|customer (?:service|support)", re.IGNORECASE),
-    "ru": re.compile(r"спасибо за (?:звонок|обращение)|чем (?:я )?могу помочь|компани\w*|"
-                     r"служба (?:поддержки|заботы)|вас приветствует|слушаю вас", re.IGNORECASE),
+# A mono call's turn counts as the agent's greeting only if it sounds like one: an opening
+# (the company, "thank you for calling") or the question that hands over to the caller.
+OPENING = {
+    "en": re.compile(r"thank(?:s| you) for calling|welcome to|you(?:'ve| have) reached|"
+                     r"customer (?:service|support)", re.IGNORECASE),
+    "ru": re.compile(r"спасибо за (?:звонок|обращение)|компани\w*|служба (?:поддержки|заботы)|"
+                     r"вас приветствует", re.IGNORECASE),
+}
+HANDOVER = {
+    "en": re.compile(r"how (?:can|may) I help", re.IGNORECASE),
+    "ru": re.compile(r"чем (?:я )?(?:могу|можем) (?:вам )?помочь|слушаю вас", re.IGNORECASE),
 }
 SENTENCE = re.compile(r"[^.?!]+[.?!]*")
 CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
@@ -109,11 +114,31 @@ def _word_findings(analyzer: AnalyzerEngine, segment: dict[str, Any], findings: 
             + drop_kept(word_text, find_known_values(word_text, known), term_spans(word_text, keep_terms)))
 
 
-def agent_introductions(segments: list[dict[str, Any]], language: str) -> dict[int, list[tuple[int, int]]]:
+def _mono_introduction(text: str, pattern: re.Pattern, opening: re.Pattern,
+                       handover: re.Pattern) -> tuple[int, int] | None:
+    """The name in a sentence that greets ("...Northwind Energy, my name is Daniel") or that
+    follows an opening ("Компания Северный Ветер. Меня зовут Анна."); never after the handover
+    question, where the caller starts talking."""
+    previous = ""
+    for sentence in SENTENCE.finditer(text):
+        match = pattern.search(sentence.group())
+        greets = opening.search(sentence.group()) or handover.search(sentence.group())
+        after_opening = opening.search(previous) and not handover.search(previous)
+        if match and not CALLER_INTRO.match(match.group()) and (greets or after_opening):
+            return sentence.start() + match.start(1), sentence.start() + match.end(1)
+        previous = sentence.group()
+    return None
+
+
+def agent_introductions(segments: list[dict[str, Any]], language: str,
+                        keep_terms: tuple[str, ...] = ()) -> dict[int, list[tuple[int, int]]]:
     """segment index -> spans of the agent's self-introduced first name in its text."""
-    pattern, greeting = SELF_INTRODUCTION.get(language), GREETING.get(language)
-    if pattern is None or greeting is None:
+    pattern, opening, handover = (table.get(language) for table in (SELF_INTRODUCTION, OPENING, HANDOVER))
+    if pattern is None or opening is None or handover is None:
         return {}
+    if keep_terms:  # the company's own name opens a greeting too
+        names = "|".join(re.escape(t.strip()) for t in keep_terms if t.strip())
+        opening = re.compile(f"{opening.pattern}|{names}", re.IGNORECASE) if names else opening
     spans: dict[int, list[tuple[int, int]]] = {}
     if any(s["speaker"] == "agent" for s in segments):
         for index, segment in enumerate(segments):
@@ -122,15 +147,14 @@ def agent_introductions(segments: list[dict[str, Any]], language: str) -> dict[i
                 if found:
                     spans[index] = found
         return spans
-    # Mono ASR can glue the client's "Hi, I'm Thomas" onto the greeting: the name must be in
-    # the very sentence that greets, and "I am" (what callers say) does not count.
+    # Mono ASR can glue the caller's "Hi, I'm Thomas" onto the greeting: only the first greeting
+    # among the first turns counts, and "I am" (what callers say) never does.
     for index, segment in enumerate(segments[:MONO_GREETING_SEGMENTS]):
         if segment["start"] > MONO_GREETING_WITHIN_S or segment["speaker"] != "unknown":
             break
-        for sentence in SENTENCE.finditer(segment["text"]):
-            match = pattern.search(sentence.group())
-            if match and greeting.search(sentence.group()) and not CALLER_INTRO.match(match.group()):
-                return {index: [(sentence.start() + match.start(1), sentence.start() + match.end(1))]}
+        span = _mono_introduction(segment["text"], pattern, opening, handover)
+        if span:
+            return {index: [span]}
     return spans
 
 
@@ -144,7 +168,7 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     """aica.RedactedTranscript fields except context, audio_uri and redacted_at. `keep_terms`
     (the project's company and product names) are never redacted."""
     segments = transcript["segments"]
-    introductions = agent_introductions(segments, policy.language)
+    introductions = agent_introductions(segments, policy.language, keep_terms)
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms),
                             introductions.get(i, []))

@@ -51,6 +51,8 @@ LEAK_CASES = {
         ["4111111111111111"],
     "Почта ivan.petrov@mail.ru, запишите.": ["ivan.petrov@mail.ru"],
     "почта иван точка петров собака майл точка ру": [],  # spoken Cyrillic e-mail: see below
+    # a dictation cut in two by the ASR's segmenting
+    "номер 345,678. Спасибо, я оформила возврат.": ["345678"],
     # as Whisper base writes dictated numbers, with thousands separators
     "Телефоны 8,916,123,4567 паспорт, серия 45,12 номер 345,678.": ["89161234567", "4512", "345678"],
     "Мой телефон 8 916 123 45 67, а паспорт серия 45 12 номер 345678.":
@@ -146,3 +148,17 @@ def test_company_and_the_agents_own_name_are_kept_the_customers_is_not(russian_a
     assert "Анна" not in texts[2]  # only the introduction itself is kept
     without = redact_transcript(russian_analyzer, transcript, RUSSIAN_POLICY)
     assert "Северный Ветер" not in without["segments"][0]["text"]
+
+
+def test_mono_agent_name_after_the_opening_sentence_but_not_after_the_handover(russian_analyzer):
+    # As Whisper cut the demo call: the agent's name follows the company sentence; the client's
+    # introduction follows "чем могу помочь" in the next segment.
+    transcript = {"language": "ru", "audio_duration_s": 20.0, "channels": 1, "segments": [
+        segment("Добрый день, компанию Северный Ветер. Меня зовут Анна, разговор записывается,", 0.0,
+                "unknown"),
+        segment("чем могу помочь. Здравствуйте, меня зовут Ирина Соколова, мне дважды", 6.0,
+                "unknown"),
+    ]}
+    out = redact_transcript(russian_analyzer, transcript, RUSSIAN_POLICY, ("Северный Ветер",))
+    assert "Меня зовут Анна" in out["segments"][0]["text"]
+    assert find_leaks(["Ирина Соколова"], out["segments"][1]["text"]) == []
