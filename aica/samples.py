@@ -2,7 +2,8 @@
 
 Each `samples/*.yaml` is one call: who says what, on which line, mono or stereo, and the personal
 data planted in it that must never reach stored text. `render_sample` speaks it with espeak-ng
-(a different voice per side) and assembles telephony audio with sox.
+(Russian with Festival's recorded voice; a different voice per side) and assembles telephony
+audio with sox.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ SPEECH_WPM = 150
 # Bump when the rendering recipe changes so cached files are not reused.
 RENDER_VERSION = 1
 DIRECTIONS = ("incoming", "outgoing")
+FESTIVAL_RU = "festival-ru"  # voice name prefix: Festival's Russian voice instead of espeak-ng
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Sample:
     planted_pii: tuple[str, ...]
     agent_voice: str = "en-us"
     client_voice: str = "en+Annie"
+    language: str = "en"  # what the line's project speaks; the voices must speak it too
 
     @property
     def channels(self) -> int:
@@ -61,7 +64,7 @@ def parse_sample(raw: dict) -> Sample:
         raise ValueError(f"sample {raw.get('id')}: unknown speakers {sorted(unknown)}")
     if raw["direction"] not in DIRECTIONS:
         raise ValueError(f"sample {raw.get('id')}: direction must be one of {DIRECTIONS}")
-    fields = {k: raw[k] for k in ("agent_voice", "client_voice") if k in raw}
+    fields = {k: raw[k] for k in ("agent_voice", "client_voice", "language") if k in raw}
     return Sample(id=raw["id"], title=raw["title"], line=str(raw["line"]),
                   direction=raw["direction"], stereo=bool(raw["stereo"]), turns=turns,
                   planted_pii=tuple(str(v) for v in raw.get("planted_pii", ())), **fields)
@@ -86,12 +89,23 @@ def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int) -> Path:
     """One turn as 8 kHz 16-bit audio; in stereo the other side's channel is silent."""
     voice = sample.agent_voice if turn.speaker == "agent" else sample.client_voice
     raw, out = work / f"raw{index}.wav", work / f"turn{index}.wav"
-    _run("espeak-ng", "-v", voice, "-s", str(SPEECH_WPM), "-w", raw, turn.text)
+    effects: list[str] = []
+    if voice.startswith(FESTIVAL_RU):
+        # Festival's Russian unit-selection voice (Debian festvox-ru): recorded speech that
+        # Whisper base understands, where espeak-ng's Russian comes out garbled at 8 kHz.
+        # "festival-ru:pitch=400" raises it by 400 cents to give the other side another voice.
+        text = work / f"text{index}.txt"
+        text.write_text(turn.text, encoding="utf-8")
+        _run("text2wave", "-eval", "(voice_msu_ru_nsh_clunits)", text, "-o", raw)
+        if ":pitch=" in voice:
+            effects = ["pitch", voice.split(":pitch=", 1)[1]]
+    else:
+        _run("espeak-ng", "-v", voice, "-s", str(SPEECH_WPM), "-w", raw, turn.text)
     if sample.stereo:
         layout = ["remix", "1", "0"] if turn.speaker == "agent" else ["remix", "0", "1"]
     else:
         layout = ["remix", "1"]
-    _run("sox", raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout)
+    _run("sox", raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout, *effects)
     return out
 
 
@@ -122,16 +136,25 @@ def _value_parts(value: str) -> list[str]:
     return [value] + [p for p in value.split() if len(p) >= 3]
 
 
+def _part_pattern(part: str) -> str:
+    """Whole-word pattern; a Cyrillic word in any case ending ("Соколова", "Соколовой")."""
+    if re.fullmatch(r"[А-Яа-яЁё]{4,}", part):
+        stem = part[:-1] if part[-1].lower() in "аяоеиыйь" else part
+        return rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)"
+    return rf"(?<!\w){re.escape(part)}(?!\w)"
+
+
 def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
     """The planted values found in text, also when numbers are dictated or re-spaced."""
     normalised = normalise_spoken_numbers(text).text
     digit_runs = [re.sub(r"\D", "", run) for run in re.findall(r"\d(?:[\s\-.,()]*\d)*", normalised)]
     leaks = []
     for value in planted:
-        if value.isdigit():
-            found = any(value in run for run in digit_runs)
+        digits = re.sub(r"[\s\-]", "", value)
+        if digits.isdigit():
+            found = any(digits in run for run in digit_runs)
         else:
-            found = any(re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text, re.IGNORECASE)
+            found = any(re.search(_part_pattern(part), text, re.IGNORECASE)
                         for part in _value_parts(value))
         if found:
             leaks.append(value)

@@ -156,8 +156,8 @@ Wiring = Callable[[faust.App, Settings, WorkerResources], None]
 # writes is its module's SPEC (streams.spec), which tests hold topics.yaml to.
 STAGES: tuple[tuple[StageSpec, Wiring], ...] = (
     (ingest.SPEC, wire_ingest),
-    (transcribe.SPEC, lambda app, s, res: transcribe.register(app, s, res.blobs, res.model_thread)),
-    (redact.SPEC, lambda app, s, res: redact.register(app, s, res.model_thread)),
+    (transcribe.SPEC, lambda app, s, res: transcribe.register(app, s, res.blobs, res.model_thread, res.catalogs)),
+    (redact.SPEC, lambda app, s, res: redact.register(app, s, res.model_thread, res.catalogs)),
     (analyze.SPEC, lambda app, s, res: analyze.register(app, s, res.catalogs)),
     (score.SPEC, lambda app, s, res: score.register(app, s, res.catalogs)),
     (crm_writeback.SPEC, wire_crm),

@@ -184,8 +184,19 @@ class Project(_Frozen):
     lines: tuple[str, ...] = ()
     portals: tuple[str, ...] = ()  # member_ids this project serves; empty = every portal
     scorecard: str
+    # Whisper model: tiny.en | base | a CTranslate2 directory. Empty: tiny.en (settings.asr_model)
+    # for English, the multilingual base for any other language.
+    asr_model: str = ""
+    # Company and product names: passed to the ASR as hotwords and never redacted.
+    vocabulary: tuple[str, ...] = ()
+    keep_terms: tuple[str, ...] = ()  # further words redaction keeps (brands, the IVR's name)
     crm_fields: CrmFieldMap = CrmFieldMap()
     write_to: tuple[Literal["contact", "deal", "lead", "company"], ...] = ("contact", "deal")
+
+    @property
+    def redaction_keep_terms(self) -> tuple[str, ...]:
+        """What the redact stage must leave in the text: not the customer's personal data."""
+        return tuple(dict.fromkeys(t for t in (*self.vocabulary, *self.keep_terms) if t.strip()))
 
 
 class _CatalogFile(_Frozen):

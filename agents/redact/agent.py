@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Executor
 from functools import lru_cache
+from typing import Any
 
 import faust
 
@@ -17,13 +18,23 @@ from streams.topics import Topic
 
 @lru_cache(maxsize=4)
 def analyzer_for(language: str):
-    return build_analyzer(language)  # slow (spaCy load): once per language per process
+    return build_analyzer(language)  # slow (spaCy / natasha load): once per language per process
 
 
-def redact_record(transcript: dict) -> dict:
+def project_keep_terms(catalog: Any, context: dict) -> tuple[str, ...]:
+    """The call's project's company and product names (nothing without a catalog)."""
+    if catalog is None:
+        return ()
+    if hasattr(catalog, "for_portal"):
+        catalog = catalog.for_portal(context["member_id"])
+    project = catalog.projects.get(context["project"])
+    return project.redaction_keep_terms if project is not None else ()
+
+
+def redact_record(transcript: dict, keep_terms: tuple[str, ...] = ()) -> dict:
     ctx = transcript["context"]
     policy = policy_for(transcript["language"] or ctx["language"])
-    body = redact_transcript(analyzer_for(policy.language), transcript, policy)
+    body = redact_transcript(analyzer_for(policy.language), transcript, policy, keep_terms)
     context = {**ctx, "versions": {**ctx["versions"], "redaction": policy.version}}
     return {**body, "context": context, "audio_uri": transcript["audio_uri"], "redacted_at": now_ms()}
 
@@ -32,17 +43,21 @@ SPEC = StageSpec("redact", "agents.redact", {Topic.TRANSCRIBED: "aica.Transcript
                  writes=(Topic.REDACTED,))
 
 
-def register(app: faust.App, settings: Settings, executor: Executor) -> None:
+def register(app: faust.App, settings: Settings, executor: Executor, catalog: Any = None) -> None:
     runner = StageRunner(app, settings, SPEC)
 
     async def handle(transcript: dict, message: Consumed) -> list[Output]:
-        record = await asyncio.get_running_loop().run_in_executor(executor, redact_record, transcript)
+        keep_terms = project_keep_terms(catalog, transcript["context"])
+        record = await asyncio.get_running_loop().run_in_executor(
+            executor, redact_record, transcript, keep_terms)
         return [Output(settings.topic(Topic.REDACTED), record["context"]["call_id"].encode(),
                        "aica.RedactedTranscript", record)]
 
     @app.task
-    async def load_analyzer_at_start() -> None:  # spaCy + Presidio take seconds to load
-        await asyncio.get_running_loop().run_in_executor(executor, analyzer_for, "en")
+    async def load_analyzer_at_start() -> None:  # spaCy / natasha + Presidio take seconds to load
+        languages = {"en"} | {p.language for p in getattr(catalog, "projects", {}).values()}
+        for language in sorted(languages & {"en", "ru"}):
+            await asyncio.get_running_loop().run_in_executor(executor, analyzer_for, language)
 
     @app.agent(runner.source(), name="redact")
     async def redact(stream: faust.StreamT) -> None:

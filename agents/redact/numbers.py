@@ -12,14 +12,21 @@ from dataclasses import dataclass
 UNITS = {
     "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    # Russian units only; compound Russian numerals ("девятьсот") are not handled yet.
-    "ноль": 0, "один": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
-    "шесть": 6, "семь": 7, "восемь": 8, "девять": 9,
+    "ноль": 0, "нуль": 0, "один": 1, "одна": 1, "одно": 1, "два": 2, "две": 2, "три": 3,
+    "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9,
 }
 TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+         "десять": 10, "одиннадцать": 11, "двенадцать": 12, "тринадцать": 13,
+         "четырнадцать": 14, "пятнадцать": 15, "шестнадцать": 16, "семнадцать": 17,
+         "восемнадцать": 18, "девятнадцать": 19}
 TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy": 7,
-        "eighty": 8, "ninety": 9}
+        "eighty": 8, "ninety": 9,
+        "двадцать": 2, "тридцать": 3, "сорок": 4, "пятьдесят": 5, "шестьдесят": 6,
+        "семьдесят": 7, "восемьдесят": 8, "девяносто": 9}
+# Russian dictates phone numbers in groups: "девятьсот шестнадцать" is 916, "сто три" 103.
+HUNDREDS = {"сто": 1, "двести": 2, "триста": 3, "четыреста": 4, "пятьсот": 5, "шестьсот": 6,
+            "семьсот": 7, "восемьсот": 8, "девятьсот": 9}
 REPEATS = {"double": 2, "triple": 3}
 
 TOKEN = re.compile(r"[^\W\d_]+|\d+")
@@ -47,7 +54,7 @@ class NormalisedText:
 
 
 def _is_number_token(word: str) -> bool:
-    return word.isdigit() or word in UNITS or word in TEENS or word in TENS or word in REPEATS
+    return word.isdigit() or any(word in table for table in (UNITS, TEENS, TENS, HUNDREDS, REPEATS))
 
 
 def _runs(text: str) -> list[list[Token]]:
@@ -85,6 +92,9 @@ def _digit_pieces(run: list[Token]) -> list[tuple[str, int, int]]:
             digits = str(UNITS[word]) * (REPEATS[repeat_from.word] if repeat_from else 1)
         elif word in TEENS:
             digits = str(TEENS[word])
+        elif word in HUNDREDS:  # the tens and units that follow fill the other two places
+            digits = str(HUNDREDS[word]) + (
+                "" if following in TENS or following in TEENS else "0" if following in UNITS else "00")
         else:  # tens: "twenty" alone is 20, "twenty three" is 2 then 3
             digits = str(TENS[word]) + ("" if following in UNITS else "0")
         out.append((digits, (repeat_from or token).start, token.end))

@@ -2,7 +2,8 @@
 
 Dictated numbers arrive as digit runs ("5552184490" after normalisation, "4-1-1-1-..." from
 ASR) that fail phone validation when ASR lost a digit; e-mail addresses arrive spoken
-("thomas dot reed at example dot com"). Russian gets pattern recognizers only (no spaCy model).
+("thomas dot reed at example dot com"); street addresses have no spaCy label. Russian has no
+spaCy model: patterns plus natasha (agents.redact.russian).
 """
 from __future__ import annotations
 
@@ -10,19 +11,34 @@ import re
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer
 
 DIGIT_RUN = "DIGIT_RUN"
 MIN_RUN_DIGITS = 7  # shorter runs (prices, times, last four digits) are not identifying
-# Digits with at most one space/dash, or ", ", between them: "555 218 4490", "4-1-1-1".
-RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-])?\d)+(?!\w)")
+# Digits with at most one space/dash/comma/dot, or ", ", between them: "555 218 4490",
+# "4-1-1-1", and Whisper's thousands separators in dictated numbers ("8,916,123,4567").
+RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-,.])?\d)+(?!\w)")
 SPOKEN_EMAIL = re.compile(
     r"\b[a-z0-9]+(?:\s*(?:\.|dot|underscore|_|dash|-)\s*[a-z0-9]+)*"
     r"\s+at\s+[a-z0-9\-]+(?:\s*(?:\.|dot)\s*[a-z0-9\-]+)*"
     r"\s*(?:\.|dot)\s*(?:com|net|org|ru|io|info|biz|co|uk|de|eu|us)\b",
     re.IGNORECASE,
 )
-RU_PHONE = r"(?<!\w)(?:\+7|8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\w)"
+# "42 Baker Street, apartment 5", "twelve Harbour Street": a house number (digits or words, as
+# ASR writes them), one to three words and a street type, then an optional flat.
+_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+                r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+                r"sixty|seventy|eighty|ninety|hundred)")
+_HOUSE_NUMBER = rf"(?:\d+[a-z]?|{_NUMBER_WORD}(?:[\s\-]+(?:and\s+)?{_NUMBER_WORD})*)"
+# "a two hour drive", "one more way": quantities, not addresses.
+_NOT_A_STREET_NAME = (r"(?:hours?|minutes?|days?|weeks?|months?|years?|miles?|times?|more|other|"
+                      r"of|the|a|an|and|or|way|ways|step|steps|lane|lanes)")
+STREET_ADDRESS = re.compile(
+    rf"\b{_HOUSE_NUMBER}\s+(?:(?!{_NOT_A_STREET_NAME}\b)[a-z][a-z'’]+\s+){{1,3}}?"
+    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|close|court|way|place|"
+    r"terrace|crescent|square|grove|gardens|row|parkway|mews|walk)\b\.?"
+    rf"(?:,?\s*(?:apartment|apt|flat|unit|suite)\.?\s*(?:number\s+)?{_HOUSE_NUMBER})?",
+    re.IGNORECASE)
+RU_PHONE = r"(?<!\w)(?:\+7|8)[\s\-(,]*\d{3}[\s\-),]*\d{3}[\s\-,]*\d{2}[\s\-,]*\d{2}(?!\w)"
 
 
 def luhn_valid(digits: str) -> bool:
@@ -74,14 +90,9 @@ def spoken_email_recognizer(language: str = "en") -> PatternRecognizer:
         global_regex_flags=re.IGNORECASE | re.DOTALL | re.MULTILINE)
 
 
-def russian_recognizers() -> list[EntityRecognizer]:
-    """Pattern-only Russian set. Names need natasha (not installed): thin for now."""
-    phone = PatternRecognizer(
-        supported_entity="PHONE_NUMBER", supported_language="ru", name="RuPhoneRecognizer",
-        patterns=[Pattern("ru phone +7/8", RU_PHONE, 0.7)],
-        context=["телефон", "номер", "звоните", "мобильный"])
-    return [phone,
-            CreditCardRecognizer(supported_language="ru"),  # validates Luhn itself
-            EmailRecognizer(supported_language="ru"),
-            spoken_email_recognizer("ru"),
-            DigitRunRecognizer(supported_language="ru")]
+def street_address_recognizer(language: str = "en") -> PatternRecognizer:
+    return PatternRecognizer(
+        supported_entity="ADDRESS", supported_language=language,
+        name=f"StreetAddressRecognizer_{language}",
+        patterns=[Pattern("house number and street", STREET_ADDRESS.pattern, 0.7)],
+        global_regex_flags=re.IGNORECASE)

@@ -13,6 +13,8 @@ from agents.redact.recognizers import DIGIT_RUN
 
 # Fallback types lose to a specific type found on the same characters.
 FALLBACK_TYPES = frozenset({DIGIT_RUN})
+# What a keep term (a company or product name) may cancel: NER guesses, never numbers.
+KEEPABLE_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
 
 
 @dataclass(frozen=True)
@@ -31,16 +33,49 @@ class Span(TypedDict):
     score: float
 
 
-def find_entities(analyzer: AnalyzerEngine, text: str, policy: RedactionPolicy) -> list[Finding]:
-    """Analyse a copy with dictated numbers as digits; report spans in the original text."""
+def find_entities(analyzer: AnalyzerEngine, text: str, policy: RedactionPolicy,
+                  keep_terms: tuple[str, ...] = ()) -> list[Finding]:
+    """Analyse a copy with dictated numbers as digits; report spans in the original text.
+    Names, places and organisations inside a keep term (the company's name) are not reported."""
     if not text.strip():
         return []
     normalised = normalise_spoken_numbers(text)
     results = analyzer.analyze(normalised.text, language=policy.language,
                                entities=list(policy.entities),
                                score_threshold=policy.score_threshold)
-    return [Finding(*normalised.to_original(r.start, r.end), r.entity_type, float(r.score))
-            for r in results if r.end > r.start]
+    findings = [Finding(*normalised.to_original(r.start, r.end), r.entity_type, float(r.score))
+                for r in results if r.end > r.start]
+    return drop_kept(text, findings, term_spans(text, keep_terms))
+
+
+def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
+    """Where the terms occur as whole words, case-insensitively."""
+    return [(m.start(), m.end()) for term in terms if term.strip()
+            for m in re.finditer(rf"(?<!\w){re.escape(term.strip())}(?!\w)", text, re.IGNORECASE)]
+
+
+def drop_kept(text: str, findings: list[Finding], kept: list[tuple[int, int]]) -> list[Finding]:
+    """Keepable findings minus the kept spans; what is left of one still counts if it has a
+    word in it ("Daniel Smith" minus "Daniel" leaves "Smith")."""
+    if not kept:
+        return findings
+    out = []
+    for finding in findings:
+        if finding.entity_type not in KEEPABLE_TYPES:
+            out.append(finding)
+            continue
+        pieces = [(finding.start, finding.end)]
+        for k_start, k_end in kept:
+            pieces = [part for start, end in pieces for part in (
+                ((start, end),) if k_end <= start or k_start >= end
+                else ((start, k_start), (k_end, end))) if part[1] > part[0]]
+        for start, end in pieces:
+            if any(ch.isalnum() for ch in text[start:end]):
+                core = text[start:end]
+                lead = len(core) - len(core.lstrip(" ,.;:-"))
+                trail = len(core) - len(core.rstrip(" ,.;:-"))
+                out.append(Finding(start + lead, end - trail, finding.entity_type, finding.score))
+    return out
 
 
 def find_known_values(text: str, known: dict[str, set[str]]) -> list[Finding]:
@@ -93,6 +128,6 @@ def apply_redaction(text: str, findings: list[Finding]) -> tuple[str, list[Span]
     return "".join(parts), spans
 
 
-def redact_text(analyzer: AnalyzerEngine, text: str,
-                policy: RedactionPolicy) -> tuple[str, list[Span]]:
-    return apply_redaction(text, find_entities(analyzer, text, policy))
+def redact_text(analyzer: AnalyzerEngine, text: str, policy: RedactionPolicy,
+                keep_terms: tuple[str, ...] = ()) -> tuple[str, list[Span]]:
+    return apply_redaction(text, find_entities(analyzer, text, policy, keep_terms))

@@ -3,19 +3,49 @@
 Entities are found per segment (one spanning two segments is not joined), then any value found
 in one segment is also redacted where it recurs in others: a surname the NER caught once is
 caught everywhere in the call.
+
+Not the customer's personal data, so kept: the project's keep terms (company and product names)
+and the agent's own first name where the agent introduces themselves ("my name is Daniel",
+"меня зовут Анна"): on agent-labelled segments, or on a mono call only in the first greeting
+turn near the start. Only that one word in that one place is kept; the customer's name, if it
+is the same, is still removed wherever else it is found.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.engine import RedactionPolicy
-from agents.redact.text import (Finding, apply_redaction, find_entities, find_known_values,
-                                merge_findings)
+from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entities,
+                                find_known_values, merge_findings, term_spans)
 
 KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS")
 MIN_NAME_PART = 3  # "Jo" alone would hit too many ordinary words
+# The word right after one of these, on the agent's side, is the agent's own first name.
+SELF_INTRODUCTION = {
+    "en": re.compile(r"\b(?:my name is|my name's|this is|you(?:'re| are) speaking (?:to|with)|"
+                     r"I am|I'm)\s+([^\W\d_]+)", re.IGNORECASE),
+    "ru": re.compile(r"(?<!\w)(?:меня зовут|мо[её] имя|с вами говорит|вас приветствует|"
+                     r"на связи|это)\s+([^\W\d_]+)", re.IGNORECASE),
+}
+# A mono call's turn counts as the agent's greeting only if it sounds like one: an opening
+# (the company, "thank you for calling") or the question that hands over to the caller.
+OPENING = {
+    "en": re.compile(r"thank(?:s| you) for calling|welcome to|you(?:'ve| have) reached|"
+                     r"customer (?:service|support)", re.IGNORECASE),
+    "ru": re.compile(r"спасибо за (?:звонок|обращение)|компани\w*|служба (?:поддержки|заботы)|"
+                     r"вас приветствует", re.IGNORECASE),
+}
+HANDOVER = {
+    "en": re.compile(r"how (?:can|may) I help", re.IGNORECASE),
+    "ru": re.compile(r"чем (?:я )?(?:могу|можем) (?:вам )?помочь|слушаю вас", re.IGNORECASE),
+}
+SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
+MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
+MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
 
 
 def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[str]]:
@@ -73,30 +103,89 @@ def redact_words(words: list[dict[str, Any]], findings: list[Finding]) -> list[d
 
 
 def _word_findings(analyzer: AnalyzerEngine, segment: dict[str, Any], findings: list[Finding],
-                   policy: RedactionPolicy, known: dict[str, set[str]]) -> list[Finding]:
+                   policy: RedactionPolicy, known: dict[str, set[str]],
+                   keep_terms: tuple[str, ...] = ()) -> list[Finding]:
     """Findings in word-text coordinates; re-analyse only if the words do not spell the text."""
     word_text = "".join(w["word"] for w in segment["words"])
     if word_text.strip() == segment["text"]:
         lead = len(word_text) - len(word_text.lstrip())
         return _shift(findings, lead, len(word_text))
-    return find_entities(analyzer, word_text, policy) + find_known_values(word_text, known)
+    return (find_entities(analyzer, word_text, policy, keep_terms)
+            + drop_kept(word_text, find_known_values(word_text, known), term_spans(word_text, keep_terms)))
+
+
+def _mono_introduction(text: str, pattern: re.Pattern, opening: re.Pattern,
+                       handover: re.Pattern) -> tuple[int, int] | None:
+    """The name in a sentence that greets ("...Northwind Energy, my name is Daniel") or that
+    follows an opening ("Компания Северный Ветер. Меня зовут Анна."); never after the handover
+    question, where the caller starts talking."""
+    previous = ""
+    for sentence in SENTENCE.finditer(text):
+        match = pattern.search(sentence.group())
+        greets = opening.search(sentence.group()) or handover.search(sentence.group())
+        after_opening = opening.search(previous) and not handover.search(previous)
+        if match and not CALLER_INTRO.match(match.group()) and (greets or after_opening):
+            return sentence.start() + match.start(1), sentence.start() + match.end(1)
+        previous = sentence.group()
+    return None
+
+
+def agent_introductions(segments: list[dict[str, Any]], language: str,
+                        keep_terms: tuple[str, ...] = ()) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> spans of the agent's self-introduced first name in its text."""
+    pattern, opening, handover = (table.get(language) for table in (SELF_INTRODUCTION, OPENING, HANDOVER))
+    if pattern is None or opening is None or handover is None:
+        return {}
+    if keep_terms:  # the company's own name opens a greeting too
+        names = "|".join(re.escape(t.strip()) for t in keep_terms if t.strip())
+        opening = re.compile(f"{opening.pattern}|{names}", re.IGNORECASE) if names else opening
+    spans: dict[int, list[tuple[int, int]]] = {}
+    if any(s["speaker"] == "agent" for s in segments):
+        for index, segment in enumerate(segments):
+            if segment["speaker"] == "agent":
+                found = [m.span(1) for m in pattern.finditer(segment["text"])]
+                if found:
+                    spans[index] = found
+        return spans
+    # Mono ASR can glue the caller's "Hi, I'm Thomas" onto the greeting: only the first greeting
+    # among the first turns counts, and "I am" (what callers say) never does.
+    for index, segment in enumerate(segments[:MONO_GREETING_SEGMENTS]):
+        if segment["start"] > MONO_GREETING_WITHIN_S or segment["speaker"] != "unknown":
+            break
+        span = _mono_introduction(segment["text"], pattern, opening, handover)
+        if span:
+            return {index: [span]}
+    return spans
+
+
+def _drop_values(known: dict[str, set[str]], values: set[str]) -> dict[str, set[str]]:
+    lowered = {v.lower() for v in values}
+    return {t: {v for v in vs if v.lower() not in lowered} for t, vs in known.items()}
 
 
 def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
-                      policy: RedactionPolicy) -> dict[str, Any]:
-    """aica.RedactedTranscript fields except context, audio_uri and redacted_at."""
+                      policy: RedactionPolicy, keep_terms: tuple[str, ...] = ()) -> dict[str, Any]:
+    """aica.RedactedTranscript fields except context, audio_uri and redacted_at. `keep_terms`
+    (the project's company and product names) are never redacted."""
     segments = transcript["segments"]
-    first_pass = [find_entities(analyzer, s["text"], policy) for s in segments]
+    introductions = agent_introductions(segments, policy.language, keep_terms)
+    agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
+    first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms),
+                            introductions.get(i, []))
+                  for i, s in enumerate(segments)]
     known: dict[str, set[str]] = {}
     for segment, findings in zip(segments, first_pass):
         for entity_type, values in collect_known_values(segment["text"], findings).items():
             known.setdefault(entity_type, set()).update(values)
+    # A client's "thanks, Daniel" must not wipe the agent's introduction via the sweep below.
+    known = _drop_values(known, agent_names)
     out_segments, entities = [], []
     for index, (segment, findings) in enumerate(zip(segments, first_pass)):
-        findings = findings + find_known_values(segment["text"], known)
+        kept = term_spans(segment["text"], keep_terms) + introductions.get(index, [])
+        findings = findings + drop_kept(segment["text"], find_known_values(segment["text"], known), kept)
         text, spans = apply_redaction(segment["text"], findings)
         words = redact_words(segment["words"],
-                             _word_findings(analyzer, segment, findings, policy, known))
+                             _word_findings(analyzer, segment, findings, policy, known, keep_terms))
         out_segments.append({"start": segment["start"], "end": segment["end"],
                              "speaker": segment["speaker"], "text": text, "words": words})
         entities.extend({"segment": index, **span} for span in spans)

@@ -10,7 +10,10 @@ from agents.redact import (ENGLISH_POLICY, RUSSIAN_POLICY, build_analyzer, norma
 from agents.redact.recognizers import classify_digit_run, luhn_valid
 from agents.redact.text import Finding, apply_redaction, merge_findings
 from agents.redact.transcript import redact_words
-from agents.transcribe import transcribe_file
+from agents.redact.agent import analyzer_for
+from agents.transcribe import asr_plan, load_model, transcribe_file
+from catalog.projects import load_catalog
+from streams.settings import Settings
 from aica.samples import find_leaks, load_samples, render_sample
 from schemas.registry import decode, encode
 
@@ -203,8 +206,84 @@ def test_russian_patterns_without_an_nlp_model():
 def test_no_planted_value_survives_transcription_and_redaction(sample, whisper_model,
                                                                english_analyzer, tmp_path_factory):
     audio = render_sample(sample, tmp_path_factory.getbasetemp() / "samples")
-    out = redact_transcript(english_analyzer, transcribe_file(whisper_model, audio, "en"),
-                            ENGLISH_POLICY)
+    project = load_catalog(Settings()).resolve("m1", sample.line)
+    assert project.language == sample.language
+    plan = asr_plan(Settings(), sample.language, project)
+    model = whisper_model if plan.model == "tiny.en" else load_model(Settings(), plan.model)
+    analyzer = english_analyzer if sample.language == "en" else analyzer_for(sample.language)
+    out = redact_transcript(analyzer, transcribe_file(model, audio, plan.language,
+                                                      hotwords=plan.hotwords),
+                            policy_for(sample.language), project.redaction_keep_terms)
     stored = " ".join(s["text"] + " " + "".join(w["word"] for w in s["words"])
                       for s in out["segments"])
     assert stored.strip() and find_leaks(sample.planted_pii, stored) == []
+
+
+# --- street addresses and redaction precision (company, agent's own name) -------------------
+
+@pytest.mark.models
+@pytest.mark.parametrize("text, value", [
+    ("I moved to twelve Harbour Street last month.", "twelve Harbour Street"),
+    ("Send it to 42 Baker Street, apartment 5, please.", "42 Baker Street, apartment 5"),
+    ("it's forty two baker street flat three", "baker street flat three"),
+])
+def test_street_addresses_are_redacted(english_analyzer, text, value):
+    redacted, spans = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert value.split()[-1] not in redacted.split() or "<" in redacted
+    assert "Harbour" not in redacted and "Baker" not in redacted and "baker" not in redacted
+    assert "ADDRESS" in {s["entity_type"] for s in spans}
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text", ["It is a two hour drive from here.", "That is one way to do it."])
+def test_quantities_are_not_taken_for_addresses(english_analyzer, text):
+    assert redact_text(english_analyzer, text, ENGLISH_POLICY) == (text, [])
+
+
+GREETING = "Good morning, thank you for calling Northwind Energy, my name is Daniel. How can I help?"
+
+
+def call(*segments: tuple[str, str]) -> dict:
+    return {"language": "en", "audio_duration_s": 30.0, "channels": 1,
+            "segments": [make_segment(text, 4.0 * i, speaker)
+                         for i, (speaker, text) in enumerate(segments)]}
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("speaker", ["agent", "unknown"])
+def test_company_and_agents_introduced_name_are_kept(english_analyzer, speaker):
+    other = "client" if speaker == "agent" else "unknown"
+    transcript = call((speaker, GREETING),
+                      (other, "Hi Daniel, my name is Margaret Collins, I was charged twice."),
+                      (speaker, "Thank you Mrs Collins, I have issued a refund."))
+    out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY, ("Northwind Energy",))
+    texts = [s["text"] for s in out["segments"]]
+    assert texts[0] == GREETING  # greeting check can see the company and the agent's name
+    assert "Northwind Energy" in "".join(w["word"] for w in out["segments"][0]["words"])
+    assert find_leaks(["Margaret Collins"], " ".join(texts)) == []
+    assert "Daniel" not in texts[1]  # the customer's side is still redacted
+
+
+@pytest.mark.models
+def test_keep_terms_decide_whether_a_company_name_taken_for_a_person_stays(english_analyzer):
+    text = "I have been with Northwind for years, says Margaret Collins."
+    assert "Northwind" not in redact_text(english_analyzer, text, ENGLISH_POLICY)[0]
+    kept, spans = redact_text(english_analyzer, text, ENGLISH_POLICY, ("Northwind",))
+    assert kept == "I have been with Northwind for years, says <PERSON>."
+    assert_spans_point_at_placeholders(kept, spans)
+
+
+@pytest.mark.models
+def test_the_customers_introduction_is_never_kept(english_analyzer):
+    # Stereo: the client says "my name is"; mono: a later turn that is no greeting.
+    stereo = call(("agent", GREETING), ("client", "Hello, my name is Peter Novak."))
+    glued = call(("unknown", "Hello, Bluebird Travel, how can I help? Hi, I am Peter Novak."))
+    mono = call(("unknown", "Hello?"), ("unknown", "Yes, my name is Peter Novak."),
+                ("unknown", "Hold on please."),
+                ("unknown", "Thank you for calling Northwind Energy, my name is Daniel."),
+                ("unknown", "Hi, this is Peter Novak again."))
+    for transcript in (stereo, glued, mono):
+        out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY, ("Northwind Energy",))
+        assert find_leaks(["Peter Novak"], " ".join(s["text"] for s in out["segments"])) == []
+    # On a mono call only a greeting among the first three turns keeps a name.
+    assert "Daniel" not in out["segments"][3]["text"]

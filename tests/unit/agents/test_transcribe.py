@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import wave
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -10,8 +11,10 @@ import av
 import numpy as np
 import pytest
 
-from agents.transcribe import (UnreadableAudio, asr_version, count_channels, decode_channels,
-                               load_model, model_directory, split_at_pauses, transcribe_file)
+from agents.transcribe import (UnreadableAudio, asr_plan, asr_version, call_project, count_channels,
+                               decode_channels, load_model, model_directory, split_at_pauses,
+                               transcribe_file)
+from catalog.projects import Project, load_catalog
 from schemas.registry import decode, encode
 from streams.settings import Settings
 
@@ -31,6 +34,25 @@ def test_asr_version_names_library_model_precision_and_beam():
     assert asr_version(Settings(asr_model="tiny.en", asr_beam_size=3)) == (
         f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
+
+
+def test_asr_version_records_the_calls_model():
+    assert "/base/int8/" in asr_version(Settings(), "base")
+
+
+def test_each_project_gets_its_model_language_and_vocabulary():
+    settings = Settings()
+    english = Project(scorecard="s", language="en", vocabulary=("Northwind Energy", "Harbor Home"))
+    russian = Project(scorecard="s", language="ru")
+    pinned = Project(scorecard="s", language="en", asr_model="base")
+    assert asr_plan(settings, "en", english) == ("tiny.en", "en", "Northwind Energy, Harbor Home")
+    assert asr_plan(settings, "ru", russian) == ("base", "ru", None)  # tiny.en has no Russian
+    assert asr_plan(settings, "en", pinned).model == "base"
+    assert asr_plan(settings, "ru").model == "base" and asr_plan(settings, "en").model == "tiny.en"
+    catalog = load_catalog(settings)
+    context = {"member_id": "m1", "project": "support-ru"}
+    assert asr_plan(settings, "ru", call_project(catalog, context)) == ("base", "ru", "Северный Ветер")
+    assert call_project(None, context) is None
 
 
 def test_bundled_model_directory_comes_from_the_wheel():
@@ -163,3 +185,29 @@ def test_corrupt_file_is_unreadable_before_any_decoding(whisper_model, tmp_path)
     corrupt.write_bytes(b"ID3" + bytes(range(256)) * 8)
     with pytest.raises(UnreadableAudio):
         transcribe_file(whisper_model, corrupt, "en")
+
+
+@pytest.mark.models
+def test_models_are_cached_per_name():
+    assert load_model(Settings(), "base") is load_model(Settings(), "base")
+    assert load_model(Settings(), "base") is not load_model(Settings())
+
+
+@pytest.mark.models
+def test_russian_speech_with_base_the_language_pinned_and_hotwords(tmp_path):
+    # Festival's recorded Russian voice (festvox-ru) at 8 kHz; espeak-ng's Russian is too garbled
+    # for base at telephone bandwidth (stack-notes).
+    text, raw, audio = tmp_path / "ru.txt", tmp_path / "ru-raw.wav", tmp_path / "ru.wav"
+    text.write_text("Добрый день, компания Северный Ветер, меня зовут Анна. Чем могу помочь?",
+                    encoding="utf-8")
+    subprocess.run(["text2wave", "-eval", "(voice_msu_ru_nsh_clunits)", str(text), "-o", str(raw)],
+                   check=True, capture_output=True)
+    subprocess.run(["sox", str(raw), "-r", "8000", "-b", "16", str(audio), "remix", "1"],
+                   check=True, capture_output=True)
+    model = load_model(Settings(), "base")
+    body = transcribe_file(model, audio, "ru", hotwords="Северный Ветер")
+    said = " ".join(s["text"] for s in body["segments"])
+    assert body["language"] == "ru"
+    assert re.search(r"[а-яё]", said, re.IGNORECASE) and not re.search(r"[a-z]", said, re.IGNORECASE)
+    assert {"добрый", "день", "зовут", "анна", "могу", "помочь"} <= spoken_words(body["segments"])
+    assert "северный ветер" in said.lower()  # the project's vocabulary, spelled as the company does

@@ -26,14 +26,26 @@ def read_wav(path: Path) -> tuple[wave._wave_params, np.ndarray]:
     return params, frames.reshape(-1, params.nchannels).astype(np.float64)
 
 
-def test_the_four_demo_calls_are_there():
-    assert len(SAMPLES) == 4 and len({s.id for s in SAMPLES}) == 4
+def test_the_demo_calls_are_there():
+    assert len(SAMPLES) == 5 and len({s.id for s in SAMPLES}) == 5
     assert [s.stereo for s in SAMPLES].count(True) == 1
+    assert [s.language for s in SAMPLES].count("ru") == 1
     for sample in SAMPLES:
         assert {t.speaker for t in sample.turns} == {"agent", "client"}
         assert sample.direction in ("incoming", "outgoing")
         assert re.fullmatch(r"\d{11}|reg\d+", sample.line)
         assert sample.agent_voice != sample.client_voice
+
+
+def test_the_russian_call_routes_to_the_russian_project_with_russian_voices():
+    from catalog.projects import load_catalog
+    from streams.settings import Settings
+
+    sample = next(s for s in SAMPLES if s.language == "ru")
+    project = load_catalog(Settings()).resolve("any-portal", sample.line)
+    assert (project.name, project.language, sample.line) == ("support-ru", "ru", "74957654321")
+    assert sample.agent_voice.startswith("festival-ru") and sample.client_voice.startswith("festival-ru")
+    assert re.search(r"[а-яё]", sample.spoken_text(), re.IGNORECASE)
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.id)
@@ -90,3 +102,14 @@ def test_leaks_are_found_in_any_spelling_and_not_in_placeholders():
     assert find_leaks(planted, "five five five, two one eight, four four nine zero") == ["5552184490"]
     assert find_leaks(planted, "write to thomas at example dot com") == ["thomas.reed@example.com"]
     assert find_leaks(planted, "Thanks <PERSON>, it is <PHONE_NUMBER>, <EMAIL_ADDRESS>.") == []
+
+
+def test_russian_leaks_are_found_in_any_case_ending_and_dictation():
+    planted = ["Ирина Соколова", "89161234567", "4512", "345678"]
+    assert find_leaks(planted, "Спасибо, Ирине Соколовой.") == ["Ирина Соколова"]
+    assert find_leaks(planted, "восемь девятьсот шестнадцать сто двадцать три сорок пять "
+                               "шестьдесят семь") == ["89161234567"]
+    assert find_leaks(planted, "серия сорок пять двенадцать номер триста сорок пять шестьсот "
+                               "семьдесят восемь") == ["4512", "345678"]
+    assert find_leaks(planted, "Спасибо, <PERSON>, серия <RU_PASSPORT>, приятно.") == []
+    assert find_leaks(["4512 345678"], "паспорт 4512-345678") == ["4512 345678"]

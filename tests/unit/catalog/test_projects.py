@@ -124,3 +124,14 @@ def test_normalise_line_keeps_sip_ids_and_strips_phone_punctuation():
     assert normalise_line(" +7 (495) 123-45-67 ") == "74951234567"
     assert normalise_line("REST_APP:12") == "REST_APP:12"
     assert normalise_line("reg150907") == "reg150907"
+
+
+def test_projects_carry_asr_model_vocabulary_and_keep_terms(catalog_data):
+    data = with_project(catalog_data, "sales", lines=["sip7"], asr_model="base",
+                        vocabulary=["Contoso", "Contoso Cloud"], keep_terms=["Contoso", "Ava"])
+    sales = parse_catalog(data).projects["sales"]
+    assert sales.asr_model == "base" and sales.vocabulary == ("Contoso", "Contoso Cloud")
+    assert sales.redaction_keep_terms == ("Contoso", "Contoso Cloud", "Ava")  # no duplicates
+    russian = load_catalog_file(DEFAULT_PROJECTS_FILE).resolve("any-portal", "+7 495 765-43-21")
+    assert (russian.name, russian.language, russian.scorecard) == ("support-ru", "ru", "support-ru")
+    assert "Northwind Energy" in load_catalog_file(DEFAULT_PROJECTS_FILE).default.vocabulary

@@ -1,0 +1,217 @@
+"""Russian recognizers: documents with checksums, street addresses, and names via natasha.
+
+Everything here sees the text with dictated numbers already turned into digits
+(agents.redact.numbers), so "серия сорок пять двенадцать" arrives as "серия 4512".
+natasha's NER finds names on punctuated, capitalised text only; ASR text is often neither, so a
+dictionary pass (pymorphy2, natasha's own morphology) adds words whose most likely reading is a
+first name, surname or patronymic. Ambiguous words ("вера", "надежда") count only next to an
+unambiguous name or after "зовут", so ordinary words survive.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer
+
+from agents.redact.recognizers import RU_PHONE, RUN, DigitRunRecognizer, spoken_email_recognizer
+
+PASSPORT, INN, SNILS, ADDRESS = "RU_PASSPORT", "RU_INN", "RU_SNILS", "ADDRESS"
+NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
+WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?")
+INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчество|фамилию|имени)\s*[:,\-]?\s*$", re.I)
+# Series (4 digits) and number (6 digits), or the 10 digits after "паспорт".
+PASSPORT_SERIES = re.compile(
+    r"\bсери[яиюей]\W{0,3}(\d{2}[ ,.\-]?\d{2})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d{3}[ ,.\-]?\d{3}))?(?!\d)",
+    re.I)
+PASSPORT_CONTEXT = re.compile(r"\bпаспорт\w*", re.I)
+PASSPORT_DIGITS = re.compile(
+    r"(?<![\d,.\-])(\d{2}[ ,.\-]?\d{2} ?\d{6}|\d{3}[ ,.\-]?\d{3})(?![\d]|[,.\-]\d)")
+# "...серия 45 12," | "номер 345 678": ASR can cut a dictation between two segments, so a
+# six-digit number right after "номер" is redacted even when "паспорт" is out of sight.
+NUMBER_AFTER_NOMER = re.compile(r"\bномер\w*\W{0,3}(\d{3}[ ,.\-]?\d{3})(?![\d]|[,.\-]\d)", re.I)
+STREET_TYPES = (r"(?:улиц[аеыуй]|ул\.|проспект\w*|пр-т\w*|переул\w*|пер\.|бульвар\w*|б-р|шоссе|"
+                r"площад[ьи]|набережн\w*|проезд\w*|микрорайон\w*|тупик\w*|аллея|аллее)")
+HOUSE = r"(?:дом|д\.)?\s*\d+\w?(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*\d+)?"
+FLAT = r"(?:\W{0,3}(?:квартира|квартиру|кв\.?|офис)\s*\d+)?"
+# "улица Ленина, дом 5, квартира 12", "Тверская улица 7", "проспект Мира 15, кв 3".
+RU_STREET_ADDRESS = re.compile(
+    rf"(?:{STREET_TYPES}\s+(?:[\w\-]+\s+){{0,2}}?[\w\-]+|[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
+    rf"|\b(?:дом|д\.)\s*\d+\w?\W{{0,3}}(?:квартира|кв\.?)\s*\d+", re.I)
+ADDRESS_HINT = re.compile(rf"{STREET_TYPES}|\bдом\b|\bквартир|\bгород\b|\bг\.", re.I)
+HOUSE_PARTS = frozenset({"дом", "квартира", "корпус", "строение", "офис"})
+
+
+def inn_valid(digits: str) -> bool:
+    def check(weights: tuple[int, ...], body: str) -> int:
+        return sum(w * int(d) for w, d in zip(weights, body)) % 11 % 10
+
+    w10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    w11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+    w12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+    if len(digits) == 10:
+        return check(w10, digits) == int(digits[9])
+    if len(digits) == 12:
+        return check(w11, digits) == int(digits[10]) and check(w12, digits) == int(digits[11])
+    return False
+
+
+def snils_valid(digits: str) -> bool:
+    if len(digits) != 11:
+        return False
+    total = sum(int(d) * (9 - i) for i, d in enumerate(digits[:9]))
+    checksum = total if total < 100 else 0 if total in (100, 101) else total % 101 % 100
+    return checksum == int(digits[9:])
+
+
+def classify_russian_run(digits: str) -> str | None:
+    """A Russian document type for a digit run that passes its checksum, else None."""
+    if len(digits) in (10, 12) and inn_valid(digits):
+        return INN
+    if len(digits) == 11 and snils_valid(digits):
+        return SNILS
+    return None
+
+
+class _Recognizer(EntityRecognizer):
+    ENTITIES: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=list(self.ENTITIES), name=type(self).__name__,
+                         supported_language="ru")
+
+    def load(self) -> None:  # models load lazily, once per process
+        pass
+
+
+class RussianDocumentRecognizer(_Recognizer):
+    """Passport series and number, INN and SNILS (checksums), street addresses."""
+    ENTITIES = (PASSPORT, INN, SNILS, ADDRESS)
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        found: list[RecognizerResult] = []
+        for match in PASSPORT_SERIES.finditer(text):
+            found += [RecognizerResult(PASSPORT, match.start(g), match.end(g), 0.9)
+                      for g in (1, 2) if match.group(g)]
+        for context in PASSPORT_CONTEXT.finditer(text):
+            window_end = min(len(text), context.end() + 80)
+            for match in PASSPORT_DIGITS.finditer(text, context.end(), window_end):
+                found.append(RecognizerResult(PASSPORT, match.start(1), match.end(1), 0.85))
+        found += [RecognizerResult(PASSPORT, m.start(1), m.end(1), 0.6)
+                  for m in NUMBER_AFTER_NOMER.finditer(text)]
+        for match in RUN.finditer(text):
+            entity = classify_russian_run(re.sub(r"\D", "", match.group()))
+            if entity:
+                found.append(RecognizerResult(entity, match.start(), match.end(), 0.85))
+        found += [RecognizerResult(ADDRESS, m.start(), m.end(), 0.8)
+                  for m in RU_STREET_ADDRESS.finditer(text)]
+        return [r for r in found if r.entity_type in entities]
+
+
+@lru_cache(maxsize=1)
+def natasha_models() -> dict[str, Any]:
+    """natasha's segmenter, NER tagger, morphology and address extractor (~1-2 s, once)."""
+    from natasha import AddrExtractor, MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
+
+    morph = MorphVocab()
+    return {"segmenter": Segmenter(), "ner": NewsNERTagger(NewsEmbedding()), "morph": morph,
+            "addresses": AddrExtractor(morph)}
+
+
+@lru_cache(maxsize=50_000)
+def _name_reading(morph: Any, word: str) -> tuple[bool, bool]:
+    """(most likely a name, possibly a name) per pymorphy2's dictionary."""
+    import pymorphy2
+
+    # MorphVocab.parse simplifies the tags; the base class keeps the Name/Surn/Patr grammemes.
+    parses = pymorphy2.MorphAnalyzer.parse(morph, word)
+    top = bool(parses) and bool(NAME_GRAMMEMES & set(parses[0].tag.grammemes))
+    return top, top or any(NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4])
+
+
+def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
+    """Spans of name words: likely names, plus possible names next to one or after "зовут"."""
+    words = list(WORD.finditer(text))
+    readings = [_name_reading(morph, w.group().lower()) for w in words]
+    spans = []
+    for i, (word, (likely, possible)) in enumerate(zip(words, readings)):
+        def neighbour_is_name(j: int) -> bool:
+            return 0 <= j < len(words) and readings[j][0] and (
+                not text[min(words[j].end(), word.end()):max(words[j].start(), word.start())].strip())
+        if word.group().isupper() and len(word.group()) > 1:  # ИНН, СНИЛС: acronyms, not names
+            continue
+        introduced = INTRODUCTION.search(text[max(0, word.start() - 20):word.start()])
+        if likely or (possible and (neighbour_is_name(i - 1) or neighbour_is_name(i + 1))) or (
+                introduced and len(word.group()) >= 3):
+            spans.append((word.start(), word.end()))
+    return spans
+
+
+def may_name_someone(text: str, morph: Any) -> bool:
+    """Whether NER could find a name or place here: a word that may be a name, or a capitalised
+    word inside a sentence. natasha finds nothing in lowercase talk without names anyway."""
+    for sentence in re.finditer(r"[^.?!]+", text):
+        words = WORD.findall(sentence.group())
+        if any(w[0].isupper() for w in words[1:]):
+            return True
+        if any(_name_reading(morph, w.lower())[1] for w in words):
+            return True
+    return False
+
+
+def natasha_addresses(text: str, extractor: Any) -> list[tuple[int, int]]:
+    """Adjacent AddrExtractor parts joined; kept when one part is a house or flat number."""
+    groups: list[list[Any]] = []
+    for match in extractor.find_all(text) if hasattr(extractor, "find_all") else extractor(text):
+        if groups and not text[groups[-1][-1].stop:match.start].strip(" ,"):
+            groups[-1].append(match)
+        else:
+            groups.append([match])
+    return [(g[0].start, g[-1].stop) for g in groups
+            if any(getattr(m.fact, "type", None) in HOUSE_PARTS for m in g)]
+
+
+class NatashaRecognizer(_Recognizer):
+    """natasha NER (PER, LOC) + dictionary names + natasha's street-address extractor."""
+    ENTITIES = ("PERSON", "LOCATION", ADDRESS)
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        from natasha import Doc
+
+        models = natasha_models()
+        found = [RecognizerResult("PERSON", start, end, 0.6)
+                 for start, end in dictionary_names(text, models["morph"])]
+        if may_name_someone(text, models["morph"]):  # the NER is ~90 % of the cost: skip the rest
+            doc = Doc(text)
+            doc.segment(models["segmenter"])
+            doc.tag_ner(models["ner"])
+            found += [RecognizerResult({"PER": "PERSON", "LOC": "LOCATION"}[s.type], s.start, s.stop,
+                                       0.85 if s.type == "PER" else 0.6)
+                      for s in doc.spans
+                      if s.type in ("PER", "LOC") and not s.text.isupper()]  # not "ИНН"
+        if ADDRESS_HINT.search(text):  # the extractor is the slow part: only where it can hit
+            found += [RecognizerResult(ADDRESS, start, end, 0.8)
+                      for start, end in natasha_addresses(text, models["addresses"])]
+        return [r for r in found if r.entity_type in entities]
+
+
+def russian_recognizers() -> list[EntityRecognizer]:
+    """Russian patterns, documents with checksums, and natasha for names and addresses."""
+    phone = PatternRecognizer(
+        supported_entity="PHONE_NUMBER", supported_language="ru", name="RuPhoneRecognizer",
+        patterns=[Pattern("ru phone +7/8", RU_PHONE, 0.7)],
+        context=["телефон", "номер", "звоните", "мобильный"])
+    return [phone,
+            CreditCardRecognizer(supported_language="ru"),  # validates Luhn itself
+            EmailRecognizer(supported_language="ru"),
+            spoken_email_recognizer("ru"),
+            DigitRunRecognizer(supported_language="ru"),
+            RussianDocumentRecognizer(),
+            NatashaRecognizer()]
