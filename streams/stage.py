@@ -15,6 +15,7 @@ import faust
 
 from schemas import registry
 from streams.batching import manual_acks
+from streams.dlq_limit import DeadLetterFlood, DeadLetterLimit
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import Topic, retry_tier_topic
@@ -98,6 +99,7 @@ class StageRunner:
         self.input_record = spec.record
         self._topics: dict[str, faust.TopicT] = {}
         self._writes = None if ANY_TOPIC in spec.writes else {settings.topic(t) for t in spec.writes}
+        self.flood = DeadLetterLimit.from_settings(self.stage, settings)
 
     def source(self) -> faust.TopicT:
         """The topic the stage's agent consumes."""
@@ -116,10 +118,19 @@ class StageRunner:
     async def run(self, stream: faust.StreamT, handle: Handler) -> None:
         manual_acks(stream)
         async for event in stream.events():
-            await self.process(consumed_from(event), handle)
+            try:
+                await self.process(consumed_from(event), handle)
+            except DeadLetterFlood as flood:
+                # Stop the worker with this event unacked (redelivered after the fix), rather than
+                # dead-letter the whole stream. Faust itself crashes the app this way.
+                await self.app.crash(flood)
+                raise
             await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
 
     async def process(self, message: Consumed, handle: Handler) -> None:
+        """Publish the outputs of one input, or route its failure. Raises DeadLetterFlood (the
+        input must then not be acked) once the flood limit is tripped."""
+        self.flood.check()
         try:
             record = registry.decode(self.input_record, message.value)
         except registry.SchemaError as exc:
@@ -144,6 +155,7 @@ class StageRunner:
                 except Exception as exc:  # noqa: BLE001 - redelivering the outputs is harmless
                     await self.route_failure(message, exc, record)
                     return
+        self.flood.succeeded()
 
     async def route_failure(self, message: Consumed, exc: BaseException, record: dict) -> None:
         if getattr(exc, "park", False):
@@ -207,6 +219,7 @@ class StageRunner:
             # An unexpected error is a bug: keep the trace in the log (no payload in it).
             log.error("%s: unexpected failure for call=%s\n%s", self.stage, call_id,
                       "".join(traceback.format_exception(exc)))
+        self.flood.dead_lettered()  # raises instead, when this one would be a flood
         log.warning("%s: dead-lettered call=%s portal=%s: %s", self.stage, call_id, member_id, reason)
         letter = {
             "source_topic": message.topic, "key": message.key, "value": message.value,
