@@ -1,6 +1,7 @@
 """The ClickHouse sink: scored calls, dead letters, call statuses, redacted transcripts and
 received events, each topic batched into its tables (warehouse.writer). A batch is acked only once
-stored: a ClickHouse outage is retried in place (backpressure), never skipped."""
+stored: a ClickHouse outage is retried in place (backpressure), never skipped; rows ClickHouse can
+never take are isolated and dead-lettered (sinks.clickhouse_store), under the flood limit."""
 from __future__ import annotations
 
 import asyncio
@@ -11,12 +12,14 @@ from typing import Any
 
 import faust
 from clickhouse_connect.driver.client import Client
-from tenacity import AsyncRetrying, before_sleep_log, wait_exponential
 
 from schemas import registry
+from sinks.clickhouse_store import STAGE, BatchStore, DeadLetters, Pending
 from streams.batching import AckingBatcher
+from streams.dlq_limit import DeadLetterFlood, DeadLetterLimit
 from streams.settings import Settings
 from streams.spec import StageSpec
+from streams.stage import consumed_from
 from streams.topics import Topic
 from warehouse.rows import status_row_from_call_status, status_row_from_dead_letter
 from warehouse.writer import ClickHouseWriter, write_events, write_new_scores, write_statuses, write_transcripts
@@ -47,24 +50,17 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
         portal = portals.get(record_portal(record) or "") if portals is not None else None
         return portal is None or portal.status != "uninstalled"
 
-    def decode_all(events, record_name: str) -> list[dict]:
-        out = []
-        for event in events:
-            try:
-                record = registry.decode(record_name, event.value)
-            except registry.SchemaError as exc:
-                log.error("clickhouse sink: skipped undecodable %s at %s: %s", record_name,
-                          event.message.offset, exc)
-                continue
-            if wanted(record):
-                out.append(record)
-        return out
+    def pending(event, record_name: str) -> Pending | None:
+        message = consumed_from(event)
+        try:
+            record = registry.decode(record_name, message.value)
+        except registry.SchemaError:
+            return Pending(message, None)  # dead-lettered as undecodable by the store
+        return Pending(message, record) if wanted(record) else None
 
-    async def write(fn, records: list[dict]) -> None:
-        async for attempt in AsyncRetrying(wait=wait_exponential(min=0.5, max=30), reraise=True,
-                                           before_sleep=before_sleep_log(log, logging.WARNING)):
-            with attempt:
-                await loop_run(fn, records)
+    async def send_dead_letter(key: bytes | None, value: bytes) -> None:
+        fut = await app.topic(settings.topic(Topic.DEADLETTER)).send(key=key, value=value)
+        await fut  # the broker's ack, before the batch with the rejected row is acked
 
     def write_dead_letters(letters: list[dict]) -> None:
         writer.write_dead_letters(letters)
@@ -74,8 +70,22 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
         write_statuses(client, map(status_row_from_call_status, records))
 
     def batcher(stream, fn, record_name: str) -> AckingBatcher:
+        flood = DeadLetterLimit.from_settings(f"{STAGE}:{record_name}", settings)
+        letters = DeadLetters(send_dead_letter, flood)
+        # A dead letter that cannot be stored is dropped: dead-lettering it again would loop.
+        reject = letters.drop if record_name == "aica.DeadLetter" else letters.dead_letter
+        store = BatchStore(record_name, fn, loop_run, reject)
+
         async def flush(events) -> None:
-            await write(fn, decode_all(events, record_name))
+            try:
+                flood.check()
+                batch = [p for p in (pending(e, record_name) for e in events) if p is not None]
+                sent = letters.sent
+                await store.store(batch)
+                flood.succeeded(len(batch) - (letters.sent - sent))
+            except DeadLetterFlood as flood_exc:
+                await app.crash(flood_exc)  # stop the worker; this batch stays unacked
+                raise
         return AckingBatcher(stream, flush, settings.clickhouse_batch_size, settings.clickhouse_batch_within_s)
 
     @app.agent(app.topic(settings.topic(Topic.SCORED)), name="clickhouse-calls")

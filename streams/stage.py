@@ -221,14 +221,20 @@ class StageRunner:
                       "".join(traceback.format_exception(exc)))
         self.flood.dead_lettered()  # raises instead, when this one would be a flood
         log.warning("%s: dead-lettered call=%s portal=%s: %s", self.stage, call_id, member_id, reason)
-        letter = {
-            "source_topic": message.topic, "key": message.key, "value": message.value,
-            "stage": self.stage, "error_type": type(exc).__name__, "reason": reason,
-            "attempts": message.attempt, "call_id": call_id, "member_id": member_id,
-            "failed_at": now_ms(),
-        }
+        letter = dead_letter_record(message, self.stage, exc, reason, call_id, member_id)
         await self.send(self.settings.topic(Topic.DEADLETTER), message.key,
                         registry.encode("aica.DeadLetter", letter))
+
+
+def dead_letter_record(message: Consumed, stage: str, exc: BaseException, reason: str | None = None,
+                       call_id: str | None = None, member_id: str | None = None) -> dict:
+    """An aica.DeadLetter: the input's bytes as consumed, where and why it failed."""
+    return {
+        "source_topic": message.topic, "key": message.key, "value": message.value,
+        "stage": stage, "error_type": type(exc).__name__, "reason": reason or _reason(exc),
+        "attempts": message.attempt, "call_id": call_id, "member_id": member_id,
+        "failed_at": now_ms(),
+    }
 
 
 def _reason(exc: BaseException) -> str:
