@@ -74,15 +74,12 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
         letters = DeadLetters(send_dead_letter, flood)
         # A dead letter that cannot be stored is dropped: dead-lettering it again would loop.
         reject = letters.drop if record_name == "aica.DeadLetter" else letters.dead_letter
-        store = BatchStore(record_name, fn, loop_run, reject)
+        store = BatchStore(record_name, fn, loop_run, reject, on_stored=flood.succeeded)
 
         async def flush(events) -> None:
             try:
                 flood.check()
-                batch = [p for p in (pending(e, record_name) for e in events) if p is not None]
-                sent = letters.sent
-                await store.store(batch)
-                flood.succeeded(len(batch) - (letters.sent - sent))
+                await store.store([p for p in (pending(e, record_name) for e in events) if p is not None])
             except DeadLetterFlood as flood_exc:
                 await app.crash(flood_exc)  # stop the worker; this batch stays unacked
                 raise

@@ -56,9 +56,10 @@ class BatchStore:
     list of records; `reject` takes each record that can never be stored."""
 
     def __init__(self, name: str, write: Callable[[list[dict]], Any], run_blocking: RunBlocking,
-                 reject: Reject, *, min_backoff_s: float = 0.5, max_backoff_s: float = 30.0,
-                 unknown_attempts: int = 3) -> None:
+                 reject: Reject, *, on_stored: Callable[[int], None] = lambda n: None,
+                 min_backoff_s: float = 0.5, max_backoff_s: float = 30.0, unknown_attempts: int = 3) -> None:
         self.name, self.write, self.run_blocking, self.reject = name, write, run_blocking, reject
+        self.on_stored = on_stored  # told each write's size as it lands (the flood limit's successes)
         self.min_backoff_s, self.max_backoff_s = min_backoff_s, max_backoff_s
         self.unknown_attempts = unknown_attempts
 
@@ -73,6 +74,7 @@ class BatchStore:
             return
         try:
             await self._write_retrying([p.record for p in batch])
+            self.on_stored(len(batch))
         except Rejected as rejected:
             if len(batch) == 1:
                 await self.reject(batch[0], rejected.cause)
