@@ -38,9 +38,10 @@ def pending(record_name: str, record: dict, topic: str = SCORED_TOPIC) -> Pendin
     return Pending(Consumed(topic, b"m1", value), registry.decode(record_name, value))
 
 
-def scores(n: int, bad: set[int]) -> list[Pending]:
+def scores(n: int, bad: set[int], first: int = 0) -> list[Pending]:
     # UInt8 column: 300 passes the Avro contract (int) but ClickHouse can never store it.
-    return [pending("aica.CallScore", score_record(i, 300 if i in bad else 50 + i)) for i in range(n)]
+    return [pending("aica.CallScore", score_record(i, 300 if i in bad else 50 + i % 50))
+            for i in range(first, first + n)]
 
 
 @pytest.fixture
@@ -197,3 +198,38 @@ async def test_a_flood_of_bad_rows_stops_the_sink_before_it_dead_letters_them_al
 ])
 def test_failure_kinds(exc, kind):
     assert failure_kind(exc) == kind
+
+
+class Crashes:
+    def __init__(self) -> None:
+        self.reasons: list[BaseException] = []
+
+    async def crash(self, reason: BaseException) -> None:
+        self.reasons.append(reason)
+
+
+def consumed_event(topic: str, value: bytes):
+    """The parts of a faust event the sink reads."""
+    from types import SimpleNamespace
+    return SimpleNamespace(message=SimpleNamespace(topic=topic), key=b"m1", value=value, headers={})
+
+
+async def test_the_sinks_flush_stores_good_rows_dead_letters_bad_ones_and_stops_on_a_flood(client, tmp_path):
+    from sinks.clickhouse_metrics import batch_flush
+    writer = ClickHouseWriter(client, client.database)
+    settings = Settings(data_dir=tmp_path, dlq_max_consecutive=3, dlq_max_ratio=0)
+    sent, app = Sent(), Crashes()
+
+    async def run_blocking(fn, records):
+        return fn(records)
+
+    flush = batch_flush(app, settings, "aica.CallScore", lambda ss: write_new_scores(client, writer, ss),
+                        run_blocking, sent, wanted=lambda record: record["context"]["activity_id"] != 5)
+    await flush([consumed_event(SCORED_TOPIC, p.message.value) for p in scores(6, bad={1})])
+    assert stored_call_ids(client) == ["m1.0", "m1.2", "m1.3", "m1.4"]  # m1.5 not wanted
+    assert [letter["call_id"] for _, letter in sent.letters] == ["m1.1"] and not app.reasons
+
+    with pytest.raises(DeadLetterFlood):
+        await flush([consumed_event(SCORED_TOPIC, p.message.value)
+                     for p in scores(10, bad=set(range(100, 110)), first=100)])
+    assert len(sent.letters) == 3 and len(app.reasons) == 1  # 1 + 2 more, then the worker stops
