@@ -57,7 +57,7 @@ class BatchStore:
 
     def __init__(self, name: str, write: Callable[[list[dict]], Any], run_blocking: RunBlocking,
                  reject: Reject, *, on_stored: Callable[[int], None] = lambda n: None,
-                 min_backoff_s: float = 0.5, max_backoff_s: float = 30.0, unknown_attempts: int = 3) -> None:
+                 min_backoff_s: float = 0.5, max_backoff_s: float = 30.0, unknown_attempts: int = 5) -> None:
         self.name, self.write, self.run_blocking, self.reject = name, write, run_blocking, reject
         self.on_stored = on_stored  # told each write's size as it lands (the flood limit's successes)
         self.min_backoff_s, self.max_backoff_s = min_backoff_s, max_backoff_s

@@ -4,7 +4,9 @@
   not there yet). Nothing is wrong with the rows: retry with backoff; the sink holds the batch.
 - data: these rows cannot be stored, ever (a value out of its column's range, a type mismatch,
   a None where no NULL may go): retrying is pointless; bisect to the offending rows.
-- unknown: anything else from the server. Retried a few times, then treated as data.
+- unknown: anything else from the server. Retried a few times (~8 s of backoff), then treated
+  as data; a server failing every write this way trips the flood limit rather than draining the
+  stream into dead letters.
 
 clickhouse-connect serializes inserts on the client, so most bad values fail here as its
 DataError or a Python ValueError/TypeError/OverflowError before a byte is sent; the server's
@@ -57,6 +59,7 @@ TRANSIENT_CODES = frozenset({
     394,  # QUERY_WAS_CANCELLED
     425,  # SYSTEM_ERROR
     999,  # KEEPER_EXCEPTION
+    1000,  # POCO_EXCEPTION: I/O and network errors inside the server
 })
 _CODE = re.compile(r"\bCode: (\d+)\.")
 
