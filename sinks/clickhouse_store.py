@@ -17,7 +17,7 @@ from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, wait_e
 
 from schemas import registry
 from streams.dlq_limit import DeadLetterLimit
-from streams.stage import Consumed, dead_letter_record
+from streams.stage import Consumed, now_ms
 from warehouse.failures import failure_kind
 
 log = logging.getLogger(__name__)
@@ -116,9 +116,12 @@ class DeadLetters:
         self.dropped = 0
 
     async def dead_letter(self, pending: Pending, exc: BaseException) -> None:
-        call_id, member_id = record_identity(pending.record)
-        letter = dead_letter_record(pending.message, STAGE, exc, call_id=call_id, member_id=member_id)
         self.flood.dead_lettered()  # raises instead when this one would be a flood
+        call_id, member_id = record_identity(pending.record)
+        message = pending.message  # the sink's topics hold no raw personal data: bytes kept as they are
+        letter = {"source_topic": message.topic, "key": message.key, "value": message.value, "stage": STAGE,
+                  "error_type": type(exc).__name__, "reason": (str(exc) or type(exc).__name__)[:500],
+                  "attempts": message.attempt, "call_id": call_id, "member_id": member_id, "failed_at": now_ms()}
         log.warning("clickhouse: dead-lettered a %s record call=%s portal=%s: %s",
                     pending.message.topic, call_id, member_id, letter["reason"])
         await self.send(pending.message.key, registry.encode("aica.DeadLetter", letter))

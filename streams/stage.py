@@ -97,9 +97,9 @@ class StageRunner:
         self.spec = spec
         self.stage = spec.name
         self.input_record = spec.record
+        self.flood = DeadLetterLimit.from_settings(self.stage, settings)
         self._topics: dict[str, faust.TopicT] = {}
         self._writes = None if ANY_TOPIC in spec.writes else {settings.topic(t) for t in spec.writes}
-        self.flood = DeadLetterLimit.from_settings(self.stage, settings)
 
     def source(self) -> faust.TopicT:
         """The topic the stage's agent consumes."""
@@ -211,6 +211,7 @@ class StageRunner:
 
     async def dead_letter(self, message: Consumed, exc: BaseException, record: dict,
                           gave_up: bool = False) -> None:
+        self.flood.dead_lettered()  # raises instead, when this one would be a flood
         call_id, member_id = call_identity(record)
         reason = _reason(exc)
         if gave_up:
@@ -219,22 +220,15 @@ class StageRunner:
             # An unexpected error is a bug: keep the trace in the log (no payload in it).
             log.error("%s: unexpected failure for call=%s\n%s", self.stage, call_id,
                       "".join(traceback.format_exception(exc)))
-        self.flood.dead_lettered()  # raises instead, when this one would be a flood
         log.warning("%s: dead-lettered call=%s portal=%s: %s", self.stage, call_id, member_id, reason)
-        letter = dead_letter_record(message, self.stage, exc, reason, call_id, member_id)
+        letter = {
+            "source_topic": message.topic, "key": message.key, "value": message.value,
+            "stage": self.stage, "error_type": type(exc).__name__, "reason": reason,
+            "attempts": message.attempt, "call_id": call_id, "member_id": member_id,
+            "failed_at": now_ms(),
+        }
         await self.send(self.settings.topic(Topic.DEADLETTER), message.key,
                         registry.encode("aica.DeadLetter", letter))
-
-
-def dead_letter_record(message: Consumed, stage: str, exc: BaseException, reason: str | None = None,
-                       call_id: str | None = None, member_id: str | None = None) -> dict:
-    """An aica.DeadLetter: the input's bytes as consumed, where and why it failed."""
-    return {
-        "source_topic": message.topic, "key": message.key, "value": message.value,
-        "stage": stage, "error_type": type(exc).__name__, "reason": reason or _reason(exc),
-        "attempts": message.attempt, "call_id": call_id, "member_id": member_id,
-        "failed_at": now_ms(),
-    }
 
 
 def _reason(exc: BaseException) -> str:
