@@ -1,22 +1,25 @@
 """The ClickHouse sink: scored calls, dead letters, call statuses, redacted transcripts and
 received events, each topic batched into its tables (warehouse.writer). A batch is acked only once
-stored: a ClickHouse outage is retried in place (backpressure), never skipped."""
+stored: a ClickHouse outage is retried in place (backpressure), never skipped; rows ClickHouse can
+never take are isolated and dead-lettered (sinks.clickhouse_store), under the flood limit."""
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
 import faust
 from clickhouse_connect.driver.client import Client
-from tenacity import AsyncRetrying, before_sleep_log, wait_exponential
 
 from schemas import registry
+from sinks.clickhouse_store import STAGE, BatchStore, DeadLetters, Pending, RunBlocking
 from streams.batching import AckingBatcher
+from streams.dlq_limit import DeadLetterFlood, DeadLetterLimit
 from streams.settings import Settings
 from streams.spec import StageSpec
+from streams.stage import consumed_from
 from streams.topics import Topic
 from warehouse.rows import status_row_from_call_status, status_row_from_dead_letter
 from warehouse.writer import ClickHouseWriter, write_events, write_new_scores, write_statuses, write_transcripts
@@ -33,10 +36,39 @@ SPEC = StageSpec("clickhouse", "sinks.clickhouse_metrics", {
     Topic.REDACTED: "aica.RedactedTranscript", Topic.EVENTS: "aica.CrmWebhookEvent"})
 
 
+def batch_flush(app: faust.App, settings: Settings, record_name: str, write: Callable[[list[dict]], Any],
+                run_blocking: RunBlocking, send_dead_letter: Callable[[bytes | None, bytes], Awaitable[None]],
+                wanted: Callable[[dict], bool]) -> Callable[[list[Any]], Awaitable[None]]:
+    """What one topic's batcher does with a batch of consumed events: decode, drop the unwanted,
+    store the rest (sinks.clickhouse_store), under this topic's flood limit, which stops the worker."""
+    flood = DeadLetterLimit.from_settings(f"{STAGE}:{record_name}", settings)
+    letters = DeadLetters(send_dead_letter, flood)
+    # A dead letter that cannot be stored is dropped: dead-lettering it again would loop.
+    reject = letters.drop if record_name == "aica.DeadLetter" else letters.dead_letter
+    store = BatchStore(record_name, write, run_blocking, reject, on_stored=flood.succeeded)
+
+    def pending(event: Any) -> Pending | None:
+        message = consumed_from(event)
+        try:
+            record = registry.decode(record_name, message.value)
+        except registry.SchemaError:
+            return Pending(message, None)  # dead-lettered as undecodable by the store
+        return Pending(message, record) if wanted(record) else None
+
+    async def flush(events: list[Any]) -> None:
+        try:
+            flood.check()
+            await store.store([p for p in map(pending, events) if p is not None])
+        except DeadLetterFlood as flood_exc:
+            await app.crash(flood_exc)  # stop the worker; this batch stays unacked
+            raise
+    return flush
+
+
 def register(app: faust.App, settings: Settings, client: Client, executor: Executor,
              portals: Any = None) -> None:
     """Batches of scored calls and dead letters, acked only once stored: a ClickHouse outage is
-    retried in place (backpressure), never skipped. Records of an uninstalled portal (calls still
+    retried in place (backpressure), never skipped; rows it refuses are dead-lettered. Records of an uninstalled portal (calls still
     in flight when its data was purged) are dropped, so a purge stays a purge."""
     writer = ClickHouseWriter(client, settings.clickhouse_database)
     loop_run = lambda fn, *a: asyncio.get_running_loop().run_in_executor(executor, fn, *a)  # noqa: E731
@@ -47,24 +79,9 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
         portal = portals.get(record_portal(record) or "") if portals is not None else None
         return portal is None or portal.status != "uninstalled"
 
-    def decode_all(events, record_name: str) -> list[dict]:
-        out = []
-        for event in events:
-            try:
-                record = registry.decode(record_name, event.value)
-            except registry.SchemaError as exc:
-                log.error("clickhouse sink: skipped undecodable %s at %s: %s", record_name,
-                          event.message.offset, exc)
-                continue
-            if wanted(record):
-                out.append(record)
-        return out
-
-    async def write(fn, records: list[dict]) -> None:
-        async for attempt in AsyncRetrying(wait=wait_exponential(min=0.5, max=30), reraise=True,
-                                           before_sleep=before_sleep_log(log, logging.WARNING)):
-            with attempt:
-                await loop_run(fn, records)
+    async def send_dead_letter(key: bytes | None, value: bytes) -> None:
+        fut = await app.topic(settings.topic(Topic.DEADLETTER)).send(key=key, value=value)
+        await fut  # the broker's ack, before the batch with the rejected row is acked
 
     def write_dead_letters(letters: list[dict]) -> None:
         writer.write_dead_letters(letters)
@@ -74,8 +91,7 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
         write_statuses(client, map(status_row_from_call_status, records))
 
     def batcher(stream, fn, record_name: str) -> AckingBatcher:
-        async def flush(events) -> None:
-            await write(fn, decode_all(events, record_name))
+        flush = batch_flush(app, settings, record_name, fn, loop_run, send_dead_letter, wanted)
         return AckingBatcher(stream, flush, settings.clickhouse_batch_size, settings.clickhouse_batch_within_s)
 
     @app.agent(app.topic(settings.topic(Topic.SCORED)), name="clickhouse-calls")

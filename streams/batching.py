@@ -29,6 +29,8 @@ class AckingBatcher:
         self.max_n, self.within_s = max_n, within_s
         self._events: list[Any] = []
         self._lock = asyncio.Lock()
+        self._main: asyncio.Task | None = None
+        self._failure: BaseException | None = None
 
     async def add(self, event: Any) -> None:
         self._events.append(event)
@@ -51,14 +53,25 @@ class AckingBatcher:
     async def flush_periodically(self) -> None:
         while True:
             await asyncio.sleep(self.within_s)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception as exc:  # noqa: BLE001 - raised from run(), not lost in this task
+                self._failure = exc
+                if self._main is not None:
+                    self._main.cancel()
+                return
 
     async def run(self) -> None:
         manual_acks(self.stream)
+        self._main = asyncio.current_task()
         ticker = asyncio.create_task(self.flush_periodically())
         try:
             async for event in self.stream.events():
                 await self.add(event)
+        except asyncio.CancelledError:
+            if self._failure is not None:  # a timed flush failed: the batch is unacked, stop here
+                raise self._failure from None
+            raise
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

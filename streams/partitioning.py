@@ -45,6 +45,7 @@ import faust
 from aiokafka.partitioner import murmur2
 
 from streams.batching import manual_acks
+from streams.dlq_limit import DeadLetterFlood
 from streams.stage import Consumed, Handler, Retry, StageRunner, UpstreamUnavailable, consumed_from
 from streams.topics import retry_tier_topic
 
@@ -104,6 +105,8 @@ class PortalLanes:
                 await self.submit(consumed_from(event), event, stream.ack)
         except asyncio.CancelledError:
             if self._failure is not None:
+                if isinstance(self._failure, DeadLetterFlood):
+                    await self.runner.app.crash(self._failure)  # stop the worker, as StageRunner.run does
                 raise self._failure from None
             raise
         finally:

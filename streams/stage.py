@@ -16,6 +16,7 @@ import faust
 from blobs.store import LocalBlobStore
 from schemas import registry
 from streams.batching import manual_acks
+from streams.dlq_limit import DeadLetterFlood, DeadLetterLimit
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import Topic, holds_personal_data, logical_name, retry_tier_topic
@@ -97,6 +98,7 @@ class StageRunner:
         self.spec = spec
         self.stage = spec.name
         self.input_record = spec.record
+        self.flood = DeadLetterLimit.from_settings(self.stage, settings)
         self._topics: dict[str, faust.TopicT] = {}
         self._writes = None if ANY_TOPIC in spec.writes else {settings.topic(t) for t in spec.writes}
         # Where held personal data waits (next to the call's recording), see `detached`.
@@ -119,10 +121,19 @@ class StageRunner:
     async def run(self, stream: faust.StreamT, handle: Handler) -> None:
         manual_acks(stream)
         async for event in stream.events():
-            await self.process(consumed_from(event), handle)
+            try:
+                await self.process(consumed_from(event), handle)
+            except DeadLetterFlood as flood:
+                # Stop the worker with this event unacked (redelivered after the fix), rather than
+                # dead-letter the whole stream. Faust itself crashes the app this way.
+                await self.app.crash(flood)
+                raise
             await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
 
     async def process(self, message: Consumed, handle: Handler) -> None:
+        """Publish the outputs of one input, or route its failure. Raises DeadLetterFlood (the
+        input must then not be acked) once the flood limit is tripped."""
+        self.flood.check()
         try:
             record = registry.decode(self.input_record, message.value)
         except registry.SchemaError as exc:
@@ -147,6 +158,7 @@ class StageRunner:
                 except Exception as exc:  # noqa: BLE001 - redelivering the outputs is harmless
                     await self.route_failure(message, exc, record)
                     return
+        self.flood.succeeded()
 
     async def route_failure(self, message: Consumed, exc: BaseException, record: dict) -> None:
         if getattr(exc, "park", False):
@@ -227,6 +239,7 @@ class StageRunner:
 
     async def dead_letter(self, message: Consumed, exc: BaseException, record: dict,
                           gave_up: bool = False) -> None:
+        self.flood.dead_lettered()  # raises instead, when this one would be a flood
         call_id, member_id = call_identity(record)
         reason = _reason(exc)
         if gave_up:

@@ -177,3 +177,51 @@ async def test_after_a_portal_side_failure_its_next_messages_skip_the_request():
     assert [(t, d["value"], d["attempt"]) for (t, _, _), d in zip(runner.sent, deferred)] == [
         ("aica.retry.t1.v1", b"A1", 0), ("aica.retry.t1.v1", b"A2", 0)]  # last tier, no attempt
     await lanes.stop()
+
+
+async def test_a_dead_letter_flood_in_a_lane_crashes_the_app_with_the_input_unacked(settings_factory):
+    from streams.dlq_limit import DeadLetterFlood
+    from streams.spec import ANY_TOPIC, StageSpec
+    from streams.stage import Reject
+
+    class Runner(StageRunner):
+        sent: list = []
+
+        async def send(self, topic, key, value, headers=None):
+            self.sent.append(topic)
+
+    spec = StageSpec("crm", "sinks.crm_writeback", {SCORED: "aica.CrmWebhookEvent"}, writes=(ANY_TOPIC,))
+    runner = Runner(faust.App("t-lanes", broker="kafka://127.0.0.1:1"), settings_factory(dlq_max_consecutive=2,
+                                                                                          dlq_max_ratio=0), spec)
+    crashes = []
+
+    async def crash(reason):
+        crashes.append(reason)
+    runner.app.crash = crash
+
+    async def broken(record, message):
+        raise Reject("every call fails")
+
+    value = registry.encode("aica.CrmWebhookEvent", {
+        "event_id": "e", "event": "ONCRMACTIVITYADD", "member_id": "m1", "domain": "d", "entity_id": "7",
+        "ts": 1, "received_at": 0, "source": "bitrix24"})
+    events = [SimpleNamespace(message=SimpleNamespace(topic=SCORED), key=b"m1", value=value, headers={})
+              for _ in range(4)]
+    acked = []
+
+    class Stream:
+        enable_acks = True
+
+        async def events(self):
+            for event in events:
+                yield event
+            await asyncio.sleep(5)  # a live stream waits for more
+
+        async def ack(self, event):
+            acked.append(event)
+
+    lanes = PortalLanes(runner, broken, max_waiting=10, max_buffered=100)
+    with pytest.raises(DeadLetterFlood):
+        await asyncio.wait_for(lanes.run(Stream()), 3)
+    assert acked == events[:1] and runner.sent == ["aica.deadletter.v1"]
+    assert len(crashes) == 1 and isinstance(crashes[0], DeadLetterFlood)

@@ -182,3 +182,77 @@ async def test_analysis_errors_are_routed_by_kind(runner):
     assert runner.sent[0][0] == retry_tier_topic(runner.settings, 0)
     letter = registry.decode("aica.DeadLetter", runner.sent[1][2])
     assert (letter["error_type"], letter["reason"]) == ("AnalysisError", "reply is not valid JSON")
+
+
+async def test_a_flood_of_dead_letters_stops_the_stage_instead(settings_factory):
+    from streams.dlq_limit import DeadLetterFlood
+    runner = RecordingRunner(settings_factory(dlq_max_consecutive=3, dlq_max_ratio=0))
+
+    async def broken(record, d):
+        raise Reject("every input fails: a bug, not bad input")
+
+    for _ in range(2):
+        await runner.process(consumed(), broken)
+    with pytest.raises(DeadLetterFlood, match="stage ingest stopped: 3 consecutive"):
+        await runner.process(consumed(), broken)
+    assert len(runner.sent) == 2  # the third was not dead-lettered
+
+    async def fine(record, d):
+        return [Output("p.next", b"k", "aica.CrmWebhookEvent", EVENT)]
+
+    with pytest.raises(DeadLetterFlood):  # stays stopped: nothing more is published or acked
+        await runner.process(consumed(), fine)
+    assert len(runner.sent) == 2
+
+
+async def test_successes_and_retries_keep_the_stage_running(settings_factory):
+    runner = RecordingRunner(settings_factory(dlq_max_consecutive=3, dlq_max_ratio=0.5,
+                                              dlq_ratio_window=10, dlq_ratio_min_outcomes=4))
+    # 2 dead letters, 3 successes, 2 retries (which count for neither) in every 7 inputs.
+    outcomes = iter([Reject("bad"), None, Retry("later"), Retry("later"), Reject("bad"), None, None] * 5)
+
+    async def handle(record, d):
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+        return [Output("p.next", b"k", "aica.CrmWebhookEvent", EVENT)]
+
+    for _ in range(35):
+        await runner.process(consumed(), handle)
+    assert runner.flood.tripped is None
+
+
+class FakeStream:
+    """What StageRunner.run uses of a faust stream: events() and ack()."""
+
+    def __init__(self, events):
+        self._events, self.acked, self.enable_acks = events, [], True
+
+    async def events(self):
+        for event in self._events:
+            yield event
+
+    async def ack(self, event):
+        self.acked.append(event)
+
+
+async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_limit(settings_factory):
+    from types import SimpleNamespace
+    from streams.dlq_limit import DeadLetterFlood
+    runner = RecordingRunner(settings_factory(dlq_max_consecutive=2, dlq_max_ratio=0))
+    crashes = []
+
+    async def crash(reason):
+        crashes.append(reason)
+    runner.app.crash = crash
+    message = SimpleNamespace(topic="p.b24.events.v1")
+    events = [SimpleNamespace(message=message, key=b"m1", value=consumed().value, headers={}) for _ in range(4)]
+    stream = FakeStream(events)
+
+    async def broken(record, d):
+        raise Reject("bad")
+
+    with pytest.raises(DeadLetterFlood):
+        await runner.run(stream, broken)
+    assert stream.acked == events[:1] and len(runner.sent) == 1
+    assert len(crashes) == 1 and isinstance(crashes[0], DeadLetterFlood)
