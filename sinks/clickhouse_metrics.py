@@ -32,8 +32,9 @@ def record_portal(record: Mapping[str, Any]) -> str | None:
 
 
 SPEC = StageSpec("clickhouse", "sinks.clickhouse_metrics", {
-    Topic.SCORED: "aica.CallScore", Topic.RESCORED: "aica.CallScore", Topic.DEADLETTER: "aica.DeadLetter", Topic.CALL_STATUS: "aica.CallStatus",
-    Topic.REDACTED: "aica.RedactedTranscript", Topic.EVENTS: "aica.CrmWebhookEvent"})
+    Topic.SCORED: "aica.CallScore", Topic.RESCORED: "aica.CallScore", Topic.DEADLETTER: "aica.DeadLetter",
+    Topic.CALL_STATUS: "aica.CallStatus", Topic.REDACTED: "aica.RedactedTranscript",
+    Topic.EVENTS: "aica.CrmWebhookEvent"})
 
 
 def batch_flush(app: faust.App, settings: Settings, record_name: str, write: Callable[[list[dict]], Any],
