@@ -33,15 +33,17 @@ def call_context(project: Project, call_id: str = "offline", member_id: str = "o
             "language": project.language, "versions": {}}
 
 
-def asr_settings(settings: Settings, project: Project) -> Settings:
-    """The settings with the project's own Whisper model, when the project names one."""
-    model = getattr(project, "asr_model", "") or settings.asr_model
+def asr_settings(settings: Settings, project: Project, asr_model: str | None = None) -> Settings:
+    """The settings with the Whisper model for this call: asr_model if given, else the
+    project's own when it names one, else settings.asr_model."""
+    model = asr_model or getattr(project, "asr_model", "") or settings.asr_model
     return settings if model == settings.asr_model else settings.model_copy(update={"asr_model": model})
 
 
-def transcribe_recording(path: Path | str, project: Project, settings: Settings) -> tuple[dict, float]:
+def transcribe_recording(path: Path | str, project: Project, settings: Settings,
+                         asr_model: str | None = None) -> tuple[dict, float]:
     """(transcript body, ASR seconds) with the model the worker would load for this project."""
-    model = load_model(asr_settings(settings, project))
+    model = load_model(asr_settings(settings, project, asr_model))
     started = time.perf_counter()
     body = transcribe_file(model, path, project.language, settings.asr_beam_size)
     return dict(body), time.perf_counter() - started

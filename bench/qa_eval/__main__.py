@@ -1,5 +1,5 @@
 """python -m bench.qa_eval [--source script|audio] [--voice piper|espeak] [--split report|calibrate|all]
-[--lang en|ru] [--limit N] [--json]: QA verdicts vs the labelled calls, beside a constant-"met" baseline."""
+[--lang en|ru] [--limit N] [--asr-model M] [--json]: QA verdicts vs the labelled calls, beside a constant-"met" baseline."""
 from __future__ import annotations
 
 import argparse
@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("report", "calibrate", "all"), default="report")
     parser.add_argument("--lang", choices=("en", "ru"))
     parser.add_argument("--limit", type=int, help="at most N calls per language")
+    parser.add_argument("--asr-model", help="Whisper model for --source audio (tiny.en or a CTranslate2 "
+                        "directory); default: the project's own, else the settings' model")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args(argv)
     calls = select(load_calls(), args.split, args.lang, args.limit)
@@ -62,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {outcome.call.id}: {sum(outcome.predicted[c] == outcome.call.labels[c] for c in CRITERIA)}"
               f"/{len(CRITERIA)} agree", file=sys.stderr)
 
-    report = run(calls, args.source, args.voice, progress=None if args.json else progress)
+    report = run(calls, args.source, args.voice, progress=None if args.json else progress,
+                 asr_model=args.asr_model)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else format_report(report))
     return 0
 

@@ -53,7 +53,7 @@ def script_transcript(call: EvalCall) -> tuple[dict, list[tuple[str, float, floa
 
 
 def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script", voice: str = "piper",
-                  settings: Settings | None = None) -> CallOutcome:
+                  settings: Settings | None = None, asr_model: str | None = None) -> CallOutcome:
     project = catalog.projects[call.project]
     scorecard = catalog.scorecard(project.scorecard)
     seconds: dict[str, float] = {}
@@ -66,7 +66,8 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
         started = time.perf_counter()
         rendered = render_call(call, voice)
         seconds["render"] = time.perf_counter() - started
-        transcript, seconds["asr"] = transcribe_recording(rendered.path, project, settings or Settings())
+        transcript, seconds["asr"] = transcribe_recording(rendered.path, project, settings or Settings(),
+                                                             asr_model)
         timings = [(t.speaker, t.start, t.end) for t in rendered.timings]
         extra = {"voices": list(rendered.voices), "audio_s": rendered.duration_s}
     result = analyse_transcript(transcript, project, scorecard)
@@ -86,13 +87,13 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
 
 
 def skip_reason(language: str, calls: list[EvalCall], catalog: ProjectCatalog, source: str,
-                settings: Settings) -> str | None:
+                settings: Settings, asr_model: str | None = None) -> str | None:
     """Why a language cannot be evaluated here, or None."""
     missing = sorted({c.project for c in calls if c.project not in catalog.projects})
     if missing:
         return f"project {', '.join(missing)} is not in the catalog ({DEFAULT_PROJECTS_FILE.name})"
     if source == "audio" and language != "en":
-        model = asr_settings(settings, catalog.projects[calls[0].project]).asr_model
+        model = asr_settings(settings, catalog.projects[calls[0].project], asr_model).asr_model
         if model == MULTILINGUAL_NEEDED:
             return f"project {calls[0].project} has no multilingual ASR model (it would use {model})"
     return None
@@ -149,21 +150,22 @@ def call_row(outcome: CallOutcome) -> dict:
 
 
 def run(calls: list[EvalCall], source: str = "script", voice: str = "piper",
-        settings: Settings | None = None, catalog: ProjectCatalog | None = None, progress=None) -> dict:
+        settings: Settings | None = None, catalog: ProjectCatalog | None = None, progress=None,
+        asr_model: str | None = None) -> dict:
     """Evaluate the calls per language; a language that cannot run is reported as skipped."""
     settings = settings or Settings()
     catalog = catalog or load_catalog_file(DEFAULT_PROJECTS_FILE)
-    report: dict = {"source": source, "voice": voice if source == "audio" else None,
+    report: dict = {"source": source, "voice": voice if source == "audio" else None, "asr_model": asr_model,
                     "languages": {}, "skipped": {}, "calls": []}
     for language in sorted({c.language for c in calls}):
         subset = [c for c in calls if c.language == language]
-        reason = skip_reason(language, subset, catalog, source, settings)
+        reason = skip_reason(language, subset, catalog, source, settings, asr_model)
         if reason:
             report["skipped"][language] = reason
             continue
         outcomes = []
         for call in subset:
-            outcomes.append(evaluate_call(call, catalog, source, voice, settings))
+            outcomes.append(evaluate_call(call, catalog, source, voice, settings, asr_model))
             if progress:
                 progress(outcomes[-1])
         report["languages"][language] = summarise(outcomes)
