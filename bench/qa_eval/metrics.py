@@ -7,12 +7,14 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import jiwer
 
+from agents.redact.numbers import normalise_spoken_numbers
 from aica.samples import find_leaks
 
 # Words of a planted value that are not personal on their own ("Harbour Street" leaks through
 # "Harbour", not through "Street").
 GENERIC_PII_WORDS = {"street", "road", "avenue", "lane", "close", "gardens", "view", "drive",
                      "улица", "проспект", "дом", "квартира"}
+DIGIT_RUN = re.compile(r"\d(?:[\s,.\-]*\d)*")
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
@@ -43,7 +45,11 @@ def fact_coverage(facts: Sequence[Sequence[str]], summary: str) -> tuple[int, in
 
 
 def normalise_words(text: str) -> str:
-    return " ".join(WORD.findall(text.casefold().replace("ё", "е")))
+    """Lower case, no punctuation, numbers as single digits: the script says "four five two six"
+    where ASR writes "4526" or "45 26"; neither is a recognition error."""
+    text = normalise_spoken_numbers(text.casefold().replace("ё", "е")).text
+    text = DIGIT_RUN.sub(lambda m: " " + " ".join(re.sub(r"\D", "", m.group())) + " ", text)
+    return " ".join(WORD.findall(text))
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
