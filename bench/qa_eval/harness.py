@@ -124,6 +124,8 @@ def summarise(outcomes: list[CallOutcome]) -> dict:
     asr_s = sum(o.seconds.get("asr", 0.0) for o in outcomes)
     return {
         "calls": len(outcomes), "criteria": per_criterion,
+        "voices": sorted({v for o in outcomes for v in o.extra.get("voices", ())}),
+        "audio_s": round(sum(o.extra.get("audio_s", 0.0) for o in outcomes), 1),
         "overall": {"n": len(pooled), "not_met": sum(label == "not_met" for label, _ in pooled),
                     "agreement": metrics.agreement(pooled), "baseline_agreement": metrics.agreement(baseline),
                     "not_met_recall": metrics.not_met_recall(pooled),
