@@ -22,7 +22,8 @@ def format_report(report: dict) -> str:
     for language, reason in report["skipped"].items():
         lines.append(f"[{language}] skipped: {reason}")
     for language, figures in report["languages"].items():
-        spoken = f", {figures['audio_s']:.0f} s of audio by {' + '.join(figures['voices'])}" if figures["voices"] else ""
+        spoken = (f", {figures['audio_s']:.0f} s of audio by {' + '.join(figures['voices'])}"
+                  if figures.get("voices") else "")
         lines += ["", f"[{language}] {figures['calls']} calls{spoken}",
                   f"  {'criterion':22} {'n':>3} {'not_met':>7}  {'agree':>5} {'(met)':>5}  {'recall':>6} {'(met)':>5}"]
         rows = list(figures["criteria"].items()) + [("overall", figures["overall"])]
