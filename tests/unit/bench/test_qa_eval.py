@@ -118,6 +118,7 @@ def test_harness_runs_end_to_end_on_two_script_calls(capsys):
     assert set(report["calls"][0]["predicted"]) == set(CRITERIA)
 
 
+@pytest.mark.models
 def test_cli_table_output_and_missing_project_is_skipped_not_a_crash():
     # support-ru may not be in the catalog yet: the run must say so and still succeed.
     result = subprocess.run([sys.executable, "-m", "bench.qa_eval", "--lang", "ru", "--limit", "1"],
