@@ -167,9 +167,10 @@ def run(calls: list[EvalCall], source: str = "script", voice: str = "piper",
             continue
         # The worker loads its models before the first call; so does the benchmark, so that the
         # time share compares steady-state costs, not one-time loading.
-        first = subset[0]
-        analyse_transcript(script_transcript(first)[0], catalog.projects[first.project],
-                           catalog.scorecard(catalog.projects[first.project].scorecard))
+        if source == "audio":
+            first = subset[0]
+            analyse_transcript(script_transcript(first)[0], catalog.projects[first.project],
+                               catalog.scorecard(catalog.projects[first.project].scorecard))
         outcomes = []
         for call in subset:
             outcomes.append(evaluate_call(call, catalog, source, voice, settings, asr_model))
