@@ -1,0 +1,76 @@
+"""One call through the pipeline's stage functions, in process, without Kafka.
+
+The same pure functions the stage agents run (transcribe -> redact -> analyze -> score), for the
+QA benchmark (`bench/qa_eval`) and a command-line `aica analyze`. Models load once per process,
+as in the worker.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agents.analyze.rules import analyze_with_rules
+from agents.redact.agent import redact_record
+from agents.score import score_call
+from agents.transcribe import load_model, transcribe_file
+from catalog.projects import Project, Scorecard
+from streams.settings import Settings
+
+
+@dataclass
+class CallResult:
+    transcript: dict  # as transcribed (raw text: never store it)
+    redacted: dict  # aica.RedactedTranscript body
+    analysis: dict  # aica.CallAnalysis body fields
+    score: dict  # aica.CallScore fields
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
+
+
+def call_context(project: Project, call_id: str = "offline", member_id: str = "offline") -> dict:
+    return {"call_id": call_id, "member_id": member_id, "project": project.name,
+            "language": project.language, "versions": {}}
+
+
+def asr_settings(settings: Settings, project: Project, asr_model: str | None = None) -> Settings:
+    """The settings with the Whisper model for this call: asr_model if given, else the
+    project's own when it names one, else settings.asr_model."""
+    model = asr_model or getattr(project, "asr_model", "") or settings.asr_model
+    return settings if model == settings.asr_model else settings.model_copy(update={"asr_model": model})
+
+
+def transcribe_recording(path: Path | str, project: Project, settings: Settings,
+                         asr_model: str | None = None) -> tuple[dict, float]:
+    """(transcript body, ASR seconds) with the model the worker would load for this project."""
+    model = load_model(asr_settings(settings, project, asr_model))
+    started = time.perf_counter()
+    body = transcribe_file(model, path, project.language, settings.asr_beam_size)
+    return dict(body), time.perf_counter() - started
+
+
+def analyse_transcript(transcript: dict, project: Project, scorecard: Scorecard,
+                       context: dict | None = None) -> CallResult:
+    """Redact, analyse (offline engine) and score one transcript body."""
+    record = {**transcript, "context": context or call_context(project),
+              "audio_uri": transcript.get("audio_uri", "offline://call")}
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    redacted = redact_record(record)
+    seconds["redact"] = time.perf_counter() - started
+    started = time.perf_counter()
+    analysis = analyze_with_rules(redacted, scorecard)
+    seconds["analyze"] = time.perf_counter() - started
+    started = time.perf_counter()
+    score = score_call(analysis, scorecard)
+    seconds["score"] = time.perf_counter() - started
+    return CallResult(transcript=transcript, redacted=redacted, analysis=analysis, score=score, seconds=seconds)
+
+
+def process_recording(path: Path | str, project: Project, scorecard: Scorecard, settings: Settings,
+                      context: dict | Any = None) -> CallResult:
+    """A recording through every stage; seconds["asr"] is the transcription time."""
+    transcript, asr_seconds = transcribe_recording(path, project, settings)
+    result = analyse_transcript(transcript, project, scorecard, context)
+    result.seconds["asr"] = asr_seconds
+    return result

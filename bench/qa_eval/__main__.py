@@ -1,0 +1,76 @@
+"""python -m bench.qa_eval [--source script|audio] [--voice piper|espeak] [--split report|calibrate|all]
+[--lang en|ru] [--limit N] [--asr-model M] [--json]: QA verdicts vs the labelled calls, beside a constant-"met" baseline."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before anything imports huggingface_hub
+
+from bench.qa_eval.calls import CRITERIA, load_calls, select  # noqa: E402
+from bench.qa_eval.harness import run  # noqa: E402
+
+
+def _pct(value: float | None) -> str:
+    return "   -" if value is None else f"{100 * value:3.0f}%"
+
+
+def format_report(report: dict) -> str:
+    lines = [f"source: {report['source']}" + (f", voice: {report['voice']}" if report["voice"] else "")]
+    for language, reason in report["skipped"].items():
+        lines.append(f"[{language}] skipped: {reason}")
+    for language, figures in report["languages"].items():
+        spoken = (f", {figures['audio_s']:.0f} s of audio by {' + '.join(figures['voices'])}"
+                  if figures.get("voices") else "")
+        lines += ["", f"[{language}] {figures['calls']} calls{spoken}",
+                  f"  {'criterion':22} {'n':>3} {'not_met':>7}  {'agree':>5} {'(met)':>5}  {'recall':>6} {'(met)':>5}"]
+        rows = list(figures["criteria"].items()) + [("overall", figures["overall"])]
+        for name, row in rows:
+            lines.append(f"  {name:22} {row['n']:>3} {row['not_met']:>7}  {_pct(row['agreement']):>5} "
+                         f"{_pct(row['baseline_agreement']):>5}  {_pct(row['not_met_recall']):>6} "
+                         f"{_pct(row['baseline_not_met_recall']):>5}")
+        facts, pii, seconds = figures["summary_facts"], figures["pii"], figures["seconds"]
+        lines += [
+            f"  summary facts: {facts['found']}/{facts['total']} ({_pct(facts['coverage']).strip()})",
+            f"  WER: {_pct(figures['wer']).strip()}",
+            f"  speaker attribution (words): all {_pct(figures['attribution']['all']).strip()}, "
+            f"mono {_pct(figures['attribution']['mono']).strip()}",
+            f"  PII leaks: {pii['leaked']} of {pii['planted']} planted values"
+            + (f" (calls: {', '.join(pii['calls_with_leaks'])})" if pii["calls_with_leaks"] else ""),
+            f"  redact+analyze+score: {seconds['redact_analyze_score']:.1f} s"
+            + (f" = {_pct(seconds['share_of_asr']).strip()} of ASR {seconds['asr']:.1f} s" if seconds["asr"] else ""),
+        ]
+    lines += ["", "(met) = the same figure for a constant \"met\" answer; recall = not_met recall."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.qa_eval", description=__doc__)
+    parser.add_argument("--source", choices=("script", "audio"), default="script")
+    parser.add_argument("--voice", choices=("piper", "espeak"), default="piper")
+    parser.add_argument("--split", choices=("report", "calibrate", "all"), default="report")
+    parser.add_argument("--lang", choices=("en", "ru"))
+    parser.add_argument("--limit", type=int, help="at most N calls per language")
+    parser.add_argument("--asr-model", help="Whisper model for --source audio (tiny.en or a CTranslate2 "
+                        "directory); default: the project's own, else the settings' model")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    args = parser.parse_args(argv)
+    calls = select(load_calls(), args.split, args.lang, args.limit)
+    if not calls:
+        print("no calls selected", file=sys.stderr)
+        return 1
+
+    def progress(outcome) -> None:
+        print(f"  {outcome.call.id}: {sum(outcome.predicted[c] == outcome.call.labels[c] for c in CRITERIA)}"
+              f"/{len(CRITERIA)} agree", file=sys.stderr)
+
+    report = run(calls, args.source, args.voice, progress=None if args.json else progress,
+                 asr_model=args.asr_model)
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

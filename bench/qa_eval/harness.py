@@ -1,0 +1,181 @@
+"""Run labelled calls through the pipeline's stages and compare with the QA lead's labels.
+
+Sources: `script` builds the transcript straight from the turns (no ASR; mono calls are all
+"unknown" speaker, as the ASR stage gives them); `audio` renders the call and runs the real
+transcription. Both then run the same redact -> analyze -> score functions as the pipeline
+(agents.offline).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from agents.offline import analyse_transcript, asr_settings, transcribe_recording
+from bench.qa_eval import metrics
+from bench.qa_eval.calls import CRITERIA, EvalCall
+from catalog.projects import DEFAULT_PROJECTS_FILE, ProjectCatalog, load_catalog_file
+from streams.settings import Settings
+
+WORDS_PER_SECOND = 2.6  # ~155 words a minute, a calm phone voice
+SCRIPT_GAP_S = 0.35
+MULTILINGUAL_NEEDED = "tiny.en"  # English-only model: other languages need the project's own
+
+
+@dataclass
+class CallOutcome:
+    call: EvalCall
+    predicted: dict[str, str]
+    facts: tuple[int, int]
+    attribution: tuple[int, int]
+    leaked: list[str]
+    seconds: dict[str, float]
+    wer: float | None = None
+    reference_words: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def script_transcript(call: EvalCall) -> tuple[dict, list[tuple[str, float, float]]]:
+    """Transcript body from the turns, with evenly timed words, and the reference turn timings."""
+    segments, timings, clock = [], [], SCRIPT_GAP_S
+    for turn in call.turns:
+        tokens = turn.text.split()
+        step = 1.0 / WORDS_PER_SECOND
+        words = [{"start": round(clock + i * step, 3), "end": round(clock + (i + 0.8) * step, 3),
+                  "word": (" " if i else "") + token, "probability": 1.0} for i, token in enumerate(tokens)]
+        end = round(clock + len(tokens) * step, 3)
+        segments.append({"start": round(clock, 3), "end": end, "text": turn.text, "words": words,
+                         "speaker": turn.speaker if call.stereo else "unknown"})
+        timings.append((turn.speaker, round(clock, 3), end))
+        clock = end + SCRIPT_GAP_S
+    body = {"language": call.language, "audio_duration_s": round(clock, 3),
+            "channels": 2 if call.stereo else 1, "segments": segments}
+    return body, timings
+
+
+def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script", voice: str = "piper",
+                  settings: Settings | None = None, asr_model: str | None = None) -> CallOutcome:
+    project = catalog.projects[call.project]
+    scorecard = catalog.scorecard(project.scorecard)
+    seconds: dict[str, float] = {}
+    extra: dict = {}
+    if source == "script":
+        transcript, timings = script_transcript(call)
+    else:
+        from bench.qa_eval.render import render_call
+
+        started = time.perf_counter()
+        rendered = render_call(call, voice)
+        seconds["render"] = time.perf_counter() - started
+        transcript, seconds["asr"] = transcribe_recording(rendered.path, project, settings or Settings(),
+                                                             asr_model)
+        timings = [(t.speaker, t.start, t.end) for t in rendered.timings]
+        extra = {"voices": list(rendered.voices), "audio_s": rendered.duration_s}
+    result = analyse_transcript(transcript, project, scorecard)
+    seconds.update(result.seconds)
+    predicted = {c: "na" for c in CRITERIA}
+    predicted.update({c["id"]: c["verdict"] for c in result.analysis.get("criteria", ()) if c["id"] in predicted})
+    reference = " ".join(t.text for t in call.turns)
+    hypothesis = " ".join(s["text"] for s in transcript["segments"])
+    texts = metrics.stored_texts(result.redacted, result.analysis, result.score)
+    return CallOutcome(
+        call=call, predicted=predicted,
+        facts=metrics.fact_coverage(call.summary_facts, result.analysis.get("summary", "")),
+        attribution=metrics.attribution_accuracy(result.redacted, timings),
+        leaked=metrics.leaks(call.planted_pii, texts), seconds=seconds,
+        wer=metrics.word_error_rate(reference, hypothesis) if source == "audio" else None,
+        reference_words=len(metrics.normalise_words(reference).split()), extra=extra)
+
+
+def skip_reason(language: str, calls: list[EvalCall], catalog: ProjectCatalog, source: str,
+                settings: Settings, asr_model: str | None = None) -> str | None:
+    """Why a language cannot be evaluated here, or None."""
+    missing = sorted({c.project for c in calls if c.project not in catalog.projects})
+    if missing:
+        return f"project {', '.join(missing)} is not in the catalog ({DEFAULT_PROJECTS_FILE.name})"
+    if source == "audio" and language != "en":
+        model = asr_settings(settings, catalog.projects[calls[0].project], asr_model).asr_model
+        if model == MULTILINGUAL_NEEDED:
+            return f"project {calls[0].project} has no multilingual ASR model (it would use {model})"
+    return None
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def summarise(outcomes: list[CallOutcome]) -> dict:
+    """Figures for one language."""
+    per_criterion = {}
+    pooled: list[tuple[str, str]] = []
+    for criterion in CRITERIA:
+        pairs = [(o.call.labels[criterion], o.predicted[criterion]) for o in outcomes]
+        pooled += pairs
+        baseline = metrics.constant_met(pairs)
+        per_criterion[criterion] = {
+            "n": len(pairs), "not_met": sum(label == "not_met" for label, _ in pairs),
+            "agreement": metrics.agreement(pairs), "baseline_agreement": metrics.agreement(baseline),
+            "not_met_recall": metrics.not_met_recall(pairs), "baseline_not_met_recall": metrics.not_met_recall(baseline)}
+    baseline = metrics.constant_met(pooled)
+    facts = [o.facts for o in outcomes]
+    words = [o.attribution for o in outcomes]
+    mono_words = [o.attribution for o in outcomes if not o.call.stereo]
+    with_wer = [o for o in outcomes if o.wer is not None]
+    stage_s = sum(o.seconds.get(k, 0.0) for o in outcomes for k in ("redact", "analyze", "score"))
+    asr_s = sum(o.seconds.get("asr", 0.0) for o in outcomes)
+    return {
+        "calls": len(outcomes), "criteria": per_criterion,
+        "voices": sorted({v for o in outcomes for v in o.extra.get("voices", ())}),
+        "audio_s": round(sum(o.extra.get("audio_s", 0.0) for o in outcomes), 1),
+        "overall": {"n": len(pooled), "not_met": sum(label == "not_met" for label, _ in pooled),
+                    "agreement": metrics.agreement(pooled), "baseline_agreement": metrics.agreement(baseline),
+                    "not_met_recall": metrics.not_met_recall(pooled),
+                    "baseline_not_met_recall": metrics.not_met_recall(baseline)},
+        "summary_facts": {"found": sum(f for f, _ in facts), "total": sum(t for _, t in facts),
+                          "coverage": _ratio(sum(f for f, _ in facts), sum(t for _, t in facts))},
+        "wer": _ratio(sum(o.wer * o.reference_words for o in with_wer), sum(o.reference_words for o in with_wer)),
+        "attribution": {"all": _ratio(sum(r for r, _ in words), sum(t for _, t in words)),
+                        "mono": _ratio(sum(r for r, _ in mono_words), sum(t for _, t in mono_words))},
+        "pii": {"planted": sum(len(o.call.planted_pii) for o in outcomes),
+                "leaked": sum(len(o.leaked) for o in outcomes),
+                "calls_with_leaks": sorted(o.call.id for o in outcomes if o.leaked)},
+        "seconds": {"redact_analyze_score": round(stage_s, 3), "asr": round(asr_s, 3),
+                    "share_of_asr": _ratio(stage_s, asr_s)},
+    }
+
+
+def call_row(outcome: CallOutcome) -> dict:
+    """Per-call detail for --json (labels and predictions, no call text)."""
+    return {"id": outcome.call.id, "language": outcome.call.language, "stereo": outcome.call.stereo,
+            "labels": outcome.call.labels, "predicted": outcome.predicted, "facts": list(outcome.facts),
+            "wer": outcome.wer, "attribution": list(outcome.attribution), "leaks": len(outcome.leaked),
+            "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()}, **outcome.extra}
+
+
+def run(calls: list[EvalCall], source: str = "script", voice: str = "piper",
+        settings: Settings | None = None, catalog: ProjectCatalog | None = None, progress=None,
+        asr_model: str | None = None) -> dict:
+    """Evaluate the calls per language; a language that cannot run is reported as skipped."""
+    settings = settings or Settings()
+    catalog = catalog or load_catalog_file(DEFAULT_PROJECTS_FILE)
+    report: dict = {"source": source, "voice": voice if source == "audio" else None, "asr_model": asr_model,
+                    "languages": {}, "skipped": {}, "calls": []}
+    for language in sorted({c.language for c in calls}):
+        subset = [c for c in calls if c.language == language]
+        reason = skip_reason(language, subset, catalog, source, settings, asr_model)
+        if reason:
+            report["skipped"][language] = reason
+            continue
+        # The worker loads its models before the first call; so does the benchmark, so that the
+        # time share compares steady-state costs, not one-time loading.
+        if source == "audio":
+            first = subset[0]
+            analyse_transcript(script_transcript(first)[0], catalog.projects[first.project],
+                               catalog.scorecard(catalog.projects[first.project].scorecard))
+        outcomes = []
+        for call in subset:
+            outcomes.append(evaluate_call(call, catalog, source, voice, settings, asr_model))
+            if progress:
+                progress(outcomes[-1])
+        report["languages"][language] = summarise(outcomes)
+        report["calls"] += [call_row(o) for o in outcomes]
+    return report
