@@ -41,15 +41,16 @@ def worker(stages: str, loglevel: str) -> None:
 
 @main.command()
 @click.option("--loglevel", default="info")
-def gateway(loglevel: str) -> None:
-    """Run the event gateway (aiohttp)."""
+@click.option("--dashboard/--no-dashboard", "with_dashboard", default=None,
+              help="serve the dashboard (/app/*) here too; default: when ClickHouse is a server")
+def gateway(loglevel: str, with_dashboard: bool | None) -> None:
+    """Run the public origin: the event gateway (/b24/*) and, with a ClickHouse server, the dashboard (/app/*)."""
     _logging(loglevel)
-    from gateway.app import run_gateway
-    settings = _settings()
-    from control.portals import KafkaPortals
+    from aica.origin import run_public
     from streams.topics import ensure_topics
+    settings = _settings()
     ensure_topics(settings)
-    run_gateway(settings, KafkaPortals(settings).start())
+    run_public(settings, with_dashboard=with_dashboard)
 
 
 @main.group()
