@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
+from aiohttp_remotes import XForwardedRelaxed
 
 from bitrix.oauth import TokenKeeper
 from bitrix.portals import PortalDirectory
@@ -104,6 +105,8 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     origin (composed in aica.origin; the sub-app itself is built where its dependencies live)."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
     middlewares = [dashboard_body_limit, json_errors] if dashboard is not None else [json_errors]
+    if settings.forwarded_hops > 0:  # first: every later check sees the client, not the proxy
+        middlewares.insert(0, XForwardedRelaxed(num=settings.forwarded_hops).middleware)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[SETTINGS] = settings
     app[PORTALS] = portals
