@@ -102,8 +102,12 @@ async def test_webhook_portal_event_to_crm_fields_and_troubleshooting(pipeline_s
         async def ingested():
             return blobs.ingested(key, call_id_for(key, activity_id))
         await until(ingested, 60, "the call ingested through the webhook", stack)
-        assert {e.get("via") for e in state.events} == {"outbound_webhook"}
-        assert all(e["status"] == 200 for e in state.events)
+
+        async def delivered():
+            return len(state.events) == 2 and all(e["status"] is not None for e in state.events)
+        await until(delivered, 20, "ADD and UPDATE delivered", stack)
+        assert [(e["event"], e.get("via"), e["status"]) for e in state.events] == [
+            ("ONCRMACTIVITYADD", "outbound_webhook", 200), ("ONCRMACTIVITYUPDATE", "outbound_webhook", 200)]
         paths = [r["path"] for r in state.requests]
         assert any(p.endswith(f"/{code}/disk.file.get") for p in paths)
         assert not any(p.startswith("/oauth/") for p in paths)
