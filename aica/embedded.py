@@ -240,11 +240,13 @@ class EmbeddedStack:
 
 
 async def run_forever(settings: Settings) -> None:
+    from aica.first_hour import prepare_sandbox_home
     stack = await EmbeddedStack(settings).start()
+    home = await prepare_sandbox_home(stack)
     print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  dashboard {stack.dashboard_url}"
           "  (Ctrl-C to stop)")
-    print(f"a deal's AICA tab as the card shows it: {stack.sandbox_url}/_sandbox/placement?"
-          f"handler={stack.dashboard_url}/placement&placement=CRM_DEAL_DETAIL_TAB&id=<deal id>")
+    print(f"open {home} : place a sample call (or your own recording) against a deal, then open the deal"
+          " to see its AICA tab as Bitrix24 shows it")
     try:
         while stack.worker and stack.worker.poll() is None:
             await asyncio.sleep(1)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 from aiohttp import web
 
-from sandbox import apps, frames, webhooks
+from sandbox import apps, frames, home, webhooks
 from sandbox.files import make_file_handler
 from sandbox.keys import HTTP, STATE, TASKS
 from sandbox.oauth import make_token_handler
@@ -63,7 +63,8 @@ async def call_stories(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_sandbox_app(state: SandboxState) -> web.Application:
-    app = web.Application(middlewares=[record_requests])
+    # Large enough for a recording uploaded from the home page.
+    app = web.Application(middlewares=[record_requests], client_max_size=home.MAX_UPLOAD_BYTES + 1024 * 1024)
     app[STATE] = state
     app.cleanup_ctx.extend([http_client, call_stories])  # stories stop before the session closes
     rest = make_rest_handler(state, count_rate=True)
@@ -83,4 +84,5 @@ def create_sandbox_app(state: SandboxState) -> web.Application:
     app.router.add_routes(apps.routes)
     app.router.add_routes(frames.routes)
     app.router.add_routes(webhooks.routes)
+    app.router.add_routes(home.routes)
     return app

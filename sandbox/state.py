@@ -103,6 +103,9 @@ class SandboxState:
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     outbound_webhooks: list[dict[str, Any]] = field(default_factory=list)
 
+    # Recordings the home page offers (sandbox.home): id -> {title, path, line, direction}.
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     updates: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
