@@ -16,10 +16,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from sandbox.calls import CallSpec, create_call
-from sandbox.crm import create_entity
+from sandbox.crm import create_entity, entity_view
 from sandbox.events import play_call
 from sandbox.keys import HTTP, STATE, TASKS
 from sandbox.state import SandboxState
+from sandbox.wire import RestError
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DEAL_TAB = "CRM_DEAL_DETAIL_TAB"
@@ -148,9 +149,10 @@ async def place(request: web.Request) -> web.Response:
 async def deal_card(request: web.Request) -> web.Response:
     state = request.app[STATE]
     deal_id = int(request.match_info["id"])
-    deal = state.deals.get(deal_id)
-    if deal is None:
-        raise web.HTTPNotFound(text="no such deal")
+    try:
+        deal = entity_view(state, "deal", deal_id)  # with every user field, empty until written
+    except RestError:
+        raise web.HTTPNotFound(text="no such deal") from None
     fields = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v) if v is not None else '')}</td></tr>"
                      for k, v in deal.items() if k in ("TITLE", "STAGE_ID", "CONTACT_ID") or k.startswith("UF_CRM_"))
     handler = deal_tab_handler(state)
