@@ -48,6 +48,7 @@ async def connect_webhook_portal(stack: EmbeddedStack) -> tuple[SandboxState, st
                                        application_token=token,
                                        wanted_fields=wanted_fields(load_catalog(stack.settings)))
     assert connection.portal.member_id == webhook_member_id(state.domain)
+    await asyncio.sleep(1.0)  # the worker's view of the portals topic follows within milliseconds
     return state, connection.portal.member_id, url.rstrip("/").rsplit("/", 1)[1]
 
 
