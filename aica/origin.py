@@ -30,11 +30,13 @@ def dashboard_app(settings: Settings, res: object) -> web.Application:
                                 res.blobs, res.portal_settings, res.catalogs, res.rest, res.rescore_runs)
 
 
-def create_public_app(settings: Settings, *, with_dashboard: bool | None = None) -> web.Application:
-    """The gateway app, with the dashboard under /app when ClickHouse is a server (or when asked)."""
+def create_public_app(settings: Settings, *, with_dashboard: bool | None = None,
+                      res: object | None = None) -> web.Application:
+    """The gateway app, with the dashboard under /app when ClickHouse is a server (or when asked).
+    `res`: the resource bundle (aica.worker.WorkerResources unless given)."""
     from aica.worker import WorkerResources
     from gateway.app import create_app
-    res = WorkerResources(settings)
+    res = res if res is not None else WorkerResources(settings)
     mount = serves_dashboard(settings) if with_dashboard is None else with_dashboard
     dashboard = dashboard_app(settings, res) if mount else None
     app = create_app(settings, res.portals, tokens=res.tokens, portal_settings=res.portal_settings,
@@ -44,8 +46,9 @@ def create_public_app(settings: Settings, *, with_dashboard: bool | None = None)
         if "rest" in res.__dict__:
             await res.rest.close()
         for view in ("portals", "portal_settings", "rescore_runs", "scorecard_versions"):
-            if view in res.__dict__:
-                res.__dict__[view].stop()
+            stop = getattr(res.__dict__.get(view), "stop", None)  # compacted-topic views
+            if stop is not None:
+                stop()
     app.on_cleanup.append(close_resources)
     log.info("public origin %s: /b24/* %s", settings.public_url,
              "and /app/* (dashboard)" if mount else "only (the worker serves /app/*: embedded ClickHouse)")
