@@ -61,11 +61,13 @@ def render(status: int, body: Mapping[str, Any], ancestors: str) -> tuple[str, d
     finished = status == 200 and body.get("status") in ("installed", "verified")
     if finished:
         events, tabs, fields = _setup_lists(body.get("setup") or {})
+        setup = (f'<h2>Events it listens to</h2><ul id="events">{_items(events)}</ul>'
+                 f'<h2>Card tabs</h2><ul id="tabs">{_items(tabs)}</ul>'
+                 f'<h2>CRM fields it fills</h2><ul id="fields">{_items(fields)}</ul>'
+                 if body.get("status") == "installed" else
+                 '<p>It was set up when it was installed; its events, tabs and fields are in place.</p>')
         main = ('<h1 class="ok">AICA is installed</h1>'
-                '<p id="finish">Finishing the installation…</p>'
-                f'<h2>Events it listens to</h2><ul id="events">{_items(events)}</ul>'
-                f'<h2>Card tabs</h2><ul id="tabs">{_items(tabs)}</ul>'
-                f'<h2>CRM fields it fills</h2><ul id="fields">{_items(fields)}</ul>'
+                '<p id="finish">Finishing the installation…</p>' + setup +
                 '<h2>What to do next</h2><ol><li>Open any contact or deal and its <b>Call analytics</b> tab.</li>'
                 '<li>In the tab, open <b>Settings</b> and map each telephony line to a project '
                 '(language and scorecard); calls on lines not mapped use the default project.</li>'

@@ -76,3 +76,14 @@ async def test_the_background_callback_still_gets_json(gateway, sandbox):
     body = await response.json()
     assert body["status"] == "installed" and "ONCRMACTIVITYADD" in str(body["setup"])
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_opening_an_installed_app_again_finishes_without_listing_setup(gateway, sandbox):
+    client, portals = gateway
+    assert (await open_install(client, *install_frame_form(sandbox))).status == 200
+    stored = portals.get(sandbox.member_id)
+    response = await open_install(client, *install_frame_form(sandbox))  # an admin opens it later
+    page = await response.text()
+    assert response.status == 200 and "BX24.installFinish()" in page
+    assert "set up when it was installed" in page and 'id="events"' not in page
+    assert portals.get(sandbox.member_id) == stored  # its working tokens are kept
