@@ -99,8 +99,11 @@ class EmbeddedStack:
         from control.portals import load_secret_box
         self.portal_settings = await asyncio.to_thread(
             KafkaPortalSettings(s, load_secret_box(s), load_catalog(s)).start)
+        # /app/* forwarded to the worker's dashboard: the bound placement handler is on this origin.
+        from aica.dashboard_proxy import dashboard_proxy
         gateway = create_gateway(gateway_settings, self.portals, tokens=KafkaTokens(s, self.portals),
-                                 portal_settings=self.portal_settings)
+                                 portal_settings=self.portal_settings,
+                                 dashboard=dashboard_proxy(f"http://{s.dashboard_host}:{s.dashboard_port}/app"))
         gateway_runner, gateway_port = await _serve(gateway, s.gateway_host, gateway_settings.gateway_port)
         self._runners.append(gateway_runner)
         self.gateway_url = f"http://{s.gateway_host}:{gateway_port}"
