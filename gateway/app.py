@@ -47,8 +47,8 @@ def under_dashboard(path: str) -> bool:
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Server"] = "aica-gateway"
-    if under_dashboard(request.path):
-        return  # the dashboard sets its own (CSP frame-ancestors <portal>)
+    if len(request.match_info.apps) > 1:
+        return  # answered by the mounted dashboard, which sets its own (CSP frame-ancestors <portal>)
     # A page that set its own CSP (the install page, framed by the portal) keeps it, and is framed
     # under that CSP's frame-ancestors rather than refused by X-Frame-Options.
     own_csp = "Content-Security-Policy" in response.headers

@@ -61,3 +61,9 @@ async def test_a_dashboard_not_up_yet_is_a_502_with_a_reason(aiohttp_client, tmp
     client = await aiohttp_client(gateway)
     response = await client.get("/app/healthz")
     assert response.status == 502 and (await response.json())["error"] == "dashboard_unavailable"
+
+
+async def test_without_a_dashboard_app_paths_are_the_gateways_refusals(aiohttp_client, tmp_path):
+    client = await aiohttp_client(create_app(Settings(data_dir=tmp_path), InMemoryPortals(), publisher=object()))
+    response = await client.get("/app/placement")
+    assert response.status == 404 and response.headers["X-Frame-Options"] == "DENY"
