@@ -187,6 +187,29 @@ def portal_add_webhook(domain: str, inbound_url: str, application_token: str, me
                "(events ONCRMACTIVITYADD, ONCRMACTIVITYUPDATE)")
 
 
+@portal.command("remove-webhook")
+@click.option("--member-id", required=True, help="the portal's key, as `aica portal list` shows it")
+def portal_remove_webhook(member_id: str) -> None:
+    """Stop serving a webhook-connected portal: its webhook URL and token are deleted. Delete the
+    webhooks in Bitrix24 too (Developer resources > Webhooks)."""
+    from control.portals import KafkaPortals
+    from control.webhooks import WebhookRefused, disconnected
+    portals = KafkaPortals(_settings()).start()
+    try:
+        current = portals.get(member_id)
+        if current is None:
+            click.echo(f"no portal {member_id}", err=True)
+            sys.exit(1)
+        try:
+            asyncio.run(portals.put(disconnected(current)))
+        except WebhookRefused as refused:
+            click.echo(f"not removed: {refused}", err=True)
+            sys.exit(1)
+    finally:
+        portals.stop()
+    click.echo(f"portal {current.domain} ({member_id}) disconnected; its events are refused from now on")
+
+
 @portal.command("list")
 def portal_list() -> None:
     """Every known portal: key, domain, how it is connected, state."""

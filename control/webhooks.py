@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import aiohttp
 
@@ -84,3 +84,12 @@ async def connect_webhook(settings: Settings, portals: PortalDirectory, *, domai
     user = f"{profile.get('NAME', '')} {profile.get('LAST_NAME', '')}".strip() + f" (id {profile.get('ID')}{admin})"
     log.info("portal %s (%s) connected by webhook; %d fields created", portal.member_id, portal.domain, len(created))
     return WebhookConnection(portal, user, sorted(scopes), optional, created)
+
+
+def disconnected(portal: Portal) -> Portal:
+    """A webhook portal no longer served: uninstalled, its webhook URL and token deleted (the
+    gateway refuses its events, the stages stop calling it). Its data stays until purged."""
+    if not portal.uses_webhook:
+        raise WebhookRefused(f"portal {portal.member_id} is connected as the app: uninstall the app in Bitrix24")
+    return replace(portal, status="uninstalled", application_token="", webhook_url="",
+                   generation=portal.generation + 1)

@@ -55,3 +55,20 @@ async def test_add_webhook_asks_for_the_secrets_checks_and_stores(sandbox_portal
         "--application-token", TOKEN])
     assert refused.exit_code == 1 and "not connected: inbound webhook URL" in refused.output
     assert TopicInMemory.directory.get(webhook_member_id("other.bitrix24.com")) is None
+
+
+async def test_remove_webhook_deletes_the_secrets_and_refuses_app_portals(sandbox_portal, monkeypatch, tmp_path):
+    import control.portals
+    from control.webhooks import webhook_portal
+    TopicInMemory.directory = InMemoryPortals(webhook_portal("p.bitrix24.com", "https://p.bitrix24.com/rest/1/abc/",
+                                                             TOKEN, "m1", None, 0.0), sandbox_portal.installation())
+    monkeypatch.setattr(control.portals, "KafkaPortals", TopicInMemory)
+    monkeypatch.setenv("AICA_DATA_DIR", str(tmp_path))
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["portal", "remove-webhook", "--member-id", "m1"])
+    assert result.exit_code == 0, result.output
+    removed = TopicInMemory.directory.get("m1")
+    assert (removed.status, removed.webhook_url, removed.application_token) == ("uninstalled", "", "")
+    app = await asyncio.to_thread(CliRunner().invoke, main, ["portal", "remove-webhook", "--member-id",
+                                                             sandbox_portal.member_id])
+    assert app.exit_code == 1 and "connected as the app" in app.output
+    assert TopicInMemory.directory.get(sandbox_portal.member_id).status == "active"
