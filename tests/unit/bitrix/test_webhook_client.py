@@ -4,6 +4,7 @@ ticked, a user without the right, a method only apps may call) is the portal's o
 to fix; recordings come through disk.file.get; and `connect_webhook` stores nothing it could not use."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import replace
 
@@ -163,3 +164,13 @@ def test_a_webhook_portal_round_trips_encrypted_on_the_portals_topic():
                                             registry.encode("aica.PortalInstallation", record)), box) == portal
     oauth = replace(portal, auth_mode="oauth", webhook_url="")
     assert portal_to_record(oauth, box)["webhook_url_enc"] is None
+
+
+async def test_the_portals_rate_limit_is_backed_off_the_same_way(state, http_session):
+    from sandbox.state import LeakyBucket
+    client, key = webhook_client(state, http_session, add_inbound(state))
+    contact = create_entity(state, "contact", {"NAME": "Olga"})
+    state.bucket = LeakyBucket(burst=2, per_s=20.0)
+    results = await asyncio.gather(*(client.call(key, "crm.contact.get", {"id": contact}) for _ in range(6)))
+    assert all(r["NAME"] == "Olga" for r in results)
+    assert any(r["status"] == 503 for r in state.requests)  # QUERY_LIMIT_EXCEEDED, then retried
