@@ -99,8 +99,11 @@ class EmbeddedStack:
         from control.portals import load_secret_box
         self.portal_settings = await asyncio.to_thread(
             KafkaPortalSettings(s, load_secret_box(s), load_catalog(s)).start)
+        # /app/* forwarded to the worker's dashboard: the bound placement handler is on this origin.
+        from aica.dashboard_proxy import dashboard_proxy
         gateway = create_gateway(gateway_settings, self.portals, tokens=KafkaTokens(s, self.portals),
-                                 portal_settings=self.portal_settings)
+                                 portal_settings=self.portal_settings,
+                                 dashboard=dashboard_proxy(f"http://{s.dashboard_host}:{s.dashboard_port}/app"))
         gateway_runner, gateway_port = await _serve(gateway, s.gateway_host, gateway_settings.gateway_port)
         self._runners.append(gateway_runner)
         self.gateway_url = f"http://{s.gateway_host}:{gateway_port}"
@@ -240,11 +243,13 @@ class EmbeddedStack:
 
 
 async def run_forever(settings: Settings) -> None:
+    from aica.first_hour import prepare_sandbox_home
     stack = await EmbeddedStack(settings).start()
+    home = await prepare_sandbox_home(stack)
     print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  dashboard {stack.dashboard_url}"
           "  (Ctrl-C to stop)")
-    print(f"a deal's AICA tab as the card shows it: {stack.sandbox_url}/_sandbox/placement?"
-          f"handler={stack.dashboard_url}/placement&placement=CRM_DEAL_DETAIL_TAB&id=<deal id>")
+    print(f"open {home} : place a sample call (or your own recording) against a deal, then open the deal"
+          " to see its AICA tab as Bitrix24 shows it")
     try:
         while stack.worker and stack.worker.poll() is None:
             await asyncio.sleep(1)

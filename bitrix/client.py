@@ -31,6 +31,7 @@ from bitrix.egress import egress_refusal
 from bitrix.forms import flatten
 from bitrix.oauth import HEADERS, LocalTokens, TokenKeeper
 from bitrix.portals import Portal, PortalDirectory
+from bitrix.webhooks import explained
 from streams.settings import Settings
 
 __all__ = ["AccessDenied", "BitrixError", "DownloadResult", "ForeignUrl", "NotFound",
@@ -154,13 +155,31 @@ class RestClient:
             raise ValueError(f"batch takes at most {MAX_BATCH} commands, got {len(cmds)}")
         cmd = {name: batch_command(method, params) for name, (method, params) in cmds.items()}
         body = await self.call(member_id, "batch", {"halt": int(halt), "cmd": cmd})
-        return _keyed(body.get("result")), {
-            name: classify(0, error) for name, error in _keyed(body.get("result_error")).items()}
+        errors = {name: classify(0, error) for name, error in _keyed(body.get("result_error")).items()}
+        if self._portal(member_id).uses_webhook:
+            errors = {name: explained(error) for name, error in errors.items()}
+        return _keyed(body.get("result")), errors
 
     async def download(self, member_id: str, url: str, dest: Path, max_bytes: int) -> DownloadResult:
-        checked = same_portal_url(url, self._portal(member_id).client_endpoint)
+        portal = self._portal(member_id)
+        checked = same_portal_url(url, portal.client_endpoint)
+        if portal.uses_webhook:  # FILES[].url wants an OAuth token: a webhook takes Disk's link
+            return await self._fetch(portal, await self._disk_link(portal, checked), dest, max_bytes,
+                                     authorize=False)
         return await self._authorized(
             member_id, lambda portal: self._fetch(portal, checked, dest, max_bytes), limited=False)
+
+    async def _disk_link(self, portal: Portal, file_url: str) -> str:
+        """FILES[].id is the recording's Disk file id (docs/bitrix24-api.md §3.3); `disk.file.get`
+        names a signed DOWNLOAD_URL on the portal (UNCONFIRMED on real portals for telephony records)."""
+        file_id = URL(file_url, encoded=True).query.get("fileId", "")
+        if not file_id.isdigit():
+            raise NotFound("NOT_FOUND", "the recording's URL names no fileId")
+        info = await self.call(portal.member_id, "disk.file.get", {"id": int(file_id)})
+        link = str((info or {}).get("DOWNLOAD_URL") or "") if isinstance(info, dict) else ""
+        if not link:
+            raise NotFound("NOT_FOUND", "disk.file.get gave no DOWNLOAD_URL for the recording")
+        return same_portal_url(link, portal.client_endpoint)
 
     # plumbing ---------------------------------------------------------------------------------
     def _portal(self, member_id: str) -> Portal:
@@ -181,6 +200,8 @@ class RestClient:
                           limited: bool) -> T:
         """Send; on an expired token refresh once (single-flight) and send once more."""
         portal = self._portal(member_id)
+        if portal.uses_webhook:  # no token to refresh; _post already made auth errors permanent
+            return await self._patiently(portal, send, limited)
         try:
             return await self._patiently(portal, send, limited)
         except TokenExpired:
@@ -207,15 +228,18 @@ class RestClient:
     async def _post(self, portal: Portal, method: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
             # Never follow a redirect: a 307/308 would re-send the token, a 301/302 become a GET.
-            async with self._session.post(portal.client_endpoint + method, headers=HEADERS,
-                                          json={**params, "auth": portal.access_token},
+            # A webhook's URL is its credential: the method goes after it, and no `auth`.
+            url, body = ((portal.webhook_url + method, params) if portal.uses_webhook
+                         else (portal.client_endpoint + method, {**params, "auth": portal.access_token}))
+            async with self._session.post(url, headers=HEADERS, json=body,
                                           timeout=self._timeout, allow_redirects=False) as response:
                 if response.status in REDIRECTS:
                     raise redirect_refused(response.status)
-                body = await _json_or_none(response)
-                if response.status >= 400 or not isinstance(body, dict) or "error" in body:
-                    raise classify(response.status, body, response.headers.get("Retry-After"))
-                return body
+                answer = await _json_or_none(response)
+                if response.status >= 400 or not isinstance(answer, dict) or "error" in answer:
+                    error = classify(response.status, answer, response.headers.get("Retry-After"))
+                    raise explained(error) if portal.uses_webhook else error
+                return answer
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise connection_failure(exc, "CONNECTION_ERROR") from None
 
@@ -227,16 +251,18 @@ class RestClient:
                 return portal
             return await self._tokens.refreshed(member_id, failed_token)
 
-    async def _fetch(self, portal: Portal, url: str, dest: Path, max_bytes: int) -> DownloadResult:
-        """Stream into a temp file beside dest, then rename: a reader never sees half a file."""
+    async def _fetch(self, portal: Portal, url: str, dest: Path, max_bytes: int,
+                     authorize: bool = True) -> DownloadResult:
+        """Stream into a temp file beside dest, then rename: a reader never sees half a file.
+        `authorize`: put the access token in the URL's `auth` (a signed Disk link needs none)."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
         timeout = aiohttp.ClientTimeout(sock_connect=self._settings.rest_timeout_s,
                                         sock_read=self._settings.rest_timeout_s)
         try:
             with os.fdopen(fd, "wb") as out:
-                async with await self._get_on_portal(portal, with_auth(url, portal.access_token),
-                                                     timeout) as response:
+                async with await self._get_on_portal(
+                        portal, with_auth(url, portal.access_token) if authorize else url, timeout) as response:
                     if response.status >= 400:
                         raise classify(response.status, await _json_or_none(response))
                     if response.content_type == "text/html":  # a login or error page, not audio

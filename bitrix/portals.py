@@ -30,6 +30,15 @@ class Portal:
     # Unix seconds of the latest verified install or re-authorisation (0 = before it was kept):
     # an ONAPPUNINSTALL sent before it belongs to an older installation and is ignored.
     installed_at: float = 0.0
+    # "oauth": the marketplace/local app (tokens, refresh). "webhook": an admin's inbound webhook
+    # (`https://<portal>/rest/<user>/<code>/`, a secret: REST calls go to <webhook_url><method>, no
+    # token, never a refresh) plus an outbound webhook whose application_token proves the events.
+    auth_mode: str = "oauth"
+    webhook_url: str = ""
+
+    @property
+    def uses_webhook(self) -> bool:
+        return self.auth_mode == "webhook"
 
     @property
     def oauth_token_url(self) -> str:

@@ -39,6 +39,8 @@ def portal_to_record(portal: Portal, box: Fernet) -> dict:
         "access_expires_at": int(portal.access_expires_at * 1000),
         "updated_at": int(time.time() * 1000), "generation": portal.generation,
         "installed_at": int(portal.installed_at * 1000),
+        "auth_mode": portal.auth_mode,
+        "webhook_url_enc": enc(portal.webhook_url) if portal.webhook_url else None,
     }
 
 
@@ -53,6 +55,8 @@ def record_to_portal(record: dict, box: Fernet) -> Portal:
         access_expires_at=expires.timestamp() if hasattr(expires, "timestamp") else expires / 1000,
         status=record["status"], generation=record["generation"],
         installed_at=_seconds(record.get("installed_at") or 0),
+        auth_mode=record.get("auth_mode") or "oauth",
+        webhook_url=dec(record["webhook_url_enc"]) if record.get("webhook_url_enc") else "",
     )
 
 

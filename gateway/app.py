@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
+from aiohttp_remotes import XForwardedRelaxed
 
 from bitrix.oauth import TokenKeeper
 from bitrix.portals import PortalDirectory
@@ -32,12 +33,38 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+# One public origin: the dashboard sub-app (card tabs, widget, API) may be mounted here. Its pages
+# are framed by the portal, so the gateway's framing headers stay off its paths; its settings API
+# takes larger bodies than an event form.
+DASHBOARD_PREFIX = "/app"
+DASHBOARD_MAX_BODY_BYTES = 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def under_dashboard(path: str) -> bool:
+    return path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/")
+
+
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers.update(SECURITY_HEADERS)
     response.headers["Server"] = "aica-gateway"
+    if len(request.match_info.apps) > 1:
+        return  # answered by the mounted dashboard, which sets its own (CSP frame-ancestors <portal>)
+    # A page that set its own CSP (the install page, framed by the portal) keeps it, and is framed
+    # under that CSP's frame-ancestors rather than refused by X-Frame-Options.
+    own_csp = "Content-Security-Policy" in response.headers
+    for name, value in SECURITY_HEADERS.items():
+        if own_csp and name in ("Content-Security-Policy", "X-Frame-Options"):
+            continue
+        response.headers[name] = value
+
+
+@web.middleware
+async def dashboard_body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The root app's client_max_size (sized for event forms) applies to every mounted sub-app:
+    the dashboard's requests get its own limit instead."""
+    if under_dashboard(request.path):
+        request = request.clone(client_max_size=DASHBOARD_MAX_BODY_BYTES)
+    return await handler(request)
 
 
 def durable_publisher_context(publisher: Publisher | None) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -69,12 +96,18 @@ def maintenance_context(interval_s: float) -> Callable[[web.Application], AsyncI
 
 def create_app(settings: Settings, portals: PortalDirectory, publisher: Publisher | None = None,
                *, drain_interval_s: float = DRAIN_INTERVAL_S,
-               tokens: TokenKeeper | None = None, portal_settings: object | None = None) -> web.Application:
+               tokens: TokenKeeper | None = None, portal_settings: object | None = None,
+               dashboard: web.Application | None = None) -> web.Application:
     """`tokens`: how installs store tokens; in-process unless given (a multi-process deployment
     passes control.tokens.KafkaTokens). `portal_settings`: per-portal relay secrets rotated from
-    the dashboard (control.portal_settings.KafkaPortalSettings); None = only the global secrets."""
+    the dashboard (control.portal_settings.KafkaPortalSettings); None = only the global secrets.
+    `dashboard`: the dashboard sub-app, mounted at /app so that /b24/* and /app/* share one public
+    origin (composed in aica.origin; the sub-app itself is built where its dependencies live)."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
+    middlewares = [dashboard_body_limit, json_errors] if dashboard is not None else [json_errors]
+    if settings.forwarded_hops > 0:  # first: every later check sees the client, not the proxy
+        middlewares.insert(0, XForwardedRelaxed(num=settings.forwarded_hops).middleware)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[SETTINGS] = settings
     app[PORTALS] = portals
     app[DEDUP] = TtlDedup(settings.dedup_ttl_s)
@@ -85,6 +118,8 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     app.cleanup_ctx.append(install_context(tokens))
     app.on_response_prepare.append(add_security_headers)
     setup_routes(app)
+    if dashboard is not None:
+        app.add_subapp(DASHBOARD_PREFIX, dashboard)
     return app
 
 

@@ -5,6 +5,7 @@ Logs carry member_id, event and entity_id only: never bodies, tokens or signatur
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from gateway.install import receive_lifecycle_event
 from gateway.intake import JSON_TYPE, accept, read_body, read_form
 from gateway.keys import DURABLE_PUBLISHER, PORTAL_SETTINGS, PORTALS, RELAY_SECRETS, SETTINGS
 from gateway.mapping import LIFECYCLE_EVENTS, check_event_name, parse_form_event, parse_relay_envelope, to_record
-from gateway.verify import known_active_portal, verify_portal, verify_relay_signature
+from gateway.verify import known_active_portal, sending_portal, verify_portal, verify_relay_signature
 
 async def receive_bitrix_event(request: web.Request) -> web.Response:
     """Bitrix24's own delivery: form-urlencoded, authenticated by auth[application_token]."""
@@ -23,8 +24,10 @@ async def receive_bitrix_event(request: web.Request) -> web.Response:
         return await receive_lifecycle_event(request, form, str(form["event"]).strip().upper())
     incoming = parse_form_event(form)
     check_event_name(incoming.event)
-    portal = verify_portal(request.app[PORTALS].get(incoming.member_id),
+    portal = verify_portal(sending_portal(request.app[PORTALS], incoming.member_id, incoming.domain),
                            incoming.application_token, incoming.domain)
+    # Keyed by the portal's own key (a webhook portal's may not be the event's member_id).
+    incoming = replace(incoming, member_id=portal.member_id)
     return await accept(request.app, to_record(incoming, portal.domain, datetime.now(timezone.utc), "bitrix24"))
 
 

@@ -32,6 +32,7 @@ from bitrix.portals import Portal
 from bitrix.setup import SetupFailed, setup_portal
 from httpapi.errors import Refused
 from httpapi.ratelimit import PostLimits
+from gateway import install_page as install_page_view
 from gateway.intake import accept, read_form
 from gateway.keys import PORTALS, SETTINGS
 from gateway.mapping import uninstall_record
@@ -137,7 +138,8 @@ async def require_admin(app: web.Application, post: InstallPost, current: Portal
         raise Refused(403, "admin_required", "only a portal administrator may install or re-authorise the app")
 
 
-async def install_verified(app: web.Application, post: InstallPost) -> web.Response:
+async def install_outcome(app: web.Application, post: InstallPost) -> tuple[int, dict[str, Any]]:
+    """Verify the post, store the portal and set it up: (HTTP status, body). Raises Refused."""
     settings, portals = app[SETTINGS], app[PORTALS]
     if not server_endpoint_allowed(post.server_endpoint, settings.oauth_server_endpoints):
         raise Refused(403, "server_endpoint_not_allowed", "SERVER_ENDPOINT is not a trusted OAuth server")
@@ -151,7 +153,7 @@ async def install_verified(app: web.Application, post: InstallPost) -> web.Respo
     application_token = chosen_application_token(post, current)
     if not replaces_tokens(post, current):
         log.info("install: portal %s verified (%s); its stored tokens are kept", post.member_id, post.event)
-        return web.json_response({"status": "verified", "member_id": post.member_id})
+        return 200, {"status": "verified", "member_id": post.member_id}
     stored = await app[TOKENS].install(portal_from(post, info.client_endpoint, info.domain,
                                                    application_token, time.time()))
     log.info("install: portal %s stored (%s, generation %d)", post.member_id, post.event, stored.generation)
@@ -160,16 +162,39 @@ async def install_verified(app: web.Application, post: InstallPost) -> web.Respo
     except (SetupFailed, BitrixError) as exc:
         # Stored but not set up: the next install post or app opening runs setup again.
         log.warning("install: setup of portal %s failed: %s", post.member_id, exc)
-        return web.json_response({"status": "installed", "member_id": post.member_id,
-                                  "error": "setup_failed", "reason": str(exc)[:500]}, status=502)
-    return web.json_response({"status": "installed", "member_id": post.member_id,
-                              "generation": stored.generation, "setup": report.as_dict()})
+        return 502, {"status": "installed", "member_id": post.member_id,
+                     "error": "setup_failed", "reason": str(exc)[:500]}
+    return 200, {"status": "installed", "member_id": post.member_id,
+                 "generation": stored.generation, "setup": report.as_dict()}
+
+
+async def install_verified(app: web.Application, post: InstallPost) -> web.Response:
+    status, body = await install_outcome(app, post)
+    return web.json_response(body, status=status)
+
+
+async def install_page(app: web.Application, post: InstallPost, query: Mapping[str, str]) -> web.Response:
+    """The frame form: the portal shows the answer to the admin, so it is a page (gateway.install_page)
+    that finishes the install, or says why it did not."""
+    try:
+        status, body = await install_outcome(app, post)
+    except Refused as refusal:
+        status, body = refusal.status, {"error": refusal.code, "reason": refusal.reason}
+        log.info("install page: refused %d %s", refusal.status, refusal.code)
+    stored = app[PORTALS].get(post.member_id) if status < 400 or status == 502 else None
+    ancestors = (install_page_view.portal_origin(stored.client_endpoint) if stored is not None
+                 else install_page_view.posted_origin(post.domain, str(query.get("PROTOCOL", "1"))))
+    page, headers = install_page_view.render(status, body, ancestors)
+    return web.Response(text=page, status=status, content_type="text/html", headers=headers)
 
 
 async def receive_install(request: web.Request) -> web.Response:
+    """JSON for the background callback (`auth[...]`), an HTML page for the frame form."""
     form = await read_form(request, request.app[SETTINGS].max_body_bytes)
     post = parse_install_post(form, request.query)
     await request.app[INSTALL_LIMITS].take(request.remote, post.member_id)
+    if post.event == FRAME:
+        return await install_page(request.app, post, request.query)
     return await install_verified(request.app, post)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from bitrix.portals import ACCEPTING_STATUSES, Portal
+from bitrix.portals import ACCEPTING_STATUSES, Portal, PortalDirectory
+from bitrix.webhooks import webhook_member_id
 from httpapi.errors import Refused
 
 SIGNATURE_PREFIX = "sha256="
@@ -22,6 +23,18 @@ def verify_portal(portal: Portal | None, application_token: str, domain: str) ->
         raise Refused(401, "bad_application_token", "application_token does not match the installed portal")
     if domain.strip().lower() != portal.domain.strip().lower():
         raise Refused(403, "domain_mismatch", "auth[domain] is not the installed portal's domain")
+    return portal
+
+
+def sending_portal(portals: PortalDirectory, member_id: str, domain: str) -> Portal | None:
+    """The portal an event claims to come from: by member_id, else a webhook portal added without
+    its member_id (bitrix.webhooks.webhook_member_id), found by the claimed domain. Either way
+    verify_portal then checks the application_token and the domain."""
+    portal = portals.get(member_id)
+    if portal is None:
+        candidate = portals.get(webhook_member_id(domain))
+        if candidate is not None and candidate.uses_webhook:
+            return candidate
     return portal
 
 

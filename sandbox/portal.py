@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 from aiohttp import web
 
-from sandbox import apps, frames
+from sandbox import apps, frames, home, webhooks
 from sandbox.files import make_file_handler
 from sandbox.keys import HTTP, STATE, TASKS
 from sandbox.oauth import make_token_handler
-from sandbox.rest import make_rest_handler
+from sandbox.rest import make_rest_handler, make_webhook_handler
 from sandbox.scenario import routes as control_routes
 from sandbox.state import SandboxState
 
@@ -63,12 +63,17 @@ async def call_stories(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_sandbox_app(state: SandboxState) -> web.Application:
-    app = web.Application(middlewares=[record_requests])
+    # Large enough for a recording uploaded from the home page.
+    app = web.Application(middlewares=[record_requests], client_max_size=home.MAX_UPLOAD_BYTES + 1024 * 1024)
     app[STATE] = state
     app.cleanup_ctx.extend([http_client, call_stories])  # stories stop before the session closes
     rest = make_rest_handler(state, count_rate=True)
     app.router.add_post("/rest/{method}", rest)
     app.router.add_get("/rest/{method}", rest)
+    webhook = make_webhook_handler(state)
+    app.router.add_get(r"/rest/{user:\d+}/{code:[A-Za-z0-9]+}/download/", webhooks.download)
+    app.router.add_post(r"/rest/{user:\d+}/{code:[A-Za-z0-9]+}/{method}", webhook)
+    app.router.add_get(r"/rest/{user:\d+}/{code:[A-Za-z0-9]+}/{method}", webhook)
     oauth_rest = make_rest_handler(state, count_rate=False)
     app.router.add_route("*", "/oauth/rest/{method}", oauth_rest)
     token = make_token_handler(state)
@@ -78,4 +83,6 @@ def create_sandbox_app(state: SandboxState) -> web.Application:
     app.router.add_routes(control_routes)
     app.router.add_routes(apps.routes)
     app.router.add_routes(frames.routes)
+    app.router.add_routes(webhooks.routes)
+    app.router.add_routes(home.routes)
     return app

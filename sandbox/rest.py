@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from sandbox import apps, calls, crm, frames
+from sandbox import apps, calls, crm, frames, webhooks
 from sandbox.state import SandboxState
 from sandbox.wire import RestError, failure, lower_keys, parse_query, read_params, success
 
@@ -31,7 +31,7 @@ def app_info(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
                     "member_type": "MASTER"}}}
 
 
-def batch(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
+def batch(state: SandboxState, params: dict[str, Any], scopes: frozenset[str] | None = None) -> dict[str, Any]:
     commands = params.get("cmd") or {}
     if not isinstance(commands, dict):
         raise RestError(400, "INVALID_REQUEST", "cmd must be an object")
@@ -44,7 +44,8 @@ def batch(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
         started = time.time()
         method, _, query = str(command).partition("?")
         try:
-            body = _call(state, unquote(method), lower_keys(parse_query(query)), in_batch=True)
+            body = _call(state, unquote(method), lower_keys(parse_query(query)) | caller_of(params),
+                         in_batch=True, scopes=scopes)
         except RestError as error:
             out["result_error"][name] = {"error": error.code, "error_description": error.description}
             if halt:
@@ -68,18 +69,29 @@ METHODS: dict[str, Method] = {
     **crm.methods(),
     **apps.methods(),  # event.* and placement.* live with the app lifecycle
     **frames.methods(),  # user.current / user.admin
+    **webhooks.methods(),  # profile, scope, disk.file.get
 }
 
 
-def _call(state: SandboxState, method: str, params: dict[str, Any], in_batch: bool = False) -> dict[str, Any]:
+def caller_of(params: dict[str, Any]) -> dict[str, Any]:
+    """Who is calling (token or webhook user): carried into each command of a batch."""
+    return {k: v for k, v in params.items() if k in ("_auth_token", "_webhook_user", "_webhook_scopes",
+                                                     "_webhook_prefix")}
+
+
+def _call(state: SandboxState, method: str, params: dict[str, Any], in_batch: bool = False,
+          scopes: frozenset[str] | None = None) -> dict[str, Any]:
+    """`scopes`: an inbound webhook's (None: the app's token, whose scope covers every method)."""
     method = method.lower().removesuffix(".json")
     if method == "batch":
         if in_batch:
             raise RestError(400, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage")
-        return batch(state, params)
+        return batch(state, params, scopes)
     handler = METHODS.get(method)
     if handler is None:
         raise RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+    if scopes is not None:
+        webhooks.check_scope(method, scopes)
     if method in state.faults.denied:
         raise RestError(403, "ACCESS_DENIED", "Access denied.")
     return handler(state, params)
@@ -120,6 +132,28 @@ def make_rest_handler(state: SandboxState, count_rate: bool) -> Callable[[web.Re
             if not count_rate and method != "app.info":
                 raise RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
             return success(_call(state, method, params), started)
+        except RestError as error:
+            return failure(error)
+    return handle
+
+
+def make_webhook_handler(state: SandboxState) -> Callable[[web.Request], Any]:
+    """`/rest/<user>/<code>/<method>`: an inbound webhook. Same limits and faults as the app's
+    endpoint; the path is the credential, the webhook's scopes bound the methods."""
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = time.time()
+        method = request.match_info["method"].lower().removesuffix(".json")
+        try:
+            if not state.bucket.admit(started):
+                raise RestError(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
+            await apply_faults(state, method)
+            hook = webhooks.caller(state, request.match_info["user"], request.match_info["code"])
+            params = await read_params(request)
+            params.pop("auth", None)
+            prefix = f"{state.base_url}/rest/{request.match_info['user']}/{request.match_info['code']}/"
+            params |= {"_webhook_user": hook["user_id"], "_webhook_scopes": hook["scopes"],
+                       "_webhook_prefix": prefix}
+            return success(_call(state, method, params, scopes=hook["scopes"]), started)
         except RestError as error:
             return failure(error)
     return handle

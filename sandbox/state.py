@@ -98,6 +98,14 @@ class SandboxState:
     event_bindings: list[dict[str, Any]] = field(default_factory=list)
     placements: list[dict[str, Any]] = field(default_factory=list)
 
+    # Webhook mode (sandbox.webhooks): inbound webhooks by code -> {user_id, scopes}; outbound
+    # webhooks -> {handler, events, application_token}.
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outbound_webhooks: list[dict[str, Any]] = field(default_factory=list)
+
+    # Recordings the home page offers (sandbox.home): id -> {title, path, line, direction}.
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     updates: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)

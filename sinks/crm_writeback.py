@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import faust
 
 from bitrix.client import MAX_BATCH, PortalRest
+from bitrix.errors import BitrixError
 from catalog.portal_settings import PortalProjectCatalogs
 from streams.partitioning import run_in_lanes
 from streams.settings import Settings
@@ -133,7 +134,14 @@ class CrmWriter:
             todo.append((key, update))
         for key, update in todo:
             await self.ledger.mark(*key, "pending", update.fields, call_order=order)
-        outcomes = await write_with_readback(self.rest, member_id, [u for _, u in todo])
+        try:
+            outcomes = await write_with_readback(self.rest, member_id, [u for _, u in todo])
+        except BitrixError as error:  # the whole request refused (e.g. a deleted webhook): say why
+            if not error.transient:
+                for key, update in todo:
+                    await self.ledger.mark(*key, "failed", update.fields,
+                                           error=f"{type(error).__name__}: {error}"[:500], call_order=order)
+            raise
         missing = {i: names for i, (names, error) in enumerate(outcomes) if names and error is None}
         if missing:  # deleted on the portal: recreate, then write those entities once more
             await recreate_fields(self.rest, member_id, project, [(todo[i][1], names) for i, names in missing.items()])

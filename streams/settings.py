@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # at most this many a minute per client address and per claimed portal (429 beyond).
     install_posts_per_ip_per_min: int = 20
     install_posts_per_portal_per_min: int = 10
+    # Reverse proxies in front of the gateway (docker-compose: 1, the TLS proxy). With N > 0 the
+    # client address (rate limits) and scheme are the N-th last X-Forwarded-For/-Proto entries;
+    # set it only when nothing but the proxies can reach the gateway's port.
+    forwarded_hops: int = 0
 
     # Control plane: installed portals (compacted topic), secrets encrypted with this key.
     secret_key: str = ""  # Fernet key; empty = generated once into data_dir/secret.key

@@ -9,6 +9,7 @@ import pytest
 
 from bitrix.forms import flatten
 from bitrix.portals import InMemoryPortals
+from install_outcome import install_answer
 from gateway.install import InstallPost, chosen_application_token, parse_install_post, replaces_tokens
 from httpapi.errors import Refused
 from sandbox import SandboxState
@@ -39,7 +40,7 @@ async def post(client, form: dict, query: dict | None = None, override: dict | N
     pairs = dict(flatten(form)) | (override or {})
     url = path + (f"?{urlencode(query)}" if query else "")
     response = await client.post(url, data=urlencode(pairs), headers=FORM)
-    return response.status, await response.json()
+    return response.status, await install_answer(response)
 
 
 async def test_background_install_is_verified_stored_and_set_up(gateway, sandbox):

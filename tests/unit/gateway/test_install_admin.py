@@ -9,6 +9,7 @@ import pytest
 
 from bitrix.forms import flatten
 from bitrix.portals import InMemoryPortals
+from install_outcome import install_answer
 from sandbox import SandboxState
 from sandbox.apps import install_event_form, install_frame_form
 from sandbox.frames import add_user
@@ -31,7 +32,7 @@ async def gateway(make_client, settings_factory, sandbox):
 async def post(client, form: dict, query: dict | None = None, path: str = "/b24/install"):
     url = path + (f"?{urlencode(query)}" if query else "")
     response = await client.post(url, data=urlencode(flatten(form)), headers=FORM)
-    return response.status, await response.json()
+    return response.status, await install_answer(response)
 
 
 @pytest.mark.parametrize("path", ["/b24/install", "/b24/events"])

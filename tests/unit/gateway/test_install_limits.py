@@ -40,3 +40,28 @@ async def test_install_posts_are_limited_per_portal_then_per_address(make_client
     # and an ONAPPINSTALL at /b24/events counts the same
     response = await client.post("/b24/events", data=urlencode(flatten(install_event_form(sandbox))), headers=FORM)
     assert response.status == 429
+
+
+async def test_behind_the_proxy_the_limit_is_per_client_address(make_client, settings_factory, sandbox_portal):
+    """One public origin: every post reaches the gateway from the TLS proxy. With AICA_FORWARDED_HOPS=1
+    the client is the proxy's X-Forwarded-For entry, so one office's posts do not block another's;
+    without it every post counts against the proxy's own address."""
+    sandbox = sandbox_portal
+
+    async def statuses(hops: int) -> list[int]:
+        settings = settings_factory(oauth_server_endpoints=[sandbox.server_endpoint], public_url="https://gw.example",
+                                    install_posts_per_ip_per_min=1, install_posts_per_portal_per_min=100,
+                                    forwarded_hops=hops)
+        client = await make_client(settings=settings, portals=InMemoryPortals())
+        got = []
+        for n in range(3):
+            form = install_event_form(sandbox) | {"auth": {**install_event_form(sandbox)["auth"],
+                                                           "member_id": f"m{hops}{n}"}}
+            response = await client.post("/b24/install", data=urlencode(flatten(form)),
+                                         headers=FORM | {"X-Forwarded-For": f"203.0.113.{n + 1}",
+                                                         "X-Forwarded-Proto": "https"})
+            got.append(response.status)
+        return got
+
+    assert await statuses(0) == [403, 429, 429]  # member_mismatch first, then the proxy's address is spent
+    assert await statuses(1) == [403, 403, 403]  # each client address has its own allowance

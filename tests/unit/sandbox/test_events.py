@@ -92,3 +92,19 @@ async def test_no_events_when_asked(sandbox, handler):
                                              "send_events": False})
     await _wait_for(lambda: "FILES" in sandbox.state.activities[placed["activity_id"]])
     assert received == [] and sandbox.state.events == []
+
+
+async def test_an_outbound_webhook_gets_its_own_token_and_no_user_tokens(sandbox, handler):
+    url, received, _ = handler
+    token = (await sandbox.control("outbound-webhooks", {"handler_url": url, "events": ["ONCRMACTIVITYADD"]}))[
+        "application_token"]
+    placed = await sandbox.control("calls", {"audio_b64": "UklGRg==", "record_delay_s": 0.05})
+    await _wait_for(lambda: len(sandbox.state.events) == 1 and sandbox.state.events[0]["status"] == 200)
+    await asyncio.sleep(0.2)  # the UPDATE is not subscribed: nothing more arrives
+    [event] = received
+    assert event["form"]["event"] == "ONCRMACTIVITYADD"
+    assert event["form"]["data"]["FIELDS"]["ID"] == str(placed["activity_id"])
+    assert event["form"]["auth"] == {"domain": sandbox.state.domain, "client_endpoint": sandbox.state.client_endpoint,
+                                     "server_endpoint": sandbox.state.server_endpoint,
+                                     "member_id": sandbox.state.member_id, "application_token": token}
+    assert token != sandbox.state.application_token and sandbox.state.events[0]["via"] == "outbound_webhook"
