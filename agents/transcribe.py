@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import av
 import numpy as np
 
+from agents.speakers import attribute_speakers
 from streams.settings import Settings
 
 if TYPE_CHECKING:
@@ -161,7 +162,8 @@ def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, lan
 def transcribe_file(model: WhisperModel, path: Path | str, language: str, beam_size: int = 5,
                     channel_speakers: tuple[str, str] = DEFAULT_CHANNEL_SPEAKERS) -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
-    default) with VAD, since each side is silent while the other talks; merged by start time."""
+    default) with VAD, since each side is silent while the other talks; merged by start time.
+    Mono: speakers attributed by voice and wording (agents.speakers); "unknown" where unsure."""
     path = Path(path)
     channels = count_channels(path)
     audio = decode_channels(path, channels)
@@ -171,6 +173,7 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str, beam_s
         segments.sort(key=lambda s: (s["start"], s["end"]))
     else:
         segments = transcribe_channel(model, audio[0], "unknown", language, beam_size, vad=False)
+        segments = attribute_speakers(segments, audio[0], language)
     return TranscriptBody(language=language, audio_duration_s=round(audio[0].size / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
 

@@ -1,0 +1,73 @@
+"""Which voice is the agent: what each side says. The agent answers with a company or own name,
+offers help, asks verification questions and closes; the client explains why they call.
+Patterns in English and Russian; each hit adds its weight to that side's score for a line.
+"""
+from __future__ import annotations
+
+import re
+
+AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
+    "en": (
+        (r"\b(thank(s| you) for (calling|ringing|holding|waiting)|thanks for (calling|ringing))\b", 3.0),
+        (r"\b(you'?re|you are) (through to|speaking (to|with))\b|\bthis is \w+ (from|at)\b", 3.0),
+        (r"\b(my name is|my name's|\w+ speaking)\b", 1.5),
+        (r"\bhow (can|may) i (help|assist)\b|\bwhat can i do for you\b|\bhow can we help\b", 3.0),
+        (r"\b(calls?|this call) (is|are|may be|will be) (being )?recorded\b", 2.5),
+        (r"\b(can|could) (i|you) (take|confirm|have|give me|verify)\b.*\b(name|date of birth|postcode|"
+         r"account|address|number|digits|email)\b", 2.5),
+        (r"\b(for security|security (question|check)|to verify|verification)\b", 2.0),
+        (r"\b(let me (check|look|see|pull)|i('ve| have) (put|raised|issued|logged|booked|sent|refunded|"
+         r"processed|updated|escalated|arranged)|i can see (that|your|two|a))\b", 1.5),
+        (r"\b(is there anything else|anything else (i can|today))\b", 2.5),
+        (r"\b(have a (good|great|nice|lovely) (day|evening|weekend)|take care)\b", 1.0),
+        (r"\b(i('m| am) sorry (to hear|about|for)|i understand (how|that|your))\b", 1.0),
+    ),
+    "ru": (
+        (r"(спасибо (за|что) (звонок|обращение|позвонили|ожидание))", 3.0),
+        (r"(компания|служба поддержки|банк|вы (дозвонились|позвонили) в)", 2.0),
+        (r"(меня зовут|на связи|слушаю вас|оператор)", 2.0),
+        (r"(чем (могу|я могу) (вам )?помочь|как (я )?могу (вам )?помочь)", 3.0),
+        (r"(разговор|звонок|беседа) (записывается|может быть записан|будет записан)", 2.5),
+        (r"((назовите|подтвердите|продиктуйте|уточните)\b.*\b(фио|имя|фамилию|дату рождения|номер|"
+         r"адрес|паспорт|кодовое слово|почту))", 2.5),
+        (r"(в целях безопасности|для (проверки|верификации|идентификации))", 2.0),
+        (r"(сейчас (проверю|посмотрю|уточню)|я (оформил|оформила|отправил|отправила|передал|передала|"
+         r"создал|создала|вернул|вернула)|я вижу)", 1.5),
+        (r"(могу (ли я )?(ещё|еще) (чем-то|чем) помочь|(ещё|еще) (какие-то )?вопросы)", 2.5),
+        (r"(всего (вам )?доброго|хорошего дня|до свидания)", 1.0),
+        (r"(мне (очень )?жаль|понимаю (вас|ваше))", 1.0),
+    ),
+}
+CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
+    "en": (
+        (r"\b(i'?m|i am) (calling|ringing|phoning) (about|because|to|regarding)\b|\bi('ve| have) got a problem\b", 3.0),
+        (r"\b(i want(ed)? to|i'?d like to|i need to|can i|can you) (cancel|complain|know|ask|report|change|"
+         r"order|get|check|talk|speak)\b", 1.5),
+        (r"\bmy (card|account|bill|order|parcel|package|internet|broadband|phone|policy|claim|payment|"
+         r"refund|money|meter|booking|contract|tariff)\b", 1.5),
+        (r"\b(you('ve| have) (charged|taken|cut|sent|lost)|you people|your (company|service|engineer))\b", 2.0),
+        (r"\b(it'?s|my name is) [A-Z]?\w+ \w+, and\b|\b(born|date of birth is) on\b", 0.5),
+        (r"\b(thanks,? bye|cheers|that'?s all i (needed|wanted))\b", 1.0),
+    ),
+    "ru": (
+        (r"(я (звоню|звонил|звонила|обращаюсь) (по поводу|насчёт|насчет|из-за|потому|чтобы|узнать))", 3.0),
+        (r"(у меня (проблема|вопрос|списали|не работает|пропал))", 2.5),
+        (r"(я хочу|я хотел|я хотела|хотелось бы|мне нужно|можно (ли )?) ?(отменить|узнать|пожаловаться|"
+         r"вернуть|поменять|заказать|оформить|подключить)", 1.5),
+        (r"(мо(я|й|ю|ей|его|ё) (карт|счёт|счет|заказ|посылк|интернет|тариф|договор|полис|платёж|платеж|деньги))", 1.5),
+        (r"(вы (списали|отключили|потеряли)|ваш(а|и)? (компания|сервис|курьер|оператор))", 2.0),
+        (r"(спасибо,? до свидания|это всё, что)", 1.0),
+    ),
+}
+
+
+_PATTERNS = {side: {lang: [(re.compile(p, re.IGNORECASE), w) for p, w in cues[lang]] for lang in cues}
+             for side, cues in (("agent", AGENT_CUES), ("client", CLIENT_CUES))}
+
+
+def role_scores(text: str, language: str) -> tuple[float, float]:
+    """(agent evidence, client evidence) of one line; unknown languages use the English cues."""
+    def score(side: str) -> float:
+        patterns = _PATTERNS[side].get(language, _PATTERNS[side]["en"])
+        return sum(weight for pattern, weight in patterns if pattern.search(text))
+    return score("agent"), score("client")
