@@ -20,6 +20,7 @@ MIN_SEPARATION = 5.0  # Fisher ratio: one voice cut in two by k-means scores ~1-
 MIN_MARGIN = 0.15  # a piece this close to both voices is left unknown
 MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's voice
 FIRST_SPEAKER_PRIOR = 1.0  # who speaks first is usually the agent answering
+ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
 STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence
 
 
@@ -70,10 +71,12 @@ def split_by_voice(piece: dict, track: VoiceTrack) -> list[tuple[dict, int | Non
 def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str) -> int | None:
     """The voice (0/1) whose lines sound like the agent's; None when the evidence is too thin."""
     evidence = [0.0, 0.0]  # agent-minus-client cue weight per voice
-    for piece, voice, _ in pieces:
+    for piece, voice, margin in pieces:
         if voice is not None:
+            # The last words before a change of speaker are often given to the next voice (its
+            # windows straddle the change), and "How can I help?" is exactly such a tail.
             agent, client = role_scores(piece["text"], language)
-            evidence[voice] += agent - client
+            evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
     first = next((voice for _, voice, _ in pieces if voice is not None), None)
     if first is not None:
         evidence[first] += FIRST_SPEAKER_PRIOR

@@ -8,7 +8,7 @@ import re
 
 AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "en": (
-        (r"\b(thank(s| you) for (calling|ringing|holding|waiting)|thanks for (calling|ringing))\b", 3.0),
+        (r"\b(thank(s| you) for (calling|ringing|holding|waiting|banking|shopping|choosing|contacting))\b", 3.0),
         (r"\b(you'?re|you are) (through to|speaking (to|with))\b|\bthis is \w+ (from|at)\b", 3.0),
         (r"\b(my name is|my name's|\w+ speaking)\b", 1.5),
         (r"\bhow (can|may) i (help|assist)\b|\bwhat can i do for you\b|\bhow can we help\b", 3.0),
@@ -16,15 +16,22 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(can|could) (i|you) (take|confirm|have|give me|verify)\b.*\b(name|date of birth|postcode|"
          r"account|address|number|digits|email)\b", 2.5),
         (r"\b(for security|security (question|check)|to verify|verification)\b", 2.0),
-        (r"\b(let me (check|look|see|pull)|i('ve| have) (put|raised|issued|logged|booked|sent|refunded|"
-         r"processed|updated|escalated|arranged)|i can see (that|your|two|a))\b", 1.5),
-        (r"\b(is there anything else|anything else (i can|today))\b", 2.5),
+        (r"\b(let me (check|look|see|pull|repeat|read|confirm)|i('ve| have) (put|raised|issued|logged|booked|"
+         r"sent|refunded|processed|updated|escalated|arranged|added|found)|i can see (that|your|two|a))\b", 1.5),
+        (r"\b(can|could|may) i (get|take|have) (the|your)\b|\band (the|your) (name|date of birth|postcode|"
+         r"address|security|account)\b", 2.0),
+        (r"\b(which|what) (card|account|address|number|email|postcode)\b", 1.5),
+        (r"\bi'?ll (pass|put|send|transfer|escalate|book|arrange|raise|log|note|get)\b|\bit looks like\b", 1.0),
+        (r"\b(is there anything else|anything else (i can|you need|today|at all))\b", 2.5),
+        (r"\bwhat'?s (your|the) (account|name|postcode|date of birth|address|number|email|reference)\b|"
+         r"\bthe last (four|4) digits\b", 2.0),
         (r"\b(have a (good|great|nice|lovely) (day|evening|weekend)|take care)\b", 1.0),
         (r"\b(i('m| am) sorry (to hear|about|for)|i understand (how|that|your))\b", 1.0),
     ),
     "ru": (
         (r"(спасибо (за|что) (звонок|обращение|позвонили|ожидание))", 3.0),
-        (r"(компания|служба поддержки|банк|вы (дозвонились|позвонили) в)", 2.0),
+        (r"(^\W*(компания|банк|служба поддержки)|(здравствуйте|добрый (день|вечер)|доброе утро),? (компания|банк|"
+         r"служба)|вы (дозвонились|позвонили) в)", 2.0),
         (r"(меня зовут|на связи|слушаю вас|оператор)", 2.0),
         (r"(чем (могу|я могу) (вам )?помочь|как (я )?могу (вам )?помочь)", 3.0),
         (r"(разговор|звонок|беседа) (записывается|может быть записан|будет записан)", 2.5),
@@ -33,6 +40,8 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(в целях безопасности|для (проверки|верификации|идентификации))", 2.0),
         (r"(сейчас (проверю|посмотрю|уточню)|я (оформил|оформила|отправил|отправила|передал|передала|"
          r"создал|создала|вернул|вернула)|я вижу)", 1.5),
+        (r"((могу|можно) (я )?(узнать|уточнить|записать)|(какой|какую|какая) (карт|номер|адрес|почт))", 2.0),
+        (r"(давайте (я )?(повторю|проверю|посмотрю)|я (передам|оформлю|отправлю|создам|зарегистрирую))", 1.5),
         (r"(могу (ли я )?(ещё|еще) (чем-то|чем) помочь|(ещё|еще) (какие-то )?вопросы)", 2.5),
         (r"(всего (вам )?доброго|хорошего дня|до свидания)", 1.0),
         (r"(мне (очень )?жаль|понимаю (вас|ваше))", 1.0),
@@ -41,8 +50,11 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
 CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "en": (
         (r"\b(i'?m|i am) (calling|ringing|phoning) (about|because|to|regarding)\b|\bi('ve| have) got a problem\b", 3.0),
-        (r"\b(i want(ed)? to|i'?d like to|i need to|can i|can you) (cancel|complain|know|ask|report|change|"
-         r"order|get|check|talk|speak)\b", 1.5),
+        (r"\b(i want(ed)? to|i'?d like to|i need to) (cancel|complain|know|ask|report|change|order|get|check|"
+         r"talk|speak)\b|\bi want (the|my|a|it)\b", 1.5),
+        (r"\bcan you (take|cancel|refund|fix|send|stop|sort|just)\b|\b(nobody|no one) (told|warned)\b", 1.5),
+        (r"^\W*((hi|hello|yes|yeah),?\s*)?is (this|that) \w+", 2.0),  # checking they reached the company
+        (r"\bmy \w+ (was|is|has been|got|keeps|isn'?t|wasn'?t|won'?t|hasn'?t)\b", 1.5),
         (r"\bmy (card|account|bill|order|parcel|package|internet|broadband|phone|policy|claim|payment|"
          r"refund|money|meter|booking|contract|tariff)\b", 1.5),
         (r"\b(you('ve| have) (charged|taken|cut|sent|lost)|you people|your (company|service|engineer))\b", 2.0),
@@ -52,10 +64,12 @@ CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "ru": (
         (r"(я (звоню|звонил|звонила|обращаюсь) (по поводу|насчёт|насчет|из-за|потому|чтобы|узнать))", 3.0),
         (r"(у меня (проблема|вопрос|списали|не работает|пропал))", 2.5),
-        (r"(я хочу|я хотел|я хотела|хотелось бы|мне нужно|можно (ли )?) ?(отменить|узнать|пожаловаться|"
+        (r"(я хочу|я хотел|я хотела|хотелось бы|мне нужно) (отменить|узнать|пожаловаться|"
          r"вернуть|поменять|заказать|оформить|подключить)", 1.5),
         (r"(мо(я|й|ю|ей|его|ё) (карт|счёт|счет|заказ|посылк|интернет|тариф|договор|полис|платёж|платеж|деньги))", 1.5),
         (r"(вы (списали|отключили|потеряли)|ваш(а|и)? (компания|сервис|курьер|оператор))", 2.0),
+        (r"((можете|можно) (вернуть|отменить|убрать|снять|исправить)|никто (не )?(предупредил|сказал))", 1.5),
+        (r"^\W*((здравствуйте|алло|да),?\s*)?это (компания|банк|служба|магазин)", 2.0),
         (r"(спасибо,? до свидания|это всё, что)", 1.0),
     ),
 }
