@@ -12,7 +12,9 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(you'?re|you are) (through to|speaking (to|with))\b|\bthis is \w+ (from|at)\b", 3.0),
         (r"\b(my name is|my name's|\w+ speaking)\b", 1.5),
         (r"\bhow (can|may) i (help|assist)\b|\bwhat can i do for you\b|\bhow can we help\b", 3.0),
-        (r"\b(calls?|this call) (is|are|may be|will be) (being )?recorded\b", 2.5),
+        (r"\b(calls?|this call) (is|are|may be|will be) (being )?recorded\b|\b(may ?be|will be) recorded\b", 2.5),
+        (r"\byour (balance|account|order|parcel|payment|repair|booking|claim|refund|card|policy|engineer) "
+         r"(is|was|has|will|should)\b", 1.5),
         (r"\b(can|could) (i|you) (take|confirm|have|give me|verify)\b.*\b(name|date of birth|postcode|"
          r"account|address|number|digits|email)\b", 2.5),
         (r"\b(for security|security (question|check)|to verify|verification)\b", 2.0),
@@ -45,6 +47,7 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(могу (ли я )?(ещё|еще) (чем-то|чем) помочь|(ещё|еще) (какие-то )?вопросы)", 2.5),
         (r"(всего (вам )?доброго|хорошего дня|до свидания)", 1.0),
         (r"(мне (очень )?жаль|понимаю (вас|ваше))", 1.0),
+        (r"ваш(а|е|и)? (баланс|заказ|счёт|счет|заявка|посылка|платёж|платеж|договор|карта) ", 1.0),
     ),
 }
 CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
@@ -55,6 +58,8 @@ CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bcan you (take|cancel|refund|fix|send|stop|sort|just)\b|\b(nobody|no one) (told|warned)\b", 1.5),
         (r"^\W*((hi|hello|yes|yeah),?\s*)?is (this|that) \w+", 2.0),  # checking they reached the company
         (r"\bmy \w+ (was|is|has been|got|keeps|isn'?t|wasn'?t|won'?t|hasn'?t)\b", 1.5),
+        (r"\b(when|how long) (do|will|does|can|would) (i|it|that|my|the money|the refund)\b", 1.5),
+        (r"\bi (lost|can'?t afford|don'?t think i can|need it for)\b", 1.0),
         (r"\bmy (card|account|bill|order|parcel|package|internet|broadband|phone|policy|claim|payment|"
          r"refund|money|meter|booking|contract|tariff)\b", 1.5),
         (r"\b(you('ve| have) (charged|taken|cut|sent|lost)|you people|your (company|service|engineer))\b", 2.0),
@@ -71,6 +76,7 @@ CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"((можете|можно) (вернуть|отменить|убрать|снять|исправить)|никто (не )?(предупредил|сказал))", 1.5),
         (r"^\W*((здравствуйте|алло|да),?\s*)?это (компания|банк|служба|магазин)", 2.0),
         (r"(спасибо,? до свидания|это всё, что)", 1.0),
+        (r"(когда (я )?(получу|вернут|придёт|придет|будет)|сколько (ждать|это займёт|это займет))", 1.5),
     ),
 }
 
