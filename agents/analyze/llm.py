@@ -107,8 +107,8 @@ def parse_reply(content: str | None, scorecard: Scorecard, call_turns: list[Turn
         raise UnusableReply(f"invalid JSON: {type(exc).__name__}") from exc
     if not isinstance(reply, dict) or not isinstance(reply.get("criteria"), dict):
         raise UnusableReply("invalid JSON: not an object with a criteria object")
-    check_repetition(reply)
-    check_quotes_verbatim(reply, (t.text for t in call_turns))
+    check_repetition(reply, [t.text for t in call_turns])
+    check_quotes_verbatim(reply, [t.text for t in call_turns])
     given = reply["criteria"]
     criteria = []
     for c in scorecard.criteria:

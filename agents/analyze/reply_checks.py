@@ -52,11 +52,13 @@ def lists_in(value: object) -> Iterable[list]:
         yield from lists_in(item)
 
 
-def check_repetition(reply: object) -> None:
+def check_repetition(reply: object, transcript_texts: Iterable[str] = ()) -> None:
     """Loops inside a string, or a list that keeps growing with the same item. (Different
-    criteria may share a rationale such as "Not discussed.": that is not a loop.)"""
-    for text in strings_in(reply):
-        if match := REPEATED_RUN.search(squash(text)):
+    criteria may share a rationale such as "Not discussed.": that is not a loop; nor is a quote of
+    a caller who said "no, no, no, no".)"""
+    lines = [squash(t) for t in transcript_texts]
+    for text in map(squash, strings_in(reply)):
+        if (match := REPEATED_RUN.search(text)) and not any(text in line for line in lines):
             raise UnusableReply(f"loop: repeated text {match.group(1)[:20]!r}")
     for items in lists_in(reply):
         if len(items) > MAX_LIST_ITEMS:

@@ -75,6 +75,10 @@ def test_repeated_text_is_a_loop(scorecard, call_turns):
 def test_ordinary_repetition_is_not_a_loop():
     check_repetition({"summary": "No, no, no: the refund was sent, the refund was confirmed.",
                       "improvements": ["Say goodbye.", "Say goodbye.", "Use the customer's name."]})
+    said = "Hello? Hello? Hello? Hello? Can you hear me?"
+    check_repetition({"criteria": {"closing": {"evidence": [{"quote": "Hello? Hello? Hello? Hello?"}]}}}, [said])
+    with pytest.raises(UnusableReply, match="loop"):
+        check_repetition({"summary": "Hello? Hello? Hello? Hello?"}, ["Good morning."])
 
 
 def test_a_quote_not_in_the_transcript_is_rejected(scorecard, call_turns):
