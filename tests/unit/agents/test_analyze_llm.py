@@ -187,3 +187,21 @@ async def test_a_rejected_request_is_still_a_permanent_error(llm, scorecard, set
     with pytest.raises(AnalysisError, match="HTTP 404"):
         await analyze_or_fall_back(redacted_transcript(), scorecard, client, "m")
     await client.close()
+
+
+async def test_the_analyze_stage_records_the_fallback_in_the_call_versions(llm, settings_factory):
+    from agents.analyze.agent import Analyzer
+    from streams.stage import Delivery
+
+    state, base_url = llm
+    state.invalid_json_next = 3
+    settings = settings_factory(analyzer="llm", llm_base_url=base_url, llm_api_key="sandbox", llm_model="m",
+                                llm_max_retries=0)
+    transcript = redacted_transcript()
+    transcript["context"] = {**transcript["context"], "versions": {"asr": "tiny.en"}}
+    [output] = await Analyzer(settings, load_catalog_file(DEFAULT_PROJECTS_FILE)).handle(
+        transcript, Delivery("calls.redacted.v1", b"m1.9", b""))
+    versions = output.record["context"]["versions"]
+    assert output.record["engine"] == "rules" and versions["asr"] == "tiny.en"
+    assert versions["analyzer_fallback"] == "llm-1:m: invalid JSON: JSONDecodeError"
+    registry.encode("aica.CallAnalysis", output.record)
