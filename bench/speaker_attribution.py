@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--asr-model", default="tiny.en", help="tiny.en or a CTranslate2 model directory")
     parser.add_argument("--limit", type=int, default=0, help="first N calls only (quick runs)")
     parser.add_argument("--no-asr", action="store_true", help="script words on their spoken time instead of ASR")
+    parser.add_argument("--one-voice-control", action="store_true",
+                        help="also render each call with one voice and count false two-voice splits")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from agents.speakers import attribute_speakers
@@ -194,7 +196,25 @@ def main(argv: list[str] | None = None) -> int:
             precision = correct / labelled if labelled else 0.0
             print(f"  {method:<13} accuracy {correct / max(words, 1):6.1%}  coverage {labelled / max(words, 1):6.1%}"
                   f"  precision {precision:6.1%}  ({words} words)")
+    if args.one_voice_control:
+        one_voice_control(calls, args.language)
     return 0
+
+
+def one_voice_control(calls: list[dict], language: str) -> None:
+    """The same calls spoken by one voice: how often does the voice track see two voices?"""
+    from agents.speakers import MIN_SEPARATION
+    from agents.speakers.voice import voice_track
+    from agents.transcribe import decode_channels
+    voices = sorted({v for pair in VOICE_PAIRS[language].values() for v in pair})
+    split = total = 0
+    for voice in voices:
+        for call in calls:
+            path, _ = render(call, (voice, voice))
+            split += voice_track(decode_channels(path, 1)[0]).separation >= MIN_SEPARATION
+            total += 1
+    print(f"one-voice control: {split} of {total} single-voice recordings look like two voices "
+          f"({', '.join(voices)}; ideal 0)")
 
 
 if __name__ == "__main__":
