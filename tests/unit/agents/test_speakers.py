@@ -2,6 +2,7 @@
 espeak-ng dialogue through the real tiny.en model."""
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -103,5 +104,6 @@ def test_a_mono_dialogue_is_attributed_word_by_word(whisper_model, mono_dialogue
              for _, mid in words]
     correct = sum(said == true for (said, _), true in zip(words, truth))
     assert len(words) >= 40 and correct / len(words) >= 0.85
-    client_text = " ".join(s["text"] for s in body["segments"] if s["speaker"] == "client").lower()
-    assert "calling about" in client_text and "postcode" not in client_text
+    client_words = set(re.findall(r"[a-z']+", " ".join(s["text"] for s in body["segments"]
+                                                        if s["speaker"] == "client").lower()))
+    assert "internet" in client_words and not {"postcode", "engineer", "help"} & client_words
