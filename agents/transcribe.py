@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from agents.asr_models import BASE, TINY_EN, model_directory, model_label
+from agents.speakers import attribute_speakers
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.topics import Topic
@@ -178,7 +179,8 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
     `language` pins the decoding language (None: detect); `hotwords` biases toward a
-    project's company and product names."""
+    project's company and product names. Mono: speakers attributed by voice and wording
+    (agents.speakers); "unknown" where unsure."""
     path = Path(path)
     channels = count_channels(path)
     audio = decode_channels(path, channels)
@@ -192,6 +194,8 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                                       hotwords=hotwords)
     if language is None:  # detected: keep what faster-whisper reported for the first side
         language = model.detect_language(audio[0])[0]
+    if channels != 2:
+        segments = attribute_speakers(segments, audio[0], language)
     return TranscriptBody(language=language, audio_duration_s=round(audio[0].size / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
 

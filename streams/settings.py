@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 2
+    llm_max_tokens: int = 2048  # a reply cut off here counts as a loop: offline engine instead
 
     # Projects: line -> project mapping and per-project profile (YAML); empty = built-in default.
     projects_file: Path | None = None

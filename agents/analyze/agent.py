@@ -5,8 +5,7 @@ from typing import Any
 
 import faust
 
-from agents.analyze.llm import analyze_with_llm, make_llm_client
-from agents.analyze.llm import versions as llm_versions
+from agents.analyze.llm import analyze_or_fall_back, make_llm_client
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.rules import versions as rules_versions
 from catalog.projects import ProjectCatalog
@@ -35,8 +34,8 @@ class Analyzer:
         scorecard = project_scorecard(self.catalog, transcript["context"])
         if self.llm is None:
             return analyze_with_rules(transcript, scorecard), rules_versions(scorecard)
-        body = await analyze_with_llm(transcript, scorecard, self.llm, self.settings.llm_model)
-        return body, llm_versions(scorecard, self.settings.llm_model)
+        return await analyze_or_fall_back(transcript, scorecard, self.llm, self.settings.llm_model,
+                                          self.settings.llm_max_tokens)
 
     async def handle(self, transcript: dict, message: Consumed) -> list[Output]:
         body, versions = await self.analyze(transcript)

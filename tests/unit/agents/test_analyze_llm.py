@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 
 from agents.analyze import AnalysisError, TransientAnalysisError, UnredactedInputError
-from agents.analyze.llm import (analyze_with_llm, build_messages, make_llm_client, parse_reply, prompt_hash,
-                                response_format, versions)
+from agents.analyze.llm import (analyze_or_fall_back, analyze_with_llm, build_messages, make_llm_client,
+                                parse_reply, prompt_hash, response_format, versions)
+from agents.analyze.reply_checks import UnusableReply
 from agents.analyze.transcript import ensure_redacted, turns
 from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 from sandbox.llm import LlmServerState, create_llm_app
@@ -96,8 +97,7 @@ def test_reply_is_checked_not_trusted(scorecard):
     call_turns = turns(redacted_transcript())
     reply = {"summary": "Double charge refunded.", "improvements": ["Say goodbye."], "criteria": {
         "greeting": {"verdict": "met", "rationale": "intro", "evidence": [
-            {"quote": "my name is <PERSON>.", "segment": 3},  # wrong segment: corrected
-            {"quote": "Hello, I am Maria Lopez", "segment": 0}]},  # not in the transcript: dropped
+            {"quote": "my name is <PERSON>.", "segment": 3}]},  # wrong segment: corrected
         "closing": {"verdict": "perfect", "rationale": "", "evidence": []},  # invalid verdict -> na
         "made_up": {"verdict": "met", "rationale": "", "evidence": []}}}
     parsed = parse_reply(json.dumps(reply), scorecard, call_turns)
@@ -106,9 +106,9 @@ def test_reply_is_checked_not_trusted(scorecard):
     assert by_id["greeting"]["evidence"] == [{"quote": "my name is <PERSON>.", "segment": 0, "start": 0.0}]
     assert by_id["closing"]["verdict"] == by_id["empathy"]["verdict"] == "na"
     assert parsed["ignored_criteria"] == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(UnusableReply, match="invalid JSON"):
         parse_reply("{not json", scorecard, call_turns)
-    with pytest.raises(ValueError):
+    with pytest.raises(UnusableReply, match="invalid JSON"):
         parse_reply(json.dumps({"criteria": []}), scorecard, call_turns)
 
 
@@ -160,13 +160,48 @@ async def test_persistent_server_errors_and_timeouts_are_transient(llm, scorecar
     await slow.close()
 
 
-async def test_invalid_json_is_asked_again_then_fails_permanently(llm, scorecard, settings_factory):
+async def test_invalid_json_is_asked_again_then_falls_back_to_the_offline_engine(llm, scorecard, settings_factory):
     state, base_url = llm
     client = client_for(base_url, settings_factory, llm_max_retries=0)
     state.invalid_json_next = 1
-    await analyze_with_llm(redacted_transcript(), scorecard, client, "m")
-    assert len(state.requests) == 2
+    body, used = await analyze_or_fall_back(redacted_transcript(), scorecard, client, "m")
+    assert len(state.requests) == 2 and body["engine"] == "llm" and "analyzer_fallback" not in used
+    state.requests.clear()
     state.invalid_json_next = 3
-    with pytest.raises(AnalysisError, match="invalid after 3 attempts"):
+    with pytest.raises(UnusableReply, match="invalid JSON"):
         await analyze_with_llm(redacted_transcript(), scorecard, client, "m", invalid_reply_attempts=3)
+    assert len(state.requests) == 3
+    state.invalid_json_next = 3
+    body, used = await analyze_or_fall_back(redacted_transcript(), scorecard, client, "m")
     await client.close()
+    assert body["engine"] == "rules" and used["analyzer"].startswith("rules-")
+    assert used["analyzer_fallback"] == "llm-1:m: invalid JSON: JSONDecodeError"
+    record = {"context": {**redacted_transcript()["context"], "versions": used}, **body,
+              "analyzed_at": datetime.now(timezone.utc)}
+    registry.encode("aica.CallAnalysis", record)
+
+
+async def test_a_rejected_request_is_still_a_permanent_error(llm, scorecard, settings_factory):
+    _state, base_url = llm
+    client = client_for(base_url + "/nowhere", settings_factory, llm_max_retries=0)
+    with pytest.raises(AnalysisError, match="HTTP 404"):
+        await analyze_or_fall_back(redacted_transcript(), scorecard, client, "m")
+    await client.close()
+
+
+async def test_the_analyze_stage_records_the_fallback_in_the_call_versions(llm, settings_factory):
+    from agents.analyze.agent import Analyzer
+    from streams.stage import Delivery
+
+    state, base_url = llm
+    state.invalid_json_next = 3
+    settings = settings_factory(analyzer="llm", llm_base_url=base_url, llm_api_key="sandbox", llm_model="m",
+                                llm_max_retries=0)
+    transcript = redacted_transcript()
+    transcript["context"] = {**transcript["context"], "versions": {"asr": "tiny.en"}}
+    [output] = await Analyzer(settings, load_catalog_file(DEFAULT_PROJECTS_FILE)).handle(
+        transcript, Delivery("calls.redacted.v1", b"m1.9", b""))
+    versions = output.record["context"]["versions"]
+    assert output.record["engine"] == "rules" and versions["asr"] == "tiny.en"
+    assert versions["analyzer_fallback"] == "llm-1:m: invalid JSON: JSONDecodeError"
+    registry.encode("aica.CallAnalysis", output.record)

@@ -133,7 +133,8 @@ def test_model_is_loaded_once_per_process():
 
 @pytest.mark.models
 def test_mono_call_has_timed_words_and_unknown_speaker(whisper_model, speak):
-    audio = speak("The delivery will arrive on Monday morning. Thank you for waiting.")
+    # One voice, nothing only an agent or a client would say: attribution must not guess.
+    audio = speak("The delivery will arrive on Monday morning. The parcel is quite large.")
     body = transcribe_file(whisper_model, audio, "en")
     assert body["channels"] == 1 and body["language"] == "en"
     assert body["audio_duration_s"] == pytest.approx(wav_duration_s(audio), abs=0.05)

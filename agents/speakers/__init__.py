@@ -1,0 +1,125 @@
+"""Speaker attribution for mono recordings: which words the agent said and which the client.
+
+`attribute_speakers` splits the ASR segments at pauses and sentence ends, labels each piece with
+one of two voices (agents/speakers/voice.py), and decides which voice is the agent from what each
+one says (agents/speakers/roles.py). Anything it is unsure of stays "unknown", so the analysis
+judges those words conservatively. Without audio only lines with strong wording cues are labelled.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from agents.speakers.roles import role_scores
+from agents.speakers.voice import VoiceTrack, voice_track
+
+PIECE_PAUSE_S = 0.25  # a gap between words this long may be a change of speaker
+SENTENCE_END = (".", "?", "!", "…")
+MIN_SEPARATION = 5.0  # Fisher ratio: one voice cut in two by k-means scores ~1-5.4, two voices 5.5-22
+MIN_MARGIN = 0.15  # a piece this close to both voices is left unknown
+MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's voice
+FIRST_SPEAKER_PRIOR = 1.0  # who speaks first is usually the agent answering
+ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
+STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence
+
+
+def _piece(words: list[dict], speaker: str) -> dict:
+    return {"start": words[0]["start"], "end": words[-1]["end"], "speaker": speaker,
+            "text": "".join(w["word"] for w in words).strip(), "words": words}
+
+
+def split_pieces(segment: dict) -> list[dict]:
+    """Split a segment after sentence ends and at pauses of PIECE_PAUSE_S or more."""
+    words = segment.get("words") or []
+    if not words:
+        return [dict(segment)]
+    groups: list[list[dict]] = [[]]
+    for i, word in enumerate(words):
+        groups[-1].append(word)
+        following = words[i + 1] if i + 1 < len(words) else None
+        if following and (word["word"].strip().endswith(SENTENCE_END)
+                          or following["start"] - word["end"] >= PIECE_PAUSE_S):
+            groups.append([])
+    return [_piece(g, segment.get("speaker", "unknown")) for g in groups]
+
+
+def split_by_voice(piece: dict, track: VoiceTrack) -> list[tuple[dict, int | None, float]]:
+    """A piece may still hold a change of speaker: split it where its words' voices change."""
+    words = piece.get("words") or []
+    if not words:
+        voice, margin = track.at(piece["start"], piece["end"])
+        return [(piece, voice, margin)]
+    labelled = [(w, *track.at(w["start"], w["end"])) for w in words]
+    runs: list[list[tuple[dict, int | None, float]]] = []
+    for item in labelled:
+        if runs and runs[-1][-1][1] == item[1]:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    # A run of one short word is more likely a mislabelled window than a turn.
+    merged: list[list] = []
+    for run in runs:
+        if merged and len(run) == 1:
+            merged[-1].append((run[0][0], merged[-1][0][1], run[0][2]))
+        else:
+            merged.append(run)
+    return [(_piece([w for w, _, _ in run], "unknown"), run[0][1], float(np.mean([m for _, _, m in run])))
+            for run in merged]
+
+
+def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str) -> int | None:
+    """The voice (0/1) whose lines sound like the agent's; None when the evidence is too thin."""
+    evidence = [0.0, 0.0]  # agent-minus-client cue weight per voice
+    for piece, voice, margin in pieces:
+        if voice is not None:
+            # The last words before a change of speaker are often given to the next voice (its
+            # windows straddle the change), and "How can I help?" is exactly such a tail.
+            agent, client = role_scores(piece["text"], language)
+            evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
+    first = next((voice for _, voice, _ in pieces if voice is not None), None)
+    if first is not None:
+        evidence[first] += FIRST_SPEAKER_PRIOR
+    if abs(evidence[0] - evidence[1]) < MIN_ROLE_MARGIN:
+        return None
+    return 0 if evidence[0] > evidence[1] else 1
+
+
+def by_wording(piece: dict, language: str) -> str:
+    agent, client = role_scores(piece["text"], language)
+    if abs(agent - client) < STRONG_CUE:
+        return "unknown"
+    return "agent" if agent > client else "client"
+
+
+def merge_neighbours(pieces: list[dict]) -> list[dict]:
+    merged: list[dict] = []
+    for piece in pieces:
+        last = merged[-1] if merged else None
+        if last and last["speaker"] == piece["speaker"] and last.get("_source") == piece.get("_source"):
+            words = last["words"] + piece["words"]
+            merged[-1] = {**_piece(words, last["speaker"]), "_source": last["_source"]} if words else last
+        else:
+            merged.append(piece)
+    return [{k: v for k, v in p.items() if k != "_source"} for p in merged]
+
+
+def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None,
+                       language: str = "en") -> list[dict]:
+    """Mono segments (speaker "unknown") -> segments with speaker agent | client | unknown.
+    audio: the recording at 16 kHz (float), as faster-whisper decodes it."""
+    pieces = [{**p, "_source": i} for i, s in enumerate(segments) for p in split_pieces(s)]
+    track = voice_track(audio) if audio is not None and audio.size else None
+    if track is None or track.separation < MIN_SEPARATION:
+        return merge_neighbours([{**p, "speaker": by_wording(p, language)} for p in pieces])
+    voiced = [(part | {"_source": p["_source"]}, voice, margin)
+              for p in pieces for part, voice, margin in split_by_voice(p, track)]
+    agent = agent_voice(voiced, language)
+    labelled = []
+    for piece, voice, margin in voiced:
+        if agent is None or voice is None or margin < MIN_MARGIN:
+            speaker = by_wording(piece, language)
+        else:
+            speaker = "agent" if voice == agent else "client"
+        labelled.append({**piece, "speaker": speaker})
+    return merge_neighbours(labelled)

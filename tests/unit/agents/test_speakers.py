@@ -1,0 +1,109 @@
+"""Speaker attribution for mono calls: pure parts on hand-made input, then a real two-voice
+espeak-ng dialogue through the real tiny.en model."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.speakers import agent_voice, attribute_speakers, split_pieces
+from agents.speakers.roles import role_scores
+from agents.speakers.voice import SAMPLE_RATE, voice_track
+from agents.transcribe import transcribe_file
+
+DIALOGUE = [("agent", "Thank you for calling Northline, my name is Sam. How can I help?"),
+            ("client", "Hi, I'm calling about my internet, it keeps dropping every evening."),
+            ("agent", "Sorry to hear that. Can I take your postcode, please?"),
+            ("client", "It is M one, four A B."),
+            ("agent", "Thanks. I have booked an engineer for Tuesday. Anything else today?")]
+
+
+def word(text: str, start: float, end: float) -> dict:
+    return {"word": text, "start": start, "end": end, "probability": 0.9}
+
+
+def voiced(f0: float, seconds: float, brightness: float) -> np.ndarray:
+    """A buzzy vowel-like tone: harmonics of f0 whose loudness falls off by `brightness`."""
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    wobble = 1 + 0.03 * np.sin(2 * np.pi * 3 * t)  # a little intonation
+    return sum(np.sin(2 * np.pi * k * f0 * wobble * t) / k ** brightness for k in range(1, 20)).astype(np.float32) * 0.1
+
+
+def test_segments_split_at_sentence_ends_and_pauses():
+    segment = {"start": 0.0, "end": 4.0, "speaker": "unknown", "text": "Hello. Yes I need help",
+               "words": [word(" Hello.", 0.0, 0.5), word(" Yes", 0.6, 0.8), word(" I", 1.3, 1.4),
+                         word(" need", 1.45, 1.7), word(" help", 1.75, 2.0)]}
+    assert [p["text"] for p in split_pieces(segment)] == ["Hello.", "Yes", "I need help"]
+
+
+def test_wording_cues_in_english_and_russian():
+    agent, client = role_scores("Thank you for calling Acme, how can I help you today?", "en")
+    assert agent >= 6 and client == 0
+    agent, client = role_scores("Hi, I'm calling about my broadband bill.", "en")
+    assert client >= 3 and agent == 0
+    agent, client = role_scores("Здравствуйте, компания Ромашка, меня зовут Анна, чем могу помочь?", "ru")
+    assert agent >= 6 and client == 0
+    agent, client = role_scores("Я звоню по поводу моей карты, у меня списали деньги дважды.", "ru")
+    assert client >= 5 and agent == 0
+
+
+def test_the_agent_voice_needs_enough_evidence():
+    greet = {"text": "Thank you for calling Acme, how can I help?"}
+    ask = {"text": "I'm calling about my bill."}
+    neutral = {"text": "Okay."}
+    assert agent_voice([(greet, 1, 1.0), (ask, 0, 1.0)], "en") == 1
+    assert agent_voice([(ask, 1, 1.0), (greet, 0, 1.0)], "en") == 0
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en") is None  # who spoke first is not enough
+
+
+def test_two_synthetic_voices_are_told_apart_turn_by_turn():
+    gap = np.zeros(int(0.4 * SAMPLE_RATE), dtype=np.float32)
+    low, high = voiced(110, 2.0, 1.0), voiced(220, 2.0, 2.0)
+    track = voice_track(np.concatenate([low, gap, high, gap, low, gap, high]))
+    first_turn, second_turn = track.voice[track.times < 2.0], track.voice[(track.times > 2.5) & (track.times < 4.3)]
+    assert track.separation > 5.0 and set(first_turn) == {first_turn[0]} and set(second_turn) == {1 - first_turn[0]}
+
+
+def test_without_audio_only_strong_wording_is_attributed():
+    segments = [{"start": 0.0, "end": 2.0, "speaker": "unknown", "text": "Thank you for calling Acme, how can I help?",
+                 "words": []},
+                {"start": 2.5, "end": 3.0, "speaker": "unknown", "text": "Okay.", "words": []},
+                {"start": 3.5, "end": 6.0, "speaker": "unknown", "text": "I'm calling about my card.", "words": []}]
+    assert [s["speaker"] for s in attribute_speakers(segments, None, "en")] == ["agent", "unknown", "client"]
+
+
+@pytest.fixture
+def mono_dialogue(tmp_path: Path) -> tuple[Path, list[tuple[str, float, float]]]:
+    """8 kHz mu-law mono WAV of DIALOGUE (agent en-us, client en+Annie) and each turn's time span."""
+    parts, turns, clock = [], [], 0.0
+    for i, (speaker, text) in enumerate(DIALOGUE):
+        raw, spoken = tmp_path / f"{i}-raw.wav", tmp_path / f"{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us" if speaker == "agent" else "en+Annie", "-s", "160",
+                        "-w", str(raw), text], check=True, capture_output=True)
+        subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(spoken), "pad", "0", "0.35"],
+                       check=True, capture_output=True)
+        seconds = float(subprocess.run(["soxi", "-D", str(spoken)], check=True, capture_output=True, text=True).stdout)
+        turns.append((speaker, clock, clock + seconds - 0.35))
+        parts.append(str(spoken))
+        clock += seconds
+    out = tmp_path / "mono.wav"
+    subprocess.run(["sox", *parts, "-e", "mu-law", "-b", "8", str(out)], check=True, capture_output=True)
+    return out, turns
+
+
+@pytest.mark.models
+def test_a_mono_dialogue_is_attributed_word_by_word(whisper_model, mono_dialogue):
+    path, turns = mono_dialogue
+    body = transcribe_file(whisper_model, path, "en")
+    assert body["channels"] == 1
+    words = [(s["speaker"], (w["start"] + w["end"]) / 2) for s in body["segments"] for w in s["words"]]
+    truth = [min(turns, key=lambda t: 0 if t[1] <= mid <= t[2] else min(abs(mid - t[1]), abs(mid - t[2])))[0]
+             for _, mid in words]
+    correct = sum(said == true for (said, _), true in zip(words, truth))
+    assert len(words) >= 40 and correct / len(words) >= 0.85
+    client_words = set(re.findall(r"[a-z']+", " ".join(s["text"] for s in body["segments"]
+                                                        if s["speaker"] == "client").lower()))
+    assert "internet" in client_words and not {"postcode", "engineer", "help"} & client_words
