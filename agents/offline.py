@@ -14,7 +14,7 @@ from typing import Any
 from agents.analyze.rules import analyze_with_rules
 from agents.redact.agent import redact_record
 from agents.score import score_call
-from agents.transcribe import load_model, transcribe_file
+from agents.transcribe import asr_plan, load_model, transcribe_file
 from catalog.projects import Project, Scorecard
 from streams.settings import Settings
 
@@ -33,19 +33,14 @@ def call_context(project: Project, call_id: str = "offline", member_id: str = "o
             "language": project.language, "versions": {}}
 
 
-def asr_settings(settings: Settings, project: Project, asr_model: str | None = None) -> Settings:
-    """The settings with the Whisper model for this call: asr_model if given, else the
-    project's own when it names one, else settings.asr_model."""
-    model = asr_model or getattr(project, "asr_model", "") or settings.asr_model
-    return settings if model == settings.asr_model else settings.model_copy(update={"asr_model": model})
-
-
 def transcribe_recording(path: Path | str, project: Project, settings: Settings,
                          asr_model: str | None = None) -> tuple[dict, float]:
-    """(transcript body, ASR seconds) with the model the worker would load for this project."""
-    model = load_model(asr_settings(settings, project, asr_model))
+    """(transcript body, ASR seconds) with the model, language and hotwords the worker would use
+    for this project (`asr_model` overrides the model, for benchmarks)."""
+    plan = asr_plan(settings, project.language, project)
+    model = load_model(settings, asr_model or plan.model)
     started = time.perf_counter()
-    body = transcribe_file(model, path, project.language, settings.asr_beam_size)
+    body = transcribe_file(model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords)
     return dict(body), time.perf_counter() - started
 
 
@@ -56,7 +51,7 @@ def analyse_transcript(transcript: dict, project: Project, scorecard: Scorecard,
               "audio_uri": transcript.get("audio_uri", "offline://call")}
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    redacted = redact_record(record)
+    redacted = redact_record(record, project.redaction_keep_terms)
     seconds["redact"] = time.perf_counter() - started
     started = time.perf_counter()
     analysis = analyze_with_rules(redacted, scorecard)

@@ -244,6 +244,41 @@ def portal_list() -> None:
         portals.stop()
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--project", default=None, help="project whose language, models and scorecard apply (default: the default project)")
+@click.option("--projects-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="a projects/scorecards file to try (default: AICA_PROJECTS_FILE or the built-in one)")
+@click.option("--json", "as_json", is_flag=True, help="print the full redacted transcript, analysis and score records")
+def analyze(files: tuple[str, ...], project: str | None, projects_file: str | None, as_json: bool) -> None:
+    """Run local recordings (wav/mp3/ogg, mono or stereo) through transcribe -> redact -> analyze
+    -> score, with the pipeline's own stage functions: no Kafka, no portal, no ClickHouse."""
+    import json
+    from pathlib import Path
+
+    from agents.offline import process_recording
+    from aica.report import format_result
+    from catalog.projects import ProjectConfigError, load_catalog, load_catalog_file
+    settings = _settings()
+    try:
+        catalog = load_catalog_file(Path(projects_file)) if projects_file else load_catalog(settings)
+    except ProjectConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    chosen = catalog.projects.get(project) if project else catalog.default
+    if chosen is None:
+        raise click.BadParameter(f"no project {project!r}; choose from {sorted(catalog.projects)}", param_hint="--project")
+    scorecard = catalog.scorecard(chosen.scorecard)
+    for path in files:
+        context = {"call_id": Path(path).name, "member_id": "local", "project": chosen.name,
+                   "language": chosen.language, "versions": {}}
+        result = process_recording(path, chosen, scorecard, settings, context)
+        if as_json:
+            click.echo(json.dumps({"file": path, "redacted": result.redacted, "analysis": result.analysis,
+                                   "score": result.score}, ensure_ascii=False, default=str))
+        else:
+            click.echo(format_result(path, result, scorecard))
+
+
 @main.group()
 def scorecard() -> None:
     """Scorecards and projects files."""

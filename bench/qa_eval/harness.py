@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from agents.offline import analyse_transcript, asr_settings, transcribe_recording
+from agents.offline import analyse_transcript, transcribe_recording
+from agents.transcribe import asr_plan
 from bench.qa_eval import metrics
 from bench.qa_eval.calls import CRITERIA, EvalCall
 from catalog.projects import DEFAULT_PROJECTS_FILE, ProjectCatalog, load_catalog_file
@@ -93,7 +94,8 @@ def skip_reason(language: str, calls: list[EvalCall], catalog: ProjectCatalog, s
     if missing:
         return f"project {', '.join(missing)} is not in the catalog ({DEFAULT_PROJECTS_FILE.name})"
     if source == "audio" and language != "en":
-        model = asr_settings(settings, catalog.projects[calls[0].project], asr_model).asr_model
+        project = catalog.projects[calls[0].project]
+        model = asr_model or asr_plan(settings, project.language, project).model
         if model == MULTILINGUAL_NEEDED:
             return f"project {calls[0].project} has no multilingual ASR model (it would use {model})"
     return None

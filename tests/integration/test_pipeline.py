@@ -3,9 +3,16 @@ faster-whisper, Presidio, rules engine) -> CRM fields in the sandbox and rows in
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 
 import pytest
+from click.testing import CliRunner
+
+from aica.cli import main as cli
+from aica.samples import render_sample
+from warehouse.connection import connect
+from warehouse.read_model import criteria, transcript
 
 from aica.demo import clickhouse_rows, crm_updates, place_calls, stored_texts, wait_for_crm, wait_until_consumed
 from aica.embedded import EmbeddedStack
@@ -58,6 +65,29 @@ async def test_calls_reach_crm_and_clickhouse_without_pii(pipeline_settings):
     planted = [p for c in calls for p in c.sample.planted_pii]
     assert not find_leaks(planted, "\n".join(stored_texts(updates, rows)))
     assert not find_leaks(planted, (pipeline_settings.data_dir / "worker.log").read_text(errors="replace"))
+    await analyze_gives_what_the_pipeline_stored(pipeline_settings, stack.sandbox_state.member_id, calls, by_activity)
+
+
+async def analyze_gives_what_the_pipeline_stored(settings, member_id, calls, by_activity) -> None:
+    """`aica analyze` on a recording the pipeline judged prints the same score and verdicts: it
+    runs the same stage functions. Whisper's temperature fallback samples, so the comparison is
+    made when both heard the same words (they do on these calls unless the fallback kicked in)."""
+    good = next(c for c in calls if c.sample.id == "good_billing_refund")
+    path = render_sample(good.sample, settings.data_dir / "samples")
+    run = await asyncio.to_thread(CliRunner().invoke, cli, ["analyze", "--json", str(path)], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    local = json.loads(run.output.strip().splitlines()[-1])
+    client = connect(settings)
+    try:
+        row = by_activity[good.activity_id]
+        stored, _ = transcript(client, member_id, row["call_id"])
+        verdicts = {c["id"]: c["verdict"] for c in criteria(client, member_id, row["call_id"], row["scorecard"])}
+    finally:
+        client.close()
+    if [s["text"] for s in local["redacted"]["segments"]] != [s["text"] for s in stored]:
+        pytest.skip("Whisper's sampling fallback heard this call differently twice; nothing to compare")
+    assert local["score"]["score"] == row["score"]
+    assert {c["id"]: c["verdict"] for c in local["score"]["criteria"]} == verdicts
 
 
 async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(pipeline_settings):
