@@ -191,7 +191,7 @@ async def test_a_rejected_request_is_still_a_permanent_error(llm, scorecard, set
 
 async def test_the_analyze_stage_records_the_fallback_in_the_call_versions(llm, settings_factory):
     from agents.analyze.agent import Analyzer
-    from streams.stage import Delivery
+    from streams.stage import Consumed
 
     state, base_url = llm
     state.invalid_json_next = 3
@@ -200,7 +200,7 @@ async def test_the_analyze_stage_records_the_fallback_in_the_call_versions(llm, 
     transcript = redacted_transcript()
     transcript["context"] = {**transcript["context"], "versions": {"asr": "tiny.en"}}
     [output] = await Analyzer(settings, load_catalog_file(DEFAULT_PROJECTS_FILE)).handle(
-        transcript, Delivery("calls.redacted.v1", b"m1.9", b""))
+        transcript, Consumed("calls.redacted.v1", b"m1.9", b""))
     versions = output.record["context"]["versions"]
     assert output.record["engine"] == "rules" and versions["asr"] == "tiny.en"
     assert versions["analyzer_fallback"] == "llm-1:m: invalid JSON: JSONDecodeError"
