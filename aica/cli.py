@@ -340,7 +340,7 @@ def rescore(since: str | None, until: str | None, member_id: str | None, project
         if dry_run:
             report = asyncio.run(rescorer.dry_run())
             per_call = report.seconds / max(1, min(report.planned, 20))
-            click.echo(f"run {report.run_id}: {report.planned} calls in range, "
+            click.echo(f"run {report.run_id}: {report.planned} of the {report.read} calls in range are selected, "
                        f"scorecards {', '.join(rescorer.scorecards)}")
             for portal, n in report.portals.most_common():
                 click.echo(f"  portal {portal}: {n} calls")

@@ -73,11 +73,6 @@ def run_id_for(request: RescoreRequest, scorecards: list[str]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def portal_of_key(key: bytes | None) -> str:
-    """calls.redacted.v1 is keyed by call id, `<member_id>.<activity id>` (agents.ingest)."""
-    return (key or b"").decode(errors="replace").rsplit(".", 1)[0]
-
-
 class Progress:
     """A bar with calls/s and ETA on a terminal (tqdm), a plain line every N calls otherwise."""
 
@@ -139,18 +134,29 @@ class Rescorer:
                 "started_at": started_at, "updated_at": now_ms()}
 
     async def dry_run(self) -> RescoreReport:
-        """How many calls, which portals, and how long it would take (a sample is analysed)."""
+        """How many calls the selection takes from the range, which portals, and how long it would
+        take (a sample is analysed; nothing is published or committed)."""
         start, end, _ = self.plan()
-        report = RescoreReport(self.run_id, planned=sum(end[p] - start[p] for p in start))
+        report = RescoreReport(self.run_id)
         sample: list[Message] = []
         for msg in read_range(self.settings, self.topic, start, end):
-            report.portals[portal_of_key(msg.key())] += 1
-            if len(sample) < SAMPLE_FOR_ESTIMATE:
-                sample.append(msg)
+            report.read += 1
+            try:
+                ctx = registry.decode("aica.RedactedTranscript", msg.value())["context"]
+            except registry.SchemaError:
+                report.failed += 1
+                continue
+            if self.request.selection.wants(ctx):
+                report.planned += 1
+                report.portals[ctx["member_id"]] += 1
+                if len(sample) < SAMPLE_FOR_ESTIMATE:
+                    sample.append(msg)
+        timing = RescoreReport(self.run_id)
         began = time.perf_counter()
         for msg in sample:
-            await self._rescore_message(msg, report)
+            await self._rescore_message(msg, timing)
         report.seconds = time.perf_counter() - began
+        report.rescored = timing.rescored  # of the sample
         return report
 
     # --- the run -----------------------------------------------------------------------------

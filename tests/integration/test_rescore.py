@@ -104,6 +104,9 @@ async def test_rescore_judges_the_range_again_beside_the_old_verdicts(pipeline_s
         rescorer = Rescorer(v2, request)
         rescorer.batch_size = 3
         try:
+            planned = await rescorer.dry_run()
+            assert (planned.planned, dict(planned.portals)) == (len(in_range), {MEMBER: len(in_range)})
+            assert topic_size(settings, Topic.RESCORED) == 0  # a dry run publishes nothing
             asked = []
 
             def stop_after_first_batch() -> bool:  # what Ctrl-C does
