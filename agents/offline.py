@@ -15,7 +15,8 @@ from agents.analyze.rules import analyze_with_rules
 from agents.redact.agent import redact_record
 from agents.score import score_call
 from agents.transcribe import asr_plan, load_model, transcribe_file
-from catalog.projects import Project, Scorecard
+from catalog.projects import Project
+from catalog.scorecards import Scorecard
 from streams.settings import Settings
 
 

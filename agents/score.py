@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from catalog.projects import Scorecard
+from catalog.scorecards import Scorecard
 from streams.spec import StageSpec
 from streams.topics import Topic
 

