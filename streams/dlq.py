@@ -12,6 +12,7 @@ from blobs.store import LocalBlobStore
 from schemas import registry
 from streams.settings import Settings
 from streams.topics import Topic
+from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,8 @@ log = logging.getLogger(__name__)
 def read_dead_letters(settings: Settings, timeout_s: float = 10.0) -> Iterator[dict]:
     """Every dead letter on the topic, oldest first (reads to the end, commits nothing)."""
     topic = settings.topic(Topic.DEADLETTER)
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "aica-dlq-reader",
-                         "enable.auto.commit": False, "enable.partition.eof": True})
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": "aica-dlq-reader",
+                         "enable.auto.commit": False, "enable.partition.eof": True}))
     try:
         partitions = consumer.list_topics(topic, timeout=timeout_s).topics[topic].partitions
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
@@ -59,8 +60,8 @@ def replay_messages(settings: Settings, letters: list[dict]) -> list[tuple[str, 
 
 def replay(settings: Settings, letters: list[dict]) -> int:
     """Put each letter's original bytes back on its source topic (attempt count reset)."""
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                         "enable.idempotence": True, "partitioner": "murmur2_random"})
+    producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
+                         "enable.idempotence": True, "partitioner": "murmur2_random"}))
     errors: list = []
     messages = replay_messages(settings, letters)
     for topic, key, value in messages:

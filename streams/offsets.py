@@ -5,11 +5,12 @@ from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from streams.settings import Settings
+from streams.kafka_clients import kafka_config
 
 
 def group_lag(settings: Settings, group: str, topic: str, timeout_s: float = 10.0) -> int:
     """Messages on `topic` not yet committed by `group` (uncommitted partitions count fully)."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = AdminClient(kafka_config(settings.kafka_bootstrap))
     partitions = admin.list_topics(topic, timeout=timeout_s).topics[topic].partitions
     tps = [TopicPartition(topic, p) for p in partitions]
     ends = admin.list_offsets({tp: OffsetSpec.latest() for tp in tps}, request_timeout=timeout_s)
@@ -24,7 +25,7 @@ def group_lag(settings: Settings, group: str, topic: str, timeout_s: float = 10.
 def group_is_stable(settings: Settings, group: str, timeout_s: float = 10.0) -> bool:
     """True once the group has members with partitions assigned (the worker is consuming)."""
     from confluent_kafka import ConsumerGroupState
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = AdminClient(kafka_config(settings.kafka_bootstrap))
     try:
         [description] = [f.result() for f in admin.describe_consumer_groups([group],
                                                                             request_timeout=timeout_s).values()]
@@ -37,7 +38,7 @@ def group_is_stable(settings: Settings, group: str, timeout_s: float = 10.0) -> 
 def committed_offsets(settings: Settings, group: str, topic: str, partitions: list[int],
                       timeout_s: float = 10.0) -> dict[int, int]:
     """The group's committed offset per partition (-1 where it committed none)."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = AdminClient(kafka_config(settings.kafka_bootstrap))
     request = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in partitions])]
     result = admin.list_consumer_group_offsets(request, request_timeout=timeout_s)[group].result()
     return {tp.partition: tp.offset for tp in result.topic_partitions}
