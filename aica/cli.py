@@ -17,8 +17,8 @@ def _settings() -> Settings:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper()), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from streams.logs import configure_logging
+    configure_logging(level, _settings().log_format)
 
 
 @click.group()

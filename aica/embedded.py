@@ -69,6 +69,7 @@ class EmbeddedStack:
         self.worker: subprocess.Popen | None = None
         self.extra_workers: list[subprocess.Popen] = []
         self._runners: list[web.AppRunner] = []
+        self._broker_starting: asyncio.Future | None = None
         self.gateway_url = ""
         self.sandbox_url = ""
         self.dashboard_url = ""  # served by the worker (chdb lives there): <url>/placement, <url>/api/...
@@ -86,7 +87,10 @@ class EmbeddedStack:
         Path(s.data_dir).mkdir(parents=True, exist_ok=True)
         if self.manage_broker:
             self.broker = broker_from_settings(s)
-            await asyncio.to_thread(self.broker.start)
+            # Kept: a stop while the broker is starting waits for it, then stops it (a cancelled
+            # thread would go on to start a broker nobody stops).
+            self._broker_starting = asyncio.ensure_future(asyncio.to_thread(self.broker.start))
+            await asyncio.shield(self._broker_starting)
         await asyncio.to_thread(ensure_topics, s)
         self.portals = await asyncio.to_thread(KafkaPortals(s).start)
 
@@ -119,14 +123,20 @@ class EmbeddedStack:
         await self.install_app()
         return self
 
-    async def install_app(self, form: str = "event") -> dict:
+    async def install_app(self, form: str = "event", attempts: int = 3) -> dict:
         """The sandbox POSTs the install callback (`event`: ONAPPINSTALL form, `frame`: the app
-        frame with AUTH_ID) to the gateway, which verifies it, stores the portal and sets it up."""
+        frame with AUTH_ID) to the gateway, which verifies it, stores the portal and sets it up.
+        A 503 (the token agent did not answer in time) is posted again, as an admin would."""
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"{self.sandbox_url}/_sandbox/install",
-                                 json={"handler_url": f"{self.gateway_url}/b24/install", "form": form}) as resp:
-                resp.raise_for_status()
-                outcome = await resp.json()
+            for attempt in range(attempts):
+                async with http.post(f"{self.sandbox_url}/_sandbox/install",
+                                     json={"handler_url": f"{self.gateway_url}/b24/install", "form": form}) as resp:
+                    resp.raise_for_status()
+                    outcome = await resp.json()
+                if outcome["status"] != 503 or attempt == attempts - 1:
+                    break
+                log.warning("install answered 503 (%s); posting it again", outcome["body"].get("error"))
+                await asyncio.sleep(2.0)
         if outcome["status"] != 200:
             raise RuntimeError(f"install refused by the gateway: {outcome['body']}")
         return outcome["body"]
@@ -148,10 +158,13 @@ class EmbeddedStack:
         self.worker = self._spawn_worker(self.settings)
 
     async def wait_worker_ready(self, timeout_s: float = 120.0) -> None:
-        """Until the worker's consumer group is stable (startup, model loads and joining done)."""
+        """Until our worker owns its partitions (startup, model loads and joining done)."""
+        from streams.app import worker_client_id
         from streams.offsets import group_is_stable
         deadline = asyncio.get_running_loop().time() + timeout_s
-        while not await asyncio.to_thread(group_is_stable, self.settings, self.settings.consumer_group):
+        ours = worker_client_id(self.worker.pid) if self.worker else None
+        while not await asyncio.to_thread(group_is_stable, self.settings, self.settings.consumer_group,
+                                          5.0, ours):
             if not self.worker_alive():
                 raise RuntimeError("the worker exited; see worker.log in the data directory")
             if asyncio.get_running_loop().time() > deadline:
@@ -211,7 +224,10 @@ class EmbeddedStack:
     def worker_alive(self) -> bool:
         return self.worker is not None and self.worker.poll() is None
 
-    def stop_worker(self, kill: bool = False, timeout: float = 60.0) -> int | None:
+    def stop_worker(self, kill: bool = False, timeout: float | None = None) -> int | None:
+        """SIGTERM (or SIGKILL), then wait; past the worker's own grace period (after which it
+        exits by itself) and a little more, kill it."""
+        timeout = self.settings.shutdown_grace_s + 5 if timeout is None else timeout
         if self.worker is None or self.worker.poll() is not None:
             return self.worker.returncode if self.worker else None
         self.worker.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
@@ -222,12 +238,17 @@ class EmbeddedStack:
             return self.worker.wait(10)
 
     async def stop(self) -> None:
+        """Everything `start` started, in reverse, each step bounded by the grace period."""
+        grace = self.settings.shutdown_grace_s
         for extra in self.extra_workers:
             if extra.poll() is None:
                 extra.terminate()
         await asyncio.to_thread(self.stop_worker)
         for extra in self.extra_workers:
-            await asyncio.to_thread(extra.wait, 60)
+            try:
+                await asyncio.to_thread(extra.wait, grace + 5)
+            except subprocess.TimeoutExpired:
+                extra.kill()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
@@ -235,19 +256,38 @@ class EmbeddedStack:
             await asyncio.to_thread(self.portals.stop)
         if self.portal_settings is not None:
             await asyncio.to_thread(self.portal_settings.stop)
+        if self._broker_starting is not None and not self._broker_starting.done():
+            await asyncio.wait([self._broker_starting], timeout=60)
         if self.broker is not None:
-            await asyncio.to_thread(self.broker.stop)
+            await asyncio.to_thread(self.broker.stop, grace)
 
 
 async def run_forever(settings: Settings) -> None:
-    stack = await EmbeddedStack(settings).start()
-    print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  dashboard {stack.dashboard_url}"
-          "  (Ctrl-C to stop)")
-    print(f"a deal's AICA tab as the card shows it: {stack.sandbox_url}/_sandbox/placement?"
-          f"handler={stack.dashboard_url}/placement&placement=CRM_DEAL_DETAIL_TAB&id=<deal id>")
+    """Until SIGTERM/SIGINT (also during start-up) or the worker's exit; then stop everything."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    stack = EmbeddedStack(settings)
+    starting = asyncio.create_task(stack.start())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        while stack.worker and stack.worker.poll() is None:
-            await asyncio.sleep(1)
-        print(f"worker exited with {stack.worker.returncode if stack.worker else '?'}", file=sys.stderr)
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            print("stopping during start-up ...", file=sys.stderr)
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            return
+        starting.result()  # a failed start raises here (and is stopped below)
+        print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  dashboard {stack.dashboard_url}"
+              "  (Ctrl-C to stop)", flush=True)
+        print(f"a deal's AICA tab as the card shows it: {stack.sandbox_url}/_sandbox/placement?"
+              f"handler={stack.dashboard_url}/placement&placement=CRM_DEAL_DETAIL_TAB&id=<deal id>", flush=True)
+        while stack.worker_alive() and not stop.is_set():
+            await asyncio.wait([stopping], timeout=1.0)
+        if not stop.is_set():
+            print(f"worker exited with {stack.worker.returncode if stack.worker else '?'}", file=sys.stderr)
     finally:
+        stopping.cancel()
+        print("stopping ...", file=sys.stderr, flush=True)
         await stack.stop()

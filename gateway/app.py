@@ -18,7 +18,8 @@ from gateway.publisher import KafkaPublisher, Publisher
 from gateway.routes import setup_routes
 from gateway.spool import Spool
 from gateway.verify import parse_relay_secrets
-from httpapi.errors import json_errors
+from httpapi.errors import Refused, json_errors
+from streams.metrics import EVENTS_REFUSED
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,20 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def count_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aica_events_refused_total by reason code (inside json_errors, which answers the refusal)."""
+    try:
+        return await handler(request)
+    except Refused as refusal:
+        EVENTS_REFUSED.labels(refusal.code).inc()
+        raise
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            EVENTS_REFUSED.labels(exc.reason.lower().replace(" ", "_")).inc()
+        raise
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -74,7 +89,7 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     passes control.tokens.KafkaTokens). `portal_settings`: per-portal relay secrets rotated from
     the dashboard (control.portal_settings.KafkaPortalSettings); None = only the global secrets."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors, count_refusals])
     app[SETTINGS] = settings
     app[PORTALS] = portals
     app[DEDUP] = TtlDedup(settings.dedup_ttl_s)
@@ -108,4 +123,5 @@ def run_gateway(settings: Settings, portals: PortalDirectory) -> None:
     portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), load_catalog(settings)).start()
     web.run_app(create_app(settings, portals, tokens=KafkaTokens(settings, portals),
                            portal_settings=portal_settings),
-                host=settings.gateway_host, port=settings.gateway_port)
+                host=settings.gateway_host, port=settings.gateway_port,
+                shutdown_timeout=settings.shutdown_grace_s)

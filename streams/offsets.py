@@ -22,8 +22,12 @@ def group_lag(settings: Settings, group: str, topic: str, timeout_s: float = 10.
     return sum(max(0, end[p] - committed.get(p, 0)) for p in end)
 
 
-def group_is_stable(settings: Settings, group: str, timeout_s: float = 10.0) -> bool:
-    """True once the group has members with partitions assigned (the worker is consuming)."""
+def group_is_stable(settings: Settings, group: str, timeout_s: float = 10.0,
+                    client_id: str | None = None) -> bool:
+    """True once the group has members with partitions assigned (the worker is consuming);
+    with `client_id`, once that member has its partitions: a group left stable by a worker that
+    died keeps it until its session lapses, and only a rebalance that includes the new worker
+    (and so evicts the dead one) proves the new one owns partitions."""
     from confluent_kafka import ConsumerGroupState
     admin = AdminClient(kafka_config(settings.kafka_bootstrap))
     try:
@@ -32,7 +36,8 @@ def group_is_stable(settings: Settings, group: str, timeout_s: float = 10.0) -> 
     except Exception:  # the group does not exist yet
         return False
     return description.state == ConsumerGroupState.STABLE and any(
-        m.assignment.topic_partitions for m in description.members)
+        m.assignment.topic_partitions for m in description.members
+        if client_id is None or m.client_id == client_id)
 
 
 def committed_offsets(settings: Settings, group: str, topic: str, partitions: list[int],

@@ -16,6 +16,8 @@ import faust
 from blobs.store import LocalBlobStore
 from schemas import registry
 from streams.batching import manual_acks
+from streams.logs import bind_call, call_context
+from streams.metrics import DEAD_LETTERS, PARKED, RETRIES, timed_stage
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import Topic, holds_personal_data, logical_name, retry_tier_topic
@@ -123,11 +125,16 @@ class StageRunner:
             await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
 
     async def process(self, message: Consumed, handle: Handler) -> None:
+        with timed_stage(self.stage), call_context():
+            await self._process(message, handle)
+
+    async def _process(self, message: Consumed, handle: Handler) -> None:
         try:
             record = registry.decode(self.input_record, message.value)
         except registry.SchemaError as exc:
             await self.dead_letter(message, exc, {})
             return
+        bind_call(*call_identity(record))  # every line logged from here on names the call
         try:
             outputs = await handle(record, message)
             self.check_outputs(outputs)
@@ -169,6 +176,7 @@ class StageRunner:
             await self.dead_letter(message, exc, record, gave_up=True)
             return
         tier = min(message.attempt, len(tiers) - 1)
+        RETRIES.labels(self.stage, type(exc).__name__).inc()
         reason = _reason(exc)
         call_id, member_id = call_identity(record)
         log.info("%s: retry %d/%d in %.0fs for call=%s portal=%s: %s", self.stage,
@@ -180,6 +188,7 @@ class StageRunner:
         """The portal cannot be served until an admin re-authorizes it: hold the message (keyed
         by portal) on the parked topic; agents.parked forwards it once the portal is active."""
         call_id, member_id = call_identity(record)
+        PARKED.labels(self.stage).inc()
         log.warning("%s: parked call=%s until portal %s is re-authorized", self.stage, call_id, member_id)
         await self.hold(self.settings.topic(Topic.PARKED), (member_id or "").encode() or message.key,
                         message, _reason(exc), attempt=message.attempt, due_in_s=0.0)
@@ -228,6 +237,7 @@ class StageRunner:
     async def dead_letter(self, message: Consumed, exc: BaseException, record: dict,
                           gave_up: bool = False) -> None:
         call_id, member_id = call_identity(record)
+        DEAD_LETTERS.labels(self.stage, type(exc).__name__).inc()
         reason = _reason(exc)
         if gave_up:
             reason = f"gave up after {message.attempt} retries: {reason}"
