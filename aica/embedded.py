@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -55,6 +56,10 @@ def embedded_gateway_settings(settings: Settings, sandbox_url: str, gateway_port
     return settings.model_copy(update=update)
 
 
+START_STEPS = ("broker", "topics", "gateway and sandbox portal", "worker: models and partitions",
+               "install on the sandbox portal")
+
+
 class EmbeddedStack:
     def __init__(self, settings: Settings, *, worker_stages: str = "", sandbox_port: int = 0,
                  manage_broker: bool = True) -> None:
@@ -73,6 +78,7 @@ class EmbeddedStack:
         self.gateway_url = ""
         self.sandbox_url = ""
         self.dashboard_url = ""  # served by the worker (chdb lives there): <url>/placement, <url>/api/...
+        self.on_step: Callable[[str], None] = lambda step: None  # START_STEPS as they begin (progress)
 
     async def start(self) -> "EmbeddedStack":
         from control.tokens import KafkaTokens
@@ -85,13 +91,16 @@ class EmbeddedStack:
 
         s = self.settings
         Path(s.data_dir).mkdir(parents=True, exist_ok=True)
+        self.on_step(START_STEPS[0])
         if self.manage_broker:
             self.broker = broker_from_settings(s)
             # Kept: a stop while the broker is starting waits for it, then stops it (a cancelled
             # thread would go on to start a broker nobody stops).
             self._broker_starting = asyncio.ensure_future(asyncio.to_thread(self.broker.start))
             await asyncio.shield(self._broker_starting)
+        self.on_step(START_STEPS[1])
         await asyncio.to_thread(ensure_topics, s)
+        self.on_step(START_STEPS[2])
         self.portals = await asyncio.to_thread(KafkaPortals(s).start)
 
         # Ports first: the gateway trusts the sandbox's OAuth server and binds its handlers at its
@@ -118,8 +127,10 @@ class EmbeddedStack:
 
         # The token agent (in the worker) stores the install, so the worker runs first; then
         # the sandbox installs the app the way Bitrix24 does: it POSTs the install callback.
+        self.on_step(START_STEPS[3])
         self.start_worker()
         await self.wait_worker_ready()
+        self.on_step(START_STEPS[4])
         await self.install_app()
         return self
 
@@ -262,6 +273,13 @@ class EmbeddedStack:
             await asyncio.to_thread(self.broker.stop, grace)
 
 
+async def start_with_progress(stack: EmbeddedStack) -> EmbeddedStack:
+    from aica.progress import steps
+    with steps(len(START_STEPS), "starting") as progress:
+        stack.on_step = progress.begin
+        return await stack.start()
+
+
 async def run_forever(settings: Settings) -> None:
     """Until SIGTERM/SIGINT (also during start-up) or the worker's exit; then stop everything."""
     stop = asyncio.Event()
@@ -269,7 +287,7 @@ async def run_forever(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     stack = EmbeddedStack(settings)
-    starting = asyncio.create_task(stack.start())
+    starting = asyncio.create_task(start_with_progress(stack))
     stopping = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -58,15 +58,22 @@ def replay_messages(settings: Settings, letters: list[dict]) -> list[tuple[str, 
     return out
 
 
-def replay(settings: Settings, letters: list[dict]) -> int:
-    """Put each letter's original bytes back on its source topic (attempt count reset)."""
+def replay(settings: Settings, letters: list[dict],
+           on_replayed: Callable[[int], None] = lambda n: None) -> int:
+    """Put each letter's original bytes back on its source topic (attempt count reset);
+    `on_replayed(1)` as the broker acks each one (progress)."""
     producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
                          "enable.idempotence": True, "partitioner": "murmur2_random"}))
     errors: list = []
     messages = replay_messages(settings, letters)
+    def delivered(err, _msg) -> None:
+        if err:
+            errors.append(err)
+        else:
+            on_replayed(1)
     for topic, key, value in messages:
-        producer.produce(topic, key=key, value=value,
-                         on_delivery=lambda err, msg: errors.append(err) if err else None)
+        producer.produce(topic, key=key, value=value, on_delivery=delivered)
+        producer.poll(0)
     producer.flush(30)
     if errors:
         raise RuntimeError(f"{len(errors)} replays failed: {errors[0]}")
