@@ -1,13 +1,16 @@
 """SIGTERM to `aica run` stops everything it started (the broker, the worker child, the gateway
-and sandbox it serves) within a bounded grace period, and leaves no process behind."""
+and sandbox it serves) within a bounded grace period, and leaves no process behind. While it
+runs, the gateway, worker and dashboard each answer /metrics with what they did."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -52,6 +55,16 @@ def broker_port() -> int:
                 continue
 
 
+def scrape(url: str, until: str = "", timeout_s: float = 30) -> str:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text = response.read().decode()
+        if until in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.5)
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -61,10 +74,10 @@ def alive(pid: int) -> bool:
 
 
 def test_sigterm_to_aica_run_leaves_no_process_behind(tmp_path):
-    port = broker_port()
+    port, gateway, dashboard, worker_metrics = broker_port(), free_port(), free_port(), free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "AICA_DATA_DIR": str(tmp_path / "var"),
-           "AICA_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}", "AICA_GATEWAY_PORT": str(free_port()),
-           "AICA_DASHBOARD_PORT": str(free_port()), "AICA_WORKER_METRICS_PORT": str(free_port()),
+           "AICA_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}", "AICA_GATEWAY_PORT": str(gateway),
+           "AICA_DASHBOARD_PORT": str(dashboard), "AICA_WORKER_METRICS_PORT": str(worker_metrics),
            "AICA_SHUTDOWN_GRACE_S": str(GRACE_S), "AICA_TOPIC_PARTITIONS": "2",
            # no model stage: start-up in seconds; the processes are what this test is about
            "AICA_WORKER_STAGES": "ingest,crm,clickhouse,retry,tokens,parked,dashboard"}
@@ -84,6 +97,14 @@ def test_sigterm_to_aica_run_leaves_no_process_behind(tmp_path):
         broker_pid = int((tmp_path / "var" / "kafka" / "broker.pid").read_text())
         worker_pids = {p for p in started if b"aica.cli\x00worker" in Path(f"/proc/{p}/cmdline").read_bytes()}
         assert broker_pid in started and worker_pids, (started, broker_pid)
+
+        # While it runs: each process's /metrics. The install's REST calls went out from the
+        # gateway (aica run itself); the worker measured its group's lag at start.
+        gateway_metrics = scrape(f"http://127.0.0.1:{gateway}/metrics")
+        assert re.search(r'aica_rest_calls_total\{outcome="ok",portal="[0-9a-f]{32}"\} [1-9]', gateway_metrics)
+        worker = scrape(f"http://127.0.0.1:{worker_metrics}/metrics", until="aica_consumer_lag{")
+        assert re.search(r'aica_consumer_lag\{group="aica-worker",topic="b24.events.v1"\} 0.0', worker)
+        assert "# TYPE aica_stage_seconds histogram" in scrape(f"http://127.0.0.1:{dashboard}/app/metrics")
 
         sent_at = time.monotonic()
         run.send_signal(signal.SIGTERM)
