@@ -3,7 +3,6 @@ all-in-one embedded mode and the demo."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 
@@ -96,7 +95,7 @@ def sandbox(port: int, event_handler_url: str | None) -> None:
 def run(loglevel: str) -> None:
     """Embedded mode: broker, sandbox portal, gateway and worker on this machine until Ctrl-C."""
     _logging(loglevel)
-    from aica.embedded import run_forever
+    from aica.run import run_forever
     asyncio.run(run_forever(_settings()))
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import aiohttp
 
-from aica.embedded import EmbeddedStack, start_with_progress
+from aica.embedded import EmbeddedStack
 from aica.progress import bar
+from aica.run import start_with_progress
 from aica.samples import Sample, find_leaks, load_samples, render_sample
 from streams.settings import Settings
 

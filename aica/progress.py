@@ -19,15 +19,15 @@ class Steps:
 
     def __init__(self, total: int, desc: str) -> None:
         self._bar = tqdm(total=total, desc=desc, file=sys.stderr, disable=None, leave=False,
-                         bar_format="{desc}: {n}/{total} {postfix} [{elapsed}]")
+                         bar_format="{desc} {n}/{total}{postfix} [{elapsed}]")
         self._ticker = _Ticker(self._bar)
         self._under_way = False
 
     def begin(self, step: str) -> None:
+        self._bar.set_postfix_str(step, refresh=not self._under_way)
         if self._under_way:
             self._bar.update(1)
         self._under_way = True
-        self._bar.set_postfix_str(step)
 
     def close(self) -> None:
         self._ticker.stop()
