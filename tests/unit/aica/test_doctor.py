@@ -49,3 +49,15 @@ def test_doctor_exits_non_zero_and_says_the_broker_is_unreachable(tmp_path):
 def test_doctor_names_an_invalid_variable(tmp_path):
     result = CliRunner().invoke(main, ["doctor"], env={"AICA_TOPIC_PARTITIONS": "many", "AICA_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 1 and "AICA_TOPIC_PARTITIONS" in result.output
+
+
+def test_progress_stays_off_when_stderr_is_not_a_terminal(capsys):
+    from aica.progress import bar, spinner, steps
+    with steps(2, "starting") as progress:
+        progress.begin("broker")
+        progress.begin("topics")
+    with spinner("starting the broker"):
+        pass
+    with bar(1, "calls analysed") as analysed:
+        analysed.update(1)
+    assert capsys.readouterr().err == ""  # logs and pipes stay calm
