@@ -3,6 +3,7 @@ and sandbox it serves) within a bounded grace period, and leaves no process behi
 runs, the gateway, worker and dashboard each answer /metrics with what they did."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -78,10 +79,10 @@ def test_sigterm_to_aica_run_leaves_no_process_behind(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "AICA_DATA_DIR": str(tmp_path / "var"),
            "AICA_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}", "AICA_GATEWAY_PORT": str(gateway),
            "AICA_DASHBOARD_PORT": str(dashboard), "AICA_WORKER_METRICS_PORT": str(worker_metrics),
-           "AICA_SHUTDOWN_GRACE_S": str(GRACE_S), "AICA_TOPIC_PARTITIONS": "2",
+           "AICA_SHUTDOWN_GRACE_S": str(GRACE_S), "AICA_TOPIC_PARTITIONS": "2", "AICA_LOG_FORMAT": "json",
            # no model stage: start-up in seconds; the processes are what this test is about
            "AICA_WORKER_STAGES": "ingest,crm,clickhouse,retry,tokens,parked,dashboard"}
-    run = subprocess.Popen([sys.executable, "-m", "aica.cli", "run", "--loglevel", "warning"], cwd=REPO, env=env,
+    run = subprocess.Popen([sys.executable, "-m", "aica.cli", "run", "--loglevel", "info"], cwd=REPO, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     started: set[int] = set()
     output: list[str] = []
@@ -115,6 +116,14 @@ def test_sigterm_to_aica_run_leaves_no_process_behind(tmp_path):
         assert took < 3 * GRACE_S + 15
         print(f"stopped {len(started)} processes in {took:.1f}s")
         assert not (tmp_path / "var" / "kafka" / "broker.pid").exists()
+        # AICA_LOG_FORMAT=json: both processes logged JSON lines, and nothing raw from librdkafka.
+        output.extend(run.stdout.read().splitlines(keepends=True))
+        logged = [json.loads(line) for line in output if line.startswith("{")]
+        assert any(entry["logger"] == "gateway.install" for entry in logged), "".join(output[-20:])
+        worker_log = (tmp_path / "var" / "worker.log").read_text().splitlines()
+        assert any(json.loads(line).get("logger", "").startswith("faust") for line in worker_log
+                   if line.startswith("{"))
+        assert not [line for line in output + worker_log if "rdkafka#" in line and "{" not in line[:1]]
     finally:
         if run.poll() is None:
             run.kill()
