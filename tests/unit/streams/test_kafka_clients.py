@@ -45,3 +45,19 @@ def test_only_connection_noise_is_quietened():
     assert quieter_level(logging.ERROR, "FAIL", "Connect to ipv4#127.0.0.1:1 failed: Connection refused") == logging.DEBUG
     assert quieter_level(logging.ERROR, "FAIL", "SSL handshake failed: certificate verify failed") == logging.ERROR
     assert quieter_level(logging.WARNING, "CONFWARN", "Configuration property x is ignored") == logging.WARNING
+
+
+def test_every_client_in_the_code_is_built_from_kafka_config():
+    """So nobody forgets the logger: each Producer/Consumer/AdminClient takes kafka_config(...)
+    (or the gateway's producer_config, which is built on it)."""
+    import re
+
+    from tests.conftest import REPO
+    made_bare = []
+    for path in REPO.glob("**/*.py"):
+        if ".venv" in path.parts or ".cache" in path.parts:
+            continue
+        for match in re.finditer(r"\b(Producer|Consumer|AdminClient)\((?!kafka_config\(|producer_config\()",
+                                 path.read_text()):
+            made_bare.append(f"{path.relative_to(REPO)}: {match.group(0)}")
+    assert made_bare == []
