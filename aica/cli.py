@@ -3,7 +3,6 @@ all-in-one embedded mode and the demo."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 
@@ -17,8 +16,8 @@ def _settings() -> Settings:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper()), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from streams.logs import configure_logging
+    configure_logging(level, _settings().log_format)
 
 
 @click.group()
@@ -60,9 +59,11 @@ def broker() -> None:
 
 @broker.command("start")
 def broker_start() -> None:
+    from aica.progress import spinner
     from streams.localbroker import broker_from_settings
     settings = _settings()
-    broker_from_settings(settings).start()
+    with spinner("starting the broker"):
+        broker_from_settings(settings).start()
     click.echo(f"broker running on {settings.kafka_bootstrap}")
 
 
@@ -95,7 +96,7 @@ def sandbox(port: int, event_handler_url: str | None) -> None:
 def run(loglevel: str) -> None:
     """Embedded mode: broker, sandbox portal, gateway and worker on this machine until Ctrl-C."""
     _logging(loglevel)
-    from aica.embedded import run_forever
+    from aica.run import run_forever
     asyncio.run(run_forever(_settings()))
 
 
@@ -106,9 +107,45 @@ def run(loglevel: str) -> None:
 def demo(calls: int, timeout: float, loglevel: str) -> None:
     """Start the embedded stack, play sample calls, print what reached the CRM and ClickHouse."""
     _logging(loglevel)
+    import signal
+
     from aica.demo import run_demo
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack like Ctrl-C
     ok = asyncio.run(run_demo(_settings(), calls, timeout))
     sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.option("--errors", "n_errors", default=5, help="how many of the last dead letters to show")
+def status(n_errors: int) -> None:
+    """Broker, topics, consumer lag per group and topic, portals and their state, last errors."""
+    from aica.status import collect, render
+    state = collect(_settings(), n_errors)
+    for line in render(state):
+        click.echo(line)
+    sys.exit(0 if state.reachable else 1)
+
+
+@main.command()
+@click.option("--skip-models", is_flag=True, help="do not check the model packages")
+def doctor(skip_models: bool) -> None:
+    """Check this deployment's configuration and connectivity, one line per check."""
+    from pydantic import ValidationError
+
+    from aica.doctor import FAIL, run_checks
+    try:
+        settings = _settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "AICA_" + "_".join(map(str, error["loc"])).upper()
+            click.echo(f"[FAIL] settings                   {name}: {error['msg']}")
+        sys.exit(1)
+    failed = 0
+    for check in run_checks(settings, with_models=not skip_models):
+        click.echo(check.line())
+        failed += check.outcome == FAIL
+    click.echo(f"{failed} check(s) failed" if failed else "all checks passed")
+    sys.exit(1 if failed else 0)
 
 
 @main.group()
@@ -163,7 +200,10 @@ def dlq_replay(stage: str | None, member_id: str | None, reason_contains: str | 
         return
     if not yes:
         click.confirm(f"replay {len(letters)} dead letters to their source topics?", abort=True)
-    click.echo(f"replayed {replay(settings, letters)}")
+    from aica.progress import bar
+    with bar(len(letters), "replaying", unit="letter") as progress:
+        replayed = replay(settings, letters, on_replayed=progress.update)
+    click.echo(f"replayed {replayed}")
 
 
 @main.group()

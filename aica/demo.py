@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 
 from aica.embedded import EmbeddedStack
+from aica.progress import bar
+from aica.run import start_with_progress
 from aica.samples import Sample, find_leaks, load_samples, render_sample
 from streams.settings import Settings
 
@@ -68,11 +70,13 @@ def written_entities(updates: list[dict]) -> set[tuple[str, int]]:
 
 
 async def wait_for_crm(sandbox_url: str, calls: list[PlacedCall], timeout_s: float,
-                       worker_alive=lambda: True) -> list[dict]:
+                       worker_alive=lambda: True, on_progress=lambda done: None) -> list[dict]:
     wanted = {(kind, c.contact_id if kind == "contact" else c.deal_id) for c in calls for kind in ("contact", "deal")}
     deadline = time.monotonic() + timeout_s
     while True:
         updates = await crm_updates(sandbox_url)
+        written = written_entities(updates)
+        on_progress(sum(("contact", c.contact_id) in written and ("deal", c.deal_id) in written for c in calls))
         if wanted <= written_entities(updates):
             return updates
         if time.monotonic() > deadline:
@@ -103,13 +107,16 @@ def stored_texts(updates: list[dict], rows: list[dict]) -> list[str]:
 async def run_demo(settings: Settings, n_calls: int, timeout_s: float) -> bool:
     samples = load_samples()[:n_calls]
     started = time.monotonic()
-    stack = await EmbeddedStack(settings).start()
+    stack = EmbeddedStack(settings)
     try:
+        await start_with_progress(stack)
         print(f"stack up in {time.monotonic() - started:.1f}s: gateway {stack.gateway_url}, "
-              f"sandbox portal {stack.sandbox_url}")
+              f"sandbox portal {stack.sandbox_url}", flush=True)
         calls = await place_calls(stack.sandbox_url, samples, Path(settings.data_dir) / "samples")
-        print(f"placed {len(calls)} calls; waiting for analysis results in the CRM ...")
-        updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s, stack.worker_alive)
+        print(f"placed {len(calls)} calls; waiting for analysis results in the CRM ...", flush=True)
+        with bar(len(calls), "calls analysed", unit="call") as analysed:
+            updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s, stack.worker_alive,
+                                         on_progress=lambda done: analysed.update(done - analysed.n))
         await wait_until_consumed(settings, timeout_s=120)
         await asyncio.to_thread(stack.stop_worker)  # chdb is single-process: the worker lets go first
         rows = clickhouse_rows(settings, stack.sandbox_state.member_id)

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -55,6 +56,10 @@ def embedded_gateway_settings(settings: Settings, sandbox_url: str, gateway_port
     return settings.model_copy(update=update)
 
 
+START_STEPS = ("broker", "topics", "gateway and sandbox portal", "worker: models and partitions",
+               "install on the sandbox portal")
+
+
 class EmbeddedStack:
     def __init__(self, settings: Settings, *, worker_stages: str = "", sandbox_port: int = 0,
                  manage_broker: bool = True) -> None:
@@ -69,9 +74,11 @@ class EmbeddedStack:
         self.worker: subprocess.Popen | None = None
         self.extra_workers: list[subprocess.Popen] = []
         self._runners: list[web.AppRunner] = []
+        self._broker_starting: asyncio.Future | None = None
         self.gateway_url = ""
         self.sandbox_url = ""
         self.dashboard_url = ""  # served by the worker (chdb lives there): <url>/placement, <url>/api/...
+        self.on_step: Callable[[str], None] = lambda step: None  # START_STEPS as they begin (progress)
 
     async def start(self) -> "EmbeddedStack":
         from control.tokens import KafkaTokens
@@ -84,10 +91,16 @@ class EmbeddedStack:
 
         s = self.settings
         Path(s.data_dir).mkdir(parents=True, exist_ok=True)
+        self.on_step(START_STEPS[0])
         if self.manage_broker:
             self.broker = broker_from_settings(s)
-            await asyncio.to_thread(self.broker.start)
+            # Kept: a stop while the broker is starting waits for it, then stops it (a cancelled
+            # thread would go on to start a broker nobody stops).
+            self._broker_starting = asyncio.ensure_future(asyncio.to_thread(self.broker.start))
+            await asyncio.shield(self._broker_starting)
+        self.on_step(START_STEPS[1])
         await asyncio.to_thread(ensure_topics, s)
+        self.on_step(START_STEPS[2])
         self.portals = await asyncio.to_thread(KafkaPortals(s).start)
 
         # Ports first: the gateway trusts the sandbox's OAuth server and binds its handlers at its
@@ -117,19 +130,27 @@ class EmbeddedStack:
 
         # The token agent (in the worker) stores the install, so the worker runs first; then
         # the sandbox installs the app the way Bitrix24 does: it POSTs the install callback.
+        self.on_step(START_STEPS[3])
         self.start_worker()
         await self.wait_worker_ready()
+        self.on_step(START_STEPS[4])
         await self.install_app()
         return self
 
-    async def install_app(self, form: str = "event") -> dict:
+    async def install_app(self, form: str = "event", attempts: int = 3) -> dict:
         """The sandbox POSTs the install callback (`event`: ONAPPINSTALL form, `frame`: the app
-        frame with AUTH_ID) to the gateway, which verifies it, stores the portal and sets it up."""
+        frame with AUTH_ID) to the gateway, which verifies it, stores the portal and sets it up.
+        A 503 (the token agent did not answer in time) is posted again, as an admin would."""
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"{self.sandbox_url}/_sandbox/install",
-                                 json={"handler_url": f"{self.gateway_url}/b24/install", "form": form}) as resp:
-                resp.raise_for_status()
-                outcome = await resp.json()
+            for attempt in range(attempts):
+                async with http.post(f"{self.sandbox_url}/_sandbox/install",
+                                     json={"handler_url": f"{self.gateway_url}/b24/install", "form": form}) as resp:
+                    resp.raise_for_status()
+                    outcome = await resp.json()
+                if outcome["status"] != 503 or attempt == attempts - 1:
+                    break
+                log.warning("install answered 503 (%s); posting it again", outcome["body"].get("error"))
+                await asyncio.sleep(2.0)
         if outcome["status"] != 200:
             raise RuntimeError(f"install refused by the gateway: {outcome['body']}")
         return outcome["body"]
@@ -151,10 +172,13 @@ class EmbeddedStack:
         self.worker = self._spawn_worker(self.settings)
 
     async def wait_worker_ready(self, timeout_s: float = 120.0) -> None:
-        """Until the worker's consumer group is stable (startup, model loads and joining done)."""
+        """Until our worker owns its partitions (startup, model loads and joining done)."""
+        from streams.app import worker_client_id
         from streams.offsets import group_is_stable
         deadline = asyncio.get_running_loop().time() + timeout_s
-        while not await asyncio.to_thread(group_is_stable, self.settings, self.settings.consumer_group):
+        ours = worker_client_id(self.worker.pid) if self.worker else None
+        while not await asyncio.to_thread(group_is_stable, self.settings, self.settings.consumer_group,
+                                          5.0, ours):
             if not self.worker_alive():
                 raise RuntimeError("the worker exited; see worker.log in the data directory")
             if asyncio.get_running_loop().time() > deadline:
@@ -214,7 +238,10 @@ class EmbeddedStack:
     def worker_alive(self) -> bool:
         return self.worker is not None and self.worker.poll() is None
 
-    def stop_worker(self, kill: bool = False, timeout: float = 60.0) -> int | None:
+    def stop_worker(self, kill: bool = False, timeout: float | None = None) -> int | None:
+        """SIGTERM (or SIGKILL), then wait; past the worker's own grace period (after which it
+        exits by itself) and a little more, kill it."""
+        timeout = self.settings.shutdown_grace_s + 5 if timeout is None else timeout
         if self.worker is None or self.worker.poll() is not None:
             return self.worker.returncode if self.worker else None
         self.worker.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
@@ -225,12 +252,17 @@ class EmbeddedStack:
             return self.worker.wait(10)
 
     async def stop(self) -> None:
+        """Everything `start` started, in reverse, each step bounded by the grace period."""
+        grace = self.settings.shutdown_grace_s
         for extra in self.extra_workers:
             if extra.poll() is None:
                 extra.terminate()
         await asyncio.to_thread(self.stop_worker)
         for extra in self.extra_workers:
-            await asyncio.to_thread(extra.wait, 60)
+            try:
+                await asyncio.to_thread(extra.wait, grace + 5)
+            except subprocess.TimeoutExpired:
+                extra.kill()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
@@ -238,21 +270,7 @@ class EmbeddedStack:
             await asyncio.to_thread(self.portals.stop)
         if self.portal_settings is not None:
             await asyncio.to_thread(self.portal_settings.stop)
+        if self._broker_starting is not None and not self._broker_starting.done():
+            await asyncio.wait([self._broker_starting], timeout=60)
         if self.broker is not None:
-            await asyncio.to_thread(self.broker.stop)
-
-
-async def run_forever(settings: Settings) -> None:
-    from aica.first_hour import prepare_sandbox_home
-    stack = await EmbeddedStack(settings).start()
-    home = await prepare_sandbox_home(stack)
-    print(f"gateway {stack.gateway_url}  sandbox portal {stack.sandbox_url}  dashboard {stack.dashboard_url}"
-          "  (Ctrl-C to stop)")
-    print(f"open {home} : place a sample call (or your own recording) against a deal, then open the deal"
-          " to see its AICA tab as Bitrix24 shows it")
-    try:
-        while stack.worker and stack.worker.poll() is None:
-            await asyncio.sleep(1)
-        print(f"worker exited with {stack.worker.returncode if stack.worker else '?'}", file=sys.stderr)
-    finally:
-        await stack.stop()
+            await asyncio.to_thread(self.broker.stop, grace)

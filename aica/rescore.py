@@ -35,6 +35,7 @@ from streams.replay import TopicReplay, plan_range
 from streams.settings import Settings
 from streams.stage import now_ms
 from streams.topics import Topic
+from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 SAMPLE_FOR_ESTIMATE = 20
@@ -171,8 +172,8 @@ class Rescorer:
             report.read, report.rescored = int(stored["calls_read"]), int(stored["calls_rescored"])
         self.runs.put_sync(self._run_record(end, report, started_at))
         replay = TopicReplay(self.settings, self.topic, self.group, start, end, self.batch_size)
-        producer = Producer({"bootstrap.servers": self.settings.kafka_bootstrap, "acks": "all",
-                             "enable.idempotence": True, "partitioner": "murmur2_random"})
+        producer = Producer(kafka_config(self.settings.kafka_bootstrap, **{"acks": "all",
+                             "enable.idempotence": True, "partitioner": "murmur2_random"}))
         progress = Progress(max(report.planned - report.read, 0), progress_stream)
         began = time.perf_counter()
         try:
@@ -232,8 +233,8 @@ def publish(producer: Producer, outputs: list) -> None:
 
 def read_range(settings: Settings, topic: str, start: dict[int, int], end: dict[int, int]):
     """Every message in [start, end) of every partition; commits nothing (dry runs)."""
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "aica-rescore-dry-run",
-                         "enable.auto.commit": False})
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": "aica-rescore-dry-run",
+                         "enable.auto.commit": False}))
     todo = {p for p in start if end[p] > start[p]}
     try:
         consumer.assign([TopicPartition(topic, p, start[p]) for p in todo])

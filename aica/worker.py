@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -22,7 +25,8 @@ from control.portals import KafkaPortals
 from control.rescore_runs import RescoreRuns
 from control.scorecards import ScorecardVersions, judge_with_history
 from sinks import clickhouse_metrics, crm_writeback
-from streams.app import create_app
+from streams.app import create_app, worker_client_id
+from streams.metrics_service import register_metrics_service
 from streams.partitioning import warn_if_rest_stages_split
 from streams.settings import Settings
 from streams.spec import StageSpec
@@ -175,7 +179,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
     unknown = set(stages) - set(ALL_STAGES)
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
-    app = create_app(settings)
+    app = create_app(settings, client_id=worker_client_id(os.getpid()))
     res = WorkerResources(settings)
     warn_if_rest_stages_split(stages)
     for spec, wire in STAGES:
@@ -184,6 +188,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
     for name, wire in SERVICES.items():
         if name in stages:
             wire(app, settings, res)
+    register_metrics_service(app, settings, [t for spec, _ in STAGES if spec.name in stages for t in spec.reads])
 
     @app.service
     class CloseResources(mode.Service):
@@ -197,8 +202,38 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
     return app
 
 
+class BoundedWorker(faust.Worker):
+    """Stops on SIGTERM/SIGINT like Faust's worker, but within `grace_s`: with its broker gone,
+    Faust's consumer waits minutes on commits and leaving the group; past the grace period the
+    process exits anyway (nothing is lost: uncommitted offsets are redelivered)."""
+
+    def __init__(self, *args: Any, grace_s: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grace_s = grace_s
+
+    def _schedule_shutdown(self, signal_: signal.Signals) -> None:
+        if not self._signal_stop_time:
+            exit_after(self.grace_s, f"{signal_.name}: clean stop took over {self.grace_s:.0f}s")
+        super()._schedule_shutdown(signal_)
+
+
+def exit_after(grace_s: float, why: str) -> threading.Timer:
+    def give_up() -> None:
+        log.warning("%s; exiting now", why)
+        logging.shutdown()
+        os._exit(1)
+    timer = threading.Timer(grace_s, give_up)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def run_worker(settings: Settings, stages: tuple[str, ...] = ALL_STAGES, loglevel: str = "info") -> None:
+    from streams.logs import logging_config
     from streams.topics import ensure_topics
     ensure_topics(settings)
     app = build_worker_app(settings, stages)
-    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    # JSON lines replace Faust's colour handler; text keeps Faust's own format.
+    config = logging_config(loglevel, "json") if settings.log_format == "json" else None
+    BoundedWorker(app, loglevel=loglevel, quiet=True, logging_config=config,
+                  grace_s=settings.shutdown_grace_s).execute_from_commandline()

@@ -29,6 +29,7 @@ from aica.rescore import Rescorer, RescoreRequest  # noqa: E402
 from aica.samples import load_samples  # noqa: E402
 from catalog.projects import load_catalog  # noqa: E402
 from schemas import registry  # noqa: E402
+from streams.kafka_clients import kafka_config  # noqa: E402
 from streams.localbroker import LocalBroker  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.topics import Topic, ensure_topics  # noqa: E402
@@ -64,8 +65,8 @@ def redacted_calls(n: int, now_ms: int, days: int) -> list[tuple[int, dict]]:
 
 
 def fill_topic(settings: Settings, calls: list[tuple[int, dict]]) -> None:
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "linger.ms": 50,
-                         "partitioner": "murmur2_random", "queue.buffering.max.messages": 200_000})
+    producer = Producer(kafka_config(settings.kafka_bootstrap, **{
+        "linger.ms": 50, "partitioner": "murmur2_random", "queue.buffering.max.messages": 200_000}))
     for ts, record in calls:
         producer.produce(settings.topic(Topic.REDACTED), key=record["context"]["call_id"].encode(),
                          value=registry.encode("aica.RedactedTranscript", record), timestamp=ts)
@@ -86,8 +87,8 @@ def store_rescored(settings: Settings, expected: int) -> int:
     client = connect(settings)
     writer = ClickHouseWriter(client, settings.clickhouse_database)
     writer.ensure_schema()
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "bench-store",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{
+        "group.id": "bench-store", "auto.offset.reset": "earliest", "enable.auto.commit": False}))
     topic = settings.topic(Topic.RESCORED)
     consumer.assign([TopicPartition(topic, p, 0) for p in consumer.list_topics(topic).topics[topic].partitions])
     stored = 0

@@ -32,6 +32,7 @@ from bitrix.forms import flatten
 from bitrix.oauth import HEADERS, LocalTokens, TokenKeeper
 from bitrix.portals import Portal, PortalDirectory
 from bitrix.webhooks import explained
+from streams.metrics import REST_CALLS, rest_outcome
 from streams.settings import Settings
 
 __all__ = ["AccessDenied", "BitrixError", "DownloadResult", "ForeignUrl", "NotFound",
@@ -226,6 +227,15 @@ class RestClient:
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def _post(self, portal: Portal, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            body = await self._post_once(portal, method, params)
+        except BaseException as exc:
+            REST_CALLS.labels(portal.member_id, rest_outcome(exc)).inc()
+            raise
+        REST_CALLS.labels(portal.member_id, "ok").inc()
+        return body
+
+    async def _post_once(self, portal: Portal, method: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
             # Never follow a redirect: a 307/308 would re-send the token, a 301/302 become a GET.
             # A webhook's URL is its credential: the method goes after it, and no `auth`.

@@ -19,6 +19,7 @@ import aiohttp
 from bitrix.egress import egress_refusal
 from bitrix.errors import BitrixError, PortalUnavailable, ReauthRequired
 from bitrix.portals import Portal, PortalDirectory
+from streams.metrics import TOKEN_REFRESHES
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -216,6 +217,7 @@ class LocalTokens:
             try:
                 tokens = await exchange_refresh_token(self.session, self.settings, portal)
             except ReauthRequired:
+                TOKEN_REFRESHES.labels("reauth_required").inc()
                 latest = self.portals.get(member_id)
                 if latest is not None and latest.refresh_token != portal.refresh_token:
                     return latest  # another process rotated the pair meanwhile
@@ -223,6 +225,10 @@ class LocalTokens:
                                                generation=portal.generation + 1))
                 log.warning("refresh token rejected for portal %s: re-authorisation needed", member_id)
                 raise
+            except BaseException:
+                TOKEN_REFRESHES.labels("failed").inc()
+                raise
+            TOKEN_REFRESHES.labels("ok").inc()
             portal = portal.with_tokens(tokens["access_token"], tokens["refresh_token"],
                                         float(tokens.get("expires_in") or 3600))
             await self.portals.put(portal)

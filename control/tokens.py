@@ -23,6 +23,7 @@ from schemas import registry
 from streams.settings import Settings
 from streams.stage import now_ms
 from streams.topics import Topic
+from streams.kafka_clients import kafka_config
 
 RECORD = "aica.TokenRequest"
 POLL_S = 0.05
@@ -62,8 +63,8 @@ class KafkaTokens:
         self.settings, self.portals = settings, portals
         self.box = box or load_secret_box(settings)
         self.topic = settings.topic(Topic.TOKEN_REQUESTS)
-        self._producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                                   "enable.idempotence": True})
+        self._producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
+                                   "enable.idempotence": True}))
 
     async def _send(self, request: dict[str, Any]) -> None:
         def produce() -> None:

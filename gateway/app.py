@@ -19,7 +19,8 @@ from gateway.publisher import KafkaPublisher, Publisher
 from gateway.routes import setup_routes
 from gateway.spool import Spool
 from gateway.verify import parse_relay_secrets
-from httpapi.errors import json_errors
+from httpapi.errors import Refused, json_errors
+from streams.metrics import EVENTS_REFUSED
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,20 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def under_dashboard(path: str) -> bool:
     return path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/")
+
+
+@web.middleware
+async def count_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aica_events_refused_total by reason code (inside json_errors, which answers the refusal)."""
+    try:
+        return await handler(request)
+    except Refused as refusal:
+        EVENTS_REFUSED.labels(refusal.code).inc()
+        raise
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            EVENTS_REFUSED.labels(exc.reason.lower().replace(" ", "_")).inc()
+        raise
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -104,7 +119,8 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     `dashboard`: the dashboard sub-app, mounted at /app so that /b24/* and /app/* share one public
     origin (composed in aica.origin; the sub-app itself is built where its dependencies live)."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
-    middlewares = [dashboard_body_limit, json_errors] if dashboard is not None else [json_errors]
+    middlewares = [dashboard_body_limit, json_errors, count_refusals] if dashboard is not None \
+        else [json_errors, count_refusals]
     if settings.forwarded_hops > 0:  # first: every later check sees the client, not the proxy
         middlewares.insert(0, XForwardedRelaxed(num=settings.forwarded_hops).middleware)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
@@ -143,4 +159,5 @@ def run_gateway(settings: Settings, portals: PortalDirectory) -> None:
     portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), load_catalog(settings)).start()
     web.run_app(create_app(settings, portals, tokens=KafkaTokens(settings, portals),
                            portal_settings=portal_settings),
-                host=settings.gateway_host, port=settings.gateway_port)
+                host=settings.gateway_host, port=settings.gateway_port,
+                shutdown_timeout=settings.shutdown_grace_s)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from gateway.publisher import Pingable, Publisher
 from gateway.spool import Spool, SpooledRecord, drain_spool
+from streams.metrics import SPOOL_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class DurablePublisher:
                 return "acked"
         self.health.reachable = False
         await asyncio.to_thread(self.spool.append, SpooledRecord(topic, key, value))
+        SPOOL_BYTES.inc(len(value))  # about: the next maintenance round sets the exact size
         return "spooled"
 
     async def check_and_drain(self, ping_timeout_s: float) -> int:
@@ -55,7 +57,9 @@ class DurablePublisher:
             self.health.reachable = await self.publisher.ping(ping_timeout_s)
         if self.health.reachable is False and not isinstance(self.publisher, Pingable):
             self.health.reachable = None  # without a ping, a drain attempt is the probe
-        if self.health.reachable is False or not await asyncio.to_thread(self.spool.backlog_bytes):
+        backlog = await asyncio.to_thread(self.spool.backlog_bytes)
+        SPOOL_BYTES.set(backlog)
+        if self.health.reachable is False or not backlog:
             return 0
         try:
             sent = await drain_spool(self.spool, self.publish_in_time)
@@ -64,6 +68,7 @@ class DurablePublisher:
             log.warning("spool drain interrupted (%s)", type(exc).__name__)
             return 0
         self.health.reachable = True
+        SPOOL_BYTES.set(await asyncio.to_thread(self.spool.backlog_bytes))
         log.info("spool drained: %d records published", sent)
         return sent
 

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from bitrix.client import RestClient
 from bitrix.egress import portal_session
-from bitrix.errors import BitrixError
+from bitrix.errors import BitrixError, PortalUnavailable
 from bitrix.fields import wanted_fields
 from bitrix.oauth import (InstallRefused, LocalTokens, TokenKeeper, check_app_info, fetch_app_info,
                           fetch_is_admin, normalise_endpoint, server_endpoint_allowed)
@@ -47,6 +47,15 @@ WANTED_FIELDS = web.AppKey("wanted_fields", dict)
 INSTALL_LIMITS = web.AppKey("install_limits", PostLimits)
 INSTALL_EVENTS = frozenset({"ONAPPINSTALL", "ONAPPUPDATE"})
 FRAME = "FRAME"
+
+
+class TokenStoreUnavailable(Refused):
+    """503 with Retry-After: the install was verified, but nobody stored its tokens in time."""
+    retry_after_s = 10.0
+
+    def __init__(self, code: str) -> None:
+        super().__init__(503, code.lower(), "the token store did not answer in time; "
+                                            "nothing was changed, post the install again shortly")
 
 
 @dataclass(frozen=True)
@@ -154,8 +163,12 @@ async def install_outcome(app: web.Application, post: InstallPost) -> tuple[int,
     if not replaces_tokens(post, current):
         log.info("install: portal %s verified (%s); its stored tokens are kept", post.member_id, post.event)
         return 200, {"status": "verified", "member_id": post.member_id}
-    stored = await app[TOKENS].install(portal_from(post, info.client_endpoint, info.domain,
-                                                   application_token, time.time()))
+    try:
+        stored = await app[TOKENS].install(portal_from(post, info.client_endpoint, info.domain,
+                                                       application_token, time.time()))
+    except PortalUnavailable as exc:  # the token agent is slow or away (e.g. a worker restarting)
+        log.warning("install: portal %s not stored: %s", post.member_id, exc.code)
+        raise TokenStoreUnavailable(exc.code) from None
     log.info("install: portal %s stored (%s, generation %d)", post.member_id, post.event, stored.generation)
     try:
         report = await setup_portal(app[REST], post.member_id, settings.public_url, app[WANTED_FIELDS])

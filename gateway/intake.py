@@ -13,6 +13,7 @@ from gateway.keys import DEDUP, DURABLE_PUBLISHER, SETTINGS
 from gateway.mapping import RECORD_NAME
 from httpapi.errors import Refused
 from schemas import registry
+from streams.metrics import EVENTS_ACCEPTED
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ async def accept(app: web.Application, record: dict[str, Any]) -> web.Response:
     fields = (record["member_id"], record["event"], record["entity_id"])
     if not dedup.claim(event_id):
         log.info("duplicate member_id=%s event=%s entity_id=%s", *fields)
+        EVENTS_ACCEPTED.labels("duplicate").inc()
         return web.json_response({"status": "duplicate", "event_id": event_id})
     try:
         value = registry.encode(RECORD_NAME, record)
@@ -68,4 +70,5 @@ async def accept(app: web.Application, record: dict[str, Any]) -> web.Response:
         dedup.release(event_id)
         raise
     log.info("accepted member_id=%s event=%s entity_id=%s delivery=%s", *fields, outcome)
+    EVENTS_ACCEPTED.labels(outcome).inc()
     return web.json_response({"status": "accepted", "delivery": outcome, "event_id": event_id})

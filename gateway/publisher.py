@@ -10,6 +10,7 @@ import threading
 from typing import Protocol, runtime_checkable
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,7 @@ class Pingable(Protocol):
 
 
 def producer_config(bootstrap: str, ack_timeout_s: float) -> dict[str, object]:
-    return {
-        "bootstrap.servers": bootstrap,
+    return kafka_config(bootstrap, **{
         "client.id": "aica-gateway",
         "acks": "all",
         "enable.idempotence": True,
@@ -40,7 +40,7 @@ def producer_config(bootstrap: str, ack_timeout_s: float) -> dict[str, object]:
         "linger.ms": 5,
         # Let librdkafka give up about when we stop waiting; the record is spooled instead.
         "message.timeout.ms": max(1000, int(ack_timeout_s * 1000)),
-    }
+    })
 
 
 def _settle(future: asyncio.Future[None], error: KafkaError | None) -> None:
@@ -55,7 +55,7 @@ def _settle(future: asyncio.Future[None], error: KafkaError | None) -> None:
 class KafkaPublisher:
     def __init__(self, bootstrap: str, ack_timeout_s: float) -> None:
         self._ack_timeout_s = ack_timeout_s
-        self._producer = Producer(producer_config(bootstrap, ack_timeout_s), logger=log)
+        self._producer = Producer(producer_config(bootstrap, ack_timeout_s))
         self._stopping = threading.Event()
         self._poller = threading.Thread(target=self._poll_forever, name="kafka-publisher-poll", daemon=True)
         self._poller.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway import handlers, install
+from streams.metrics import metrics_response
 
 
 def setup_routes(app: web.Application) -> None:
@@ -12,3 +13,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/relay/events", handlers.receive_relay_event)
     app.router.add_get("/healthz", handlers.healthz)
     app.router.add_get("/readyz", handlers.readyz)
+    app.router.add_get("/metrics", metrics_response)  # keep it off the public proxy (docs)

@@ -6,7 +6,12 @@ import faust
 from streams.settings import Settings
 
 
-def create_app(settings: Settings, *, name: str | None = None) -> faust.App:
+def worker_client_id(pid: int) -> str:
+    """How a worker process names itself to the broker: its group membership shows whose it is."""
+    return f"aica-worker-{pid}"
+
+
+def create_app(settings: Settings, *, name: str | None = None, client_id: str | None = None) -> faust.App:
     app_name = name or settings.consumer_group
     # Faust's default datadir is "<name>-data" in the working directory; keep it with our data
     # (faust creates only the last level of it).
@@ -34,4 +39,5 @@ def create_app(settings: Settings, *, name: str | None = None) -> faust.App:
         # Transcribing a long call holds one event for minutes; don't get kicked from the group.
         broker_max_poll_interval=1800.0,
         producer_max_request_size=4 * 1024 * 1024,
+        **({"broker_client_id": client_id} if client_id else {}),
     )

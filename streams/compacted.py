@@ -14,6 +14,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, To
 
 from schemas import registry
 from streams.settings import Settings
+from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 V = TypeVar("V")
@@ -30,8 +31,8 @@ class CompactedView(Generic[V]):
         self._lock = threading.Lock()
         self._stop, self._loaded = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
-        self._producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                                   "enable.idempotence": True})
+        self._producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
+                                   "enable.idempotence": True}))
 
     def get(self, key: str) -> V | None:
         with self._lock:
@@ -87,9 +88,9 @@ class CompactedView(Generic[V]):
         return []
 
     def _follow(self) -> None:
-        consumer = Consumer({"bootstrap.servers": self.settings.kafka_bootstrap,
-                             "group.id": f"aica-view-{self.topic}",  # never commits; assign only
-                             "enable.auto.commit": False, "enable.partition.eof": True})
+        consumer = Consumer(kafka_config(self.settings.kafka_bootstrap, **{
+            "group.id": f"aica-view-{self.topic}",  # never commits; assign only
+            "enable.auto.commit": False, "enable.partition.eof": True}))
         try:
             partitions = self._partitions(consumer)
             consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions])

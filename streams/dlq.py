@@ -12,6 +12,7 @@ from blobs.store import LocalBlobStore
 from schemas import registry
 from streams.settings import Settings
 from streams.topics import Topic
+from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,8 @@ log = logging.getLogger(__name__)
 def read_dead_letters(settings: Settings, timeout_s: float = 10.0) -> Iterator[dict]:
     """Every dead letter on the topic, oldest first (reads to the end, commits nothing)."""
     topic = settings.topic(Topic.DEADLETTER)
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "aica-dlq-reader",
-                         "enable.auto.commit": False, "enable.partition.eof": True})
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": "aica-dlq-reader",
+                         "enable.auto.commit": False, "enable.partition.eof": True}))
     try:
         partitions = consumer.list_topics(topic, timeout=timeout_s).topics[topic].partitions
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
@@ -57,15 +58,22 @@ def replay_messages(settings: Settings, letters: list[dict]) -> list[tuple[str, 
     return out
 
 
-def replay(settings: Settings, letters: list[dict]) -> int:
-    """Put each letter's original bytes back on its source topic (attempt count reset)."""
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                         "enable.idempotence": True, "partitioner": "murmur2_random"})
+def replay(settings: Settings, letters: list[dict],
+           on_replayed: Callable[[int], None] = lambda n: None) -> int:
+    """Put each letter's original bytes back on its source topic (attempt count reset);
+    `on_replayed(1)` as the broker acks each one (progress)."""
+    producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
+                         "enable.idempotence": True, "partitioner": "murmur2_random"}))
     errors: list = []
     messages = replay_messages(settings, letters)
+    def delivered(err, _msg) -> None:
+        if err:
+            errors.append(err)
+        else:
+            on_replayed(1)
     for topic, key, value in messages:
-        producer.produce(topic, key=key, value=value,
-                         on_delivery=lambda err, msg: errors.append(err) if err else None)
+        producer.produce(topic, key=key, value=value, on_delivery=delivered)
+        producer.poll(0)
     producer.flush(30)
     if errors:
         raise RuntimeError(f"{len(errors)} replays failed: {errors[0]}")

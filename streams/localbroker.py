@@ -22,6 +22,7 @@ from pathlib import Path
 from confluent_kafka.admin import AdminClient
 
 from streams.settings import Settings
+from streams.kafka_clients import kafka_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BROKER_POM = REPO_ROOT / "scripts" / "kafka" / "pom.xml"
@@ -139,7 +140,7 @@ def port_accepts(port: int) -> bool:
 
 
 def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})  # no refused-spam
+    admin = AdminClient(kafka_config(bootstrap))
     try:
         admin.list_topics(timeout=timeout)
         return True

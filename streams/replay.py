@@ -17,14 +17,15 @@ from collections.abc import Callable, Iterator
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, Message, TopicPartition
 
 from streams.settings import Settings
+from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 
 
 def _consumer(settings: Settings, group: str) -> Consumer:
-    return Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
+    return Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": group,
                      "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                     "enable.partition.eof": False, "isolation.level": "read_committed"})
+                     "enable.partition.eof": False, "isolation.level": "read_committed"}))
 
 
 def partitions_of(consumer: Consumer, topic: str, timeout_s: float = 10.0) -> list[int]:

@@ -12,6 +12,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AICA_", frozen=True, extra="ignore")
 
+    # Log lines: "text" or "json" (one object per line, with call_id and member_id: streams.logs).
+    log_format: str = "text"
+    # The worker's /metrics (Prometheus) listens here; 0 = not served. The gateway and the
+    # dashboard serve /metrics on their own ports.
+    worker_metrics_port: int = 9102
+    metrics_host: str = "127.0.0.1"
+    # SIGTERM/Ctrl-C: a process stops what it started within this long, then exits regardless
+    # (a worker whose broker is gone would otherwise wait minutes on its consumer).
+    shutdown_grace_s: float = 20.0
+
     # Where everything local lives: broker data, blobs, chdb, secret key, gateway spool.
     data_dir: Path = Path("var")
 

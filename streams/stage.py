@@ -17,6 +17,8 @@ from blobs.store import LocalBlobStore
 from schemas import registry
 from streams.batching import manual_acks
 from streams.dlq_limit import DeadLetterFlood, DeadLetterLimit
+from streams.logs import bind_call, call_context
+from streams.metrics import DEAD_LETTERS, PARKED, RETRIES, timed_stage
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import Topic, holds_personal_data, logical_name, retry_tier_topic
@@ -134,11 +136,16 @@ class StageRunner:
         """Publish the outputs of one input, or route its failure. Raises DeadLetterFlood (the
         input must then not be acked) once the flood limit is tripped."""
         self.flood.check()
+        with timed_stage(self.stage), call_context():
+            await self._process(message, handle)
+
+    async def _process(self, message: Consumed, handle: Handler) -> None:
         try:
             record = registry.decode(self.input_record, message.value)
         except registry.SchemaError as exc:
             await self.dead_letter(message, exc, {})
             return
+        bind_call(*call_identity(record))  # every line logged from here on names the call
         try:
             outputs = await handle(record, message)
             self.check_outputs(outputs)
@@ -181,6 +188,7 @@ class StageRunner:
             await self.dead_letter(message, exc, record, gave_up=True)
             return
         tier = min(message.attempt, len(tiers) - 1)
+        RETRIES.labels(self.stage, type(exc).__name__).inc()
         reason = _reason(exc)
         call_id, member_id = call_identity(record)
         log.info("%s: retry %d/%d in %.0fs for call=%s portal=%s: %s", self.stage,
@@ -192,6 +200,7 @@ class StageRunner:
         """The portal cannot be served until an admin re-authorizes it: hold the message (keyed
         by portal) on the parked topic; agents.parked forwards it once the portal is active."""
         call_id, member_id = call_identity(record)
+        PARKED.labels(self.stage).inc()
         log.warning("%s: parked call=%s until portal %s is re-authorized", self.stage, call_id, member_id)
         await self.hold(self.settings.topic(Topic.PARKED), (member_id or "").encode() or message.key,
                         message, _reason(exc), attempt=message.attempt, due_in_s=0.0)
@@ -241,6 +250,7 @@ class StageRunner:
                           gave_up: bool = False) -> None:
         self.flood.dead_lettered()  # raises instead, when this one would be a flood
         call_id, member_id = call_identity(record)
+        DEAD_LETTERS.labels(self.stage, type(exc).__name__).inc()
         reason = _reason(exc)
         if gave_up:
             reason = f"gave up after {message.attempt} retries: {reason}"

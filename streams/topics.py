@@ -8,6 +8,7 @@ from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, C
 
 from schemas import registry
 from streams.settings import Settings
+from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def apply_retention(admin: AdminClient, settings: Settings, existing: list[str],
 def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
     """Create missing topics with their partitions and retention, and set the retention of
     existing ones. Returns the names created."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = AdminClient(kafka_config(settings.kafka_bootstrap))
     existing = set(admin.list_topics(timeout=timeout_s).topics)
     configs = retention_configs(settings)
     logical = {settings.topic(t.value): t.value for t in Topic}

@@ -10,6 +10,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
+from streams.metrics import timed_insert
 from warehouse.connection import table as _table
 from warehouse.rows import (
     as_utc,
@@ -49,7 +50,8 @@ class ClickHouseWriter:
 
     def _insert(self, table: str, rows: list[list[Any]], columns: tuple[str, ...]) -> None:
         if rows:
-            self.client.insert(table, rows, database=self.database, column_names=list(columns))
+            with timed_insert(table):
+                self.client.insert(table, rows, database=self.database, column_names=list(columns))
 
     def write_scores(self, scores: Iterable[Mapping[str, Any]]) -> int:
         """Insert a batch of decoded CallScores; returns the number of call rows written."""
@@ -74,7 +76,8 @@ def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any] | N
                 columns: tuple[str, ...]) -> int:
     data = [[row[c] for c in columns] for row in rows if row is not None]
     if data:
-        client.insert(table, data, column_names=list(columns))
+        with timed_insert(table):
+            client.insert(table, data, column_names=list(columns))
     return len(data)
 
 

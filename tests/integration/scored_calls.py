@@ -8,6 +8,7 @@ from sandbox.crm import create_entity
 from schemas import registry
 from streams.stage import now_ms
 from streams.topics import Topic
+from streams.kafka_clients import kafka_config
 
 
 def call_score(settings, state, activity_id: int, contact_id: int, deal_id: int, score: int) -> dict:
@@ -32,8 +33,8 @@ def publish_scores(settings, state, n: int, first_activity: int = 1000,
                    score_of=lambda i: 50 + i % 50) -> set[tuple[str, int]]:
     """n scored calls for the portal, each bound to its own new contact and deal; returns the
     (kind, id) of every entity that must be written."""
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                         "partitioner": "murmur2_random", "linger.ms": 20})
+    producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
+                         "partitioner": "murmur2_random", "linger.ms": 20}))
     wanted = set()
     for i in range(n):
         contact = create_entity(state, "contact", {"NAME": f"c{i}"})

@@ -9,6 +9,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from streams.localbroker import LocalBroker
+from streams.kafka_clients import kafka_config
 
 pytestmark = pytest.mark.integration
 
@@ -20,13 +21,13 @@ def free_port() -> int:
 
 
 def create_topic(bootstrap: str, topic: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(kafka_config(bootstrap))
     for future in admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)]).values():
         future.result(timeout=30)
 
 
 def produce_one(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    producer = Producer(kafka_config(bootstrap, **{"acks": "all"}))
     delivered: list[object] = []
     producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: delivered.append(err or msg))
     assert producer.flush(30) == 0
@@ -34,8 +35,8 @@ def produce_one(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
 
 
 def consume_all(bootstrap: str, topic: str, expected: int) -> list[tuple[bytes, bytes]]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"smoke-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(kafka_config(bootstrap, **{"group.id": f"smoke-{uuid.uuid4().hex}",
+                                                   "auto.offset.reset": "earliest", "enable.auto.commit": False}))
     consumer.subscribe([topic])
     received: list[tuple[bytes, bytes]] = []
     try:

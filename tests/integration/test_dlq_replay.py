@@ -9,6 +9,7 @@ from confluent_kafka import Consumer, Producer
 from schemas import registry
 from streams.dlq import matching, read_dead_letters, replay
 from streams.topics import Topic, ensure_topics
+from streams.kafka_clients import kafka_config
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +18,7 @@ def test_replay_puts_the_original_bytes_back(pipeline_settings):
     settings = pipeline_settings
     ensure_topics(settings)
     original = b"\xc3\x01original-bytes"
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
+    producer = Producer(kafka_config(settings.kafka_bootstrap))
     for stage, reason in (("ingest", "portal down"), ("transcribe", "unreadable recording")):
         producer.produce(settings.topic(Topic.DEADLETTER), key=b"m1", value=registry.encode("aica.DeadLetter", {
             "source_topic": settings.topic(Topic.INGESTED), "key": b"m1.7", "value": original, "stage": stage,
@@ -30,8 +31,8 @@ def test_replay_puts_the_original_bytes_back(pipeline_settings):
     chosen = [letter for letter in letters if matching(stage="transcribe")(letter)]
     assert replay(settings, chosen) == 1
 
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "check",
-                         "auto.offset.reset": "earliest"})
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": "check",
+                         "auto.offset.reset": "earliest"}))
     consumer.subscribe([settings.topic(Topic.INGESTED)])
     msg = None
     deadline = time.monotonic() + 20

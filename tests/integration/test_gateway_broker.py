@@ -15,6 +15,7 @@ from streams.localbroker import LocalBroker
 from streams.settings import Settings
 from streams.topics import ensure_topics
 from tests.conftest import free_port
+from streams.kafka_clients import kafka_config
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +35,8 @@ def event_form(activity_id: int) -> list[tuple[str, str]]:
 
 
 def consume_all(settings: Settings, timeout_s: float = 20.0) -> list[dict]:
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"check-{time.time()}",
-                         "auto.offset.reset": "earliest"})
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": f"check-{time.time()}",
+                                                                 "auto.offset.reset": "earliest"}))
     consumer.subscribe([settings.topic("b24.events.v1")])
     out, deadline = [], time.monotonic() + timeout_s
     try:

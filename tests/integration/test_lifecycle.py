@@ -21,6 +21,7 @@ from sandbox.crm import create_entity
 from schemas import registry
 from streams.offsets import group_lag
 from streams.topics import Topic
+from streams.kafka_clients import kafka_config
 
 pytestmark = [pytest.mark.integration]
 STAGES = "ingest,crm,clickhouse,retry,tokens,parked"
@@ -58,7 +59,7 @@ def score_record(member_id: str, activity_id: int, contact_id: int, deal_id: int
 def put_scores(stack: EmbeddedStack, first_activity: int, n: int) -> list[tuple[str, int]]:
     """n scored calls, each bound to a new contact and deal; returns the entities to be written."""
     state, settings = stack.sandbox_state, stack.settings
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
+    producer = Producer(kafka_config(settings.kafka_bootstrap))
     wanted = []
     for activity_id in range(first_activity, first_activity + n):
         contact = create_entity(state, "contact", {"NAME": f"c{activity_id}"})

@@ -21,17 +21,22 @@ from aica.samples import find_leaks, load_samples
 pytestmark = [pytest.mark.integration, pytest.mark.models]
 
 
-async def _run_calls(settings, samples, *, kill_after_first_write: bool = False):
+async def _run_calls(settings, samples, *, stop_after_first_write: str = ""):
     stack = await EmbeddedStack(settings, manage_broker=False).start()
     try:
         calls = await place_calls(stack.sandbox_url, samples, settings.data_dir / "samples")
-        if kill_after_first_write:
+        if stop_after_first_write:
             while not (before_kill := await crm_updates(stack.sandbox_url)):
                 assert stack.worker.poll() is None, (settings.data_dir / "worker.log").read_text()[-3000:]
                 await asyncio.sleep(0.2)
-            assert await asyncio.to_thread(stack.stop_worker, True) == -9  # SIGKILL mid-stream
-            assert len(before_kill) < 2 * len(calls), "the kill came too late to test anything"
-            stack.start_worker()
+            if stop_after_first_write == "SIGKILL":
+                assert await asyncio.to_thread(stack.stop_worker, True) == -9  # SIGKILL mid-stream
+            else:  # SIGTERM mid-stream: a clean stop, bounded by the grace period
+                stopping = asyncio.get_running_loop().time()
+                assert await asyncio.to_thread(stack.stop_worker, False) is not None
+                assert asyncio.get_running_loop().time() - stopping < settings.shutdown_grace_s + 5
+            assert len(before_kill) < 2 * len(calls), "the stop came too late to test anything"
+            stack.start_worker()  # at once, as a restarted pod would
         updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s=600, worker_alive=stack.worker_alive)
         await wait_until_consumed(settings, timeout_s=120)
         await asyncio.sleep(2)  # a redelivered batch would land now
@@ -90,9 +95,10 @@ async def analyze_gives_what_the_pipeline_stored(settings, member_id, calls, by_
     assert {c["id"]: c["verdict"] for c in local["score"]["criteria"]} == verdicts
 
 
-async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(pipeline_settings):
+@pytest.mark.parametrize("stop_signal", ["SIGKILL", "SIGTERM"])
+async def test_worker_stopped_mid_stream_loses_and_duplicates_nothing(pipeline_settings, stop_signal):
     samples = load_samples()
-    stack, calls, updates, rows = await _run_calls(pipeline_settings, samples, kill_after_first_write=True)
+    stack, calls, updates, rows = await _run_calls(pipeline_settings, samples, stop_after_first_write=stop_signal)
 
     writes = Counter((u["method"], int(u["id"])) for u in updates)
     expected = {(f"crm.{k}.update", getattr(c, f"{k}_id")) for c in calls for k in ("contact", "deal")}

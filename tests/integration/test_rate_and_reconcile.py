@@ -27,6 +27,7 @@ from sinks.crm_writeback import CrmWriter
 from streams.stage import Reject
 from streams.topics import Topic
 from tests.integration.scored_calls import call_score, publish_scores
+from streams.kafka_clients import kafka_config
 
 pytestmark = [pytest.mark.integration]
 # Everything but the model stages (not needed: scores are produced directly) and the dashboard.
@@ -107,7 +108,7 @@ async def test_a_field_that_cannot_be_recreated_is_dead_lettered_with_the_reason
 # 500 calls, two workers ---------------------------------------------------------------------
 def group_assignments(settings) -> list[dict[str, set[int]]]:
     """Each member's partitions per topic, from the broker's view of the consumer group."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = AdminClient(kafka_config(settings.kafka_bootstrap))
     [future] = admin.describe_consumer_groups([settings.consumer_group], request_timeout=10).values()
     group = future.result()
     if group.state != ConsumerGroupState.STABLE:

@@ -19,6 +19,7 @@ from schemas import registry
 from streams.offsets import group_lag
 from streams.topics import Topic
 from warehouse.connection import connect
+from streams.kafka_clients import kafka_config
 
 pytestmark = [pytest.mark.integration]
 MEMBER = "rescoreportal"
@@ -47,8 +48,8 @@ def redacted(activity_id: int) -> dict:
 
 
 def publish_redacted(settings, activity_ids, at_ms: int) -> None:
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all",
-                         "partitioner": "murmur2_random"})
+    producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
+                         "partitioner": "murmur2_random"}))
     for activity_id in activity_ids:
         record = redacted(activity_id)
         producer.produce(settings.topic(Topic.REDACTED), key=record["context"]["call_id"].encode(),
@@ -78,7 +79,7 @@ async def wait_consumed(settings, topic: Topic, timeout_s: float = 120) -> None:
 
 def topic_size(settings, topic: Topic) -> int:
     from confluent_kafka import Consumer, TopicPartition
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "size"})
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": "size"}))
     try:
         name = settings.topic(topic)
         parts = consumer.list_topics(name, timeout=10).topics[name].partitions

@@ -26,6 +26,7 @@ from sandbox import SandboxState, create_sandbox_app
 from sandbox.crm import create_entity, delete_field_by_name
 from sandbox.webhooks import add_inbound, add_outbound
 from schemas import registry
+from streams.kafka_clients import kafka_config
 from streams.dlq import read_dead_letters
 from streams.topics import Topic
 from tests.integration.scored_calls import call_score
@@ -58,7 +59,7 @@ def publish_score(settings, state, key: str, activity_id: int) -> tuple[int, int
     deal = create_entity(state, "deal", {"TITLE": f"d{activity_id}", "CONTACT_ID": contact})
     record = call_score(settings, state, activity_id, contact, deal, 77)
     record["context"] |= {"member_id": key, "call_id": call_id_for(key, activity_id)}
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "partitioner": "murmur2_random"})
+    producer = Producer(kafka_config(settings.kafka_bootstrap, partitioner="murmur2_random"))
     producer.produce(settings.topic(Topic.SCORED), key=key.encode(), value=registry.encode("aica.CallScore", record))
     assert producer.flush(30) == 0
     return contact, deal
@@ -116,7 +117,7 @@ async def test_webhook_portal_event_to_crm_fields_and_troubleshooting(pipeline_s
         # Its scores (ASR skipped) reach the contact's and deal's fields through the webhook.
         record = call_score(settings, state, activity_id, contact, deal, 81)
         record["context"] |= {"member_id": key, "call_id": call_id_for(key, activity_id)}
-        producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "partitioner": "murmur2_random"})
+        producer = Producer(kafka_config(settings.kafka_bootstrap, partitioner="murmur2_random"))
         producer.produce(settings.topic(Topic.SCORED), key=key.encode(),
                          value=registry.encode("aica.CallScore", record))
         assert producer.flush(30) == 0
