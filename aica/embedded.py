@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -58,6 +59,15 @@ def embedded_gateway_settings(settings: Settings, sandbox_url: str, gateway_port
 
 START_STEPS = ("broker", "topics", "gateway and sandbox portal", "worker: models and partitions",
                "install on the sandbox portal")
+
+
+def install_outcome(body: dict | str) -> dict:
+    """The install's answer as a dict: the JSON of the background form, or the status and error
+    the install page (a frame install, gateway.install_page) carries in data attributes."""
+    if isinstance(body, dict):
+        return body
+    found = dict(re.findall(r'data-(status|error)="([^"]*)"', body))
+    return {"status": found.get("status") or None, "error": found.get("error") or None}
 
 
 class EmbeddedStack:
@@ -149,11 +159,11 @@ class EmbeddedStack:
                     outcome = await resp.json()
                 if outcome["status"] != 503 or attempt == attempts - 1:
                     break
-                log.warning("install answered 503 (%s); posting it again", outcome["body"].get("error"))
+                log.warning("install answered 503 (%s); posting it again", install_outcome(outcome["body"])["error"])
                 await asyncio.sleep(2.0)
         if outcome["status"] != 200:
             raise RuntimeError(f"install refused by the gateway: {outcome['body']}")
-        return outcome["body"]
+        return install_outcome(outcome["body"])
 
     def _spawn_worker(self, settings: Settings) -> subprocess.Popen:
         """`aica worker` with these settings, logging to <data_dir>/worker.log (the child keeps

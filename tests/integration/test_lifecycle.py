@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka import Producer
 
 from control.tokens import KafkaTokens
-from aica.embedded import EmbeddedStack
+from aica.embedded import EmbeddedStack, install_outcome
 from bitrix.client import RestClient
 from sandbox.crm import create_entity
 from schemas import registry
@@ -114,7 +114,7 @@ async def test_install_sets_up_the_portal_forgeries_are_refused_and_uninstall_pu
                       "override": {"AUTH_ID": "forged-token"}}
             async with http.post("/_sandbox/install", json=forged) as resp:
                 outcome = await resp.json()
-            assert (outcome["status"], outcome["body"]["error"]) == (401, "bad_token")
+            assert (outcome["status"], install_outcome(outcome["body"])["error"]) == (401, "bad_token")
             async with http.post("/_sandbox/uninstall", json={
                     "clean": True, "override": {"auth[application_token]": "0" * 32}}) as resp:
                 assert (await resp.json())["status"] == 401
