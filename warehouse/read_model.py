@@ -1,7 +1,8 @@
 """What the dashboard, the demo and the CLI read: calls, criteria, transcripts, trends, dead letters
 and a portal's delivery status. Every read filters by member_id first, and entity reads by the CRM
 binding too: tenant and entity isolation live in these queries. Reads use FINAL (or argMax) so
-redelivered or replayed rows count once.
+redelivered or replayed rows count once. Entity reads take their call ids from call_entities
+(`_entity_calls_filter`: a range of its sorting key) and then read only those calls, by primary key.
 
 Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client."""
 from __future__ import annotations
@@ -21,6 +22,16 @@ T = TypeVar("T")
 CALL_STATUSES = ("processing", "done", "failed", "skipped")
 _META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
          "contact_ids", "deal_ids", "lead_ids", "company_ids")
+
+
+def _entity_calls_filter(index: str = "call_entities", dated: bool = False) -> str:
+    """` AND call_id IN (the entity's call ids)`: a superset of the calls whose newest row binds
+    the entity (warehouse.schema.CALL_ENTITIES_DDL), so adding it to a query that still checks
+    the binding changes no result; `dated` narrows it to {since}..{until}. Parameters:
+    member_id, entity_type, entity_id (and since, until)."""
+    days = " AND day BETWEEN {since:Date} AND {until:Date}" if dated else ""
+    return (f" AND call_id IN (SELECT call_id FROM {index} WHERE member_id = {{member_id:String}}"
+            f" AND entity_type = {{entity_type:String}} AND entity_id = {{entity_id:UInt64}}{days})")
 
 
 def call_rows(client: Client, member_id: str, *, database: str | None = None) -> list[dict[str, Any]]:
@@ -52,10 +63,13 @@ def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int
     result = client.query(
         f"SELECT toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id)"
         f" FROM {_table(client, 'calls', database)} FINAL"
-        f" WHERE member_id = {{member_id:String}} AND has({column}, {{entity_id:UInt64}})"
+        f" WHERE member_id = {{member_id:String}}"
+        f"{_entity_calls_filter(_table(client, 'call_entities', database), dated=True)}"
+        f" AND has({column}, {{entity_id:UInt64}})"
         f" AND day BETWEEN {{since:Date}} AND {{until:Date}}{scorecard_filter}"
         " GROUP BY day ORDER BY day",
-        parameters={"member_id": member_id, "entity_id": entity_id, "scorecard": scorecard or "",
+        parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id,
+                    "scorecard": scorecard or "",
                     "since": until - timedelta(days=days - 1), "until": until})
     return [(day, float(avg), int(calls)) for day, avg, calls in result.result_rows]
 
@@ -82,10 +96,15 @@ def _status_rows(client: Client, member_id: str, where: str, having: str, params
             for r in rows]
 
 
-def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int) -> list[dict]:
-    sql = ("SELECT call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s,"
-           " score, outcome, compliance, summary, improvements, contact_ids, deal_ids, lead_ids,"
-           " company_ids, scored_at FROM calls FINAL WHERE member_id = {member_id:String}" + where +
+_LISTED = ("call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s, score, outcome,"
+           " contact_ids, deal_ids, lead_ids, company_ids, scored_at")
+_DETAILED = _LISTED + ", compliance, summary, improvements"
+
+
+def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int,
+                 columns: str = _DETAILED) -> list[dict]:
+    """`columns`: _LISTED for a list (merge_call reads no more; the texts are the costly part)."""
+    sql = (f"SELECT {columns} FROM calls FINAL WHERE member_id = {{member_id:String}}" + where +
            " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC LIMIT {limit:UInt32}")
     rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
     latest: dict[str, dict] = {}
@@ -117,11 +136,12 @@ def _sort_key(call: Mapping[str, Any]) -> str:
 def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
     """The calls bound to one CRM entity of one portal, newest first."""
     column = BINDING_COLUMNS[entity_type]
-    params = {"entity_id": entity_id}
+    params = {"entity_type": entity_type, "entity_id": entity_id}
     statuses = {r["call_id"]: r for r in _status_rows(
-        client, member_id, "", f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
+        client, member_id, _entity_calls_filter(), f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
     scored = {r["call_id"]: r for r in _scored_rows(
-        client, member_id, f" AND has({column}, {{entity_id:UInt64}})", params, limit)}
+        client, member_id, f"{_entity_calls_filter()} AND has({column}, {{entity_id:UInt64}})", params, limit,
+        _LISTED)}
     calls = [merge_call(statuses.get(c), scored.get(c)) for c in statuses.keys() | scored.keys()]
     return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
@@ -194,9 +214,9 @@ def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_i
     """The scorecard versions the entity's calls were judged under, newest first."""
     column = BINDING_COLUMNS[entity_type]
     rows = client.query(
-        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}"
+        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}{_entity_calls_filter()}"
         f" AND has({column}, {{entity_id:UInt64}}) GROUP BY scorecard ORDER BY max(scored_at) DESC",
-        parameters={"member_id": member_id, "entity_id": entity_id}).result_rows
+        parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id}).result_rows
     return [r[0] for r in rows]
 
 
