@@ -21,11 +21,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bench import dashboard_reads_baseline as before
 from streams.settings import Settings
@@ -154,10 +156,12 @@ def insert_cost(client, calls: int, batch: int) -> tuple[float, float]:
     return calls / spent[0], calls / spent[1]
 
 
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
+def timed(fn, *args, **kwargs) -> tuple[float, float, object]:
+    """(wall ms, CPU ms of the whole process: chdb's query threads included, the machine's
+    other load not), result."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn(*args, **kwargs)
-    return (time.perf_counter() - start) * 1000, result
+    return (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000, result
 
 
 def trend_endpoint(module, client, member_id, entity_type, entity_id, days, until):
@@ -179,11 +183,15 @@ def measure_reads(client, total: int, entities: int, baseline_entities: int, see
                                            rng.randint(1, (contacts, deals)[i % 2]), 90, today), {}),
         "entity_calls 20": lambda i: ((before.entity_calls, after.entity_calls),
                                       (client, BIG, "contact", rng.randint(1, contacts), 20), {}),
-        "call_detail": lambda i: ((after.call_detail, None), (client, BIG, f"{BIG}.{rng.randrange(big)}"), {}),
+        # Every 4th call is asked for under its first version: a rescored one shows both.
+        "call_detail": lambda i: ((before.call_detail, after.call_detail),
+                                  (client, BIG, f"{BIG}.{20 * rng.randrange(big // 20) if i % 4 == 0 else rng.randrange(big)}",
+                                   "support-en@1" if i % 4 == 0 else None), {}),
     }
     out = {}
     for name, case in cases.items():
         times: tuple[list, list] = ([], [])
+        cpu: tuple[list, list] = ([], [])
         for i in range(entities + 3):  # the first 3: warm-up, not counted
             fns, args, kwargs = case(i)
             order = (0, 1) if i % 2 else (1, 0)
@@ -191,17 +199,37 @@ def measure_reads(client, total: int, entities: int, baseline_entities: int, see
             for which in order:
                 if fns[which] is None or (which == 0 and i >= baseline_entities + 3 and fns[1] is not None):
                     continue
-                ms, results[which] = timed(fns[which], *args, **kwargs)
+                ms, cpu_ms, results[which] = timed(fns[which], *args, **kwargs)
                 if i >= 3:
                     times[which].append(ms)
+                    cpu[which].append(cpu_ms)
             if len(results) == 2 and results[0] != results[1]:
                 raise AssertionError(f"{name}: results differ for {args[1:]}: {results[0]} != {results[1]}")
         out[name] = times
+        out[name + " (CPU)"] = cpu
     return out
 
 
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def generate_and_upgrade(client, calls: int) -> None:
+    old_schema(client, DB)
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = time.perf_counter()
+    timings = generate(client, calls, int(now.timestamp()))
+    print(f"generated {calls:,} calls in {time.perf_counter() - start:.0f} s: "
+          + ", ".join(f"{t} {s:.0f} s" for t, s in timings.items()))
+    wait_for_merges(client, 300)
+    start = time.perf_counter()
+    ClickHouseWriter(client, DB).ensure_schema()  # the upgrade: call_entities + backfill
+    rows = client.command("SELECT count() FROM call_entities")
+    print(f"upgrade (ensure_schema: call_entities backfill, {rows:,} rows): {time.perf_counter() - start:.0f} s")
+    wait_for_merges(client, 300)
+    sizes = client.query("SELECT table, sum(rows), formatReadableSize(sum(bytes_on_disk)) FROM system.parts"
+                         " WHERE active AND database = currentDatabase() GROUP BY table ORDER BY table").result_rows
+    print("tables: " + ", ".join(f"{t} {r:,} rows {b}" for t, r, b in sizes))
 
 
 def main() -> None:
@@ -213,29 +241,28 @@ def main() -> None:
     parser.add_argument("--baseline-entities", type=int, default=None,
                         help="run today's scans on only the first N entities (they take seconds each)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--data-dir", help="keep the generated database here; a later run with the same"
+                                           " dir (and --calls) measures the reads again without regenerating")
+    parser.add_argument("--generate-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="aica-bench-reads-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="aica-bench-reads-") as temp_dir:
+        data_dir = Path(args.data_dir or temp_dir)
         client = connect(Settings(data_dir=data_dir, clickhouse_database=DB))
-        per_s_before, per_s_after = insert_cost(client, args.insert_calls, args.batch)
-        print(f"insert: {args.insert_calls} calls in batches of {args.batch}: "
-              f"{per_s_before:,.0f} calls/s today, {per_s_after:,.0f} calls/s with call_entities")
-        old_schema(client, DB)
-        now = datetime.now(UTC).replace(microsecond=0)
-        start = time.perf_counter()
-        timings = generate(client, args.calls, int(now.timestamp()))
-        print(f"generated {args.calls:,} calls in {time.perf_counter() - start:.0f} s: "
-              + ", ".join(f"{t} {s:.0f} s" for t, s in timings.items()))
-        wait_for_merges(client, 300)
-        start = time.perf_counter()
-        ClickHouseWriter(client, DB).ensure_schema()  # the upgrade: call_entities + backfill
-        rows = client.command("SELECT count() FROM call_entities")
-        print(f"upgrade (ensure_schema: call_entities backfill, {rows:,} rows): {time.perf_counter() - start:.0f} s")
-        wait_for_merges(client, 300)
-        sizes = client.query("SELECT table, sum(rows), formatReadableSize(sum(bytes_on_disk)) FROM system.parts"
-                             " WHERE active AND database = currentDatabase() GROUP BY table ORDER BY table").result_rows
-        print("tables: " + ", ".join(f"{t} {r:,} rows {b}" for t, r, b in sizes))
+        if not (data_dir / "generated").exists():
+            per_s_before, per_s_after = insert_cost(client, args.insert_calls, args.batch)
+            print(f"insert: {args.insert_calls} calls in batches of {args.batch}: "
+                  f"{per_s_before:,.0f} calls/s today, {per_s_after:,.0f} calls/s with call_entities")
+            generate_and_upgrade(client, args.calls)
+            (data_dir / "generated").write_text(str(args.calls))
+        if args.generate_only:
+            client.close()
+            return
+        today = datetime.now(UTC).date()
         baseline_entities = args.baseline_entities or args.entities
-        results = measure_reads(client, args.calls, args.entities, baseline_entities, args.seed, now.date())
+        load = os.getloadavg()[0]
+        results = measure_reads(client, args.calls, args.entities, baseline_entities, args.seed, today)
+        print(f"load average (1 min) at start and end of the reads: {load:.1f}, {os.getloadavg()[0]:.1f}"
+              f" on {os.cpu_count()} cores")
         print(f"\n{'read':<22}{'today p50':>11}{'today p95':>11}{'new p50':>10}{'new p95':>10}"
               f"  (ms; today over {baseline_entities} entities, new over {args.entities})")
         for name, (old, new) in results.items():

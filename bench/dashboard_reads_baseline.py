@@ -9,10 +9,17 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from warehouse.read_model import _scored_rows, _sort_key, _status_rows, merge_call
+from warehouse.read_model import (
+    _scored_rows,
+    _sort_key,
+    _status_rows,
+    call_versions,
+    criteria,
+    merge_call,
+    transcript,
+)
 from warehouse.rows import BINDING_COLUMNS, rows_from_score
 from warehouse.schema import CALL_COLUMNS, CALL_STATUS_COLUMNS, CRITERION_COLUMNS
-from warehouse.writer import insert_rows
 
 
 def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int, days: int, *,
@@ -62,6 +69,31 @@ def trend_by_scorecard(client: Client, member_id: str, entity_type: str, entity_
                        until: date | None = None) -> list[dict[str, Any]]:
     return [{"scorecard": ref, "points": trend(client, member_id, entity_type, entity_id, days, until, ref)}
             for ref in entity_scorecards(client, member_id, entity_type, entity_id)]
+
+
+def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> int:
+    """warehouse.writer.insert_rows as it was (clickhouse-connect looks the column types up each time)."""
+    data = [[row[c] for c in columns] for row in rows]
+    if data:
+        client.insert(table, data, column_names=list(columns))
+    return len(data)
+
+
+def call_detail(client: Client, member_id: str, call_id: str, scorecard: str | None = None) -> dict[str, Any] | None:
+    """Five reads: the status, the verdict, its criteria, the versions (calls again), the transcript."""
+    params = {"call_id": call_id, "scorecard": scorecard or ""}
+    status = next(iter(_status_rows(client, member_id, " AND call_id = {call_id:String}", "", params, 1)), None)
+    where = " AND call_id = {call_id:String}" + (" AND scorecard = {scorecard:String}" if scorecard else "")
+    scored = next(iter(_scored_rows(client, member_id, where, params, 100)), None)
+    if status is None and scored is None:
+        return None
+    call = merge_call(status, scored)
+    call |= {key: scored[key] if scored else None for key in ("compliance", "summary", "scorecard")}
+    call["improvements"] = list(scored["improvements"]) if scored else []
+    call["criteria"] = criteria(client, member_id, call_id, scored["scorecard"]) if scored else []
+    call["scorecards"] = call_versions(client, member_id, call_id)
+    call["transcript"], call["audio_uri"] = transcript(client, member_id, call_id)
+    return call
 
 
 def write_scores_and_statuses(client: Client, scores: Iterable[Mapping[str, Any]],

@@ -2,7 +2,7 @@
 and a portal's delivery status. Every read filters by member_id first, and entity reads by the CRM
 binding too: tenant and entity isolation live in these queries. Reads use FINAL (or argMax) so
 redelivered or replayed rows count once. Entity reads take their call ids from call_entities
-(`_entity_calls_filter`: a range of its sorting key) and then read only those calls, by primary key.
+(`entity_call_ids`: a range of its sorting key) and then read only those calls, by primary key.
 
 Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client."""
 from __future__ import annotations
@@ -24,14 +24,21 @@ _META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s
          "contact_ids", "deal_ids", "lead_ids", "company_ids")
 
 
-def _entity_calls_filter(index: str = "call_entities", dated: bool = False) -> str:
-    """` AND call_id IN (the entity's call ids)`: a superset of the calls whose newest row binds
-    the entity (warehouse.schema.CALL_ENTITIES_DDL), so adding it to a query that still checks
-    the binding changes no result; `dated` narrows it to {since}..{until}. Parameters:
-    member_id, entity_type, entity_id (and since, until)."""
-    days = " AND day BETWEEN {since:Date} AND {until:Date}" if dated else ""
-    return (f" AND call_id IN (SELECT call_id FROM {index} WHERE member_id = {{member_id:String}}"
-            f" AND entity_type = {{entity_type:String}} AND entity_id = {{entity_id:UInt64}}{days})")
+def entity_call_ids(client: Client, member_id: str, entity_type: str, entity_id: int, *,
+                    since: date | None = None, until: date | None = None, database: str | None = None) -> list[str]:
+    """The ids of the calls ever bound to one entity (dated since..until when given), from
+    call_entities (warehouse.schema.CALL_ENTITIES_DDL): a superset of the calls whose newest row
+    binds it, so a query that still checks the binding answers the same with `call_id IN` these."""
+    days = " AND day BETWEEN {since:Date} AND {until:Date}" if since is not None else ""
+    rows = client.query(
+        f"SELECT DISTINCT call_id FROM {_table(client, 'call_entities', database)} WHERE member_id = {{member_id:String}}"
+        f" AND entity_type = {{entity_type:String}} AND entity_id = {{entity_id:UInt64}}{days}",
+        parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id,
+                    "since": since, "until": until}).result_rows
+    return [call_id for (call_id,) in rows]
+
+
+_IN_CALL_IDS = " AND call_id IN {call_ids:Array(String)}"
 
 
 def call_rows(client: Client, member_id: str, *, database: str | None = None) -> list[dict[str, Any]]:
@@ -59,18 +66,19 @@ def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int
     (default today). A call is dated by started_at, or scored_at when the start is unknown."""
     column = BINDING_COLUMNS[entity_type]  # KeyError: not a bindable entity type
     until = until or datetime.now(UTC).date()
+    since = until - timedelta(days=days - 1)
+    call_ids = entity_call_ids(client, member_id, entity_type, entity_id, since=since, until=until, database=database)
+    if not call_ids:
+        return []
     scorecard_filter = " AND scorecard = {scorecard:String}" if scorecard else ""
     result = client.query(
         f"SELECT toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id)"
         f" FROM {_table(client, 'calls', database)} FINAL"
-        f" WHERE member_id = {{member_id:String}}"
-        f"{_entity_calls_filter(_table(client, 'call_entities', database), dated=True)}"
-        f" AND has({column}, {{entity_id:UInt64}})"
+        f" WHERE member_id = {{member_id:String}}{_IN_CALL_IDS} AND has({column}, {{entity_id:UInt64}})"
         f" AND day BETWEEN {{since:Date}} AND {{until:Date}}{scorecard_filter}"
         " GROUP BY day ORDER BY day",
-        parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id,
-                    "scorecard": scorecard or "",
-                    "since": until - timedelta(days=days - 1), "until": until})
+        parameters={"member_id": member_id, "entity_id": entity_id, "call_ids": call_ids,
+                    "scorecard": scorecard or "", "since": since, "until": until})
     return [(day, float(avg), int(calls)) for day, avg, calls in result.result_rows]
 
 
@@ -136,12 +144,14 @@ def _sort_key(call: Mapping[str, Any]) -> str:
 def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
     """The calls bound to one CRM entity of one portal, newest first."""
     column = BINDING_COLUMNS[entity_type]
-    params = {"entity_type": entity_type, "entity_id": entity_id}
+    call_ids = entity_call_ids(client, member_id, entity_type, entity_id)
+    if not call_ids:
+        return []
+    params = {"entity_id": entity_id, "call_ids": call_ids}
     statuses = {r["call_id"]: r for r in _status_rows(
-        client, member_id, _entity_calls_filter(), f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
+        client, member_id, _IN_CALL_IDS, f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
     scored = {r["call_id"]: r for r in _scored_rows(
-        client, member_id, f"{_entity_calls_filter()} AND has({column}, {{entity_id:UInt64}})", params, limit,
-        _LISTED)}
+        client, member_id, f"{_IN_CALL_IDS} AND has({column}, {{entity_id:UInt64}})", params, limit, _LISTED)}
     calls = [merge_call(statuses.get(c), scored.get(c)) for c in statuses.keys() | scored.keys()]
     return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
@@ -159,17 +169,21 @@ def call_detail(client: Client, member_id: str, call_id: str, scorecard: str | N
     """Everything the detail view shows, with `bindings` for the caller's entity check; None if
     this portal has no such call. The newest verdict by default, or the one under `scorecard`
     (side by side with another version); `scorecards` lists the versions there are."""
-    params = {"call_id": call_id, "scorecard": scorecard or ""}
+    params = {"call_id": call_id}
     status = next(iter(_status_rows(client, member_id, " AND call_id = {call_id:String}", "", params, 1)), None)
-    where = " AND call_id = {call_id:String}" + (" AND scorecard = {scorecard:String}" if scorecard else "")
-    scored = next(iter(_scored_rows(client, member_id, where, params, 100)), None)
+    # Every version in one read (newest first): the verdict shown and the list of versions.
+    versions = list(client.query(
+        f"SELECT {_DETAILED} FROM calls FINAL WHERE member_id = {{member_id:String}} AND call_id = {{call_id:String}}"
+        " ORDER BY scored_at DESC", parameters={"member_id": member_id, **params}).named_results())
+    scored = next((v for v in versions if scorecard is None or v["scorecard"] == scorecard), None)
     if status is None and scored is None:
         return None
     call = merge_call(status, scored)
     call |= {key: scored[key] if scored else None for key in ("compliance", "summary", "scorecard")}
     call["improvements"] = list(scored["improvements"]) if scored else []
     call["criteria"] = criteria(client, member_id, call_id, scored["scorecard"]) if scored else []
-    call["scorecards"] = call_versions(client, member_id, call_id)
+    call["scorecards"] = [{"scorecard": v["scorecard"], "score": v["score"], "outcome": v["outcome"],
+                           "scored_at": _iso(v["scored_at"])} for v in versions]
     call["transcript"], call["audio_uri"] = transcript(client, member_id, call_id)
     return call
 
@@ -213,10 +227,13 @@ def trend(client: Client, member_id: str, entity_type: str, entity_id: int, days
 def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_id: int) -> list[str]:
     """The scorecard versions the entity's calls were judged under, newest first."""
     column = BINDING_COLUMNS[entity_type]
+    call_ids = entity_call_ids(client, member_id, entity_type, entity_id)
+    if not call_ids:
+        return []
     rows = client.query(
-        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}{_entity_calls_filter()}"
+        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}{_IN_CALL_IDS}"
         f" AND has({column}, {{entity_id:UInt64}}) GROUP BY scorecard ORDER BY max(scored_at) DESC",
-        parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id}).result_rows
+        parameters={"member_id": member_id, "entity_id": entity_id, "call_ids": call_ids}).result_rows
     return [r[0] for r in rows]
 
 

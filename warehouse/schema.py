@@ -152,7 +152,8 @@ ORDER BY (member_id, call_id)
 # here (a range of the sorting key) instead of scanning the portal for has(contact_ids, id); they
 # still read the calls themselves, so a stale row here (a binding a newer version dropped) only
 # adds a candidate that the read then filters out. Day as the reads date a call:
-# coalesce(started_at, scored_at / updated_at). Existing data: BACKFILL_STATEMENTS.
+# coalesce(started_at, scored_at / updated_at). Existing data: BACKFILL_STATEMENTS. Small granules:
+# an entity's rows are a few dozen, and a lookup decompresses whole granules.
 CALL_ENTITIES_DDL = """
 CREATE TABLE IF NOT EXISTS {db}.call_entities (
     member_id LowCardinality(String),
@@ -162,6 +163,7 @@ CREATE TABLE IF NOT EXISTS {db}.call_entities (
     call_id String
 ) ENGINE = ReplacingMergeTree
 ORDER BY (member_id, entity_type, entity_id, day, call_id)
+SETTINGS index_granularity = 256
 """
 
 EVENTS_RECEIVED_DDL = f"""

@@ -35,6 +35,22 @@ from warehouse.schema import (
 )
 
 
+# (database, table) -> {column: type}: without the types clickhouse-connect runs a DESCRIBE before
+# every insert, one more round trip per table and batch. The DDL fixes a column's type for good.
+_COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _typed_insert(client: Client, table: str, data: list[list[Any]], columns: tuple[str, ...],
+                  database: str | None = None) -> None:
+    database = database or client.database
+    types = _COLUMN_TYPES.get((database, table))
+    if types is None or not types.keys() >= set(columns):
+        described = client.query(f"DESCRIBE TABLE {_table(client, table, database)}").result_rows
+        types = _COLUMN_TYPES[(database, table)] = {row[0]: row[1] for row in described}
+    client.insert(table, data, database=database, column_names=list(columns),
+                  column_type_names=[types[c] for c in columns])
+
+
 def _as_lists(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> list[list[Any]]:
     return [[row[column] for column in columns] for row in rows]
 
@@ -62,7 +78,7 @@ class ClickHouseWriter:
 
     def _insert(self, table: str, rows: list[list[Any]], columns: tuple[str, ...]) -> None:
         if rows:
-            self.client.insert(table, rows, database=self.database, column_names=list(columns))
+            _typed_insert(self.client, table, rows, columns, self.database)
 
     def write_scores(self, scores: Iterable[Mapping[str, Any]]) -> int:
         """Insert a batch of decoded CallScores; returns the number of call rows written."""
@@ -89,7 +105,7 @@ def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any] | N
                 columns: tuple[str, ...]) -> int:
     data = [[row[c] for c in columns] for row in rows if row is not None]
     if data:
-        client.insert(table, data, column_names=list(columns))
+        _typed_insert(client, table, data, columns)
     return len(data)
 
 
