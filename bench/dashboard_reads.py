@@ -67,7 +67,7 @@ def base(total: int, big: int, now_s: int) -> str:
         FROM numbers({total}))"""
 
 
-def generate(client, total: int, now_s: int) -> dict[str, float]:
+def generate_tables(client, total: int, now_s: int) -> dict[str, float]:
     big = total * 8 // 10
     src = base(total, big, now_s)
     versions = [("support-en@1", "score0", "started_at + toIntervalMinute(5)", "1"),
@@ -136,24 +136,26 @@ def fake_scores(n: int, offset: int, now: datetime) -> list[dict]:
     return out
 
 
-def insert_cost(client, calls: int, batch: int) -> tuple[float, float]:
-    """Calls per second through the writer: (today's, with call_entities)."""
+def insert_cost(client, calls: int, batch: int) -> tuple[list[float], list[float]]:
+    """Calls per wall second and per CPU second (of the whole process, chdb included) through
+    the writer: ([today's], [with call_entities])."""
     old_schema(client, "ins_before")
     ClickHouseWriter(client, "ins_after").ensure_schema()
-    writer, now, spent = ClickHouseWriter(client, "ins_after"), datetime.now(UTC), [0.0, 0.0]
+    writer, now, spent, cpu = ClickHouseWriter(client, "ins_after"), datetime.now(UTC), [0.0, 0.0], [0.0, 0.0]
     for k, offset in enumerate(range(0, calls, batch)):
         scores = fake_scores(batch, offset, now)
         for which in ((0, 1) if k % 2 else (1, 0)):
             client.database = ("ins_before", "ins_after")[which]
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             if which == 0:
                 before.write_scores_and_statuses(client, scores, map(status_row_from_score, scores))
             else:
                 writer.write_scores(scores)  # as write_new_scores: the "done" rows need no index rows
                 write_statuses(client, map(status_row_from_score, scores), index=False)
             spent[which] += time.perf_counter() - start
+            cpu[which] += time.process_time() - cpu_start
     client.database = DB
-    return calls / spent[0], calls / spent[1]
+    return [calls / spent[0], calls / cpu[0]], [calls / spent[1], calls / cpu[1]]
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, float, object]:
@@ -214,18 +216,22 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def generate_and_upgrade(client, calls: int) -> None:
+def generate(client, calls: int) -> None:
     old_schema(client, DB)
     now = datetime.now(UTC).replace(microsecond=0)
     start = time.perf_counter()
-    timings = generate(client, calls, int(now.timestamp()))
+    timings = generate_tables(client, calls, int(now.timestamp()))
     print(f"generated {calls:,} calls in {time.perf_counter() - start:.0f} s: "
           + ", ".join(f"{t} {s:.0f} s" for t, s in timings.items()))
     wait_for_merges(client, 300)
+
+
+def upgrade(client) -> None:
+    """ensure_schema as on an existing database: creates call_entities and backfills it once."""
     start = time.perf_counter()
-    ClickHouseWriter(client, DB).ensure_schema()  # the upgrade: call_entities + backfill
+    ClickHouseWriter(client, DB).ensure_schema()
     rows = client.command("SELECT count() FROM call_entities")
-    print(f"upgrade (ensure_schema: call_entities backfill, {rows:,} rows): {time.perf_counter() - start:.0f} s")
+    print(f"upgrade (ensure_schema; call_entities has {rows:,} rows): {time.perf_counter() - start:.0f} s")
     wait_for_merges(client, 300)
     sizes = client.query("SELECT table, sum(rows), formatReadableSize(sum(bytes_on_disk)) FROM system.parts"
                          " WHERE active AND database = currentDatabase() GROUP BY table ORDER BY table").result_rows
@@ -249,11 +255,14 @@ def main() -> None:
         data_dir = Path(args.data_dir or temp_dir)
         client = connect(Settings(data_dir=data_dir, clickhouse_database=DB))
         if not (data_dir / "generated").exists():
-            per_s_before, per_s_after = insert_cost(client, args.insert_calls, args.batch)
-            print(f"insert: {args.insert_calls} calls in batches of {args.batch}: "
-                  f"{per_s_before:,.0f} calls/s today, {per_s_after:,.0f} calls/s with call_entities")
-            generate_and_upgrade(client, args.calls)
+            if args.insert_calls:
+                (wall_before, cpu_before), (wall_after, cpu_after) = insert_cost(client, args.insert_calls, args.batch)
+                print(f"insert: {args.insert_calls} calls in batches of {args.batch}: today {wall_before:,.0f} calls/s"
+                      f" ({cpu_before:,.0f} per CPU second), with call_entities {wall_after:,.0f} calls/s"
+                      f" ({cpu_after:,.0f} per CPU second)")
+            generate(client, args.calls)
             (data_dir / "generated").write_text(str(args.calls))
+        upgrade(client)
         if args.generate_only:
             client.close()
             return

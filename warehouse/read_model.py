@@ -2,7 +2,7 @@
 and a portal's delivery status. Every read filters by member_id first, and entity reads by the CRM
 binding too: tenant and entity isolation live in these queries. Reads use FINAL (or argMax) so
 redelivered or replayed rows count once. Entity reads take their call ids from call_entities
-(`entity_call_ids`: a range of its sorting key) and then read only those calls, by primary key.
+(`entity_calls_filter`: a range of its sorting key) and then read only those calls, by primary key.
 
 Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client."""
 from __future__ import annotations
@@ -16,29 +16,13 @@ from typing import Any, TypeVar
 from clickhouse_connect.driver.client import Client
 
 from warehouse.connection import table as _table
+from warehouse.entity_index import entity_calls_filter
 from warehouse.rows import BINDING_COLUMNS, as_utc
 
 T = TypeVar("T")
 CALL_STATUSES = ("processing", "done", "failed", "skipped")
 _META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
          "contact_ids", "deal_ids", "lead_ids", "company_ids")
-
-
-def entity_call_ids(client: Client, member_id: str, entity_type: str, entity_id: int, *,
-                    since: date | None = None, until: date | None = None, database: str | None = None) -> list[str]:
-    """The ids of the calls ever bound to one entity (dated since..until when given), from
-    call_entities (warehouse.schema.CALL_ENTITIES_DDL): a superset of the calls whose newest row
-    binds it, so a query that still checks the binding answers the same with `call_id IN` these."""
-    days = " AND day BETWEEN {since:Date} AND {until:Date}" if since is not None else ""
-    rows = client.query(
-        f"SELECT DISTINCT call_id FROM {_table(client, 'call_entities', database)} WHERE member_id = {{member_id:String}}"
-        f" AND entity_type = {{entity_type:String}} AND entity_id = {{entity_id:UInt64}}{days}",
-        parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id,
-                    "since": since, "until": until}).result_rows
-    return [call_id for (call_id,) in rows]
-
-
-_IN_CALL_IDS = " AND call_id IN {call_ids:Array(String)}"
 
 
 def call_rows(client: Client, member_id: str, *, database: str | None = None) -> list[dict[str, Any]]:
@@ -67,18 +51,19 @@ def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int
     column = BINDING_COLUMNS[entity_type]  # KeyError: not a bindable entity type
     until = until or datetime.now(UTC).date()
     since = until - timedelta(days=days - 1)
-    call_ids = entity_call_ids(client, member_id, entity_type, entity_id, since=since, until=until, database=database)
-    if not call_ids:
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id, since=since, until=until,
+                                   database=database)
+    if in_calls is None:
         return []
     scorecard_filter = " AND scorecard = {scorecard:String}" if scorecard else ""
     result = client.query(
         f"SELECT toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id)"
         f" FROM {_table(client, 'calls', database)} FINAL"
-        f" WHERE member_id = {{member_id:String}}{_IN_CALL_IDS} AND has({column}, {{entity_id:UInt64}})"
+        f" WHERE member_id = {{member_id:String}}{in_calls[0]} AND has({column}, {{entity_id:UInt64}})"
         f" AND day BETWEEN {{since:Date}} AND {{until:Date}}{scorecard_filter}"
         " GROUP BY day ORDER BY day",
-        parameters={"member_id": member_id, "entity_id": entity_id, "call_ids": call_ids,
-                    "scorecard": scorecard or "", "since": since, "until": until})
+        parameters={"member_id": member_id, "entity_id": entity_id, "scorecard": scorecard or "",
+                    "since": since, "until": until, **in_calls[1]})
     return [(day, float(avg), int(calls)) for day, avg, calls in result.result_rows]
 
 
@@ -144,14 +129,14 @@ def _sort_key(call: Mapping[str, Any]) -> str:
 def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
     """The calls bound to one CRM entity of one portal, newest first."""
     column = BINDING_COLUMNS[entity_type]
-    call_ids = entity_call_ids(client, member_id, entity_type, entity_id)
-    if not call_ids:
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
+    if in_calls is None:
         return []
-    params = {"entity_id": entity_id, "call_ids": call_ids}
+    params = {"entity_id": entity_id, **in_calls[1]}
     statuses = {r["call_id"]: r for r in _status_rows(
-        client, member_id, _IN_CALL_IDS, f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
+        client, member_id, in_calls[0], f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
     scored = {r["call_id"]: r for r in _scored_rows(
-        client, member_id, f"{_IN_CALL_IDS} AND has({column}, {{entity_id:UInt64}})", params, limit, _LISTED)}
+        client, member_id, f"{in_calls[0]} AND has({column}, {{entity_id:UInt64}})", params, limit, _LISTED)}
     calls = [merge_call(statuses.get(c), scored.get(c)) for c in statuses.keys() | scored.keys()]
     return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
@@ -227,13 +212,13 @@ def trend(client: Client, member_id: str, entity_type: str, entity_id: int, days
 def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_id: int) -> list[str]:
     """The scorecard versions the entity's calls were judged under, newest first."""
     column = BINDING_COLUMNS[entity_type]
-    call_ids = entity_call_ids(client, member_id, entity_type, entity_id)
-    if not call_ids:
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
+    if in_calls is None:
         return []
     rows = client.query(
-        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}{_IN_CALL_IDS}"
+        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}{in_calls[0]}"
         f" AND has({column}, {{entity_id:UInt64}}) GROUP BY scorecard ORDER BY max(scored_at) DESC",
-        parameters={"member_id": member_id, "entity_id": entity_id, "call_ids": call_ids}).result_rows
+        parameters={"member_id": member_id, "entity_id": entity_id, **in_calls[1]}).result_rows
     return [r[0] for r in rows]
 
 

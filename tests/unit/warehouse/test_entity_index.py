@@ -11,7 +11,7 @@ import pytest
 from bench import dashboard_reads_baseline as scan
 from schemas import registry
 from streams.settings import Settings
-from warehouse import read_model
+from warehouse import entity_index, read_model
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_call_status, status_row_from_score
 from warehouse.schema import MIGRATIONS, TABLE_DDL
@@ -130,6 +130,18 @@ def test_indexed_reads_answer_as_the_portal_scans(client, settings):
     assert [s["scorecard"] for s in series] == ["support-en@2", "support-en@1"]
     assert series[0]["points"] == [{"day": day(1).date().isoformat(), "avg_score": 90.0, "calls": 1}]
     assert read_model.entity_calls(client, "m3", "contact", 3, 50) == []
+
+
+def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subquery(client, settings, monkeypatch):
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    scores, statuses = history()
+    write_new_scores(client, writer, scores)
+    write_statuses(client, statuses)
+    monkeypatch.setattr(entity_index, "_LISTED_IDS_MAX", 1)
+    in_calls = entity_index.entity_calls_filter(client, "m1", "contact", 3)
+    assert in_calls is not None and "SELECT" in in_calls[0]  # the subquery form, not the list
+    check_same_answers(client)
 
 
 def test_ensure_schema_backfills_a_database_from_before_the_index(client, settings):
