@@ -48,6 +48,15 @@ def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int
                 database: str | None = None) -> list[tuple[date, float, int]]:
     """(day, average score, calls) for one CRM entity over the `days` UTC days ending `until`
     (default today). A call is dated by started_at, or scored_at when the start is unknown."""
+    return [(day, float(avg), int(calls)) for day, avg, calls in _daily_scores(
+        client, member_id, entity_type, entity_id, days, until, scorecard=scorecard, database=database)]
+
+
+def _daily_scores(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
+                  until: date | None, *, scorecard: str | None = None, by_scorecard: bool = False,
+                  database: str | None = None) -> list[tuple]:
+    """score_trend's rows, or with by_scorecard (scorecard, day, avg, calls): every version's line
+    in one read."""
     column = BINDING_COLUMNS[entity_type]  # KeyError: not a bindable entity type
     until = until or datetime.now(UTC).date()
     since = until - timedelta(days=days - 1)
@@ -56,15 +65,16 @@ def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int
     if in_calls is None:
         return []
     scorecard_filter = " AND scorecard = {scorecard:String}" if scorecard else ""
+    keys = "scorecard, day" if by_scorecard else "day"
     result = client.query(
-        f"SELECT toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id)"
-        f" FROM {_table(client, 'calls', database)} FINAL"
+        f"SELECT {'scorecard, ' if by_scorecard else ''}toDate(coalesce(started_at, scored_at)) AS day,"
+        f" avg(score), uniqExact(call_id) FROM {_table(client, 'calls', database)} FINAL"
         f" WHERE member_id = {{member_id:String}}{in_calls[0]} AND has({column}, {{entity_id:UInt64}})"
         f" AND day BETWEEN {{since:Date}} AND {{until:Date}}{scorecard_filter}"
-        " GROUP BY day ORDER BY day",
+        f" GROUP BY {keys} ORDER BY {keys}",
         parameters={"member_id": member_id, "entity_id": entity_id, "scorecard": scorecard or "",
                     "since": since, "until": until, **in_calls[1]})
-    return [(day, float(avg), int(calls)) for day, avg, calls in result.result_rows]
+    return result.result_rows
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -225,8 +235,13 @@ def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_i
 def trend_by_scorecard(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
                        until: date | None = None) -> list[dict[str, Any]]:
     """One trend line per scorecard version: the same calls judged live and rescored."""
-    return [{"scorecard": ref, "points": trend(client, member_id, entity_type, entity_id, days, until, ref)}
-            for ref in entity_scorecards(client, member_id, entity_type, entity_id)]
+    refs = entity_scorecards(client, member_id, entity_type, entity_id)
+    points: dict[str, list[dict[str, Any]]] = {}
+    for ref, day, avg, calls in _daily_scores(client, member_id, entity_type, entity_id, days, until,
+                                              by_scorecard=True) if refs else []:
+        points.setdefault(ref, []).append({"day": day.isoformat(), "avg_score": round(float(avg), 1),
+                                           "calls": int(calls)})
+    return [{"scorecard": ref, "points": points.get(ref, [])} for ref in refs]
 
 
 def delivery_status(client: Client, member_id: str, stage: str | None, status: str | None,
