@@ -1,7 +1,8 @@
 """What the dashboard, the demo and the CLI read: calls, criteria, transcripts, trends, dead letters
 and a portal's delivery status. Every read filters by member_id first, and entity reads by the CRM
 binding too: tenant and entity isolation live in these queries. Reads use FINAL (or argMax) so
-redelivered or replayed rows count once.
+redelivered or replayed rows count once. Entity reads take their call ids from call_entities
+(`entity_calls_filter`: a range of its sorting key) and then read only those calls, by primary key.
 
 Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client."""
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 from clickhouse_connect.driver.client import Client
 
 from warehouse.connection import table as _table
+from warehouse.entity_index import entity_calls_filter
 from warehouse.rows import BINDING_COLUMNS, as_utc
 
 T = TypeVar("T")
@@ -46,18 +48,33 @@ def score_trend(client: Client, member_id: str, entity_type: str, entity_id: int
                 database: str | None = None) -> list[tuple[date, float, int]]:
     """(day, average score, calls) for one CRM entity over the `days` UTC days ending `until`
     (default today). A call is dated by started_at, or scored_at when the start is unknown."""
+    return [(day, float(avg), int(calls)) for day, avg, calls in _daily_scores(
+        client, member_id, entity_type, entity_id, days, until, scorecard=scorecard, database=database)]
+
+
+def _daily_scores(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
+                  until: date | None, *, scorecard: str | None = None, by_scorecard: bool = False,
+                  database: str | None = None) -> list[tuple]:
+    """score_trend's rows, or with by_scorecard (scorecard, day, avg, calls): every version's line
+    in one read."""
     column = BINDING_COLUMNS[entity_type]  # KeyError: not a bindable entity type
     until = until or datetime.now(UTC).date()
+    since = until - timedelta(days=days - 1)
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id, since=since, until=until,
+                                   database=database)
+    if in_calls is None:
+        return []
     scorecard_filter = " AND scorecard = {scorecard:String}" if scorecard else ""
+    keys = "scorecard, day" if by_scorecard else "day"
     result = client.query(
-        f"SELECT toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id)"
-        f" FROM {_table(client, 'calls', database)} FINAL"
-        f" WHERE member_id = {{member_id:String}} AND has({column}, {{entity_id:UInt64}})"
+        f"SELECT {'scorecard, ' if by_scorecard else ''}toDate(coalesce(started_at, scored_at)) AS day,"
+        f" avg(score), uniqExact(call_id) FROM {_table(client, 'calls', database)} FINAL"
+        f" WHERE member_id = {{member_id:String}}{in_calls[0]} AND has({column}, {{entity_id:UInt64}})"
         f" AND day BETWEEN {{since:Date}} AND {{until:Date}}{scorecard_filter}"
-        " GROUP BY day ORDER BY day",
+        f" GROUP BY {keys} ORDER BY {keys}",
         parameters={"member_id": member_id, "entity_id": entity_id, "scorecard": scorecard or "",
-                    "since": until - timedelta(days=days - 1), "until": until})
-    return [(day, float(avg), int(calls)) for day, avg, calls in result.result_rows]
+                    "since": since, "until": until, **in_calls[1]})
+    return result.result_rows
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -82,10 +99,15 @@ def _status_rows(client: Client, member_id: str, where: str, having: str, params
             for r in rows]
 
 
-def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int) -> list[dict]:
-    sql = ("SELECT call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s,"
-           " score, outcome, compliance, summary, improvements, contact_ids, deal_ids, lead_ids,"
-           " company_ids, scored_at FROM calls FINAL WHERE member_id = {member_id:String}" + where +
+_LISTED = ("call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s, score, outcome,"
+           " contact_ids, deal_ids, lead_ids, company_ids, scored_at")
+_DETAILED = _LISTED + ", compliance, summary, improvements"
+
+
+def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int,
+                 columns: str = _DETAILED) -> list[dict]:
+    """`columns`: _LISTED for a list (merge_call reads no more; the texts are the costly part)."""
+    sql = (f"SELECT {columns} FROM calls FINAL WHERE member_id = {{member_id:String}}" + where +
            " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC LIMIT {limit:UInt32}")
     rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
     latest: dict[str, dict] = {}
@@ -117,11 +139,14 @@ def _sort_key(call: Mapping[str, Any]) -> str:
 def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
     """The calls bound to one CRM entity of one portal, newest first."""
     column = BINDING_COLUMNS[entity_type]
-    params = {"entity_id": entity_id}
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
+    if in_calls is None:
+        return []
+    params = {"entity_id": entity_id, **in_calls[1]}
     statuses = {r["call_id"]: r for r in _status_rows(
-        client, member_id, "", f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
+        client, member_id, in_calls[0], f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
     scored = {r["call_id"]: r for r in _scored_rows(
-        client, member_id, f" AND has({column}, {{entity_id:UInt64}})", params, limit)}
+        client, member_id, f"{in_calls[0]} AND has({column}, {{entity_id:UInt64}})", params, limit, _LISTED)}
     calls = [merge_call(statuses.get(c), scored.get(c)) for c in statuses.keys() | scored.keys()]
     return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
@@ -139,17 +164,21 @@ def call_detail(client: Client, member_id: str, call_id: str, scorecard: str | N
     """Everything the detail view shows, with `bindings` for the caller's entity check; None if
     this portal has no such call. The newest verdict by default, or the one under `scorecard`
     (side by side with another version); `scorecards` lists the versions there are."""
-    params = {"call_id": call_id, "scorecard": scorecard or ""}
+    params = {"call_id": call_id}
     status = next(iter(_status_rows(client, member_id, " AND call_id = {call_id:String}", "", params, 1)), None)
-    where = " AND call_id = {call_id:String}" + (" AND scorecard = {scorecard:String}" if scorecard else "")
-    scored = next(iter(_scored_rows(client, member_id, where, params, 100)), None)
+    # Every version in one read (newest first): the verdict shown and the list of versions.
+    versions = list(client.query(
+        f"SELECT {_DETAILED} FROM calls FINAL WHERE member_id = {{member_id:String}} AND call_id = {{call_id:String}}"
+        " ORDER BY scored_at DESC", parameters={"member_id": member_id, **params}).named_results())
+    scored = next((v for v in versions if scorecard is None or v["scorecard"] == scorecard), None)
     if status is None and scored is None:
         return None
     call = merge_call(status, scored)
     call |= {key: scored[key] if scored else None for key in ("compliance", "summary", "scorecard")}
     call["improvements"] = list(scored["improvements"]) if scored else []
     call["criteria"] = criteria(client, member_id, call_id, scored["scorecard"]) if scored else []
-    call["scorecards"] = call_versions(client, member_id, call_id)
+    call["scorecards"] = [{"scorecard": v["scorecard"], "score": v["score"], "outcome": v["outcome"],
+                           "scored_at": _iso(v["scored_at"])} for v in versions]
     call["transcript"], call["audio_uri"] = transcript(client, member_id, call_id)
     return call
 
@@ -193,18 +222,26 @@ def trend(client: Client, member_id: str, entity_type: str, entity_id: int, days
 def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_id: int) -> list[str]:
     """The scorecard versions the entity's calls were judged under, newest first."""
     column = BINDING_COLUMNS[entity_type]
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
+    if in_calls is None:
+        return []
     rows = client.query(
-        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}"
+        f"SELECT scorecard FROM calls FINAL WHERE member_id = {{member_id:String}}{in_calls[0]}"
         f" AND has({column}, {{entity_id:UInt64}}) GROUP BY scorecard ORDER BY max(scored_at) DESC",
-        parameters={"member_id": member_id, "entity_id": entity_id}).result_rows
+        parameters={"member_id": member_id, "entity_id": entity_id, **in_calls[1]}).result_rows
     return [r[0] for r in rows]
 
 
 def trend_by_scorecard(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
                        until: date | None = None) -> list[dict[str, Any]]:
     """One trend line per scorecard version: the same calls judged live and rescored."""
-    return [{"scorecard": ref, "points": trend(client, member_id, entity_type, entity_id, days, until, ref)}
-            for ref in entity_scorecards(client, member_id, entity_type, entity_id)]
+    refs = entity_scorecards(client, member_id, entity_type, entity_id)
+    points: dict[str, list[dict[str, Any]]] = {}
+    for ref, day, avg, calls in _daily_scores(client, member_id, entity_type, entity_id, days, until,
+                                              by_scorecard=True) if refs else []:
+        points.setdefault(ref, []).append({"day": day.isoformat(), "avg_score": round(float(avg), 1),
+                                           "calls": int(calls)})
+    return [{"scorecard": ref, "points": points.get(ref, [])} for ref in refs]
 
 
 def delivery_status(client: Client, member_id: str, stage: str | None, status: str | None,

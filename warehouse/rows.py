@@ -69,6 +69,15 @@ def rows_from_score(score: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict
     return call_row, criteria_rows
 
 
+def entity_rows(row: Mapping[str, Any], at_column: str) -> list[dict[str, Any]]:
+    """A calls or call_status row -> its call_entities rows (schema.CALL_ENTITIES_DDL), one per
+    bound entity, dated as the reads date the call: started_at, else `at_column`."""
+    moment = row["started_at"] or row[at_column]
+    key = {"member_id": row["member_id"], "call_id": row["call_id"], "day": moment.date()}
+    return [{**key, "entity_type": kind, "entity_id": entity_id}
+            for kind, column in BINDING_COLUMNS.items() for entity_id in row[column]]
+
+
 def rows_from_dead_letter(dead_letter: Mapping[str, Any]) -> dict[str, Any]:
     """A decoded aica.DeadLetter -> its dead_letters row (the payload bytes stay in Kafka)."""
     return {

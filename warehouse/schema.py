@@ -147,6 +147,25 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_transcripts (
 ORDER BY (member_id, call_id)
 """
 
+# Which calls each CRM entity has: one row per (entity, day, call), written by warehouse.writer
+# beside every calls and call_status row. The dashboard's entity reads take their call ids from
+# here (a range of the sorting key) instead of scanning the portal for has(contact_ids, id); they
+# still read the calls themselves, so a stale row here (a binding a newer version dropped) only
+# adds a candidate that the read then filters out. Day as the reads date a call:
+# coalesce(started_at, scored_at / updated_at). Existing data: BACKFILL_STATEMENTS. Small granules:
+# an entity's rows are a few dozen, and a lookup decompresses whole granules.
+CALL_ENTITIES_DDL = """
+CREATE TABLE IF NOT EXISTS {db}.call_entities (
+    member_id LowCardinality(String),
+    entity_type LowCardinality(String),
+    entity_id UInt64,
+    day Date,
+    call_id String
+) ENGINE = ReplacingMergeTree
+ORDER BY (member_id, entity_type, entity_id, day, call_id)
+SETTINGS index_granularity = 256
+"""
+
 EVENTS_RECEIVED_DDL = f"""
 CREATE TABLE IF NOT EXISTS {{db}}.events_received (
     member_id LowCardinality(String),
@@ -167,6 +186,7 @@ TABLE_DDL = {
     "call_status": CALL_STATUS_DDL,
     "call_transcripts": CALL_TRANSCRIPTS_DDL,
     "events_received": EVENTS_RECEIVED_DDL,
+    "call_entities": CALL_ENTITIES_DDL,
 }
 
 # Columns added after a table shipped: applied to existing databases too (idempotent).
@@ -210,6 +230,18 @@ TRANSCRIPT_COLUMNS = (
     "segment_starts", "segment_ends", "speakers", "texts", "redacted_at",
 )
 EVENT_COLUMNS = ("member_id", "event_id", "event", "entity_id", "source", "received_at")
+ENTITY_COLUMNS = ("member_id", "entity_type", "entity_id", "day", "call_id")
+
+# Fills call_entities from the rows stored before it existed (idempotent: replayed rows collapse).
+# ensure_schema runs them once per database, then marks the table with BACKFILLED.
+_ENTITY_PAIRS = ("arrayConcat(arrayMap(i -> ('contact', i), contact_ids), arrayMap(i -> ('deal', i), deal_ids),"
+                 " arrayMap(i -> ('lead', i), lead_ids), arrayMap(i -> ('company', i), company_ids))")
+BACKFILL_STATEMENTS = tuple(
+    f"INSERT INTO {{db}}.call_entities ({', '.join(ENTITY_COLUMNS)})"
+    f" SELECT member_id, entity.1, entity.2, toDate(coalesce(started_at, {at})), call_id"
+    f" FROM {{db}}.{source} ARRAY JOIN {_ENTITY_PAIRS} AS entity"
+    for source, at in (("calls", "scored_at"), ("call_status", "updated_at")))
+BACKFILLED = "backfilled"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -14,6 +14,7 @@ from streams.metrics import timed_insert
 from warehouse.connection import table as _table
 from warehouse.rows import (
     as_utc,
+    entity_rows,
     event_row,
     rows_from_dead_letter,
     rows_from_score,
@@ -21,15 +22,34 @@ from warehouse.rows import (
     transcript_row,
 )
 from warehouse.schema import (
+    BACKFILL_STATEMENTS,
+    BACKFILLED,
     CALL_COLUMNS,
     CALL_STATUS_COLUMNS,
     CRITERION_COLUMNS,
     DEAD_LETTER_COLUMNS,
+    ENTITY_COLUMNS,
     EVENT_COLUMNS,
     TRANSCRIPT_COLUMNS,
     quoted_identifier,
     schema_statements,
 )
+
+
+# (database, table) -> {column: type}: without the types clickhouse-connect runs a DESCRIBE before
+# every insert, one more round trip per table and batch. The DDL fixes a column's type for good.
+_COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _typed_insert(client: Client, table: str, data: list[list[Any]], columns: tuple[str, ...],
+                  database: str | None = None) -> None:
+    database = database or client.database
+    types = _COLUMN_TYPES.get((database, table))
+    if types is None or not types.keys() >= set(columns):
+        described = client.query(f"DESCRIBE TABLE {_table(client, table, database)}").result_rows
+        types = _COLUMN_TYPES[(database, table)] = {row[0]: row[1] for row in described}
+    client.insert(table, data, database=database, column_names=list(columns),
+                  column_type_names=[types[c] for c in columns])
 
 
 def _as_lists(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> list[list[Any]]:
@@ -44,14 +64,23 @@ class ClickHouseWriter:
         self.database = database
 
     def ensure_schema(self) -> None:
-        self.client.command(f"CREATE DATABASE IF NOT EXISTS {quoted_identifier(self.database)}")
+        db = quoted_identifier(self.database)
+        self.client.command(f"CREATE DATABASE IF NOT EXISTS {db}")
         for statement in schema_statements(self.database):
             self.client.command(statement)
+        # call_entities on a database that predates it: filled once from the stored rows. New rows
+        # are indexed by the writer meanwhile; a row both ways collapses (ReplacingMergeTree).
+        comment = self.client.command("SELECT comment FROM system.tables WHERE database = {d:String}"
+                                      " AND name = 'call_entities'", parameters={"d": self.database})
+        if comment != BACKFILLED:
+            for statement in BACKFILL_STATEMENTS:
+                self.client.command(statement.format(db=db))
+            self.client.command(f"ALTER TABLE {db}.call_entities MODIFY COMMENT '{BACKFILLED}'")
 
     def _insert(self, table: str, rows: list[list[Any]], columns: tuple[str, ...]) -> None:
         if rows:
             with timed_insert(table):
-                self.client.insert(table, rows, database=self.database, column_names=list(columns))
+                _typed_insert(self.client, table, rows, columns, self.database)
 
     def write_scores(self, scores: Iterable[Mapping[str, Any]]) -> int:
         """Insert a batch of decoded CallScores; returns the number of call rows written."""
@@ -61,7 +90,9 @@ class ClickHouseWriter:
             call_row, criteria = rows_from_score(score)
             call_rows.append(call_row)
             criteria_rows.extend(criteria)
-        # Criteria first: a call row visible on the dashboard always has its criteria.
+        # Index and criteria first: a call row visible on the dashboard is found and complete.
+        index = [r for row in call_rows for r in entity_rows(row, "scored_at")]
+        self._insert("call_entities", _as_lists(index, ENTITY_COLUMNS), ENTITY_COLUMNS)
         self._insert("call_criteria", _as_lists(criteria_rows, CRITERION_COLUMNS), CRITERION_COLUMNS)
         self._insert("calls", _as_lists(call_rows, CALL_COLUMNS), CALL_COLUMNS)
         return len(call_rows)
@@ -77,11 +108,17 @@ def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any] | N
     data = [[row[c] for c in columns] for row in rows if row is not None]
     if data:
         with timed_insert(table):
-            client.insert(table, data, column_names=list(columns))
+            _typed_insert(client, table, data, columns)
     return len(data)
 
 
-def write_statuses(client: Client, rows: Iterable[Mapping[str, Any] | None]) -> int:
+def write_statuses(client: Client, rows: Iterable[Mapping[str, Any] | None], *, index: bool = True) -> int:
+    """Status rows, after their call_entities rows (a status the dashboard shows is found).
+    `index=False` for statuses whose call rows carry the same bindings and day (a score's "done")."""
+    rows = [row for row in rows if row is not None]
+    if index:
+        insert_rows(client, "call_entities", [r for row in rows for r in entity_rows(row, "updated_at")],
+                    ENTITY_COLUMNS)
     return insert_rows(client, "call_status", rows, CALL_STATUS_COLUMNS)
 
 
@@ -118,6 +155,8 @@ def write_new_scores(client: Client, writer: ClickHouseWriter, scores: list[Mapp
     """One batch of scored calls: the rows not stored yet, and a "done" status for every call.
     Statuses go for the whole batch, not only the new rows: a retry after the calls insert
     succeeded but the status insert failed would otherwise leave those calls "processing" for
-    good. call_status is read with argMax, so a repeated "done" row changes nothing."""
+    good. call_status is read with argMax, so a repeated "done" row changes nothing. A "done" row
+    has its score's context, so the call_entities rows write_scores wrote (now or when the score
+    was first stored) already index it: one index insert per batch, not two."""
     writer.write_scores(unstored(client, scores))
-    write_statuses(client, map(status_row_from_score, scores))
+    write_statuses(client, map(status_row_from_score, scores), index=False)

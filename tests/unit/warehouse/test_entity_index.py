@@ -1,0 +1,166 @@
+"""call_entities, the entity -> call index the dashboard's entity reads go through, on a real chdb:
+the indexed reads answer exactly as the portal scans they replaced (bench/dashboard_reads_baseline),
+with rescored calls, statuses without a score, a binding a newer version dropped, and two portals
+sharing entity ids; and a database from before the index gets it backfilled by ensure_schema."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bench import dashboard_reads_baseline as scan
+from schemas import registry
+from streams.settings import Settings
+from warehouse import entity_index, read_model
+from warehouse.connection import connect
+from warehouse.rows import status_row_from_call_status, status_row_from_score
+from warehouse.schema import MIGRATIONS, TABLE_DDL
+from warehouse.writer import ClickHouseWriter, write_new_scores, write_statuses
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+TODAY = NOW.date()
+
+
+def millis(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def context(member_id: str, n: int, *, contact: int = 3, deal: int | None = 7,
+            started_at: datetime | None = NOW) -> dict:
+    bindings = [{"entity_type": "contact", "entity_id": contact}]
+    bindings += [{"entity_type": "deal", "entity_id": deal}] if deal is not None else []
+    return {"call_id": f"{member_id}.{n}", "member_id": member_id, "domain": "p.test", "activity_id": n,
+            "project": "support-en", "language": "en", "line": "L1", "direction": "incoming",
+            "responsible_id": 11, "started_at": millis(started_at), "duration_s": 61.5,
+            "bindings": bindings, "versions": {"asr": "tiny.en"}}
+
+
+def score(ctx: dict, value: int, *, scorecard: str = "support-en@1", scored_at: datetime = NOW) -> dict:
+    record = {"context": ctx, "scorecard": scorecard, "score": value, "outcome": "good", "compliance": "pass",
+              "summary": "Refund explained.", "improvements": [],
+              "criteria": [{"id": "greeting", "label": "Greeting", "weight": 1.0, "critical": False,
+                            "compliance": False, "verdict": "met", "points": 1.0, "evidence": []}],
+              "talk": {"agent_talk_s": 30.0, "client_talk_s": 25.0, "silence_s": 6.5, "segments": 2},
+              "scored_at": millis(scored_at)}
+    return registry.decode("aica.CallScore", registry.encode("aica.CallScore", record))
+
+
+def status(ctx: dict, value: str, at: datetime = NOW) -> dict:
+    record = {"call_id": ctx["call_id"], "member_id": ctx["member_id"], "status": value, "stage": "ingest",
+              "reason": "the call did not connect" if value == "skipped" else None, "context": ctx,
+              "at": millis(at)}
+    return status_row_from_call_status(registry.decode("aica.CallStatus", registry.encode("aica.CallStatus", record)))
+
+
+def day(n: int) -> datetime:
+    return NOW - timedelta(days=n)
+
+
+def history() -> tuple[list[dict], list[dict]]:
+    """Scores and statuses of portals m1 and m2 (m2 reuses m1's entity ids)."""
+    scores = [
+        score(context("m1", 1, started_at=day(1)), 60),
+        score(context("m1", 1, started_at=day(1)), 90, scorecard="support-en@2", scored_at=NOW + timedelta(minutes=5)),
+        score(context("m1", 2, started_at=day(3)), 80),
+        score(context("m1", 3, started_at=None), 40, scored_at=day(2)),  # dated by scored_at
+        score(context("m1", 4, started_at=day(100)), 20),  # outside a 90-day window
+        score(context("m1", 5, contact=4, deal=8, started_at=day(1)), 10),  # another contact and deal
+        # Call 6 was on deal 7, its newer version of the same scorecard is on deal 9 only.
+        score(context("m1", 6, started_at=day(2)), 30, scored_at=day(2)),
+        score(context("m1", 6, deal=9, started_at=day(2)), 70, scored_at=day(1)),
+        score(context("m2", 1, started_at=day(1)), 5),  # another portal, same contact and deal ids
+        score(context("m2", 2, started_at=day(2)), 15),
+    ]
+    statuses = [status(context("m1", 7, started_at=day(0)), "processing"),  # not scored yet
+                status(context("m1", 8, started_at=day(5)), "skipped"),
+                status(context("m2", 3, started_at=day(0)), "processing")]
+    return scores, statuses
+
+
+ENTITIES = [("m1", "contact", 3), ("m1", "contact", 4), ("m1", "deal", 7), ("m1", "deal", 9),
+            ("m2", "contact", 3), ("m2", "deal", 8), ("m3", "contact", 3), ("m1", "lead", 3)]
+
+
+def check_same_answers(client) -> None:
+    for member_id, kind, entity in ENTITIES:
+        for days in (7, 366):
+            assert (read_model.score_trend(client, member_id, kind, entity, days, until=TODAY)
+                    == scan.score_trend(client, member_id, kind, entity, days, until=TODAY))
+            assert (read_model.trend_by_scorecard(client, member_id, kind, entity, days, TODAY)
+                    == scan.trend_by_scorecard(client, member_id, kind, entity, days, TODAY))
+        for limit in (2, 50):
+            assert (read_model.entity_calls(client, member_id, kind, entity, limit)
+                    == scan.entity_calls(client, member_id, kind, entity, limit))
+        assert (read_model.entity_scorecards(client, member_id, kind, entity)
+                == scan.entity_scorecards(client, member_id, kind, entity))
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path, clickhouse_database="aica_index")
+
+
+@pytest.fixture
+def client(settings):
+    client = connect(settings)  # one chdb path per process at a time: closed after each test
+    yield client
+    client.close()
+
+
+def test_indexed_reads_answer_as_the_portal_scans(client, settings):
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    scores, statuses = history()
+    write_new_scores(client, writer, scores)
+    write_statuses(client, statuses)
+    write_new_scores(client, writer, scores)  # a redelivered batch
+    check_same_answers(client)
+    # What the scans answer, spelled out for the cases the index must not get wrong.
+    trend = read_model.score_trend(client, "m1", "deal", 7, 7, until=TODAY)
+    assert trend == [(day(3).date(), 80.0, 1), (day(2).date(), 40.0, 1), (day(1).date(), 75.0, 1)]
+    assert read_model.score_trend(client, "m1", "deal", 9, 7, until=TODAY) == [(day(2).date(), 70.0, 1)]
+    assert read_model.score_trend(client, "m2", "deal", 7, 7, until=TODAY) == [
+        (day(2).date(), 15.0, 1), (day(1).date(), 5.0, 1)]
+    listed = read_model.entity_calls(client, "m1", "contact", 3, 50)
+    # Newest start first; a call with no start time lists last.
+    assert [c["call_id"] for c in listed] == ["m1.7", "m1.1", "m1.6", "m1.2", "m1.8", "m1.4", "m1.3"]
+    assert listed[1]["score"] == 90 and listed[0]["status"] == "processing" and listed[4]["status"] == "skipped"
+    assert [v["scorecard"] for v in read_model.call_versions(client, "m1", "m1.1")] == ["support-en@2", "support-en@1"]
+    series = read_model.trend_by_scorecard(client, "m1", "contact", 3, 7, TODAY)
+    assert [s["scorecard"] for s in series] == ["support-en@2", "support-en@1"]
+    assert series[0]["points"] == [{"day": day(1).date().isoformat(), "avg_score": 90.0, "calls": 1}]
+    assert read_model.entity_calls(client, "m3", "contact", 3, 50) == []
+
+
+def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subquery(client, settings, monkeypatch):
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    scores, statuses = history()
+    write_new_scores(client, writer, scores)
+    write_statuses(client, statuses)
+    monkeypatch.setattr(entity_index, "_LISTED_IDS_MAX", 1)
+    in_calls = entity_index.entity_calls_filter(client, "m1", "contact", 3)
+    assert in_calls is not None and "SELECT" in in_calls[0]  # the subquery form, not the list
+    check_same_answers(client)
+
+
+def test_ensure_schema_backfills_a_database_from_before_the_index(client, settings):
+    """Rows stored by the old writer, then the upgrade: the same answers, and a second
+    ensure_schema does not backfill again."""
+    db = settings.clickhouse_database
+    for name, ddl in TABLE_DDL.items():
+        if name != "call_entities":
+            client.command(ddl.format(db=db))
+    for statement in MIGRATIONS:
+        client.command(statement.format(db=db))
+    scores, statuses = history()
+    scan.write_scores_and_statuses(client, scores, map(status_row_from_score, scores))
+    scan.write_scores_and_statuses(client, [], statuses)
+    writer = ClickHouseWriter(client, db)
+    writer.ensure_schema()
+    indexed = client.command("SELECT count() FROM call_entities")
+    assert indexed > 0
+    check_same_answers(client)
+    assert read_model.entity_calls(client, "m1", "contact", 3, 50) != []
+    writer.ensure_schema()
+    assert client.command("SELECT count() FROM call_entities") == indexed

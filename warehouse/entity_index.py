@@ -1,0 +1,38 @@
+"""The entity -> call index (call_entities, warehouse.schema.CALL_ENTITIES_DDL) as the read model
+uses it: which calls to read for one CRM entity, instead of scanning the portal for the binding."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from warehouse.connection import table as _table
+
+_LISTED_IDS_MAX = 10_000  # beyond: the index as a subquery, not a list that size in the request
+
+
+def _index_query(table: str, dated: bool) -> str:
+    days = " AND day BETWEEN {since:Date} AND {until:Date}" if dated else ""
+    return (f"SELECT DISTINCT call_id FROM {table} WHERE member_id = {{member_id:String}}"
+            f" AND entity_type = {{entity_type:String}} AND entity_id = {{entity_id:UInt64}}{days}")
+
+
+def entity_calls_filter(client: Client, member_id: str, entity_type: str, entity_id: int, *,
+                        since: date | None = None, until: date | None = None,
+                        database: str | None = None) -> tuple[str, dict[str, Any]] | None:
+    """(` AND call_id IN (...)`, its parameters), or None when the entity has no calls. The ids
+    come from call_entities (warehouse.schema.CALL_ENTITIES_DDL, dated since..until when given):
+    every call ever bound to the entity, a superset of those whose newest row binds it, so a
+    query that still checks the binding answers the same with this filter, reading only those
+    calls by primary key. The ids themselves (one index read per request) unless there are more
+    than _LISTED_IDS_MAX; then the index as a subquery."""
+    index = _index_query(_table(client, "call_entities", database), since is not None)
+    params = {"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id,
+              "since": since, "until": until}
+    ids = [call_id for (call_id,) in client.query(f"{index} LIMIT {_LISTED_IDS_MAX + 1}", parameters=params).result_rows]
+    if not ids:
+        return None
+    if len(ids) <= _LISTED_IDS_MAX:
+        return " AND call_id IN {call_ids:Array(String)}", {"call_ids": ids}
+    return f" AND call_id IN ({index})", params
