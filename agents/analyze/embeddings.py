@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from agents.analyze.transcript import Turn, is_mono, sentences
+from agents.analyze.transcript import Turn, heard, is_mono, sentences
 
 DIM = 384
 # Mono calls (every turn "unknown"): turns are taken to alternate, and the side that sounds more
@@ -70,6 +70,7 @@ class Sentence:
     position: int  # index into CallText.sentences (and rows of CallText.vectors)
     turn: Turn
     text: str
+    heard: float | None = None  # share of its words the ASR was fairly sure of (None: not known)
 
 
 class CallText:
@@ -77,8 +78,8 @@ class CallText:
 
     def __init__(self, call_turns: list[Turn]):
         self.turns = call_turns
-        self.sentences = [Sentence(i, turn, text) for i, (turn, text) in enumerate(
-            (t, t.text[a:b].strip()) for t in call_turns for a, b in sentences(t.text)) if text]
+        spans = [(t, a, b) for t in call_turns for a, b in sentences(t.text) if t.text[a:b].strip()]
+        self.sentences = [Sentence(i, t, t.text[a:b].strip(), heard(t, a, b)) for i, (t, a, b) in enumerate(spans)]
         self.mono = is_mono(call_turns)
 
     @cached_property

@@ -18,6 +18,10 @@ from catalog.scorecards import Criterion, Examples
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_APPLIES_THRESHOLD = 0.9
 MAX_EVIDENCE = 3
+# A failure of an `absent` criterion (rudeness, a card read back) found by meaning alone needs a
+# sentence the ASR heard well (transcript.heard): misheard speech ("I have issued a refund" heard as
+# "I can miss you no reason") must not brand a polite agent rude. A regex hit on exact words counts.
+MIN_HEARD_FOR_FAILURE = 0.8
 
 
 @dataclass
@@ -114,6 +118,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
         negative = call.similarity(tuple(dict.fromkeys(examples.negative + implicit_negatives)))
         rejects = criterion.reject_if.get(language) or ()
         for s in candidates:
+            if strict and s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE:
+                continue
             p, n = float(positive[s.position]), float(negative[s.position])
             if p > n and not any(match_quote(alt, s.text) for alt in rejects):
                 scored.append((round(p, 6), s))

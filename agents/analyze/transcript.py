@@ -22,11 +22,35 @@ class Turn:
     end: float
     speaker: str  # agent | client | unknown
     text: str
+    words: tuple[tuple[str, float], ...] = ()  # (word as the ASR wrote it, its probability)
 
 
 def turns(transcript: Mapping) -> list[Turn]:
-    return [Turn(i, float(s["start"]), float(s["end"]), s.get("speaker", "unknown"), s["text"].strip())
+    return [Turn(i, float(s["start"]), float(s["end"]), s.get("speaker", "unknown"), s["text"].strip(),
+                 tuple((w["word"], float(w["probability"])) for w in s.get("words") or ()))
             for i, s in enumerate(transcript.get("segments", ()))]
+
+
+SURE_WORD_PROBABILITY = 0.35  # below it a word is more likely misheard than not (espeak/piper at 8 kHz)
+
+
+def heard(turn: Turn, start: int, end: int) -> float | None:
+    """How well the ASR heard turn.text[start:end]: the share of its words it gave at least
+    SURE_WORD_PROBABILITY, or None when the turn carries no words or its words do not spell its
+    text (e.g. a script, no ASR). One misheard word in a short sentence changes its meaning."""
+    if not turn.words:
+        return None
+    joined = "".join(word for word, _ in turn.words)
+    if joined.strip() != turn.text:
+        return None
+    position, probabilities = -(len(joined) - len(joined.lstrip())), []
+    for word, probability in turn.words:
+        if position + len(word) > start and position < end:
+            probabilities.append(probability)
+        position += len(word)
+    if not probabilities:
+        return None
+    return sum(p >= SURE_WORD_PROBABILITY for p in probabilities) / len(probabilities)
 
 
 def is_mono(call_turns: list[Turn]) -> bool:

@@ -129,3 +129,24 @@ def test_a_scorecard_without_examples_still_judges_by_its_rules_alone():
     # A paraphrase is not a rule match: without examples the engine behaves as the phrase engine did.
     paraphrase = [(0.0, 3.0, "agent", "Cheers for ringing us, damn traffic.")]
     assert verdicts(analyze_with_rules(redacted(paraphrase), scorecard)) == {"thanks": "not_met", "swearing": "not_met"}
+
+
+def with_words(call: list[tuple], sure: float, misheard: str) -> dict:
+    """The redacted transcript of `call`, its words as the ASR gives them; the turn saying
+    `misheard` with probability 0.3 per word, every other word with `sure`."""
+    transcript = redacted(call)
+    for segment in transcript["segments"]:
+        p = 0.3 if segment["text"] == misheard else sure
+        words = segment["text"].split(" ")
+        segment["words"] = [{"start": segment["start"], "end": segment["end"], "word": (" " if i else "") + w,
+                             "probability": p} for i, w in enumerate(words)]
+    return transcript
+
+
+def test_dismissive_words_the_asr_barely_heard_do_not_fail_the_agent(english):
+    misheard = "Whatever, not my department, figure it out yourself."
+    call = OPENING + [(10.5, 15.0, "agent", misheard), (15.5, 18.0, "client", "Okay then.")]
+    sure = analyze_with_rules(with_words(call, 0.9, misheard="nothing misheard"), english)
+    unsure = analyze_with_rules(with_words(call, 0.9, misheard=misheard), english)
+    assert by_id(sure, "no_rude_language")["verdict"] == "not_met"  # heard clearly: it counts
+    assert by_id(unsure, "no_rude_language")["verdict"] == "met"  # barely heard: no accusation on it
