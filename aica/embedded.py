@@ -1,6 +1,8 @@
 """Embedded mode: a local Kafka broker, the sandbox portal, the gateway (in this process) and a
 worker (a child process, so it can be killed and restarted) on one machine. The composition of
-the embedded default lives in this one place (~250 lines), so the demo and the tests start it alike."""
+the embedded default lives in this one place (~250 lines), so the demo and the tests start it alike.
+
+About 290 lines: the composition of the embedded default in one place, so the demo, `aica run` and the tests start it alike."""
 from __future__ import annotations
 
 import asyncio

@@ -7,7 +7,8 @@ analysis and scoring functions (`agents.rescore`) and publishes the results: to
 `calls.rescored.v1`, which the worker's ClickHouse sink stores beside the old versions' rows, or
 with --write-crm to `calls.scored.v1` (the CRM sink's limiter and ledger). The run is recorded on
 `aica.rescore-runs.v1`: the same command resumes it, and running a finished run again does nothing.
-"""
+
+One module (~250 lines) on purpose: planning, the run, its record and the dry run share one run's state."""
 from __future__ import annotations
 
 import hashlib

@@ -17,7 +17,8 @@
   two fresh databases, alternating batches. Calls per second.
 
     .venv/bin/python -m bench.dashboard_reads --calls 10000000
-"""
+
+About 290 lines: data generation inside ClickHouse, the baseline and the new reads, side by side in one run."""
 from __future__ import annotations
 
 import argparse

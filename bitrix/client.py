@@ -4,7 +4,7 @@ Per portal: a leaky-bucket limiter like the portal's own, a single-flight OAuth 
 tokens rotate, so two refreshes would lose one), typed errors. Tokens are never logged; URLs of
 downloads are never logged either (they carry a token).
 
-Kept as one module (~270 lines): rate limit, token refresh, retry and download share the per-portal
+Kept as one module (~330 lines, OAuth and webhook portals): rate limit, token refresh, retry and download share the per-portal
 state of one client, and splitting them would spread one portal's traffic rules over files."""
 from __future__ import annotations
 

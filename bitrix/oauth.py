@@ -4,7 +4,9 @@ portal's tokens goes through.
 
 `LocalTokens` writes the directory itself: right inside one process (tests, the token agent).
 Across processes `control.tokens.KafkaTokens` asks the token agent instead, the single writer of a
-portal's tokens, so a rotated refresh token is never lost to a race. Tokens are never logged."""
+portal's tokens, so a rotated refresh token is never lost to a race. Tokens are never logged.
+
+About 250 lines: install checks and the in-process token keeper belong together (both write tokens)."""
 from __future__ import annotations
 
 import asyncio

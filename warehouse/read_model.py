@@ -4,7 +4,9 @@ binding too: tenant and entity isolation live in these queries. Reads use FINAL 
 redelivered or replayed rows count once. Entity reads take their call ids from call_entities
 (`entity_calls_filter`: a range of its sorting key) and then read only those calls, by primary key.
 
-Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client."""
+Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client.
+
+About 290 lines: every read the card tab makes, so tenant and entity isolation can be reviewed in one file."""
 from __future__ import annotations
 
 import asyncio

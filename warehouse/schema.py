@@ -6,7 +6,8 @@ redeliveries collapse to one row when read with FINAL. No PARTITION BY: Replacin
 deduplicates within a partition, and a rescore may move a row's time into another month.
 Enumerations from the Avro contracts are LowCardinality(String), not Enum, so a new symbol
 added to a contract cannot make inserts fail; the ledger status is ours and stays an Enum.
-"""
+
+About 260 lines, nearly all DDL: every table in one place, so the purge and migrations see them all."""
 from __future__ import annotations
 
 import re
