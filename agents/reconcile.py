@@ -31,7 +31,8 @@ from bitrix.client import PortalRest
 from bitrix.portals import PortalDirectory
 from blobs.store import LocalBlobStore
 from schemas import registry
-from control.reconcile_marks import ReconcileMarks, mark_ms
+from schemas.registry import epoch_ms
+from control.reconcile_marks import ReconcileMarks
 from streams.settings import Settings
 from streams.stage import Output, now_ms
 from streams.topics import Topic
@@ -53,12 +54,12 @@ class Window:
 def next_window(mark: dict | None, now_s: float, settings: Settings) -> Window:
     """An unfinished window resumes; otherwise the next one starts `overlap` before the last end."""
     if mark is not None and not mark.get("complete", True):
-        return Window(mark_ms(mark["since"]), mark_ms(mark["until"]), int(mark.get("after_id") or 0))
+        return Window(epoch_ms(mark["since"]), epoch_ms(mark["until"]), int(mark.get("after_id") or 0))
     until = int((now_s - settings.reconcile_settle_s) * 1000)
     if mark is None:
         since = until - int(settings.reconcile_first_lookback_s * 1000)
     else:
-        since = mark_ms(mark["until"]) - int(settings.reconcile_overlap_s * 1000)
+        since = epoch_ms(mark["until"]) - int(settings.reconcile_overlap_s * 1000)
     return Window(min(since, until), until)
 
 

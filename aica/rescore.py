@@ -31,6 +31,7 @@ from control.portals import load_secret_box
 from control.rescore_runs import RescoreRuns
 from control.scorecards import ScorecardVersions, judge_with_history
 from schemas import registry
+from schemas.registry import epoch_ms
 from streams.offsets import committed_offsets
 from streams.replay import TopicReplay, plan_range
 from streams.settings import Settings
@@ -168,7 +169,7 @@ class Rescorer:
         if stored is not None and stored["state"] == "done":
             report.state = "done"
             return report  # idempotent: the same run twice changes nothing
-        started_at = _ms(stored["started_at"]) if stored else now_ms()
+        started_at = epoch_ms(stored["started_at"]) if stored else now_ms()
         if stored is not None:
             report.read, report.rescored = int(stored["calls_read"]), int(stored["calls_rescored"])
         self.runs.put_sync(self._run_record(end, report, started_at))
@@ -218,9 +219,6 @@ class Rescorer:
         report.portals[ctx["member_id"]] += 1
         return rescored_output(self.settings, score, self.request.write_crm)
 
-
-def _ms(value: object) -> int:
-    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value or 0)
 
 
 def publish(producer: Producer, outputs: list) -> None:

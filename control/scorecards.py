@@ -7,6 +7,7 @@ import logging
 
 from catalog.projects import ProjectCatalog
 from catalog.versions import scorecard_digest, versioned
+from schemas.registry import epoch_ms
 from streams.compacted import CompactedView
 from streams.settings import Settings
 from streams.stage import now_ms
@@ -16,16 +17,12 @@ log = logging.getLogger(__name__)
 RECORD = "aica.ScorecardVersion"
 
 
-def _ms(value: object) -> int:
-    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value or 0)
-
-
 class ScorecardVersions(CompactedView[dict]):
     def __init__(self, settings: Settings) -> None:
         # The FIRST record of a ref is what it means: a later one (a race at start) never replaces it.
         super().__init__(settings, settings.topic(Topic.SCORECARDS), RECORD,
                          to_record=lambda v: v, from_record=lambda r: r, key_of=lambda v: v["ref"],
-                         version_of=lambda v: -_ms(v["recorded_at"]))
+                         version_of=lambda v: -epoch_ms(v["recorded_at"]))
 
     def recorded(self) -> dict[str, str]:
         return {v["ref"]: v["digest"] for v in self.all()}

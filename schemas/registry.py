@@ -194,3 +194,8 @@ def release() -> list[Path]:
 if __name__ == "__main__":
     for p in release():
         print("released", p.relative_to(HERE))
+
+
+def epoch_ms(value: Any) -> int:
+    """An Avro timestamp-millis as decoded (a datetime) or as written (an int) -> epoch ms; 0 for None."""
+    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value or 0)

@@ -17,6 +17,7 @@ import faust
 from bitrix.client import MAX_BATCH, PortalRest
 from bitrix.errors import BitrixError
 from catalog.portal_settings import PortalProjectCatalogs
+from schemas.registry import epoch_ms
 from streams.partitioning import run_in_lanes
 from streams.settings import Settings
 from streams.spec import StageSpec
@@ -64,9 +65,6 @@ def fingerprint(call_id: str, update: CrmUpdate) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def _ms(value: Any) -> int:
-    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else int(value or 0)
-
 
 def version_key(scorecard_ref: str) -> str:
     """`support-en@12` -> a string that sorts versions numerically ("2" < "12"); an edit without a
@@ -85,7 +83,7 @@ def call_order(score: dict) -> str:
     never overwrites it. Activity ids grow with time on a portal: the fallback when the start is
     unknown."""
     ctx = score["context"]
-    return (f"{_ms(ctx.get('started_at')):015d}.{int(ctx.get('activity_id') or 0):012d}."
+    return (f"{epoch_ms(ctx.get('started_at')):015d}.{int(ctx.get('activity_id') or 0):012d}."
             f"{version_key(score.get('scorecard', ''))}")
 
 
