@@ -6,16 +6,7 @@ import sys
 
 import click
 
-from streams.settings import Settings
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-def _logging(level: str) -> None:
-    from streams.logs import configure_logging
-    configure_logging(level, _settings().log_format)
+from aica.cli_support import cli_settings as _settings
 
 
 @click.group()
