@@ -100,3 +100,17 @@ def make_client(aiohttp_client, settings_factory, portal, publisher) -> Callable
         app = create_app(settings or settings_factory(), portals or InMemoryPortals(portal), chosen)
         return await aiohttp_client(app)
     return make
+
+
+@pytest.fixture
+def sandbox(sandbox_portal):
+    """The sandbox portal the install tests install from (its OAuth server is the allowed one)."""
+    return sandbox_portal
+
+
+@pytest.fixture
+async def install_gateway(make_client, settings_factory, sandbox):
+    """(client, portals) of a gateway that trusts the sandbox's OAuth server, with a public URL."""
+    portals = InMemoryPortals()
+    settings = settings_factory(oauth_server_endpoints=[sandbox.server_endpoint], public_url="https://gw.example")
+    return await make_client(settings=settings, portals=portals), portals

@@ -20,11 +20,6 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
-def sandbox(sandbox_portal) -> SandboxState:
-    return sandbox_portal
-
-
-@pytest.fixture
 async def gateway(make_client, settings_factory, sandbox):
     portals = InMemoryPortals()
 

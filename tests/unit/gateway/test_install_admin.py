@@ -8,25 +8,11 @@ from urllib.parse import urlencode
 import pytest
 
 from bitrix.forms import flatten
-from bitrix.portals import InMemoryPortals
 from install_outcome import install_answer
-from sandbox import SandboxState
 from sandbox.apps import install_event_form, install_frame_form
 from sandbox.frames import add_user
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def sandbox(sandbox_portal) -> SandboxState:
-    return sandbox_portal
-
-
-@pytest.fixture
-async def gateway(make_client, settings_factory, sandbox):
-    portals = InMemoryPortals()
-    settings = settings_factory(oauth_server_endpoints=[sandbox.server_endpoint], public_url="https://gw.example")
-    return await make_client(settings=settings, portals=portals), portals
 
 
 async def post(client, form: dict, query: dict | None = None, path: str = "/b24/install"):
@@ -36,16 +22,16 @@ async def post(client, form: dict, query: dict | None = None, path: str = "/b24/
 
 
 @pytest.mark.parametrize("path", ["/b24/install", "/b24/events"])
-async def test_a_non_admin_cannot_install_a_new_portal(gateway, sandbox, path):
-    client, portals = gateway
+async def test_a_non_admin_cannot_install_a_new_portal(install_gateway, sandbox, path):
+    client, portals = install_gateway
     agent = add_user(sandbox, "Agent", admin=False)
     status, body = await post(client, install_event_form(sandbox, user_id=agent), path=path)
     assert (status, body["error"]) == (403, "admin_required") and body["reason"]
     assert portals.get(sandbox.member_id) is None and sandbox.event_bindings == []
 
 
-async def test_a_non_admin_cannot_take_over_an_active_portal(gateway, sandbox):
-    client, portals = gateway
+async def test_a_non_admin_cannot_take_over_an_active_portal(install_gateway, sandbox):
+    client, portals = install_gateway
     assert (await post(client, install_event_form(sandbox)))[0] == 200
     before = portals.get(sandbox.member_id)
     agent = add_user(sandbox, "Agent", admin=False)
@@ -58,8 +44,8 @@ async def test_a_non_admin_cannot_take_over_an_active_portal(gateway, sandbox):
     assert portals.get(sandbox.member_id) == before
 
 
-async def test_a_non_admin_cannot_reauthorize_a_portal(gateway, sandbox):
-    client, portals = gateway
+async def test_a_non_admin_cannot_reauthorize_a_portal(install_gateway, sandbox):
+    client, portals = install_gateway
     await post(client, install_event_form(sandbox))
     stored = portals.get(sandbox.member_id)
     waiting = replace(stored, status="reauth_required", generation=stored.generation + 1)
@@ -72,8 +58,8 @@ async def test_a_non_admin_cannot_reauthorize_a_portal(gateway, sandbox):
     assert status == 200 and portals.get(sandbox.member_id).status == "active"
 
 
-async def test_an_admin_reinstall_replaces_the_application_token_and_records_the_time(gateway, sandbox):
-    client, portals = gateway
+async def test_an_admin_reinstall_replaces_the_application_token_and_records_the_time(install_gateway, sandbox):
+    client, portals = install_gateway
     await post(client, install_event_form(sandbox))
     first = portals.get(sandbox.member_id)
     assert first.installed_at > 0
@@ -85,8 +71,8 @@ async def test_an_admin_reinstall_replaces_the_application_token_and_records_the
     assert again.generation > first.generation
 
 
-async def test_an_update_may_not_bring_another_application_token(gateway, sandbox):
-    client, portals = gateway
+async def test_an_update_may_not_bring_another_application_token(install_gateway, sandbox):
+    client, portals = install_gateway
     await post(client, install_event_form(sandbox))
     form = install_event_form(sandbox, "ONAPPUPDATE")
     form["auth"]["application_token"] = "2" * 32
@@ -95,8 +81,8 @@ async def test_an_update_may_not_bring_another_application_token(gateway, sandbo
     assert portals.get(sandbox.member_id).application_token == sandbox.application_token
 
 
-async def test_the_admin_check_asks_the_stored_endpoint_of_a_known_portal(gateway, sandbox, closed_port):
-    client, portals = gateway
+async def test_the_admin_check_asks_the_stored_endpoint_of_a_known_portal(install_gateway, sandbox, closed_port):
+    client, portals = install_gateway
     await post(client, install_event_form(sandbox))
     stored = portals.get(sandbox.member_id)
     # app.info would name the sandbox, but a known portal is asked where it was installed.

@@ -6,27 +6,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-import pytest
 
 from bitrix.forms import flatten
-from bitrix.portals import InMemoryPortals
-from sandbox import SandboxState
 from sandbox.apps import install_event_form, install_frame_form
 from sandbox.frames import add_user
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def sandbox(sandbox_portal) -> SandboxState:
-    return sandbox_portal
-
-
-@pytest.fixture
-async def gateway(make_client, settings_factory, sandbox):
-    portals = InMemoryPortals()
-    settings = settings_factory(oauth_server_endpoints=[sandbox.server_endpoint], public_url="https://gw.example")
-    return await make_client(settings=settings, portals=portals), portals
 
 
 async def open_install(client, form: dict, query: dict):
@@ -38,8 +23,8 @@ def csp_of(response) -> dict[str, str]:
             for part in (p.strip() for p in response.headers["Content-Security-Policy"].split(";")) if part}
 
 
-async def test_the_frame_install_answers_a_page_that_finishes_the_install(gateway, sandbox):
-    client, portals = gateway
+async def test_the_frame_install_answers_a_page_that_finishes_the_install(install_gateway, sandbox):
+    client, portals = install_gateway
     response = await open_install(client, *install_frame_form(sandbox))
     page = await response.text()
     assert response.status == 200 and response.content_type == "text/html"
@@ -58,8 +43,8 @@ async def test_the_frame_install_answers_a_page_that_finishes_the_install(gatewa
         assert shown in page, shown
 
 
-async def test_a_refused_frame_install_explains_and_does_not_finish(gateway, sandbox):
-    client, portals = gateway
+async def test_a_refused_frame_install_explains_and_does_not_finish(install_gateway, sandbox):
+    client, portals = install_gateway
     agent = add_user(sandbox, "Agent", admin=False)
     response = await open_install(client, *install_frame_form(sandbox, user_id=agent))
     page = await response.text()
@@ -69,8 +54,8 @@ async def test_a_refused_frame_install_explains_and_does_not_finish(gateway, san
     assert portals.get(sandbox.member_id) is None
 
 
-async def test_the_background_callback_still_gets_json(gateway, sandbox):
-    client, _ = gateway
+async def test_the_background_callback_still_gets_json(install_gateway, sandbox):
+    client, _ = install_gateway
     response = await client.post("/b24/install", data=urlencode(flatten(install_event_form(sandbox))), headers=FORM)
     assert response.status == 200 and response.content_type == "application/json"
     body = await response.json()
@@ -78,8 +63,8 @@ async def test_the_background_callback_still_gets_json(gateway, sandbox):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-async def test_opening_an_installed_app_again_finishes_without_listing_setup(gateway, sandbox):
-    client, portals = gateway
+async def test_opening_an_installed_app_again_finishes_without_listing_setup(install_gateway, sandbox):
+    client, portals = install_gateway
     assert (await open_install(client, *install_frame_form(sandbox))).status == 200
     stored = portals.get(sandbox.member_id)
     response = await open_install(client, *install_frame_form(sandbox))  # an admin opens it later
