@@ -53,6 +53,15 @@ def register(app: faust.App, settings: Settings, catalog: ProjectCatalog) -> Non
     runner = StageRunner(app, settings, SPEC)
     analyzer = Analyzer(settings, catalog)
 
+    @app.task
+    async def embed_examples_at_start() -> None:  # the first call should not pay for the examples
+        import asyncio
+
+        from agents.analyze.semantic import warm_up
+        for project in catalog.projects.values():
+            criteria = catalog.scorecard(project.scorecard).criteria
+            await asyncio.get_running_loop().run_in_executor(None, warm_up, criteria, project.language)
+
     @app.agent(runner.source(), name="analyze")
     async def analyze(stream: faust.StreamT) -> None:
         await runner.run(stream, analyzer.handle)
