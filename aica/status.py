@@ -83,8 +83,10 @@ def portal_states(settings: Settings) -> list[tuple[str, str, str]]:
 
 def last_dead_letters(settings: Settings, n: int) -> list[dict]:
     from streams.dlq import read_dead_letters
-    letters = list(read_dead_letters(settings, timeout_s=TIMEOUT_S))
-    return letters[-n:] if n else []
+    if not n:
+        return []
+    letters = read_dead_letters(settings, timeout_s=TIMEOUT_S, newest=n)
+    return sorted(letters, key=lambda letter: letter["failed_at"])[-n:]
 
 
 def render(status: Status) -> list[str]:

@@ -17,14 +17,28 @@ from streams.kafka_clients import kafka_config
 log = logging.getLogger(__name__)
 
 
-def read_dead_letters(settings: Settings, timeout_s: float = 10.0) -> Iterator[dict]:
-    """Every dead letter on the topic, oldest first (reads to the end, commits nothing)."""
+def read_dead_letters(settings: Settings, timeout_s: float = 10.0,
+                      newest: int | None = None) -> Iterator[dict]:
+    """Every dead letter on the topic, oldest first per partition (reads to the end, commits
+    nothing); with `newest`, only the last `newest` of each partition, so a status check does not
+    read a topic that may hold millions of letters."""
     topic = settings.topic(Topic.DEADLETTER)
     consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": "aica-dlq-reader",
                          "enable.auto.commit": False, "enable.partition.eof": True}))
     try:
         partitions = consumer.list_topics(topic, timeout=timeout_s).topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        starts = {p: OFFSET_BEGINNING for p in partitions}
+        if newest is not None:
+            for p in partitions:
+                low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+                if high <= low:  # empty: no EOF event would come for a partition with nothing to read
+                    starts.pop(p)
+                else:
+                    starts[p] = max(low, high - newest)
+        if not starts:
+            return
+        consumer.assign([TopicPartition(topic, p, offset) for p, offset in starts.items()])
+        partitions = starts
         done: set[int] = set()
         deadline = time.monotonic() + timeout_s
         while len(done) < len(partitions) and time.monotonic() < deadline:

@@ -13,6 +13,7 @@ from aica.embedded import settings_env
 from bitrix.portals import Portal
 from control.portals import KafkaPortals
 from schemas import registry
+from streams.dlq import read_dead_letters
 from streams.kafka_clients import kafka_config
 from streams.topics import Topic, ensure_topics
 
@@ -36,6 +37,9 @@ async def test_status_and_doctor_on_a_live_broker(pipeline_settings, sandbox_por
               "stage": "crm", "error_type": "AccessDenied", "reason": "ACCESS_DENIED: no crm scope",
               "attempts": 0, "call_id": "m.1", "member_id": "m" * 32, "failed_at": 1_700_000_000_000}
     producer = Producer(kafka_config(settings.kafka_bootstrap))
+    for n in range(7):  # older letters on the same partition: status shows only the newest five
+        older = {**letter, "reason": f"older letter {n}", "failed_at": letter["failed_at"] - 1000 * (7 - n)}
+        producer.produce(settings.topic(Topic.DEADLETTER), key=b"k", value=registry.encode("aica.DeadLetter", older))
     producer.produce(settings.topic(Topic.DEADLETTER), key=b"k", value=registry.encode("aica.DeadLetter", letter))
     events = settings.topic(Topic.EVENTS)
     for _ in range(3):
@@ -51,6 +55,12 @@ async def test_status_and_doctor_on_a_live_broker(pipeline_settings, sandbox_por
     assert "topics   all" in status.output
     assert f"{'m' * 32}" in status.output and "shop.example" in status.output and "active" in status.output
     assert "ACCESS_DENIED: no crm scope" in status.output
+    assert "last errors  5" in status.output
+    assert "older letter 6" in status.output and "older letter 3" in status.output
+    assert "older letter 2" not in status.output and "older letter 0" not in status.output
+    # It reads only that many from the end of each partition, not the whole topic.
+    newest = [d["reason"] for d in read_dead_letters(settings, timeout_s=5, newest=2)]
+    assert newest == ["older letter 6", "ACCESS_DENIED: no crm scope"]
     [lag_line] = [line.split() for line in status.output.splitlines() if events in line]
     assert lag_line == [settings.consumer_group, events, "2"]
 
