@@ -94,7 +94,7 @@ class EmbeddedStack:
 
     async def start(self) -> "EmbeddedStack":
         from control.tokens import KafkaTokens
-        from gateway.app import create_app as create_gateway
+        from gateway.app import create_app as create_gateway, metrics_server
         from sandbox.portal import create_sandbox_app
         from sandbox.state import SandboxState
         from streams.localbroker import broker_from_settings
@@ -129,6 +129,7 @@ class EmbeddedStack:
         gateway = create_gateway(gateway_settings, self.portals, tokens=KafkaTokens(s, self.portals),
                                  portal_settings=self.portal_settings,
                                  dashboard=dashboard_proxy(f"http://{s.dashboard_host}:{s.dashboard_port}/app"))
+        gateway.cleanup_ctx.append(metrics_server(gateway_settings))
         gateway_runner, gateway_port = await _serve(gateway, s.gateway_host, gateway_settings.gateway_port)
         self._runners.append(gateway_runner)
         self.gateway_url = f"http://{s.gateway_host}:{gateway_port}"

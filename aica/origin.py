@@ -35,7 +35,7 @@ def create_public_app(settings: Settings, *, with_dashboard: bool | None = None,
     """The gateway app, with the dashboard under /app when ClickHouse is a server (or when asked).
     `res`: the resource bundle (aica.worker.WorkerResources unless given)."""
     from aica.worker import WorkerResources
-    from gateway.app import create_app
+    from gateway.app import create_app, metrics_server
     res = res if res is not None else WorkerResources(settings)
     mount = serves_dashboard(settings) if with_dashboard is None else with_dashboard
     dashboard = dashboard_app(settings, res) if mount else None
@@ -50,6 +50,7 @@ def create_public_app(settings: Settings, *, with_dashboard: bool | None = None,
             if stop is not None:
                 stop()
     app.on_cleanup.append(close_resources)
+    app.cleanup_ctx.append(metrics_server(settings))
     log.info("public origin %s: /b24/* %s", settings.public_url,
              "and /app/* (dashboard)" if mount else "only (the worker serves /app/*: embedded ClickHouse)")
     return app

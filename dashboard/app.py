@@ -32,7 +32,6 @@ from dashboard.sessions import AudioSigner, SessionSigner, session_key
 from dashboard.settings_api import RunSource
 from httpapi.errors import Refused, json_errors
 from httpapi.ratelimit import PostLimits, RateLimitedPost
-from streams.metrics import metrics_response
 from streams.settings import Settings
 from warehouse.read_model import CallStore
 
@@ -103,7 +102,8 @@ def create_dashboard_app(settings: Settings, portals: PortalDirectory, store: Ca
     r = app.router
     r.add_post("/placement", placement)
     r.add_get("/healthz", healthz)
-    r.add_get("/metrics", metrics_response)  # the serving process's metrics (the worker's, embedded)
+    # No /metrics: the dashboard is public, and its process (the worker) serves them on
+    # settings.worker_metrics_port.
     r.add_get("/api/calls", api.list_calls)
     r.add_get("/api/calls/{call_id}", api.get_call)
     r.add_get("/api/calls/{call_id}/audio", api.get_audio)

@@ -20,7 +20,7 @@ from gateway.routes import setup_routes
 from gateway.spool import Spool
 from gateway.verify import parse_relay_secrets
 from httpapi.errors import Refused, json_errors
-from streams.metrics import EVENTS_REFUSED
+from streams.metrics import EVENTS_REFUSED, serve_metrics
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -139,25 +139,18 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     return app
 
 
-async def start_gateway(settings: Settings, portals: PortalDirectory,
-                        publisher: Publisher | None = None) -> web.AppRunner:
-    """Serve inside an existing loop (embedded mode); stop with `await runner.cleanup()`."""
-    runner = web.AppRunner(create_app(settings, portals, publisher))
-    await runner.setup()
-    await web.TCPSite(runner, settings.gateway_host, settings.gateway_port).start()
-    log.info("gateway listening on %s:%d", settings.gateway_host, settings.gateway_port)
-    return runner
-
-
-def run_gateway(settings: Settings, portals: PortalDirectory) -> None:
-    """Blocking entry point for the CLI: serve until SIGINT/SIGTERM. Tokens are written by the
-    worker's token agent (the single writer), never by the gateway itself."""
-    from control.tokens import KafkaTokens
-    from control.portal_settings import KafkaPortalSettings
-    from catalog.projects import load_catalog
-    from control.portals import load_secret_box
-    portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), load_catalog(settings)).start()
-    web.run_app(create_app(settings, portals, tokens=KafkaTokens(settings, portals),
-                           portal_settings=portal_settings),
-                host=settings.gateway_host, port=settings.gateway_port,
-                shutdown_timeout=settings.shutdown_grace_s)
+def metrics_server(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """/metrics on its own port (settings.gateway_metrics_port on metrics_host), for the
+    scraper only: the public port faces the portals."""
+    async def serve(_app: web.Application) -> AsyncIterator[None]:
+        runner = None
+        if settings.gateway_metrics_port:
+            try:
+                runner = await serve_metrics(settings.metrics_host, settings.gateway_metrics_port)
+            except OSError as exc:
+                log.error("gateway metrics not served: %s:%s unavailable (%s)", settings.metrics_host,
+                          settings.gateway_metrics_port, exc.strerror)
+        yield
+        if runner is not None:
+            await runner.cleanup()
+    return serve

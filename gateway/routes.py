@@ -4,7 +4,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway import handlers, install
-from streams.metrics import metrics_response
 
 
 def setup_routes(app: web.Application) -> None:
@@ -13,4 +12,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/relay/events", handlers.receive_relay_event)
     app.router.add_get("/healthz", handlers.healthz)
     app.router.add_get("/readyz", handlers.readyz)
-    app.router.add_get("/metrics", metrics_response)  # keep it off the public proxy (docs)
+    # No /metrics here: this port faces the portals (run_gateway serves it on its own port).

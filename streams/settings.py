@@ -14,9 +14,11 @@ class Settings(BaseSettings):
 
     # Log lines: "text" or "json" (one object per line, with call_id and member_id: streams.logs).
     log_format: str = "text"
-    # The worker's /metrics (Prometheus) listens here; 0 = not served. The gateway and the
-    # dashboard serve /metrics on their own ports.
+    # /metrics (Prometheus) of the worker (which also serves the dashboard) and of the gateway,
+    # each on its own port on metrics_host, never on a public port: the REST metrics are labelled
+    # by portal, i.e. they list the customers. 0 = not served.
     worker_metrics_port: int = 9102
+    gateway_metrics_port: int = 9101
     metrics_host: str = "127.0.0.1"
     # SIGTERM/Ctrl-C: a process stops what it started within this long, then exits regardless
     # (a worker whose broker is gone would otherwise wait minutes on its consumer).

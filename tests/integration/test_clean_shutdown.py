@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -66,6 +67,14 @@ def scrape(url: str, until: str = "", timeout_s: float = 30) -> str:
         time.sleep(0.5)
 
 
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -75,10 +84,12 @@ def alive(pid: int) -> bool:
 
 
 def test_sigterm_to_aica_run_leaves_no_process_behind(tmp_path):
-    port, gateway, dashboard, worker_metrics = broker_port(), free_port(), free_port(), free_port()
+    port, gateway, dashboard, worker_metrics, gateway_metrics_port = (broker_port(), free_port(), free_port(),
+                                                                       free_port(), free_port())
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "AICA_DATA_DIR": str(tmp_path / "var"),
            "AICA_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}", "AICA_GATEWAY_PORT": str(gateway),
            "AICA_DASHBOARD_PORT": str(dashboard), "AICA_WORKER_METRICS_PORT": str(worker_metrics),
+           "AICA_GATEWAY_METRICS_PORT": str(gateway_metrics_port),
            "AICA_SHUTDOWN_GRACE_S": str(GRACE_S), "AICA_TOPIC_PARTITIONS": "2", "AICA_LOG_FORMAT": "json",
            # no model stage: start-up in seconds; the processes are what this test is about
            "AICA_WORKER_STAGES": "ingest,crm,clickhouse,retry,tokens,parked,dashboard"}
@@ -101,11 +112,15 @@ def test_sigterm_to_aica_run_leaves_no_process_behind(tmp_path):
 
         # While it runs: each process's /metrics. The install's REST calls went out from the
         # gateway (aica run itself); the worker measured its group's lag at start.
-        gateway_metrics = scrape(f"http://127.0.0.1:{gateway}/metrics")
+        gateway_metrics = scrape(f"http://127.0.0.1:{gateway_metrics_port}/metrics")
         assert re.search(r'aica_rest_calls_total\{outcome="ok",portal="[0-9a-f]{32}"\} [1-9]', gateway_metrics)
         worker = scrape(f"http://127.0.0.1:{worker_metrics}/metrics", until="aica_consumer_lag{")
         assert re.search(r'aica_consumer_lag\{group="aica-worker",topic="b24.events.v1"\} 0.0', worker)
-        assert "# TYPE aica_stage_seconds histogram" in scrape(f"http://127.0.0.1:{dashboard}/app/metrics")
+        assert "# TYPE aica_stage_seconds histogram" in worker
+        # Not on the public ports: the REST metrics name every customer portal.
+        for public in (f"http://127.0.0.1:{gateway}/metrics", f"http://127.0.0.1:{dashboard}/app/metrics",
+                       f"http://127.0.0.1:{gateway}/app/metrics"):
+            assert http_status(public) == 404, public
 
         sent_at = time.monotonic()
         run.send_signal(signal.SIGTERM)

@@ -1,9 +1,10 @@
-"""The gateway's /metrics after real requests, and a slow token agent answered as a 503 with a
+"""The gateway's /metrics (on its own port) after real requests, and a slow token agent answered as a 503 with a
 reason (never a 500)."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from aiohttp import ClientSession
 from prometheus_client import REGISTRY
 
 from bitrix.errors import PortalUnavailable
@@ -12,6 +13,7 @@ from bitrix.portals import InMemoryPortals
 from control.tokens import wait_for
 from gateway.app import create_app
 from sandbox.apps import install_event_form
+from streams.metrics import serve_metrics
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -35,9 +37,16 @@ async def test_metrics_count_accepted_duplicate_and_refused_events(make_client, 
     assert refused.status == 401 and (await refused.json())["error"] == "bad_application_token"
     assert (await client.post("/b24/events", data="{}", headers={"Content-Type": "application/json"})).status == 415
 
-    response = await client.get("/metrics")
-    assert response.status == 200 and response.content_type == "text/plain"
-    text = await response.text()
+    # Not on the public port (the REST metrics name every customer portal): on its own.
+    assert (await client.get("/metrics")).status == 404
+    metrics = await serve_metrics("127.0.0.1", 0)
+    try:
+        async with ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{metrics.addresses[0][1]}/metrics") as response:
+                assert response.status == 200 and response.content_type == "text/plain"
+                text = await response.text()
+    finally:
+        await metrics.cleanup()
     assert 'aica_events_accepted_total{delivery="acked"}' in text
     assert sample("aica_events_accepted_total", delivery="acked") == before["acked"] + 1
     assert sample("aica_events_accepted_total", delivery="duplicate") == before["duplicate"] + 1
