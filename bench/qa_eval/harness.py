@@ -71,7 +71,8 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
                                                              asr_model, call.direction)
         timings = [(t.speaker, t.start, t.end) for t in rendered.timings]
         extra = {"voices": list(rendered.voices), "audio_s": rendered.duration_s}
-    result = analyse_transcript(transcript, project, scorecard, call_context(project, call.id, direction=call.direction))
+    context = call_context(project, call.id, direction=call.direction)  # who rang decides who answers
+    result = analyse_transcript(transcript, project, scorecard, context)
     seconds.update(result.seconds)
     predicted = {c: "na" for c in CRITERIA}
     predicted.update({c["id"]: c["verdict"] for c in result.analysis.get("criteria", ()) if c["id"] in predicted})
