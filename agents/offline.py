@@ -29,19 +29,21 @@ class CallResult:
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
 
 
-def call_context(project: Project, call_id: str = "offline", member_id: str = "offline") -> dict:
+def call_context(project: Project, call_id: str = "offline", member_id: str = "offline",
+                 direction: str = "unknown") -> dict:
     return {"call_id": call_id, "member_id": member_id, "project": project.name,
-            "language": project.language, "versions": {}}
+            "language": project.language, "direction": direction, "versions": {}}
 
 
 def transcribe_recording(path: Path | str, project: Project, settings: Settings,
-                         asr_model: str | None = None) -> tuple[dict, float]:
+                         asr_model: str | None = None, direction: str = "unknown") -> tuple[dict, float]:
     """(transcript body, ASR seconds) with the model, language and hotwords the worker would use
     for this project (`asr_model` overrides the model, for benchmarks)."""
     plan = asr_plan(settings, project.language, project)
     model = load_model(settings, asr_model or plan.model)
     started = time.perf_counter()
-    body = transcribe_file(model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords)
+    body = transcribe_file(model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords,
+                           direction=direction)
     return dict(body), time.perf_counter() - started
 
 
@@ -66,7 +68,8 @@ def analyse_transcript(transcript: dict, project: Project, scorecard: Scorecard,
 def process_recording(path: Path | str, project: Project, scorecard: Scorecard, settings: Settings,
                       context: dict | Any = None) -> CallResult:
     """A recording through every stage; seconds["asr"] is the transcription time."""
-    transcript, asr_seconds = transcribe_recording(path, project, settings)
+    direction = context.get("direction", "unknown") if isinstance(context, dict) else "unknown"
+    transcript, asr_seconds = transcribe_recording(path, project, settings, direction=direction)
     result = analyse_transcript(transcript, project, scorecard, context)
     result.seconds["asr"] = asr_seconds
     return result

@@ -176,12 +176,13 @@ def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, lan
 
 def transcribe_file(model: WhisperModel, path: Path | str, language: str | None, beam_size: int = 5,
                     channel_speakers: tuple[str, str] = DEFAULT_CHANNEL_SPEAKERS,
-                    hotwords: str | None = None) -> TranscriptBody:
+                    hotwords: str | None = None, direction: str = "unknown") -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
     `language` pins the decoding language (None: detect); `hotwords` biases toward a
     project's company and product names. Mono: speakers attributed by voice and wording
-    (agents.speakers); "unknown" where unsure."""
+    (agents.speakers; `direction` of the call: on an outgoing one the client answers first);
+    "unknown" where unsure."""
     path = Path(path)
     channels = count_channels(path)
     audio = decode_channels(path, channels)
@@ -196,7 +197,7 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
     if language is None:  # detected: keep what faster-whisper reported for the first side
         language = model.detect_language(audio[0])[0]
     if channels != 2:
-        segments = attribute_speakers(segments, audio[0], language)
+        segments = attribute_speakers(segments, audio[0], language, direction)
     return TranscriptBody(language=language, audio_duration_s=round(audio[0].size / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
 
@@ -235,7 +236,7 @@ def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> N
         try:
             body = await loop.run_in_executor(executor, partial(
                 transcribe_file, model, path, plan.language, settings.asr_beam_size,
-                hotwords=plan.hotwords))
+                hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown"))
         except UnreadableAudio as exc:
             raise Reject(f"unreadable recording: {exc}") from exc
         context = {**ctx, "versions": {**ctx["versions"], "asr": asr_version(settings, plan.model)}}

@@ -19,8 +19,9 @@ DIM = 384
 # Mono calls (every turn "unknown"): turns are taken to alternate, and the side that sounds more
 # like an agent (see exemplars.AGENT_STYLE) is the agent when it does so by more than this margin.
 ROLE_MARGIN = 0.0
-# Prior for the side that speaks first (on an incoming call the agent answers), in the same units as
-# the style difference; it decides close calls, a clear style difference overrides it.
+# Prior for the side that answers (the agent on an incoming call, the client on an outgoing one: the
+# agent rang), in the same units as the style difference; it decides close calls, a clear style
+# difference overrides it. A call of unknown direction is taken as incoming (a support line).
 FIRST_SPEAKER_PRIOR = 0.015
 
 
@@ -76,8 +77,9 @@ class Sentence:
 class CallText:
     """The sentences of a call, embedded once, with each turn's role (labelled or guessed)."""
 
-    def __init__(self, call_turns: list[Turn]):
+    def __init__(self, call_turns: list[Turn], direction: str = "unknown"):
         self.turns = call_turns
+        self.direction = direction  # incoming | outgoing | unknown (call context)
         spans = [(t, a, b) for t in call_turns for a, b in sentences(t.text) if t.text[a:b].strip()]
         self.sentences = [Sentence(i, t, t.text[a:b].strip(), heard(t, a, b)) for i, (t, a, b) in enumerate(spans)]
         self.mono = is_mono(call_turns)
@@ -126,7 +128,8 @@ def guess_mono_roles(call: CallText) -> dict[int, str]:
         by_parity[order[s.turn.index] % 2].append(float(agentness[s.position]))
     if not by_parity[0] or not by_parity[1]:
         return unknown
-    lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1])) + FIRST_SPEAKER_PRIOR
+    prior = -FIRST_SPEAKER_PRIOR if call.direction == "outgoing" else FIRST_SPEAKER_PRIOR
+    lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1])) + prior
     if abs(lead) <= ROLE_MARGIN:
         return unknown
     agent_parity = 0 if lead > 0 else 1

@@ -53,7 +53,7 @@ def call_language(transcript: Mapping) -> str:
 
 def analyze_with_rules(transcript: Mapping, scorecard: Scorecard) -> dict:
     """CallAnalysis fields except context/analyzed_at."""
-    call = CallText(turns(transcript))
+    call = CallText(turns(transcript), (transcript.get("context") or {}).get("direction") or "unknown")
     language = call_language(transcript)
     verdicts = [judge(c, call, language, scorecard.criteria) for c in scorecard.criteria]
     return {"engine": ENGINE, "summary": template_summary(call, language),

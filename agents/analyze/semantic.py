@@ -82,15 +82,20 @@ def in_window(criterion: Criterion, call_turns: list[Turn], within: list[Turn] |
 
 def applies_score(criterion: Criterion, call: CallText, language: str, examples: Examples | None) -> float:
     """1.0 when the criterion applies for sure (no precondition, or an applies_if regex matched),
-    else the similarity of the call's closest sentence to the `applies` examples (-1.0: none)."""
+    else the similarity of the closest sentence to the `applies` examples (-1.0: none). Those
+    examples are what the other side says (the client voices a worry, names an account), so an
+    agent's criterion compares them with the client's sentences (and unattributed ones) only: the
+    agent's own "I can see two payments" does not make empathy applicable."""
     condition = criterion.applies_if.get(language) or ()
     wanted = examples.applies if examples else ()
     if not condition and not wanted:
         return 1.0
     if condition and rule_evidence(condition, call.turns):
         return 1.0
-    if wanted and call.sentences:
-        return round(float(call.similarity(wanted).max()), 6)
+    said = call.of_role("client") if criterion.speaker == "agent" else call.sentences
+    if wanted and said:
+        similarity = call.similarity(wanted)
+        return round(max(float(similarity[s.position]) for s in said), 6)
     return -1.0
 
 
@@ -111,12 +116,15 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     window = {t.index for t in in_window(criterion, call.turns)}
     candidates = [s for s in candidates if s.turn.index in window]
     turn_ids = {s.turn.index for s in candidates}
-    found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids])
+    rejects = criterion.reject_if.get(language) or ()
+    # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
+    # "I've sent it to the team, someone might look at it at some point" is no resolution.
+    found = [e for e in rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids])
+             if not any(match_quote(alt, e["quote"]) for alt in rejects)]
     scored: list[tuple[float, Sentence]] = []
     if examples and examples.positive and candidates:
         positive = call.similarity(examples.positive)
         negative = call.similarity(tuple(dict.fromkeys(examples.negative + implicit_negatives)))
-        rejects = criterion.reject_if.get(language) or ()
         for s in candidates:
             if strict and s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE:
                 continue

@@ -19,7 +19,7 @@ SENTENCE_END = (".", "?", "!", "…")
 MIN_SEPARATION = 5.0  # Fisher ratio: one voice cut in two by k-means scores ~1-5.4, two voices 5.5-22
 MIN_MARGIN = 0.15  # a piece this close to both voices is left unknown
 MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's voice
-FIRST_SPEAKER_PRIOR = 1.0  # who speaks first is usually the agent answering
+FIRST_SPEAKER_PRIOR = 1.0  # who speaks first is usually the one answering: the agent on an incoming call
 ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
 STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence
 
@@ -68,8 +68,10 @@ def split_by_voice(piece: dict, track: VoiceTrack) -> list[tuple[dict, int | Non
             for run in merged]
 
 
-def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str) -> int | None:
-    """The voice (0/1) whose lines sound like the agent's; None when the evidence is too thin."""
+def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
+                direction: str = "unknown") -> int | None:
+    """The voice (0/1) whose lines sound like the agent's; None when the evidence is too thin.
+    direction (call context): on an outgoing call the agent rang, so the client answers first."""
     evidence = [0.0, 0.0]  # agent-minus-client cue weight per voice
     for piece, voice, margin in pieces:
         if voice is not None:
@@ -79,7 +81,7 @@ def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str) -> 
             evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
     first = next((voice for _, voice, _ in pieces if voice is not None), None)
     if first is not None:
-        evidence[first] += FIRST_SPEAKER_PRIOR
+        evidence[first] += -FIRST_SPEAKER_PRIOR if direction == "outgoing" else FIRST_SPEAKER_PRIOR
     if abs(evidence[0] - evidence[1]) < MIN_ROLE_MARGIN:
         return None
     return 0 if evidence[0] > evidence[1] else 1
@@ -105,7 +107,7 @@ def merge_neighbours(pieces: list[dict]) -> list[dict]:
 
 
 def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None,
-                       language: str = "en") -> list[dict]:
+                       language: str = "en", direction: str = "unknown") -> list[dict]:
     """Mono segments (speaker "unknown") -> segments with speaker agent | client | unknown.
     audio: the recording at 16 kHz (float), as faster-whisper decodes it."""
     pieces = [{**p, "_source": i} for i, s in enumerate(segments) for p in split_pieces(s)]
@@ -114,7 +116,7 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
         return merge_neighbours([{**p, "speaker": by_wording(p, language)} for p in pieces])
     voiced = [(part | {"_source": p["_source"]}, voice, margin)
               for p in pieces for part, voice, margin in split_by_voice(p, track)]
-    agent = agent_voice(voiced, language)
+    agent = agent_voice(voiced, language, direction)
     labelled = []
     for piece, voice, margin in voiced:
         if agent is None or voice is None or margin < MIN_MARGIN:

@@ -1,15 +1,16 @@
 """python -m bench.qa_eval [--source script|audio] [--voice piper|espeak] [--split report|calibrate|all]
-[--lang en|ru] [--limit N] [--asr-model M] [--json]: QA verdicts vs the labelled calls, beside a constant-"met" baseline."""
+[--lang en|ru] [--limit N] [--asr-model M] [--calls-dir DIR] [--json]: QA verdicts vs the labelled calls, beside a constant-"met" baseline."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before anything imports huggingface_hub
 
-from bench.qa_eval.calls import CRITERIA, load_calls, select  # noqa: E402
+from bench.qa_eval.calls import CALLS_DIR, CRITERIA, load_calls, select  # noqa: E402
 from bench.qa_eval.harness import run  # noqa: E402
 
 
@@ -55,9 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most N calls per language")
     parser.add_argument("--asr-model", help="Whisper model for --source audio (tiny.en or a CTranslate2 "
                         "directory); default: the project's own, else the settings' model")
+    parser.add_argument("--calls-dir", type=Path, default=CALLS_DIR,
+                        help="labelled calls to use (e.g. an older version of the set, to compare like with like)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args(argv)
-    calls = select(load_calls(), args.split, args.lang, args.limit)
+    calls = select(load_calls(args.calls_dir), args.split, args.lang, args.limit)
     if not calls:
         print("no calls selected", file=sys.stderr)
         return 1

@@ -54,7 +54,7 @@ def transcript_from(call: dict) -> dict:
                          "text": turn["text"], "words": []})
         clock += length + GAP_S
     context = {"call_id": call["id"], "member_id": "bench", "domain": "bench", "activity_id": 0,
-               "project": call["project"], "language": call["language"], "line": None, "direction": "incoming",
+               "project": call["project"], "language": call["language"], "line": None, "direction": call.get("direction", "incoming"),
                "responsible_id": None, "started_at": None, "duration_s": None, "bindings": [], "versions": {}}
     return {"context": context, "audio_uri": f"bench://{call['id']}", "language": call["language"],
             "audio_duration_s": clock, "channels": 2 if call.get("stereo") else 1, "segments": segments}
@@ -86,7 +86,7 @@ def prepare(calls: list[dict], catalog) -> list[dict]:
         transcript, redact_s = redacted(transcript_from(call))
         started = time.process_time()
         scorecard = catalog.scorecard(catalog.projects[call["project"]].scorecard)
-        text = CallText(turns(transcript))
+        text = CallText(turns(transcript), transcript["context"]["direction"])
         language = call["language"]
         assessed = {c.id: assess(c, text, language, contrast(c, scorecard.criteria, language)
                                  if language in c.examples else ()) for c in scorecard.criteria}

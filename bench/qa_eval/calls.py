@@ -13,6 +13,7 @@ VERDICTS = ("met", "not_met", "na")
 LANGUAGES = ("en", "ru")
 SPLITS = ("calibrate", "report")
 SPEAKERS = ("agent", "client")
+DIRECTIONS = ("incoming", "outgoing")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class EvalCall:
     labels: dict[str, str]
     summary_facts: tuple[tuple[str, ...], ...]  # each fact: its accepted alternatives
     planted_pii: tuple[str, ...]
+    direction: str = "incoming"  # who rang: the client (incoming) or the agent (outgoing)
 
 
 class BadCall(ValueError):
@@ -48,6 +50,8 @@ def parse_call(raw: dict) -> EvalCall:
     _check(raw.get("language") in LANGUAGES, call_id, f"language must be one of {LANGUAGES}")
     _check(raw.get("split") in SPLITS, call_id, f"split must be one of {SPLITS}")
     _check(isinstance(raw.get("stereo"), bool), call_id, "stereo must be true or false")
+    direction = raw.get("direction", "incoming")
+    _check(direction in DIRECTIONS, call_id, f"direction must be one of {DIRECTIONS}")
     turns = tuple(Turn(t["speaker"], str(t["text"]).strip()) for t in raw.get("turns") or ())
     _check(all(t.speaker in SPEAKERS and t.text for t in turns), call_id, "turns need agent|client and text")
     _check(8 <= len(turns) <= 16, call_id, f"{len(turns)} turns, want 8-16")
@@ -58,7 +62,7 @@ def parse_call(raw: dict) -> EvalCall:
     _check(2 <= len(facts) <= 4 and all(facts), call_id, "summary_facts: 2-4 facts")
     return EvalCall(id=call_id, language=raw["language"], stereo=raw["stereo"], project=str(raw["project"]),
                     split=raw["split"], turns=turns, labels=labels, summary_facts=facts,
-                    planted_pii=tuple(str(v) for v in raw.get("planted_pii") or ()))
+                    planted_pii=tuple(str(v) for v in raw.get("planted_pii") or ()), direction=direction)
 
 
 def load_calls(directory: Path = CALLS_DIR) -> list[EvalCall]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from agents.offline import analyse_transcript, transcribe_recording
+from agents.offline import analyse_transcript, call_context, transcribe_recording
 from agents.transcribe import asr_plan
 from bench.qa_eval import metrics
 from bench.qa_eval.calls import CRITERIA, EvalCall
@@ -68,10 +68,11 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
         rendered = render_call(call, voice)
         seconds["render"] = time.perf_counter() - started
         transcript, seconds["asr"] = transcribe_recording(rendered.path, project, settings or Settings(),
-                                                             asr_model)
+                                                             asr_model, call.direction)
         timings = [(t.speaker, t.start, t.end) for t in rendered.timings]
         extra = {"voices": list(rendered.voices), "audio_s": rendered.duration_s}
-    result = analyse_transcript(transcript, project, scorecard)
+    context = call_context(project, call.id, direction=call.direction)  # who rang decides who answers
+    result = analyse_transcript(transcript, project, scorecard, context)
     seconds.update(result.seconds)
     predicted = {c: "na" for c in CRITERIA}
     predicted.update({c["id"]: c["verdict"] for c in result.analysis.get("criteria", ()) if c["id"] in predicted})

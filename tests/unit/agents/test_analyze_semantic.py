@@ -5,7 +5,9 @@ import copy
 
 import pytest
 
+from agents.analyze.embeddings import CallText
 from agents.analyze.rules import analyze_with_rules
+from agents.analyze.transcript import turns
 from agents.analyze.summary import MAX_SUMMARY_CHARS
 from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file, parse_catalog
 
@@ -150,3 +152,56 @@ def test_dismissive_words_the_asr_barely_heard_do_not_fail_the_agent(english):
     unsure = analyze_with_rules(with_words(call, 0.9, misheard=misheard), english)
     assert by_id(sure, "no_rude_language")["verdict"] == "not_met"  # heard clearly: it counts
     assert by_id(unsure, "no_rude_language")["verdict"] == "met"  # barely heard: no accusation on it
+
+
+def _mono(call: list[tuple[float, float, str, str]], direction: str = "incoming") -> dict:
+    body = redacted([(start, end, "unknown", text) for start, end, _, text in call])
+    return {**body, "channels": 1, "context": {**body["context"], "direction": direction}}
+
+
+def test_call_direction_decides_who_answered_when_the_wording_does_not():
+    neutral = [(0.0, 1.0, "?", "Yes?"), (1.5, 2.5, "?", "Right."), (3.0, 4.0, "?", "Okay."), (4.5, 5.5, "?", "Sure.")]
+    incoming = CallText(turns(_mono(neutral)), "incoming").roles
+    outgoing = CallText(turns(_mono(neutral, "outgoing")), "outgoing").roles
+    assert [incoming[i] for i in range(4)] == ["agent", "client", "agent", "client"]
+    assert [outgoing[i] for i in range(4)] == ["client", "agent", "client", "agent"]
+
+
+def test_greeting_needs_a_greeting_and_the_agents_or_companys_name(english):
+    def greeting(opening: str) -> str:
+        call = [(0.0, 4.0, "agent", opening), (4.5, 8.0, "client", "Hi, my parcel never arrived.")]
+        return by_id(analyze_with_rules(redacted(call), english), "greeting")["verdict"]
+
+    assert greeting("Morning, Redwood Deliveries, how can I help?") == "met"  # company only
+    assert greeting("Hiya, Kim here, what can I do for you?") == "met"  # name only
+    assert greeting("Hello, how can I help?") == "not_met"
+    assert greeting("Redwood Deliveries, go ahead.") == "not_met"  # no greeting
+
+
+def test_an_account_number_alone_is_not_an_identity_check(english, russian):
+    account = [(0.0, 4.0, "agent", "Hello, Acme Energy, <PERSON> speaking."),
+               (4.5, 9.0, "client", "My bill is wrong, you charged me twice this month.")]
+    number_only = by_id(analyze_with_rules(redacted(account + [(9.5, 11.0, "agent", "What's the account number?")]),
+                                           english), "verification")
+    assert number_only["verdict"] == "not_met"
+    with_postcode = account + [(9.5, 12.0, "agent", "What's the account number and the postcode on it?")]
+    assert by_id(analyze_with_rules(redacted(with_postcode), english), "verification")["verdict"] == "met"
+    ru = [(0.0, 4.0, "agent", "Здравствуйте, компания Ромашка, меня зовут Анна."),
+          (4.5, 9.0, "client", "С меня дважды списали оплату по договору."),
+          (9.5, 11.0, "agent", "Номер договора назовите.")]
+    assert by_id(analyze_with_rules(redacted(ru, "ru"), russian), "verification")["verdict"] == "not_met"
+
+
+def test_a_hand_off_without_a_time_is_no_resolution_even_in_scripted_words(english):
+    vague = OPENING + [(10.5, 14.0, "agent", "I've sent that to the billing team.")]
+    assert by_id(analyze_with_rules(redacted(vague), english), "resolution")["verdict"] == "not_met"
+    timed = OPENING + [(10.5, 14.0, "agent", "I've sent that to the billing team, they'll call you by Friday.")]
+    assert by_id(analyze_with_rules(redacted(timed), english), "resolution")["verdict"] == "met"
+
+
+def test_only_the_clients_words_make_empathy_applicable(english):
+    routine = [(0.0, 4.0, "agent", "Hello, Acme Mobile, <PERSON> speaking."),
+               (4.5, 8.0, "client", "Hi, I'd like to top up my phone by ten pounds, please."),
+               (8.5, 13.0, "agent", "It's been broken for days and nobody has fixed it, that's what the last caller said."),
+               (13.5, 16.0, "agent", "Done, ten pounds added. Anything else?")]
+    assert by_id(analyze_with_rules(redacted(routine), english), "empathy")["verdict"] == "na"

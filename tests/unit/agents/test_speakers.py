@@ -59,6 +59,14 @@ def test_the_agent_voice_needs_enough_evidence():
     assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en") is None  # who spoke first is not enough
 
 
+def test_on_an_outgoing_call_the_one_who_answers_first_is_taken_as_the_client():
+    answer = {"text": "Hello?"}
+    check = {"text": "Let me check that for you."}  # a weak agent cue (1.5)
+    pieces = [(answer, 0, 1.0), (check, 1, 1.0)]
+    assert agent_voice(pieces, "en") is None  # incoming: answering first outweighs the weak cue
+    assert agent_voice(pieces, "en", direction="outgoing") == 1
+
+
 def test_two_synthetic_voices_are_told_apart_turn_by_turn():
     gap = np.zeros(int(0.4 * SAMPLE_RATE), dtype=np.float32)
     low, high = voiced(110, 2.0, 1.0), voiced(220, 2.0, 2.0)

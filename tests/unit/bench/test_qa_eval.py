@@ -10,10 +10,11 @@ from pathlib import Path
 
 import av
 import pytest
+import yaml
 
 from bench.qa_eval import metrics
 from bench.qa_eval.__main__ import main
-from bench.qa_eval.calls import CRITERIA, VERDICTS, EvalCall, Turn, load_calls, select
+from bench.qa_eval.calls import CALLS_DIR, CRITERIA, VERDICTS, BadCall, EvalCall, Turn, load_calls, parse_call, select
 from bench.qa_eval.harness import script_transcript
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,6 +51,13 @@ def test_splits_are_balanced_by_language_and_layout(calls):
         for stereo in (True, False):
             calibrate, report = groups[(language, stereo, "calibrate")], groups[(language, stereo, "report")]
             assert calibrate and report and abs(calibrate - report) <= 1, (language, stereo)
+
+
+def test_direction_defaults_to_incoming_and_outgoing_calls_exist(calls):
+    assert {c.direction for c in calls} == {"incoming", "outgoing"}
+    raw = yaml.safe_load((CALLS_DIR / f"{calls[0].id}.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(BadCall, match="direction"):
+        parse_call({**raw, "direction": "sideways"})
 
 
 def test_select_limits_per_language_and_keeps_the_split(calls):
