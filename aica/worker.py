@@ -85,6 +85,12 @@ class WorkerResources:
         await asyncio.get_running_loop().run_in_executor(
             self.clickhouse_thread, purge_portal_rows, client, self.settings.clickhouse_database, member_id)
 
+    async def shred_keys(self, member_id: str) -> int:
+        """Delete the portal's data keys (clean uninstall): its sealed records become unreadable."""
+        from streams.sealing import shared_codec
+        keys = await asyncio.to_thread(lambda: shared_codec(self.settings).keys)
+        return await asyncio.to_thread(keys.shred, member_id)
+
     @cached_property
     def reconcile_marks(self) -> Any:
         from control.reconcile_marks import ReconcileMarks
@@ -137,7 +143,7 @@ def wire_ingest(app: faust.App, settings: Settings, res: WorkerResources) -> Non
     reconciler = reconcile.Reconciler(settings, res.rest, res.blobs, res.reconcile_marks)
     ingest.register(app, settings, ingest.Ingestor(
         settings, res.portals, res.rest, res.blobs, res.catalogs, reconciler,
-        Lifecycle(res.tokens, res.blobs, res.purge_rows)))
+        Lifecycle(res.tokens, res.blobs, res.purge_rows, res.shred_keys)))
     reconcile.register_timer(app, settings, res.portals)
 
 
