@@ -123,6 +123,13 @@ class RecordCodec:
         key_id, aead = self.keys.key_for_writing(member_id)
         return seal(aead, key_id, member_id, logical_name(self.settings, topic), plain)
 
+    def shredded(self, data: bytes) -> bool:
+        """Sealed bytes whose portal key is gone: nothing can ever read them."""
+        if not is_sealed(data):
+            return False
+        member_id, key_id, _, _ = parse_header(data)
+        return self.keys.key(member_id, key_id) is None
+
     def decode(self, topic: str, record_name: str, data: bytes) -> dict:
         """Sealed or plain (written before sealing) bytes; raises Shredded or SchemaError."""
         if is_sealed(data):

@@ -179,3 +179,20 @@ async def test_a_stage_seals_what_it_writes_to_a_sealed_topic(settings_factory, 
     [(topic, _, value)] = runner.sent
     assert topic == TOPIC and is_sealed(value) and SECRET_TEXT.encode() not in value
     assert codec.decode(TOPIC, RECORD, value)["segments"][0]["text"] == SECRET_TEXT
+
+
+def test_dlq_replay_leaves_out_shredded_letters_and_keeps_the_rest_sealed(settings_factory, codec, keys, tmp_path):
+    from streams.dlq import replay_messages
+    settings = settings_factory(topic_prefix="p.", blob_dir=tmp_path / "blobs")
+    gone, live = (codec.encode(TOPIC, RECORD, redacted(m)) for m in ("m1", "m2"))
+    plain = registry.encode(RECORD, redacted("m3"))
+    keys.shred("m1")
+    letters = [{"source_topic": TOPIC, "key": f"{m}.1".encode(), "value": v, "value_ref": None, "call_id": f"{m}.1"}
+               for m, v in (("m1", gone), ("m2", live), ("m3", plain))]
+    assert replay_messages(settings, letters, codec) == [(TOPIC, b"m2.1", live), (TOPIC, b"m3.1", plain)]
+
+
+def test_the_keys_topic_is_compacted_with_a_bound_on_how_long_a_deleted_key_stays(settings_factory):
+    from streams.topics import retention_configs
+    config = retention_configs(settings_factory(topic_prefix="p."))["p." + Topic.PORTAL_KEYS]
+    assert config["cleanup.policy"] == "compact" and int(config["max.compaction.lag.ms"]) <= 86_400_000
