@@ -28,6 +28,7 @@ from sinks import clickhouse_metrics, crm_writeback
 from streams.app import create_app, worker_client_id
 from streams.metrics_service import register_metrics_service
 from streams.partitioning import warn_if_rest_stages_split
+from streams.sealing import shared_codec
 from streams.settings import Settings
 from streams.spec import StageSpec
 from warehouse.crm_ledger import CrmWriteLedger
@@ -85,9 +86,12 @@ class WorkerResources:
         await asyncio.get_running_loop().run_in_executor(
             self.clickhouse_thread, purge_portal_rows, client, self.settings.clickhouse_database, member_id)
 
+    def portal_uninstalled(self, member_id: str) -> bool:
+        portal = self.portals.get(member_id)
+        return portal is not None and portal.status == "uninstalled"
+
     async def shred_keys(self, member_id: str) -> int:
         """Delete the portal's data keys (clean uninstall): its sealed records become unreadable."""
-        from streams.sealing import shared_codec
         keys = await asyncio.to_thread(lambda: shared_codec(self.settings).keys)
         return await asyncio.to_thread(keys.shred, member_id)
 
@@ -187,6 +191,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
     app = create_app(settings, client_id=worker_client_id(os.getpid()))
     res = WorkerResources(settings)
+    shared_codec(settings).uninstalled = res.portal_uninstalled  # see RecordCodec.uninstalled
     warn_if_rest_stages_split(stages)
     for spec, wire in STAGES:
         if spec.name in stages:

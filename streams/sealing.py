@@ -31,11 +31,11 @@ NONCE_BYTES = 12
 
 
 class Shredded(Exception):
-    """The record's portal key is gone (clean uninstall): the record can never be read again.
-    Not a failure: readers skip it and count it."""
+    """The record's portal key is gone (clean uninstall): the record can never be read again; or,
+    when writing, its portal is uninstalled, so it is not stored. Not a failure: skipped, counted."""
 
-    def __init__(self, member_id: str) -> None:
-        super().__init__(f"record of portal {member_id} is shredded (its key was deleted)")
+    def __init__(self, member_id: str, why: str = "its key was deleted") -> None:
+        super().__init__(f"record of portal {member_id} is shredded ({why})")
         self.member_id = member_id
 
 
@@ -102,6 +102,9 @@ class RecordCodec:
         self.settings, self._make_keys = settings, keys
         self._keys: KeySource | None = None
         self._lock = threading.Lock()
+        # The worker sets this from its portal directory: a call still in flight when its portal
+        # was uninstalled must not be sealed under a new key made after the old ones were deleted.
+        self.uninstalled: Callable[[str], bool] = lambda member_id: False
 
     @property
     def keys(self) -> KeySource:
@@ -120,6 +123,8 @@ class RecordCodec:
         member_id = record_portal(record)
         if not member_id:
             raise registry.SchemaError(f"a {record_name} for a sealed topic names no portal")
+        if self.uninstalled(member_id):
+            raise Shredded(member_id, "the portal is uninstalled")
         key_id, aead = self.keys.key_for_writing(member_id)
         return seal(aead, key_id, member_id, logical_name(self.settings, topic), plain)
 

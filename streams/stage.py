@@ -152,8 +152,7 @@ class StageRunner:
         try:
             record = self.codec.decode(message.topic, self.input_record, message.value)
         except Shredded as gone:  # its portal was uninstalled with CLEAN=1: nothing to do, ever
-            SHREDDED.labels(self.stage).inc()
-            log.info("%s: skipped a record of portal %s: shredded", self.stage, gone.member_id)
+            self.skip_shredded(gone)
             return
         except registry.SchemaError as exc:
             await self.dead_letter(message, exc, {})
@@ -166,6 +165,9 @@ class StageRunner:
             # below), not a reason to stop the agent.
             encoded = [(out.topic, out.key, self.codec.encode(out.topic, out.record_name, out.record))
                        for out in outputs]
+        except Shredded as gone:  # a call in flight when its portal was uninstalled: not stored
+            self.skip_shredded(gone)
+            return
         except Exception as exc:  # noqa: BLE001 - every failure is routed, none escapes
             await self.route_failure(message, exc, record)
             return
@@ -180,6 +182,10 @@ class StageRunner:
                     await self.route_failure(message, exc, record)
                     return
         self.flood.succeeded()
+
+    def skip_shredded(self, gone: Shredded) -> None:
+        SHREDDED.labels(self.stage).inc()
+        log.info("%s: skipped a record of portal %s: %s", self.stage, gone.member_id, gone)
 
     async def route_failure(self, message: Consumed, exc: BaseException, record: dict) -> None:
         if getattr(exc, "park", False):

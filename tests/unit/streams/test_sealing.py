@@ -196,3 +196,24 @@ def test_the_keys_topic_is_compacted_with_a_bound_on_how_long_a_deleted_key_stay
     from streams.topics import retention_configs
     config = retention_configs(settings_factory(topic_prefix="p."))["p." + Topic.PORTAL_KEYS]
     assert config["cleanup.policy"] == "compact" and int(config["max.compaction.lag.ms"]) <= 86_400_000
+
+
+async def test_a_call_in_flight_when_its_portal_was_uninstalled_is_not_sealed_under_a_new_key(
+        settings_factory, codec, keys):
+    from streams.stage import Output
+    settings = settings_factory(topic_prefix="p.")
+    runner = RecordingRunner(settings, codec)
+    runner.spec = StageSpec("redact", "agents.redact", {Topic.TRANSCRIBED: "aica.Transcript"}, writes=(Topic.REDACTED,))
+    runner.input_record, runner._writes = "aica.Transcript", {settings.topic(Topic.REDACTED)}
+    codec.uninstalled = lambda member_id: member_id == "m1"
+
+    async def handle(record, message):
+        member = record["context"]["member_id"]
+        return [Output(TOPIC, f"{member}.1".encode(), RECORD, redacted(member))]
+
+    for member in ("m1", "m2"):
+        transcript = {k: v for k, v in redacted(member).items() if k not in ("entities", "redacted_at")}
+        await runner.process(Consumed("p." + Topic.TRANSCRIBED, f"{member}.1".encode(),
+                                      registry.encode("aica.Transcript", {**transcript, "transcribed_at": 0})), handle)
+    assert [key for _, key, _ in runner.sent] == [b"m2.1"]  # m1's output dropped: no record, no dead letter
+    assert {member for member, _ in keys.keys} == {"m2"}  # and no key made for the uninstalled portal
