@@ -187,7 +187,7 @@ class Rescorer:
         try:
             for batch in replay.batches(stop):
                 outputs = [out for msg in batch if (out := await self._rescore_message(msg, report))]
-                publish(producer, outputs)
+                publish(producer, outputs, self.codec)
                 replay.commit(batch)  # only after the outputs are acked
                 report.read += len(batch)
                 progress.update(len(batch))
@@ -230,10 +230,11 @@ class Rescorer:
 
 
 
-def publish(producer: Producer, outputs: list) -> None:
+def publish(producer: Producer, outputs: list, codec) -> None:
+    """Through the codec, so an output topic marked `sealed` would be sealed here as in the stages."""
     errors: list = []
     for out in outputs:
-        producer.produce(out.topic, key=out.key, value=registry.encode(out.record_name, out.record),
+        producer.produce(out.topic, key=out.key, value=codec.encode(out.topic, out.record_name, out.record),
                          on_delivery=lambda err, _msg: errors.append(err) if err else None)
     if producer.flush(60) or errors:
         raise RuntimeError(f"rescored calls not acked by the broker: {errors[:1] or 'timeout'}")
