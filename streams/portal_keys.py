@@ -8,7 +8,8 @@ uninstall as `uninstalled`; here a key is written once and deleted by a tombston
 
 Keys are created on first write, by whichever process seals a portal's first record, so two may race:
 each key is its own record (`member_id/key_id`), so no key is ever overwritten (a record sealed with
-either stays readable) and writers converge on the oldest. `shred` deletes all of a portal's keys."""
+either stays readable); a process keeps sealing with the key it first used (the oldest it knew).
+`shred` deletes all of a portal's keys."""
 from __future__ import annotations
 
 import logging
@@ -38,6 +39,7 @@ class PortalKeys(CompactedView[dict]):
         self._aeads: dict[str, AESGCM] = {}  # unwrapped keys by record key (the view decides if one exists)
         self._gone: set[str] = set()  # keys known deleted, or absent after reading the topic to its end
         self._create_lock = threading.Lock()
+        self._writing: dict[str, dict] = {}  # member_id -> the key its records are sealed with
         super().__init__(settings, settings.topic(Topic.PORTAL_KEYS), RECORD,
                          to_record=lambda r: r, from_record=lambda r: r,
                          key_of=lambda r: record_key(r["member_id"], r["key_id"]),
@@ -73,9 +75,13 @@ class PortalKeys(CompactedView[dict]):
 
     def key_for_writing(self, member_id: str) -> tuple[bytes, AESGCM]:
         """The portal's oldest key; a new one (stored with acks=all first) when it has none."""
+        cached = self._writing.get(member_id)
+        if cached is not None and self.get(record_key(member_id, cached["key_id"])) is not None:
+            return bytes.fromhex(cached["key_id"]), self._aead(cached)  # no scan of every key per record
         with self._create_lock:
             existing = self.keys_of(member_id)
             if existing:
+                self._writing[member_id] = existing[0]
                 return bytes.fromhex(existing[0]["key_id"]), self._aead(existing[0])
             raw = AESGCM.generate_key(bit_length=256)
             record = {"member_id": member_id, "key_id": os.urandom(8).hex(),
