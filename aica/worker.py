@@ -28,6 +28,7 @@ from sinks import clickhouse_metrics, crm_writeback
 from streams.app import create_app, worker_client_id
 from streams.metrics_service import register_metrics_service
 from streams.partitioning import warn_if_rest_stages_split
+from streams.portal_keys import NUDGE_INTERVAL_S
 from streams.sealing import shared_codec
 from streams.settings import Settings
 from streams.spec import StageSpec
@@ -149,6 +150,11 @@ def wire_ingest(app: faust.App, settings: Settings, res: WorkerResources) -> Non
         settings, res.portals, res.rest, res.blobs, res.catalogs, reconciler,
         Lifecycle(res.tokens, res.blobs, res.purge_rows, res.shred_keys)))
     reconcile.register_timer(app, settings, res.portals)
+
+    @app.timer(NUDGE_INTERVAL_S, on_leader=True, name="portal-keys-compaction")
+    async def nudge_key_compaction() -> None:  # so a deleted key leaves the broker's disk (streams.portal_keys)
+        keys = await asyncio.to_thread(lambda: shared_codec(settings).keys)
+        await asyncio.to_thread(keys.nudge_compaction)
 
 
 def wire_crm(app: faust.App, settings: Settings, res: WorkerResources) -> None:

@@ -17,16 +17,21 @@ import os
 import threading
 import time
 
+from confluent_kafka import Consumer
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from schemas.registry import epoch_ms
 from streams.compacted import CompactedView
+from streams.kafka_clients import kafka_config
 from streams.master_key import load_secret_box
 from streams.settings import Settings
 from streams.topics import Topic
 
 log = logging.getLogger(__name__)
 RECORD = "aica.PortalKey"
+NUDGE_KEY = "~compaction-nudge"  # no member_id/key_id: never a key
+# How often a worker nudges the keys topic's segments to roll (see nudge_compaction).
+NUDGE_INTERVAL_S = 3600.0
 
 
 def record_key(member_id: str, key_id: str) -> str:
@@ -92,6 +97,22 @@ class PortalKeys(CompactedView[dict]):
                 raise ConnectionError(f"portal {member_id}: new data key not stored: {exc}") from None
             log.info("portal %s: data key %s created", member_id, record["key_id"])
             return bytes.fromhex(record["key_id"]), self._aead(record)
+
+    def nudge_compaction(self) -> None:
+        """One tombstone of a key that never existed into each partition. Kafka rolls the active
+        segment (which is never compacted) only when a record is appended after
+        max.compaction.lag.ms: without a later write, a deleted key could sit there for good."""
+        for partition in self._partitions_now():
+            self._producer.produce(self.topic, key=NUDGE_KEY.encode(), value=None, partition=partition)
+        if self._producer.flush(30):
+            raise ConnectionError(f"{self.topic}: compaction nudge not acked")
+
+    def _partitions_now(self) -> list[int]:
+        consumer = Consumer(kafka_config(self.settings.kafka_bootstrap, **{"group.id": f"aica-view-{self.topic}"}))
+        try:
+            return sorted(consumer.list_topics(self.topic, timeout=10).topics[self.topic].partitions)
+        finally:
+            consumer.close()
 
     def shred(self, member_id: str) -> int:
         """Delete every key of the portal (tombstones, acks=all): its sealed records are unreadable

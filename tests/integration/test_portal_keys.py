@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from streams.kafka_clients import kafka_config
 from streams.portal_keys import PortalKeys
 from streams.sealing import RecordCodec, Shredded
 from streams.topics import Topic, ensure_topics
@@ -68,8 +69,34 @@ def test_keys_made_concurrently_stay_readable_everywhere_until_shredded(pipeline
     fresh = PortalKeys(pipeline_settings).start()
     try:
         assert fresh.keys_of("racer") == [] and len(fresh.keys_of("bystander")) == 1
+        before = _end_offsets(pipeline_settings)
+        fresh.nudge_compaction()  # a record in every partition, so Kafka may roll and compact it
+        assert all(end == before[p] + 1 for p, end in _end_offsets(pipeline_settings).items())
+        assert len(fresh.keys_of("bystander")) == 1
     finally:
         fresh.stop()
+
+
+def test_the_broker_bounds_how_long_a_deleted_key_stays(pipeline_settings):
+    from confluent_kafka.admin import AdminClient, ConfigResource
+    ensure_topics(pipeline_settings)
+    admin = AdminClient(kafka_config(pipeline_settings.kafka_bootstrap))
+    resource = ConfigResource(ConfigResource.Type.TOPIC, pipeline_settings.topic(Topic.PORTAL_KEYS))
+    config = admin.describe_configs([resource])[resource].result(timeout=30)
+    assert config["cleanup.policy"].value == "compact"
+    assert config["max.compaction.lag.ms"].value == "86400000"
+    assert config["delete.retention.ms"].value == "86400000"
+
+
+def _end_offsets(settings) -> dict[int, int]:
+    from confluent_kafka import Consumer, TopicPartition
+    name = settings.topic(Topic.PORTAL_KEYS)
+    consumer = Consumer(kafka_config(settings.kafka_bootstrap, **{"group.id": "keys-size"}))
+    try:
+        parts = consumer.list_topics(name, timeout=10).topics[name].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(name, p), 10)[1] for p in parts}
+    finally:
+        consumer.close()
 
 
 def _wait_shredded(codec: RecordCodec, topic: str, data: bytes) -> None:
