@@ -2,7 +2,8 @@
 or dead-letter with the reason. Faust acks an event even when the agent body raises, so nothing
 may escape this loop except a failure to publish (which stops the worker before it commits).
 
-About 280 lines: the stage loop and its failure routes (retry, park, dead letter, flood limit) are one state machine."""
+About 300 lines: the stage loop and its failure routes (retry, park, dead letter, flood limit,
+shredded records) are one state machine."""
 from __future__ import annotations
 
 import asyncio
