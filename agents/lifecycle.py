@@ -3,7 +3,9 @@ application_token and published it on `b24.events.v1`; the ingest agent hands it
 portal's tokens are deleted and it is marked uninstalled (through the token agent, the single
 writer), so every stage stops calling it and the gateway refuses its events; unless it was sent
 before the portal's latest install (Portal.installed_at), which it must not undo. With CLEAN=1 its
-data goes too: every ClickHouse row with its member_id and its recordings in the blob store."""
+data goes too: its data keys are deleted (streams.portal_keys), which shreds every sealed record of
+it still on Kafka (calls.redacted.v1 is kept forever; streams.sealing), then every ClickHouse row
+with its member_id and its recordings in the blob store."""
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +46,10 @@ def sent_at(event: dict) -> float | None:
 
 class Lifecycle:
     def __init__(self, tokens: TokenKeeper, blobs: LocalBlobStore,
-                 purge_rows: Callable[[str], Awaitable[None]]) -> None:
+                 purge_rows: Callable[[str], Awaitable[None]],
+                 shred_keys: Callable[[str], Awaitable[int]] | None = None) -> None:
         self.tokens, self.blobs, self.purge_rows = tokens, blobs, purge_rows
+        self.shred_keys = shred_keys
 
     async def handle(self, event: dict) -> None:
         """Other lifecycle events need nothing from the worker."""
@@ -59,6 +63,10 @@ class Lifecycle:
             return
         log.info("lifecycle: portal %s uninstalled, tokens deleted", member_id)
         if event.get("clean"):
+            # Keys first: the one step that reaches the copies on Kafka. A crash after it
+            # redelivers the event, and every step here is idempotent.
+            if self.shred_keys is not None:
+                await self.shred_keys(member_id)
             await self.purge_rows(member_id)
             await asyncio.to_thread(self.blobs.purge_portal, member_id)
             log.info("lifecycle: portal %s data purged (CLEAN=1)", member_id)

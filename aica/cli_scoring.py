@@ -115,7 +115,8 @@ def rescore(since: str | None, until: str | None, member_id: str | None, project
     finally:
         rescorer.close()
     click.echo(f"run {report.run_id} {report.state}: {report.read} read, {report.rescored} rescored, "
-               f"{report.skipped} skipped (project gone), {report.failed} failed, "
+               f"{report.skipped} skipped (project gone), {report.shredded} shredded (portal uninstalled), "
+               f"{report.failed} failed, "
                f"{report.rate:.0f} calls/s")
     if report.state != "done":
         click.echo("interrupted: run the same command again to resume", err=True)

@@ -34,6 +34,7 @@ from schemas import registry
 from schemas.registry import epoch_ms
 from streams.offsets import committed_offsets
 from streams.replay import TopicReplay, plan_range
+from streams.sealing import Shredded, shared_codec
 from streams.settings import Settings
 from streams.stage import now_ms
 from streams.topics import Topic
@@ -59,6 +60,7 @@ class RescoreReport:
     read: int = 0
     rescored: int = 0
     skipped: int = 0
+    shredded: int = 0  # sealed records whose portal's key is gone (clean uninstall): never rescored
     failed: int = 0
     portals: Counter = field(default_factory=Counter)
     state: str = "running"
@@ -103,6 +105,7 @@ class Rescorer:
     def __init__(self, settings: Settings, request: RescoreRequest) -> None:
         self.settings, self.request = settings, request
         self.topic = settings.topic(Topic.REDACTED)
+        self.codec = shared_codec(settings)  # calls.redacted.v1 is sealed per portal (streams.sealing)
         self.scorecard_versions = ScorecardVersions(settings).start()
         base = judge_with_history(load_catalog(settings), self.scorecard_versions)
         self.portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), base).start()
@@ -145,7 +148,10 @@ class Rescorer:
         for msg in read_range(self.settings, self.topic, start, end):
             report.read += 1
             try:
-                ctx = registry.decode("aica.RedactedTranscript", msg.value())["context"]
+                ctx = self.codec.decode(self.topic, "aica.RedactedTranscript", msg.value())["context"]
+            except Shredded:
+                report.shredded += 1
+                continue
             except registry.SchemaError:
                 report.failed += 1
                 continue
@@ -181,7 +187,7 @@ class Rescorer:
         try:
             for batch in replay.batches(stop):
                 outputs = [out for msg in batch if (out := await self._rescore_message(msg, report))]
-                publish(producer, outputs)
+                publish(producer, outputs, self.codec)
                 replay.commit(batch)  # only after the outputs are acked
                 report.read += len(batch)
                 progress.update(len(batch))
@@ -198,7 +204,10 @@ class Rescorer:
 
     async def _rescore_message(self, msg: Message, report: RescoreReport):
         try:
-            redacted = registry.decode("aica.RedactedTranscript", msg.value())
+            redacted = self.codec.decode(self.topic, "aica.RedactedTranscript", msg.value())
+        except Shredded:
+            report.shredded += 1
+            return None
         except registry.SchemaError as exc:
             report.failed += 1
             log.warning("rescore: undecodable record at %s/%s: %s", msg.partition(), msg.offset(), exc)
@@ -221,10 +230,11 @@ class Rescorer:
 
 
 
-def publish(producer: Producer, outputs: list) -> None:
+def publish(producer: Producer, outputs: list, codec) -> None:
+    """Through the codec, so an output topic marked `sealed` would be sealed here as in the stages."""
     errors: list = []
     for out in outputs:
-        producer.produce(out.topic, key=out.key, value=registry.encode(out.record_name, out.record),
+        producer.produce(out.topic, key=out.key, value=codec.encode(out.topic, out.record_name, out.record),
                          on_delivery=lambda err, _msg: errors.append(err) if err else None)
     if producer.flush(60) or errors:
         raise RuntimeError(f"rescored calls not acked by the broker: {errors[:1] or 'timeout'}")

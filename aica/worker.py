@@ -28,6 +28,8 @@ from sinks import clickhouse_metrics, crm_writeback
 from streams.app import create_app, worker_client_id
 from streams.metrics_service import register_metrics_service
 from streams.partitioning import warn_if_rest_stages_split
+from streams.portal_keys import NUDGE_INTERVAL_S
+from streams.sealing import shared_codec
 from streams.settings import Settings
 from streams.spec import StageSpec
 from warehouse.crm_ledger import CrmWriteLedger
@@ -85,6 +87,15 @@ class WorkerResources:
         await asyncio.get_running_loop().run_in_executor(
             self.clickhouse_thread, purge_portal_rows, client, self.settings.clickhouse_database, member_id)
 
+    def portal_uninstalled(self, member_id: str) -> bool:
+        portal = self.portals.get(member_id)
+        return portal is not None and portal.status == "uninstalled"
+
+    async def shred_keys(self, member_id: str) -> int:
+        """Delete the portal's data keys (clean uninstall): its sealed records become unreadable."""
+        keys = await asyncio.to_thread(lambda: shared_codec(self.settings).keys)
+        return await asyncio.to_thread(keys.shred, member_id)
+
     @cached_property
     def reconcile_marks(self) -> Any:
         from control.reconcile_marks import ReconcileMarks
@@ -137,8 +148,13 @@ def wire_ingest(app: faust.App, settings: Settings, res: WorkerResources) -> Non
     reconciler = reconcile.Reconciler(settings, res.rest, res.blobs, res.reconcile_marks)
     ingest.register(app, settings, ingest.Ingestor(
         settings, res.portals, res.rest, res.blobs, res.catalogs, reconciler,
-        Lifecycle(res.tokens, res.blobs, res.purge_rows)))
+        Lifecycle(res.tokens, res.blobs, res.purge_rows, res.shred_keys)))
     reconcile.register_timer(app, settings, res.portals)
+
+    @app.timer(NUDGE_INTERVAL_S, on_leader=True, name="portal-keys-compaction")
+    async def nudge_key_compaction() -> None:  # so a deleted key leaves the broker's disk (streams.portal_keys)
+        keys = await asyncio.to_thread(lambda: shared_codec(settings).keys)
+        await asyncio.to_thread(keys.nudge_compaction)
 
 
 def wire_crm(app: faust.App, settings: Settings, res: WorkerResources) -> None:
@@ -181,6 +197,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
     app = create_app(settings, client_id=worker_client_id(os.getpid()))
     res = WorkerResources(settings)
+    shared_codec(settings).uninstalled = res.portal_uninstalled  # see RecordCodec.uninstalled
     warn_if_rest_stages_split(stages)
     for spec, wire in STAGES:
         if spec.name in stages:

@@ -31,6 +31,7 @@ from catalog.projects import load_catalog  # noqa: E402
 from schemas import registry  # noqa: E402
 from streams.kafka_clients import kafka_config  # noqa: E402
 from streams.localbroker import LocalBroker  # noqa: E402
+from streams.sealing import shared_codec  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.topics import Topic, ensure_topics  # noqa: E402
 from warehouse.connection import connect  # noqa: E402
@@ -96,7 +97,8 @@ def store_rescored(settings: Settings, expected: int) -> int:
         batch = [m for m in consumer.consume(1000, 2.0) if not m.error()]
         if not batch:
             break
-        write_new_scores(client, writer, [registry.decode("aica.CallScore", m.value()) for m in batch])
+        codec = shared_codec(settings)  # as the worker's sink reads it (sealed, if topics.yaml says so)
+        write_new_scores(client, writer, [codec.decode(topic, "aica.CallScore", m.value()) for m in batch])
         stored += len(batch)
     consumer.close()
     client.close()

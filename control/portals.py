@@ -2,29 +2,15 @@
 memory by every process. Tokens and application_token are Fernet-encrypted at rest."""
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 from cryptography.fernet import Fernet
 
 from bitrix.portals import Portal
 from streams.compacted import CompactedView
+from streams.master_key import load_secret_box  # noqa: F401 - its old home; callers import it from here
 from streams.settings import Settings
 from streams.topics import Topic
-
-
-def load_secret_box(settings: Settings) -> Fernet:
-    """The key comes from AICA_SECRET_KEY; the embedded mode generates one into data_dir (0600)."""
-    if settings.secret_key:
-        return Fernet(settings.secret_key.encode())
-    path = Path(settings.data_dir) / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(Fernet.generate_key())
-    return Fernet(path.read_bytes().strip())
 
 
 def portal_to_record(portal: Portal, box: Fernet) -> dict:

@@ -17,6 +17,8 @@ from schemas import registry
 from sinks.clickhouse_store import STAGE, BatchStore, DeadLetters, Pending, RunBlocking
 from streams.batching import AckingBatcher
 from streams.dlq_limit import DeadLetterFlood, DeadLetterLimit
+from streams.metrics import SHREDDED
+from streams.sealing import RecordCodec, Shredded, shared_codec
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.stage import consumed_from
@@ -39,7 +41,8 @@ SPEC = StageSpec("clickhouse", "sinks.clickhouse_metrics", {
 
 def batch_flush(app: faust.App, settings: Settings, record_name: str, write: Callable[[list[dict]], Any],
                 run_blocking: RunBlocking, send_dead_letter: Callable[[bytes | None, bytes], Awaitable[None]],
-                wanted: Callable[[dict], bool]) -> Callable[[list[Any]], Awaitable[None]]:
+                wanted: Callable[[dict], bool], codec: RecordCodec | None = None,
+                ) -> Callable[[list[Any]], Awaitable[None]]:
     """What one topic's batcher does with a batch of consumed events: decode, drop the unwanted,
     store the rest (sinks.clickhouse_store), under this topic's flood limit, which stops the worker."""
     flood = DeadLetterLimit.from_settings(f"{STAGE}:{record_name}", settings)
@@ -47,11 +50,15 @@ def batch_flush(app: faust.App, settings: Settings, record_name: str, write: Cal
     # A dead letter that cannot be stored is dropped: dead-lettering it again would loop.
     reject = letters.drop if record_name == "aica.DeadLetter" else letters.dead_letter
     store = BatchStore(record_name, write, run_blocking, reject, on_stored=flood.succeeded)
+    codec = codec or shared_codec(settings)
 
     def pending(event: Any) -> Pending | None:
         message = consumed_from(event)
         try:
-            record = registry.decode(record_name, message.value)
+            record = codec.decode(message.topic, record_name, message.value)
+        except Shredded:  # its portal's key is gone (clean uninstall): so are its rows
+            SHREDDED.labels(STAGE).inc()
+            return None
         except registry.SchemaError:
             return Pending(message, None)  # dead-lettered as undecodable by the store
         return Pending(message, record) if wanted(record) else None
@@ -113,7 +120,8 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
         await batcher(stream, write_call_statuses, "aica.CallStatus").run()
 
     @app.agent(app.topic(settings.topic(Topic.REDACTED)), name="clickhouse-transcripts")
-    async def store_transcripts(stream) -> None:
+    async def store_transcripts(stream) -> None:  # sealed (streams.sealing): keys loaded first
+        await asyncio.to_thread(lambda: shared_codec(settings).keys)
         await batcher(stream, lambda rs: write_transcripts(client, rs), "aica.RedactedTranscript").run()
 
     @app.agent(app.topic(settings.topic(Topic.EVENTS)), name="clickhouse-events")

@@ -1,7 +1,8 @@
 """A keyed, in-memory view of a compacted topic: the control plane's building block (installed
 portals, per-portal settings, reconciliation marks). A reader thread follows the topic from the
 beginning; `put` writes through with acks=all and applies locally at once. Of two values for a
-key, the one with the higher version wins, so a late echo of an older write never undoes a newer."""
+key, the one with the higher version wins, so a late echo of an older write never undoes a newer.
+`delete_sync` writes a tombstone (the key is gone from the view, and from the topic once compacted)."""
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +31,7 @@ class CompactedView(Generic[V]):
         self._values: dict[str, V] = {}
         self._lock = threading.Lock()
         self._stop, self._loaded = threading.Event(), threading.Event()
+        self._read_to: dict[int, int] = {}  # partition -> next offset the reader will see
         self._thread: threading.Thread | None = None
         self._producer = Producer(kafka_config(settings.kafka_bootstrap, **{"acks": "all",
                                    "enable.idempotence": True}))
@@ -46,14 +48,44 @@ class CompactedView(Generic[V]):
         await asyncio.get_running_loop().run_in_executor(None, self.put_sync, value)
 
     def put_sync(self, value: V) -> None:
+        self._produce(self._key_of(value), registry.encode(self.record_name, self._to_record(value)))
+        self.remember(value)
+
+    def delete_sync(self, key: str) -> None:
+        self._produce(key, None)
+        self.forget(key)
+
+    def forget(self, key: str) -> None:
+        """A key deleted here or read as a tombstone."""
+        with self._lock:
+            self._values.pop(key, None)
+
+    def _produce(self, key: str, value: bytes | None) -> None:
         errors: list = []
-        self._producer.produce(self.topic, key=self._key_of(value).encode(),
-                               value=registry.encode(self.record_name, self._to_record(value)),
+        self._producer.produce(self.topic, key=key.encode(), value=value,
                                on_delivery=lambda err, _msg: errors.append(err) if err else None)
         if self._producer.flush(30) or errors:
-            raise RuntimeError(f"could not store {self.record_name} {self._key_of(value)}: "
-                               f"{errors or 'timeout'}")
-        self.remember(value)
+            raise RuntimeError(f"could not store {self.record_name} {key}: {errors or 'timeout'}")
+
+    def catch_up(self, timeout_s: float = 30.0) -> None:
+        """Wait until the view has read everything on the topic now (writes by other processes
+        included): before acting on "every value there is" for a key."""
+        consumer = Consumer(kafka_config(self.settings.kafka_bootstrap, **{"group.id": f"aica-view-{self.topic}"}))
+        try:
+            partitions = consumer.list_topics(self.topic, timeout=timeout_s).topics[self.topic].partitions
+            high = {p: consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout_s)[1] for p in partitions}
+        finally:
+            consumer.close()
+        deadline = threading.Event()
+        timer = threading.Timer(timeout_s, deadline.set)
+        timer.start()
+        try:
+            while any(self._read_to.get(p, 0) < end for p, end in high.items()):
+                if deadline.is_set():
+                    raise TimeoutError(f"{self.topic} not read to its end in {timeout_s}s")
+                self._stop.wait(0.05)
+        finally:
+            timer.cancel()
 
     def remember(self, value: V) -> None:
         """Take a value this process has just published into the view without waiting to read it back."""
@@ -102,15 +134,20 @@ class CompactedView(Generic[V]):
                 if msg.error():
                     if msg.error().code() == KafkaError._PARTITION_EOF:
                         at_eof.add(msg.partition())
+                        self._read_to[msg.partition()] = max(self._read_to.get(msg.partition(), 0), msg.offset())
                         if len(at_eof) == len(partitions):
                             self._loaded.set()
                     else:
                         log.warning("%s: %s", self.topic, msg.error())
                     continue
                 try:
-                    self.remember(self._from_record(registry.decode(self.record_name, msg.value())))
+                    if msg.value() is None:  # a tombstone
+                        self.forget(msg.key().decode())
+                    else:
+                        self.remember(self._from_record(registry.decode(self.record_name, msg.value())))
                 except Exception as exc:  # one unreadable record must not stop the view
                     log.error("%s: unreadable record at offset %s: %s", self.topic, msg.offset(),
                               type(exc).__name__)
+                self._read_to[msg.partition()] = msg.offset() + 1
         finally:
             consumer.close()

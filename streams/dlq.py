@@ -10,6 +10,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, To
 
 from blobs.store import LocalBlobStore
 from schemas import registry
+from streams.sealing import RecordCodec, is_sealed, shared_codec
 from streams.settings import Settings
 from streams.topics import Topic
 from streams.kafka_clients import kafka_config
@@ -55,11 +56,13 @@ def read_dead_letters(settings: Settings, timeout_s: float = 10.0,
         consumer.close()
 
 
-def replay_messages(settings: Settings, letters: list[dict]) -> list[tuple[str, bytes | None, bytes]]:
+def replay_messages(settings: Settings, letters: list[dict],
+                    codec: RecordCodec | None = None) -> list[tuple[str, bytes | None, bytes]]:
     """(topic, key, original bytes) per letter. A letter of a personal-data topic carries a
     blob:// reference instead of the bytes (streams.stage.StageRunner.detached): read back here.
-    A reference whose data was purged with its portal, or a letter whose bytes were not kept,
-    is left out (logged): there is nothing to replay."""
+    A reference whose data was purged with its portal, a letter whose bytes were not kept, or
+    sealed bytes whose portal key was deleted (streams.sealing) are left out (logged): there is
+    nothing to replay. Sealed bytes go back as they are; the stage decrypts them."""
     blobs = LocalBlobStore(settings.resolved_blob_dir)
     out = []
     for letter in letters:
@@ -67,6 +70,9 @@ def replay_messages(settings: Settings, letters: list[dict]) -> list[tuple[str, 
         value = blobs.read(ref) if ref else letter["value"]
         if value is None or (not ref and not value):
             log.warning("dead letter of call %s has no payload left to replay", letter.get("call_id"))
+            continue
+        if is_sealed(value) and (codec or shared_codec(settings)).shredded(value):
+            log.info("dead letter of call %s is shredded (portal uninstalled); not replayed", letter.get("call_id"))
             continue
         out.append((letter["source_topic"], letter["key"], value))
     return out

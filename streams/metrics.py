@@ -33,6 +33,8 @@ RETRIES = Counter("aica_retries_total", "Messages sent to a retry tier, by stage
                   ["stage", "reason_class"])
 DEAD_LETTERS = Counter("aica_dead_letters_total", "Messages dead-lettered, by stage and error class",
                        ["stage", "reason_class"])
+SHREDDED = Counter("aica_records_shredded_total", "Sealed records skipped because their portal's key was "
+                   "deleted by a clean uninstall (streams.sealing), by reader", ["stage"])
 CONSUMER_LAG = Gauge("aica_consumer_lag", "Messages not yet committed by the worker group, by topic",
                      ["group", "topic"])
 

@@ -2,9 +2,11 @@
 or dead-letter with the reason. Faust acks an event even when the agent body raises, so nothing
 may escape this loop except a failure to publish (which stops the worker before it commits).
 
-About 280 lines: the stage loop and its failure routes (retry, park, dead letter, flood limit) are one state machine."""
+About 300 lines: the stage loop and its failure routes (retry, park, dead letter, flood limit,
+shredded records) are one state machine."""
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -20,7 +22,8 @@ from schemas import registry
 from streams.batching import manual_acks
 from streams.dlq_limit import DeadLetterFlood, DeadLetterLimit
 from streams.logs import bind_call, call_context
-from streams.metrics import DEAD_LETTERS, PARKED, RETRIES, timed_stage
+from streams.metrics import DEAD_LETTERS, PARKED, RETRIES, SHREDDED, timed_stage
+from streams.sealing import RecordCodec, Shredded, shared_codec
 from streams.settings import Settings
 from streams.spec import ANY_TOPIC, StageSpec
 from streams.topics import Topic, holds_personal_data, logical_name, retry_tier_topic
@@ -96,7 +99,8 @@ def call_identity(record: dict) -> tuple[str | None, str | None]:
 
 
 class StageRunner:
-    def __init__(self, app: faust.App, settings: Settings, spec: StageSpec) -> None:
+    def __init__(self, app: faust.App, settings: Settings, spec: StageSpec,
+                 codec: RecordCodec | None = None) -> None:
         self.app = app
         self.settings = settings
         self.spec = spec
@@ -107,6 +111,8 @@ class StageRunner:
         self._writes = None if ANY_TOPIC in spec.writes else {settings.topic(t) for t in spec.writes}
         # Where held personal data waits (next to the call's recording), see `detached`.
         self.blobs = LocalBlobStore(settings.resolved_blob_dir)
+        # Avro, sealed with the portal's key on `sealed` topics (streams.sealing).
+        self.codec = codec or shared_codec(settings)
 
     def source(self) -> faust.TopicT:
         """The topic the stage's agent consumes."""
@@ -124,6 +130,8 @@ class StageRunner:
 
     async def run(self, stream: faust.StreamT, handle: Handler) -> None:
         manual_acks(stream)
+        if any(self.codec.sealed(t) for t in (*self.spec.reads, *self.spec.writes) if t != ANY_TOPIC):
+            await asyncio.to_thread(lambda: self.codec.keys)  # load the portal keys before the first message
         async for event in stream.events():
             try:
                 await self.process(consumed_from(event), handle)
@@ -143,7 +151,10 @@ class StageRunner:
 
     async def _process(self, message: Consumed, handle: Handler) -> None:
         try:
-            record = registry.decode(self.input_record, message.value)
+            record = self.codec.decode(message.topic, self.input_record, message.value)
+        except Shredded as gone:  # its portal was uninstalled with CLEAN=1: nothing to do, ever
+            self.skip_shredded(gone)
+            return
         except registry.SchemaError as exc:
             await self.dead_letter(message, exc, {})
             return
@@ -153,7 +164,11 @@ class StageRunner:
             self.check_outputs(outputs)
             # Encoded here: an output that breaks its contract is this input's failure (routed
             # below), not a reason to stop the agent.
-            encoded = [(out.topic, out.key, registry.encode(out.record_name, out.record)) for out in outputs]
+            encoded = [(out.topic, out.key, self.codec.encode(out.topic, out.record_name, out.record))
+                       for out in outputs]
+        except Shredded as gone:  # a call in flight when its portal was uninstalled: not stored
+            self.skip_shredded(gone)
+            return
         except Exception as exc:  # noqa: BLE001 - every failure is routed, none escapes
             await self.route_failure(message, exc, record)
             return
@@ -168,6 +183,10 @@ class StageRunner:
                     await self.route_failure(message, exc, record)
                     return
         self.flood.succeeded()
+
+    def skip_shredded(self, gone: Shredded) -> None:
+        SHREDDED.labels(self.stage).inc()
+        log.info("%s: skipped a record of portal %s: %s", self.stage, gone.member_id, gone)
 
     async def route_failure(self, message: Consumed, exc: BaseException, record: dict) -> None:
         if getattr(exc, "park", False):

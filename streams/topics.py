@@ -30,6 +30,7 @@ class Topic(StrEnum):
     RESCORED = "calls.rescored.v1"
     RESCORE_RUNS = "aica.rescore-runs.v1"
     SCORECARDS = "aica.scorecards.v1"
+    PORTAL_KEYS = "aica.portal-keys.v1"
 
 
 # One topic per delay tier (settings.retry_delays_s): every message in a tier waits the same time,
@@ -63,6 +64,8 @@ def _config_for(name: str) -> dict[str, str]:
         config["cleanup.policy"] = "compact"
     if "retention_ms" in spec:
         config["retention.ms"] = str(spec["retention_ms"])
+    for name, value in (spec.get("compaction") or {}).items():  # e.g. how soon a tombstoned value is gone
+        config[name] = str(value)
     return config
 
 
@@ -87,11 +90,13 @@ def retention_configs(settings: Settings) -> dict[str, dict[str, str]]:
 
 
 def apply_retention(admin: AdminClient, settings: Settings, existing: list[str], timeout_s: float) -> None:
-    """Set topics.yaml's retention on topics that already exist (create_topics only configures
-    new ones), with incremental_alter_configs: other settings of the topic are left alone."""
+    """Set topics.yaml's retention (and compaction bounds) on topics that already exist
+    (create_topics only configures new ones), with incremental_alter_configs: other settings of
+    the topic are left alone, and so is its cleanup policy."""
     wanted = retention_configs(settings)
     resources = [ConfigResource(ConfigResource.Type.TOPIC, name, incremental_configs=[
-        ConfigEntry("retention.ms", wanted[name]["retention.ms"], incremental_operation=AlterConfigOpType.SET)])
+        ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)
+        for key, value in wanted[name].items() if key != "cleanup.policy"])
         for name in existing if "retention.ms" in wanted.get(name, {})]
     if not resources:
         return
