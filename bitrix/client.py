@@ -37,7 +37,7 @@ from streams.settings import Settings
 
 __all__ = ["AccessDenied", "BitrixError", "DownloadResult", "ForeignUrl", "NotFound",
            "PortalUnavailable", "RateLimited", "ReauthRequired", "RestClient", "TokenExpired",
-           "TooLarge", "batch_command", "classify", "same_portal_url", "with_auth"]
+           "TooLarge", "batch_command", "batch_outcome", "classify", "same_portal_url", "with_auth"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_BATCH = 50
@@ -49,6 +49,13 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 def batch_command(method: str, params: dict[str, Any]) -> str:
     """`crm.activity.get?id=1`: a batch `cmd` value with PHP-bracket params."""
     return f"{method}?{urlencode(flatten(params))}" if params else method
+
+
+def batch_outcome(body: Any) -> tuple[dict[str, Any], dict[str, BitrixError]]:
+    """A `batch` result: each command's result, and each failed command's error."""
+    body = body if isinstance(body, dict) else {}
+    errors = {name: classify(0, error) for name, error in _keyed(body.get("result_error")).items()}
+    return _keyed(body.get("result")), errors
 
 
 def with_auth(url: str, token: str) -> str:
@@ -157,11 +164,10 @@ class RestClient:
         if len(cmds) > MAX_BATCH:
             raise ValueError(f"batch takes at most {MAX_BATCH} commands, got {len(cmds)}")
         cmd = {name: batch_command(method, params) for name, (method, params) in cmds.items()}
-        body = await self.call(member_id, "batch", {"halt": int(halt), "cmd": cmd})
-        errors = {name: classify(0, error) for name, error in _keyed(body.get("result_error")).items()}
+        results, errors = batch_outcome(await self.call(member_id, "batch", {"halt": int(halt), "cmd": cmd}))
         if self._portal(member_id).uses_webhook:
             errors = {name: explained(error) for name, error in errors.items()}
-        return _keyed(body.get("result")), errors
+        return results, errors
 
     async def download(self, member_id: str, url: str, dest: Path, max_bytes: int) -> DownloadResult:
         portal = self._portal(member_id)

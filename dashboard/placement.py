@@ -3,9 +3,10 @@ with the portal before anything in it is trusted (§5.3), and the widget page it
 
 Nothing in the post is believed on its own: the portal is looked up by member_id and only its
 STORED client_endpoint is called (never the posted DOMAIN or SERVER_ENDPOINT: SSRF and forgery
-bait). With the posted AUTH_ID: `app.info` proves the token was issued to this app on this
-portal, `user.current` / `user.admin` say who it is, and reading the CRM entity proves that user
-may see the card they claim to have opened.
+bait). With the posted AUTH_ID, in one `batch` request: `app.info` proves the token was issued to
+this app on this portal, `user.current` / `user.admin` say who it is, and reading the CRM entity
+proves that user may see the card they claim to have opened. (UNCONFIRMED on a real portal that
+app.info answers inside a batch; the sandbox does.)
 
 Every call goes through the process's limiter for the portal (bitrix.limits: usually the side
 budget, as the dashboard rarely runs in the portal's owner worker), waiting at most
@@ -27,6 +28,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from bitrix.client import batch_command, batch_outcome
 from bitrix.egress import egress_refusal
 from bitrix.errors import AccessDenied, NotFound, PortalUnavailable, RateLimited, TokenExpired, classify
 from bitrix.limits import PortalLimits
@@ -178,20 +180,25 @@ async def verify_placement(access: PortalAccess, portal: Portal | None, post: Pl
             readable_entity(results[0])
             access.verified.remember(portal, post.auth_id, verdict.user, wanted, now)
         return verdict.user
-    calls = (("app.info", {}), ("user.current", {}), ("user.admin", {}), read_entity)
-    results = await asyncio.gather(*(portal_call(access, portal, m, p, post.auth_id) for m, p in calls),
-                                   return_exceptions=True)
-    raise_refusals(results)
-    app, user, admin, entity = results
-    for result in (app, user, admin):
-        if isinstance(result, PortalUnavailable):
-            raise Refused(502, "portal_unavailable", "the portal could not be reached")
-        if isinstance(result, BaseException):
-            raise Refused(403, "auth_rejected", "the portal did not confirm AUTH_ID")
-    install = (app or {}).get("install") or {}
-    if str((app or {}).get("client_id")) != client_id or str(install.get("member_id")) != portal.member_id:
+    # One request of the portal's rate limit, not four: the commands of a batch run with its token.
+    checks = {"app": ("app.info", {}), "user": ("user.current", {}), "admin": ("user.admin", {}),
+              "entity": read_entity}
+    [answer] = await asyncio.gather(portal_call(access, portal, "batch", {"halt": 0, "cmd": {
+        name: batch_command(method, params) for name, (method, params) in checks.items()}}, post.auth_id),
+        return_exceptions=True)
+    raise_refusals([answer])
+    if isinstance(answer, PortalUnavailable):
+        raise Refused(502, "portal_unavailable", "the portal could not be reached")
+    if isinstance(answer, BaseException):
+        raise Refused(403, "auth_rejected", "the portal did not confirm AUTH_ID")
+    results, errors = batch_outcome(answer)
+    app, user, admin = (results.get(name) for name in ("app", "user", "admin"))
+    if errors.keys() & {"app", "user", "admin"} or not isinstance(app, dict):
+        raise Refused(403, "auth_rejected", "the portal did not confirm AUTH_ID")
+    install = app.get("install") or {}
+    if str(app.get("client_id")) != client_id or str(install.get("member_id")) != portal.member_id:
         raise Refused(403, "foreign_token", "AUTH_ID was not issued to this app on this portal")
-    readable_entity(entity)
+    readable_entity(errors.get("entity") or results.get("entity"))
     try:
         checked = PortalUser(int(user["ID"]), admin is True)
     except (KeyError, TypeError, ValueError):

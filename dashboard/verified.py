@@ -1,5 +1,5 @@
 """Placements the portal has already confirmed, so that reloading a card tab costs no REST calls
-(a check is four requests of the portal's 2/s, from the side budget of bitrix.limits).
+(a check is one `batch` request of the portal's 2/s, from the side budget of bitrix.limits).
 
 Keyed by the portal's install generation and a digest of the posted AUTH_ID (the token itself is
 not kept): the same AUTH_ID on the same install is the same user, as app.info, user.current and

@@ -68,20 +68,21 @@ class Settings(BaseSettings):
     # Bitrix24 REST
     # The portal's leaky bucket, per source IP (docs/bitrix24-api.md §6.1: 50 deep, 2/s drain; set
     # 250 and 5 on Enterprise). Every process calling a portal takes its share (bitrix.limits): the
-    # worker owning the portal's partition the owner budget (rest_burst, rest_rate_per_s), every
-    # other process (gateway, a dashboard in another worker) a side budget; rest_side_processes of
-    # those fit beside the owner, with rest_arrival_margin left for requests that left on time
-    # and arrive bunched: 36 + 2 x 5 <= 50 - 4 and 1.6 + 2 x 0.2 <= 2 (bitrix.limits.overcommit).
+    # worker owning the portal's partition the owner budget (rest_burst, rest_rate_per_s: ingest,
+    # CRM writes, reconciliation; a backlog waits on the retry tiers), every other process (gateway
+    # installs, a dashboard's card tabs, which a person waits for) a side budget. rest_side_processes
+    # side budgets fit beside the owner, leaving rest_arrival_margin for requests that left on time
+    # and arrive bunched: 32 + 2 x 7 <= 50 - 4 and 1.2 + 2 x 0.4 <= 2 (bitrix.limits.overcommit).
     rest_portal_burst: int = 50
     rest_portal_rate_per_s: float = 2.0
     rest_arrival_margin: int = 4
-    rest_rate_per_s: float = 1.6
-    rest_burst: int = 36
-    rest_side_rate_per_s: float = 0.2
-    rest_side_burst: int = 5
+    rest_rate_per_s: float = 1.2
+    rest_burst: int = 32
+    rest_side_rate_per_s: float = 0.4
+    rest_side_burst: int = 7
     rest_side_processes: int = 2
-    # A synchronous caller (a card tab being opened, an install) waits at most this long for its
-    # side budget, then gets 503 with Retry-After instead of a page that hangs.
+    # A person waiting (a card tab opening, an install) waits at most this long for the side
+    # budget, then gets 503 with Retry-After instead of a page that hangs.
     rest_side_wait_s: float = 5.0
     rest_timeout_s: float = 30.0
     # Portal hosts reached over plain http and allowed on loopback/private addresses (bitrix.egress):
