@@ -70,16 +70,17 @@ class Settings(BaseSettings):
     # 250 and 5 on Enterprise). Every process calling a portal takes its share (bitrix.limits): the
     # worker owning the portal's partition the owner budget (rest_burst, rest_rate_per_s: ingest,
     # CRM writes, reconciliation; a backlog waits on the retry tiers), every other process (gateway
-    # installs, a dashboard's card tabs, which a person waits for) a side budget. rest_side_processes
-    # side budgets fit beside the owner, leaving rest_arrival_margin for requests that left on time
-    # and arrive bunched: 32 + 2 x 7 <= 50 - 4 and 1.2 + 2 x 0.4 <= 2 (bitrix.limits.overcommit).
+    # installs, a dashboard's card tabs, which a person waits for) a side budget, deep enough for
+    # a burst of tabs opened at once. rest_side_processes side budgets fit beside the owner, leaving
+    # rest_arrival_margin for requests that left on time and arrive bunched:
+    # 20 + 2 x 13 <= 50 - 4 and 1.2 + 2 x 0.4 <= 2 (bitrix.limits.overcommit).
     rest_portal_burst: int = 50
     rest_portal_rate_per_s: float = 2.0
     rest_arrival_margin: int = 4
     rest_rate_per_s: float = 1.2
-    rest_burst: int = 32
+    rest_burst: int = 20
     rest_side_rate_per_s: float = 0.4
-    rest_side_burst: int = 7
+    rest_side_burst: int = 13
     rest_side_processes: int = 2
     # A person waiting (a card tab opening, an install) waits at most this long for the side
     # budget, then gets 503 with Retry-After instead of a page that hangs.

@@ -20,7 +20,7 @@ from streams.topics import Topic
 
 def test_the_default_budgets_fit_the_portals_bucket():
     assert overcommit(Settings()) is None
-    assert "bursts" in overcommit(Settings(rest_side_burst=8))  # 32 + 2 x 8 > 46
+    assert "bursts" in overcommit(Settings(rest_side_burst=14))  # 20 + 2 x 14 > 46
     assert "rates" in overcommit(Settings(rest_side_rate_per_s=0.5))  # 1.2 + 2 x 0.5 > 2/s
     assert overcommit(Settings(rest_portal_burst=250, rest_portal_rate_per_s=5.0, rest_burst=200,
                                rest_rate_per_s=4.0, rest_side_burst=20, rest_side_rate_per_s=0.5)) is None
@@ -29,12 +29,12 @@ def test_the_default_budgets_fit_the_portals_bucket():
 def test_the_owner_draws_on_the_main_budget_and_everyone_else_on_the_side_budget():
     owned = {"own"}
     limits = PortalLimits(Settings(), owns=lambda member_id: member_id in owned)
-    assert limits.limiter("own").max_rate == 32 and limits.limiter("other").max_rate == 7
+    assert limits.limiter("own").max_rate == 20 and limits.limiter("other").max_rate == 13
     assert limits.limiter("own") is limits.limiter("own")  # one bucket per portal, not per call
     owned.clear()  # a rebalance moved the portal away: from now on its calls take the side budget
-    assert limits.limiter("own").max_rate == 7
-    assert PortalLimits(Settings()).limiter("any").max_rate == 32  # a process on its own owns all
-    assert PortalLimits.side_only(Settings()).limiter("any").max_rate == 7
+    assert limits.limiter("own").max_rate == 13
+    assert PortalLimits(Settings()).limiter("any").max_rate == 20  # a process on its own owns all
+    assert PortalLimits.side_only(Settings()).limiter("any").max_rate == 13
 
 
 async def test_a_caller_that_cannot_wait_is_refused_without_taking_room():
