@@ -88,7 +88,10 @@ class PortalLimits:
         key = (member_id, self.owns(member_id))
         limiter = self._limiters.get(key)
         if limiter is None:
-            limiter = self._limiters[key] = (self.owner if key[1] else self.side).limiter()
+            budget = self.owner if key[1] else self.side
+            limiter = self._limiters[key] = budget.limiter()
+            log.info("REST budget for portal %s: %s (%d deep, %g/s)", member_id,
+                     "owner" if key[1] else "side", budget.burst, budget.per_s)
         return limiter
 
     async def acquire(self, member_id: str, wait_s: float | None = None) -> None:
