@@ -27,7 +27,8 @@ def dashboard_app(settings: Settings, res: object) -> web.Application:
     from dashboard.app import create_dashboard_app
     from warehouse.read_model import CallStore
     return create_dashboard_app(settings, res.portals, CallStore(res.clickhouse, res.clickhouse_thread),
-                                res.blobs, res.portal_settings, res.catalogs, res.rest, res.rescore_runs)
+                                res.blobs, res.portal_settings, res.catalogs, res.rest, res.rescore_runs,
+                                limits=res.limits)
 
 
 def create_public_app(settings: Settings, *, with_dashboard: bool | None = None,
@@ -40,7 +41,7 @@ def create_public_app(settings: Settings, *, with_dashboard: bool | None = None,
     mount = serves_dashboard(settings) if with_dashboard is None else with_dashboard
     dashboard = dashboard_app(settings, res) if mount else None
     app = create_app(settings, res.portals, tokens=res.tokens, portal_settings=res.portal_settings,
-                     dashboard=dashboard)
+                     dashboard=dashboard, limits=res.limits)  # one limiter per portal for install and /app
 
     async def close_resources(_: web.Application) -> None:
         if "rest" in res.__dict__:

@@ -27,7 +27,7 @@ from control.scorecards import ScorecardVersions, judge_with_history
 from sinks import clickhouse_metrics, crm_writeback
 from streams.app import create_app, worker_client_id
 from streams.metrics_service import register_metrics_service
-from streams.partitioning import warn_if_rest_stages_split
+from streams.partitioning import OwnedPortals, warn_if_rest_stages_split
 from streams.portal_keys import NUDGE_INTERVAL_S
 from streams.sealing import shared_codec
 from streams.settings import Settings
@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 class LazyRestClient:
     """The REST client needs an aiohttp session, which must be made inside the running loop."""
 
-    def __init__(self, settings: Settings, portals: KafkaPortals, tokens: Any = None) -> None:
-        self.settings, self.portals, self.tokens = settings, portals, tokens
+    def __init__(self, settings: Settings, portals: KafkaPortals, tokens: Any = None, limits: Any = None) -> None:
+        self.settings, self.portals, self.tokens, self.limits = settings, portals, tokens, limits
         self._client: Any = None
 
     def _get(self) -> Any:
@@ -49,7 +49,8 @@ class LazyRestClient:
             from bitrix.egress import portal_session
             session = portal_session(self.settings,
                                      timeout=aiohttp.ClientTimeout(total=self.settings.rest_timeout_s))
-            self._client = RestClient(session, self.portals, self.settings, tokens=self.tokens)
+            self._client = RestClient(session, self.portals, self.settings, tokens=self.tokens,
+                                      limits=self.limits)
         return self._client
 
     def __getattr__(self, name: str) -> Any:
@@ -61,8 +62,10 @@ class LazyRestClient:
 
 
 class WorkerResources:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, owns: Callable[[str], bool] | None = None) -> None:
+        """owns: which portals' REST traffic this process owns now (streams.partitioning.OwnedPortals
+        in a worker); None: none (the gateway), every call on the side budget."""
+        self.settings, self.owns = settings, owns
         # One thread owns ClickHouse (chdb is one connection per process), one runs CPU-heavy models.
         self.clickhouse_thread = ThreadPoolExecutor(1, thread_name_prefix="clickhouse")
         self.model_thread = ThreadPoolExecutor(1, thread_name_prefix="models")
@@ -78,8 +81,16 @@ class WorkerResources:
         return KafkaTokens(self.settings, self.portals)
 
     @cached_property
+    def limits(self) -> Any:
+        """The process's one limiter per portal (bitrix.limits): REST client, dashboard, install."""
+        from bitrix.limits import PortalLimits
+        if self.owns is None:
+            return PortalLimits.side_only(self.settings)
+        return PortalLimits(self.settings, owns=self.owns)
+
+    @cached_property
     def rest(self) -> LazyRestClient:
-        return LazyRestClient(self.settings, self.portals, self.tokens)
+        return LazyRestClient(self.settings, self.portals, self.tokens, self.limits)
 
     async def purge_rows(self, member_id: str) -> None:
         from agents.lifecycle import purge_portal_rows
@@ -168,7 +179,7 @@ def wire_dashboard(app: faust.App, settings: Settings, res: WorkerResources) -> 
     from warehouse.read_model import CallStore
     register_service(app, settings, lambda: create_dashboard_app(
         settings, res.portals, CallStore(res.clickhouse, res.clickhouse_thread), res.blobs,
-        res.portal_settings, res.catalogs, res.rest, res.rescore_runs))
+        res.portal_settings, res.catalogs, res.rest, res.rescore_runs, limits=res.limits))
 
 
 Wiring = Callable[[faust.App, Settings, WorkerResources], None]
@@ -196,7 +207,7 @@ def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
     app = create_app(settings, client_id=worker_client_id(os.getpid()))
-    res = WorkerResources(settings)
+    res = WorkerResources(settings, owns=OwnedPortals(app, settings))
     shared_codec(settings).uninstalled = res.portal_uninstalled  # see RecordCodec.uninstalled
     warn_if_rest_stages_split(stages)
     for spec, wire in STAGES:

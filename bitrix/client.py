@@ -1,6 +1,6 @@
 """Thin async Bitrix24 REST client, one instance per process, many portals (docs/bitrix24-api.md §6, §7).
 
-Per portal: a leaky-bucket limiter like the portal's own, a single-flight OAuth refresh (refresh
+Per portal: the process's leaky-bucket limiter (bitrix.limits), a single-flight OAuth refresh (refresh
 tokens rotate, so two refreshes would lose one), typed errors. Tokens are never logged; URLs of
 downloads are never logged either (they carry a token).
 
@@ -21,7 +21,6 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 from yarl import URL
 
@@ -29,6 +28,7 @@ from bitrix.errors import (AccessDenied, BitrixError, ForeignUrl, NotFound, Port
                            RateLimited, ReauthRequired, TokenExpired, TooLarge, classify)
 from bitrix.egress import egress_refusal
 from bitrix.forms import flatten
+from bitrix.limits import PortalLimits
 from bitrix.oauth import HEADERS, LocalTokens, TokenKeeper
 from bitrix.portals import Portal, PortalDirectory
 from bitrix.webhooks import explained
@@ -37,7 +37,7 @@ from streams.settings import Settings
 
 __all__ = ["AccessDenied", "BitrixError", "DownloadResult", "ForeignUrl", "NotFound",
            "PortalUnavailable", "RateLimited", "ReauthRequired", "RestClient", "TokenExpired",
-           "TooLarge", "batch_command", "classify", "same_portal_url", "with_auth"]
+           "TooLarge", "batch_command", "batch_outcome", "classify", "same_portal_url", "with_auth"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_BATCH = 50
@@ -49,6 +49,13 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 def batch_command(method: str, params: dict[str, Any]) -> str:
     """`crm.activity.get?id=1`: a batch `cmd` value with PHP-bracket params."""
     return f"{method}?{urlencode(flatten(params))}" if params else method
+
+
+def batch_outcome(body: Any) -> tuple[dict[str, Any], dict[str, BitrixError]]:
+    """A `batch` result: each command's result, and each failed command's error."""
+    body = body if isinstance(body, dict) else {}
+    errors = {name: classify(0, error) for name, error in _keyed(body.get("result_error")).items()}
+    return _keyed(body.get("result")), errors
 
 
 def with_auth(url: str, token: str) -> str:
@@ -115,14 +122,16 @@ class PortalRest(Protocol):
 class RestClient:
     def __init__(self, session: aiohttp.ClientSession, portals: PortalDirectory, settings: Settings,
                  *, rate_limit_retries: int = 4, backoff_s: float = 1.0,
-                 tokens: TokenKeeper | None = None) -> None:
+                 tokens: TokenKeeper | None = None, limits: PortalLimits | None = None) -> None:
         self._session, self._portals, self._settings = session, portals, settings
+        # The process's one limiter per portal (bitrix.limits), shared with its other callers of
+        # portals; a client of its own (tests, one-off commands) owns every portal's budget.
+        self.limits = limits or PortalLimits(settings)
         # In-process by default (tests, one process); workers and the gateway pass
         # control.tokens.KafkaTokens so one writer per portal refreshes across processes.
         self._tokens = tokens or LocalTokens(session, portals, settings)
         self._retries, self._backoff_s = rate_limit_retries, backoff_s
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._limiters: dict[str, AsyncLimiter] = {}
         self._timeout = aiohttp.ClientTimeout(total=settings.rest_timeout_s)
 
     async def close(self) -> None:
@@ -155,11 +164,10 @@ class RestClient:
         if len(cmds) > MAX_BATCH:
             raise ValueError(f"batch takes at most {MAX_BATCH} commands, got {len(cmds)}")
         cmd = {name: batch_command(method, params) for name, (method, params) in cmds.items()}
-        body = await self.call(member_id, "batch", {"halt": int(halt), "cmd": cmd})
-        errors = {name: classify(0, error) for name, error in _keyed(body.get("result_error")).items()}
+        results, errors = batch_outcome(await self.call(member_id, "batch", {"halt": int(halt), "cmd": cmd}))
         if self._portal(member_id).uses_webhook:
             errors = {name: explained(error) for name, error in errors.items()}
-        return _keyed(body.get("result")), errors
+        return results, errors
 
     async def download(self, member_id: str, url: str, dest: Path, max_bytes: int) -> DownloadResult:
         portal = self._portal(member_id)
@@ -191,12 +199,6 @@ class RestClient:
             raise ReauthRequired("invalid_grant", "portal needs re-authorisation")
         return portal
 
-    def _limiter(self, member_id: str) -> AsyncLimiter:
-        if member_id not in self._limiters:
-            burst, rate = self._settings.rest_burst, self._settings.rest_rate_per_s
-            self._limiters[member_id] = AsyncLimiter(burst, burst / rate)
-        return self._limiters[member_id]
-
     async def _authorized(self, member_id: str, send: Callable[[Portal], Awaitable[T]],
                           limited: bool) -> T:
         """Send; on an expired token refresh once (single-flight) and send once more."""
@@ -222,7 +224,7 @@ class RestClient:
                                              jitter=self._backoff_s)):
             with attempt:
                 if limited:
-                    await self._limiter(portal.member_id).acquire()
+                    await self.limits.acquire(portal.member_id)
                 return await send(portal)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 

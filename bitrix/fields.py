@@ -7,6 +7,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 UF_PREFIX = "UF_CRM_"
+MAX_BATCH = 50  # commands per `batch` (docs/bitrix24-api.md §6.2)
 FIELD_TYPES = {  # logical key -> (USER_TYPE_ID, label, settings)
     "quality": ("double", "AI call quality (0-100)", {"PRECISION": 0}),
     "summary": ("string", "AI call summary", {"ROWS": 3}),
@@ -29,16 +30,26 @@ def missing_fields(existing: list[dict], wanted: dict[str, str]) -> dict[str, st
 
 
 async def ensure_fields(rest: Any, member_id: str, wanted_by_entity: dict[str, dict[str, str]]) -> list[str]:
-    """wanted_by_entity: {"contact": {"UF_CRM_AICA_QUALITY": "quality", ...}, "deal": {...}}."""
-    created = []
-    for entity, wanted in wanted_by_entity.items():
-        existing = await rest.call(member_id, f"crm.{entity}.userfield.list", {"filter": {}})
-        for name, key in missing_fields(existing or [], wanted).items():
-            await rest.call(member_id, f"crm.{entity}.userfield.add", {"fields": userfield_spec(key, name)})
-            created.append(f"{entity}.{name}")
-    if created:
-        log.info("portal %s: created fields %s", member_id, created)
-    return created
+    """wanted_by_entity: {"contact": {"UF_CRM_AICA_QUALITY": "quality", ...}, "deal": {...}}.
+    Two requests of the portal's rate limit however many fields: one `batch` lists every entity's
+    fields, one creates the missing ones. The first refusal is raised (the others still ran)."""
+    if not wanted_by_entity:
+        return []
+    lists = {entity: (f"crm.{entity}.userfield.list", {"filter": {}}) for entity in wanted_by_entity}
+    existing, errors = await rest.batch(member_id, lists)
+    if errors:
+        raise next(iter(errors.values()))
+    adds = {f"{entity}.{name}": (f"crm.{entity}.userfield.add", {"fields": userfield_spec(key, name)})
+            for entity, wanted in wanted_by_entity.items()
+            for name, key in missing_fields(existing.get(entity) or [], wanted).items()}
+    names = list(adds)
+    for start in range(0, len(names), MAX_BATCH):
+        _, errors = await rest.batch(member_id, {n: adds[n] for n in names[start:start + MAX_BATCH]})
+        if errors:
+            raise next(iter(errors.values()))
+    if names:
+        log.info("portal %s: created fields %s", member_id, names)
+    return names
 
 
 def wanted_fields(catalog: Any) -> dict[str, dict[str, str]]:

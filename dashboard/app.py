@@ -21,17 +21,18 @@ from aiohttp import web
 from bitrix.egress import portal_session
 from blobs.store import LocalBlobStore
 from bitrix.client import PortalRest
+from bitrix.limits import PortalLimits
 from bitrix.portals import PortalDirectory
 from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
 from dashboard import api, settings_api
-from dashboard.keys import (AUDIO_SIGNER, BLOBS, CATALOGS, HTTP, PLACEMENT_LIMITS, PORTAL_SETTINGS, PORTALS,
-                            RESCORE_RUNS, REST, SETTINGS, SIGNER, STORE)
-from dashboard.placement import (WIDGET_CSP, frame_origin, parse_placement, refusal_page,
+from dashboard.keys import (ACCESS, AUDIO_SIGNER, BLOBS, CATALOGS, LIMITS, PLACEMENT_LIMITS, PORTAL_SETTINGS,
+                            PORTALS, RESCORE_RUNS, REST, SETTINGS, SIGNER, STORE)
+from dashboard.placement import (WIDGET_CSP, PortalAccess, frame_origin, parse_placement, refusal_page,
                                  render_widget, verify_placement)
 from dashboard.sessions import AudioSigner, SessionSigner, session_key
 from dashboard.settings_api import RunSource
 from httpapi.errors import Refused, json_errors
-from httpapi.ratelimit import PostLimits, RateLimitedPost
+from httpapi.ratelimit import PostLimits
 from streams.settings import Settings
 from warehouse.read_model import CallStore
 
@@ -55,12 +56,14 @@ async def placement(request: web.Request) -> web.Response:
         post = parse_placement({k: str(v) for k, v in form.items()}, request.query)
         await request.app[PLACEMENT_LIMITS].take(request.remote, post.member_id)
         portal = portals.get(post.member_id)
-        user = await verify_placement(request.app[HTTP], portal, post, request.app[SETTINGS].app_client_id)
+        user = await verify_placement(request.app[ACCESS], portal, post, request.app[SETTINGS].app_client_id,
+                                      time.time())
     except Refused as refusal:
         log.info("placement refused %d %s", refusal.status, refusal.code)
         headers = {"Content-Security-Policy": "default-src 'none'"}
-        if isinstance(refusal, RateLimitedPost):
-            headers["Retry-After"] = str(max(1, round(refusal.retry_after_s)))
+        retry_after = getattr(refusal, "retry_after_s", None)  # rate-limited post, or portal busy
+        if retry_after is not None:
+            headers["Retry-After"] = str(max(1, round(retry_after)))
         return web.Response(text=refusal_page(refusal), status=refusal.status, content_type="text/html",
                             headers=headers)
     session = request.app[SIGNER].issue(member_id=post.member_id, user_id=user.user_id, is_admin=user.is_admin,
@@ -78,21 +81,26 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:
-    timeout = aiohttp.ClientTimeout(total=app[SETTINGS].rest_timeout_s)
-    async with portal_session(app[SETTINGS], timeout=timeout, headers={"User-Agent": "aica/0.1"}) as session:
-        app[HTTP] = session
+    settings = app[SETTINGS]
+    timeout = aiohttp.ClientTimeout(total=settings.rest_timeout_s)
+    async with portal_session(settings, timeout=timeout, headers={"User-Agent": "aica/0.1"}) as session:
+        app[ACCESS] = PortalAccess.of(session, settings, app[LIMITS])
         yield
 
 
 def create_dashboard_app(settings: Settings, portals: PortalDirectory, store: CallStore, blobs: LocalBlobStore,
                          portal_settings: PortalSettingsStore, catalogs: PortalCatalogs,
-                         rest: PortalRest, rescore_runs: RunSource | None = None) -> web.Application:
+                         rest: PortalRest, rescore_runs: RunSource | None = None, *,
+                         limits: PortalLimits | None = None) -> web.Application:
     """portals: PortalDirectory; portal_settings: control.portal_settings.KafkaPortalSettings;
-    rest: a bitrix.client.RestClient (the app's own tokens: creates renamed CRM fields)."""
+    rest: a bitrix.client.RestClient (the app's own tokens: creates renamed CRM fields);
+    limits: the process's per-portal limiters, the ones `rest` takes (bitrix.limits), for the
+    placement checks (None: limiters of the dashboard's own, as in tests)."""
     app = web.Application(middlewares=[json_errors])
     app[SETTINGS], app[PORTALS], app[STORE], app[BLOBS] = settings, portals, store, blobs
     app[PORTAL_SETTINGS], app[CATALOGS], app[REST] = portal_settings, catalogs, rest
     app[RESCORE_RUNS] = rescore_runs
+    app[LIMITS] = limits or PortalLimits(settings)
     app[SIGNER] = SessionSigner(session_key(settings), settings.dashboard_session_ttl_s)
     app[AUDIO_SIGNER] = AudioSigner(session_key(settings), settings.dashboard_audio_ttl_s)
     app[PLACEMENT_LIMITS] = PostLimits(settings.placement_posts_per_ip_per_min,

@@ -1,13 +1,14 @@
 """Typed application keys of the dashboard app: handlers reach every resource through them."""
 from __future__ import annotations
 
-import aiohttp
 from aiohttp import web
 
 from bitrix.client import PortalRest
+from bitrix.limits import PortalLimits
 from bitrix.portals import PortalDirectory
 from blobs.store import LocalBlobStore
 from catalog.portal_settings import PortalCatalogs, PortalSettingsStore
+from dashboard.placement import PortalAccess
 from dashboard.sessions import AudioSigner, SessionSigner
 from httpapi.ratelimit import PostLimits
 from streams.settings import Settings
@@ -25,4 +26,5 @@ CATALOGS = web.AppKey("dashboard_catalogs", PortalCatalogs)
 REST = web.AppKey("dashboard_rest", PortalRest)  # the app's own tokens: creates renamed CRM fields
 # Rescore runs (control.rescore_runs.RescoreRuns, or None where the process does not follow them).
 RESCORE_RUNS = web.AppKey("dashboard_rescore_runs", object)
-HTTP = web.AppKey("dashboard_http", aiohttp.ClientSession)  # placement checks with the user's token
+LIMITS = web.AppKey("dashboard_limits", PortalLimits)  # the process's per-portal limiters (bitrix.limits)
+ACCESS = web.AppKey("dashboard_access", PortalAccess)  # placement checks: session, limiters, verified

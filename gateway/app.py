@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from aiohttp_remotes import XForwardedRelaxed
 
+from bitrix.limits import PortalLimits
 from bitrix.oauth import TokenKeeper
 from bitrix.portals import PortalDirectory
 from gateway.dedup import TtlDedup
@@ -112,12 +113,15 @@ def maintenance_context(interval_s: float) -> Callable[[web.Application], AsyncI
 def create_app(settings: Settings, portals: PortalDirectory, publisher: Publisher | None = None,
                *, drain_interval_s: float = DRAIN_INTERVAL_S,
                tokens: TokenKeeper | None = None, portal_settings: object | None = None,
-               dashboard: web.Application | None = None) -> web.Application:
+               dashboard: web.Application | None = None,
+               limits: PortalLimits | None = None) -> web.Application:
     """`tokens`: how installs store tokens; in-process unless given (a multi-process deployment
     passes control.tokens.KafkaTokens). `portal_settings`: per-portal relay secrets rotated from
     the dashboard (control.portal_settings.KafkaPortalSettings); None = only the global secrets.
     `dashboard`: the dashboard sub-app, mounted at /app so that /b24/* and /app/* share one public
-    origin (composed in aica.origin; the sub-app itself is built where its dependencies live)."""
+    origin (composed in aica.origin; the sub-app itself is built where its dependencies live).
+    `limits`: the process's per-portal limiters (bitrix.limits), shared with the dashboard when
+    it is mounted; None: the gateway's own, on the side budget (it owns no portal's traffic)."""
     # client_max_size also stops chunked bodies, which carry no Content-Length to check up front.
     middlewares = [dashboard_body_limit, json_errors, count_refusals] if dashboard is not None \
         else [json_errors, count_refusals]
@@ -131,7 +135,7 @@ def create_app(settings: Settings, portals: PortalDirectory, publisher: Publishe
     app[PORTAL_SETTINGS] = portal_settings
     app.cleanup_ctx.append(durable_publisher_context(publisher))
     app.cleanup_ctx.append(maintenance_context(drain_interval_s))
-    app.cleanup_ctx.append(install_context(tokens))
+    app.cleanup_ctx.append(install_context(tokens, limits or PortalLimits.side_only(settings)))
     app.on_response_prepare.append(add_security_headers)
     setup_routes(app)
     if dashboard is not None:

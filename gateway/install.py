@@ -6,7 +6,9 @@ its OAuth server must be on our allowlist, `app.info` there must say the token i
 portal's, `user.admin` on the portal must say its user is an administrator (any user can open an
 app; only an admin may install or re-authorise it), and only then are tokens, endpoints
 (`client_endpoint` from app.info) and the application_token stored, through the token agent, and
-the portal set up. Install posts are rate-limited per client address and per portal. ONAPPINSTALL and
+the portal set up. Install posts are rate-limited per client address and per portal, and every
+call to the portal (user.admin, setup) takes the process's limiter for it (bitrix.limits: the
+gateway's side budget), waiting at most rest_side_wait_s for `user.admin` before answering 503. ONAPPINSTALL and
 ONAPPUPDATE arriving as events take the same path; ONAPPUNINSTALL (proven by application_token
 only) is published for the worker, carrying data[CLEAN]."""
 from __future__ import annotations
@@ -26,11 +28,12 @@ from bitrix.client import RestClient
 from bitrix.egress import portal_session
 from bitrix.errors import BitrixError, PortalUnavailable
 from bitrix.fields import wanted_fields
+from bitrix.limits import LocalRateLimited, PortalLimits
 from bitrix.oauth import (InstallRefused, LocalTokens, TokenKeeper, check_app_info, fetch_app_info,
                           fetch_is_admin, normalise_endpoint, server_endpoint_allowed)
 from bitrix.portals import Portal
 from bitrix.setup import SetupFailed, setup_portal
-from httpapi.errors import Refused
+from httpapi.errors import Busy, Refused
 from httpapi.ratelimit import PostLimits
 from gateway import install_page as install_page_view
 from gateway.intake import accept, read_form
@@ -139,6 +142,11 @@ async def require_admin(app: web.Application, post: InstallPost, current: Portal
     on the one app.info vouched for when the portal is new."""
     endpoint = current.client_endpoint if current is not None and current.client_endpoint else info_endpoint
     try:
+        await app[REST].limits.acquire(post.member_id, app[SETTINGS].rest_side_wait_s)
+    except LocalRateLimited as busy:
+        raise Busy("portal_busy", "the portal's rate limit is used up for now; post the install again shortly",
+                   busy.retry_after_s or 5.0) from None
+    try:
         admin = await fetch_is_admin(app[HTTP], endpoint, post.access_token, app[SETTINGS].rest_timeout_s)
     except InstallRefused as refused:
         raise Refused(refused.status, refused.code, refused.reason) from None
@@ -226,16 +234,17 @@ async def receive_lifecycle_event(request: web.Request, form: dict[str, Any], ev
     return await accept(request.app, record)
 
 
-def install_context(tokens: TokenKeeper | None) -> Callable[[web.Application], AsyncIterator[None]]:
+def install_context(tokens: TokenKeeper | None,
+                    limits: PortalLimits) -> Callable[[web.Application], AsyncIterator[None]]:
     """An HTTP session for app.info and setup, the token keeper (in-process unless given), and a
-    REST client that refreshes through it."""
+    REST client that refreshes through it and takes the process's limiters."""
     async def context(app: web.Application) -> AsyncIterator[None]:
         from catalog.projects import load_catalog
         settings = app[SETTINGS]
         async with portal_session(settings, timeout=aiohttp.ClientTimeout(total=settings.rest_timeout_s)) as http:
             keeper = tokens or LocalTokens(http, app[PORTALS], settings)
             app[HTTP], app[TOKENS] = http, keeper
-            app[REST] = RestClient(http, app[PORTALS], settings, tokens=keeper)
+            app[REST] = RestClient(http, app[PORTALS], settings, tokens=keeper, limits=limits)
             app[WANTED_FIELDS] = wanted_fields(load_catalog(settings))
             app[INSTALL_LIMITS] = PostLimits(settings.install_posts_per_ip_per_min,
                                              settings.install_posts_per_portal_per_min)

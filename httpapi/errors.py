@@ -21,6 +21,14 @@ class Refused(Exception):
         self.reason = reason
 
 
+class Busy(Refused):
+    """503 with Retry-After: our share of a portal's rate limit is used up for now; nothing was sent."""
+
+    def __init__(self, code: str, reason: str, retry_after_s: float) -> None:
+        super().__init__(503, code, reason)
+        self.retry_after_s = retry_after_s
+
+
 def refusal_response(refusal: Refused) -> web.Response:
     log.info("refused %d %s", refusal.status, refusal.code)
     retry_after = getattr(refusal, "retry_after_s", None)

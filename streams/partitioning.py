@@ -1,7 +1,9 @@
 """REST-calling work is partitioned by portal, and processed in one lane per portal.
 
-One process owns all REST traffic of a portal, so the in-process limiter of `bitrix.client`
-(a leaky bucket per portal, `rest_burst` deep, draining `rest_rate_per_s`) holds across all workers:
+One process owns all REST traffic of a portal, so the in-process owner budget of `bitrix.limits`
+(a leaky bucket per portal, `rest_burst` deep, draining `rest_rate_per_s`) holds across all workers;
+every other process calling the portal (gateway, a dashboard elsewhere) has a side budget
+(`OwnedPortals` tells the two apart):
 
 - `b24.events.v1` (ingest, reconciliation) and `calls.scored.v1` (CRM sink) are keyed by
   member_id and have the same partition count. Every producer hashes keys with murmur2: Faust's
@@ -43,11 +45,13 @@ from collections.abc import Iterable
 
 import faust
 from aiokafka.partitioner import murmur2
+from faust.types import TP
 
 from streams.batching import manual_acks
 from streams.dlq_limit import DeadLetterFlood
+from streams.settings import Settings
 from streams.stage import Consumed, Handler, Retry, StageRunner, UpstreamUnavailable, consumed_from
-from streams.topics import retry_tier_topic
+from streams.topics import Topic, retry_tier_topic
 
 log = logging.getLogger(__name__)
 REST_STAGES = ("ingest", "crm")
@@ -57,6 +61,21 @@ PORTAL_SIDE = UpstreamUnavailable  # bitrix.errors.RateLimited and PortalUnavail
 def partition_for(key: bytes, partitions: int) -> int:
     """The partition murmur2 producers (aiokafka, Java, librdkafka murmur2_random) pick."""
     return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class OwnedPortals:
+    """Whether this worker owns a portal's REST traffic now (bitrix.limits gives the owner the
+    portal's main budget): the partition its member_id hashes to, on b24.events.v1 or
+    calls.scored.v1, is assigned to this worker. Asked per request: a rebalance moves portals."""
+
+    def __init__(self, app: faust.App, settings: Settings) -> None:
+        self.app, self.partitions = app, settings.topic_partitions
+        self.topics = (settings.topic(Topic.EVENTS), settings.topic(Topic.SCORED))
+
+    def __call__(self, member_id: str) -> bool:
+        partition = partition_for(member_id.encode(), self.partitions)
+        assigned = self.app.assignor.assigned_actives()
+        return any(TP(topic, partition) in assigned for topic in self.topics)
 
 
 def warn_if_rest_stages_split(stages: Iterable[str]) -> bool:

@@ -68,11 +68,25 @@ class Settings(BaseSettings):
     park_recheck_s: float = 30.0
 
     # Bitrix24 REST
-    # The portal's leaky bucket is 50 deep and drains 2/s (docs/bitrix24-api.md §6.1). Ours is shallower:
-    # at saturation a request that left on time can still arrive a little early (network jitter),
-    # and the gateway and dashboard call the portal outside the worker's bucket; 10 spare absorb both.
-    rest_rate_per_s: float = 2.0
-    rest_burst: int = 40
+    # The portal's leaky bucket, per source IP (docs/bitrix24-api.md §6.1: 50 deep, 2/s drain; set
+    # 250 and 5 on Enterprise). Every process calling a portal takes its share (bitrix.limits): the
+    # worker owning the portal's partition the owner budget (rest_burst, rest_rate_per_s: ingest,
+    # CRM writes, reconciliation; a backlog waits on the retry tiers), every other process (gateway
+    # installs, a dashboard's card tabs, which a person waits for) a side budget, deep enough for
+    # a burst of tabs opened at once. rest_side_processes side budgets fit beside the owner, leaving
+    # rest_arrival_margin for requests that left on time and arrive bunched:
+    # 20 + 2 x 13 <= 50 - 4 and 1.2 + 2 x 0.4 <= 2 (bitrix.limits.overcommit).
+    rest_portal_burst: int = 50
+    rest_portal_rate_per_s: float = 2.0
+    rest_arrival_margin: int = 4
+    rest_rate_per_s: float = 1.2
+    rest_burst: int = 20
+    rest_side_rate_per_s: float = 0.4
+    rest_side_burst: int = 13
+    rest_side_processes: int = 2
+    # A person waiting (a card tab opening, an install) waits at most this long for the side
+    # budget, then gets 503 with Retry-After instead of a page that hangs.
+    rest_side_wait_s: float = 5.0
     rest_timeout_s: float = 30.0
     # Portal hosts reached over plain http and allowed on loopback/private addresses (bitrix.egress):
     # the local sandbox portal of the embedded mode and tests. Comma-separated; set it empty in

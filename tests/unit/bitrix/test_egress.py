@@ -16,7 +16,7 @@ from bitrix.client import BitrixError, ForeignUrl, RestClient
 from bitrix.egress import EgressPolicy, egress_refusal, is_public, portal_session
 from bitrix.oauth import InstallRefused, exchange_refresh_token, fetch_app_info, fetch_is_admin
 from bitrix.portals import InMemoryPortals, Portal
-from dashboard.placement import PlacementPost, verify_placement
+from dashboard.placement import PlacementPost, PortalAccess, verify_placement
 from httpapi.errors import Refused
 from streams.settings import Settings
 
@@ -118,7 +118,8 @@ async def test_placement_checks_do_not_follow_redirects(guarded, redirecting):
     base, stolen = redirecting
     post = PlacementPost("m1", "user-token", "deal", 7, "en", None)
     with pytest.raises(Refused) as caught:
-        await verify_placement(session, portal_at(f"{base(307)}/rest/"), post, "local.aica")
+        await verify_placement(PortalAccess.of(session, Settings()), portal_at(f"{base(307)}/rest/"), post,
+                               "local.aica", 0.0)
     assert (caught.value.status, caught.value.code) == (502, "portal_redirected")
     assert stolen == []
 

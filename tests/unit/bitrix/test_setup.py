@@ -62,3 +62,24 @@ async def test_a_refused_binding_fails_setup_with_the_reason(portal):
     state.faults.denied = {"placement.bind"}
     with pytest.raises(SetupFailed, match="placement:CRM_CONTACT_DETAIL_TAB: ACCESS_DENIED"):
         await setup_portal(rest, state.member_id, PUBLIC, WANTED)
+
+
+async def test_setup_costs_three_requests_of_the_portals_rate_limit(portal):
+    """Bindings, the field lists and the new fields: one batch each, not one request per field
+    (the gateway makes them from its small side budget, bitrix.limits)."""
+    state, rest = portal
+    await setup_portal(rest, state.member_id, PUBLIC, WANTED)
+    first = [r["method"] for r in state.requests if r["path"].startswith("/rest/")]
+    assert first == ["batch"] * 3
+    fields = {f["FIELD_NAME"]: f for f in state.userfields["CRM_CONTACT"].values()}
+    assert (fields["UF_CRM_AICA_QUALITY"]["USER_TYPE_ID"], fields["UF_CRM_AICA_QUALITY"]["XML_ID"]) == (
+        "double", "aica_quality")
+    await setup_portal(rest, state.member_id, PUBLIC, WANTED)  # nothing to create: two batches
+    assert len([r for r in state.requests if r["path"].startswith("/rest/")]) == 5
+
+
+async def test_a_refused_field_fails_setup(portal):
+    state, rest = portal
+    state.faults.denied = {"crm.deal.userfield.add"}
+    with pytest.raises(BitrixError, match="ACCESS_DENIED"):
+        await setup_portal(rest, state.member_id, PUBLIC, WANTED)
