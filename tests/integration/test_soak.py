@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 import yaml
 from confluent_kafka import Consumer, TopicPartition
+from prometheus_client import REGISTRY
 
 from aica.embedded import EmbeddedStack
 from aica.samples import Sample, Turn, render_sample
@@ -28,7 +29,6 @@ from sandbox.state import LeakyBucket
 from schemas import registry
 from streams.kafka_clients import kafka_config
 from streams.localbroker import LocalBroker
-from streams.metrics import EVENTS_ACCEPTED
 from streams.offsets import group_lag
 from streams.settings import Settings
 from streams.topics import Topic
@@ -182,6 +182,11 @@ async def wait_consumed(settings: Settings, topics: list[str], timeout_s: float)
             await asyncio.sleep(1.0)
 
 
+def events_spooled() -> int:
+    """The gateway's count (this process) of events it spooled because the broker did not ack."""
+    return int(REGISTRY.get_sample_value("aica_events_accepted_total", {"delivery": "spooled"}) or 0)
+
+
 def clickhouse_counts(settings: Settings, member_id: str) -> dict[str, int]:
     from warehouse.connection import connect
     client = connect(settings)
@@ -198,6 +203,7 @@ def clickhouse_counts(settings: Settings, member_id: str) -> dict[str, int]:
         client.close()
 
 
+@pytest.mark.timeout(max(900, 300 + 6 * CALLS))
 async def test_soak_with_worker_kills_and_a_broker_restart(soak_broker, tmp_path):
     settings = Settings(
         data_dir=tmp_path / "var", kafka_bootstrap=soak_broker.bootstrap, topic_partitions=2,
@@ -216,10 +222,11 @@ async def test_soak_with_worker_kills_and_a_broker_restart(soak_broker, tmp_path
     timeline = Timeline()
     clips = [render_sample(c, tmp_path / "clips") for c in CLIPS]
     stack = EmbeddedStack(settings, manage_broker=False, worker_stages=STAGES)
-    spooled_before = EVENTS_ACCEPTED.labels("spooled")._value.get()
+    spooled_before = events_spooled()
 
     def spooled() -> int:
-        return int(EVENTS_ACCEPTED.labels("spooled")._value.get() - spooled_before)
+        return events_spooled() - spooled_before
+
     placer = Placer(stack, clips, CALLS, IN_FLIGHT)
     placed = placer.placed
     try:
@@ -291,7 +298,9 @@ async def test_soak_with_worker_kills_and_a_broker_restart(soak_broker, tmp_path
         print(f"  {at:6.1f}s {what}")
     assert len(placed) == CALLS
     assert set(writes) == wanted and duplicates == 0, sorted((k, n) for k, n in writes.items() if n > 1)[:10]
-    assert counts["final"] == CALLS and counts["distinct"] == CALLS
+    # A redelivered batch of scores is skipped by the sink; a call scored twice upstream (its
+    # output re-sent after a crash, with a new scored_at) is a second raw row FINAL merges.
+    assert counts["final"] == CALLS and counts["distinct"] == CALLS and counts["raw"] >= CALLS
     assert not dead, [(d["stage"], d["reason"]) for d in dead[:10]]
     assert counts["dead_letters"] == 0 and not parked
     assert spool_bytes == 0
