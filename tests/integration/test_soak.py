@@ -1,4 +1,4 @@
-"""Soak with faults (issue 10): AICA_SOAK_CALLS calls (default 1,000) through the real pipeline
+"""Soak with faults (issue 10): AICA_SOAK_CALLS calls (default 200, which fits CI) through the real pipeline
 (sandbox portal -> gateway -> ingest -> transcribe -> redact -> analyze -> score -> CRM sink and
 ClickHouse sink) on its own broker, while the worker is SIGKILLed twice and the broker is stopped
 and started again once. Every call must end in the sandbox CRM exactly once (one write per contact
@@ -36,7 +36,8 @@ from tests.conftest import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.models, pytest.mark.soak]
 
-CALLS = int(os.environ.get("AICA_SOAK_CALLS", "1000"))
+# 200 fit CI (about 1.9 CPU-s a call: docs/faults-and-load.md); 1,000 and more as a benchmark.
+CALLS = int(os.environ.get("AICA_SOAK_CALLS", "200"))
 # Calls placed and not yet in the CRM, at most (and a burst more while the broker is down).
 IN_FLIGHT = int(os.environ.get("AICA_SOAK_IN_FLIGHT", "24"))
 LINE = "74951234567"  # support-en
