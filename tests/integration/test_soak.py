@@ -14,6 +14,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -64,7 +65,7 @@ CLIPS = (
 )
 
 
-def rules_only_projects(path) -> object:
+def rules_only_projects(path: Path) -> Path:
     """The built-in support-en project and scorecard, judged by its regex rules alone."""
     data = yaml.safe_load(DEFAULT_PROJECTS_FILE.read_text())
     data["projects"] = {"support-en": data["projects"]["support-en"]}
