@@ -221,6 +221,8 @@ async def test_soak_with_worker_kills_and_a_broker_restart(soak_broker, tmp_path
         # A SIGKILLed worker holds its partitions until its session lapses (Faust's default: 60 s).
         consumer_session_timeout_s=15.0,
     )
+    # Calls must still be coming when the broker goes down, at 40 % in the CRM.
+    assert CALLS >= 50, "AICA_SOAK_CALLS below 50 leaves no calls to place during the broker outage"
     timeline = Timeline()
     clips = [render_sample(c, tmp_path / "clips") for c in CLIPS]
     stack = EmbeddedStack(settings, manage_broker=False, worker_stages=STAGES)
