@@ -38,6 +38,7 @@ def create_app(settings: Settings, *, name: str | None = None, client_id: str | 
         stream_wait_empty=True,
         # Transcribing a long call holds one event for minutes; don't get kicked from the group.
         broker_max_poll_interval=1800.0,
+        broker_session_timeout=settings.consumer_session_timeout_s,
         producer_max_request_size=4 * 1024 * 1024,
         **({"broker_client_id": client_id} if client_id else {}),
     )

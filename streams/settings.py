@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     topic_partitions: int = 4
     topic_replication: int = 1
     consumer_group: str = "aica-worker"
+    # A worker that dies without leaving its group (SIGKILL, OOM, a lost host) holds its partitions
+    # until this lapses: the group waits for it before a restarted or surviving worker takes over.
+    # Faust's default; lower it where failover time matters more than riding out long pauses.
+    consumer_session_timeout_s: float = 60.0
 
     # Gateway
     gateway_host: str = "127.0.0.1"
