@@ -101,7 +101,8 @@ def _quiet_cut(audio: np.ndarray, width: int) -> int:
 
 
 def _to_channels(block: np.ndarray, stereo: bool) -> list[np.ndarray]:
-    audio = block.astype(np.float32) / 32768.0  # as decode_audio converts s16
+    audio = block.astype(np.float32)
+    audio /= 32768.0  # as decode_audio converts s16 (in place: one float copy, not two)
     return [audio[0::2], audio[1::2]] if stereo else [audio]
 
 
@@ -124,10 +125,14 @@ def decode_chunks(path: Path, channels: int, max_duration_s: float | None = None
                                        "decoding reached")
             while held > chunk:  # more than a chunk: cut one off, keep the rest
                 audio = np.concatenate(pending)
+                pending.clear()
                 cut = _quiet_cut(audio[:chunk], width)
-                yield Chunk(emitted / width / SAMPLE_RATE, _to_channels(audio[:cut], stereo))
+                out = Chunk(emitted / width / SAMPLE_RATE, _to_channels(audio[:cut], stereo))
+                pending, held = [audio[cut:].copy()], audio.size - cut  # not a view of the chunk
+                del audio
                 emitted += cut
-                pending, held = [audio[cut:]], audio.size - cut
+                yield out
+                del out
     except av.FFmpegError as error:
         raise UnreadableAudio(f"audio cannot be decoded ({type(error).__name__})") from error
     if held == 0 and emitted == 0:

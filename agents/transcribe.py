@@ -195,6 +195,7 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
             language = model.detect_language(audio[0])[0]
         segments += _shifted(found, chunk.offset_s)
         samples += audio[0].size
+        del chunk, audio  # before the next one is decoded: one chunk in memory at a time
     if channels == 2:  # mono chunks are consecutive: already in order
         segments.sort(key=lambda s: (s["start"], s["end"]))
     else:
