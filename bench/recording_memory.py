@@ -30,6 +30,7 @@ def run_mode(mode: str, path: Path, channels: int) -> None:
     from faster_whisper import decode_audio
 
     from agents.audio import SAMPLE_RATE, decode_chunks
+    from agents.speakers import attribute_speakers
     from agents.transcribe import load_model, transcribe_channel, transcribe_file
     from streams.settings import Settings
 
@@ -43,7 +44,9 @@ def run_mode(mode: str, path: Path, channels: int) -> None:
         model = load_model(Settings())
         audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=stereo)
         for side in (audio if stereo else [audio]):
-            transcribe_channel(model, side, "agent", "en", 5, vad=stereo)
+            found = transcribe_channel(model, side, "agent", "en", 5, vad=stereo)
+        if not stereo:  # mono: speakers by voice over the whole array, as before
+            attribute_speakers(found, audio, "en")
     else:
         transcribe_file(load_model(Settings()), path, "en")
 
