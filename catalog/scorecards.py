@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from catalog.pattern_safety import backtracking_risk
+
 RuleSet = dict[str, tuple[tuple[str, ...], ...]]  # language -> alternatives (all regexes of one must match)
 
 
@@ -32,8 +34,13 @@ def _normalise_rules(value: object) -> RuleSet:
                 raise ValueError(f"rules.{language}: every pattern must be a non-empty string")
             try:
                 re.compile(pattern)
+                risk = backtracking_risk(pattern)
             except re.error as exc:
                 raise ValueError(f"rules.{language}: bad regex {pattern!r}: {exc}") from exc
+            if risk:
+                raise ValueError(f"rules.{language}: pattern \"{pattern}\" can take minutes on a long turn "
+                                 f"({risk}); make each repeat unambiguous, e.g. \\w+( \\w+)* "
+                                 f"instead of (\\w+ ?)+")
         out[str(language)] = groups
     return out
 

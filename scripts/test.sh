@@ -8,7 +8,7 @@ bash scripts/setup.sh
 export HF_HUB_OFFLINE=1
 
 status=0
-.venv/bin/python -m pytest -q -ra "$@" || status=$?
+.venv/bin/python -m pytest -q -ra --durations=15 "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     echo "test.sh: pytest collected no tests; that is a failure" >&2
     exit 1

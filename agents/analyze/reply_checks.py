@@ -9,8 +9,9 @@ import re
 from collections.abc import Iterable
 
 # A unit of 4+ characters said 4+ times in a row ("the call the call the call the call"):
-# small local models under a grammar tend to loop like this until max_tokens.
-REPEATED_RUN = re.compile(r"(.{4,}?)(?:\s*\1){3,}", re.DOTALL)
+# small local models under a grammar tend to loop like this until max_tokens. The unit is at most
+# 200 characters: unbounded, every start tried every length (quadratic, seconds on one long string).
+REPEATED_RUN = re.compile(r"(.{4,200}?)(?:\s*\1){3,}", re.DOTALL)
 MAX_SAME_ITEM = 3  # the same list item (improvement, quote) this often is a loop, not advice
 MAX_LIST_ITEMS = 40  # no scorecard needs more improvements or quotes per criterion
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.analyze.embeddings import CallText, Sentence
-from agents.analyze.transcript import Turn, rule_regex, sentence_at
+from agents.analyze.transcript import Turn, rule_search, sentence_at
 from catalog.scorecards import Criterion, Examples
 
 DEFAULT_THRESHOLD = 0.9
@@ -56,7 +56,7 @@ def quote_of(s: Sentence) -> dict:
 
 def match_quote(alternative: tuple[str, ...], text: str) -> str | None:
     """The sentence(s) where every pattern of the alternative matches, or None."""
-    found = [rule_regex(p).search(text) for p in alternative]
+    found = [rule_search(p, text) for p in alternative]
     if not all(found):
         return None
     return " ".join(dict.fromkeys(sentence_at(text, m.start()) for m in found))  # ordered, no duplicates

@@ -1,11 +1,13 @@
 """Reading a RedactedTranscript: turns, sentences, talk metrics, and the redaction guard."""
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+import regex
 from fastavro.validation import ValidationError, validate
 
 from agents.analyze.errors import UnredactedInputError
@@ -13,6 +15,11 @@ from schemas import registry
 
 REDACTED_TRANSCRIPT = "aica.RedactedTranscript"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# Scorecard patterns are refused at load time when they can backtrack catastrophically
+# (catalog.pattern_safety); a static check cannot catch every slow pattern, so each search also
+# gives up after this long (a sane pattern needs microseconds on a turn).
+RULE_TIMEOUT_S = 0.5
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,21 @@ def sentence_at(text: str, offset: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def rule_regex(pattern: str) -> re.Pattern[str]:
-    """A scorecard pattern matched case-insensitively on whole words (so "hell" misses "hello")."""
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+def rule_regex(pattern: str) -> regex.Pattern[str]:
+    """A scorecard pattern matched case-insensitively on whole words (so "hell" misses "hello").
+    The `regex` module (same syntax as `re`) because its searches can be given a time limit."""
+    return regex.compile(rf"(?<!\w)(?:{pattern})(?!\w)", regex.IGNORECASE)
+
+
+def rule_search(pattern: str, text: str) -> regex.Match[str] | None:
+    """rule_regex(pattern).search(text), or None (with a warning naming the pattern, never the
+    text) when it takes longer than RULE_TIMEOUT_S."""
+    try:
+        return rule_regex(pattern).search(text, timeout=RULE_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("scorecard pattern %r gave up after %.1f s on a turn of %d characters; counted as "
+                    "no match: simplify it", pattern, RULE_TIMEOUT_S, len(text))
+        return None
 
 
 def talk_metrics(transcript: Mapping) -> dict:

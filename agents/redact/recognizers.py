@@ -11,16 +11,23 @@ import re
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 DIGIT_RUN = "DIGIT_RUN"
 MIN_RUN_DIGITS = 7  # shorter runs (prices, times, last four digits) are not identifying
 # Digits with at most one space/dash/comma/dot, or ", ", between them: "555 218 4490",
 # "4-1-1-1", and Whisper's thousands separators in dictated numbers ("8,916,123,4567").
 RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-,.])?\d)+(?!\w)")
+# Every pattern here must run in linear time on any text (a caller can say "dot" forty times):
+# separators cannot be read as part of a word (spoken ones need spaces around them), and
+# repeats are bounded (an e-mail has at most 64 characters per part and a few parts), so no
+# text can be split between two quantifiers in many ways. tests/unit/agents/test_redact_backtracking.py.
+_LOCAL_SEPARATOR = r"(?:\s*[._\-]\s*|\s+(?:dot|underscore|dash)\s+)"
+_DOMAIN_DOT = r"(?:\s*\.\s*|\s+dot\s+)"
 SPOKEN_EMAIL = re.compile(
-    r"\b[a-z0-9]+(?:\s*(?:\.|dot|underscore|_|dash|-)\s*[a-z0-9]+)*"
-    r"\s+at\s+[a-z0-9\-]+(?:\s*(?:\.|dot)\s*[a-z0-9\-]+)*"
-    r"\s*(?:\.|dot)\s*(?:com|net|org|ru|io|info|biz|co|uk|de|eu|us)\b",
+    rf"\b[a-z0-9]{{1,64}}(?:{_LOCAL_SEPARATOR}[a-z0-9]{{1,64}}){{0,8}}"
+    rf"\s+at\s+[a-z0-9\-]{{1,63}}(?:{_DOMAIN_DOT}[a-z0-9\-]{{1,63}}){{0,4}}"
+    rf"{_DOMAIN_DOT}(?:com|net|org|ru|io|info|biz|co|uk|de|eu|us)\b",
     re.IGNORECASE,
 )
 # "42 Baker Street, apartment 5", "twelve Harbour Street": a house number (digits or words, as
@@ -28,7 +35,9 @@ SPOKEN_EMAIL = re.compile(
 _NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
                 r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
                 r"sixty|seventy|eighty|ninety|hundred)")
-_HOUSE_NUMBER = rf"(?:\d+[a-z]?|{_NUMBER_WORD}(?:[\s\-]+(?:and\s+)?{_NUMBER_WORD})*)"
+# At most six number words ("one hundred and twenty three"): unbounded, a long run of them
+# made every start re-read the rest of the run (quadratic).
+_HOUSE_NUMBER = rf"(?:\d+[a-z]?|{_NUMBER_WORD}(?:[\s\-]+(?:and\s+)?{_NUMBER_WORD}){{0,5}})"
 # "a two hour drive", "one more way": quantities, not addresses.
 _NOT_A_STREET_NAME = (r"(?:hours?|minutes?|days?|weeks?|months?|years?|miles?|times?|more|other|"
                       r"of|the|a|an|and|or|way|ways|step|steps|lane|lanes)")
@@ -96,3 +105,14 @@ def street_address_recognizer(language: str = "en") -> PatternRecognizer:
         name=f"StreetAddressRecognizer_{language}",
         patterns=[Pattern("house number and street", STREET_ADDRESS.pattern, 0.7)],
         global_regex_flags=re.IGNORECASE)
+
+
+def bounded_email_recognizer(language: str = "en") -> EmailRecognizer:
+    """Presidio's e-mail recognizer with its local part capped at 64 characters (RFC 5321):
+    unbounded, a long run of e-mail characters before an "@" ("a-a-a-...@") was re-read from
+    every word start in it (quadratic). Same name, so it replaces the predefined one."""
+    patterns = [Pattern(p.name, p.regex.replace("{0,}", "{0,62}"), p.score)
+                for p in EmailRecognizer.PATTERNS]
+    if not all("{0,62}" in p.regex for p in patterns):
+        raise RuntimeError("presidio's e-mail pattern changed: re-check it for backtracking")
+    return EmailRecognizer(patterns=patterns, supported_language=language)

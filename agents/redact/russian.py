@@ -17,14 +17,15 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from presidio_analyzer import Pattern, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer
+from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
 
-from agents.redact.recognizers import RU_PHONE, RUN, DigitRunRecognizer, spoken_email_recognizer
+from agents.redact.recognizers import (RU_PHONE, RUN, DigitRunRecognizer, bounded_email_recognizer,
+                                      spoken_email_recognizer)
 
 PASSPORT, INN, SNILS, ADDRESS = "RU_PASSPORT", "RU_INN", "RU_SNILS", "ADDRESS"
 NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?")
-INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчество|фамилию|имени)\s*[:,\-]?\s*$", re.I)
+INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчество|фамилию|имени)\s*(?:[:,\-]\s*)?$", re.I)
 # Series (4 digits) and number (6 digits), or the 10 digits after "паспорт".
 PASSPORT_SERIES = re.compile(
     r"\bсери[яиюей]\W{0,3}(\d{2}[ ,.\-]?\d{2})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d{3}[ ,.\-]?\d{3}))?(?!\d)",
@@ -39,9 +40,11 @@ STREET_TYPES = (r"(?:улиц[аеыуй]|ул\.|проспект\w*|пр-т\w*|
                 r"площад[ьи]|набережн\w*|проезд\w*|микрорайон\w*|тупик\w*|аллея|аллее)")
 HOUSE = r"(?:дом|д\.)?\s*\d+\w?(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*\d+)?"
 FLAT = r"(?:\W{0,3}(?:квартира|квартиру|кв\.?|офис)\s*\d+)?"
-# "улица Ленина, дом 5, квартира 12", "Тверская улица 7", "проспект Мира 15, кв 3".
+# "улица Ленина, дом 5, квартира 12", "Тверская улица 7", "проспект Мира 15, кв 3". A name
+# before the street type starts a word (without the look-behind every character of a long word
+# was a start: quadratic).
 RU_STREET_ADDRESS = re.compile(
-    rf"(?:{STREET_TYPES}\s+(?:[\w\-]+\s+){{0,2}}?[\w\-]+|[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
+    rf"(?:{STREET_TYPES}\s+(?:[\w\-]+\s+){{0,2}}?[\w\-]+|(?<![\w\-])[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
     rf"|\b(?:дом|д\.)\s*\d+\w?\W{{0,3}}(?:квартира|кв\.?)\s*\d+", re.I)
 ADDRESS_HINT = re.compile(rf"{STREET_TYPES}|\bдом\b|\bквартир|\bгород\b|\bг\.", re.I)
 HOUSE_PARTS = frozenset({"дом", "квартира", "корпус", "строение", "офис"})
@@ -210,7 +213,7 @@ def russian_recognizers() -> list[EntityRecognizer]:
         context=["телефон", "номер", "звоните", "мобильный"])
     return [phone,
             CreditCardRecognizer(supported_language="ru"),  # validates Luhn itself
-            EmailRecognizer(supported_language="ru"),
+            bounded_email_recognizer("ru"),
             spoken_email_recognizer("ru"),
             DigitRunRecognizer(supported_language="ru"),
             RussianDocumentRecognizer(),

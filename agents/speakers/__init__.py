@@ -107,11 +107,14 @@ def merge_neighbours(pieces: list[dict]) -> list[dict]:
 
 
 def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None,
-                       language: str = "en", direction: str = "unknown") -> list[dict]:
+                       language: str = "en", direction: str = "unknown",
+                       track: VoiceTrack | None = None) -> list[dict]:
     """Mono segments (speaker "unknown") -> segments with speaker agent | client | unknown.
-    audio: the recording at 16 kHz (float), as faster-whisper decodes it."""
+    audio: the recording at 16 kHz (float), as faster-whisper decodes it; or instead `track`,
+    the voice track built from it (voice.track_from_prints, for a call decoded in chunks)."""
     pieces = [{**p, "_source": i} for i, s in enumerate(segments) for p in split_pieces(s)]
-    track = voice_track(audio) if audio is not None and audio.size else None
+    if track is None:
+        track = voice_track(audio) if audio is not None and audio.size else None
     if track is None or track.separation < MIN_SEPARATION:
         return merge_neighbours([{**p, "speaker": by_wording(p, language)} for p in pieces])
     voiced = [(part | {"_source": p["_source"]}, voice, margin)

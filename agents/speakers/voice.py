@@ -119,6 +119,8 @@ def window_prints(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         spoken = mfcc[span][talking]
         prints.append(np.concatenate([spoken.mean(axis=0), spoken.std(axis=0), [np.median(voiced)]]))
         times.append((first + WINDOW_FRAMES / 2) * HOP / SAMPLE_RATE)
+    if not prints:  # silence (or a silent chunk of a long call): no windows, not an error
+        return np.zeros(0), np.zeros((0, 2 * N_MFCC + 1))
     return np.asarray(times), np.asarray(prints).reshape(len(prints), -1)
 
 
@@ -154,7 +156,12 @@ def _viterbi(costs: np.ndarray, switch: float) -> np.ndarray:
 
 
 def voice_track(audio: np.ndarray) -> VoiceTrack:
-    times, prints = window_prints(audio)
+    return track_from_prints(*window_prints(audio))
+
+
+def track_from_prints(times: np.ndarray, prints: np.ndarray) -> VoiceTrack:
+    """The track of window prints gathered over a whole call (a long call's chunks add theirs,
+    times shifted by the chunk's offset, so the audio need not be held at once)."""
     if len(prints) < 4:
         empty = np.zeros(0)
         return VoiceTrack(empty, empty.astype(int), empty, 0.0)

@@ -115,3 +115,14 @@ def test_a_mono_dialogue_is_attributed_word_by_word(whisper_model, mono_dialogue
     client_words = set(re.findall(r"[a-z']+", " ".join(s["text"] for s in body["segments"]
                                                         if s["speaker"] == "client").lower()))
     assert "internet" in client_words and not {"postcode", "engineer", "help"} & client_words
+
+
+def test_silence_has_no_voice_prints_and_no_crash():
+    """A silent recording (or a silent 10-minute chunk of a long call) used to raise ValueError
+    reshaping zero prints."""
+    from agents.speakers.voice import track_from_prints, voice_track, window_prints
+
+    times, prints = window_prints(np.zeros(16000 * 5, dtype=np.float32))
+    assert times.shape == (0,) and prints.shape[0] == 0
+    assert voice_track(np.zeros(16000 * 5, dtype=np.float32)).times.size == 0
+    assert track_from_prints(np.concatenate([times, times]), np.concatenate([prints, prints])).separation == 0.0

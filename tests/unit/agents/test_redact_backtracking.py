@@ -1,0 +1,135 @@
+"""No redaction or analysis pattern backtracks catastrophically (issue 10, finding 5).
+
+Each pattern is run on inputs built to make a backtracking engine re-read text (a spoken
+separator said forty times, long runs of number words, e-mail characters or hyphens with no end)
+in a child process that is killed after BOUND_S. A linear pattern needs milliseconds here; the
+patterns this replaced needed minutes (exponential) or tens of seconds (quadratic) on the same
+inputs, so a timeout is a regression, not a slow machine. Python's `re` cannot be interrupted
+inside a match, hence the process.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+import subprocess
+import sys
+
+import pytest
+import regex
+
+import agents.analyze.reply_checks as reply_checks
+import agents.analyze.summary as summary
+import agents.analyze.transcript as analyze_transcript
+import agents.redact.numbers as numbers
+import agents.redact.recognizers as recognizers
+import agents.redact.russian as russian
+import agents.redact.transcript as redact_transcript
+
+BOUND_S = 10.0
+N = 40_000  # characters per pathological input
+MATCH_ALL = """
+import json, re, sys, regex
+job = json.load(sys.stdin)
+engine = regex if job["engine"] == "regex" else re
+pattern = engine.compile(job["pattern"], job["flags"])
+for text in job["inputs"]:
+    for _ in pattern.finditer(text):
+        pass
+"""
+
+
+def repeat(unit: str, tail: str = "", n: int = N) -> str:
+    return unit * (n // len(unit)) + tail
+
+
+# Inputs that hit the structure of each risky pattern (the old ones took minutes on these).
+SPOKEN = ["dot" * 40, repeat("dot"), repeat("dot "), repeat("dot ", " at"), repeat("a dot ", " at x"),
+          repeat("a.", " at"), repeat("a-", " at example"), repeat("x at y dot ", "zz")]
+STREET = [repeat("one "), repeat("one ", "!"), repeat("twenty one "), repeat("1 one ", " at"),
+          repeat("one hundred and ")]
+EMAIL = [repeat("a-", "@"), repeat("a.", "@"), repeat("a_", "@x"), repeat("a@b-", "")]
+RUSSIAN = [repeat("-"), repeat("а"), "зовут" + " " * N + "x", repeat("улица "), repeat("дом 1 "),
+           "номер" + "1" * N + "a"]
+DIGITS = [repeat("1", "a"), repeat("1 ", "a"), repeat("1,", "x"), "8" + " " * N]
+random.seed(10)
+PROSE = ["".join(random.choice(string.ascii_lowercase + " ") for _ in range(N)), repeat("abcd "),
+         repeat("ab", "x"), " " * N + "x"]
+COMMON = [repeat("a "), repeat("a."), repeat(":"), repeat("1.1.", "!")] + PROSE
+
+
+def presidio_flags(recognizer) -> int:
+    return int(recognizer.global_regex_flags or 0)
+
+
+def presidio_patterns():
+    """Patterns our recognizers hand to Presidio, which runs them with the `regex` module."""
+    for recognizer, inputs in ((recognizers.spoken_email_recognizer("en"), SPOKEN),
+                               (recognizers.street_address_recognizer("en"), STREET),
+                               (recognizers.bounded_email_recognizer("en"), EMAIL),
+                               (russian.russian_recognizers()[0], DIGITS)):
+        for pattern in recognizer.patterns:
+            yield pytest.param("regex", pattern.regex, presidio_flags(recognizer), inputs + COMMON,
+                               id=f"presidio-{recognizer.name}-{pattern.name}")
+
+
+def module_patterns():
+    """Every compiled pattern in the redaction and analysis modules, run as the code runs it."""
+    targeted = {"SPOKEN_EMAIL": SPOKEN, "STREET_ADDRESS": STREET, "RU_STREET_ADDRESS": RUSSIAN,
+                "INTRODUCTION": RUSSIAN, "RUN": DIGITS, "PASSPORT_SERIES": DIGITS + RUSSIAN,
+                "PASSPORT_DIGITS": DIGITS, "NUMBER_AFTER_NOMER": RUSSIAN + DIGITS}
+    for module in (recognizers, russian, numbers, redact_transcript, reply_checks, summary,
+                   analyze_transcript):
+        for name, value in vars(module).items():
+            found = [(name, value)] if isinstance(value, re.Pattern) else [
+                (f"{name}[{key}]", item) for key, item in value.items()
+                if isinstance(item, re.Pattern)] if isinstance(value, dict) else []
+            for label, pattern in found:
+                yield pytest.param("re", pattern.pattern, int(pattern.flags), targeted.get(name, []) + COMMON,
+                                   id=f"{module.__name__.rsplit('.', 1)[-1]}.{label}")
+
+
+def test_every_module_pattern_is_covered():
+    ids = {p.id for p in module_patterns()}
+    assert {"recognizers.SPOKEN_EMAIL", "recognizers.STREET_ADDRESS", "russian.RU_STREET_ADDRESS",
+            "russian.INTRODUCTION", "reply_checks.REPEATED_RUN"} <= ids
+
+
+@pytest.mark.parametrize("engine,pattern,flags,inputs", [*presidio_patterns(), *module_patterns()])
+def test_pattern_is_linear_on_pathological_input(engine, pattern, flags, inputs):
+    job = json.dumps({"engine": engine, "pattern": pattern, "flags": flags, "inputs": inputs})
+    try:
+        subprocess.run([sys.executable, "-c", MATCH_ALL], input=job, text=True, check=True,
+                       timeout=BOUND_S, capture_output=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{engine} pattern {pattern[:80]!r}... still matching after {BOUND_S:.0f} s on "
+                    f"{len(inputs)} inputs of ~{N} characters: catastrophic backtracking")
+
+
+def test_presidio_runs_the_bounded_email_pattern():
+    """The predefined recognizer's unbounded local part is what we replace (by name)."""
+    bounded = recognizers.bounded_email_recognizer("en")
+    assert bounded.name == "EmailRecognizer"
+    assert all("{0,}" not in p.regex for p in bounded.patterns)
+    assert [m.group() for m in regex.finditer(bounded.patterns[0].regex, "mail thomas.reed@example.com now")] == [
+        "thomas.reed@example.com"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("it's thomas dot reed at example dot com thanks", "thomas dot reed at example dot com"),
+    ("write to anna underscore smith at mail dot co dot uk", "anna underscore smith at mail dot co dot uk"),
+    ("send it to j.doe at example.org", "j.doe at example.org"),
+    ("bob dash jones at my-shop dot io please", "bob dash jones at my-shop dot io"),
+])
+def test_spoken_email_still_matches(text, expected):
+    assert [m.group() for m in recognizers.SPOKEN_EMAIL.finditer(text)] == [expected]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("I live at 42 Baker Street, apartment 5.", "42 Baker Street, apartment 5"),
+    ("it's twelve Harbour Street", "twelve Harbour Street"),
+    ("one hundred and twenty three Long Lane", "one hundred and twenty three Long Lane"),
+])
+def test_street_address_still_matches(text, expected):
+    assert [m.group() for m in recognizers.STREET_ADDRESS.finditer(text)] == [expected]
