@@ -7,6 +7,8 @@ About 250 lines: the pure functions (decode, plan, transcribe) and the thin agen
 from __future__ import annotations
 
 import os
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -17,6 +19,7 @@ import numpy as np
 
 from agents.asr_models import BASE, TINY_EN, model_directory, model_label
 from agents.speakers import attribute_speakers
+from streams.metrics import ASR_AUDIO_SECONDS, ASR_PART_SECONDS
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.topics import Topic
@@ -88,9 +91,13 @@ def load_model(settings: Settings, asr_model: str | None = None) -> WhisperModel
 
 
 def asr_version(settings: Settings, asr_model: str | None = None) -> str:
-    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5", for the record's versions map."""
+    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8", "/vad" when set), for the
+    record's versions map."""
     name = model_label(asr_model or settings.asr_model)
-    return f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
+    label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
+    if settings.asr_batch_size > 0:
+        return f"{label}/batch{settings.asr_batch_size}"  # batching always cuts at VAD pauses
+    return f"{label}/vad" if settings.asr_vad_mono else label
 
 
 class AsrPlan(NamedTuple):
@@ -165,38 +172,63 @@ def split_at_pauses(segment: Segment, pause_s: float = TURN_PAUSE_S) -> list[Seg
                     text="".join(w["word"] for w in g).strip(), words=g) for g in groups]
 
 
+@lru_cache(maxsize=4)
+def _batched(model: WhisperModel) -> Any:
+    return _faster_whisper().BatchedInferencePipeline(model)
+
+
+@contextmanager
+def _timed(part: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        ASR_PART_SECONDS.labels(part).observe(time.perf_counter() - started)
+
+
 def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, language: str | None,
-                       beam_size: int, vad: bool, hotwords: str | None = None) -> list[Segment]:
-    segments, _info = model.transcribe(
-        audio, language=language, beam_size=beam_size, word_timestamps=True,
-        vad_filter=vad, vad_parameters=VAD_PARAMETERS if vad else None, hotwords=hotwords)
+                       beam_size: int, vad: bool, hotwords: str | None = None,
+                       batch_size: int = 0) -> list[Segment]:
+    """batch_size > 0: faster-whisper's BatchedInferencePipeline, which cuts the audio at VAD
+    pauses (speech only, so silence and hold music are skipped) and decodes up to batch_size
+    chunks at once; 0: the sequential decoder, with VAD only if `vad`."""
+    options = dict(language=language, beam_size=beam_size, word_timestamps=True, hotwords=hotwords)
+    if batch_size > 0:
+        segments, _info = _batched(model).transcribe(
+            audio, vad_filter=True, vad_parameters=VAD_PARAMETERS, batch_size=batch_size, **options)
+    else:
+        segments, _info = model.transcribe(
+            audio, vad_filter=vad, vad_parameters=VAD_PARAMETERS if vad else None, **options)
     # Iterating the generator is what runs the decoding.
     return [part for s in segments for part in split_at_pauses(to_segment(s, speaker))]
 
 
 def transcribe_file(model: WhisperModel, path: Path | str, language: str | None, beam_size: int = 5,
                     channel_speakers: tuple[str, str] = DEFAULT_CHANNEL_SPEAKERS,
-                    hotwords: str | None = None) -> TranscriptBody:
+                    hotwords: str | None = None, batch_size: int = 0,
+                    vad_mono: bool = False) -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
+    Mono: VAD only with `vad_mono` (or batching, which always cuts at VAD pauses); speakers
+    attributed by voice and wording (agents.speakers), "unknown" where unsure.
     `language` pins the decoding language (None: detect); `hotwords` biases toward a
-    project's company and product names. Mono: speakers attributed by voice and wording
-    (agents.speakers); "unknown" where unsure."""
+    project's company and product names; batch_size > 0 decodes in batches (transcribe_channel)."""
     path = Path(path)
-    channels = count_channels(path)
-    audio = decode_channels(path, channels)
-    if channels == 2:
-        segments = [seg for side, speaker in zip(audio, channel_speakers)
-                    for seg in transcribe_channel(model, side, speaker, language, beam_size,
-                                                  vad=True, hotwords=hotwords)]
+    with _timed("decode"):
+        channels = count_channels(path)
+        audio = decode_channels(path, channels)
+    vad = channels == 2 or vad_mono
+    with _timed("whisper"):
+        segments = [seg for side, speaker in zip(audio, channel_speakers if channels == 2 else ["unknown"])
+                    for seg in transcribe_channel(model, side, speaker, language, beam_size, vad=vad,
+                                                  hotwords=hotwords, batch_size=batch_size)]
         segments.sort(key=lambda s: (s["start"], s["end"]))
-    else:
-        segments = transcribe_channel(model, audio[0], "unknown", language, beam_size, vad=False,
-                                      hotwords=hotwords)
-    if language is None:  # detected: keep what faster-whisper reported for the first side
-        language = model.detect_language(audio[0])[0]
+        if language is None:  # detected: keep what faster-whisper reported for the first side
+            language = model.detect_language(audio[0])[0]
     if channels != 2:
-        segments = attribute_speakers(segments, audio[0], language)
+        with _timed("speakers"):
+            segments = attribute_speakers(segments, audio[0], language)
+    ASR_AUDIO_SECONDS.inc(audio[0].size / SAMPLE_RATE)
     return TranscriptBody(language=language, audio_duration_s=round(audio[0].size / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
 
@@ -235,7 +267,8 @@ def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> N
         try:
             body = await loop.run_in_executor(executor, partial(
                 transcribe_file, model, path, plan.language, settings.asr_beam_size,
-                hotwords=plan.hotwords))
+                hotwords=plan.hotwords, batch_size=settings.asr_batch_size,
+                vad_mono=settings.asr_vad_mono))
         except UnreadableAudio as exc:
             raise Reject(f"unreadable recording: {exc}") from exc
         context = {**ctx, "versions": {**ctx["versions"], "asr": asr_version(settings, plan.model)}}

