@@ -41,7 +41,8 @@ def transcribe_recording(path: Path | str, project: Project, settings: Settings,
     plan = asr_plan(settings, project.language, project)
     model = load_model(settings, asr_model or plan.model)
     started = time.perf_counter()
-    body = transcribe_file(model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords)
+    body = transcribe_file(model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords,
+                           batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono)
     return dict(body), time.perf_counter() - started
 
 

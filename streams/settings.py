@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     # Batched decoding of VAD-cut speech chunks (faster-whisper's BatchedInferencePipeline); 0: the
     # sequential decoder. asr_vad_mono: VAD on mono recordings too when not batching (stereo
     # sides always get it). docs/benchmarks.md has the measurements behind the defaults.
-    asr_batch_size: int = 0
+    asr_batch_size: int = 8
     asr_vad_mono: bool = False
 
     # Analysis

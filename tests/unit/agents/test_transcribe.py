@@ -30,9 +30,11 @@ def wav_duration_s(path: Path) -> float:
 
 # --- pure parts: no model ---------------------------------------------------------------
 
-def test_asr_version_names_library_model_precision_and_beam():
-    assert asr_version(Settings(asr_model="tiny.en", asr_beam_size=3)) == (
-        f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3")
+def test_asr_version_names_library_model_precision_beam_and_batching():
+    sequential = Settings(asr_model="tiny.en", asr_beam_size=3, asr_batch_size=0)
+    assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3"
+    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith("/beam3/vad")
+    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8)).endswith("/int8/beam5/batch8")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
 
 
