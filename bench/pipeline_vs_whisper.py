@@ -1,6 +1,6 @@
 """N sample calls through the whole pipeline vs raw faster-whisper on the same audio.
 
-Baseline: faster-whisper alone (same model, compute type, threads, beam and per-channel VAD as
+Baseline: faster-whisper alone (same model, compute type, threads, beam, batching and VAD as
 the transcribe stage), one file after another. Pipeline: the embedded stack (local broker,
 gateway, sandbox portal, one worker) from the first event the portal sends until every call's
 CRM fields are written, measured after the worker has started and loaded its models (the
@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agents.transcribe import count_channels, load_model  # noqa: E402
+from agents.transcribe import VAD_PARAMETERS, count_channels, load_model  # noqa: E402
 from aica.demo import place_calls, wait_for_crm  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
@@ -35,15 +35,24 @@ class Timing(NamedTuple):
 
 
 def raw_whisper(model, settings: Settings, paths: list[Path]) -> Timing:
-    """faster-whisper alone, one file after another, in this process."""
-    from faster_whisper import decode_audio
+    """faster-whisper alone, one file after another, in this process, decoding as the stage
+    does: batched (VAD-cut chunks) when settings.asr_batch_size > 0, else sequential with VAD
+    on stereo sides (and on mono with asr_vad_mono)."""
+    from faster_whisper import BatchedInferencePipeline, decode_audio
+    batched = BatchedInferencePipeline(model)
     wall, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         stereo = count_channels(path) == 2
         audio = decode_audio(str(path), split_stereo=stereo)
         for channel in (audio if stereo else [audio]):
-            segments, _ = model.transcribe(channel, language="en", beam_size=settings.asr_beam_size,
-                                           word_timestamps=True, vad_filter=stereo)
+            options = dict(language="en", beam_size=settings.asr_beam_size, word_timestamps=True,
+                           vad_parameters=VAD_PARAMETERS)
+            if settings.asr_batch_size:
+                segments, _ = batched.transcribe(channel, batch_size=settings.asr_batch_size, **options)
+            else:
+                vad = stereo or settings.asr_vad_mono
+                segments, _ = model.transcribe(channel, vad_filter=vad, **{**options, "vad_parameters":
+                                                                            VAD_PARAMETERS if vad else None})
             list(segments)  # decoding happens while iterating
     return Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
@@ -110,6 +119,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2, help="interleaved (raw, pipeline) rounds")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="asr_batch_size for both runs (default: the settings' default; 0: sequential)")
     parser.add_argument("--port", type=int, default=19192, help="local broker port for the run")
     parser.add_argument("--metrics-port", type=int, default=19199, help="the worker's /metrics port (not the broker port + 1: its controller)")
     args = parser.parse_args()
@@ -118,7 +129,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aica-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "var", kafka_bootstrap=f"127.0.0.1:{args.port}",
                             gateway_port=0, retry_delays_s=[0.5, 1, 2], recording_wait_attempts=20,
-                            worker_metrics_port=args.metrics_port)
+                            worker_metrics_port=args.metrics_port,
+                            **({} if args.batch_size is None else {"asr_batch_size": args.batch_size}))
         audio_dir = Path(tmp) / "audio"
         paths = [render_sample(s, audio_dir) for s in samples]
         audio_s = sum(_duration(p) for p in paths)
