@@ -23,8 +23,8 @@ from agents.analyze.rules import analyze_with_rules  # noqa: E402
 from agents.redact.agent import analyzer_for, redact_record  # noqa: E402
 from agents.score import score_call  # noqa: E402
 from agents.speakers import attribute_speakers  # noqa: E402
-from agents.transcribe import (DEFAULT_CHANNEL_SPEAKERS, count_channels, decode_channels,  # noqa: E402
-                               load_model, transcribe_channel)
+from agents.transcribe import (DEFAULT_CHANNEL_SPEAKERS, VAD_PARAMETERS, count_channels,  # noqa: E402
+                               decode_channels, load_model, transcribe_channel)
 from aica.samples import load_samples, render_sample  # noqa: E402
 from catalog.projects import load_catalog  # noqa: E402
 from streams.settings import Settings  # noqa: E402
@@ -50,12 +50,16 @@ def profile_call(clock: Clock, model, settings: Settings, catalog, sample, path:
     channels = count_channels(path)
     stereo = channels == 2
 
-    def raw() -> None:
-        from faster_whisper import decode_audio
+    def raw() -> None:  # decoding as the stage does (batched by default), without the pipeline
+        from faster_whisper import BatchedInferencePipeline, decode_audio
         audio = decode_audio(str(path), split_stereo=stereo)
         for channel in (audio if stereo else [audio]):
-            segments, _ = model.transcribe(channel, language="en", beam_size=settings.asr_beam_size,
-                                           word_timestamps=True, vad_filter=stereo)
+            options = dict(language="en", beam_size=settings.asr_beam_size, word_timestamps=True)
+            if settings.asr_batch_size:
+                segments, _ = BatchedInferencePipeline(model).transcribe(
+                    channel, batch_size=settings.asr_batch_size, vad_parameters=VAD_PARAMETERS, **options)
+            else:
+                segments, _ = model.transcribe(channel, vad_filter=stereo, **options)
             list(segments)
     clock.run("raw faster-whisper (baseline)", raw)
 
@@ -63,7 +67,8 @@ def profile_call(clock: Clock, model, settings: Settings, catalog, sample, path:
     speakers = DEFAULT_CHANNEL_SPEAKERS if stereo else ("unknown",)
     segments = clock.run("whisper", lambda: sorted(
         (s for side, who in zip(audio, speakers)
-         for s in transcribe_channel(model, side, who, "en", settings.asr_beam_size, vad=stereo)),
+         for s in transcribe_channel(model, side, who, "en", settings.asr_beam_size, vad=stereo,
+                                     batch_size=settings.asr_batch_size)),
         key=lambda s: (s["start"], s["end"])))
     if not stereo:
         segments = clock.run("speaker attribution", attribute_speakers, segments, audio[0], "en")
@@ -80,8 +85,9 @@ def profile_call(clock: Clock, model, settings: Settings, catalog, sample, path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=None, help="asr_batch_size (0: sequential)")
     args = parser.parse_args()
-    settings = Settings()
+    settings = Settings(**({} if args.batch_size is None else {"asr_batch_size": args.batch_size}))
     catalog = load_catalog(settings)
     samples = (load_samples() * args.calls)[: args.calls]
     model = load_model(settings)
@@ -96,7 +102,7 @@ def main() -> None:
     raw_part = "raw faster-whisper (baseline)"
     pipeline_parts = [p for p in clock.cpu if p != raw_part]
     print(f"calls: {len(samples)}   model {settings.asr_model}, {settings.asr_threads} threads, "
-          f"beam {settings.asr_beam_size}   load average {os.getloadavg()[0]:.1f}")
+          f"beam {settings.asr_beam_size}, batch {settings.asr_batch_size}   load average {os.getloadavg()[0]:.1f}")
     print(f"{'part':34} {'wall s':>8} {'CPU s':>8} {'CPU / raw':>10}")
     for part in [raw_part] + pipeline_parts:
         print(f"{part:34} {clock.wall[part]:8.2f} {clock.cpu[part]:8.2f} "
