@@ -179,6 +179,10 @@ ALL_STAGES = tuple(spec.name for spec, _ in STAGES) + tuple(SERVICES)
 
 
 def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -> faust.App:
+    # Before any model's OpenMP runtime starts (it reads this once): ASR and the sentence
+    # embeddings run side by side on shared cores, and spinning waits doubled the ASR's CPU time
+    # (docs/benchmarks.md). agents.analyze.embeddings sets it too, but may come too late.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     unknown = set(stages) - set(ALL_STAGES)
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
