@@ -3,7 +3,7 @@
 Pure logic only; the agent shell that reads calls.ingested and writes calls.transcribed goes at
 the bottom. Models are loaded on first use, never at import.
 
-About 250 lines: the pure functions (decode, plan, transcribe) and the thin agent shell of one stage."""
+The pure functions (decode, plan, transcribe) and the thin agent shell of one stage."""
 from __future__ import annotations
 
 import os
