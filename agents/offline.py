@@ -43,7 +43,8 @@ def transcribe_recording(path: Path | str, project: Project, settings: Settings,
     model = load_model(settings, asr_model or plan.model)
     started = time.perf_counter()
     body = transcribe_file(model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords,
-                           direction=direction)
+                           direction=direction,
+                           batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono)
     return dict(body), time.perf_counter() - started
 
 

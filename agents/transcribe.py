@@ -3,10 +3,12 @@
 Pure logic only; the agent shell that reads calls.ingested and writes calls.transcribed goes at
 the bottom. Models are loaded on first use, never at import.
 
-About 250 lines: the pure functions (decode, plan, transcribe) and the thin agent shell of one stage."""
+The pure functions (decode, plan, transcribe) and the thin agent shell of one stage."""
 from __future__ import annotations
 
 import os
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -18,6 +20,7 @@ from agents.asr_models import BASE, TINY_EN, model_directory, model_label
 from agents.audio import CHUNK_S, SAMPLE_RATE, RecordingTooLong, UnreadableAudio, decode_chunks, probe
 from agents.speakers import attribute_speakers
 from agents.speakers.voice import track_from_prints, window_prints
+from streams.metrics import ASR_AUDIO_SECONDS, ASR_PART_SECONDS
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.topics import Topic
@@ -84,9 +87,13 @@ def load_model(settings: Settings, asr_model: str | None = None) -> WhisperModel
 
 
 def asr_version(settings: Settings, asr_model: str | None = None) -> str:
-    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5", for the record's versions map."""
+    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8", "/vad" when set), for the
+    record's versions map."""
     name = model_label(asr_model or settings.asr_model)
-    return f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
+    label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
+    if settings.asr_batch_size > 0:
+        return f"{label}/batch{settings.asr_batch_size}"  # batching always cuts at VAD pauses
+    return f"{label}/vad" if settings.asr_vad_mono else label
 
 
 class AsrPlan(NamedTuple):
@@ -145,11 +152,33 @@ def split_at_pauses(segment: Segment, pause_s: float = TURN_PAUSE_S) -> list[Seg
                     text="".join(w["word"] for w in g).strip(), words=g) for g in groups]
 
 
+@lru_cache(maxsize=4)
+def _batched(model: WhisperModel) -> Any:
+    return _faster_whisper().BatchedInferencePipeline(model)
+
+
+@contextmanager
+def _timed(part: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        ASR_PART_SECONDS.labels(part).observe(time.perf_counter() - started)
+
+
 def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, language: str | None,
-                       beam_size: int, vad: bool, hotwords: str | None = None) -> list[Segment]:
-    segments, _info = model.transcribe(
-        audio, language=language, beam_size=beam_size, word_timestamps=True,
-        vad_filter=vad, vad_parameters=VAD_PARAMETERS if vad else None, hotwords=hotwords)
+                       beam_size: int, vad: bool, hotwords: str | None = None,
+                       batch_size: int = 0) -> list[Segment]:
+    """batch_size > 0: faster-whisper's BatchedInferencePipeline, which cuts the audio at VAD
+    pauses (speech only, so silence and hold music are skipped) and decodes up to batch_size
+    chunks at once; 0: the sequential decoder, with VAD only if `vad`."""
+    options = dict(language=language, beam_size=beam_size, word_timestamps=True, hotwords=hotwords)
+    if batch_size > 0:
+        segments, _info = _batched(model).transcribe(
+            audio, vad_filter=True, vad_parameters=VAD_PARAMETERS, batch_size=batch_size, **options)
+    else:
+        segments, _info = model.transcribe(
+            audio, vad_filter=vad, vad_parameters=VAD_PARAMETERS if vad else None, **options)
     # Iterating the generator is what runs the decoding.
     return [part for s in segments for part in split_at_pauses(to_segment(s, speaker))]
 
@@ -168,40 +197,51 @@ def _shifted(segments: list[Segment], offset_s: float) -> list[Segment]:
 def transcribe_file(model: WhisperModel, path: Path | str, language: str | None, beam_size: int = 5,
                     channel_speakers: tuple[str, str] = DEFAULT_CHANNEL_SPEAKERS,
                     hotwords: str | None = None, direction: str = "unknown",
-                    max_duration_s: float | None = None, chunk_s: float = CHUNK_S) -> TranscriptBody:
+                    max_duration_s: float | None = None, chunk_s: float = CHUNK_S,
+                    batch_size: int = 0, vad_mono: bool = False) -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
-    `language` pins the decoding language (None: detect on the first chunk); `hotwords` biases
-    toward a project's company and product names. Mono: speakers attributed by voice and wording
-    (agents.speakers; `direction` of the call: on an outgoing one the client answers first);
-    "unknown" where unsure. Decoded and transcribed in chunks (agents.audio), so memory does not
-    grow with the length; RecordingTooLong past `max_duration_s`."""
+    Mono: VAD only with `vad_mono` (or batching, which always cuts at VAD pauses); speakers
+    attributed by voice and wording (agents.speakers; `direction` of the call: on an outgoing one
+    the client answers first), "unknown" where unsure. `language` pins the decoding language
+    (None: detect on the first chunk); `hotwords` biases toward a project's company and product
+    names; batch_size > 0 decodes in batches (transcribe_channel). Decoded and transcribed in
+    chunks (agents.audio), so memory does not grow with the length; RecordingTooLong past
+    `max_duration_s`."""
     path = Path(path)
-    channels, _declared_s = probe(path, max_duration_s)
+    with _timed("decode"):
+        channels, _declared_s = probe(path, max_duration_s)
+    vad = channels == 2 or vad_mono
+    speakers = channel_speakers if channels == 2 else ("unknown",)
     segments: list[Segment] = []
     samples, times, prints = 0, [], []  # mono: voice prints per chunk (agents.speakers.voice)
-    for chunk in decode_chunks(path, channels, max_duration_s, chunk_s):
+    chunks = decode_chunks(path, channels, max_duration_s, chunk_s)
+    while True:
+        with _timed("decode"):
+            chunk = next(chunks, None)
+        if chunk is None:
+            break
         audio = chunk.channels
-        if channels == 2:
-            found = [seg for side, speaker in zip(audio, channel_speakers)
-                     for seg in transcribe_channel(model, side, speaker, language, beam_size,
-                                                   vad=True, hotwords=hotwords)]
-        else:
-            found = transcribe_channel(model, audio[0], "unknown", language, beam_size, vad=False,
-                                       hotwords=hotwords)
-            chunk_times, chunk_prints = window_prints(audio[0])
+        with _timed("whisper"):
+            found = [seg for side, speaker in zip(audio, speakers)
+                     for seg in transcribe_channel(model, side, speaker, language, beam_size, vad=vad,
+                                                   hotwords=hotwords, batch_size=batch_size)]
+            if language is None:  # detected: what faster-whisper reports for the first side
+                language = model.detect_language(audio[0])[0]
+        if channels != 2:
+            with _timed("speakers"):
+                chunk_times, chunk_prints = window_prints(audio[0])
             times.append(chunk_times + chunk.offset_s)
             prints.append(chunk_prints)
-        if language is None:  # detected: what faster-whisper reports for the first side
-            language = model.detect_language(audio[0])[0]
         segments += _shifted(found, chunk.offset_s)
         samples += audio[0].size
         del chunk, audio  # before the next one is decoded: one chunk in memory at a time
-    if channels == 2:  # mono chunks are consecutive: already in order
-        segments.sort(key=lambda s: (s["start"], s["end"]))
-    else:
-        track = track_from_prints(np.concatenate(times), np.concatenate(prints))
-        segments = attribute_speakers(segments, None, language, direction, track=track)
+    segments.sort(key=lambda s: (s["start"], s["end"]))
+    if channels != 2:
+        with _timed("speakers"):
+            track = track_from_prints(np.concatenate(times), np.concatenate(prints))
+            segments = attribute_speakers(segments, None, language, direction, track=track)
+    ASR_AUDIO_SECONDS.inc(samples / SAMPLE_RATE)
     return TranscriptBody(language=language, audio_duration_s=round(samples / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
 
@@ -241,7 +281,8 @@ def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> N
             body = await loop.run_in_executor(executor, partial(
                 transcribe_file, model, path, plan.language, settings.asr_beam_size,
                 hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
-                max_duration_s=settings.max_recording_s))
+                max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
+                vad_mono=settings.asr_vad_mono))
         except RecordingTooLong as exc:
             raise Reject(str(exc)) from exc
         except UnreadableAudio as exc:

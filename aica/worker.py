@@ -66,9 +66,12 @@ class WorkerResources:
         """owns: which portals' REST traffic this process owns now (streams.partitioning.OwnedPortals
         in a worker); None: none (the gateway), every call on the side budget."""
         self.settings, self.owns = settings, owns
-        # One thread owns ClickHouse (chdb is one connection per process), one runs CPU-heavy models.
+        # One thread owns ClickHouse (chdb is one connection per process), one runs ASR alone (the
+        # next call's ASR never waits for the last one's redaction), one the other CPU-heavy work
+        # (redaction, semantic analysis), which then stays off the event loop.
         self.clickhouse_thread = ThreadPoolExecutor(1, thread_name_prefix="clickhouse")
-        self.model_thread = ThreadPoolExecutor(1, thread_name_prefix="models")
+        self.model_thread = ThreadPoolExecutor(1, thread_name_prefix="asr")
+        self.cpu_thread = ThreadPoolExecutor(1, thread_name_prefix="text-models")
 
     @cached_property
     def portals(self) -> KafkaPortals:
@@ -188,8 +191,8 @@ Wiring = Callable[[faust.App, Settings, WorkerResources], None]
 STAGES: tuple[tuple[StageSpec, Wiring], ...] = (
     (ingest.SPEC, wire_ingest),
     (transcribe.SPEC, lambda app, s, res: transcribe.register(app, s, res.blobs, res.model_thread, res.catalogs)),
-    (redact.SPEC, lambda app, s, res: redact.register(app, s, res.model_thread, res.catalogs)),
-    (analyze.SPEC, lambda app, s, res: analyze.register(app, s, res.catalogs)),
+    (redact.SPEC, lambda app, s, res: redact.register(app, s, res.cpu_thread, res.catalogs)),
+    (analyze.SPEC, lambda app, s, res: analyze.register(app, s, res.catalogs, res.cpu_thread)),
     (score.SPEC, lambda app, s, res: score.register(app, s, res.catalogs)),
     (crm_writeback.SPEC, wire_crm),
     (clickhouse_metrics.SPEC, lambda app, s, res: clickhouse_metrics.register(
@@ -203,6 +206,10 @@ ALL_STAGES = tuple(spec.name for spec, _ in STAGES) + tuple(SERVICES)
 
 
 def build_worker_app(settings: Settings, stages: tuple[str, ...] = ALL_STAGES) -> faust.App:
+    # Before any model's OpenMP runtime starts (it reads this once): ASR and the sentence
+    # embeddings run side by side on shared cores, and spinning waits doubled the ASR's CPU time
+    # (docs/benchmarks.md). agents.analyze.embeddings sets it too, but may come too late.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     unknown = set(stages) - set(ALL_STAGES)
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")

@@ -1,12 +1,14 @@
 """N sample calls through the whole pipeline vs raw faster-whisper on the same audio.
 
-Baseline: faster-whisper alone (same model, compute type, threads, beam and per-channel VAD as
+Baseline: faster-whisper alone (same model, compute type, threads, beam, batching and VAD as
 the transcribe stage), one file after another. Pipeline: the embedded stack (local broker,
 gateway, sandbox portal, one worker) from the first event the portal sends until every call's
 CRM fields are written, measured after the worker has started and loaded its models (the
-start-up time is printed separately). Both run in one invocation on this machine, back to back.
+start-up time is printed separately). Rounds of both alternate on one running stack so they
+share the machine's noise; CPU seconds are printed beside wall time, and the worker's own
+metrics split its time by stage and the ASR stage into decode / whisper / speaker attribution.
 
-    .venv/bin/python -m bench.pipeline_vs_whisper --calls 4
+    .venv/bin/python -m bench.pipeline_vs_whisper --calls 8 --rounds 2
 """
 from __future__ import annotations
 
@@ -16,44 +18,99 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agents.transcribe import count_channels, load_model  # noqa: E402
+from agents.transcribe import VAD_PARAMETERS, count_channels, load_model  # noqa: E402
 from aica.demo import place_calls, wait_for_crm  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 
 
-def raw_whisper_seconds(settings: Settings, paths: list[Path]) -> tuple[float, float]:
-    """(model load seconds, transcription seconds for all files)."""
-    from faster_whisper import decode_audio
-    started = time.perf_counter()
-    model = load_model(settings)
-    loaded = time.perf_counter()
+class Timing(NamedTuple):
+    wall_s: float
+    cpu_s: float  # CPU seconds of the process(es) doing the work, all threads
+
+
+def raw_whisper(model, settings: Settings, paths: list[Path]) -> Timing:
+    """faster-whisper alone, one file after another, in this process, decoding as the stage
+    does: batched (VAD-cut chunks) when settings.asr_batch_size > 0, else sequential with VAD
+    on stereo sides (and on mono with asr_vad_mono)."""
+    from faster_whisper import BatchedInferencePipeline, decode_audio
+    batched = BatchedInferencePipeline(model)
+    wall, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         stereo = count_channels(path) == 2
         audio = decode_audio(str(path), split_stereo=stereo)
         for channel in (audio if stereo else [audio]):
-            segments, _ = model.transcribe(channel, language="en", beam_size=settings.asr_beam_size,
-                                           word_timestamps=True, vad_filter=stereo)
+            options = dict(language="en", beam_size=settings.asr_beam_size, word_timestamps=True,
+                           vad_parameters=VAD_PARAMETERS)
+            if settings.asr_batch_size:
+                segments, _ = batched.transcribe(channel, batch_size=settings.asr_batch_size, **options)
+            else:
+                vad = stereo or settings.asr_vad_mono
+                segments, _ = model.transcribe(channel, vad_filter=vad, **{**options, "vad_parameters":
+                                                                            VAD_PARAMETERS if vad else None})
             list(segments)  # decoding happens while iterating
-    return loaded - started, time.perf_counter() - loaded
+    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
 
-async def pipeline_seconds(settings: Settings, samples, audio_dir: Path) -> tuple[float, float]:
-    """(stack start seconds, seconds from placing the calls to the last CRM write)."""
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def worker_metrics(port: int) -> dict[tuple[str, str], float]:
+    """{(sample name, stage or part label): value} of the worker's /metrics sums and counts."""
+    import aiohttp
+    from prometheus_client.parser import text_string_to_metric_families
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+        text = await resp.text()
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.endswith(("_sum", "_count", "_total")):
+                label = sample.labels.get("stage") or sample.labels.get("part") or ""
+                found[(sample.name, label)] = sample.value
+    return found
+
+
+def difference(after: dict, before: dict) -> dict:
+    return {key: value - before.get(key, 0.0) for key, value in after.items()}
+
+
+async def pipeline_run(stack: EmbeddedStack, samples, audio_dir: Path, port: int) -> tuple[Timing, dict]:
+    """Place the calls and wait for their last CRM write: (wall and worker CPU, metric deltas)."""
+    before, cpu = await worker_metrics(port), process_cpu_s(stack.worker.pid)
+    t0 = time.perf_counter()
+    calls = await place_calls(stack.sandbox_url, samples, audio_dir, record_delay_s=0.5)
+    await wait_for_crm(stack.sandbox_url, calls, timeout_s=1800, worker_alive=stack.worker_alive)
+    wall = time.perf_counter() - t0
+    return Timing(wall, process_cpu_s(stack.worker.pid) - cpu), difference(await worker_metrics(port), before)
+
+
+async def measure(settings: Settings, samples, audio_dir: Path, paths: list[Path], rounds: int, port: int):
+    """Rounds of (raw faster-whisper, pipeline) on one running stack, interleaved so both see the
+    same machine noise. Returns (stack start s, model load s, raws, pipelines, metric deltas)."""
     started = time.perf_counter()
     stack = await EmbeddedStack(settings).start()
-    await stack.wait_worker_ready()
-    await asyncio.sleep(3)  # let the model warm-up tasks finish: steady state, not cold start
-    up = time.perf_counter()
     try:
-        t0 = time.perf_counter()
-        calls = await place_calls(stack.sandbox_url, samples, audio_dir, record_delay_s=0.5)
-        await wait_for_crm(stack.sandbox_url, calls, timeout_s=1800, worker_alive=stack.worker_alive)
-        return up - started, time.perf_counter() - t0
+        await stack.wait_worker_ready()
+        await asyncio.sleep(3)  # let the model warm-up tasks finish: steady state, not cold start
+        up = time.perf_counter() - started
+        loaded = time.perf_counter()
+        model = load_model(settings)
+        load_s = time.perf_counter() - loaded
+        raws, pipes, metrics = [], [], []
+        for _ in range(rounds):
+            raws.append(await asyncio.to_thread(raw_whisper, model, settings, paths))
+            timing, deltas = await pipeline_run(stack, samples, audio_dir, port)
+            pipes.append(timing)
+            metrics.append(deltas)
+        return up, load_s, raws, pipes, metrics
     finally:
         await stack.stop()
 
@@ -61,30 +118,45 @@ async def pipeline_seconds(settings: Settings, samples, audio_dir: Path) -> tupl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved (raw, pipeline) rounds")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="asr_batch_size for both runs (default: the settings' default; 0: sequential)")
     parser.add_argument("--port", type=int, default=19192, help="local broker port for the run")
+    parser.add_argument("--metrics-port", type=int, default=19199, help="the worker's /metrics port (not the broker port + 1: its controller)")
     args = parser.parse_args()
 
     samples = (load_samples() * args.calls)[: args.calls]
     with tempfile.TemporaryDirectory(prefix="aica-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "var", kafka_bootstrap=f"127.0.0.1:{args.port}",
-                            gateway_port=0, retry_delays_s=[0.5, 1, 2], recording_wait_attempts=20)
+                            gateway_port=0, retry_delays_s=[0.5, 1, 2], recording_wait_attempts=20,
+                            worker_metrics_port=args.metrics_port,
+                            **({} if args.batch_size is None else {"asr_batch_size": args.batch_size}))
         audio_dir = Path(tmp) / "audio"
         paths = [render_sample(s, audio_dir) for s in samples]
         audio_s = sum(_duration(p) for p in paths)
-
-        # Baseline before and after the pipeline: the machine's noise shows in their spread.
-        load_s, whisper_before = raw_whisper_seconds(settings, paths)
-        stack_s, pipeline_s = asyncio.run(pipeline_seconds(settings, samples, audio_dir))
-        _, whisper_after = raw_whisper_seconds(settings, paths)
-        whisper_s = min(whisper_before, whisper_after)
+        stack_s, load_s, raws, pipes, metrics = asyncio.run(
+            measure(settings, samples, audio_dir, paths, args.rounds, args.metrics_port))
 
     print(f"calls: {len(paths)}   audio: {audio_s:.1f} s   model: {settings.asr_model}, "
-          f"{settings.asr_threads} threads, beam {settings.asr_beam_size}")
-    print(f"raw faster-whisper:  {whisper_s:7.1f} s  ({audio_s / whisper_s:.1f}x real time; best of "
-          f"{whisper_before:.1f} s before and {whisper_after:.1f} s after the pipeline; model load {load_s:.1f} s)")
-    print(f"pipeline end to end: {pipeline_s:7.1f} s  ({audio_s / pipeline_s:.1f}x real time; "
-          f"stack start incl. worker join and model warm-up {stack_s:.1f} s)")
-    print(f"overhead ratio pipeline / raw whisper: {pipeline_s / whisper_s:.2f}")
+          f"{settings.asr_threads} threads, beam {settings.asr_beam_size}, batch {settings.asr_batch_size}, "
+          f"vad on mono {settings.asr_vad_mono}   load average {os.getloadavg()[0]:.1f} (1 min, at the end)")
+    print(f"stack start incl. worker join and model warm-up {stack_s:.1f} s; raw model load {load_s:.1f} s")
+    for n, (raw, pipe, m) in enumerate(zip(raws, pipes, metrics), 1):
+        stage = lambda name: m.get(("aica_stage_seconds_sum", name), 0.0)  # noqa: E731
+        part = lambda name: m.get(("aica_asr_part_seconds_sum", name), 0.0)  # noqa: E731
+        print(f"round {n}: raw faster-whisper {raw.wall_s:6.1f} s wall, {raw.cpu_s:6.1f} s CPU "
+              f"({audio_s / raw.wall_s:.1f}x real time)")
+        print(f"         pipeline end to end {pipe.wall_s:6.1f} s wall, worker {pipe.cpu_s:6.1f} s CPU "
+              f"-> ratio {pipe.wall_s / raw.wall_s:.2f} wall, {pipe.cpu_s / raw.cpu_s:.2f} CPU")
+        print(f"         ASR stage {stage('transcribe'):6.1f} s (whisper {part('whisper'):.1f}, decode "
+              f"{part('decode'):.1f}, speakers {part('speakers'):.1f}) -> ratio {stage('transcribe') / raw.wall_s:.2f}"
+              f" (whisper alone {part('whisper') / raw.wall_s:.2f})")
+        others = ", ".join(f"{name} {stage(name):.1f}" for name in
+                           ("ingest", "redact", "analyze", "score", "crm_writeback", "clickhouse_metrics"))
+        print(f"         other stages (s, each overlapping ASR on other threads): {others}")
+    raw_best, pipe_best = min(r.wall_s for r in raws), min(p.wall_s for p in pipes)
+    print(f"best of {len(raws)}: raw {raw_best:.1f} s, pipeline {pipe_best:.1f} s, "
+          f"overhead ratio pipeline / raw whisper: {pipe_best / raw_best:.2f}")
 
 
 def _duration(path: Path) -> float:

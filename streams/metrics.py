@@ -38,6 +38,12 @@ SHREDDED = Counter("aica_records_shredded_total", "Sealed records skipped becaus
 CONSUMER_LAG = Gauge("aica_consumer_lag", "Messages not yet committed by the worker group, by topic",
                      ["group", "topic"])
 
+# Transcription (agents.transcribe): where an ASR call's time goes, against the audio it covered
+ASR_PART_SECONDS = Histogram("aica_asr_part_seconds",
+                             "Time of one part of transcribing a call (decode, whisper, speakers)",
+                             ["part"], buckets=STAGE_BUCKETS)
+ASR_AUDIO_SECONDS = Counter("aica_asr_audio_seconds", "Seconds of audio transcribed")
+
 # Bitrix24
 REST_CALLS = Counter("aica_rest_calls_total",
                      "REST calls to portals, by portal and outcome (ok, rate_limited, unavailable, error)",

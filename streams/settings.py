@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     # header before decoding and again while decoding (headers can lie); memory stays bounded
     # either way (agents.audio decodes in 10-minute chunks).
     max_recording_s: float = 3 * 3600
+    # Batched decoding of VAD-cut speech chunks (faster-whisper's BatchedInferencePipeline); 0: the
+    # sequential decoder. asr_vad_mono: VAD on mono recordings too when not batching (stereo
+    # sides always get it). docs/benchmarks.md has the measurements behind the defaults.
+    asr_batch_size: int = 8
+    asr_vad_mono: bool = False
 
     # Analysis
     analyzer: str = "rules"  # rules | llm

@@ -1,6 +1,8 @@
 """The analyze agent: calls.redacted -> calls.analyzed, with the engine the settings choose."""
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import Executor
 from typing import Any
 
 import faust
@@ -26,14 +28,18 @@ def project_scorecard(catalog: Any, context: dict) -> Any:
 
 
 class Analyzer:
-    def __init__(self, settings: Settings, catalog: ProjectCatalog) -> None:
-        self.settings, self.catalog = settings, catalog
+    def __init__(self, settings: Settings, catalog: ProjectCatalog, executor: Executor | None = None) -> None:
+        """executor: where the offline engine runs (sentence embeddings take CPU seconds that
+        would stall the event loop); None: the loop's default pool."""
+        self.settings, self.catalog, self.executor = settings, catalog, executor
         self.llm = make_llm_client(settings) if settings.analyzer == "llm" else None
 
     async def analyze(self, transcript: dict) -> tuple[dict, dict[str, str]]:
         scorecard = project_scorecard(self.catalog, transcript["context"])
         if self.llm is None:
-            return analyze_with_rules(transcript, scorecard), rules_versions(scorecard)
+            body = await asyncio.get_running_loop().run_in_executor(
+                self.executor, analyze_with_rules, transcript, scorecard)
+            return body, rules_versions(scorecard)
         return await analyze_or_fall_back(transcript, scorecard, self.llm, self.settings.llm_model,
                                           self.settings.llm_max_tokens)
 
@@ -49,18 +55,16 @@ SPEC = StageSpec("analyze", "agents.analyze", {Topic.REDACTED: "aica.RedactedTra
                  writes=(Topic.ANALYZED,))
 
 
-def register(app: faust.App, settings: Settings, catalog: ProjectCatalog) -> None:
+def register(app: faust.App, settings: Settings, catalog: ProjectCatalog, executor: Executor | None = None) -> None:
     runner = StageRunner(app, settings, SPEC)
-    analyzer = Analyzer(settings, catalog)
+    analyzer = Analyzer(settings, catalog, executor)
 
     @app.task
     async def embed_examples_at_start() -> None:  # the first call should not pay for the examples
-        import asyncio
-
         from agents.analyze.semantic import warm_up
         for project in catalog.projects.values():
             criteria = catalog.scorecard(project.scorecard).criteria
-            await asyncio.get_running_loop().run_in_executor(None, warm_up, criteria, project.language)
+            await asyncio.get_running_loop().run_in_executor(executor, warm_up, criteria, project.language)
 
     @app.agent(runner.source(), name="analyze")
     async def analyze(stream: faust.StreamT) -> None:

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from confluent_kafka import ConsumerGroupState
-from confluent_kafka.admin import AdminClient
 
 from aica.embedded import EmbeddedStack
 from aica.worker import ALL_STAGES
@@ -26,8 +24,8 @@ from sandbox.state import LeakyBucket, SandboxState
 from sinks.crm_writeback import CrmWriter
 from streams.stage import Reject
 from streams.topics import Topic
+from tests.integration.consumer_groups import wait_for_members
 from tests.integration.scored_calls import call_score, publish_scores
-from streams.kafka_clients import kafka_config
 
 pytestmark = [pytest.mark.integration]
 # Everything but the model stages (not needed: scores are produced directly) and the dashboard.
@@ -106,32 +104,6 @@ async def test_a_field_that_cannot_be_recreated_is_dead_lettered_with_the_reason
 
 
 # 500 calls, two workers ---------------------------------------------------------------------
-def group_assignments(settings) -> list[dict[str, set[int]]]:
-    """Each member's partitions per topic, from the broker's view of the consumer group."""
-    admin = AdminClient(kafka_config(settings.kafka_bootstrap))
-    [future] = admin.describe_consumer_groups([settings.consumer_group], request_timeout=10).values()
-    group = future.result()
-    if group.state != ConsumerGroupState.STABLE:
-        return []
-    members = []
-    for member in group.members:
-        topics: dict[str, set[int]] = {}
-        for tp in member.assignment.topic_partitions:
-            topics.setdefault(tp.topic, set()).add(tp.partition)
-        members.append(topics)
-    return members
-
-
-async def wait_for_members(settings, n: int, timeout_s: float = 120) -> list[dict[str, set[int]]]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        members = await asyncio.to_thread(group_assignments, settings)
-        if len(members) == n and all(members):
-            return members
-        assert time.monotonic() < deadline, f"group did not settle on {n} members: {members}"
-        await asyncio.sleep(1)
-
-
 def bucket_overflows(times: list[float], burst: int, per_s: float) -> int:
     """Replays the portal's leaky bucket over the request times; counts requests over the limit."""
     bucket, over = LeakyBucket(burst=burst, per_s=per_s), 0

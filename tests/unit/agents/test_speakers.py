@@ -103,9 +103,10 @@ def mono_dialogue(tmp_path: Path) -> tuple[Path, list[tuple[str, float, float]]]
 
 
 @pytest.mark.models
-def test_a_mono_dialogue_is_attributed_word_by_word(whisper_model, mono_dialogue):
+@pytest.mark.parametrize("asr_options", [{}, {"batch_size": 8}], ids=["sequential", "batched"])
+def test_a_mono_dialogue_is_attributed_word_by_word(whisper_model, mono_dialogue, asr_options):
     path, turns = mono_dialogue
-    body = transcribe_file(whisper_model, path, "en")
+    body = transcribe_file(whisper_model, path, "en", **asr_options)
     assert body["channels"] == 1
     words = [(s["speaker"], (w["start"] + w["end"]) / 2) for s in body["segments"] for w in s["words"]]
     truth = [min(turns, key=lambda t: 0 if t[1] <= mid <= t[2] else min(abs(mid - t[1]), abs(mid - t[2])))[0]

@@ -30,9 +30,11 @@ def wav_duration_s(path: Path) -> float:
 
 # --- pure parts: no model ---------------------------------------------------------------
 
-def test_asr_version_names_library_model_precision_and_beam():
-    assert asr_version(Settings(asr_model="tiny.en", asr_beam_size=3)) == (
-        f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3")
+def test_asr_version_names_library_model_precision_beam_and_batching():
+    sequential = Settings(asr_model="tiny.en", asr_beam_size=3, asr_batch_size=0)
+    assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3"
+    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith("/beam3/vad")
+    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8)).endswith("/int8/beam5/batch8")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
 
 
@@ -148,10 +150,11 @@ def test_mono_call_has_timed_words_and_unknown_speaker(whisper_model, speak):
 
 
 @pytest.mark.models
-def test_stereo_splits_speakers_by_channel(whisper_model, two_sides):
+@pytest.mark.parametrize("asr_options", [{}, {"batch_size": 8}], ids=["sequential", "batched"])
+def test_stereo_splits_speakers_by_channel(whisper_model, two_sides, asr_options):
     audio = two_sides("Good afternoon, this is the delivery company calling about your order.",
                       "Yes, my new sofa arrived broken yesterday.")
-    body = transcribe_file(whisper_model, audio, "en")
+    body = transcribe_file(whisper_model, audio, "en", **asr_options)
     assert body["channels"] == 2
     agent = [s for s in body["segments"] if s["speaker"] == "agent"]
     client = [s for s in body["segments"] if s["speaker"] == "client"]
@@ -165,6 +168,32 @@ def test_stereo_splits_speakers_by_channel(whisper_model, two_sides):
     swapped = transcribe_file(whisper_model, audio, "en", channel_speakers=("client", "agent"))
     assert {"sofa", "broken"} <= spoken_words([s for s in swapped["segments"]
                                                if s["speaker"] == "agent"])
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("asr_options", [{"vad_mono": True}, {"batch_size": 8}], ids=["vad", "batched"])
+def test_words_after_silence_and_hold_music_keep_their_place_in_the_call(whisper_model, speak, tmp_path,
+                                                                          asr_options):
+    # VAD drops the silence and the music before decoding; the words must still be timed on the
+    # recording's own clock, not on the speech-only audio the decoder saw.
+    first = speak("Let me check your account, please hold.", name="first")
+    second = speak("Thank you for holding, your refund was issued today.", name="second")
+    gap, music, call = tmp_path / "gap.wav", tmp_path / "music.wav", tmp_path / "call.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-b", "16", "-c", "1", gap, "trim", "0", "5"], check=True)
+    subprocess.run(["sox", "-n", "-r", "8000", "-b", "16", "-c", "1", music, "synth", "0.5", "sine", "523",
+                    "synth", "0.5", "sine", "659", "vol", "0.2", "repeat", "7"], check=True)
+    subprocess.run(["sox", first, gap, music, gap, second, call], check=True)
+    second_at = wav_duration_s(first) + 10 + wav_duration_s(music)
+
+    body = transcribe_file(whisper_model, call, "en", **asr_options)
+    words = [w for s in body["segments"] for w in s["words"]]
+    refund = [w for w in words if re.sub(r"\W", "", w["word"]).lower() in {"refund", "issued", "today"}]
+    check = [w for w in words if re.sub(r"\W", "", w["word"]).lower() in {"check", "account"}]
+    assert refund and check
+    assert all(second_at - 0.3 <= w["start"] <= second_at + wav_duration_s(second) for w in refund)
+    assert all(w["end"] <= wav_duration_s(first) + 0.3 for w in check)
+    assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    assert body["audio_duration_s"] == pytest.approx(wav_duration_s(call), abs=0.05)
 
 
 @pytest.mark.models
