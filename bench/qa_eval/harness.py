@@ -67,8 +67,8 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
         started = time.perf_counter()
         rendered = render_call(call, voice)
         seconds["render"] = time.perf_counter() - started
-        transcript, seconds["asr"] = transcribe_recording(rendered.path, project, settings or Settings(),
-                                                             asr_model)
+        transcript, (seconds["asr"], seconds["asr_cpu"]) = transcribe_recording(
+            rendered.path, project, settings or Settings(), asr_model)
         timings = [(t.speaker, t.start, t.end) for t in rendered.timings]
         extra = {"voices": list(rendered.voices), "audio_s": rendered.duration_s}
     result = analyse_transcript(transcript, project, scorecard)
@@ -124,6 +124,8 @@ def summarise(outcomes: list[CallOutcome]) -> dict:
     with_wer = [o for o in outcomes if o.wer is not None]
     stage_s = sum(o.seconds.get(k, 0.0) for o in outcomes for k in ("redact", "analyze", "score"))
     asr_s = sum(o.seconds.get("asr", 0.0) for o in outcomes)
+    stage_cpu = sum(o.seconds.get(f"{k}_cpu", 0.0) for o in outcomes for k in ("redact", "analyze", "score"))
+    asr_cpu = sum(o.seconds.get("asr_cpu", 0.0) for o in outcomes)
     return {
         "calls": len(outcomes), "criteria": per_criterion,
         "voices": sorted({v for o in outcomes for v in o.extra.get("voices", ())}),
@@ -141,7 +143,9 @@ def summarise(outcomes: list[CallOutcome]) -> dict:
                 "leaked": sum(len(o.leaked) for o in outcomes),
                 "calls_with_leaks": sorted(o.call.id for o in outcomes if o.leaked)},
         "seconds": {"redact_analyze_score": round(stage_s, 3), "asr": round(asr_s, 3),
-                    "share_of_asr": _ratio(stage_s, asr_s)},
+                    "share_of_asr": _ratio(stage_s, asr_s),
+                    "redact_analyze_score_cpu": round(stage_cpu, 3), "asr_cpu": round(asr_cpu, 3),
+                    "cpu_share_of_asr": _ratio(stage_cpu, asr_cpu)},
     }
 
 
