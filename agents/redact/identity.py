@@ -5,6 +5,8 @@
   twelfth of March..."). spaCy finds such names only when it knows them (surnames that are
   also words, "Price", "Cook", or foreign ones, "Laurent", slip through); the position says it is
   a name whatever the name is.
+- A first name the agent addresses the caller by ("Thank you, Sophie.", "Bye now, Thibault."),
+  or a surname after a title ("Mrs Okonkwo").
 - A reference spelled letter by letter with its digits: "Q R one two three four five six C"
   (a national insurance number), "A B nine eight seven six five four three". Dictated digits are
   already digits here (agents.redact.numbers), so this sees "Q R 123456 C".
@@ -28,6 +30,12 @@ _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tent
             r"thirtieth|twenty[\s\-]\w+|thirty[\s\-]first|\d+(?:st|nd|rd|th)?)")
 _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|"
           r"december)")
+# The agent addressing the caller by first name, or a title and surname: "Thank you, Sophie.",
+# "You're welcome, Aurelie.", "Bye now, Thibault.", "Mrs Okonkwo".
+ADDRESSED = re.compile(
+    rf"(?:(?i:\b(?:thank you|thanks|cheers|welcome|bye(?: now)?|goodbye|sorry)(?: (?:so|very) much)?,?\s+)"
+    rf"({NAME_WORD})(?=\s*[,.!?]|\s*$)"
+    rf"|\b(?:Mr|Mrs|Ms|Miss|Mister|Dr)\.?\s+({NAME_WORD}(?:\s+{NAME_WORD})?))")
 # An answer opening with a full name and going on with the date of birth or a number.
 NAME_THEN_BIRTH_DATE = re.compile(
     rf"(?:^|(?<=[.!?]\s))({FULL_NAME}),\s+(?=(?i:(?:the\s+)?{_ORDINAL}\b|{_MONTH}\b|born\b|"
@@ -66,6 +74,10 @@ class CallerNameRecognizer(EntityRecognizer):
             return []
         spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE) for m in pattern.finditer(text)
                  if _is_name(m.group(1))}
+        for m in ADDRESSED.finditer(text):
+            group = 1 if m.group(1) else 2
+            if _is_name(m.group(group)):
+                spans.add(m.span(group))
         return [RecognizerResult(PERSON, start, end, self.score) for start, end in sorted(spans)]
 
 

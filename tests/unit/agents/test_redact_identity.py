@@ -86,3 +86,23 @@ def test_streets_whose_type_is_an_ordinary_word_are_redacted(english_analyzer, t
 @pytest.mark.parametrize("text", ["We have two car park spaces.", "It has a lovely sea view."])
 def test_ordinary_park_and_view_are_kept(english_analyzer, text):
     assert redact_text(english_analyzer, text, ENGLISH_POLICY) == (text, [])
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text, name", [
+    ("Thank you Maeve, which card was it on?", "Maeve"),
+    ("You're very welcome, Yusuf. Bye for now.", "Yusuf"),
+    ("Thanks, Ffion.", "Ffion"),
+    ("Bye now, Saoirse.", "Saoirse"),
+])
+def test_a_first_name_the_caller_is_addressed_by_is_redacted(english_analyzer, text, name):
+    redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert name not in redacted, redacted
+
+
+@pytest.mark.models
+def test_an_addressed_name_is_swept_from_the_rest_of_the_call(english_analyzer):
+    # ASR cut the caller's full name off; only the agent's "thank you, Ines" gives it away.
+    transcript = call(("client", "That charge wasn't me. Ines"), ("agent", "Thank you Ines, which card was it on?"))
+    out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+    assert all("Ines" not in s["text"] for s in out["segments"])
