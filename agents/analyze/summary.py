@@ -44,6 +44,8 @@ _DATE = re.compile(
     r"воскресень\w*|в течение|через|до (?:конца|\w+(?:ря|ля|та|ая|ня|ого|его|и))|"
     r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
     r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
+# A one-word report of an action: a past participle ("Updated.", "Отправлено.", "Оформила.").
+_DONE_WORD = re.compile(r"[A-Za-z]+ed[.!]|[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 
 
@@ -165,6 +167,15 @@ def compose(parts: list[tuple[str, str]]) -> str:
     return " ".join(out)[:MAX_SUMMARY_CHARS]
 
 
+def with_lead_in(statement: Sentence, call: CallText) -> str:
+    """An agent statement with the one-word sentence just before it in the same turn ("Updated.",
+    "Cancelled.", "Оформила."): too short to stand alone, it often is the action itself."""
+    before = call.sentences[statement.position - 1] if statement.position else None
+    if before is not None and before.turn == statement.turn and _DONE_WORD.fullmatch(before.text.strip()):
+        return f"{before.text} {statement.text}"
+    return statement.text
+
+
 def full_length(parts: list[tuple[str, str]]) -> int:
     return sum(len(label) + 3 + len(trim(text)) for label, text in parts)
 
@@ -175,8 +186,8 @@ def template_summary(call: CallText, language: str) -> str:
     reason_text = with_context(reason, call.of_role("client")) if reason else None
     while True:
         chronological = sorted(done, key=lambda s: s.position)
-        texts = [reason_text, " ".join(trim(s.text) for s in chronological) or None,
-                 upcoming.text if upcoming else None]
+        texts = [reason_text, " ".join(trim(with_lead_in(s, call)) for s in chronological) or None,
+                 with_lead_in(upcoming, call) if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:

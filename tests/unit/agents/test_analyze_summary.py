@@ -72,3 +72,11 @@ def test_russian_summary_in_russian():
         ("agent", "Всего доброго!")], language="ru")
     assert text.startswith("Причина: Мне второй месяц не приходят квитанции на почту.")
     assert "Сделано: Я исправила адрес" in text and "Далее: Квитанция за этот месяц придёт вам завтра" in text
+
+
+def test_a_one_word_action_before_the_next_step_is_kept():
+    text = summary(BOILER + [
+        ("agent", "Right. Refunded. You'll see the money back on your card by Friday."),
+        ("client", "Thanks.")])
+    assert "Refunded. You'll see the money back on your card by Friday." in text
+    assert "Right." not in text
