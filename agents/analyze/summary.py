@@ -22,6 +22,8 @@ MAX_SUMMARY_CHARS = 300
 LABELS = {"en": ("Reason", "Done", "Next"), "ru": ("Причина", "Сделано", "Далее")}
 MIN_SIMILARITY = 0.8  # below this no sentence is a credible reason / action / next step
 MIN_WORDS = 2
+MIN_PART_CHARS = 60  # no part is cut shorter than this...
+MAX_PART_CHARS = 130  # ...nor kept longer while another part is cut
 SHORT_REASON_CHARS = 60  # a reason this short ("I want to make a claim.") gets its next sentence as context
 _FILLER = re.compile(
     r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
@@ -151,19 +153,24 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
 
 
 def compose(parts: list[tuple[str, str]]) -> str:
-    """"Label: text." parts sharing MAX_SUMMARY_CHARS; a long part is shortened at a word boundary."""
+    """"Label: text." parts within MAX_SUMMARY_CHARS. The last parts (the next step with its date,
+    then what was done) are kept whole first, up to MAX_PART_CHARS; the reason gives way, down to
+    MIN_PART_CHARS. A part that does not fit is shortened at a word boundary."""
     if not parts:
         return ""
-    budget = MAX_SUMMARY_CHARS - sum(len(label) + 3 for label, _ in parts)
+    remaining = MAX_SUMMARY_CHARS - sum(len(label) + 3 for label, _ in parts)
     texts = [trim(text) for _, text in parts]
-    share, spare = budget // len(parts), 0
-    spare = sum(max(0, share - len(t)) for t in texts)
-    out = []
-    for (label, _), text in zip(parts, texts):
-        width = share + (spare if len(text) > share else 0)
-        if len(text) > share:
-            spare = 0
-        out.append(f"{label}: " + textwrap.shorten(text, max(width, 12), placeholder="…"))
+    widths = [0] * len(texts)
+    for i in reversed(range(len(texts))):
+        others = sum(min(len(texts[k]), MIN_PART_CHARS) for k in range(i))
+        widths[i] = min(len(texts[i]), MAX_PART_CHARS, max(MIN_PART_CHARS, remaining - others))
+        remaining -= widths[i]
+    for i, text in enumerate(texts):  # what the caps left over goes to the parts cut, reason first
+        extra = max(0, min(len(text) - widths[i], remaining))
+        widths[i] += extra
+        remaining -= extra
+    out = [f"{label}: " + textwrap.shorten(text, width, placeholder="…")
+           for (label, _), text, width in zip(parts, texts, widths)]
     return " ".join(out)[:MAX_SUMMARY_CHARS]
 
 

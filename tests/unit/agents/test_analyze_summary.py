@@ -80,3 +80,18 @@ def test_a_one_word_action_before_the_next_step_is_kept():
         ("client", "Thanks.")])
     assert "Refunded. You'll see the money back on your card by Friday." in text
     assert "Right." not in text
+
+
+def test_a_long_reason_gives_way_to_the_date_of_the_next_step():
+    text = summary([
+        ("agent", "Hello, Lakeside Water, <PERSON> speaking."),
+        ("client", "My water meter is leaking under the sink and the whole cupboard is soaked, the floorboards "
+                   "are starting to lift and I've had to move everything out into the hallway."),
+        ("agent", "I've booked an emergency plumber to replace the meter fitting."),
+        ("agent", "He will ring you when he sets off and will be with you tomorrow between eight in the "
+                  "morning and twelve noon, and he'll bring a new fitting, so please keep the stopcock off "
+                  "until Thursday."),
+        ("client", "Okay.")])
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "tomorrow between eight" in text and "Done: I've booked an emergency plumber" in text
+    assert text.startswith("Reason: My water meter is leaking")
