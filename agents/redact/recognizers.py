@@ -47,6 +47,16 @@ STREET_ADDRESS = re.compile(
     r"terrace|crescent|square|grove|gardens|row|parkway|mews|walk)\b\.?"
     rf"(?:,?\s*(?:apartment|apt|flat|unit|suite)\.?\s*(?:number\s+)?{_HOUSE_NUMBER})?",
     re.IGNORECASE)
+# Street types that are also ordinary words ("view", "park", "green", "hill"): only after a house
+# number and capitalised name words ("three Harbour View", "14 Chestnut Rise, flat 2"), as ASR
+# writes proper names, so "two car park" or "a nice sea view" stay.
+_FLAT = rf"(?i:,?\s*(?:apartment|apt|flat|unit|suite)\.?\s*(?:number\s+)?{_HOUSE_NUMBER})?"
+NAMED_STREET_ADDRESS = re.compile(
+    rf"(?<!\w)(?i:{_HOUSE_NUMBER})\s+(?:[A-Z][a-z'’]+\s+){{1,3}}?"
+    r"(?:View|Hill|Park|Rise|Green|Heights|Parade|Mount|Vale|Quay|Wharf|Yard|Circus|Embankment|"
+    r"Approach|Chase|Fields|Gate|Grange|Meadows?|Mead|Wood|Ridge|Croft|Dale|Passage|Alley|"
+    r"Hollow|Circle|Manor|Broadway|Path|Common|Wynd|Brow|Leys)\b"
+    rf"{_FLAT}")
 RU_PHONE = r"(?<!\w)(?:\+7|8)[\s\-(,]*\d{3}[\s\-),]*\d{3}[\s\-,]*\d{2}[\s\-,]*\d{2}(?!\w)"
 
 
@@ -116,3 +126,12 @@ def bounded_email_recognizer(language: str = "en") -> EmailRecognizer:
     if not all("{0,62}" in p.regex for p in patterns):
         raise RuntimeError("presidio's e-mail pattern changed: re-check it for backtracking")
     return EmailRecognizer(patterns=patterns, supported_language=language)
+
+
+def named_street_recognizer(language: str = "en") -> PatternRecognizer:
+    """Case-sensitive: the street name words must be capitalised (NAMED_STREET_ADDRESS)."""
+    return PatternRecognizer(
+        supported_entity="ADDRESS", supported_language=language,
+        name=f"NamedStreetRecognizer_{language}",
+        patterns=[Pattern("house number and named street", NAMED_STREET_ADDRESS.pattern, 0.7)],
+        global_regex_flags=re.MULTILINE)

@@ -42,6 +42,9 @@ def format_report(report: dict) -> str:
             + (f" (calls: {', '.join(pii['calls_with_leaks'])})" if pii["calls_with_leaks"] else ""),
             f"  redact+analyze+score: {seconds['redact_analyze_score']:.1f} s"
             + (f" = {_pct(seconds['share_of_asr']).strip()} of ASR {seconds['asr']:.1f} s" if seconds["asr"] else ""),
+            f"  CPU time: {seconds['redact_analyze_score_cpu']:.1f} s"
+            + (f" = {_pct(seconds['cpu_share_of_asr']).strip()} of ASR {seconds['asr_cpu']:.1f} s"
+               if seconds["asr_cpu"] else ""),
         ]
     lines += ["", "(met) = the same figure for a constant \"met\" answer; recall = not_met recall."]
     return "\n".join(lines)

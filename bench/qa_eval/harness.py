@@ -67,8 +67,8 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
         started = time.perf_counter()
         rendered = render_call(call, voice)
         seconds["render"] = time.perf_counter() - started
-        transcript, seconds["asr"] = transcribe_recording(rendered.path, project, settings or Settings(),
-                                                             asr_model, call.direction)
+        transcript, (seconds["asr"], seconds["asr_cpu"]) = transcribe_recording(
+            rendered.path, project, settings or Settings(), asr_model, call.direction)
         timings = [(t.speaker, t.start, t.end) for t in rendered.timings]
         extra = {"voices": list(rendered.voices), "audio_s": rendered.duration_s}
     context = call_context(project, call.id, direction=call.direction)  # who rang decides who answers
@@ -125,6 +125,8 @@ def summarise(outcomes: list[CallOutcome]) -> dict:
     with_wer = [o for o in outcomes if o.wer is not None]
     stage_s = sum(o.seconds.get(k, 0.0) for o in outcomes for k in ("redact", "analyze", "score"))
     asr_s = sum(o.seconds.get("asr", 0.0) for o in outcomes)
+    stage_cpu = sum(o.seconds.get(f"{k}_cpu", 0.0) for o in outcomes for k in ("redact", "analyze", "score"))
+    asr_cpu = sum(o.seconds.get("asr_cpu", 0.0) for o in outcomes)
     return {
         "calls": len(outcomes), "criteria": per_criterion,
         "voices": sorted({v for o in outcomes for v in o.extra.get("voices", ())}),
@@ -142,7 +144,9 @@ def summarise(outcomes: list[CallOutcome]) -> dict:
                 "leaked": sum(len(o.leaked) for o in outcomes),
                 "calls_with_leaks": sorted(o.call.id for o in outcomes if o.leaked)},
         "seconds": {"redact_analyze_score": round(stage_s, 3), "asr": round(asr_s, 3),
-                    "share_of_asr": _ratio(stage_s, asr_s)},
+                    "share_of_asr": _ratio(stage_s, asr_s),
+                    "redact_analyze_score_cpu": round(stage_cpu, 3), "asr_cpu": round(asr_cpu, 3),
+                    "cpu_share_of_asr": _ratio(stage_cpu, asr_cpu)},
     }
 
 

@@ -22,6 +22,7 @@ import regex
 import agents.analyze.reply_checks as reply_checks
 import agents.analyze.summary as summary
 import agents.analyze.transcript as analyze_transcript
+import agents.redact.identity as identity
 import agents.redact.numbers as numbers
 import agents.redact.recognizers as recognizers
 import agents.redact.russian as russian
@@ -52,6 +53,9 @@ STREET = [repeat("one "), repeat("one ", "!"), repeat("twenty one "), repeat("1 
 EMAIL = [repeat("a-", "@"), repeat("a.", "@"), repeat("a_", "@x"), repeat("a@b-", "")]
 RUSSIAN = [repeat("-"), repeat("а"), "зовут" + " " * N + "x", repeat("улица "), repeat("дом 1 "),
            "номер" + "1" * N + "a"]
+NAMES = [repeat("It's Helen "), repeat("Helen Price "), repeat("Helen ", "fifth of"), repeat("thank you Helen "),
+         repeat("Mr "), repeat("Two Harbour "), repeat("Harbour View ")]
+SPELLED = [repeat("Q "), repeat("Q R 1 ", "x"), repeat("1 - ", "Qx"), repeat("A, 1", "!")]
 DIGITS = [repeat("1", "a"), repeat("1 ", "a"), repeat("1,", "x"), "8" + " " * N]
 random.seed(10)
 PROSE = ["".join(random.choice(string.ascii_lowercase + " ") for _ in range(N)), repeat("abcd "),
@@ -78,8 +82,10 @@ def module_patterns():
     """Every compiled pattern in the redaction and analysis modules, run as the code runs it."""
     targeted = {"SPOKEN_EMAIL": SPOKEN, "STREET_ADDRESS": STREET, "RU_STREET_ADDRESS": RUSSIAN,
                 "INTRODUCTION": RUSSIAN, "RUN": DIGITS, "PASSPORT_SERIES": DIGITS + RUSSIAN,
-                "PASSPORT_DIGITS": DIGITS, "NUMBER_AFTER_NOMER": RUSSIAN + DIGITS}
-    for module in (recognizers, russian, numbers, redact_transcript, reply_checks, summary,
+                "PASSPORT_DIGITS": DIGITS, "NUMBER_AFTER_NOMER": RUSSIAN + DIGITS,
+                "NAMED_STREET_ADDRESS": STREET + NAMES, "NAME_CUE": NAMES, "ADDRESSED": NAMES,
+                "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS}
+    for module in (recognizers, identity, russian, numbers, redact_transcript, reply_checks, summary,
                    analyze_transcript):
         for name, value in vars(module).items():
             found = [(name, value)] if isinstance(value, re.Pattern) else [
@@ -93,7 +99,8 @@ def module_patterns():
 def test_every_module_pattern_is_covered():
     ids = {p.id for p in module_patterns()}
     assert {"recognizers.SPOKEN_EMAIL", "recognizers.STREET_ADDRESS", "russian.RU_STREET_ADDRESS",
-            "russian.INTRODUCTION", "reply_checks.REPEATED_RUN"} <= ids
+            "russian.INTRODUCTION", "reply_checks.REPEATED_RUN", "identity.NAME_CUE",
+            "identity.SPELLED", "recognizers.NAMED_STREET_ADDRESS"} <= ids
 
 
 @pytest.mark.parametrize("engine,pattern,flags,inputs", [*presidio_patterns(), *module_patterns()])

@@ -1,0 +1,103 @@
+"""English recognizers for how callers identify themselves, which spaCy's small NER misses.
+
+- A full name in an identification phrase: "It's Helen Price.", "name's Omar Haddad",
+  "under Rhys Morgan", or opening an answer that goes on with the date of birth ("Gemma Hollis,
+  twelfth of March..."). spaCy finds such names only when it knows them (surnames that are
+  also words, "Price", "Cook", or foreign ones, "Laurent", slip through); the position says it is
+  a name whatever the name is.
+- A first name the agent addresses the caller by ("Thank you, Sophie.", "Bye now, Thibault."),
+  or a surname after a title ("Mrs Okonkwo").
+- A reference spelled letter by letter with its digits: "Q R one two three four five six C"
+  (a national insurance number), "A B nine eight seven six five four three". Dictated digits are
+  already digits here (agents.redact.numbers), so this sees "Q R 123456 C".
+"""
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+PERSON, SPELLED_ID = "PERSON", "ID_NUMBER"
+NAME_WORD = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|-[A-Z][a-z]+)?"  # Price, O'Neill, Smith-Jones
+FULL_NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{1,2}}(?!['’]s\b)"  # "Greenleaf Bank's team" is no name
+# A caller names themselves: "it's", "name's / name is", "under (the name)", "account holder is".
+NAME_CUE = re.compile(
+    rf"(?i:\b(?:it's|it’s|it is|name's|name’s|name is|under(?: the name(?: of)?)?|in the name of|"
+    rf"account holder is|holder's name is|that's|that’s)\s+)({FULL_NAME})")
+_ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+            r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+            r"thirtieth|twenty[\s\-]\w+|thirty[\s\-]first|\d+(?:st|nd|rd|th)?)")
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+          r"december)")
+# The agent addressing the caller by first name, or a title and surname: "Thank you, Sophie.",
+# "You're welcome, Aurelie.", "Bye now, Thibault.", "Mrs Okonkwo".
+ADDRESSED = re.compile(
+    rf"(?:(?i:\b(?:thank you|thanks|cheers|welcome|bye(?: now)?|goodbye|sorry)(?: (?:so|very) much)?,?\s+)"
+    rf"({NAME_WORD})(?=\s*[,.!?]|\s*$)"
+    rf"|\b(?:Mr|Mrs|Ms|Miss|Mister|Dr)\.?\s+({NAME_WORD}(?:\s+{NAME_WORD})?))")
+# An answer opening with a full name and going on with the date of birth or a number.
+NAME_THEN_BIRTH_DATE = re.compile(
+    rf"(?:^|(?<=[.!?]\s))({FULL_NAME}),\s+(?=(?i:(?:the\s+)?{_ORDINAL}\b|{_MONTH}\b|born\b|"
+    rf"date of birth\b|d\.?o\.?b\b|\d))")
+# Capitalised words that open sentences or follow "it's" without being names.
+NOT_NAMES = frozenset(
+    "hi hello hey thanks thank good morning afternoon evening yes yeah no okay ok sure well sorry "
+    "dear the this that it mr mrs ms miss dr monday tuesday wednesday thursday friday saturday "
+    "sunday january february march april may june july august september october november "
+    "december christmas easter".split())
+# Single capital letters and digit runs: "Q R 123456 C", "AB 98 76 54 C".
+SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s,.\-]{1,2}[A-Z])?(?![\w])")
+MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
+MIN_SPELLED_DIGITS = 5
+
+
+def _is_name(value: str) -> bool:
+    return not any(word.casefold() in NOT_NAMES for word in value.split())
+
+
+class CallerNameRecognizer(EntityRecognizer):
+    """PERSON for a full name where a caller gives their name (see the module docstring). It
+    outranks spaCy's LOCATION guess on the same words (0.85), so the name is also swept from the
+    rest of the call (agents.redact.transcript)."""
+
+    def __init__(self, score: float = 0.9) -> None:
+        self.score = score
+        super().__init__(supported_entities=[PERSON], name="CallerNameRecognizer", supported_language="en")
+
+    def load(self) -> None:  # regex only
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if PERSON not in entities:
+            return []
+        spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE) for m in pattern.finditer(text)
+                 if _is_name(m.group(1))}
+        for m in ADDRESSED.finditer(text):
+            group = 1 if m.group(1) else 2
+            if _is_name(m.group(group)):
+                spans.add(m.span(group))
+        return [RecognizerResult(PERSON, start, end, self.score) for start, end in sorted(spans)]
+
+
+class SpelledIdRecognizer(EntityRecognizer):
+    """ID_NUMBER for a reference dictated as letters and digits (national insurance, licence)."""
+
+    def __init__(self, score: float = 0.6) -> None:
+        self.score = score
+        super().__init__(supported_entities=[SPELLED_ID], name="SpelledIdRecognizer", supported_language="en")
+
+    def load(self) -> None:  # regex only
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if SPELLED_ID not in entities:
+            return []
+        results = []
+        for match in SPELLED.finditer(text):
+            chars = re.sub(r"[\W_]", "", match.group())
+            if len(chars) >= MIN_SPELLED_CHARS and sum(c.isdigit() for c in chars) >= MIN_SPELLED_DIGITS:
+                results.append(RecognizerResult(SPELLED_ID, match.start(), match.end(), self.score))
+        return results

@@ -1,0 +1,97 @@
+"""Template summaries (agents/analyze/summary.py) on calls written for these tests (real e5 model)."""
+from __future__ import annotations
+
+from agents.analyze.embeddings import CallText
+from agents.analyze.summary import MAX_SUMMARY_CHARS, template_summary
+from agents.analyze.transcript import Turn
+
+
+def summary(turns: list[tuple[str, str]], language: str = "en") -> str:
+    call_turns = [Turn(i, 5.0 * i, 5.0 * i + 4.5, speaker, text) for i, (speaker, text) in enumerate(turns)]
+    return template_summary(CallText(call_turns), language)
+
+
+BOILER = [
+    ("agent", "Good afternoon, Lakeside Water, you're speaking with <PERSON>. Calls are recorded."),
+    ("client", "Hi <PERSON>. My water meter is leaking under the sink and the cupboard is soaked."),
+    ("agent", "That sounds like a mess, sorry. Can I have your postcode and date of birth?"),
+    ("client", "<ADDRESS>, <DATE_TIME>. Honestly I'm fed up, this is my third call about it."),
+]
+
+
+def test_the_reason_is_what_the_caller_says_first_without_the_greeting():
+    text = summary(BOILER + [
+        ("agent", "I've booked a plumber for you."),
+        ("agent", "He will be with you on Thursday between eight and twelve."),
+        ("client", "Okay, thanks."),
+        ("agent", "Thanks for calling, goodbye.")])
+    assert text.startswith("Reason: My water meter is leaking under the sink")  # not "Hi <PERSON>", not "fed up"
+    assert "Done: I've booked a plumber for you." in text
+    assert "Next: He will be with you on Thursday between eight and twelve." in text
+    assert "goodbye" not in text and "postcode" not in text
+
+
+def test_an_undated_promise_is_not_a_next_step():
+    text = summary(BOILER + [
+        ("agent", "I'll pass it to the network team."),
+        ("agent", "Someone might look at it eventually."),
+        ("client", "Right.")])
+    assert "Next:" not in text
+    assert "network team" in text
+
+
+def test_a_card_number_read_back_is_never_quoted():
+    text = summary([
+        ("agent", "Hello, Metro Tickets, <PERSON> here."),
+        ("client", "I'd like to renew my annual parking permit, please."),
+        ("agent", "Let me repeat the card, <CREDIT_CARD>."),
+        ("agent", "I've renewed the permit, it runs until the end of June next year."),
+        ("client", "Great.")])
+    assert "CREDIT_CARD" not in text and "repeat" not in text
+    assert "renewed the permit" in text and "June" in text
+
+
+def test_long_statements_keep_the_summary_within_the_crm_field():
+    long_action = "I've refunded the delivery charge " + "and the gift wrap " * 12 + "to your card."
+    text = summary(BOILER + [
+        ("agent", long_action),
+        ("agent", "I have also sent a replacement " + "with a new box " * 10 + "today."),
+        ("agent", "It will arrive within two working days " + "by tracked courier " * 8 + ".")])
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert text.count("Reason:") == 1 and "Done:" in text and "Next:" in text
+
+
+def test_russian_summary_in_russian():
+    text = summary([
+        ("agent", "Добрый день, служба поддержки «Речной», меня зовут <PERSON>."),
+        ("client", "Здравствуйте. Мне второй месяц не приходят квитанции на почту."),
+        ("agent", "Понимаю, это неудобно. Назовите, пожалуйста, номер лицевого счёта."),
+        ("client", "<DIGIT_RUN>."),
+        ("agent", "Я исправила адрес электронной почты в вашем профиле."),
+        ("agent", "Квитанция за этот месяц придёт вам завтра до обеда."),
+        ("agent", "Всего доброго!")], language="ru")
+    assert text.startswith("Причина: Мне второй месяц не приходят квитанции на почту.")
+    assert "Сделано: Я исправила адрес" in text and "Далее: Квитанция за этот месяц придёт вам завтра" in text
+
+
+def test_a_one_word_action_before_the_next_step_is_kept():
+    text = summary(BOILER + [
+        ("agent", "Right. Refunded. You'll see the money back on your card by Friday."),
+        ("client", "Thanks.")])
+    assert "Refunded. You'll see the money back on your card by Friday." in text
+    assert "Right." not in text
+
+
+def test_a_long_reason_gives_way_to_the_date_of_the_next_step():
+    text = summary([
+        ("agent", "Hello, Lakeside Water, <PERSON> speaking."),
+        ("client", "My water meter is leaking under the sink and the whole cupboard is soaked, the floorboards "
+                   "are starting to lift and I've had to move everything out into the hallway."),
+        ("agent", "I've booked an emergency plumber to replace the meter fitting."),
+        ("agent", "He will ring you when he sets off and will be with you tomorrow between eight in the "
+                  "morning and twelve noon, and he'll bring a new fitting, so please keep the stopcock off "
+                  "until Thursday."),
+        ("client", "Okay.")])
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "tomorrow between eight" in text and "Done: I've booked an emergency plumber" in text
+    assert text.startswith("Reason: My water meter is leaking")
