@@ -86,6 +86,25 @@ def rule_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
 
 
+# Patterns that refer to their own groups or set flags cannot be joined into one alternation.
+_UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
+
+
+@lru_cache(maxsize=1024)
+def any_rule_regex(rules: tuple[tuple[str, ...], ...]) -> re.Pattern[str] | None:
+    """One regex that matches a text exactly when some pattern of `rules` does (an alternation of
+    them, each on whole words as in rule_regex; the engine backtracks across its branches). Most
+    turns match no rule, and one search then replaces one per pattern. None when the patterns
+    cannot be joined (back-references, inline flags): check them one by one."""
+    patterns = list(dict.fromkeys(p for alternative in rules for p in alternative))
+    if not patterns or any(_UNJOINABLE.search(p) for p in patterns):
+        return None
+    try:
+        return re.compile(rf"(?<!\w)(?:{'|'.join(f'(?:{p})' for p in patterns)})(?!\w)", re.IGNORECASE)
+    except re.error:  # e.g. the same group name in two patterns
+        return None
+
+
 def talk_metrics(transcript: Mapping) -> dict:
     """Speech per side and silence. Mono (speaker unknown) speech counts for neither side."""
     call_turns = turns(transcript)

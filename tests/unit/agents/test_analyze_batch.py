@@ -8,7 +8,8 @@ import pytest
 from agents.analyze import embeddings
 from agents.analyze.agent import Analyzer
 from agents.analyze.embeddings import CallText, embed, embed_calls, embed_sentences, forget_sentences
-from agents.analyze.transcript import turns
+from agents.analyze.semantic import rule_evidence
+from agents.analyze.transcript import any_rule_regex, rule_regex, turns
 from agents.rescore import rescore, rescore_many
 from aica.samples import load_samples
 from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
@@ -90,3 +91,23 @@ def test_the_sentence_cache_stays_bounded(monkeypatch):
     assert list(embeddings._sentence_vectors) == texts[3:]  # the least recently used went first
     assert np.array_equal(embed_sentences(texts[:1]), vectors[:1])
     forget_sentences()
+
+
+RULES = (("thank(s| you) for calling",), ("my name is", "<PERSON>"), ("refund(ed)?",), ("hell",), (r"card (number )?\d{4}",))
+TEXTS = ["Thank you for calling Acme.", "Hello there", "my name is <PERSON>", "It was refunded.", "what the hell!",
+         "card number 1234 please", "nothing here", "helloworld thanks for calling", "THANKS FOR CALLING"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_one_search_finds_a_turn_exactly_when_some_pattern_does(text):
+    screen = any_rule_regex(RULES)
+    assert screen is not None
+    assert (screen.search(text) is not None) == any(rule_regex(p).search(text) for alt in RULES for p in alt)
+
+
+def test_patterns_that_cannot_be_joined_are_checked_one_by_one():
+    assert any_rule_regex(((r"(a)\1",),)) is None
+    assert any_rule_regex((("(?i)x",), ("y",))) is None
+    assert any_rule_regex(((r"(?P<n>a)",), (r"(?P<n>b)",))) is None  # a group name twice
+    evidence = rule_evidence(((r"(bye)\1",),), turns({"segments": [{"start": 0, "end": 1, "text": "byebye now"}]}))
+    assert [e["quote"] for e in evidence] == ["byebye now"]
