@@ -24,6 +24,7 @@ from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
 from agents.analyze.agent import Analyzer
 from agents.rescore import Selection, rescore, rescore_many, rescored_output, scorecard_of
+from aica.progress import CallRate
 from catalog.portal_settings import PortalCatalogs
 from catalog.projects import load_catalog
 from control.portal_settings import KafkaPortalSettings
@@ -41,8 +42,9 @@ from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 SAMPLE_FOR_ESTIMATE = 20
-PLAIN_PROGRESS_EVERY = 1000
-RUN_RECORD_EVERY_S = 5.0  # the run's record is progress for humans; offsets are what resumes it
+# The run's record is progress for humans (offsets are what resumes a run): written every few
+# seconds and when the run ends; a killed process's counts lag by up to that much of its work.
+RUN_RECORD_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -75,29 +77,6 @@ def run_id_for(request: RescoreRequest, scorecards: list[str]) -> str:
     blob = json.dumps([request.selection.member_id, request.selection.project, request.since_ms,
                        request.until_ms, sorted(scorecards), request.write_crm])
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-class Progress:
-    """A bar with calls/s and ETA on a terminal (tqdm), a plain line every N calls otherwise."""
-
-    def __init__(self, total: int, stream=sys.stderr) -> None:
-        self.total, self.stream, self.done, self.started = total, stream, 0, time.monotonic()
-        self.bar = None
-        if stream.isatty():
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, unit="call", file=stream, dynamic_ncols=True)
-
-    def update(self, n: int) -> None:
-        before, self.done = self.done, self.done + n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif self.done // PLAIN_PROGRESS_EVERY > before // PLAIN_PROGRESS_EVERY or self.done >= self.total:
-            rate = self.done / max(time.monotonic() - self.started, 1e-9)
-            print(f"rescore: {self.done}/{self.total} calls, {rate:.0f} calls/s", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 class Rescorer:
@@ -177,7 +156,7 @@ class Rescorer:
         replay = TopicReplay(self.settings, self.topic, self.group, start, end, self.batch_size)
         producer = Producer(kafka_config(self.settings.kafka_bootstrap, **{"acks": "all",
                              "enable.idempotence": True, "partitioner": "murmur2_random"}))
-        progress = Progress(max(report.planned - report.read, 0), progress_stream)
+        progress = CallRate(max(report.planned - report.read, 0), progress_stream)
         began = recorded = time.perf_counter()
         try:
             for batch in replay.batches(stop):
@@ -192,10 +171,11 @@ class Rescorer:
             progress.close()
             replay.close()
             report.seconds = time.perf_counter() - began
+            self.runs.put_sync(self._run_record(end, report, started_at))  # also after Ctrl-C or an error
         committed = committed_offsets(self.settings, self.group, self.topic, list(end))
         if all(start[p] >= end[p] or committed.get(p, -1) >= end[p] for p in end):
             report.state = "done"  # every partition read to its end, by whichever process
-        self.runs.put_sync(self._run_record(end, report, started_at))
+            self.runs.put_sync(self._run_record(end, report, started_at))
         return report
 
     def _selected(self, msg: Message, report: RescoreReport) -> dict | None:
