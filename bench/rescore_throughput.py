@@ -105,6 +105,20 @@ async def baseline(settings: Settings, records: list[dict], batch: int) -> tuple
     return len(records) / wall, 1000 * cpu / len(records)
 
 
+def encoder_cost(records: list[dict], n: int = 200) -> tuple[float, float]:
+    """(CPU ms per sentence the encoder embeds, sentences per call): the floor for calls whose
+    sentences no earlier call had. Sentences made unique with a number, embedded in one batch."""
+    from agents.analyze.embeddings import CallText, embed
+    from agents.analyze.transcript import turns
+    texts = [s.text for r in records[:50] for s in CallText(turns(r)).sentences]
+    per_call = len(texts) / max(len(records[:50]), 1)
+    unique = [numbered(t, 900_000 + i) for i, t in enumerate((texts * (n // max(len(texts), 1) + 1))[:n])]
+    embed(unique[:4])
+    cpu = time.process_time()
+    embed(unique)
+    return 1000 * (time.process_time() - cpu) / n, per_call
+
+
 def store_rescored(settings: Settings, expected: int, batch: int = 5000) -> tuple[int, float]:
     """Read calls.rescored.v1 and write it with the ClickHouse sink's writer (as the worker does);
     (rows stored, CPU seconds). Waits up to 10 minutes for the first row."""
@@ -160,6 +174,7 @@ async def main() -> None:
             fill_topic(settings, calls)
             in_range = [r for ts, r in calls if ts >= since]
             base, base_cpu_ms = await baseline(settings, in_range[:args.baseline_calls], 2000)
+            sentence_ms, sentences_per_call = encoder_cost(in_range)
 
             spawn = multiprocessing.get_context("spawn")
             with spawn.Pool(args.processes + 1) as pool:
@@ -182,6 +197,9 @@ async def main() -> None:
           f"1 process): {base:.0f} calls/s, {base_cpu_ms:.2f} CPU ms per call")
     print(f"rescore end to end (read, analyse, score, publish, write to ClickHouse): {rate:.0f} calls/s "
           f"= {rate / base:.2f}x the baseline; {cpu_ms:.2f} CPU ms per call over all processes")
+    print(f"encoder: {sentence_ms:.1f} CPU ms per sentence not seen before; {sentences_per_call:.1f} sentences per call: "
+          f"a call none of whose sentences was seen costs {sentence_ms * sentences_per_call:.0f} CPU ms, "
+          f"i.e. at most {2000 / (sentence_ms * sentences_per_call):.0f} such calls/s on 2 cores")
 
 
 if __name__ == "__main__":
