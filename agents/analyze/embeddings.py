@@ -8,6 +8,7 @@ dot product is the cosine.
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ def embed_examples(texts: tuple[str, ...]) -> np.ndarray:
 
 _sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # call sentence -> vector, least recent first
 MAX_CACHED_SENTENCES = 50_000  # ~75 MB of vectors
+_sentence_lock = threading.Lock()  # analysis may run on more than one thread (warm-up, executors)
 
 
 def embed_sentences(texts: Sequence[str]) -> np.ndarray:
@@ -72,22 +74,24 @@ def embed_sentences(texts: Sequence[str]) -> np.ndarray:
     cached, batched and per-call vectors are bit-identical (tests/unit/agents/test_analyze_batch.py)."""
     if not texts:
         return embed(())
-    missing = [t for t in dict.fromkeys(texts) if t not in _sentence_vectors]
+    with _sentence_lock:
+        known = {t: _sentence_vectors[t] for t in dict.fromkeys(texts) if t in _sentence_vectors}
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
     if missing:
-        for text, vector in zip(missing, embed(missing)):
-            _sentence_vectors[text] = vector
-    rows = []
-    for text in texts:
-        _sentence_vectors.move_to_end(text)
-        rows.append(_sentence_vectors[text])
-    while len(_sentence_vectors) > MAX_CACHED_SENTENCES:
-        _sentence_vectors.popitem(last=False)
-    return np.stack(rows)
+        known.update(zip(missing, embed(missing)))
+    with _sentence_lock:
+        for text in dict.fromkeys(texts):
+            _sentence_vectors[text] = known[text]
+            _sentence_vectors.move_to_end(text)
+        while len(_sentence_vectors) > MAX_CACHED_SENTENCES:
+            _sentence_vectors.popitem(last=False)
+    return np.stack([known[t] for t in texts])
 
 
 def forget_sentences() -> None:
     """Empty the sentence cache (benchmarks compare runs from the same cold start)."""
-    _sentence_vectors.clear()
+    with _sentence_lock:
+        _sentence_vectors.clear()
 
 
 def embed_calls(calls: Sequence[CallText]) -> None:
