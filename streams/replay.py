@@ -20,6 +20,9 @@ from streams.settings import Settings
 from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
+# A process joining a running replay waits for the group's members to rejoin, which each does
+# only between batches: up to the consumer's max.poll.interval.ms (300 s by default), plus slack.
+JOIN_TIMEOUT_S = 330.0
 REBALANCE_ERRORS = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION,
                     KafkaError.UNKNOWN_MEMBER_ID, KafkaError._ASSIGNMENT_LOST}
 
@@ -105,8 +108,8 @@ class TopicReplay:
         while not stop():
             if self.finished():
                 return
-            if not self._assigned_once and time.monotonic() - waited > 60:
-                raise TimeoutError(f"no partitions of {self.topic} assigned to {self.group} in 60 s")
+            if not self._assigned_once and time.monotonic() - waited > JOIN_TIMEOUT_S:
+                raise TimeoutError(f"no partitions of {self.topic} assigned to {self.group} in {JOIN_TIMEOUT_S:.0f} s")
             batch = []
             for msg in self.consumer.consume(self.batch_size, self.poll_s):
                 if msg.error():
