@@ -5,7 +5,7 @@ Pure per call; the replay that feeds it (which range, which consumer group, resu
 `streams.replay`, and the run itself `aica.rescore`."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from agents.analyze.agent import Analyzer, project_scorecard
@@ -38,6 +38,18 @@ async def rescore(redacted: Mapping, analyzer: Analyzer, scored_at_ms: int) -> d
     """A CallScore record for one redacted transcript. `scored_at_ms` comes from the replayed
     message (not the clock), so running the same rescore twice writes identical rows."""
     body, versions = await analyzer.analyze(dict(redacted))
+    return _score(redacted, analyzer, body, versions, scored_at_ms)
+
+
+async def rescore_many(redacted: Sequence[Mapping], analyzer: Analyzer, scored_at_ms: Sequence[int]) -> list[dict]:
+    """rescore() of many calls at once (identical results; the analysis embeds their sentences
+    together, which is what makes a replay fast)."""
+    analysed = await analyzer.analyze_many([dict(r) for r in redacted])
+    return [_score(r, analyzer, body, versions, at)
+            for r, (body, versions), at in zip(redacted, analysed, scored_at_ms)]
+
+
+def _score(redacted: Mapping, analyzer: Analyzer, body: dict, versions: dict, scored_at_ms: int) -> dict:
     ctx = redacted["context"]
     scorecard = project_scorecard(analyzer.catalog, ctx)
     context = {**ctx, "versions": {**ctx["versions"], **versions, "scorecard": scorecard.ref}}

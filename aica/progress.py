@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,3 +74,28 @@ class _Ticker:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(1)
+
+
+PLAIN_EVERY = 1000
+
+
+class CallRate:
+    """A bar with calls/s and ETA on a terminal (tqdm), a plain line every N calls otherwise."""
+
+    def __init__(self, total: int, stream=sys.stderr, name: str = "rescore") -> None:
+        self.name, self.total, self.stream, self.done, self.started = name, total, stream, 0, time.monotonic()
+        self.bar = None
+        if stream.isatty():
+            self.bar = tqdm(total=total, unit="call", file=stream, dynamic_ncols=True)
+
+    def update(self, n: int) -> None:
+        before, self.done = self.done, self.done + n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.done // PLAIN_EVERY > before // PLAIN_EVERY or self.done >= self.total:
+            rate = self.done / max(time.monotonic() - self.started, 1e-9)
+            print(f"{self.name}: {self.done}/{self.total} calls, {rate:.0f} calls/s", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

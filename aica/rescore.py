@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
 from agents.analyze.agent import Analyzer
-from agents.rescore import Selection, rescore, rescored_output, scorecard_of
+from agents.rescore import Selection, rescore, rescore_many, rescored_output, scorecard_of
+from aica.progress import CallRate
 from catalog.portal_settings import PortalCatalogs
 from catalog.projects import load_catalog
 from control.portal_settings import KafkaPortalSettings
@@ -42,7 +43,9 @@ from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
 SAMPLE_FOR_ESTIMATE = 20
-PLAIN_PROGRESS_EVERY = 1000
+# The run's record is progress for humans (offsets are what resumes a run): written every few
+# seconds and when the run ends; a killed process's counts lag by up to that much of its work.
+RUN_RECORD_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -78,29 +81,6 @@ def run_id_for(request: RescoreRequest, scorecards: list[str]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-class Progress:
-    """A bar with calls/s and ETA on a terminal (tqdm), a plain line every N calls otherwise."""
-
-    def __init__(self, total: int, stream=sys.stderr) -> None:
-        self.total, self.stream, self.done, self.started = total, stream, 0, time.monotonic()
-        self.bar = None
-        if stream.isatty():
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, unit="call", file=stream, dynamic_ncols=True)
-
-    def update(self, n: int) -> None:
-        before, self.done = self.done, self.done + n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif self.done // PLAIN_PROGRESS_EVERY > before // PLAIN_PROGRESS_EVERY or self.done >= self.total:
-            rate = self.done / max(time.monotonic() - self.started, 1e-9)
-            print(f"rescore: {self.done}/{self.total} calls, {rate:.0f} calls/s", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 class Rescorer:
     def __init__(self, settings: Settings, request: RescoreRequest) -> None:
         self.settings, self.request = settings, request
@@ -114,7 +94,7 @@ class Rescorer:
         self.scorecards = sorted(sc.ref for sc in base.scorecards.values())
         self.run_id = run_id_for(request, self.scorecards)
         self.group = f"aica-rescore-{self.run_id}"
-        self.batch_size = 500
+        self.batch_size = 2000  # one encoder call and one producer flush per batch
         self.runs = RescoreRuns(settings).start()
 
     def close(self) -> None:
@@ -182,27 +162,30 @@ class Rescorer:
         replay = TopicReplay(self.settings, self.topic, self.group, start, end, self.batch_size)
         producer = Producer(kafka_config(self.settings.kafka_bootstrap, **{"acks": "all",
                              "enable.idempotence": True, "partitioner": "murmur2_random"}))
-        progress = Progress(max(report.planned - report.read, 0), progress_stream)
-        began = time.perf_counter()
+        progress = CallRate(max(report.planned - report.read, 0), progress_stream)
+        began = recorded = time.perf_counter()
         try:
             for batch in replay.batches(stop):
-                outputs = [out for msg in batch if (out := await self._rescore_message(msg, report))]
-                publish(producer, outputs, self.codec)
+                publish(producer, await self._rescore_batch(batch, report), self.codec)
                 replay.commit(batch)  # only after the outputs are acked
                 report.read += len(batch)
                 progress.update(len(batch))
-                self.runs.put_sync(self._run_record(end, report, started_at))
+                if time.perf_counter() - recorded >= RUN_RECORD_EVERY_S:
+                    self.runs.put_sync(self._run_record(end, report, started_at))
+                    recorded = time.perf_counter()
         finally:
             progress.close()
             replay.close()
             report.seconds = time.perf_counter() - began
+            self.runs.put_sync(self._run_record(end, report, started_at))  # also after Ctrl-C or an error
         committed = committed_offsets(self.settings, self.group, self.topic, list(end))
         if all(start[p] >= end[p] or committed.get(p, -1) >= end[p] for p in end):
             report.state = "done"  # every partition read to its end, by whichever process
-        self.runs.put_sync(self._run_record(end, report, started_at))
+            self.runs.put_sync(self._run_record(end, report, started_at))
         return report
 
-    async def _rescore_message(self, msg: Message, report: RescoreReport):
+    def _selected(self, msg: Message, report: RescoreReport) -> dict | None:
+        """The message's transcript when the run rescores it (counted as failed or skipped if not)."""
         try:
             redacted = self.codec.decode(self.topic, "aica.RedactedTranscript", msg.value())
         except Shredded:
@@ -218,6 +201,26 @@ class Rescorer:
         if scorecard_of(self.catalogs, ctx) is None:
             report.skipped += 1
             return None
+        return redacted
+
+    async def _rescore_batch(self, batch: list[Message], report: RescoreReport) -> list:
+        """The batch's calls analysed together (rescore_many); if that fails, call by call, so one
+        bad call is counted and logged without failing the others."""
+        picked = [(msg, redacted) for msg in batch if (redacted := self._selected(msg, report)) is not None]
+        try:
+            scores = await rescore_many([r for _, r in picked], self.analyzer, [m.timestamp()[1] for m, _ in picked])
+        except Exception:  # noqa: BLE001 - isolate the failing call below
+            return [out for msg, _ in picked if (out := await self._rescore_message(msg, report))]
+        for score in scores:
+            report.rescored += 1
+            report.portals[score["context"]["member_id"]] += 1
+        return [rescored_output(self.settings, score, self.request.write_crm) for score in scores]
+
+    async def _rescore_message(self, msg: Message, report: RescoreReport):
+        redacted = self._selected(msg, report)
+        if redacted is None:
+            return None
+        ctx = redacted["context"]
         try:
             score = await rescore(redacted, self.analyzer, msg.timestamp()[1])
         except Exception as exc:  # noqa: BLE001 - one call's failure must not stop the run

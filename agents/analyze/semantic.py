@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.analyze.embeddings import CallText, Sentence
-from agents.analyze.transcript import Turn, rule_search, sentence_at
+from agents.analyze.transcript import Turn, any_rule_regex, rule_search, screen_matches, sentence_at
 from catalog.scorecards import Criterion, Examples
 
 DEFAULT_THRESHOLD = 0.9
@@ -64,7 +64,10 @@ def match_quote(alternative: tuple[str, ...], text: str) -> str | None:
 
 def rule_evidence(rules, candidates: list[Turn]) -> list[dict]:
     evidence = []
+    screen = any_rule_regex(tuple(rules))
     for turn in candidates:
+        if not screen_matches(screen, turn.text):
+            continue  # no pattern matches, so no alternative does
         quote = next((q for alt in rules if (q := match_quote(alt, turn.text))), None)
         if quote:
             evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
@@ -99,14 +102,37 @@ def applies_score(criterion: Criterion, call: CallText, language: str, examples:
     return -1.0
 
 
+_per_scorecard: dict[tuple, tuple] = {}  # (ids of the parts, language) -> (the parts, the result)
+
+
+def _once(parts: tuple, language: str, compute):
+    """compute() once per (parts, language): the parts belong to frozen scorecards, so the result
+    holds for every call they judge (the parts are kept, so their ids are not reused)."""
+    key = (*map(id, parts), language)
+    seen = _per_scorecard.get(key)
+    if seen is None or any(a is not b for a, b in zip(seen[0], parts)):
+        if len(_per_scorecard) > 4096:
+            _per_scorecard.clear()
+        seen = _per_scorecard[key] = (parts, compute())
+    return seen[1]
+
+
 def contrast(criterion: Criterion, scorecard_criteria, language: str) -> tuple[str, ...]:
     """Implicit negatives: what the scorecard's other criteria and ordinary call talk sound like,
     so a sentence counts for the criterion it is nearest to (a goodbye is closing, not empathy)."""
     from agents.analyze.exemplars import BACKGROUND
 
-    others = (c.examples[language].positive for c in scorecard_criteria
-              if c.id != criterion.id and language in c.examples)
-    return tuple(dict.fromkeys(text for group in others for text in group)) + BACKGROUND
+    def compute() -> tuple[str, ...]:
+        others = (c.examples[language].positive for c in scorecard_criteria
+                  if c.id != criterion.id and language in c.examples)
+        return tuple(dict.fromkeys(text for group in others for text in group)) + BACKGROUND
+    return _once((criterion, scorecard_criteria), language, compute)
+
+
+def negatives_of(examples: Examples, implicit_negatives: tuple[str, ...]) -> tuple[str, ...]:
+    """The criterion's negative examples and the implicit ones, without duplicates."""
+    return _once((examples, implicit_negatives), "",
+                 lambda: tuple(dict.fromkeys(examples.negative + implicit_negatives)))
 
 
 def assess(criterion: Criterion, call: CallText, language: str, implicit_negatives: tuple[str, ...] = ()) -> Assessment:
@@ -124,12 +150,14 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     scored: list[tuple[float, Sentence]] = []
     if examples and examples.positive and candidates:
         positive = call.similarity(examples.positive)
-        negative = call.similarity(tuple(dict.fromkeys(examples.negative + implicit_negatives)))
+        negative = call.similarity(negatives_of(examples, implicit_negatives))
+        screen = any_rule_regex(tuple(rejects))
         for s in candidates:
             if strict and s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE:
                 continue
             p, n = float(positive[s.position]), float(negative[s.position])
-            if p > n and not any(match_quote(alt, s.text) for alt in rejects):
+            rejected = screen_matches(screen, s.text) and any(match_quote(alt, s.text) for alt in rejects)
+            if p > n and not rejected:
                 scored.append((round(p, 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     return Assessment(applies_score(criterion, call, language, examples), found, scored)

@@ -105,6 +105,37 @@ def rule_search(pattern: str, text: str) -> regex.Match[str] | None:
         return None
 
 
+# Patterns that refer to their own groups or set flags cannot be joined into one alternation.
+_UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
+
+
+@lru_cache(maxsize=1024)
+def any_rule_regex(rules: tuple[tuple[str, ...], ...]) -> regex.Pattern[str] | None:
+    """One regex that matches a text exactly when some pattern of `rules` does (an alternation of
+    them, each on whole words as in rule_regex; the engine backtracks across its branches). Most
+    turns match no rule, and one search then replaces one per pattern. None when the patterns
+    cannot be joined (back-references, inline flags): check them one by one."""
+    patterns = list(dict.fromkeys(p for alternative in rules for p in alternative))
+    if not patterns or any(_UNJOINABLE.search(p) for p in patterns):
+        return None
+    try:
+        return regex.compile(rf"(?<!\w)(?:{'|'.join(f'(?:{p})' for p in patterns)})(?!\w)", regex.IGNORECASE)
+    except regex.error:  # e.g. the same group name in two patterns
+        return None
+
+
+def screen_matches(screen: regex.Pattern[str] | None, text: str) -> bool:
+    """Whether some pattern joined in `screen` (any_rule_regex) may match `text`: True without a
+    screen, or when the search runs out of time (the patterns are then tried one by one, each
+    under its own limit: rule_search)."""
+    if screen is None:
+        return True
+    try:
+        return screen.search(text, timeout=RULE_TIMEOUT_S) is not None
+    except TimeoutError:
+        return True
+
+
 def talk_metrics(transcript: Mapping) -> dict:
     """Speech per side and silence. Mono (speaker unknown) speech counts for neither side."""
     call_turns = turns(transcript)

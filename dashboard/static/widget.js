@@ -175,6 +175,32 @@
       section("transcript-section", t("transcript"), turns.length ? transcript : h("p", {class: "empty"}, t("transcriptEmpty"))));
   }
 
+  // --- rescore runs (admins: GET /rescore-runs answers 403 to everyone else) ----------------------
+  const dayFmt = new Intl.DateTimeFormat(lang, {dateStyle: "short", timeZone: "UTC"});  // as the trend's days
+  function day(iso) {
+    return iso ? dayFmt.format(new Date(iso)) : "…";
+  }
+
+  function rescoreRuns(runs) {
+    return h("ul", {class: "rescore-runs"}, runs.map((run) => h("li",
+      {class: "rescore-run", "data-run-id": run.run_id, "data-state": run.state},
+      h("span", {class: "run-range"}, `${day(run.since)} – ${day(run.until)}`),
+      h("span", {class: "run-versions"}, (run.scorecards || []).join(", ")),
+      h("span", {class: "run-counts"}, t("runCounts", {read: run.calls_read, rescored: run.calls_rescored})),
+      h("span", {class: `badge run-state state-${run.state}`}, t(`run_${run.state}`)))));
+  }
+
+  async function showRescoreRuns(container) {
+    try {
+      const data = await api("/rescore-runs");
+      if (data.runs && data.runs.length) {
+        container.replaceChildren(section("rescores", t("rescores"), rescoreRuns(data.runs)));
+      }
+    } catch (error) {
+      // Not an admin (403), or no runs to show: the section stays out of the way.
+    }
+  }
+
   // --- views -------------------------------------------------------------------------------------
   const listView = h("div", {class: "list-view"});
   let detailView = null;
@@ -207,12 +233,14 @@
   function start() {
     document.documentElement.lang = lang;
     const trend = h("div", {class: "trend-body"}), calls = h("div", {class: "calls-body"});
-    listView.append(section("trend", t("trend"), trend), section("calls", t("calls"), calls));
+    const runs = h("div", {class: "rescores-body"});
+    listView.append(section("trend", t("trend"), trend), section("calls", t("calls"), calls), runs);
     root.replaceChildren(listView);
     Promise.all([
       fill(calls, () => api("/calls?limit=50"), (data) => data.calls.length
         ? h("ul", {class: "call-list"}, data.calls.map(callRow)) : h("p", {class: "empty"}, t("callsEmpty"))),
       fill(trend, () => api("/trend?days=90"), (data) => window.AICA_trendChart(data.points || [], {h, t, lang}, data.series || [])),
+      showRescoreRuns(runs),
     ]).then(() => { performance.mark("aica-ready"); root.setAttribute("data-ready", "true"); });
   }
 

@@ -88,6 +88,7 @@ class ContractApi:
     requests: list[str] = field(default_factory=list)
     series: list[dict] = field(default_factory=list)  # trend lines per scorecard version
     versions: dict[str, dict[str, dict]] = field(default_factory=dict)  # call -> scorecard -> detail
+    rescore_runs: list[dict] | None = None  # None: the user is not an admin (403)
 
     def card_url(self, lang: str = "en", deal_id: int = 8061) -> str:
         return f"{self.portal_url}/crm/deal/details/{deal_id}/?lang={lang}"
@@ -176,6 +177,12 @@ async def contract_api(tmp_path):
         authorised(request)
         return web.json_response({"points": api.trend, "series": api.series})
 
+    async def rescore_runs(request):
+        authorised(request)
+        if api.rescore_runs is None:
+            raise web.HTTPForbidden()
+        return web.json_response({"runs": api.rescore_runs})
+
     async def recording(request):
         if request.query.get("session") != api.session:
             raise web.HTTPUnauthorized()
@@ -198,6 +205,7 @@ async def contract_api(tmp_path):
     app.router.add_get("/app/api/calls/{call_id}", call_detail)
     app.router.add_get("/app/api/calls/{call_id}/audio", recording)
     app.router.add_get("/app/api/trend", trend_points)
+    app.router.add_get("/app/api/rescore-runs", rescore_runs)
     runners = []
     for server in (app, portal):
         runner = web.AppRunner(server, access_log=None)

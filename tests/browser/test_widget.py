@@ -115,3 +115,32 @@ async def test_two_scorecard_versions_side_by_side(contract_api, open_tab, artif
     assert await frame.locator(".version-select").input_value() == "support-en@1"
     assert "/app/api/calls/c-1?scorecard=support-en%401" in contract_api.requests
     await page.screenshot(path=artifacts / "versions-old-360.png", full_page=True)
+
+
+async def test_admins_see_the_rescore_runs(contract_api, open_tab, artifacts):
+    """The runs `aica rescore` recorded (GET /rescore-runs): range, versions, counts and state."""
+    run = {"run_id": "9f2c", "scope": "portal", "project": None, "write_crm": False,
+           "since": "2026-04-01T00:00:00+00:00", "until": "2026-05-01T00:00:00+00:00",
+           "scorecards": ["support-en@2", "support-ru@1"], "calls_read": 1200, "calls_rescored": 1180,
+           "state": "done", "started_at": "2026-05-04T10:00:00+00:00", "updated_at": "2026-05-04T10:02:00+00:00"}
+    contract_api.rescore_runs = [{**run, "run_id": "a17b", "until": None, "state": "running", "calls_read": 300,
+                                  "calls_rescored": 290}, run]
+    page, frame = await open_tab(contract_api.card_url())
+    await frame.wait_for_selector(".rescore-run")
+    rows = frame.locator(".rescore-run")
+    assert [await rows.nth(i).get_attribute("data-state") for i in range(2)] == ["running", "done"]
+    done = frame.locator(".rescore-run[data-run-id='9f2c']")
+    assert await done.locator(".run-versions").inner_text() == "support-en@2, support-ru@1"
+    assert await done.locator(".run-counts").inner_text() == "1180 of 1200 calls rescored"
+    assert await done.locator(".run-state").inner_text() == "Done"
+    assert await done.locator(".run-range").inner_text() == "4/1/26 – 5/1/26"
+    assert await frame.locator(".rescore-run[data-run-id='a17b'] .run-range").inner_text() == "4/1/26 – …"
+    assert await no_horizontal_overflow(frame)
+    await page.screenshot(path=artifacts / "rescore-runs-360.png", full_page=True)
+
+
+async def test_no_rescore_runs_section_for_other_users(contract_api, open_tab):
+    page, frame = await open_tab(contract_api.card_url())  # rescore-runs answers 403
+    await frame.wait_for_selector("#aica[data-ready]")
+    assert "/app/api/rescore-runs" in contract_api.requests
+    assert await frame.locator(".rescores").count() == 0

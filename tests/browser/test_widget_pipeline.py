@@ -1,7 +1,8 @@
 """The deal tab on the real pipeline, in headless Chromium: two sample calls on one deal go through
 the sandbox portal, gateway, broker and worker (real models); the sandbox portal's card page then
 POSTs the placement form into its iframe and the worker-served dashboard answers (real session
-check with the portal, real ClickHouse reads, real audio with Range)."""
+check with the portal, real ClickHouse reads, real audio with Range). Then the scorecard changes,
+`aica rescore` judges the same calls again, and the tab shows both versions side by side."""
 from __future__ import annotations
 
 import asyncio
@@ -11,11 +12,17 @@ import wave
 
 import aiohttp
 import pytest
+import yaml
 from yarl import URL
 
+from agents.rescore import Selection
 from aica.demo import crm_updates, wait_until_consumed
+from aica.rescore import Rescorer, RescoreRequest
 from aica.embedded import EmbeddedStack
 from aica.samples import load_samples, render_sample
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog
+from streams.offsets import group_lag
+from streams.topics import Topic
 from tests.browser.widget_page import WEIGHT_BUDGET, active_turn, measure, no_horizontal_overflow, quote_seeks_audio
 from tests.conftest import free_port
 
@@ -51,6 +58,33 @@ async def wait_for_deal_writes(stack, deal_id: int, calls: int, timeout_s: float
               for u in await crm_updates(stack.sandbox_url)) < calls:
         assert stack.worker_alive(), "the worker exited; see worker.log in the data directory"
         assert time.monotonic() < deadline, f"the deal did not get {calls} writes in {timeout_s:.0f}s"
+        await asyncio.sleep(1.0)
+
+
+def scorecard_changed(settings, directory):
+    """The settings' catalog with support-en at a new version whose resolution weighs more."""
+    data = yaml.safe_load(DEFAULT_PROJECTS_FILE.read_text())
+    card = data["scorecards"]["support-en"]
+    card["version"] = str(int(card["version"]) + 1)
+    for criterion in card["criteria"]:
+        if criterion["id"] == "resolution":
+            criterion["weight"] = 3 * criterion.get("weight", 1)
+    path = directory / "projects-changed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return settings.model_copy(update={"projects_file": path})
+
+
+async def rescore_all(settings) -> None:
+    """`aica rescore` over the whole topic, then until the worker stored its rows."""
+    rescorer = Rescorer(settings, RescoreRequest(Selection()))
+    try:
+        report = await rescorer.run()
+    finally:
+        rescorer.close()
+    assert report.state == "done" and report.rescored >= 1
+    deadline = time.monotonic() + 120
+    while await asyncio.to_thread(group_lag, settings, settings.consumer_group, settings.topic(Topic.RESCORED)) > 0:
+        assert time.monotonic() < deadline, "the ClickHouse sink did not store the rescored calls"
         await asyncio.sleep(1.0)
 
 
@@ -99,5 +133,27 @@ async def test_deal_tab_on_the_real_pipeline(pipeline_settings, open_tab, artifa
         m = await measure(frame, "pipeline")
         assert m["weight_bytes"] < WEIGHT_BUDGET
         assert m["first_contentful_paint_ms"] is not None
+        await page.close()
+
+        # The scorecard changes and history is judged again: both versions side by side.
+        old = load_catalog(settings).scorecard("support-en").ref
+        changed = scorecard_changed(settings, settings.data_dir)
+        new = load_catalog(changed).scorecard("support-en").ref
+        await rescore_all(changed)
+        page, frame = await open_tab(str(card), frame_name="app")
+        await frame.wait_for_selector(".trend-legend")
+        assert sorted(await frame.locator(".trend-legend li").all_inner_texts()) == sorted([old, new])
+        assert await frame.locator(".trend-line").count() == 2
+        await frame.locator(".call button").first.click()
+        await frame.wait_for_selector(".detail .version-select")
+        options = await frame.locator(".version-select option").evaluate_all("os => os.map(o => o.value)")
+        assert sorted(options) == sorted([old, new])
+        shown = await frame.locator(".version-select").input_value()
+        other = old if shown == new else new
+        await frame.select_option(".version-select", other)
+        await frame.wait_for_function(
+            "v => document.querySelector('.version-select') && document.querySelector('.version-select').value === v", arg=other)
+        assert await frame.locator(".criterion").count() >= 1
+        await page.screenshot(path=artifacts / "pipeline-versions.png", full_page=True)
     finally:
         await stack.stop()
