@@ -260,36 +260,58 @@ SPEC = StageSpec("transcribe", "agents.transcribe", {Topic.INGESTED: "aica.CallI
                  writes=(Topic.TRANSCRIBED,))
 
 
+def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None):
+    """The stage's handler: calls.ingested -> calls.transcribed. The model runs on `executor`
+    (the worker's model thread). A call's transcript is fixed once produced: kept beside its
+    recording and published again on any later delivery (agents.kept_transcripts)."""
+    import asyncio
+    from functools import partial
+
+    from agents.kept_transcripts import keep_transcript, kept_transcript
+    from streams.stage import Output, Reject, Retry, now_ms
+
+    async def handle(call: dict, message) -> list:
+        ctx = call["context"]
+        plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
+        asr = asr_version(settings, plan.model)
+        fixed_by = f"{asr}|{plan.language}|{plan.hotwords}"
+        context = {**ctx, "versions": {**ctx["versions"], "asr": asr}}
+        kept = await asyncio.to_thread(kept_transcript, blobs, call, fixed_by)
+        if kept is not None:
+            record = {**kept, "context": context}
+        else:
+            loop = asyncio.get_running_loop()
+            model = await loop.run_in_executor(executor, load_model, settings, plan.model)
+            try:
+                body = await loop.run_in_executor(executor, partial(
+                    transcribe_file, model, blobs.resolve(call["audio"]["uri"]), plan.language,
+                    settings.asr_beam_size, hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
+                    max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
+                    vad_mono=settings.asr_vad_mono))
+            except RecordingTooLong as exc:
+                raise Reject(str(exc)) from exc
+            except UnreadableAudio as exc:
+                raise Reject(f"unreadable recording: {exc}") from exc
+            record = {**body, "context": context, "audio_uri": call["audio"]["uri"], "transcribed_at": now_ms()}
+            try:  # before publishing: a crash after the publish must find it
+                await asyncio.to_thread(keep_transcript, blobs, call, fixed_by, record)
+            except OSError as exc:
+                raise Retry(f"cannot keep the transcript ({type(exc).__name__})") from exc
+        return [Output(settings.topic(Topic.TRANSCRIBED), ctx["call_id"].encode(), "aica.Transcript", record)]
+
+    return handle
+
+
 def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> None:
     """calls.ingested -> calls.transcribed. The model runs on the worker's model thread so the
     event loop (heartbeats, other stages) stays responsive. Each call uses its project's model
     (cached per name), pinned language and vocabulary."""
     import asyncio
-    from functools import partial
 
-    from streams.stage import Output, Reject, StageRunner, now_ms
+    from streams.stage import StageRunner
 
     runner = StageRunner(app, settings, SPEC)
-
-    async def handle(call: dict, message) -> list[Output]:
-        ctx = call["context"]
-        path = blobs.resolve(call["audio"]["uri"])
-        plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
-        loop = asyncio.get_running_loop()
-        model = await loop.run_in_executor(executor, load_model, settings, plan.model)
-        try:
-            body = await loop.run_in_executor(executor, partial(
-                transcribe_file, model, path, plan.language, settings.asr_beam_size,
-                hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
-                max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
-                vad_mono=settings.asr_vad_mono))
-        except RecordingTooLong as exc:
-            raise Reject(str(exc)) from exc
-        except UnreadableAudio as exc:
-            raise Reject(f"unreadable recording: {exc}") from exc
-        context = {**ctx, "versions": {**ctx["versions"], "asr": asr_version(settings, plan.model)}}
-        record = {**body, "context": context, "audio_uri": call["audio"]["uri"], "transcribed_at": now_ms()}
-        return [Output(settings.topic(Topic.TRANSCRIBED), ctx["call_id"].encode(), "aica.Transcript", record)]
+    handle = transcribe_handler(settings, blobs, executor, catalog)
 
     @app.task
     async def load_model_at_start() -> None:  # the first call should not pay the model load

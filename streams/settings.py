@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     gateway_port: int = 8080
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 64 * 1024
-    publish_timeout_s: float = 10.0
+    # Half the portal's patience: the sandbox gives up on an event after 10 s (Bitrix24's own
+    # handler timeout is undocumented), so a publish that stalls (broker down) must spool the
+    # event and answer 200 well before then, or the portal records a failed delivery.
+    publish_timeout_s: float = 5.0
     dedup_ttl_s: float = 3600.0
     # Optional relay in front of the gateway signs with HMAC-SHA256 (comma-separated secrets
     # so a secret can be rotated with an overlap window).
