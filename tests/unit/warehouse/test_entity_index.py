@@ -88,6 +88,9 @@ def check_same_answers(client) -> None:
                     == scan.score_trend(client, member_id, kind, entity, days, until=TODAY))
             assert (read_model.trend_by_scorecard(client, member_id, kind, entity, days, TODAY)
                     == scan.trend_by_scorecard(client, member_id, kind, entity, days, TODAY))
+            assert (read_model.trend_with_series(client, member_id, kind, entity, days, TODAY)
+                    == (scan.trend(client, member_id, kind, entity, days, TODAY),
+                        scan.trend_by_scorecard(client, member_id, kind, entity, days, TODAY)))
         for limit in (2, 50):
             assert (read_model.entity_calls(client, member_id, kind, entity, limit)
                     == scan.entity_calls(client, member_id, kind, entity, limit))
