@@ -7,9 +7,12 @@
   the big portal's calls rescored under a second scorecard version; 3 criteria rows per version, 2
   status rows per call (ingest "processing", score "done"), a 4-segment transcript per call.
   The tables are created with the schema as it was, filled, then upgraded by
-  ClickHouseWriter.ensure_schema (creates call_entities and backfills it: timed).
-- Reads, over `--entities` random entities of the big portal, each query run old and new in
-  turn (results compared): the 90-day `score_trend` of a contact or deal (alternating), the trend
+  ClickHouseWriter.ensure_schema (creates call_entities and backfills it, rebuilds the keyed
+  tables with small granules: timed).
+- Reads, over `--entities` random entities of the big portal, each query run three ways in
+  rotation (results compared): today's scans, the new reads on a hard-linked copy of the data
+  with the keyed tables' previous 8,192-row granules (PREV, kept before the upgrade rebuilds
+  them), and the new reads on the upgraded tables: the 90-day `score_trend` of a contact or deal (alternating), the trend
   endpoint (`trend` + `trend_by_scorecard`), a contact's 20 most recent calls (`entity_calls`),
   one call's `call_detail` (unchanged: one baseline). p50 / p95 in ms.
 - Insert cost, before the data is generated: batches of 500 scored calls (the sink's batch size)

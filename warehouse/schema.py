@@ -14,9 +14,9 @@ import re
 
 TIME = "DateTime64(3, 'UTC')"
 # The tables the dashboard reads one call at a time (by member_id, call_id): a read by key
-# decompresses whole granules, so they are 1,024 rows instead of ClickHouse's 8,192. A database
-# created with other granules is rebuilt once by ensure_schema (warehouse.rebuild).
-KEYED_GRANULE = 1024
+# decompresses whole granules, so they hold 256 rows (as call_entities), not ClickHouse's 8,192.
+# A database created with other granules is rebuilt once by ensure_schema (warehouse.rebuild).
+KEYED_GRANULE = 256
 
 CALLS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {{db}}.calls (
