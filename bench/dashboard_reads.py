@@ -7,9 +7,12 @@
   the big portal's calls rescored under a second scorecard version; 3 criteria rows per version, 2
   status rows per call (ingest "processing", score "done"), a 4-segment transcript per call.
   The tables are created with the schema as it was, filled, then upgraded by
-  ClickHouseWriter.ensure_schema (creates call_entities and backfills it: timed).
-- Reads, over `--entities` random entities of the big portal, each query run old and new in
-  turn (results compared): the 90-day `score_trend` of a contact or deal (alternating), the trend
+  ClickHouseWriter.ensure_schema (creates call_entities and backfills it, rebuilds the keyed
+  tables with small granules: timed).
+- Reads, over `--entities` random entities of the big portal, each query run three ways in
+  rotation (results compared): today's scans, the new reads on a hard-linked copy of the data
+  with the keyed tables' previous 8,192-row granules (PREV, kept before the upgrade rebuilds
+  them), and the new reads on the upgraded tables: the 90-day `score_trend` of a contact or deal (alternating), the trend
   endpoint (`trend` + `trend_by_scorecard`), a contact's 20 most recent calls (`entity_calls`),
   one call's `call_detail` (unchanged: one baseline). p50 / p95 in ms.
 - Insert cost, before the data is generated: batches of 500 scored calls (the sink's batch size)
@@ -35,22 +38,24 @@ from streams.settings import Settings
 from warehouse import read_model as after
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_score
-from warehouse.schema import MIGRATIONS, TABLE_DDL, quoted_identifier
+from warehouse.rebuild import stale_tables
+from warehouse.schema import BACKFILL_STATEMENTS, KEYED_GRANULE, MIGRATIONS, TABLE_DDL, quoted_identifier
 from warehouse.writer import ClickHouseWriter, write_statuses
 
 DB = "aica_bench"
+PREV = "aica_bench_8192"  # the same data with the keyed tables' granules as before (hard-linked copy)
 BIG = "portal-big"
 SPAN_S = 2 * 365 * 86_400
 CRITERIA = ("greeting", "verification", "closing")
 
 
 def old_schema(client, database: str) -> None:
-    """The tables as they were before call_entities."""
+    """The tables as they were before call_entities (and with ClickHouse's 8,192-row granules)."""
     db = quoted_identifier(database)
     client.command(f"CREATE DATABASE IF NOT EXISTS {db}")
     for name, ddl in TABLE_DDL.items():
         if name != "call_entities":
-            client.command(ddl.format(db=db))
+            client.command(ddl.format(db=db).replace(f"SETTINGS index_granularity = {KEYED_GRANULE}", ""))
     for statement in MIGRATIONS:
         client.command(statement.format(db=db))
 
@@ -168,6 +173,8 @@ def timed(fn, *args, **kwargs) -> tuple[float, float, object]:
 
 
 def trend_endpoint(module, client, member_id, entity_type, entity_id, days, until):
+    if hasattr(module, "trend_with_series"):  # the endpoint's one read since the index is shared
+        return module.trend_with_series(client, member_id, entity_type, entity_id, days, until)
     return (module.trend(client, member_id, entity_type, entity_id, days, until),
             module.trend_by_scorecard(client, member_id, entity_type, entity_id, days, until))
 
@@ -191,24 +198,36 @@ def measure_reads(client, total: int, entities: int, baseline_entities: int, see
                                   (client, BIG, f"{BIG}.{20 * rng.randrange(big // 20) if i % 4 == 0 else rng.randrange(big)}",
                                    "support-en@1" if i % 4 == 0 else None), {}),
     }
+    def on_previous_layout(fn):
+        def read(*args, **kwargs):
+            client.database = PREV
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                client.database = DB
+        return read
+
+    has_prev = bool(client.command(f"EXISTS DATABASE {PREV}"))
     out = {}
     for name, case in cases.items():
-        times: tuple[list, list] = ([], [])
-        cpu: tuple[list, list] = ([], [])
+        times: tuple[list, ...] = ([], [], [])
+        cpu: tuple[list, ...] = ([], [], [])
         for i in range(entities + 3):  # the first 3: warm-up, not counted
-            fns, args, kwargs = case(i)
-            order = (0, 1) if i % 2 else (1, 0)
+            (old_fn, new_fn), args, kwargs = case(i)
+            fns = (old_fn, on_previous_layout(new_fn) if has_prev else None, new_fn)
+            order = ((0, 1, 2), (1, 2, 0), (2, 0, 1))[i % 3]  # each variant first in turn
             results = {}
             for which in order:
                 baseline_skipped = i in (1, 2) or i >= baseline_entities + 3  # one warm-up for the scans
-                if fns[which] is None or (which == 0 and baseline_skipped and fns[1] is not None):
+                if fns[which] is None or (which == 0 and baseline_skipped):
                     continue
                 ms, cpu_ms, results[which] = timed(fns[which], *args, **kwargs)
                 if i >= 3:
                     times[which].append(ms)
                     cpu[which].append(cpu_ms)
-            if len(results) == 2 and results[0] != results[1]:
-                raise AssertionError(f"{name}: results differ for {args[1:]}: {results[0]} != {results[1]}")
+            answers = list(results.values())
+            if any(answer != answers[0] for answer in answers[1:]):
+                raise AssertionError(f"{name}: results differ for {args[1:]}: {results}")
         out[name] = times
         out[name + " (CPU)"] = cpu
     return out
@@ -228,12 +247,32 @@ def generate(client, calls: int) -> None:
     wait_for_merges(client, 300)
 
 
+def keep_previous_layout(client) -> None:
+    """Before the upgrade: PREV, the generated tables hard-linked (ATTACH PARTITION FROM), with
+    call_entities, so the reads can run on the old granules and the new ones in the same run."""
+    if not stale_tables(client, DB):
+        return
+    client.command(f"DROP DATABASE IF EXISTS {PREV} SYNC")
+    client.command(f"CREATE DATABASE {PREV}")
+    for (name,) in client.query("SELECT name FROM system.tables WHERE database = {d:String}",
+                                parameters={"d": DB}).result_rows:
+        client.command(f"CREATE TABLE {PREV}.{name} AS {DB}.{name}")
+        client.command(f"ALTER TABLE {PREV}.{name} ATTACH PARTITION tuple() FROM {DB}.{name}")
+    if not client.command(f"EXISTS TABLE {PREV}.call_entities"):
+        client.command(TABLE_DDL["call_entities"].format(db=PREV))
+        for statement in BACKFILL_STATEMENTS:
+            client.command(statement.format(db=PREV))
+
+
 def upgrade(client) -> None:
-    """ensure_schema as on an existing database: creates call_entities and backfills it once."""
+    """ensure_schema as on an existing database: creates call_entities and backfills it once, and
+    rebuilds the keyed tables with small granules once."""
+    keep_previous_layout(client)
     start = time.perf_counter()
     ClickHouseWriter(client, DB).ensure_schema()
     rows = client.command("SELECT count() FROM call_entities")
-    print(f"upgrade (ensure_schema; call_entities has {rows:,} rows): {time.perf_counter() - start:.0f} s")
+    print(f"upgrade (ensure_schema: call_entities backfill if missing, {rows:,} rows; rebuild of the keyed"
+          f" tables with {KEYED_GRANULE}-row granules if stale): {time.perf_counter() - start:.0f} s")
     wait_for_merges(client, 300)
     sizes = client.query("SELECT table, sum(rows), formatReadableSize(sum(bytes_on_disk)) FROM system.parts"
                          " WHERE active AND database = currentDatabase() GROUP BY table ORDER BY table").result_rows
@@ -274,10 +313,11 @@ def main() -> None:
         results = measure_reads(client, args.calls, args.entities, baseline_entities, args.seed, today)
         print(f"load average (1 min) at start and end of the reads: {load:.1f}, {os.getloadavg()[0]:.1f}"
               f" on {os.cpu_count()} cores")
-        print(f"\n{'read':<22}{'today p50':>11}{'today p95':>11}{'new p50':>10}{'new p95':>10}"
-              f"  (ms; today over {baseline_entities} entities, new over {args.entities})")
-        for name, (old, new) in results.items():
-            cells = [f"{pct(v, q):>10.1f}" if v else f"{'-':>10}" for v in (old, new) for q in (50, 95)]
+        print(f"\n{'read':<22}{'today p50':>11}{'today p95':>11}{'8192 p50':>10}{'8192 p95':>10}"
+              f"{'new p50':>10}{'new p95':>10}  (ms; today over {baseline_entities} entities, the others over"
+              f" {args.entities}; 8192: the new reads on the previous granules)")
+        for name, variants in results.items():
+            cells = [f"{pct(v, q):>10.1f}" if v else f"{'-':>10}" for v in variants for q in (50, 95)]
             print(f"{name:<22}" + " ".join(cells))
         client.close()
 

@@ -139,10 +139,8 @@ async def get_audio(request: web.Request) -> web.StreamResponse:
 async def get_trend(request: web.Request) -> web.Response:
     session = session_of(request)
     days = int_param(request, "days", 90, 1, 366)
-    points = await request.app[STORE].run(call_store.trend, session.member_id, session.entity_type,
-                                          session.entity_id, days)
-    series = await request.app[STORE].run(call_store.trend_by_scorecard, session.member_id, session.entity_type,
-                                          session.entity_id, days)
+    points, series = await request.app[STORE].run(call_store.trend_with_series, session.member_id,
+                                                  session.entity_type, session.entity_id, days)
     return web.json_response({"points": points, "series": series})
 
 

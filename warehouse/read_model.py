@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from clickhouse_connect.driver.client import Client
 
 from warehouse.connection import table as _table
-from warehouse.entity_index import entity_calls_filter
+from warehouse.entity_index import entity_call_days, entity_calls_filter, ids_filter
 from warehouse.rows import BINDING_COLUMNS, as_utc
 
 T = TypeVar("T")
@@ -221,10 +221,13 @@ def trend(client: Client, member_id: str, entity_type: str, entity_id: int, days
                                                scorecard=scorecard, until=until)]
 
 
-def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_id: int) -> list[str]:
-    """The scorecard versions the entity's calls were judged under, newest first."""
+def entity_scorecards(client: Client, member_id: str, entity_type: str, entity_id: int, *,
+                      in_calls: tuple[str, dict] | None | bool = True) -> list[str]:
+    """The scorecard versions the entity's calls were judged under, newest first. `in_calls`:
+    the entity's call filter when the caller read the index already."""
     column = BINDING_COLUMNS[entity_type]
-    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
+    if in_calls is True:
+        in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
     if in_calls is None:
         return []
     rows = client.query(
@@ -244,6 +247,37 @@ def trend_by_scorecard(client: Client, member_id: str, entity_type: str, entity_
         points.setdefault(ref, []).append({"day": day.isoformat(), "avg_score": round(float(avg), 1),
                                            "calls": int(calls)})
     return [{"scorecard": ref, "points": points.get(ref, [])} for ref in refs]
+
+
+def trend_with_series(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
+                      until: date | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The trend endpoint's answer, (trend(...), trend_by_scorecard(...)), from one index read and
+    two queries: the versions, then the daily scores overall and per version in one GROUPING SETS
+    read (the same rows grouped two ways, so the same averages and counts)."""
+    call_days = entity_call_days(client, member_id, entity_type, entity_id)
+    if call_days is None:  # too many calls to list: the two reads as they are
+        return (trend(client, member_id, entity_type, entity_id, days, until),
+                trend_by_scorecard(client, member_id, entity_type, entity_id, days, until))
+    column = BINDING_COLUMNS[entity_type]
+    refs = entity_scorecards(client, member_id, entity_type, entity_id, in_calls=ids_filter(call_days))
+    until = until or datetime.now(UTC).date()
+    since = until - timedelta(days=days - 1)
+    dated = ids_filter(call_days, since, until)
+    if dated is None:
+        return [], [{"scorecard": ref, "points": []} for ref in refs]
+    rows = client.query(
+        "SELECT scorecard, toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id),"
+        f" grouping(scorecard) FROM calls FINAL WHERE member_id = {{member_id:String}}{dated[0]}"
+        f" AND has({column}, {{entity_id:UInt64}}) AND day BETWEEN {{since:Date}} AND {{until:Date}}"
+        " GROUP BY GROUPING SETS ((scorecard, day), (day)) ORDER BY scorecard, day",
+        parameters={"member_id": member_id, "entity_id": entity_id, "since": since, "until": until,
+                    **dated[1]}).result_rows
+    points: list[dict[str, Any]] = []
+    by_ref: dict[str, list[dict[str, Any]]] = {}
+    for ref, day, avg, calls, overall in rows:  # grouping() is 1 on the rows grouped by day alone
+        point = {"day": day.isoformat(), "avg_score": round(float(avg), 1), "calls": int(calls)}
+        (points if overall else by_ref.setdefault(ref, [])).append(point)
+    return points, [{"scorecard": ref, "points": by_ref.get(ref, [])} for ref in refs]
 
 
 def delivery_status(client: Client, member_id: str, stage: str | None, status: str | None,

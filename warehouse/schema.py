@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 
 TIME = "DateTime64(3, 'UTC')"
+# The tables the dashboard reads one call at a time (by member_id, call_id): a read by key
+# decompresses whole granules, so they hold 256 rows (as call_entities), not ClickHouse's 8,192.
+# A database created with other granules is rebuilt once by ensure_schema (warehouse.rebuild).
+KEYED_GRANULE = 256
 
 CALLS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {{db}}.calls (
@@ -48,6 +52,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.calls (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(scored_at)
 ORDER BY (member_id, call_id, scorecard)
+SETTINGS index_granularity = {KEYED_GRANULE}
 """
 
 CALL_CRITERIA_DDL = f"""
@@ -69,6 +74,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_criteria (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(scored_at)
 ORDER BY (member_id, call_id, scorecard, criterion_id)
+SETTINGS index_granularity = {KEYED_GRANULE}
 """
 
 # member_id/call_id are optional in aica.DeadLetter; stored as '' because key columns can't be Nullable.
@@ -127,6 +133,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_status (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = MergeTree
 ORDER BY (member_id, call_id, updated_at)
+SETTINGS index_granularity = {KEYED_GRANULE}
 """
 
 # The redacted transcript (PII-free by construction) as parallel arrays, one element per segment.
@@ -146,6 +153,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_transcripts (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(redacted_at)
 ORDER BY (member_id, call_id)
+SETTINGS index_granularity = {KEYED_GRANULE}
 """
 
 # Which calls each CRM entity has: one row per (entity, day, call), written by warehouse.writer

@@ -12,6 +12,7 @@ from clickhouse_connect.driver.client import Client
 
 from streams.metrics import timed_insert
 from warehouse.connection import table as _table
+from warehouse.rebuild import rebuild_stale_tables
 from warehouse.rows import (
     as_utc,
     entity_rows,
@@ -76,6 +77,8 @@ class ClickHouseWriter:
             for statement in BACKFILL_STATEMENTS:
                 self.client.command(statement.format(db=db))
             self.client.command(f"ALTER TABLE {db}.call_entities MODIFY COMMENT '{BACKFILLED}'")
+        # Tables created with other granules than the DDL's (before warehouse.schema.KEYED_GRANULE).
+        rebuild_stale_tables(self.client, self.database)
 
     def _insert(self, table: str, rows: list[list[Any]], columns: tuple[str, ...]) -> None:
         if rows:

@@ -11,10 +11,10 @@ import pytest
 from bench import dashboard_reads_baseline as scan
 from schemas import registry
 from streams.settings import Settings
-from warehouse import entity_index, read_model
+from warehouse import entity_index, read_model, rebuild
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_call_status, status_row_from_score
-from warehouse.schema import MIGRATIONS, TABLE_DDL
+from warehouse.schema import KEYED_GRANULE, MIGRATIONS, TABLE_DDL
 from warehouse.writer import ClickHouseWriter, write_new_scores, write_statuses
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -88,6 +88,9 @@ def check_same_answers(client) -> None:
                     == scan.score_trend(client, member_id, kind, entity, days, until=TODAY))
             assert (read_model.trend_by_scorecard(client, member_id, kind, entity, days, TODAY)
                     == scan.trend_by_scorecard(client, member_id, kind, entity, days, TODAY))
+            assert (read_model.trend_with_series(client, member_id, kind, entity, days, TODAY)
+                    == (scan.trend(client, member_id, kind, entity, days, TODAY),
+                        scan.trend_by_scorecard(client, member_id, kind, entity, days, TODAY)))
         for limit in (2, 50):
             assert (read_model.entity_calls(client, member_id, kind, entity, limit)
                     == scan.entity_calls(client, member_id, kind, entity, limit))
@@ -144,23 +147,57 @@ def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subqu
     check_same_answers(client)
 
 
-def test_ensure_schema_backfills_a_database_from_before_the_index(client, settings):
-    """Rows stored by the old writer, then the upgrade: the same answers, and a second
-    ensure_schema does not backfill again."""
+KEYED_TABLES = ("calls", "call_criteria", "call_status", "call_transcripts")
+CALLS = ("m1.1", "m1.6", "m1.7", "m1.8", "m2.1")
+
+
+def engines(client, db: str) -> dict[str, str]:
+    return dict(client.query("SELECT name, engine_full FROM system.tables WHERE database = {d:String}",
+                             parameters={"d": db}).result_rows)
+
+
+def scanned_answers(client) -> list:
+    """Today's scans and call_detail (neither reads the index): the same before and after an upgrade."""
+    answers = [read_model.call_detail(client, m, c) for c in CALLS for m in ("m1", "m2")]
+    answers.append(read_model.call_detail(client, "m1", "m1.1", "support-en@1"))
+    for member_id, kind, entity in ENTITIES:
+        answers += [scan.score_trend(client, member_id, kind, entity, 366, until=TODAY),
+                    scan.trend_by_scorecard(client, member_id, kind, entity, 366, TODAY),
+                    scan.entity_calls(client, member_id, kind, entity, 50)]
+    return answers
+
+
+def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index(client, settings):
+    """Rows stored by the old writer in tables with ClickHouse's default granules, then the
+    upgrade: the index is backfilled, the keyed tables are rebuilt with small granules holding the
+    same rows, the answers do not change, and a second ensure_schema does neither again."""
     db = settings.clickhouse_database
     for name, ddl in TABLE_DDL.items():
         if name != "call_entities":
-            client.command(ddl.format(db=db))
+            client.command(ddl.format(db=db).replace(f"SETTINGS index_granularity = {KEYED_GRANULE}", ""))
     for statement in MIGRATIONS:
         client.command(statement.format(db=db))
     scores, statuses = history()
     scan.write_scores_and_statuses(client, scores, map(status_row_from_score, scores))
     scan.write_scores_and_statuses(client, [], statuses)
+    client.command("INSERT INTO call_transcripts (member_id, call_id, language, audio_uri, audio_duration_s,"
+                   " channels, segment_starts, segment_ends, speakers, texts, redacted_at)"
+                   " VALUES ('m1', 'm1.1', 'en', 'blob://m1/1.wav', 9.5, 1, [0.5], [2.0], ['agent'], ['Hello'], now64(3))")
+    assert sorted(rebuild.stale_tables(client, db)) == sorted(KEYED_TABLES)
+    counts = {t: client.command(f"SELECT count() FROM {t}") for t in KEYED_TABLES}
+    before = scanned_answers(client)
+    assert before[0]["transcript"] and before[0]["criteria"]
     writer = ClickHouseWriter(client, db)
     writer.ensure_schema()
     indexed = client.command("SELECT count() FROM call_entities")
     assert indexed > 0
+    assert all(f"index_granularity = {KEYED_GRANULE}" in engines(client, db)[t] for t in KEYED_TABLES)
+    assert {t: client.command(f"SELECT count() FROM {t}") for t in KEYED_TABLES} == counts
+    assert not any(name.endswith("__rebuild") for name in engines(client, db))
+    assert scanned_answers(client) == before
     check_same_answers(client)
     assert read_model.entity_calls(client, "m1", "contact", 3, 50) != []
     writer.ensure_schema()
     assert client.command("SELECT count() FROM call_entities") == indexed
+    assert rebuild.stale_tables(client, db) == []
+    assert {t: client.command(f"SELECT count() FROM {t}") for t in KEYED_TABLES} == counts

@@ -1,0 +1,58 @@
+"""One-time rebuild of a table whose storage settings changed in warehouse.schema (ClickHouse
+cannot change index_granularity after creation): a copy is created from today's DDL, filled with
+INSERT ... SELECT, swapped in with EXCHANGE TABLES, and the old one dropped. The table's own
+settings mark it done: a table created with the DDL's granules is never rebuilt.
+
+Rows written while the copy runs: every table here has `inserted_at` (DEFAULT now64(3)), so after
+the swap the rows the old table got since the copy began are copied again. They collapse (the
+ReplacingMergeTree tables read with FINAL; call_status is read with argMax/max, where a repeated
+row changes nothing). Only an insert still in flight into the old table after that second copy
+could be lost, so run it at start-up, before the sinks consume (ensure_schema's place)."""
+from __future__ import annotations
+
+import re
+
+from clickhouse_connect.driver.client import Client
+
+from warehouse.schema import MIGRATIONS, TABLE_DDL, quoted_identifier
+
+_GRANULARITY = re.compile(r"index_granularity = \d+")
+_SUFFIX = "__rebuild"
+
+
+def stale_tables(client: Client, database: str) -> list[str]:
+    """Tables whose index_granularity differs from their DDL's (default 8,192 when unset)."""
+    engines = dict(client.query("SELECT name, engine_full FROM system.tables WHERE database = {d:String}",
+                                parameters={"d": database}).result_rows)
+    stale = []
+    for name, ddl in TABLE_DDL.items():
+        wanted = _GRANULARITY.search(ddl)
+        if wanted and name in engines and wanted.group(0) not in engines[name]:
+            stale.append(name)
+    return stale
+
+
+def rebuild(client: Client, database: str, name: str) -> int:
+    """Rebuilds `name` with its DDL's settings; returns the rows copied."""
+    db = quoted_identifier(database)
+    copy = f"{name}{_SUFFIX}"
+    client.command(f"DROP TABLE IF EXISTS {db}.{copy} SYNC")  # a rebuild interrupted before the swap
+    client.command(TABLE_DDL[name].format(db=db).replace(f"{db}.{name} (", f"{db}.{copy} (", 1))
+    for migration in MIGRATIONS:
+        if f"{{db}}.{name} " in migration:
+            client.command(migration.replace(f"{{db}}.{name} ", f"{{db}}.{copy} ").format(db=db))
+    columns = ", ".join(f"`{c}`" for (c,) in client.query(
+        "SELECT name FROM system.columns WHERE database = {d:String} AND table = {t:String} ORDER BY position",
+        parameters={"d": database, "t": copy}).result_rows)
+    began = client.query("SELECT now64(3, 'UTC') - INTERVAL 1 SECOND").result_rows[0][0]  # margin: clock steps
+    client.command(f"INSERT INTO {db}.{copy} ({columns}) SELECT {columns} FROM {db}.{name}")
+    client.command(f"EXCHANGE TABLES {db}.{name} AND {db}.{copy}")
+    client.command(f"INSERT INTO {db}.{name} ({columns}) SELECT {columns} FROM {db}.{copy}"
+                   " WHERE inserted_at >= {began:DateTime64(3, 'UTC')}", parameters={"began": began})
+    client.command(f"DROP TABLE {db}.{copy} SYNC")
+    return int(client.command(f"SELECT count() FROM {db}.{name}"))
+
+
+def rebuild_stale_tables(client: Client, database: str) -> dict[str, int]:
+    """Every stale table rebuilt: {table: rows}."""
+    return {name: rebuild(client, database, name) for name in stale_tables(client, database)}
