@@ -4,10 +4,10 @@ INSERT ... SELECT, swapped in with EXCHANGE TABLES, and the old one dropped. The
 settings mark it done: a table created with the DDL's granules is never rebuilt.
 
 Rows written while the copy runs: every table here has `inserted_at` (DEFAULT now64(3)), so after
-the swap the rows the old table got since the copy began are copied again. They collapse (the
-ReplacingMergeTree tables read with FINAL; call_status is read with argMax/max, where a repeated
-row changes nothing). Only an insert still in flight into the old table after that second copy
-could be lost, so run it at start-up, before the sinks consume (ensure_schema's place)."""
+the swap the rows the old table got since the copy began (less a second's margin) are copied
+again, except those the copy already holds (same sorting key and insert time): nothing is
+doubled. Only an insert still in flight into the old table after that second copy could be lost,
+so run it at start-up, before the sinks consume (ensure_schema's place)."""
 from __future__ import annotations
 
 import re
@@ -47,8 +47,15 @@ def rebuild(client: Client, database: str, name: str) -> int:
     began = client.query("SELECT now64(3, 'UTC') - INTERVAL 1 SECOND").result_rows[0][0]  # margin: clock steps
     client.command(f"INSERT INTO {db}.{copy} ({columns}) SELECT {columns} FROM {db}.{name}")
     client.command(f"EXCHANGE TABLES {db}.{name} AND {db}.{copy}")
+    # The catch-up: rows the old table got since the copy began, except those the copy already has
+    # (same sorting key and insert time), so call_status (a plain MergeTree) gets no duplicates.
+    key = client.command("SELECT sorting_key FROM system.tables WHERE database = {d:String} AND name = {t:String}",
+                         parameters={"d": database, "t": name})
+    identity = f"({key}, inserted_at)"
     client.command(f"INSERT INTO {db}.{name} ({columns}) SELECT {columns} FROM {db}.{copy}"
-                   " WHERE inserted_at >= {began:DateTime64(3, 'UTC')}", parameters={"began": began})
+                   " WHERE inserted_at >= {began:DateTime64(3, 'UTC')}"
+                   f" AND {identity} NOT IN (SELECT {identity} FROM {db}.{name}"
+                   " WHERE inserted_at >= {began:DateTime64(3, 'UTC')})", parameters={"began": began})
     client.command(f"DROP TABLE {db}.{copy} SYNC")
     return int(client.command(f"SELECT count() FROM {db}.{name}"))
 
