@@ -101,3 +101,38 @@ class SpelledIdRecognizer(EntityRecognizer):
             if len(chars) >= MIN_SPELLED_CHARS and sum(c.isdigit() for c in chars) >= MIN_SPELLED_DIGITS:
                 results.append(RecognizerResult(SPELLED_ID, match.start(), match.end(), self.score))
         return results
+
+
+# The turn after a request for the caller's name ("Could I have your surname?", "Назовите ФИО")
+# often opens with nothing but the name ("Ashworth, M20 4QB."): no cue in the answer itself, so
+# it takes the question (agents.redact.transcript.answered_names).
+NAME_REQUEST = {
+    "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
+                     r"|\bwho am i (?:speaking|talking) (?:to|with)\b)"),
+    "ru": re.compile(r"(?i:\bфио\b|\bфамили[юяи]\b|\bваше\s+имя\b|\bкак\s+(?:вас|к\s+вам)\s+(?:зовут|обращаться)\b)"),
+}
+ANSWER_NAME = {
+    "en": re.compile(rf"^\s*(?i:(?:it's|it’s|yes|yeah|sure|okay|ok)[,.]?\s+)?({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})"
+                     r"(?=\s*[,.!?]|\s*$)"),
+    "ru": re.compile(r"^\s*(?i:(?:да|так)[,.]?\s+)?([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?(?:\s+[А-ЯЁ][а-яё]+){0,2})"
+                     r"(?=\s*[,.!?]|\s*$)"),
+}
+NOT_NAMES_RU = frozenset("да нет так здравствуйте спасибо хорошо конечно алло минуту сейчас".split())
+
+
+def answered_names(segments: list[dict], language: str) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> the name opening a turn that answers a request for the caller's name (the
+    next turn by another speaker, or any next turn on mono)."""
+    request, answer = NAME_REQUEST.get(language), ANSWER_NAME.get(language)
+    if request is None or answer is None:
+        return {}
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index in range(1, len(segments)):
+        asked, reply = segments[index - 1], segments[index]
+        if reply["speaker"] == asked["speaker"] != "unknown" or not request.search(asked["text"]):
+            continue
+        match = answer.match(reply["text"])
+        words = match.group(1).casefold().split() if match else []
+        if words and not any(w in NOT_NAMES or w in NOT_NAMES_RU for w in words):
+            found[index] = [match.span(1)]
+    return found

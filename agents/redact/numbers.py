@@ -102,19 +102,29 @@ def _digit_pieces(run: list[Token]) -> list[tuple[str, int, int]]:
     return out
 
 
-def _is_dictated(run: list[Token]) -> bool:
-    """Two or more tokens with at least one spelled-out number: leave plain "2024" alone."""
-    return len(run) >= 2 and any(not t.word.isdigit() for t in run)
+# A single number word is a number only where an address part names it: "дом десять",
+# "flat nine" (elsewhere "one" or "два" is prose: "one moment", "два раза").
+ADDRESS_PART = re.compile(r"(?:^|[^\w])(?:дом|д|квартира|квартиру|кв|корпус|корп|строение|стр|подъезд|"
+                          r"офис|flat|apartment|house|suite|unit)[\s.,:№#]{0,3}$", re.IGNORECASE)
+
+
+def _is_dictated(run: list[Token], text: str) -> bool:
+    """Two or more tokens with at least one spelled-out number (leave plain "2024" alone), or one
+    number word after an address part."""
+    if any(not t.word.isdigit() for t in run) and len(run) >= 2:
+        return True
+    return len(run) == 1 and not run[0].word.isdigit() and run[0].word != "oh" and bool(
+        ADDRESS_PART.search(text[max(0, run[0].start - 16):run[0].start]))
 
 
 def normalise_spoken_numbers(text: str) -> NormalisedText:
     pieces: list[tuple[str, int, int]] = []  # (replacement, original start, original end)
     cursor = 0
-    for run in filter(_is_dictated, _runs(text)):
+    for run in (r for r in _runs(text) if _is_dictated(r, text)):
         # A leading "oh" is an interjection ("Oh, five minutes"), not a zero.
-        while run and run[0].word == "oh":
+        while len(run) > 1 and run[0].word == "oh":
             run = run[1:]
-        if len(run) < 2:
+        if len(run) < 2 and not _is_dictated(run, text):
             continue
         pieces.extend((ch, i, i + 1) for i, ch in enumerate(text[cursor:run[0].start], cursor))
         for digits, start, end in _digit_pieces(run):

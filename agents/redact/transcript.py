@@ -18,6 +18,7 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.engine import RedactionPolicy
+from agents.redact.identity import answered_names
 from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
 
@@ -170,7 +171,9 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     segments = transcript["segments"]
     introductions = agent_introductions(segments, policy.language, keep_terms)
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
-    first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms),
+    answers = answered_names(segments, policy.language)
+    first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms)
+                            + [Finding(a, b, "PERSON", 0.9) for a, b in answers.get(i, [])],
                             introductions.get(i, []))
                   for i, s in enumerate(segments)]
     known: dict[str, set[str]] = {}

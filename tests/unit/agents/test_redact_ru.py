@@ -29,6 +29,9 @@ LEAK_CASES = {
     "Я живу на улице Ленина, дом 5, квартира 12.": ["Ленина", "5, квартира 12"],
     "Адрес: проспект Мира 15, кв 3.": ["Мира 15", "кв 3"],
     "Доставьте на Тверскую улицу, дом 7.": ["Тверскую", "дом 7"],
+    # the house number said as one word ("дом семь": a single number word is a number here)
+    "Живу на улице Гагарина, дом семь, квартира двенадцать.": ["Гагарина", "дом семь"],
+    "Бульвар Победы, дом три.": ["Победы", "дом три"],
     "Я из Москвы, город Санкт-Петербург тоже подойдёт.": ["Москвы", "Санкт-Петербург"],
     # passports, digits and words
     "Паспорт серия 45 12 номер 345678.": ["4512", "345678"],
@@ -71,6 +74,22 @@ BENIGN = [
     "Стоимость тарифа пятьсот рублей в месяц.",
     "Разговор записывается для контроля качества.",
 ]
+
+
+def test_a_name_answering_the_question_for_it_is_redacted(russian_analyzer):
+    """No cue in the answer itself: the question makes it a name, whether natasha knows it or not."""
+    transcript = {"language": "ru", "audio_duration_s": 8.0, "channels": 2, "segments": [
+        {"start": 0.0, "end": 3.0, "speaker": "agent", "text": "Подскажите вашу фамилию, пожалуйста.", "words": []},
+        {"start": 3.0, "end": 5.0, "speaker": "client", "text": "Шершнёва.", "words": []},
+        {"start": 5.0, "end": 8.0, "speaker": "agent", "text": "Спасибо, нашла, Шершнёва.", "words": []}]}
+    redacted = redact_transcript(russian_analyzer, transcript, RUSSIAN_POLICY)
+    texts = [s["text"] for s in redacted["segments"]]
+    assert texts[1] == "<PERSON>." and find_leaks(["Шершнёва"], " ".join(texts)) == [], texts
+
+
+def test_a_single_number_word_is_a_number_only_after_an_address_part():
+    assert normalise_spoken_numbers("дом семь, квартира двенадцать").text == "дом 7, квартира 12"
+    assert normalise_spoken_numbers("один момент, два раза").text == "один момент, два раза"
 
 
 @pytest.fixture(scope="module")
