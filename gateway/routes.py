@@ -12,4 +12,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/relay/events", handlers.receive_relay_event)
     app.router.add_get("/healthz", handlers.healthz)
     app.router.add_get("/readyz", handlers.readyz)
-    # No /metrics here: this port faces the portals (run_gateway serves it on its own port).
+    # No /metrics here: this port faces the portals (gateway.app.metrics_server: its own port).
