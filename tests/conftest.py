@@ -47,6 +47,8 @@ def pipeline_settings(kafka_broker, tmp_path):
         consumer_group=f"{prefix}worker", topic_partitions=2, gateway_port=free_port(),
         retry_delays_s=[0.5, 1.0, 2.0], recording_wait_attempts=12,
         clickhouse_batch_within_s=0.5,
+        # 0 = no metrics listener: every embedded stack in a test would bind the fixed 9101/9102.
+        worker_metrics_port=0, gateway_metrics_port=0,
     )
 
 
