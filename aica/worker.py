@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -19,6 +20,7 @@ import mode
 from agents import ingest, parked, retry, score, tokens, transcribe
 from agents.analyze import agent as analyze
 from agents.redact import agent as redact
+from blobs import retention
 from blobs.store import LocalBlobStore
 from catalog.projects import ProjectCatalog, load_catalog
 from control.portals import KafkaPortals
@@ -35,6 +37,8 @@ from streams.spec import StageSpec
 from warehouse.crm_ledger import CrmWriteLedger
 
 log = logging.getLogger(__name__)
+RETENTION_SWEEP_INTERVAL_S = 3600.0
+
 
 class LazyRestClient:
     """The REST client needs an aiohttp session, which must be made inside the running loop."""
@@ -169,6 +173,14 @@ def wire_ingest(app: faust.App, settings: Settings, res: WorkerResources) -> Non
     async def nudge_key_compaction() -> None:  # so a deleted key leaves the broker's disk (streams.portal_keys)
         keys = await asyncio.to_thread(lambda: shared_codec(settings).keys)
         await asyncio.to_thread(keys.nudge_compaction)
+
+    @app.timer(RETENTION_SWEEP_INTERVAL_S, on_leader=True, name="recording-retention")
+    async def sweep_recordings() -> None:  # personal data in the blob store ages out (blobs.retention)
+        report = await asyncio.to_thread(
+            retention.sweep_expired, res.blobs, settings.recording_retention_days, time.time())
+        if report.calls:
+            log.info("retention: deleted the recordings of %d calls older than %g days (%d files, %d bytes)",
+                     report.calls, settings.recording_retention_days, report.files, report.bytes)
 
 
 def wire_crm(app: faust.App, settings: Settings, res: WorkerResources) -> None:

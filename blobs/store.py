@@ -3,7 +3,8 @@ Local directory by default (a shared volume in production). Layout:
 <root>/<member_id>/<call_id>/<file>, plus `ingested.json` once the call has been published, and
 `held.<topic>` when a stage retries or dead-letters a message holding raw personal data
 (streams.stage keeps the bytes here and only a reference on Kafka), and `transcript.<digest>.avro`,
-the call's first transcript (agents.kept_transcripts). A portal purge removes all."""
+the call's first transcript (agents.kept_transcripts). A portal purge removes all; after the
+retention period everything but `ingested.json` goes (blobs.retention)."""
 from __future__ import annotations
 
 import json

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -167,6 +167,11 @@ class Settings(BaseSettings):
 
     # Blob store for recordings (local directory).
     blob_dir: Path | None = None
+    # Recordings, kept raw transcripts and held raw payloads are deleted once a call's blob
+    # directory is this many days old (blobs.retention; the leader worker sweeps hourly). 0 keeps
+    # them forever. At least 8: a call may wait up to seven days on calls.ingested.v1 (its
+    # retention) before it is transcribed, and must still find its recording.
+    recording_retention_days: float = Field(default=90.0, ge=0)
 
     # Dashboard (CRM card tabs + settings API). Served by the worker process in embedded mode,
     # because chdb can be opened by one process only (see dashboard/app.py).
@@ -181,6 +186,14 @@ class Settings(BaseSettings):
     dashboard_audio_ttl_s: int = 600
     # After a relay secret is rotated the previous one is still accepted for this long.
     relay_secret_overlap_s: int = 86400
+
+    @field_validator("recording_retention_days")
+    @classmethod
+    def _retention_outlives_the_queue(cls, days: float) -> float:
+        if 0 < days < 8:
+            raise ValueError("must be 0 (keep forever) or at least 8 days: a call may wait seven days "
+                             "on calls.ingested.v1 before it is transcribed")
+        return days
 
     @cached_property
     def insecure_portal_host_list(self) -> list[str]:
