@@ -49,11 +49,16 @@ class Examples(FrozenModel):
     """Example utterances of one language for the semantic engine (agents/analyze/semantic.py):
     positive = what the criterion looks for (for `expect: absent`, the forbidden kind of talk);
     negative = near misses that must not count (a question instead of a commitment, a refusal);
-    applies = talk that makes the criterion applicable (none of it -> verdict "na")."""
+    applies = talk that makes the criterion applicable (none of it -> verdict "na");
+    train_positive / train_negative = more labelled lines for a criterion judged by a classifier
+    (Criterion.classifier), used only to fit it: they are no examples for the nearest-example test
+    and no implicit negatives of the other criteria."""
 
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     applies: tuple[str, ...] = ()
+    train_positive: tuple[str, ...] = ()
+    train_negative: tuple[str, ...] = ()
 
 
 class Criterion(FrozenModel):
@@ -81,6 +86,9 @@ class Criterion(FrozenModel):
     # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
     threshold: float | dict[str, float] | None = None
     applies_threshold: float | dict[str, float] | None = None
+    # Languages whose sentences are judged by a logistic regression over embeddings fitted on the
+    # examples and training lines (agents/analyze/classifier.py); `threshold` is then a probability.
+    classifier: tuple[str, ...] = ()
 
     @field_validator("rules", "applies_if", "reject_if", mode="before")
     @classmethod

