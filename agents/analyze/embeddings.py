@@ -147,6 +147,7 @@ class CallText:
         self.sentences = [Sentence(i, t, t.text[a:b].strip(), heard(t, a, b)) for i, (t, a, b) in enumerate(spans)]
         self.mono = is_mono(call_turns)
         self.texts = [s.text for s in self.sentences]
+        self._of_role: dict[tuple[str, bool], list[Sentence]] = {}
 
     @cached_property
     def vectors(self) -> np.ndarray:
@@ -162,7 +163,7 @@ class CallText:
             return {t.index: t.speaker for t in self.turns}
         return guess_mono_roles(self)
 
-    @property
+    @cached_property
     def roles_guessed(self) -> bool:
         return self.mono and any(r != "unknown" for r in self.roles.values())
 
@@ -172,9 +173,12 @@ class CallText:
         only when no role is known at all, and the caller must treat such a hit as unattributed."""
         if speaker == "any":
             return list(self.sentences)
-        nobody_known = self.mono and not self.roles_guessed
-        allowed = {speaker} if strict and not nobody_known else {speaker, "unknown"}
-        return [s for s in self.sentences if self.roles[s.turn.index] in allowed]
+        found = self._of_role.get((speaker, strict))  # every criterion asks; the answer is per call
+        if found is None:
+            nobody_known = self.mono and not self.roles_guessed
+            allowed = {speaker} if strict and not nobody_known else {speaker, "unknown"}
+            found = self._of_role[(speaker, strict)] = [s for s in self.sentences if self.roles[s.turn.index] in allowed]
+        return list(found)
 
 
 def guess_mono_roles(call: CallText) -> dict[int, str]:

@@ -155,3 +155,13 @@ def test_the_rule_memo_gives_what_the_patterns_give(monkeypatch):
     assert rule_evidence(RULES, call_turns) == rule_evidence(RULES, call_turns)
     assert memo.size() <= 3  # bounded: emptied when full, then refilled
     memo.forget()
+
+
+@pytest.mark.parametrize("text", ["Reason: a well-known  issue\twith the  bill.", "  short ", "ab-cd-ef gh", "x" * 40,
+                                  "Перевод — на следующей неделе,\u00a0до пятницы.", "one two three four five six"])
+def test_the_summary_shortens_as_textwrap_does(text):
+    import textwrap
+
+    from agents.analyze.summary import shorten
+    for width in range(5, 45):
+        assert shorten(text, width) == textwrap.shorten(text, width, placeholder="…")
