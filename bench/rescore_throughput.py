@@ -23,6 +23,7 @@ import asyncio
 import multiprocessing
 import os
 import re
+import socket
 import tempfile
 import time
 from pathlib import Path
@@ -82,6 +83,13 @@ def redacted_calls(n: int, now_ms: int, days: int, distinct: float = 0.0) -> lis
                      "audio_duration_s": ctx["duration_s"], "channels": 2 if sample.stereo else 1,
                      "segments": segments, "entities": [], "redacted_at": now_ms}))
     return out
+
+
+def free_port() -> int:
+    """A port the OS picks (other stacks run on the same machine)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def fill_topic(settings: Settings, calls: list[tuple[int, dict]]) -> None:
@@ -165,7 +173,7 @@ async def main() -> None:
     parser.add_argument("--baseline-calls", type=int, default=20_000, help="the loop runs on this many calls")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        broker = LocalBroker(Path(tmp) / "kafka", port=29092, controller_port=29093).start(timeout=120)
+        broker = LocalBroker(Path(tmp) / "kafka", port=free_port(), controller_port=free_port()).start(timeout=120)
         try:
             settings = Settings(data_dir=Path(tmp) / "var", kafka_bootstrap=broker.bootstrap,
                                 topic_partitions=4, secret_key="")
@@ -198,7 +206,9 @@ async def main() -> None:
     print(f"baseline (analysis + scoring in a plain loop, {min(len(in_range), args.baseline_calls)} calls, "
           f"1 process): {base:.0f} calls/s, {base_cpu_ms:.2f} CPU ms per call")
     print(f"rescore end to end (read, analyse, score, publish, write to ClickHouse): {rate:.0f} calls/s "
-          f"= {rate / base:.2f}x the baseline; {cpu_ms:.2f} CPU ms per call over all processes")
+          f"= {rate / base:.2f}x the baseline; {cpu_ms:.2f} CPU ms per call over all processes "
+          f"(rescore {1000 * sum(r['cpu_s'] for r in reports) / max(stored, 1):.2f}, "
+          f"ClickHouse writer {1000 * store_cpu / max(stored, 1):.2f})")
     print(f"encoder: {sentence_ms:.1f} CPU ms per sentence not seen before; {sentences_per_call:.1f} sentences per call: "
           f"a call none of whose sentences was seen costs {sentence_ms * sentences_per_call:.0f} CPU ms, "
           f"i.e. at most {2000 / (sentence_ms * sentences_per_call):.0f} such calls/s on 2 cores")

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from agents.analyze import memo
 from agents.analyze.transcript import Turn, heard, is_mono, sentences
 
 DIM = 384
@@ -90,9 +91,11 @@ def embed_sentences(texts: Sequence[str]) -> np.ndarray:
 
 
 def forget_sentences() -> None:
-    """Empty the sentence cache (benchmarks compare runs from the same cold start)."""
+    """Empty the sentence caches, vectors and memoised results (benchmarks compare runs from the
+    same cold start; tests compare with the path without caches)."""
     with _sentence_lock:
         _sentence_vectors.clear()
+    memo.forget()
 
 
 def embed_calls(calls: Sequence[CallText]) -> None:
@@ -105,11 +108,25 @@ def embed_calls(calls: Sequence[CallText]) -> None:
         at += len(call.sentences)
 
 
-def nearest(vectors: np.ndarray, examples: tuple[str, ...]) -> np.ndarray:
-    """Cosine similarity of each vector to its nearest example (-1 when there are no examples)."""
-    if not examples or not len(vectors):
-        return np.full(len(vectors), -1.0, dtype=np.float32)
-    return (vectors @ embed_examples(examples).T).max(axis=1)
+def nearest(texts: Sequence[str], vectors: np.ndarray, examples: tuple[str, ...]) -> np.ndarray:
+    """Cosine similarity of each sentence (its text, its vector) to its nearest example (-1 when
+    there are no examples), memoised per (examples, text). Computed one sentence at a time (a
+    matrix-vector product): OpenBLAS gives a row of a matrix product different last bits depending
+    on how many rows the product has, and one sentence's product depends on nothing else, so the
+    live stage (a call at a time), a replay (thousands) and the memo all give the same bits
+    (tests/unit/agents/test_analyze_batch.py)."""
+    if not examples or not len(texts):
+        return np.full(len(texts), -1.0, dtype=np.float32)
+    table = memo.table("nearest", examples)
+    found = [table.get(t) for t in texts]
+    if None in found:
+        matrix = embed_examples(examples)
+        for i, text in enumerate(texts):
+            if found[i] is None:
+                found[i] = table.get(text)
+                if found[i] is None:  # a text twice in the call is computed once
+                    found[i] = memo.remember(table, text, float((matrix @ vectors[i]).max()))
+    return np.array(found, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -129,13 +146,15 @@ class CallText:
         spans = [(t, a, b) for t in call_turns for a, b in sentences(t.text) if t.text[a:b].strip()]
         self.sentences = [Sentence(i, t, t.text[a:b].strip(), heard(t, a, b)) for i, (t, a, b) in enumerate(spans)]
         self.mono = is_mono(call_turns)
+        self.texts = [s.text for s in self.sentences]
+        self._of_role: dict[tuple[str, bool], list[Sentence]] = {}
 
     @cached_property
     def vectors(self) -> np.ndarray:
         return embed_sentences([s.text for s in self.sentences])
 
     def similarity(self, examples: tuple[str, ...]) -> np.ndarray:
-        return nearest(self.vectors, examples)
+        return nearest(self.texts, self.vectors, examples)
 
     @cached_property
     def roles(self) -> dict[int, str]:
@@ -144,7 +163,7 @@ class CallText:
             return {t.index: t.speaker for t in self.turns}
         return guess_mono_roles(self)
 
-    @property
+    @cached_property
     def roles_guessed(self) -> bool:
         return self.mono and any(r != "unknown" for r in self.roles.values())
 
@@ -154,9 +173,12 @@ class CallText:
         only when no role is known at all, and the caller must treat such a hit as unattributed."""
         if speaker == "any":
             return list(self.sentences)
-        nobody_known = self.mono and not self.roles_guessed
-        allowed = {speaker} if strict and not nobody_known else {speaker, "unknown"}
-        return [s for s in self.sentences if self.roles[s.turn.index] in allowed]
+        found = self._of_role.get((speaker, strict))  # every criterion asks; the answer is per call
+        if found is None:
+            nobody_known = self.mono and not self.roles_guessed
+            allowed = {speaker} if strict and not nobody_known else {speaker, "unknown"}
+            found = self._of_role[(speaker, strict)] = [s for s in self.sentences if self.roles[s.turn.index] in allowed]
+        return list(found)
 
 
 def guess_mono_roles(call: CallText) -> dict[int, str]:

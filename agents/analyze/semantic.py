@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.analyze import memo
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.transcript import Turn, any_rule_regex, rule_search, screen_matches, sentence_at
 from catalog.scorecards import Criterion, Examples
@@ -65,18 +66,37 @@ def match_quote(alternative: tuple[str, ...], text: str) -> str | None:
     return " ".join(dict.fromkeys(sentence_at(text, m.start()) for m in found))  # ordered, no duplicates
 
 
+def first_quote(rules, text: str) -> str | None:
+    """The quote of the first alternative of `rules` that matches `text` (match_quote), or None."""
+    if not screen_matches(any_rule_regex(rules), text):
+        return None  # no pattern matches, so no alternative does
+    return next((q for alt in rules if (q := match_quote(alt, text))), None)
+
+
+def rejected(rejects, text: str) -> bool:
+    """Whether some alternative of `rejects` (a criterion's reject_if) matches `text`."""
+    return screen_matches(any_rule_regex(rejects), text) and any(match_quote(alt, text) for alt in rejects)
+
+
 def rule_evidence(rules, candidates: list[Turn]) -> list[dict]:
+    # Memoised per turn text (memo.py); a search that timed out is remembered as it came out.
     evidence = []
-    screen = any_rule_regex(tuple(rules))
+    rules = tuple(rules)
+    if not rules:
+        return evidence
+    quotes = memo.table("quote", rules)
     for turn in candidates:
-        if not screen_matches(screen, turn.text):
-            continue  # no pattern matches, so no alternative does
-        quote = next((q for alt in rules if (q := match_quote(alt, turn.text))), None)
+        quote = quotes.get(turn.text, _UNSEEN)
+        if quote is _UNSEEN:
+            quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text))
         if quote:
             evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
             if len(evidence) == MAX_EVIDENCE:
                 break
     return evidence
+
+
+_UNSEEN = object()
 
 
 def in_window(criterion: Criterion, call_turns: list[Turn], within: list[Turn] | None = None) -> list[Turn]:
@@ -184,16 +204,14 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
     # "I've sent it to the team, someone might look at it at some point" is no resolution.
     found = [e for e in rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids])
-             if not any(match_quote(alt, e["quote"]) for alt in rejects)]
+             if not (rejects and memo.per_text("rejected", rejects, e["quote"], rejected))]
     scored: list[tuple[float, Sentence]] = []
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives)
-        screen = any_rule_regex(tuple(rejects))
         for s in candidates:
             if strict and s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE:
                 continue
-            rejected = screen_matches(screen, s.text) and any(match_quote(alt, s.text) for alt in rejects)
-            if may_count[s.position] and not rejected:
+            if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     return Assessment(applies_score(criterion, call, language, examples), found, scored)

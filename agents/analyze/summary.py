@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from agents.analyze import exemplars
+from agents.analyze import exemplars, memo
 from agents.analyze.embeddings import CallText, Sentence
 
 # The CRM field is a Bitrix24 string (bitrix/fields.py, 3 rows); 300 chars keeps it readable there.
@@ -81,8 +81,13 @@ DATE_BONUS = 0.03
 
 
 def _content(s: Sentence) -> bool:
-    """A sentence worth quoting: no question, a few words, no card number (read out or back)."""
-    return "?" not in s.text and len(trim(s.text).split()) >= MIN_WORDS and not _CARD_READ_BACK.search(s.text)
+    """A sentence worth quoting: no question, a few words, no card number (read out or back).
+    Memoised by text (memo.py): it depends on nothing else."""
+    return memo.per_text("content", None, s.text, _content_text)
+
+
+def _content_text(_, text: str) -> bool:
+    return "?" not in text and len(trim(text).split()) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
 
 
 def _candidates(call: CallText, sentences: list[Sentence], examples: tuple[str, ...], bonus=None,
@@ -169,9 +174,16 @@ def compose(parts: list[tuple[str, str]]) -> str:
         extra = max(0, min(len(text) - widths[i], remaining))
         widths[i] += extra
         remaining -= extra
-    out = [f"{label}: " + textwrap.shorten(text, width, placeholder="…")
+    out = [f"{label}: " + shorten(text, width)
            for (label, _), text, width in zip(parts, texts, widths)]
     return " ".join(out)[:MAX_SUMMARY_CHARS]
+
+
+def shorten(text: str, width: int) -> str:
+    """textwrap.shorten(text, width, placeholder="…"), without its wrapping machinery when the
+    text fits: shorten collapses the whitespace and returns a text that fits as it is."""
+    collapsed = " ".join(text.split())
+    return collapsed if len(collapsed) <= width else textwrap.shorten(text, width, placeholder="…")
 
 
 def with_lead_in(statement: Sentence, call: CallText) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.analyze import embeddings
+from agents.analyze import embeddings, memo, semantic
 from agents.analyze.agent import Analyzer
 from agents.analyze.embeddings import CallText, embed, embed_calls, embed_sentences, forget_sentences
 from agents.analyze.semantic import rule_evidence
@@ -114,3 +114,54 @@ def test_patterns_that_cannot_be_joined_are_checked_one_by_one():
     assert screen.search("x a") and screen.search("b y") and not screen.search("ab c")
     evidence = rule_evidence(((r"(bye)\1",),), turns({"segments": [{"start": 0, "end": 1, "text": "byebye now"}]}))
     assert [e["quote"] for e in evidence] == ["byebye now"]
+
+
+def test_a_sentence_similarity_does_not_depend_on_the_call_or_on_memory_alignment():
+    """nearest() memoises per (examples, text): the value must be what any call holding the
+    sentence would compute, so it may not depend on the other rows or on where the arrays lie."""
+    forget_sentences()
+    catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
+    criteria = catalog.scorecard(catalog.projects["support-en"].scorecard).criteria
+    examples = next(c.examples["en"].positive for c in criteria if "en" in c.examples)
+    calls = [CallText(turns(t)) for t in sample_transcripts()]
+    matrix = embeddings.embed_examples(examples)
+    for call in calls:
+        cold = call.similarity(examples)
+        memo.forget()
+        for i, vector in enumerate(call.vectors):
+            shifted = np.empty(len(vector) + 1, dtype=np.float32)[1:]  # another alignment
+            shifted[:] = vector
+            moved = np.empty(matrix.size + 3, dtype=np.float32)[3:].reshape(matrix.shape)
+            moved[:] = matrix
+            assert cold[i] == np.float32((moved @ shifted).max()) == np.float32((matrix @ vector).max())
+        assert np.array_equal(call.similarity(examples), cold)  # from the memo
+
+
+def test_the_rule_memo_gives_what_the_patterns_give(monkeypatch):
+    memo.forget()
+    call_turns = turns({"segments": [{"start": k, "end": k + 1, "text": text} for k, text in enumerate(TEXTS)]})
+    for rules in RULES, RULES[::-1]:
+        expected = []
+        for turn in call_turns:  # the patterns one by one, no screen, no memo
+            quote = next((q for alt in rules if all(rule_regex(p).search(turn.text) for p in alt)
+                          and (q := semantic.match_quote(alt, turn.text))), None)
+            if quote:
+                expected.append({"quote": quote, "segment": turn.index, "start": turn.start})
+        assert rule_evidence(rules, call_turns + call_turns)[:len(expected)] == expected[:semantic.MAX_EVIDENCE]
+        assert rule_evidence(rules, call_turns) == expected[:semantic.MAX_EVIDENCE]  # from the memo
+    assert memo.size() > 0
+    monkeypatch.setattr(memo, "MAX_ENTRIES", 3)
+    memo.forget()
+    assert rule_evidence(RULES, call_turns) == rule_evidence(RULES, call_turns)
+    assert memo.size() <= 3  # bounded: emptied when full, then refilled
+    memo.forget()
+
+
+@pytest.mark.parametrize("text", ["Reason: a well-known  issue\twith the  bill.", "  short ", "ab-cd-ef gh", "x" * 40,
+                                  "Перевод — на следующей неделе,\u00a0до пятницы.", "one two three four five six"])
+def test_the_summary_shortens_as_textwrap_does(text):
+    import textwrap
+
+    from agents.analyze.summary import shorten
+    for width in range(5, 45):
+        assert shorten(text, width) == textwrap.shorten(text, width, placeholder="…")
