@@ -63,6 +63,23 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds of a live process's threads, summed by thread name (the worker names its ASR,
+    text-models and ClickHouse threads, and the OpenMP threads they start inherit the name;
+    "python" is the event loop and unnamed pools). Threads that ended are missing: their CPU shows
+    only in process_cpu_s."""
+    found: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        group = "clickhouse (chdb's own threads)" if not name.startswith(("aica-", "python")) else name
+        found[group] = found.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 async def worker_metrics(port: int) -> dict[tuple[str, str], float]:
     """{(sample name, stage or part label): value} of the worker's /metrics sums and counts."""
     import aiohttp
@@ -84,12 +101,15 @@ def difference(after: dict, before: dict) -> dict:
 
 async def pipeline_run(stack: EmbeddedStack, samples, audio_dir: Path, port: int) -> tuple[Timing, dict]:
     """Place the calls and wait for their last CRM write: (wall and worker CPU, metric deltas)."""
-    before, cpu = await worker_metrics(port), process_cpu_s(stack.worker.pid)
+    pid = stack.worker.pid
+    before, cpu, threads = await worker_metrics(port), process_cpu_s(pid), thread_cpu_s(pid)
     t0 = time.perf_counter()
     calls = await place_calls(stack.sandbox_url, samples, audio_dir, record_delay_s=0.5)
     await wait_for_crm(stack.sandbox_url, calls, timeout_s=1800, worker_alive=stack.worker_alive)
     wall = time.perf_counter() - t0
-    return Timing(wall, process_cpu_s(stack.worker.pid) - cpu), difference(await worker_metrics(port), before)
+    deltas = difference(await worker_metrics(port), before)
+    deltas.update({("thread_cpu", name): s for name, s in difference(thread_cpu_s(pid), threads).items()})
+    return Timing(wall, process_cpu_s(pid) - cpu), deltas
 
 
 async def measure(settings: Settings, samples, audio_dir: Path, paths: list[Path], rounds: int, port: int):
@@ -154,6 +174,8 @@ def main() -> None:
         others = ", ".join(f"{name} {stage(name):.1f}" for name in
                            ("ingest", "redact", "analyze", "score", "crm_writeback", "clickhouse_metrics"))
         print(f"         other stages (s, each overlapping ASR on other threads): {others}")
+        threads = sorted(((k[1], v) for k, v in m.items() if k[0] == "thread_cpu" and v >= 0.05), key=lambda kv: -kv[1])
+        print("         worker CPU s by thread: " + ", ".join(f"{name} {s:.1f}" for name, s in threads))
     raw_best, pipe_best = min(r.wall_s for r in raws), min(p.wall_s for p in pipes)
     print(f"best of {len(raws)}: raw {raw_best:.1f} s, pipeline {pipe_best:.1f} s, "
           f"overhead ratio pipeline / raw whisper: {pipe_best / raw_best:.2f}")
