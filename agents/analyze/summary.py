@@ -47,7 +47,8 @@ _DATE = re.compile(
     r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
     r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
 # A one-word report of an action: a past participle ("Updated.", "Отправлено.", "Оформила.").
-_DONE_WORD = re.compile(r"[A-Za-z]+ed[.!]|[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
+# (Only fullmatch()ed; the look-behinds start a try at word starts only, so a search stays linear.)
+_DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 
 
