@@ -1,7 +1,7 @@
 """N sample calls through the whole pipeline vs raw faster-whisper on the same audio.
 
-Baseline: faster-whisper alone (same model, compute type, threads, beam, batching and VAD as
-the transcribe stage), one file after another. Pipeline: the embedded stack (local broker,
+Baseline: faster-whisper alone (same model per call, language, hotwords, compute type, threads,
+beam, batching and VAD as the transcribe stage), one file after another. Pipeline: the embedded stack (local broker,
 gateway, sandbox portal, one worker) from the first event the portal sends until every call's
 CRM fields are written, measured after the worker has started and loaded its models (the
 start-up time is printed separately). Rounds of both alternate on one running stack so they
@@ -22,10 +22,11 @@ from typing import NamedTuple
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agents.transcribe import VAD_PARAMETERS, count_channels, load_model  # noqa: E402
+from agents.transcribe import VAD_PARAMETERS, AsrPlan, asr_plan, count_channels, load_model  # noqa: E402
 from aica.demo import place_calls, wait_for_crm  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
+from catalog.projects import load_catalog  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 
 
@@ -34,21 +35,32 @@ class Timing(NamedTuple):
     cpu_s: float  # CPU seconds of the process(es) doing the work, all threads
 
 
-def raw_whisper(model, settings: Settings, paths: list[Path]) -> Timing:
-    """faster-whisper alone, one file after another, in this process, decoding as the stage
-    does: batched (VAD-cut chunks) when settings.asr_batch_size > 0, else sequential with VAD
-    on stereo sides (and on mono with asr_vad_mono)."""
+def call_plans(settings: Settings, samples) -> list[AsrPlan]:
+    """What the transcribe stage uses for each sample call: its project's model, language and
+    vocabulary (a Russian sample gets the multilingual model, as in the worker)."""
+    catalog = load_catalog(settings)
+    return [asr_plan(settings, s.language, next((p for p in catalog.projects.values()
+                                                 if p.language == s.language), None)) for s in samples]
+
+
+def raw_whisper(settings: Settings, paths: list[Path], plans: list[AsrPlan]) -> Timing:
+    """faster-whisper alone, one file after another, in this process, with each call's model,
+    language and hotwords (`plans`, as the stage picks them) and decoding as the stage does:
+    batched (VAD-cut chunks) when settings.asr_batch_size > 0, else sequential with VAD on
+    stereo sides (and on mono with asr_vad_mono)."""
     from faster_whisper import BatchedInferencePipeline, decode_audio
-    batched = BatchedInferencePipeline(model)
+    models = {plan.model: load_model(settings, plan.model) for plan in plans}
+    batched = {name: BatchedInferencePipeline(model) for name, model in models.items()}
     wall, cpu = time.perf_counter(), time.process_time()
-    for path in paths:
+    for path, plan in zip(paths, plans):
+        model = models[plan.model]
         stereo = count_channels(path) == 2
         audio = decode_audio(str(path), split_stereo=stereo)
         for channel in (audio if stereo else [audio]):
-            options = dict(language="en", beam_size=settings.asr_beam_size, word_timestamps=True,
-                           vad_parameters=VAD_PARAMETERS)
+            options = dict(language=plan.language, beam_size=settings.asr_beam_size, word_timestamps=True,
+                           vad_parameters=VAD_PARAMETERS, hotwords=plan.hotwords)
             if settings.asr_batch_size:
-                segments, _ = batched.transcribe(channel, batch_size=settings.asr_batch_size, **options)
+                segments, _ = batched[plan.model].transcribe(channel, batch_size=settings.asr_batch_size, **options)
             else:
                 vad = stereo or settings.asr_vad_mono
                 segments, _ = model.transcribe(channel, vad_filter=vad, **{**options, "vad_parameters":
@@ -122,11 +134,13 @@ async def measure(settings: Settings, samples, audio_dir: Path, paths: list[Path
         await asyncio.sleep(3)  # let the model warm-up tasks finish: steady state, not cold start
         up = time.perf_counter() - started
         loaded = time.perf_counter()
-        model = load_model(settings)
+        plans = call_plans(settings, samples)
+        for plan in plans:
+            load_model(settings, plan.model)
         load_s = time.perf_counter() - loaded
         raws, pipes, metrics = [], [], []
         for _ in range(rounds):
-            raws.append(await asyncio.to_thread(raw_whisper, model, settings, paths))
+            raws.append(await asyncio.to_thread(raw_whisper, settings, paths, plans))
             timing, deltas = await pipeline_run(stack, samples, audio_dir, port)
             pipes.append(timing)
             metrics.append(deltas)
