@@ -6,8 +6,10 @@ changes, hold music in every third call, half of them stereo, line noise, 8 kHz 
 - Naive baseline: faster-whisper alone, one file after another, beam 5, no batching, word
   timestamps, VAD only on the sides of a stereo call (mono is decoded whole, silence and all).
 - Pipeline: `agents.transcribe.transcribe_file` (decode, ASR, merge, speaker attribution on mono)
-  with each configuration given: `b<batch>-beam<beam>[-vad]`, batch 0 meaning the sequential
-  decoder, `-vad` VAD on mono too (batching always cuts at VAD pauses).
+  with each configuration given: `b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>]`, batch 0
+  meaning the sequential decoder, `-vad` VAD on mono too (batching always cuts at VAD pauses),
+  `-pad` the speech padding the VAD keeps around speech (faster-whisper's default 400 ms), `-sil`
+  the pause that ends a speech segment (the pipeline's default 500 ms).
 
 Files are interleaved (each file through the baseline, then every configuration) so all runs
 share the machine's noise. Wall and process-CPU seconds and WER against the scripts (words
@@ -29,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import jiwer  # noqa: E402
 
-from agents.transcribe import count_channels, load_model, transcribe_file  # noqa: E402
+from agents.transcribe import VAD_PARAMETERS, count_channels, load_model, transcribe_file  # noqa: E402
 from bench.asr_mix import mix_call  # noqa: E402
 from bench.qa_eval.calls import load_calls, select  # noqa: E402
 from bench.qa_eval.metrics import normalise_words  # noqa: E402
@@ -39,10 +41,16 @@ NAIVE = "naive raw"
 
 
 def parse_config(name: str) -> dict:
-    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?", name)
+    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?(?:-pad(\d+))?(?:-sil(\d+))?", name)
     if not match:
-        raise argparse.ArgumentTypeError(f"{name!r}: expected b<batch>-beam<beam>[-vad]")
-    return {"batch_size": int(match[1]), "beam_size": int(match[2]), "vad_mono": bool(match[3])}
+        raise argparse.ArgumentTypeError(f"{name!r}: expected b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>]")
+    vad = dict(VAD_PARAMETERS)
+    if match[4]:
+        vad["speech_pad_ms"] = int(match[4])
+    if match[5]:
+        vad["min_silence_duration_ms"] = int(match[5])
+    return {"batch_size": int(match[1]), "beam_size": int(match[2]), "vad_mono": bool(match[3]),
+            "vad_parameters": vad}
 
 
 def naive_text(model, path) -> str:
@@ -59,7 +67,7 @@ def naive_text(model, path) -> str:
 
 def pipeline_text(model, path, config: dict) -> str:
     body = transcribe_file(model, path, "en", config["beam_size"], batch_size=config["batch_size"],
-                           vad_mono=config["vad_mono"])
+                           vad_mono=config["vad_mono"], vad_parameters=config["vad_parameters"])
     return " ".join(s["text"] for s in body["segments"])
 
 

@@ -1,7 +1,7 @@
 """N sample calls through the whole pipeline vs raw faster-whisper on the same audio.
 
-Baseline: faster-whisper alone (same model, compute type, threads, beam, batching and VAD as
-the transcribe stage), one file after another. Pipeline: the embedded stack (local broker,
+Baseline: faster-whisper alone (same model per call, language, hotwords, compute type, threads,
+beam, batching and VAD as the transcribe stage), one file after another. Pipeline: the embedded stack (local broker,
 gateway, sandbox portal, one worker) from the first event the portal sends until every call's
 CRM fields are written, measured after the worker has started and loaded its models (the
 start-up time is printed separately). Rounds of both alternate on one running stack so they
@@ -22,10 +22,11 @@ from typing import NamedTuple
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agents.transcribe import VAD_PARAMETERS, count_channels, load_model  # noqa: E402
+from agents.transcribe import VAD_PARAMETERS, AsrPlan, asr_plan, count_channels, load_model  # noqa: E402
 from aica.demo import place_calls, wait_for_crm  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
+from catalog.projects import load_catalog  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 
 
@@ -34,21 +35,32 @@ class Timing(NamedTuple):
     cpu_s: float  # CPU seconds of the process(es) doing the work, all threads
 
 
-def raw_whisper(model, settings: Settings, paths: list[Path]) -> Timing:
-    """faster-whisper alone, one file after another, in this process, decoding as the stage
-    does: batched (VAD-cut chunks) when settings.asr_batch_size > 0, else sequential with VAD
-    on stereo sides (and on mono with asr_vad_mono)."""
+def call_plans(settings: Settings, samples) -> list[AsrPlan]:
+    """What the transcribe stage uses for each sample call: its project's model, language and
+    vocabulary (a Russian sample gets the multilingual model, as in the worker)."""
+    catalog = load_catalog(settings)
+    return [asr_plan(settings, s.language, next((p for p in catalog.projects.values()
+                                                 if p.language == s.language), None)) for s in samples]
+
+
+def raw_whisper(settings: Settings, paths: list[Path], plans: list[AsrPlan]) -> Timing:
+    """faster-whisper alone, one file after another, in this process, with each call's model,
+    language and hotwords (`plans`, as the stage picks them) and decoding as the stage does:
+    batched (VAD-cut chunks) when settings.asr_batch_size > 0, else sequential with VAD on
+    stereo sides (and on mono with asr_vad_mono)."""
     from faster_whisper import BatchedInferencePipeline, decode_audio
-    batched = BatchedInferencePipeline(model)
+    models = {plan.model: load_model(settings, plan.model) for plan in plans}
+    batched = {name: BatchedInferencePipeline(model) for name, model in models.items()}
     wall, cpu = time.perf_counter(), time.process_time()
-    for path in paths:
+    for path, plan in zip(paths, plans):
+        model = models[plan.model]
         stereo = count_channels(path) == 2
         audio = decode_audio(str(path), split_stereo=stereo)
         for channel in (audio if stereo else [audio]):
-            options = dict(language="en", beam_size=settings.asr_beam_size, word_timestamps=True,
-                           vad_parameters=VAD_PARAMETERS)
+            options = dict(language=plan.language, beam_size=settings.asr_beam_size, word_timestamps=True,
+                           vad_parameters=VAD_PARAMETERS, hotwords=plan.hotwords)
             if settings.asr_batch_size:
-                segments, _ = batched.transcribe(channel, batch_size=settings.asr_batch_size, **options)
+                segments, _ = batched[plan.model].transcribe(channel, batch_size=settings.asr_batch_size, **options)
             else:
                 vad = stereo or settings.asr_vad_mono
                 segments, _ = model.transcribe(channel, vad_filter=vad, **{**options, "vad_parameters":
@@ -61,6 +73,23 @@ def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a live process (all its threads), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds of a live process's threads, summed by thread name (the worker names its ASR,
+    text-models and ClickHouse threads, and the OpenMP threads they start inherit the name;
+    "python" is the event loop and unnamed pools). Threads that ended are missing: their CPU shows
+    only in process_cpu_s."""
+    found: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        group = "clickhouse (chdb's own threads)" if not name.startswith(("aica-", "python")) else name
+        found[group] = found.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 async def worker_metrics(port: int) -> dict[tuple[str, str], float]:
@@ -84,12 +113,15 @@ def difference(after: dict, before: dict) -> dict:
 
 async def pipeline_run(stack: EmbeddedStack, samples, audio_dir: Path, port: int) -> tuple[Timing, dict]:
     """Place the calls and wait for their last CRM write: (wall and worker CPU, metric deltas)."""
-    before, cpu = await worker_metrics(port), process_cpu_s(stack.worker.pid)
+    pid = stack.worker.pid
+    before, cpu, threads = await worker_metrics(port), process_cpu_s(pid), thread_cpu_s(pid)
     t0 = time.perf_counter()
     calls = await place_calls(stack.sandbox_url, samples, audio_dir, record_delay_s=0.5)
     await wait_for_crm(stack.sandbox_url, calls, timeout_s=1800, worker_alive=stack.worker_alive)
     wall = time.perf_counter() - t0
-    return Timing(wall, process_cpu_s(stack.worker.pid) - cpu), difference(await worker_metrics(port), before)
+    deltas = difference(await worker_metrics(port), before)
+    deltas.update({("thread_cpu", name): s for name, s in difference(thread_cpu_s(pid), threads).items()})
+    return Timing(wall, process_cpu_s(pid) - cpu), deltas
 
 
 async def measure(settings: Settings, samples, audio_dir: Path, paths: list[Path], rounds: int, port: int):
@@ -102,11 +134,13 @@ async def measure(settings: Settings, samples, audio_dir: Path, paths: list[Path
         await asyncio.sleep(3)  # let the model warm-up tasks finish: steady state, not cold start
         up = time.perf_counter() - started
         loaded = time.perf_counter()
-        model = load_model(settings)
+        plans = call_plans(settings, samples)
+        for plan in plans:
+            load_model(settings, plan.model)
         load_s = time.perf_counter() - loaded
         raws, pipes, metrics = [], [], []
         for _ in range(rounds):
-            raws.append(await asyncio.to_thread(raw_whisper, model, settings, paths))
+            raws.append(await asyncio.to_thread(raw_whisper, settings, paths, plans))
             timing, deltas = await pipeline_run(stack, samples, audio_dir, port)
             pipes.append(timing)
             metrics.append(deltas)
@@ -154,6 +188,8 @@ def main() -> None:
         others = ", ".join(f"{name} {stage(name):.1f}" for name in
                            ("ingest", "redact", "analyze", "score", "crm_writeback", "clickhouse_metrics"))
         print(f"         other stages (s, each overlapping ASR on other threads): {others}")
+        threads = sorted(((k[1], v) for k, v in m.items() if k[0] == "thread_cpu" and v >= 0.05), key=lambda kv: -kv[1])
+        print("         worker CPU s by thread: " + ", ".join(f"{name} {s:.1f}" for name, s in threads))
     raw_best, pipe_best = min(r.wall_s for r in raws), min(p.wall_s for p in pipes)
     print(f"best of {len(raws)}: raw {raw_best:.1f} s, pipeline {pipe_best:.1f} s, "
           f"overhead ratio pipeline / raw whisper: {pipe_best / raw_best:.2f}")

@@ -218,11 +218,14 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
-    """Embed a scorecard's examples for a language now rather than during the first call."""
+    """Embed a scorecard's examples for a language now rather than during the first call, and
+    the engine's own: the summary's and the mono role guess's (~100 texts, ~2 CPU-s once)."""
     from agents.analyze.embeddings import embed_examples
-    from agents.analyze.exemplars import BACKGROUND
+    from agents.analyze.exemplars import BACKGROUND, style_examples
+    from agents.analyze.summary import EXAMPLE_SETS
 
-    embed_examples(BACKGROUND)
+    for group in (BACKGROUND, *style_examples(), *EXAMPLE_SETS):
+        embed_examples(group)
     for criterion in scorecard_criteria:
         examples = criterion.examples.get(language)
         if examples:

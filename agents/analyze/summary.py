@@ -47,7 +47,8 @@ _DATE = re.compile(
     r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
     r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
 # A one-word report of an action: a past participle ("Updated.", "Отправлено.", "Оформила.").
-_DONE_WORD = re.compile(r"[A-Za-z]+ed[.!]|[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
+# (Only fullmatch()ed; the look-behinds start a try at word starts only, so a search stays linear.)
+_DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 
 
@@ -73,6 +74,9 @@ FINDING = (
     "Ваше заявление ещё на рассмотрении.",
     "Карту заблокировали из-за подозрительной операции.",
 )
+DONE = exemplars.ACTION + FINDING + exemplars.NEXT  # what an action, finding or next step sounds like
+# Every example set the summary compares sentences with (semantic.warm_up embeds them at start).
+EXAMPLE_SETS = (exemplars.REASON, exemplars.NEXT, DONE, exemplars.NOT_CONTENT)
 MAX_DONE = 2  # agent statements quoted under "Done"...
 SECOND_DONE_MARGIN = 0.02  # ...the second one only when clearly content
 LONG_QUESTION_WORDS = 6  # "I broke my ankle, can I freeze my membership?" states a reason; "Is this RailGo?" does not
@@ -141,7 +145,7 @@ def pick(call: CallText) -> tuple[Sentence | None, list[Sentence], Sentence | No
     if upcoming is not None and not _DATE.search(upcoming.text):
         upcoming = None  # an undated "next step" is no next step; it may still be an action below
     used |= {upcoming.position} if upcoming else set()
-    ranked = _candidates(call, agent, exemplars.ACTION + FINDING + exemplars.NEXT, exclude=used)
+    ranked = _candidates(call, agent, DONE, exclude=used)
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
     if not done and upcoming is not None:  # the one thing the agent did, with its date
         return reason, [upcoming], None
