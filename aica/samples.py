@@ -144,6 +144,16 @@ def _part_pattern(part: str) -> str:
     return rf"(?<!\w){re.escape(part)}(?!\w)"
 
 
+# The timestamp streams.logs.TEXT_FORMAT starts every line with.
+_LOG_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} ", re.MULTILINE)
+
+
+def log_messages(log_text: str) -> str:
+    """A text-format log without its timestamps: find_leaks joins digits across separators, so
+    "07:12:44,512" would read as a card's last four "4512"."""
+    return _LOG_TIME.sub("", log_text)
+
+
 def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
     """The planted values found in text, also when numbers are dictated or re-spaced."""
     normalised = normalise_spoken_numbers(text).text

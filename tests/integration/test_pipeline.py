@@ -16,7 +16,7 @@ from warehouse.read_model import criteria, transcript
 
 from aica.demo import clickhouse_rows, crm_updates, place_calls, stored_texts, wait_for_crm, wait_until_consumed
 from aica.embedded import EmbeddedStack
-from aica.samples import find_leaks, load_samples
+from aica.samples import find_leaks, load_samples, log_messages
 
 pytestmark = [pytest.mark.integration, pytest.mark.models]
 
@@ -69,7 +69,7 @@ async def test_calls_reach_crm_and_clickhouse_without_pii(pipeline_settings):
     assert scores["good_billing_refund"] > scores["poor_internet_outage"]
     planted = [p for c in calls for p in c.sample.planted_pii]
     assert not find_leaks(planted, "\n".join(stored_texts(updates, rows)))
-    assert not find_leaks(planted, (pipeline_settings.data_dir / "worker.log").read_text(errors="replace"))
+    assert not find_leaks(planted, log_messages((pipeline_settings.data_dir / "worker.log").read_text(errors="replace")))
     await analyze_gives_what_the_pipeline_stored(pipeline_settings, stack.sandbox_state.member_id, calls, by_activity)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aica.samples import (SAMPLE_RATE, Sample, Turn, find_leaks, load_samples, parse_sample,
+from aica.samples import (SAMPLE_RATE, Sample, Turn, find_leaks, load_samples, log_messages, parse_sample,
                           render_key, render_sample)
 
 SAMPLES = load_samples()
@@ -102,6 +102,15 @@ def test_leaks_are_found_in_any_spelling_and_not_in_placeholders():
     assert find_leaks(planted, "five five five, two one eight, four four nine zero") == ["5552184490"]
     assert find_leaks(planted, "write to thomas at example dot com") == ["thomas.reed@example.com"]
     assert find_leaks(planted, "Thanks <PERSON>, it is <PHONE_NUMBER>, <EMAIL_ADDRESS>.") == []
+
+
+def test_log_timestamps_are_no_leak_but_a_logged_value_is():
+    log = ("2026-12-05 07:12:44,512 INFO agents.ingest: call=c1 ingested\n"
+           "2026-12-05 07:12:45,001 INFO agents.score: card ending 4512 read back\n")
+    first = log.splitlines()[0]
+    assert find_leaks(["4512"], first) == ["4512"]  # "44,512": the timestamp's digits run together
+    assert find_leaks(["4512"], log_messages(first)) == []
+    assert find_leaks(["4512"], log_messages(log)) == ["4512"]
 
 
 def test_russian_leaks_are_found_in_any_case_ending_and_dictation():
