@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 from tests.conftest import REPO
 
@@ -17,10 +16,9 @@ time.sleep(60)  # a clean stop that never finishes
 
 
 def test_a_hanging_stop_is_cut_short_after_the_grace_period():
-    started = time.monotonic()
+    # No clock: had the deadline not fired, the 60 s sleep would end and the process exit 0.
     done = subprocess.run([sys.executable, "-c", HANGING_STOP], cwd=REPO, capture_output=True, text=True,
-                          timeout=30)
-    assert time.monotonic() - started < 15
+                          timeout=300)
     assert done.returncode == 1
     assert "clean stop took too long; exiting now" in done.stderr
 
