@@ -39,7 +39,7 @@ from warehouse import read_model as after
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_score
 from warehouse.rebuild import stale_tables
-from warehouse.schema import BACKFILL_STATEMENTS, KEYED_GRANULE, MIGRATIONS, TABLE_DDL, quoted_identifier
+from warehouse.schema import BACKFILL_STATEMENTS, KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, quoted_identifier
 from warehouse.writer import ClickHouseWriter, write_statuses
 
 DB = "aica_bench"
@@ -55,7 +55,7 @@ def old_schema(client, database: str) -> None:
     client.command(f"CREATE DATABASE IF NOT EXISTS {db}")
     for name, ddl in TABLE_DDL.items():
         if name != "call_entities":
-            client.command(ddl.format(db=db).replace(f"SETTINGS index_granularity = {KEYED_GRANULE}", ""))
+            client.command(ddl.format(db=db).replace(f"SETTINGS {KEYED_SETTINGS}", ""))
     for statement in MIGRATIONS:
         client.command(statement.format(db=db))
 
@@ -315,7 +315,7 @@ def main() -> None:
               f" on {os.cpu_count()} cores")
         print(f"\n{'read':<22}{'today p50':>11}{'today p95':>11}{'8192 p50':>10}{'8192 p95':>10}"
               f"{'new p50':>10}{'new p95':>10}  (ms; today over {baseline_entities} entities, the others over"
-              f" {args.entities}; 8192: the new reads on the previous granules)")
+              f" {args.entities}; prev: the new reads on the tables as before this upgrade)")
         for name, variants in results.items():
             cells = [f"{pct(v, q):>10.1f}" if v else f"{'-':>10}" for v in variants for q in (50, 95)]
             print(f"{name:<22}" + " ".join(cells))

@@ -1,5 +1,6 @@
 """One-time rebuild of a table whose storage settings changed in warehouse.schema (ClickHouse
-cannot change index_granularity after creation): a copy is created from today's DDL, filled with
+cannot change index_granularity after creation, and a changed compressed block size would only
+reach parts written after the change): a copy is created from today's DDL, filled with
 INSERT ... SELECT, swapped in with EXCHANGE TABLES, and the old one dropped. The table's own
 settings mark it done: a table created with the DDL's granules is never rebuilt.
 
@@ -16,18 +17,20 @@ from clickhouse_connect.driver.client import Client
 
 from warehouse.schema import MIGRATIONS, TABLE_DDL, quoted_identifier
 
-_GRANULARITY = re.compile(r"index_granularity = \d+")
+_SETTING = re.compile(r"\b(\w+ = \d+)")
 _SUFFIX = "__rebuild"
 
 
 def stale_tables(client: Client, database: str) -> list[str]:
-    """Tables whose index_granularity differs from their DDL's (default 8,192 when unset)."""
+    """Tables missing one of their DDL's storage settings (`name = number` after SETTINGS), e.g.
+    created with 8,192-row granules or 64 KiB compressed blocks."""
     engines = dict(client.query("SELECT name, engine_full FROM system.tables WHERE database = {d:String}",
                                 parameters={"d": database}).result_rows)
     stale = []
     for name, ddl in TABLE_DDL.items():
-        wanted = _GRANULARITY.search(ddl)
-        if wanted and name in engines and wanted.group(0) not in engines[name]:
+        _, _, settings = ddl.partition("SETTINGS")
+        wanted = _SETTING.findall(settings)
+        if name in engines and any(setting not in engines[name] for setting in wanted):
             stale.append(name)
     return stale
 

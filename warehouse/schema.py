@@ -14,9 +14,14 @@ import re
 
 TIME = "DateTime64(3, 'UTC')"
 # The tables the dashboard reads one call at a time (by member_id, call_id): a read by key
-# decompresses whole granules, so they hold 256 rows (as call_entities), not ClickHouse's 8,192.
-# A database created with other granules is rebuilt once by ensure_schema (warehouse.rebuild).
+# decompresses whole granules, so they hold 256 rows (as call_entities), not ClickHouse's 8,192,
+# and whole compressed blocks, so those are 4-16 KiB, not 64 KiB-1 MiB (a 64 KiB block of a small
+# column spans dozens of granules: with it, reading 40 calls' status decompressed ~2x the bytes
+# and CPU; tables grow 10-25 %). A database created with other settings is rebuilt once by
+# ensure_schema (warehouse.rebuild).
 KEYED_GRANULE = 256
+KEYED_SETTINGS = (f"index_granularity = {KEYED_GRANULE},"
+                  " min_compress_block_size = 4096, max_compress_block_size = 16384")
 
 CALLS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {{db}}.calls (
@@ -52,7 +57,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.calls (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(scored_at)
 ORDER BY (member_id, call_id, scorecard)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 CALL_CRITERIA_DDL = f"""
@@ -74,7 +79,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_criteria (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(scored_at)
 ORDER BY (member_id, call_id, scorecard, criterion_id)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 # member_id/call_id are optional in aica.DeadLetter; stored as '' because key columns can't be Nullable.
@@ -133,7 +138,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_status (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = MergeTree
 ORDER BY (member_id, call_id, updated_at)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 # The redacted transcript (PII-free by construction) as parallel arrays, one element per segment.
@@ -153,7 +158,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_transcripts (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(redacted_at)
 ORDER BY (member_id, call_id)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 # Which calls each CRM entity has: one row per (entity, day, call), written by warehouse.writer

@@ -14,7 +14,7 @@ from streams.settings import Settings
 from warehouse import entity_index, read_model, rebuild
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_call_status, status_row_from_score
-from warehouse.schema import KEYED_GRANULE, MIGRATIONS, TABLE_DDL
+from warehouse.schema import KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, schema_statements
 from warehouse.writer import ClickHouseWriter, write_new_scores, write_statuses
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -167,6 +167,24 @@ def scanned_answers(client) -> list:
     return answers
 
 
+def test_a_table_with_small_granules_but_default_compressed_blocks_is_rebuilt(client, settings):
+    """A database upgraded to 256-row granules before the compressed block sizes were set: only
+    the settings it lacks make a table stale, and the rebuild keeps its rows."""
+    db = settings.clickhouse_database
+    client.command(TABLE_DDL["calls"].format(db=db).replace(f"SETTINGS {KEYED_SETTINGS}",
+                                                             f"SETTINGS index_granularity = {KEYED_GRANULE}"))
+    for statement in schema_statements(db):  # the other tables as the DDL has them
+        client.command(statement)
+    scores, _ = history()
+    scan.write_scores_and_statuses(client, scores, [])
+    rows = client.command("SELECT count() FROM calls")
+    assert rebuild.stale_tables(client, db) == ["calls"]
+    ClickHouseWriter(client, db).ensure_schema()
+    assert rebuild.stale_tables(client, db) == []
+    assert KEYED_SETTINGS in engines(client, db)["calls"]
+    assert client.command("SELECT count() FROM calls") == rows
+
+
 def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index(client, settings):
     """Rows stored by the old writer in tables with ClickHouse's default granules, then the
     upgrade: the index is backfilled, the keyed tables are rebuilt with small granules holding the
@@ -174,7 +192,7 @@ def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index
     db = settings.clickhouse_database
     for name, ddl in TABLE_DDL.items():
         if name != "call_entities":
-            client.command(ddl.format(db=db).replace(f"SETTINGS index_granularity = {KEYED_GRANULE}", ""))
+            client.command(ddl.format(db=db).replace(f"SETTINGS {KEYED_SETTINGS}", ""))
     for statement in MIGRATIONS:
         client.command(statement.format(db=db))
     scores, statuses = history()
@@ -191,7 +209,7 @@ def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index
     writer.ensure_schema()
     indexed = client.command("SELECT count() FROM call_entities")
     assert indexed > 0
-    assert all(f"index_granularity = {KEYED_GRANULE}" in engines(client, db)[t] for t in KEYED_TABLES)
+    assert all(KEYED_SETTINGS in engines(client, db)[t] for t in KEYED_TABLES)
     assert {t: client.command(f"SELECT count() FROM {t}") for t in KEYED_TABLES} == counts
     assert not any(name.endswith("__rebuild") for name in engines(client, db))
     assert scanned_answers(client) == before
