@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from warehouse.rows import NO_START_DAY
+
 TIME = "DateTime64(3, 'UTC')"
 # The tables the dashboard reads one call at a time (by member_id, call_id): a read by key
 # decompresses whole granules, so they hold 256 rows (as call_entities), not ClickHouse's 8,192,
@@ -247,15 +249,24 @@ EVENT_COLUMNS = ("member_id", "event_id", "event", "entity_id", "source", "recei
 ENTITY_COLUMNS = ("member_id", "entity_type", "entity_id", "day", "call_id")
 
 # Fills call_entities from the rows stored before it existed (idempotent: replayed rows collapse).
-# ensure_schema runs them once per database, then marks the table with BACKFILLED.
+# ensure_schema runs them once per database, then marks the table with BACKFILLED; a table marked
+# BACKFILLED_WITHOUT_NO_START (before rows without start time were indexed on NO_START_DAY as
+# well, warehouse.rows.entity_rows) gets the NO_START_BACKFILL rows only.
 _ENTITY_PAIRS = ("arrayConcat(arrayMap(i -> ('contact', i), contact_ids), arrayMap(i -> ('deal', i), deal_ids),"
                  " arrayMap(i -> ('lead', i), lead_ids), arrayMap(i -> ('company', i), company_ids))")
+_SOURCES = (("calls", "scored_at"), ("call_status", "updated_at"))
+NO_START_BACKFILL = tuple(
+    f"INSERT INTO {{db}}.call_entities ({', '.join(ENTITY_COLUMNS)})"
+    f" SELECT member_id, entity.1, entity.2, toDate('{NO_START_DAY.isoformat()}'), call_id"
+    f" FROM {{db}}.{source} ARRAY JOIN {_ENTITY_PAIRS} AS entity WHERE started_at IS NULL"
+    for source, _ in _SOURCES)
 BACKFILL_STATEMENTS = tuple(
     f"INSERT INTO {{db}}.call_entities ({', '.join(ENTITY_COLUMNS)})"
     f" SELECT member_id, entity.1, entity.2, toDate(coalesce(started_at, {at})), call_id"
     f" FROM {{db}}.{source} ARRAY JOIN {_ENTITY_PAIRS} AS entity"
-    for source, at in (("calls", "scored_at"), ("call_status", "updated_at")))
-BACKFILLED = "backfilled"
+    for source, at in _SOURCES) + NO_START_BACKFILL
+BACKFILLED = "backfilled, no-start days"
+BACKFILLED_WITHOUT_NO_START = "backfilled"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

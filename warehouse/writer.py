@@ -25,12 +25,14 @@ from warehouse.rows import (
 from warehouse.schema import (
     BACKFILL_STATEMENTS,
     BACKFILLED,
+    BACKFILLED_WITHOUT_NO_START,
     CALL_COLUMNS,
     CALL_STATUS_COLUMNS,
     CRITERION_COLUMNS,
     DEAD_LETTER_COLUMNS,
     ENTITY_COLUMNS,
     EVENT_COLUMNS,
+    NO_START_BACKFILL,
     TRANSCRIPT_COLUMNS,
     quoted_identifier,
     schema_statements,
@@ -74,7 +76,7 @@ class ClickHouseWriter:
         comment = self.client.command("SELECT comment FROM system.tables WHERE database = {d:String}"
                                       " AND name = 'call_entities'", parameters={"d": self.database})
         if comment != BACKFILLED:
-            for statement in BACKFILL_STATEMENTS:
+            for statement in (NO_START_BACKFILL if comment == BACKFILLED_WITHOUT_NO_START else BACKFILL_STATEMENTS):
                 self.client.command(statement.format(db=db))
             self.client.command(f"ALTER TABLE {db}.call_entities MODIFY COMMENT '{BACKFILLED}'")
         # Tables created with other granules than the DDL's (before warehouse.schema.KEYED_GRANULE).

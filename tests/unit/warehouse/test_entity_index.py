@@ -13,7 +13,7 @@ from schemas import registry
 from streams.settings import Settings
 from warehouse import entity_index, read_model, rebuild
 from warehouse.connection import connect
-from warehouse.rows import status_row_from_call_status, status_row_from_score
+from warehouse.rows import status_row_from_call_status, status_row_from_dead_letter, status_row_from_score
 from warehouse.schema import KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, schema_statements
 from warehouse.writer import ClickHouseWriter, write_new_scores, write_statuses
 
@@ -145,6 +145,32 @@ def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subqu
     in_calls = entity_index.entity_calls_filter(client, "m1", "contact", 3)
     assert in_calls is not None and "SELECT" in in_calls[0]  # the subquery form, not the list
     check_same_answers(client)
+
+
+def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, settings):
+    """entity_calls reads only the newest calls by index day, and more when that cannot be the
+    answer: the same lists as the scan for every limit, with rescored calls, a binding a newer
+    version dropped, statuses without a score, and calls without a start time listed by a later
+    failure the index does not date (entity_index.newest_ids, NO_START_DAY)."""
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    scores = [score(context("m1", n, contact=5, started_at=day(n)), n) for n in range(10, 40)]
+    scores += [score(context("m1", 12, contact=5, started_at=day(12)), 99, scorecard="support-en@2"),
+               score(context("m1", 14, contact=6, started_at=day(14)), 50, scored_at=NOW + timedelta(minutes=1)),
+               score(context("m1", 50, contact=5, started_at=None), 45, scored_at=day(30)),
+               score(context("m1", 51, contact=5, started_at=None), 46, scored_at=day(35))]
+    write_new_scores(client, writer, scores)
+    write_statuses(client, [status(context("m1", n, contact=5, started_at=day(n)), "processing", day(n))
+                            for n in (1, 2, 25)])
+    # Call 50 has no start time: its newest status, a failure today, lists it by today's time.
+    write_statuses(client, [status_row_from_dead_letter({"call_id": "m1.50", "member_id": "m1", "stage": "crm",
+                                                         "reason": "portal down", "failed_at": NOW})])
+    for limit in (1, 2, 3, 5, 8, 13, 21, 34, 60):
+        assert (read_model.entity_calls(client, "m1", "contact", 5, limit)
+                == scan.entity_calls(client, "m1", "contact", 5, limit)), limit
+    listed = [c["call_id"] for c in read_model.entity_calls(client, "m1", "contact", 5, 60)]
+    assert listed[:3] == ["m1.1", "m1.2", "m1.10"] and listed[-2:] in (["m1.50", "m1.51"], ["m1.51", "m1.50"])
+    assert "m1.14" not in listed
 
 
 KEYED_TABLES = ("calls", "call_criteria", "call_status", "call_transcripts")
