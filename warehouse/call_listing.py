@@ -30,7 +30,7 @@ def _iso(value: Any) -> str | None:
 
 def _status_rows(client: Client, member_id: str, where: str, having: str, params: dict, limit: int) -> list[dict]:
     sql = (f"{_LATEST_STATUS}{where} GROUP BY call_id{having}"
-           " ORDER BY coalesce(m_started_at, s_updated_at) DESC LIMIT {limit:UInt32}")
+           " ORDER BY coalesce(m_started_at, s_updated_at) DESC, call_id LIMIT {limit:UInt32}")
     rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
     return [{**{k[2:]: v for k, v in r.items() if k.startswith(("s_", "m_"))}, "call_id": r["call_id"]}
             for r in rows]
@@ -43,9 +43,10 @@ _DETAILED = _LISTED + ", compliance, summary, improvements"
 
 def _scored_query(client: Client, member_id: str, where: str, params: dict, limit: int,
                   columns: str = _DETAILED) -> list[dict]:
-    """The newest `limit` calls rows (a rescored call has a row per scorecard), newest first."""
+    """The newest `limit` calls rows (a rescored call has a row per scorecard), newest first (by
+    call id at the same time, so which rows make the limit does not depend on the read order)."""
     sql = (f"SELECT {columns} FROM calls FINAL WHERE member_id = {{member_id:String}}" + where +
-           " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC LIMIT {limit:UInt32}")
+           " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC, call_id LIMIT {limit:UInt32}")
     return list(client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results())
 
 

@@ -169,9 +169,9 @@ SETTINGS {KEYED_SETTINGS}
 # still read the calls themselves, so a stale row here (a binding a newer version dropped) only
 # adds a candidate that the read then filters out. Day as the reads date a call:
 # coalesce(started_at, scored_at / updated_at). Existing data: BACKFILL_STATEMENTS. Small granules:
-# an entity's rows are a few dozen, and a lookup decompresses whole granules.
-CALL_ENTITIES_DDL = """
-CREATE TABLE IF NOT EXISTS {db}.call_entities (
+# an entity's rows are a few dozen, and a lookup decompresses whole granules and blocks.
+CALL_ENTITIES_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.call_entities (
     member_id LowCardinality(String),
     entity_type LowCardinality(String),
     entity_id UInt64,
@@ -179,7 +179,7 @@ CREATE TABLE IF NOT EXISTS {db}.call_entities (
     call_id String
 ) ENGINE = ReplacingMergeTree
 ORDER BY (member_id, entity_type, entity_id, day, call_id)
-SETTINGS index_granularity = 256
+SETTINGS {KEYED_SETTINGS}
 """
 
 EVENTS_RECEIVED_DDL = f"""
