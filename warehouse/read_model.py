@@ -29,7 +29,7 @@ from warehouse.call_listing import (  # noqa: F401  re-exported: the call views'
     merge_call,
 )
 from warehouse.connection import table as _table
-from warehouse.entity_index import entity_call_days, entity_calls_filter, ids_filter
+from warehouse.entity_index import entity_calls_filter
 from warehouse.rows import BINDING_COLUMNS
 
 T = TypeVar("T")
@@ -187,31 +187,31 @@ def trend_by_scorecard(client: Client, member_id: str, entity_type: str, entity_
 def trend_with_series(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
                       until: date | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The trend endpoint's answer, (trend(...), trend_by_scorecard(...)), from one index read and
-    two queries: the versions, then the daily scores overall and per version in one GROUPING SETS
-    read (the same rows grouped two ways, so the same averages and counts)."""
-    call_days = entity_call_days(client, member_id, entity_type, entity_id)
-    if call_days is None:  # too many calls to list: the two reads as they are
-        return (trend(client, member_id, entity_type, entity_id, days, until),
-                trend_by_scorecard(client, member_id, entity_type, entity_id, days, until))
+    one GROUPING SETS read of the entity's calls: per version (the versions list, newest first),
+    per version and day, and per day (the same rows grouped three ways, so the same averages and
+    counts; the days outside the window are dropped here, whole groups)."""
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
+    if in_calls is None:
+        return [], []
     column = BINDING_COLUMNS[entity_type]
-    refs = entity_scorecards(client, member_id, entity_type, entity_id, in_calls=ids_filter(call_days))
     until = until or datetime.now(UTC).date()
     since = until - timedelta(days=days - 1)
-    dated = ids_filter(call_days, since, until)
-    if dated is None:
-        return [], [{"scorecard": ref, "points": []} for ref in refs]
     rows = client.query(
-        "SELECT scorecard, toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id),"
-        f" grouping(scorecard) FROM calls FINAL WHERE member_id = {{member_id:String}}{dated[0]}"
-        f" AND has({column}, {{entity_id:UInt64}}) AND day BETWEEN {{since:Date}} AND {{until:Date}}"
-        " GROUP BY GROUPING SETS ((scorecard, day), (day)) ORDER BY scorecard, day",
-        parameters={"member_id": member_id, "entity_id": entity_id, "since": since, "until": until,
-                    **dated[1]}).result_rows
+        "SELECT scorecard, toDate(coalesce(started_at, scored_at)) AS day, max(scored_at), avg(score),"
+        f" uniqExact(call_id), grouping(scorecard), grouping(day) FROM calls FINAL"
+        f" WHERE member_id = {{member_id:String}}{in_calls[0]} AND has({column}, {{entity_id:UInt64}})"
+        " GROUP BY GROUPING SETS ((scorecard), (scorecard, day), (day)) ORDER BY scorecard, day",
+        parameters={"member_id": member_id, "entity_id": entity_id, **in_calls[1]}).result_rows
+    newest: dict[str, Any] = {}
     points: list[dict[str, Any]] = []
     by_ref: dict[str, list[dict[str, Any]]] = {}
-    for ref, day, avg, calls, overall in rows:  # grouping() is 1 on the rows grouped by day alone
-        point = {"day": day.isoformat(), "avg_score": round(float(avg), 1), "calls": int(calls)}
-        (points if overall else by_ref.setdefault(ref, [])).append(point)
+    for ref, day, scored_at, avg, calls, no_ref, no_day in rows:  # grouping(x): 1 where x is not a key
+        if no_day:
+            newest[ref] = scored_at
+        elif since <= day <= until:
+            point = {"day": day.isoformat(), "avg_score": round(float(avg), 1), "calls": int(calls)}
+            (points if no_ref else by_ref.setdefault(ref, [])).append(point)
+    refs = sorted(newest, key=newest.__getitem__, reverse=True)
     return points, [{"scorecard": ref, "points": by_ref.get(ref, [])} for ref in refs]
 
 
