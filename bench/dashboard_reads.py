@@ -11,8 +11,9 @@
   tables with small granules: timed).
 - Reads, over `--entities` random entities of the big portal, each query run three ways in
   rotation (results compared): today's scans, the new reads on a hard-linked copy of the data
-  with the keyed tables' previous 8,192-row granules (PREV, kept before the upgrade rebuilds
-  them), and the new reads on the upgraded tables: the 90-day `score_trend` of a contact or deal (alternating), the trend
+  as it was before the upgrade rewrote the keyed tables (PREV: on freshly generated data their
+  8,192-row granules; on a kept data dir, the layout of the code that last upgraded it), and the
+  new reads on the upgraded tables: the 90-day `score_trend` of a contact or deal (alternating), the trend
   endpoint (`trend` + `trend_by_scorecard`), a contact's 20 most recent calls (`entity_calls`),
   one call's `call_detail` (unchanged: one baseline). p50 / p95 in ms.
 - Insert cost, before the data is generated: batches of 500 scored calls (the sink's batch size)
