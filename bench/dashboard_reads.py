@@ -11,8 +11,9 @@
   tables with small granules: timed).
 - Reads, over `--entities` random entities of the big portal, each query run three ways in
   rotation (results compared): today's scans, the new reads on a hard-linked copy of the data
-  with the keyed tables' previous 8,192-row granules (PREV, kept before the upgrade rebuilds
-  them), and the new reads on the upgraded tables: the 90-day `score_trend` of a contact or deal (alternating), the trend
+  as it was before the upgrade rewrote the keyed tables (PREV: on freshly generated data their
+  8,192-row granules; on a kept data dir, the layout of the code that last upgraded it), and the
+  new reads on the upgraded tables: the 90-day `score_trend` of a contact or deal (alternating), the trend
   endpoint (`trend` + `trend_by_scorecard`), a contact's 20 most recent calls (`entity_calls`),
   one call's `call_detail` (unchanged: one baseline). p50 / p95 in ms.
 - Insert cost, before the data is generated: batches of 500 scored calls (the sink's batch size)
@@ -39,7 +40,7 @@ from warehouse import read_model as after
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_score
 from warehouse.rebuild import stale_tables
-from warehouse.schema import BACKFILL_STATEMENTS, KEYED_GRANULE, MIGRATIONS, TABLE_DDL, quoted_identifier
+from warehouse.schema import BACKFILL_STATEMENTS, KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, quoted_identifier
 from warehouse.writer import ClickHouseWriter, write_statuses
 
 DB = "aica_bench"
@@ -55,7 +56,7 @@ def old_schema(client, database: str) -> None:
     client.command(f"CREATE DATABASE IF NOT EXISTS {db}")
     for name, ddl in TABLE_DDL.items():
         if name != "call_entities":
-            client.command(ddl.format(db=db).replace(f"SETTINGS index_granularity = {KEYED_GRANULE}", ""))
+            client.command(ddl.format(db=db).replace(f"SETTINGS {KEYED_SETTINGS}", ""))
     for statement in MIGRATIONS:
         client.command(statement.format(db=db))
 
@@ -315,7 +316,7 @@ def main() -> None:
               f" on {os.cpu_count()} cores")
         print(f"\n{'read':<22}{'today p50':>11}{'today p95':>11}{'8192 p50':>10}{'8192 p95':>10}"
               f"{'new p50':>10}{'new p95':>10}  (ms; today over {baseline_entities} entities, the others over"
-              f" {args.entities}; 8192: the new reads on the previous granules)")
+              f" {args.entities}; prev: the new reads on the tables as before this upgrade)")
         for name, variants in results.items():
             cells = [f"{pct(v, q):>10.1f}" if v else f"{'-':>10}" for v in variants for q in (50, 95)]
             print(f"{name:<22}" + " ".join(cells))

@@ -38,21 +38,23 @@ def entity_calls_filter(client: Client, member_id: str, entity_type: str, entity
     return f" AND call_id IN ({index})", params
 
 
-def entity_call_days(client: Client, member_id: str, entity_type: str, entity_id: int, *,
+def newest_call_days(client: Client, member_id: str, entity_type: str, entity_id: int, *,
                      database: str | None = None) -> list[tuple[str, date]] | None:
-    """Every (call_id, day) row of the entity in call_entities, or None when there are more than
-    _LISTED_IDS_MAX (the caller reads through entity_calls_filter instead): one index read that
-    serves both an undated and a dated filter (`ids_filter`)."""
+    """Every call of the entity with its latest index day, latest first (a call with a row
+    without start time first of all: warehouse.rows.NO_START_DAY), or None when there are more than
+    _LISTED_IDS_MAX."""
     rows = client.query(
-        f"SELECT DISTINCT call_id, day FROM {_table(client, 'call_entities', database)}"
+        f"SELECT call_id, max(day) AS last FROM {_table(client, 'call_entities', database)}"
         " WHERE member_id = {member_id:String} AND entity_type = {entity_type:String}"
-        f" AND entity_id = {{entity_id:UInt64}} LIMIT {_LISTED_IDS_MAX + 1}",
+        " AND entity_id = {entity_id:UInt64} GROUP BY call_id ORDER BY last DESC, call_id"
+        f" LIMIT {_LISTED_IDS_MAX + 1}",
         parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id}).result_rows
-    return None if len(rows) > _LISTED_IDS_MAX else [(call_id, day) for call_id, day in rows]
+    return None if len(rows) > _LISTED_IDS_MAX else [(call_id, last) for call_id, last in rows]
 
 
-def ids_filter(call_days: list[tuple[str, date]], since: date | None = None,
-               until: date | None = None) -> tuple[str, dict[str, Any]] | None:
-    """entity_calls_filter's answer from entity_call_days' rows (dated since..until when given)."""
-    ids = sorted({call_id for call_id, day in call_days if since is None or since <= day <= until})
-    return (" AND call_id IN {call_ids:Array(String)}", {"call_ids": ids}) if ids else None
+def newest_ids(call_days: list[tuple[str, date]], count: int) -> tuple[list[str], date | None]:
+    """(ids, cut): the `count` latest of newest_call_days' calls and the rest of the last day
+    taken, so every call not taken has all its index days before `cut`; cut None: all taken."""
+    cut = call_days[min(count, len(call_days)) - 1][1]
+    ids = [call_id for call_id, last in call_days if last >= cut]
+    return ids, (cut if len(ids) < len(call_days) else None)

@@ -6,25 +6,34 @@ redelivered or replayed rows count once. Entity reads take their call ids from c
 
 Synchronous (clickhouse-connect); `CallStore` runs them on the one thread that owns the client.
 
-About 290 lines: every read the card tab makes, so tenant and entity isolation can be reviewed in one file."""
+The entity's call list and the status / score rows the call views share live in
+warehouse.call_listing (re-exported here): review the two files together for isolation."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from clickhouse_connect.driver.client import Client
 
+from warehouse.call_listing import (  # noqa: F401  re-exported: the call views' rows
+    _DETAILED,
+    _LISTED,
+    _iso,
+    _scored_rows,
+    _sort_key,
+    _status_rows,
+    entity_calls,
+    merge_call,
+)
 from warehouse.connection import table as _table
-from warehouse.entity_index import entity_call_days, entity_calls_filter, ids_filter
-from warehouse.rows import BINDING_COLUMNS, as_utc
+from warehouse.entity_index import entity_calls_filter
+from warehouse.rows import BINDING_COLUMNS
 
 T = TypeVar("T")
 CALL_STATUSES = ("processing", "done", "failed", "skipped")
-_META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
-         "contact_ids", "deal_ids", "lead_ids", "company_ids")
 
 
 def call_rows(client: Client, member_id: str, *, database: str | None = None) -> list[dict[str, Any]]:
@@ -77,80 +86,6 @@ def _daily_scores(client: Client, member_id: str, entity_type: str, entity_id: i
         parameters={"member_id": member_id, "entity_id": entity_id, "scorecard": scorecard or "",
                     "since": since, "until": until, **in_calls[1]})
     return result.result_rows
-
-
-# --- reads ------------------------------------------------------------------------------------
-# The newest status wins; at the same millisecond an outcome beats "processing".
-_NEWEST = "(updated_at, status != 'processing')"
-_LATEST_STATUS = (
-    f"SELECT call_id, argMax(status, {_NEWEST}) AS s_status, argMax(stage, {_NEWEST}) AS s_stage,"
-    f" argMax(reason, {_NEWEST}) AS s_reason, max(updated_at) AS s_updated_at, "
-    + ", ".join(f"argMaxIf({c}, updated_at, has_context) AS m_{c}" for c in _META)
-    + " FROM call_status WHERE member_id = {member_id:String}")
-
-
-def _iso(value: Any) -> str | None:
-    return as_utc(value).isoformat() if value is not None else None
-
-
-def _status_rows(client: Client, member_id: str, where: str, having: str, params: dict, limit: int) -> list[dict]:
-    sql = (f"{_LATEST_STATUS}{where} GROUP BY call_id{having}"
-           " ORDER BY coalesce(m_started_at, s_updated_at) DESC LIMIT {limit:UInt32}")
-    rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
-    return [{**{k[2:]: v for k, v in r.items() if k.startswith(("s_", "m_"))}, "call_id": r["call_id"]}
-            for r in rows]
-
-
-_LISTED = ("call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s, score, outcome,"
-           " contact_ids, deal_ids, lead_ids, company_ids, scored_at")
-_DETAILED = _LISTED + ", compliance, summary, improvements"
-
-
-def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int,
-                 columns: str = _DETAILED) -> list[dict]:
-    """`columns`: _LISTED for a list (merge_call reads no more; the texts are the costly part)."""
-    sql = (f"SELECT {columns} FROM calls FINAL WHERE member_id = {{member_id:String}}" + where +
-           " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC LIMIT {limit:UInt32}")
-    rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
-    latest: dict[str, dict] = {}
-    for row in rows:  # a rescored call has a row per scorecard: the newest score wins
-        if row["call_id"] not in latest or row["scored_at"] > latest[row["call_id"]]["scored_at"]:
-            latest[row["call_id"]] = row
-    return list(latest.values())
-
-
-def merge_call(status: Mapping[str, Any] | None, scored: Mapping[str, Any] | None) -> dict[str, Any]:
-    """One call as the widget lists it: metadata from whichever record has it, the score from the
-    scored row, the status from the newest status (a scored call with no status row is done)."""
-    meta = scored if scored is not None and (status is None or not status.get("activity_id")) else status
-    state = status["status"] if status else "done"
-    return {
-        "call_id": (status or scored)["call_id"], "activity_id": int(meta.get("activity_id") or 0) or None,
-        "started_at": _iso(meta.get("started_at")), "direction": meta.get("direction") or "unknown",
-        "responsible_id": meta.get("responsible_id"), "duration_s": meta.get("duration_s"),
-        "score": scored["score"] if scored else None, "outcome": scored["outcome"] if scored else None,
-        "status": state, "reason": (status.get("reason") or None) if status and state in ("failed", "skipped") else None,
-        "bindings": {kind: list(meta.get(col) or []) for kind, col in BINDING_COLUMNS.items()},
-    }
-
-
-def _sort_key(call: Mapping[str, Any]) -> str:
-    return call["started_at"] or ""
-
-
-def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
-    """The calls bound to one CRM entity of one portal, newest first."""
-    column = BINDING_COLUMNS[entity_type]
-    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
-    if in_calls is None:
-        return []
-    params = {"entity_id": entity_id, **in_calls[1]}
-    statuses = {r["call_id"]: r for r in _status_rows(
-        client, member_id, in_calls[0], f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
-    scored = {r["call_id"]: r for r in _scored_rows(
-        client, member_id, f"{in_calls[0]} AND has({column}, {{entity_id:UInt64}})", params, limit, _LISTED)}
-    calls = [merge_call(statuses.get(c), scored.get(c)) for c in statuses.keys() | scored.keys()]
-    return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
 
 def call_versions(client: Client, member_id: str, call_id: str) -> list[dict[str, Any]]:
@@ -252,31 +187,31 @@ def trend_by_scorecard(client: Client, member_id: str, entity_type: str, entity_
 def trend_with_series(client: Client, member_id: str, entity_type: str, entity_id: int, days: int,
                       until: date | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The trend endpoint's answer, (trend(...), trend_by_scorecard(...)), from one index read and
-    two queries: the versions, then the daily scores overall and per version in one GROUPING SETS
-    read (the same rows grouped two ways, so the same averages and counts)."""
-    call_days = entity_call_days(client, member_id, entity_type, entity_id)
-    if call_days is None:  # too many calls to list: the two reads as they are
-        return (trend(client, member_id, entity_type, entity_id, days, until),
-                trend_by_scorecard(client, member_id, entity_type, entity_id, days, until))
+    one GROUPING SETS read of the entity's calls: per version (the versions list, newest first),
+    per version and day, and per day (the same rows grouped three ways, so the same averages and
+    counts; the days outside the window are dropped here, whole groups)."""
+    in_calls = entity_calls_filter(client, member_id, entity_type, entity_id)
+    if in_calls is None:
+        return [], []
     column = BINDING_COLUMNS[entity_type]
-    refs = entity_scorecards(client, member_id, entity_type, entity_id, in_calls=ids_filter(call_days))
     until = until or datetime.now(UTC).date()
     since = until - timedelta(days=days - 1)
-    dated = ids_filter(call_days, since, until)
-    if dated is None:
-        return [], [{"scorecard": ref, "points": []} for ref in refs]
     rows = client.query(
-        "SELECT scorecard, toDate(coalesce(started_at, scored_at)) AS day, avg(score), uniqExact(call_id),"
-        f" grouping(scorecard) FROM calls FINAL WHERE member_id = {{member_id:String}}{dated[0]}"
-        f" AND has({column}, {{entity_id:UInt64}}) AND day BETWEEN {{since:Date}} AND {{until:Date}}"
-        " GROUP BY GROUPING SETS ((scorecard, day), (day)) ORDER BY scorecard, day",
-        parameters={"member_id": member_id, "entity_id": entity_id, "since": since, "until": until,
-                    **dated[1]}).result_rows
+        "SELECT scorecard, toDate(coalesce(started_at, scored_at)) AS day, max(scored_at), avg(score),"
+        f" uniqExact(call_id), grouping(scorecard), grouping(day) FROM calls FINAL"
+        f" WHERE member_id = {{member_id:String}}{in_calls[0]} AND has({column}, {{entity_id:UInt64}})"
+        " GROUP BY GROUPING SETS ((scorecard), (scorecard, day), (day)) ORDER BY scorecard, day",
+        parameters={"member_id": member_id, "entity_id": entity_id, **in_calls[1]}).result_rows
+    newest: dict[str, Any] = {}
     points: list[dict[str, Any]] = []
     by_ref: dict[str, list[dict[str, Any]]] = {}
-    for ref, day, avg, calls, overall in rows:  # grouping() is 1 on the rows grouped by day alone
-        point = {"day": day.isoformat(), "avg_score": round(float(avg), 1), "calls": int(calls)}
-        (points if overall else by_ref.setdefault(ref, [])).append(point)
+    for ref, day, scored_at, avg, calls, no_ref, no_day in rows:  # grouping(x): 1 where x is not a key
+        if no_day:
+            newest[ref] = scored_at
+        elif since <= day <= until:
+            point = {"day": day.isoformat(), "avg_score": round(float(avg), 1), "calls": int(calls)}
+            (points if no_ref else by_ref.setdefault(ref, [])).append(point)
+    refs = sorted(newest, key=newest.__getitem__, reverse=True)
     return points, [{"scorecard": ref, "points": by_ref.get(ref, [])} for ref in refs]
 
 

@@ -1,5 +1,6 @@
 """One-time rebuild of a table whose storage settings changed in warehouse.schema (ClickHouse
-cannot change index_granularity after creation): a copy is created from today's DDL, filled with
+cannot change index_granularity after creation, and a changed compressed block size would only
+reach parts written after the change): a copy is created from today's DDL, filled with
 INSERT ... SELECT, swapped in with EXCHANGE TABLES, and the old one dropped. The table's own
 settings mark it done: a table created with the DDL's granules is never rebuilt.
 
@@ -16,20 +17,36 @@ from clickhouse_connect.driver.client import Client
 
 from warehouse.schema import MIGRATIONS, TABLE_DDL, quoted_identifier
 
-_GRANULARITY = re.compile(r"index_granularity = \d+")
+_SETTING = re.compile(r"\b(\w+ = \d+)")
 _SUFFIX = "__rebuild"
+_ALTERABLE = ("min_compress_block_size", "max_compress_block_size")
+
+
+def _missing_settings(client: Client, database: str) -> dict[str, list[str]]:
+    """{table: the DDL's storage settings (`name = number` after SETTINGS) it was not created with}."""
+    engines = dict(client.query("SELECT name, engine_full FROM system.tables WHERE database = {d:String}",
+                                parameters={"d": database}).result_rows)
+    missing = {}
+    for name, ddl in TABLE_DDL.items():
+        wanted = _SETTING.findall(ddl.partition("SETTINGS")[2])
+        if name in engines and (lacking := [s for s in wanted if s not in engines[name]]):
+            missing[name] = lacking
+    return missing
 
 
 def stale_tables(client: Client, database: str) -> list[str]:
-    """Tables whose index_granularity differs from their DDL's (default 8,192 when unset)."""
-    engines = dict(client.query("SELECT name, engine_full FROM system.tables WHERE database = {d:String}",
-                                parameters={"d": database}).result_rows)
-    stale = []
-    for name, ddl in TABLE_DDL.items():
-        wanted = _GRANULARITY.search(ddl)
-        if wanted and name in engines and wanted.group(0) not in engines[name]:
-            stale.append(name)
-    return stale
+    """Tables missing one of their DDL's storage settings, e.g. created with 8,192-row granules or
+    64 KiB compressed blocks."""
+    return list(_missing_settings(client, database))
+
+
+def rewrite_in_place(client: Client, database: str, name: str, settings: list[str]) -> int:
+    """Settings ClickHouse can alter (the compressed block sizes): set, then OPTIMIZE FINAL
+    rewrites every part with them (a merge: the table stays readable and writable meanwhile)."""
+    db = quoted_identifier(database)
+    client.command(f"ALTER TABLE {db}.{name} MODIFY SETTING {', '.join(settings)}")
+    client.command(f"OPTIMIZE TABLE {db}.{name} FINAL")
+    return int(client.command(f"SELECT count() FROM {db}.{name}"))
 
 
 def rebuild(client: Client, database: str, name: str) -> int:
@@ -61,5 +78,8 @@ def rebuild(client: Client, database: str, name: str) -> int:
 
 
 def rebuild_stale_tables(client: Client, database: str) -> dict[str, int]:
-    """Every stale table rebuilt: {table: rows}."""
-    return {name: rebuild(client, database, name) for name in stale_tables(client, database)}
+    """Every stale table rebuilt, or rewritten in place when it lacks only alterable settings:
+    {table: rows}."""
+    return {name: rewrite_in_place(client, database, name, missing)
+            if all(setting.split(" = ")[0] in _ALTERABLE for setting in missing) else rebuild(client, database, name)
+            for name, missing in _missing_settings(client, database).items()}

@@ -3,7 +3,7 @@ letters, call statuses, redacted transcripts and received events."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 # Keys of CallContext.versions that get their own columns (the full map is kept as well).
@@ -14,6 +14,10 @@ ANALYZER_VERSION_KEY = "analyzer"
 BINDING_COLUMNS = {"contact": "contact_ids", "deal": "deal_ids", "lead": "lead_ids", "company": "company_ids"}
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The call_entities day a row without start time is indexed on as well (ClickHouse Date's last
+# day): the entity's call list puts such a call by a later status time the index does not hold,
+# so its newest-first read (warehouse.call_listing.entity_calls) must always read it.
+NO_START_DAY = date(2149, 6, 6)
 
 
 def as_utc(value: datetime | int | None) -> datetime | None:
@@ -71,11 +75,11 @@ def rows_from_score(score: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict
 
 def entity_rows(row: Mapping[str, Any], at_column: str) -> list[dict[str, Any]]:
     """A calls or call_status row -> its call_entities rows (schema.CALL_ENTITIES_DDL), one per
-    bound entity, dated as the reads date the call: started_at, else `at_column`."""
-    moment = row["started_at"] or row[at_column]
-    key = {"member_id": row["member_id"], "call_id": row["call_id"], "day": moment.date()}
-    return [{**key, "entity_type": kind, "entity_id": entity_id}
-            for kind, column in BINDING_COLUMNS.items() for entity_id in row[column]]
+    bound entity, dated as the reads date the call: started_at, else `at_column` (and NO_START_DAY)."""
+    days = [row["started_at"].date()] if row["started_at"] else [row[at_column].date(), NO_START_DAY]
+    return [{"member_id": row["member_id"], "call_id": row["call_id"], "day": day, "entity_type": kind,
+             "entity_id": entity_id}
+            for kind, column in BINDING_COLUMNS.items() for entity_id in row[column] for day in days]
 
 
 def rows_from_dead_letter(dead_letter: Mapping[str, Any]) -> dict[str, Any]:

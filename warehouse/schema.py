@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import re
 
+from warehouse.rows import NO_START_DAY
+
 TIME = "DateTime64(3, 'UTC')"
 # The tables the dashboard reads one call at a time (by member_id, call_id): a read by key
-# decompresses whole granules, so they hold 256 rows (as call_entities), not ClickHouse's 8,192.
-# A database created with other granules is rebuilt once by ensure_schema (warehouse.rebuild).
+# decompresses whole granules, so they hold 256 rows (as call_entities), not ClickHouse's 8,192,
+# and whole compressed blocks, so those are 4-16 KiB, not 64 KiB-1 MiB (a 64 KiB block of a small
+# column spans dozens of granules: with it, reading 40 calls' status decompressed ~2x the bytes
+# and CPU; tables grow 10-25 %). A database created with other settings is rebuilt once by
+# ensure_schema (warehouse.rebuild).
 KEYED_GRANULE = 256
+KEYED_SETTINGS = (f"index_granularity = {KEYED_GRANULE},"
+                  " min_compress_block_size = 4096, max_compress_block_size = 16384")
 
 CALLS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {{db}}.calls (
@@ -52,7 +59,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.calls (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(scored_at)
 ORDER BY (member_id, call_id, scorecard)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 CALL_CRITERIA_DDL = f"""
@@ -74,7 +81,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_criteria (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(scored_at)
 ORDER BY (member_id, call_id, scorecard, criterion_id)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 # member_id/call_id are optional in aica.DeadLetter; stored as '' because key columns can't be Nullable.
@@ -133,7 +140,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_status (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = MergeTree
 ORDER BY (member_id, call_id, updated_at)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 # The redacted transcript (PII-free by construction) as parallel arrays, one element per segment.
@@ -153,7 +160,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_transcripts (
     inserted_at {TIME} DEFAULT now64(3)
 ) ENGINE = ReplacingMergeTree(redacted_at)
 ORDER BY (member_id, call_id)
-SETTINGS index_granularity = {KEYED_GRANULE}
+SETTINGS {KEYED_SETTINGS}
 """
 
 # Which calls each CRM entity has: one row per (entity, day, call), written by warehouse.writer
@@ -162,9 +169,9 @@ SETTINGS index_granularity = {KEYED_GRANULE}
 # still read the calls themselves, so a stale row here (a binding a newer version dropped) only
 # adds a candidate that the read then filters out. Day as the reads date a call:
 # coalesce(started_at, scored_at / updated_at). Existing data: BACKFILL_STATEMENTS. Small granules:
-# an entity's rows are a few dozen, and a lookup decompresses whole granules.
-CALL_ENTITIES_DDL = """
-CREATE TABLE IF NOT EXISTS {db}.call_entities (
+# an entity's rows are a few dozen, and a lookup decompresses whole granules and blocks.
+CALL_ENTITIES_DDL = f"""
+CREATE TABLE IF NOT EXISTS {{db}}.call_entities (
     member_id LowCardinality(String),
     entity_type LowCardinality(String),
     entity_id UInt64,
@@ -172,7 +179,7 @@ CREATE TABLE IF NOT EXISTS {db}.call_entities (
     call_id String
 ) ENGINE = ReplacingMergeTree
 ORDER BY (member_id, entity_type, entity_id, day, call_id)
-SETTINGS index_granularity = 256
+SETTINGS {KEYED_SETTINGS}
 """
 
 EVENTS_RECEIVED_DDL = f"""
@@ -242,15 +249,24 @@ EVENT_COLUMNS = ("member_id", "event_id", "event", "entity_id", "source", "recei
 ENTITY_COLUMNS = ("member_id", "entity_type", "entity_id", "day", "call_id")
 
 # Fills call_entities from the rows stored before it existed (idempotent: replayed rows collapse).
-# ensure_schema runs them once per database, then marks the table with BACKFILLED.
+# ensure_schema runs them once per database, then marks the table with BACKFILLED; a table marked
+# BACKFILLED_WITHOUT_NO_START (before rows without start time were indexed on NO_START_DAY as
+# well, warehouse.rows.entity_rows) gets the NO_START_BACKFILL rows only.
 _ENTITY_PAIRS = ("arrayConcat(arrayMap(i -> ('contact', i), contact_ids), arrayMap(i -> ('deal', i), deal_ids),"
                  " arrayMap(i -> ('lead', i), lead_ids), arrayMap(i -> ('company', i), company_ids))")
+_SOURCES = (("calls", "scored_at"), ("call_status", "updated_at"))
+NO_START_BACKFILL = tuple(
+    f"INSERT INTO {{db}}.call_entities ({', '.join(ENTITY_COLUMNS)})"
+    f" SELECT member_id, entity.1, entity.2, toDate('{NO_START_DAY.isoformat()}'), call_id"
+    f" FROM {{db}}.{source} ARRAY JOIN {_ENTITY_PAIRS} AS entity WHERE started_at IS NULL"
+    for source, _ in _SOURCES)
 BACKFILL_STATEMENTS = tuple(
     f"INSERT INTO {{db}}.call_entities ({', '.join(ENTITY_COLUMNS)})"
     f" SELECT member_id, entity.1, entity.2, toDate(coalesce(started_at, {at})), call_id"
     f" FROM {{db}}.{source} ARRAY JOIN {_ENTITY_PAIRS} AS entity"
-    for source, at in (("calls", "scored_at"), ("call_status", "updated_at")))
-BACKFILLED = "backfilled"
+    for source, at in _SOURCES) + NO_START_BACKFILL
+BACKFILLED = "backfilled, no-start days"
+BACKFILLED_WITHOUT_NO_START = "backfilled"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -13,8 +13,8 @@ from schemas import registry
 from streams.settings import Settings
 from warehouse import entity_index, read_model, rebuild
 from warehouse.connection import connect
-from warehouse.rows import status_row_from_call_status, status_row_from_score
-from warehouse.schema import KEYED_GRANULE, MIGRATIONS, TABLE_DDL
+from warehouse.rows import status_row_from_call_status, status_row_from_dead_letter, status_row_from_score
+from warehouse.schema import KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, schema_statements
 from warehouse.writer import ClickHouseWriter, write_new_scores, write_statuses
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -147,6 +147,32 @@ def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subqu
     check_same_answers(client)
 
 
+def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, settings):
+    """entity_calls reads only the newest calls by index day, and more when that cannot be the
+    answer: the same lists as the scan for every limit, with rescored calls, a binding a newer
+    version dropped, statuses without a score, and calls without a start time listed by a later
+    failure the index does not date (entity_index.newest_ids, NO_START_DAY)."""
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    scores = [score(context("m1", n, contact=5, started_at=day(n)), n) for n in range(10, 40)]
+    scores += [score(context("m1", 12, contact=5, started_at=day(12)), 99, scorecard="support-en@2"),
+               score(context("m1", 14, contact=6, started_at=day(14)), 50, scored_at=NOW + timedelta(minutes=1)),
+               score(context("m1", 50, contact=5, started_at=None), 45, scored_at=day(30)),
+               score(context("m1", 51, contact=5, started_at=None), 46, scored_at=day(35))]
+    write_new_scores(client, writer, scores)
+    write_statuses(client, [status(context("m1", n, contact=5, started_at=day(n)), "processing", day(n))
+                            for n in (1, 2, 25)])
+    # Call 50 has no start time: its newest status, a failure today, lists it by today's time.
+    write_statuses(client, [status_row_from_dead_letter({"call_id": "m1.50", "member_id": "m1", "stage": "crm",
+                                                         "reason": "portal down", "failed_at": NOW})])
+    for limit in (1, 2, 3, 5, 8, 13, 21, 34, 60):
+        assert (read_model.entity_calls(client, "m1", "contact", 5, limit)
+                == scan.entity_calls(client, "m1", "contact", 5, limit)), limit
+    listed = [c["call_id"] for c in read_model.entity_calls(client, "m1", "contact", 5, 60)]
+    assert listed[:3] == ["m1.1", "m1.2", "m1.10"] and listed[-2:] in (["m1.50", "m1.51"], ["m1.51", "m1.50"])
+    assert "m1.14" not in listed
+
+
 KEYED_TABLES = ("calls", "call_criteria", "call_status", "call_transcripts")
 CALLS = ("m1.1", "m1.6", "m1.7", "m1.8", "m2.1")
 
@@ -167,6 +193,27 @@ def scanned_answers(client) -> list:
     return answers
 
 
+def test_tables_with_small_granules_but_default_compressed_blocks_are_rebuilt(client, settings):
+    """A database upgraded to 256-row granules before the compressed block sizes were set: only
+    the settings it lacks make a table stale; calls is copied anew (warehouse.rebuild.rebuild),
+    call_entities, lacking only alterable settings, rewritten in place; both keep their rows."""
+    db = settings.clickhouse_database
+    for name in ("calls", "call_entities"):
+        client.command(TABLE_DDL[name].format(db=db).replace(f"SETTINGS {KEYED_SETTINGS}",
+                                                             f"SETTINGS index_granularity = {KEYED_GRANULE}"))
+    for statement in schema_statements(db):  # the other tables as the DDL has them
+        client.command(statement)
+    scores, _ = history()
+    write_new_scores(client, ClickHouseWriter(client, db), scores)
+    rows = {t: client.command(f"SELECT count() FROM {t} FINAL") for t in ("calls", "call_entities")}
+    assert sorted(rebuild.stale_tables(client, db)) == ["call_entities", "calls"]
+    ClickHouseWriter(client, db).ensure_schema()
+    assert rebuild.stale_tables(client, db) == []
+    assert KEYED_SETTINGS in engines(client, db)["calls"] and KEYED_SETTINGS in engines(client, db)["call_entities"]
+    assert {t: client.command(f"SELECT count() FROM {t} FINAL") for t in ("calls", "call_entities")} == rows
+    check_same_answers(client)
+
+
 def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index(client, settings):
     """Rows stored by the old writer in tables with ClickHouse's default granules, then the
     upgrade: the index is backfilled, the keyed tables are rebuilt with small granules holding the
@@ -174,7 +221,7 @@ def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index
     db = settings.clickhouse_database
     for name, ddl in TABLE_DDL.items():
         if name != "call_entities":
-            client.command(ddl.format(db=db).replace(f"SETTINGS index_granularity = {KEYED_GRANULE}", ""))
+            client.command(ddl.format(db=db).replace(f"SETTINGS {KEYED_SETTINGS}", ""))
     for statement in MIGRATIONS:
         client.command(statement.format(db=db))
     scores, statuses = history()
@@ -191,7 +238,7 @@ def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index
     writer.ensure_schema()
     indexed = client.command("SELECT count() FROM call_entities")
     assert indexed > 0
-    assert all(f"index_granularity = {KEYED_GRANULE}" in engines(client, db)[t] for t in KEYED_TABLES)
+    assert all(KEYED_SETTINGS in engines(client, db)[t] for t in KEYED_TABLES)
     assert {t: client.command(f"SELECT count() FROM {t}") for t in KEYED_TABLES} == counts
     assert not any(name.endswith("__rebuild") for name in engines(client, db))
     assert scanned_answers(client) == before

@@ -1,0 +1,120 @@
+"""A CRM entity's call list and the status / score rows the call views share: the newest status
+of a call (argMax over call_status) and its newest score rows (calls FINAL), merged as the widget
+lists a call. Split from warehouse.read_model, which re-exports these names."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from warehouse.entity_index import entity_calls_filter, newest_call_days, newest_ids
+from warehouse.rows import BINDING_COLUMNS, as_utc
+
+_META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
+         "contact_ids", "deal_ids", "lead_ids", "company_ids")
+
+# The newest status wins; at the same millisecond an outcome beats "processing".
+_NEWEST = "(updated_at, status != 'processing')"
+_LATEST_STATUS = (
+    f"SELECT call_id, argMax(status, {_NEWEST}) AS s_status, argMax(stage, {_NEWEST}) AS s_stage,"
+    f" argMax(reason, {_NEWEST}) AS s_reason, max(updated_at) AS s_updated_at, "
+    + ", ".join(f"argMaxIf({c}, updated_at, has_context) AS m_{c}" for c in _META)
+    + " FROM call_status WHERE member_id = {member_id:String}")
+
+
+def _iso(value: Any) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def _status_rows(client: Client, member_id: str, where: str, having: str, params: dict, limit: int) -> list[dict]:
+    sql = (f"{_LATEST_STATUS}{where} GROUP BY call_id{having}"
+           " ORDER BY coalesce(m_started_at, s_updated_at) DESC, call_id LIMIT {limit:UInt32}")
+    rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
+    return [{**{k[2:]: v for k, v in r.items() if k.startswith(("s_", "m_"))}, "call_id": r["call_id"]}
+            for r in rows]
+
+
+_LISTED = ("call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s, score, outcome,"
+           " contact_ids, deal_ids, lead_ids, company_ids, scored_at")
+_DETAILED = _LISTED + ", compliance, summary, improvements"
+
+
+def _scored_query(client: Client, member_id: str, where: str, params: dict, limit: int,
+                  columns: str = _DETAILED) -> list[dict]:
+    """The newest `limit` calls rows (a rescored call has a row per scorecard), newest first (by
+    call id at the same time, so which rows make the limit does not depend on the read order)."""
+    sql = (f"SELECT {columns} FROM calls FINAL WHERE member_id = {{member_id:String}}" + where +
+           " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC, call_id LIMIT {limit:UInt32}")
+    return list(client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results())
+
+
+def _newest_per_call(rows: list[dict]) -> list[dict]:
+    latest: dict[str, dict] = {}
+    for row in rows:  # a rescored call has a row per scorecard: the newest score wins
+        if row["call_id"] not in latest or row["scored_at"] > latest[row["call_id"]]["scored_at"]:
+            latest[row["call_id"]] = row
+    return list(latest.values())
+
+
+def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int,
+                 columns: str = _DETAILED) -> list[dict]:
+    """`columns`: _LISTED for a list (merge_call reads no more; the texts are the costly part)."""
+    return _newest_per_call(_scored_query(client, member_id, where, params, limit, columns))
+
+
+def merge_call(status: Mapping[str, Any] | None, scored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One call as the widget lists it: metadata from whichever record has it, the score from the
+    scored row, the status from the newest status (a scored call with no status row is done)."""
+    meta = scored if scored is not None and (status is None or not status.get("activity_id")) else status
+    state = status["status"] if status else "done"
+    return {
+        "call_id": (status or scored)["call_id"], "activity_id": int(meta.get("activity_id") or 0) or None,
+        "started_at": _iso(meta.get("started_at")), "direction": meta.get("direction") or "unknown",
+        "responsible_id": meta.get("responsible_id"), "duration_s": meta.get("duration_s"),
+        "score": scored["score"] if scored else None, "outcome": scored["outcome"] if scored else None,
+        "status": state, "reason": (status.get("reason") or None) if status and state in ("failed", "skipped") else None,
+        "bindings": {kind: list(meta.get(col) or []) for kind, col in BINDING_COLUMNS.items()},
+    }
+
+
+def _sort_key(call: Mapping[str, Any]) -> str:
+    return call["started_at"] or ""
+
+
+def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
+    """The calls bound to one CRM entity of one portal, newest first. Reads the newest few of the
+    entity's calls by their index day (entity_index.newest_ids), and more only when that cannot
+    be the whole answer (`_complete`): the answer of a read over all of them."""
+    column = BINDING_COLUMNS[entity_type]
+    call_days = newest_call_days(client, member_id, entity_type, entity_id)
+    if call_days == []:
+        return []
+    wanted = limit + limit // 4 + 1  # a margin: some may fail the binding check or be rescored
+    while True:
+        ids, cut = newest_ids(call_days, wanted) if call_days else (None, None)
+        in_calls = (entity_calls_filter(client, member_id, entity_type, entity_id) if ids is None
+                    else (" AND call_id IN {call_ids:Array(String)}", {"call_ids": ids}))
+        if in_calls is None:
+            return []
+        params = {"entity_id": entity_id, **in_calls[1]}
+        statuses = _status_rows(client, member_id, in_calls[0],
+                                f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)
+        scored = _scored_query(client, member_id, f"{in_calls[0]} AND has({column}, {{entity_id:UInt64}})",
+                               params, limit, _LISTED)
+        if cut is None or (_complete(statuses, limit, "updated_at", cut) and _complete(scored, limit, "scored_at", cut)):
+            break
+        wanted *= 2
+    by_status = {r["call_id"]: r for r in statuses}
+    by_score = {r["call_id"]: r for r in _newest_per_call(scored)}
+    calls = [merge_call(by_status.get(c), by_score.get(c)) for c in by_status.keys() | by_score.keys()]
+    return sorted(calls, key=_sort_key, reverse=True)[:limit]
+
+
+def _complete(rows: list[dict], limit: int, at: str, cut: date) -> bool:
+    """Whether a newest-`limit` read over the calls indexed on `cut` or later is the read over all
+    of the entity's calls: it filled `limit` and its last row is dated `cut` or later. A call not
+    read has every index day before `cut`, and its rows are dated by one of those days
+    (coalesce(started_at, `at`); one without a start time is always read: NO_START_DAY)."""
+    return len(rows) == limit and (not rows or as_utc(rows[-1]["started_at"] or rows[-1][at]).date() >= cut)
