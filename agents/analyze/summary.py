@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from agents.analyze import exemplars
+from agents.analyze import exemplars, summary_cues
 from agents.analyze.embeddings import CallText, Sentence
 
 # The CRM field is a Bitrix24 string (bitrix/fields.py, 3 rows); 300 chars keeps it readable there.
@@ -52,6 +52,7 @@ _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 
 
 def trim(text: str) -> str:
+    text = summary_cues.without_concession(text)
     without_fillers = _FILLER.sub("", text).strip()
     text = _LEADING_NAME.sub("", without_fillers) if without_fillers != text.strip() else without_fillers
     return text[:1].upper() + text[1:] if text else text
@@ -124,20 +125,25 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
                  and (_content(s) or "?" in s.text and len(trim(s.text).split()) >= LONG_QUESTION_WORDS)), None)
 
 
-def pick(call: CallText) -> tuple[Sentence | None, list[Sentence], Sentence | None]:
+def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Sentence], Sentence | None]:
     """(reason, done, next): the client's reason (said first, as callers do), the agent's actions or
-    findings (best first), and the next step (dated ones preferred)."""
+    findings (actions, later ones, first; a bare figure last), and the next step (dated, with future
+    or commitment wording)."""
     client, agent = call.of_role("client"), call.of_role("agent")
     opening = call.turns[0].index if call.turns else -1
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
     reason = opening_reason(call, client) or _best(call, client, exemplars.REASON)
     used = {reason.position} if reason else set()
     upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
-    if upcoming is not None and not _DATE.search(upcoming.text):
-        upcoming = None  # an undated "next step" is no next step; it may still be an action below
+    if upcoming is not None and not (_DATE.search(upcoming.text) and summary_cues.is_commitment(upcoming.text, language)):
+        upcoming = None  # an undated "next step" (or a due date read out) is no next step; maybe an action below
     used |= {upcoming.position} if upcoming else set()
-    ranked = _candidates(call, agent, exemplars.ACTION + FINDING + exemplars.NEXT, exclude=used)
-    done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
+    total = len(call.sentences)
+    ranked = _candidates(call, agent, exemplars.ACTION + FINDING + exemplars.NEXT, exclude=used,
+                         bonus=lambda s: summary_cues.done_bonus(s.position, total, trim(s.text)))
+    # Beside a next step, a statement that reports no action must be clearly content to be quoted.
+    done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE])
+            if score >= SECOND_DONE_MARGIN or n == 0 and (upcoming is None or summary_cues.is_action(s.text))]
     if not done and upcoming is not None:  # the one thing the agent did, with its date
         return reason, [upcoming], None
     return reason, done, upcoming
@@ -189,7 +195,7 @@ def full_length(parts: list[tuple[str, str]]) -> int:
 
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
-    reason, done, upcoming = pick(call)
+    reason, done, upcoming = pick(call, language)
     reason_text = with_context(reason, call.of_role("client")) if reason else None
     while True:
         chronological = sorted(done, key=lambda s: s.position)
