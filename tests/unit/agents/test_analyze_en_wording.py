@@ -36,7 +36,7 @@ def verdict(scorecard, line: str, criterion: str, mono: bool = False) -> dict:
     "Look, that's the way it is, take it or leave it.",
     "I've already told you, the engineer can't come sooner.",
     "You're not the only customer I've got, you know.",
-    "Yeah, whatever, I'll log it.",
+    "I haven't got all day, what's the account number?",
     "Frankly you should've checked the cable first.",
 ])
 def test_blaming_and_brushing_off_are_rude(english, line):
@@ -71,3 +71,36 @@ def test_empathy_in_plain_words(english, line):
                                   "It'll be fixed by five this afternoon."])
 def test_resolution_in_plain_words(english, line):
     assert verdict(english, line, "resolution")["verdict"] == "met"
+
+
+@pytest.mark.parametrize("line", ["Can you confirm you want me to cancel it?",
+                                  "Could you confirm which month the bill is for?",
+                                  "Could you confirm the reading on the meter now?"])
+def test_confirming_the_request_is_not_an_identity_check(english, line):
+    assert verdict(english, line, "verification")["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("line", ["Right, just need to make sure it's you, what's your birthday?",
+                                  "Okay, before we go on, what's the answer to your memorable question?",
+                                  "Just to confirm, what's your date of birth?"])
+def test_asking_what_only_the_holder_knows_is_an_identity_check(english, line):
+    assert verdict(english, line, "verification")["verdict"] == "met"
+
+
+def test_a_dated_commitment_beside_a_note_on_the_account_is_a_resolution(english):
+    line = "If it's still missing, ring us today and I'll have a new one sent out tomorrow, I've put a note on the account."
+    assert verdict(english, line, "resolution")["verdict"] == "met"
+    assert verdict(english, "I've put a note on the account.", "resolution")["verdict"] == "not_met"
+
+
+def test_blaming_is_not_empathy_however_near_it_sounds(english):
+    assert verdict(english, "Well, that's on you then, you should always ask for a receipt.", "empathy")["verdict"] == "not_met"
+
+
+def test_a_worry_in_the_callers_own_words_makes_empathy_applicable(english):
+    call = [(0.0, 5.0, "agent", "Hello, Greenfield Broadband, Sam speaking, this call is recorded."),
+            (5.5, 10.0, "client", "Hi, I'd like to pay this month's bill by card, I'm honestly a bit stressed about money."),
+            (10.5, 15.0, "agent", "Okay, what's the card number?"),
+            (15.5, 18.0, "client", "Okay.")]
+    empathy = by_id(analyze_with_rules(redacted(call), english), "empathy")
+    assert empathy["verdict"] == "not_met"  # a worry was voiced and went unacknowledged
