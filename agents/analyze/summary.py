@@ -40,7 +40,7 @@ _DATE = re.compile(
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
     r"next (?:week|month)|this (?:morning|afternoon|evening|week|month)|end of|first thing|"
     r"(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|twelfth|\w+teenth|"
-    r"twentieth|twenty[\s\-]\w+|thirtieth|thirty[\s\-]first|\d+(?:st|nd|rd|th))\b|"
+    r"twentieth|twenty[\s\-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[\s\-]first|\d+(?:st|nd|rd|th))\b|"
     rf"{_COUNT}(?:\s+to\s+{_COUNT})?\s+(?:working\s+|business\s+)?(?:hours?|days?|weeks?|minutes?|months?)|"
     r"сегодня|завтра|послезавтра|понедельник\w*|вторник\w*|сред[уы]|четверг\w*|пятниц\w*|суббот\w*|"
     r"воскресень\w*|в течение|через|до (?:конца|\w+(?:ря|ля|та|ая|ня|ого|его|и))|"
@@ -49,6 +49,8 @@ _DATE = re.compile(
 # A one-word report of an action: a past participle ("Updated.", "Отправлено.", "Оформила.").
 _DONE_WORD = re.compile(r"[A-Za-z]+ed[.!]|[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
+_CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
+_TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
 
 
 def trim(text: str) -> str:
@@ -134,9 +136,9 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
     reason = opening_reason(call, client) or _best(call, client, exemplars.REASON)
     used = {reason.position} if reason else set()
-    upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
-    if upcoming is not None and not (_DATE.search(upcoming.text) and summary_cues.is_commitment(upcoming.text, language)):
-        upcoming = None  # an undated "next step" (or a due date read out) is no next step; maybe an action below
+    # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
+    upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
+                     if _DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
     used |= {upcoming.position} if upcoming else set()
     total = len(call.sentences)
     ranked = _candidates(call, agent, exemplars.ACTION + FINDING + exemplars.NEXT, exclude=used,
@@ -193,6 +195,25 @@ def full_length(parts: list[tuple[str, str]]) -> int:
     return sum(len(label) + 3 + len(trim(text)) for label, text in parts)
 
 
+def compact(text: str, language: str) -> str:
+    """A statement without its trailing comma clauses that carry no date, time, action or commitment
+    ("..., on the number we hold", "..., it's the second time"): room for one more statement in the
+    CRM field. The first clause stays (it names the subject), and so does everything before the
+    last clause that matters."""
+    clauses = _CLAUSE.split(text)
+    while len(clauses) > 1 and not _matters(clauses[-1], language):
+        clauses.pop()
+    joined = ", ".join(clauses)
+    if joined == text:
+        return text
+    return joined if joined.endswith((".", "!", "…")) else joined.rstrip(",;.") + "."
+
+
+def _matters(clause: str, language: str) -> bool:
+    return bool(_DATE.search(clause) or _TIME_OF_DAY.search(clause) or summary_cues.is_action(clause)
+                or language == "en" and summary_cues.is_commitment(clause, language))
+
+
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     reason, done, upcoming = pick(call, language)
@@ -202,6 +223,8 @@ def template_summary(call: CallText, language: str) -> str:
         texts = [reason_text, " ".join(trim(with_lead_in(s, call)) for s in chronological) or None,
                  with_lead_in(upcoming, call) if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
+        if full_length(parts) > MAX_SUMMARY_CHARS:  # shorter statement forms before fewer statements
+            parts = [(label, compact(text, language)) for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
             return compose(parts)

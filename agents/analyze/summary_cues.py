@@ -22,8 +22,8 @@ _ACTION = re.compile(
 _FIGURE = re.compile(
     r"^(?:it[’']s|that[’']s|that is|it is|the (?:balance|payment|total|price|fee|cost|amount)(?:[’']s| is)|"
     r"your (?:balance|total|bill|payment)(?:[’']s| is))\b", re.IGNORECASE)
-# A hedge with nothing in it ("Could be a while.", "I couldn't say."): no action, no finding.
-_HEDGE = re.compile(r"^(?:could be|might be|maybe|perhaps|(?:I[’']m )?not sure|no idea|who knows|hard to say|"
+# A hedge or an intention with nothing in it ("Could be a while.", "Let's get to the bottom of it.").
+_HEDGE = re.compile(r"^(?:let[’']s|let me|could be|might be|maybe|perhaps|(?:I[’']m )?not sure|no idea|who knows|hard to say|"
                     r"I couldn[’']t (?:say|tell)|(?:we|I) don[’']t know|don[’']t know)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\b(?:\d+|pounds?|pence|quid|dollars?|euros?|hundred|thousand|ninety|eighty|seventy|sixty|"
                      r"fifty|forty|thirty|twenty|nineteen|ninety nine)\b", re.IGNORECASE)
@@ -52,9 +52,10 @@ def is_figure_only(text: str) -> bool:
 
 
 def is_commitment(text: str, language: str) -> bool:
-    """English next steps need future or commitment wording; Russian future forms are perfective
+    """English next steps need future or commitment wording, or an action ("I've booked it for
+    Tuesday"); Russian future forms are perfective
     verbs with no marker word, so the date alone decides there."""
-    return language != "en" or bool(_COMMITMENT.search(text))
+    return language != "en" or bool(_COMMITMENT.search(text)) or is_action(text)
 
 
 def without_concession(text: str) -> str:

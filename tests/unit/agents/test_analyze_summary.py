@@ -122,3 +122,23 @@ def test_a_bare_hedge_is_not_quoted_as_what_was_done():
         ("agent", "There's a crew working on the main valve at the moment."),
         ("client", "Okay.")])
     assert "crew working on the main valve" in text and "Could be a while" not in text
+
+
+def test_clauses_without_date_or_action_give_way_before_a_statement_does():
+    text = summary(BOILER + [
+        ("agent", "I've credited twenty pounds to your account for the trouble, you can see it in the app, under payments and statements."),
+        ("agent", "I've booked a plumber for Thursday, between eight and twelve, he's called Dave, he has been with us for years.")])
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "credited twenty pounds" in text and "Thursday, between eight and twelve." in text
+    assert "Dave" not in text and "…" not in text  # trailing clauses made the room: nothing is cut mid-way
+
+
+def test_compact_keeps_the_subject_dates_and_actions():
+    from agents.analyze.summary import compact
+    assert compact("I've raised a case, the team will call you within two days, on the number we hold.", "en") == \
+        "I've raised a case, the team will call you within two days."
+    assert compact("Заявку оформила, мастер придёт завтра, он вежливый.", "ru") == "Заявку оформила, мастер придёт завтра."
+    middle = "I've booked it for Tuesday, between eight and twelve, he's called Dave."
+    assert compact(middle, "en") == "I've booked it for Tuesday, between eight and twelve."  # the time stays
+    kept = "Done, it's all sorted."
+    assert compact(kept, "en") == kept
