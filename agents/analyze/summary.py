@@ -47,7 +47,8 @@ _DATE = re.compile(
     r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
     r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
 # A one-word report of an action: a past participle ("Updated.", "Отправлено.", "Оформила.").
-_DONE_WORD = re.compile(r"[A-Za-z]+ed[.!]|[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
+# (Matches start at a word's first letter only: linear on a long run of letters.)
+_DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 _CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
 _TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
@@ -136,6 +137,8 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
     reason = opening_reason(call, client) or _best(call, client, exemplars.REASON)
     used = {reason.position} if reason else set()
+    if language != "en":  # the wording cues are English; other languages keep the ranking by meaning
+        return _pick_by_meaning(call, agent, reason, used)
     # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
     upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
                      if _DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
@@ -147,6 +150,19 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE])
             if score >= SECOND_DONE_MARGIN or n == 0 and (upcoming is None or summary_cues.is_action(s.text))]
     if not done and upcoming is not None:  # the one thing the agent did, with its date
+        return reason, [upcoming], None
+    return reason, done, upcoming
+
+
+def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | None, used: set[int]):
+    """(reason, done, next) by nearness to the examples alone (Russian summaries, 93 % of facts)."""
+    upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
+    if upcoming is not None and not _DATE.search(upcoming.text):
+        upcoming = None  # an undated "next step" is no next step; it may still be an action below
+    used |= {upcoming.position} if upcoming else set()
+    ranked = _candidates(call, agent, exemplars.ACTION + FINDING + exemplars.NEXT, exclude=used)
+    done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
+    if not done and upcoming is not None:
         return reason, [upcoming], None
     return reason, done, upcoming
 
@@ -223,7 +239,7 @@ def template_summary(call: CallText, language: str) -> str:
         texts = [reason_text, " ".join(trim(with_lead_in(s, call)) for s in chronological) or None,
                  with_lead_in(upcoming, call) if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
-        if full_length(parts) > MAX_SUMMARY_CHARS:  # shorter statement forms before fewer statements
+        if language == "en" and full_length(parts) > MAX_SUMMARY_CHARS:  # shorter forms before fewer statements
             parts = [(label, compact(text, language)) for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
