@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from agents.analyze import exemplars, memo
+from agents.analyze import exemplars, memo, summary_cues
 from agents.analyze.embeddings import CallText, Sentence
 
 # The CRM field is a Bitrix24 string (bitrix/fields.py, 3 rows); 300 chars keeps it readable there.
@@ -40,19 +40,22 @@ _DATE = re.compile(
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
     r"next (?:week|month)|this (?:morning|afternoon|evening|week|month)|end of|first thing|"
     r"(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|twelfth|\w+teenth|"
-    r"twentieth|twenty[\s\-]\w+|thirtieth|thirty[\s\-]first|\d+(?:st|nd|rd|th))\b|"
+    r"twentieth|twenty[\s\-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[\s\-]first|\d+(?:st|nd|rd|th))\b|"
     rf"{_COUNT}(?:\s+to\s+{_COUNT})?\s+(?:working\s+|business\s+)?(?:hours?|days?|weeks?|minutes?|months?)|"
     r"сегодня|завтра|послезавтра|понедельник\w*|вторник\w*|сред[уы]|четверг\w*|пятниц\w*|суббот\w*|"
     r"воскресень\w*|в течение|через|до (?:конца|\w+(?:ря|ля|та|ая|ня|ого|его|и))|"
     r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
     r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
 # A one-word report of an action: a past participle ("Updated.", "Отправлено.", "Оформила.").
-# (Only fullmatch()ed; the look-behinds start a try at word starts only, so a search stays linear.)
+# (Matches start at a word's first letter only: linear on a long run of letters.)
 _DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
+_CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
+_TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
 
 
 def trim(text: str) -> str:
+    text = summary_cues.without_concession(text)
     without_fillers = _FILLER.sub("", text).strip()
     text = _LEADING_NAME.sub("", without_fillers) if without_fillers != text.strip() else without_fillers
     return text[:1].upper() + text[1:] if text else text
@@ -133,21 +136,41 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
                  and (_content(s) or "?" in s.text and len(trim(s.text).split()) >= LONG_QUESTION_WORDS)), None)
 
 
-def pick(call: CallText) -> tuple[Sentence | None, list[Sentence], Sentence | None]:
+def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Sentence], Sentence | None]:
     """(reason, done, next): the client's reason (said first, as callers do), the agent's actions or
-    findings (best first), and the next step (dated ones preferred)."""
+    findings (actions, later ones, first; a bare figure last), and the next step (dated, with future
+    or commitment wording)."""
     client, agent = call.of_role("client"), call.of_role("agent")
     opening = call.turns[0].index if call.turns else -1
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
     reason = opening_reason(call, client) or _best(call, client, exemplars.REASON)
     used = {reason.position} if reason else set()
+    if language != "en":  # the wording cues are English; other languages keep the ranking by meaning
+        return _pick_by_meaning(call, agent, reason, used)
+    # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
+    upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
+                     if _DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
+    used |= {upcoming.position} if upcoming else set()
+    total = len(call.sentences)
+    ranked = _candidates(call, agent, DONE, exclude=used,
+                         bonus=lambda s: summary_cues.done_bonus(s.position, total, trim(s.text)))
+    # Beside a next step, a statement that reports no action must be clearly content to be quoted.
+    done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE])
+            if score >= SECOND_DONE_MARGIN or n == 0 and (upcoming is None or summary_cues.is_action(s.text))]
+    if not done and upcoming is not None:  # the one thing the agent did, with its date
+        return reason, [upcoming], None
+    return reason, done, upcoming
+
+
+def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | None, used: set[int]):
+    """(reason, done, next) by nearness to the examples alone (Russian summaries, 93 % of facts)."""
     upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
     if upcoming is not None and not _DATE.search(upcoming.text):
         upcoming = None  # an undated "next step" is no next step; it may still be an action below
     used |= {upcoming.position} if upcoming else set()
     ranked = _candidates(call, agent, DONE, exclude=used)
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
-    if not done and upcoming is not None:  # the one thing the agent did, with its date
+    if not done and upcoming is not None:
         return reason, [upcoming], None
     return reason, done, upcoming
 
@@ -203,15 +226,36 @@ def full_length(parts: list[tuple[str, str]]) -> int:
     return sum(len(label) + 3 + len(trim(text)) for label, text in parts)
 
 
+def compact(text: str, language: str) -> str:
+    """A statement without its trailing comma clauses that carry no date, time, action or commitment
+    ("..., on the number we hold", "..., it's the second time"): room for one more statement in the
+    CRM field. The first clause stays (it names the subject), and so does everything before the
+    last clause that matters."""
+    clauses = _CLAUSE.split(text)
+    while len(clauses) > 1 and not _matters(clauses[-1], language):
+        clauses.pop()
+    joined = ", ".join(clauses)
+    if joined == text:
+        return text
+    return joined if joined.endswith((".", "!", "…")) else joined.rstrip(",;.") + "."
+
+
+def _matters(clause: str, language: str) -> bool:
+    return bool(_DATE.search(clause) or _TIME_OF_DAY.search(clause) or summary_cues.is_action(clause)
+                or language == "en" and summary_cues.is_commitment(clause, language))
+
+
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
-    reason, done, upcoming = pick(call)
+    reason, done, upcoming = pick(call, language)
     reason_text = with_context(reason, call.of_role("client")) if reason else None
     while True:
         chronological = sorted(done, key=lambda s: s.position)
         texts = [reason_text, " ".join(trim(with_lead_in(s, call)) for s in chronological) or None,
                  with_lead_in(upcoming, call) if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
+        if language == "en" and full_length(parts) > MAX_SUMMARY_CHARS:  # shorter forms before fewer statements
+            parts = [(label, compact(text, language)) for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
             return compose(parts)

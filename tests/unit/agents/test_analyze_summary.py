@@ -95,3 +95,50 @@ def test_a_long_reason_gives_way_to_the_date_of_the_next_step():
     assert len(text) <= MAX_SUMMARY_CHARS
     assert "tomorrow between eight" in text and "Done: I've booked an emergency plumber" in text
     assert text.startswith("Reason: My water meter is leaking")
+
+
+def test_what_the_agent_did_outranks_a_figure_they_read_out():
+    text = summary(BOILER + [
+        ("agent", "Okay, your balance is two hundred and twelve pounds."),
+        ("client", "Right, and the leak?"),
+        ("agent", "I'm afraid we can't pay for the cupboard, but I've sent a plumber's voucher to your email."),
+        ("client", "Fine.")])
+    assert "voucher" in text and "balance" not in text
+    assert "I'm afraid" not in text  # the concession before "but" gives way to the action
+
+
+def test_a_due_date_read_out_is_not_a_next_step():
+    text = summary(BOILER + [
+        ("agent", "The next instalment is forty pounds, due on the ninth."),
+        ("agent", "There's a hardship form on our website for exactly this."),
+        ("client", "Okay, I'll fill it in.")])
+    assert "Next:" not in text
+    assert "hardship form" in text  # the advice, not the amount, is what was done
+
+
+def test_a_bare_hedge_is_not_quoted_as_what_was_done():
+    text = summary(BOILER + [
+        ("agent", "Could be a while, honestly."),
+        ("agent", "There's a crew working on the main valve at the moment."),
+        ("client", "Okay.")])
+    assert "crew working on the main valve" in text and "Could be a while" not in text
+
+
+def test_clauses_without_date_or_action_give_way_before_a_statement_does():
+    text = summary(BOILER + [
+        ("agent", "I've credited twenty pounds to your account for the trouble, you can see it in the app, under payments and statements."),
+        ("agent", "I've booked a plumber for Thursday, between eight and twelve, he's called Dave, he has been with us for years.")])
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "credited twenty pounds" in text and "Thursday, between eight and twelve." in text
+    assert "Dave" not in text and "…" not in text  # trailing clauses made the room: nothing is cut mid-way
+
+
+def test_compact_keeps_the_subject_dates_and_actions():
+    from agents.analyze.summary import compact
+    assert compact("I've raised a case, the team will call you within two days, on the number we hold.", "en") == \
+        "I've raised a case, the team will call you within two days."
+    assert compact("Заявку оформила, мастер придёт завтра, он вежливый.", "ru") == "Заявку оформила, мастер придёт завтра."
+    middle = "I've booked it for Tuesday, between eight and twelve, he's called Dave."
+    assert compact(middle, "en") == "I've booked it for Tuesday, between eight and twelve."  # the time stays
+    kept = "Done, it's all sorted."
+    assert compact(kept, "en") == kept

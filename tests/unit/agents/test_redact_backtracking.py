@@ -21,6 +21,7 @@ import regex
 
 import agents.analyze.reply_checks as reply_checks
 import agents.analyze.summary as summary
+import agents.analyze.summary_cues as summary_cues
 import agents.analyze.transcript as analyze_transcript
 import agents.redact.identity as identity
 import agents.redact.numbers as numbers
@@ -86,7 +87,7 @@ def module_patterns():
                 "NAMED_STREET_ADDRESS": STREET + NAMES, "NAME_CUE": NAMES, "ADDRESSED": NAMES,
                 "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS}
     for module in (recognizers, identity, russian, numbers, redact_transcript, reply_checks, summary,
-                   analyze_transcript):
+                   summary_cues, analyze_transcript):
         for name, value in vars(module).items():
             found = [(name, value)] if isinstance(value, re.Pattern) else [
                 (f"{name}[{key}]", item) for key, item in value.items()

@@ -1,0 +1,70 @@
+"""Wording cues for summaries: e5's cosines to "action" and "finding" examples sit in a narrow band,
+so whether a statement reports something the agent *did* ("I've added a voucher", "that's gone
+through") or merely a figure ("It's only nine ninety nine", "Your balance is ...") is read from its
+words, and whether a dated statement is a next step from its future or commitment wording ("will",
+"within two days") rather than a due date the agent read out.
+"""
+from __future__ import annotations
+
+import re
+
+# The agent reports a completed action or commits to one (English and Russian).
+_ACTION = re.compile(
+    r"\b(?:I|we)(?:[’']ve| have)\s+(?:just |now |already |also |gone ahead and )?(?!got\b|been\b|found\b|no\b|not\b)\w+"
+    r"|\b(?:I|we)[’']ll\s+(?!need|have to|just need)\w+|\b(?:I|we) will\s+\w+"
+    r"|\b(?:has|have|[’']s) been (?!\w+ing\b)\w+(?:ed|en|t|ne)\b|\bis now (?:\w+ed|active|working|fixed|sorted)\b"
+    r"|\bgone through\b|\b(?:it|that|you)[’']?(?:s| is| are|[’']re) (?:all )?(?:done|sorted|cancelled|booked|fixed|"
+    r"refunded|set up|updated|renewed|frozen|paid|approved)\b|^(?:done|sorted|updated|cancelled|booked)\b"
+    r"|\b(?:я|мы) (?:уже |также |сейчас )?[а-яё]+(?:ла|ил|ал|али|или|ыл|ыла)\b"
+    r"|\b(?:оформлен|отправлен|продл[её]н|записан|отменен|отменён|возвращен|возвращён|восстановлен|переключ[её]н)\w*",
+    re.IGNORECASE)
+# A statement of an amount or balance and nothing else: what the agent read out, not what they did.
+_FIGURE = re.compile(
+    r"^(?:it[’']s|that[’']s|that is|it is|the (?:balance|payment|total|price|fee|cost|amount)(?:[’']s| is)|"
+    r"your (?:balance|total|bill|payment)(?:[’']s| is))\b", re.IGNORECASE)
+# A hedge or an intention with nothing in it ("Could be a while.", "Let's get to the bottom of it.").
+_HEDGE = re.compile(r"^(?:let[’']s|let me|could be|might be|maybe|perhaps|(?:I[’']m )?not sure|no idea|who knows|hard to say|"
+                    r"I couldn[’']t (?:say|tell)|(?:we|I) don[’']t know|don[’']t know)\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"\b(?:\d+|pounds?|pence|quid|dollars?|euros?|hundred|thousand|ninety|eighty|seventy|sixty|"
+                     r"fifty|forty|thirty|twenty|nineteen|ninety nine)\b", re.IGNORECASE)
+# Future or commitment wording: a next step, not a date the agent read out ("due on the twelfth").
+_COMMITMENT = re.compile(
+    r"\b(?:will|won[’']t|[’']ll|going to|should (?:be|arrive|get|see|reach|come|show)|is coming|are coming|"
+    r"on (?:its|their) way|within|in (?:about |around )?(?:a|an|one|two|three|four|five|six|seven|ten|\d+|a few|"
+    r"a couple of) (?:\w+ )?(?:minutes?|hours?|days?|weeks?)|by (?:today|tonight|tomorrow|\w+day|next|the end|end)|"
+    r"goes (?:out|back)|arrives?|reach(?:es)? you|book(?:ed)? (?:in )?for|from (?:the|next|tomorrow)|valid from|"
+    r"ring|call you|email you|text you)\b", re.IGNORECASE)
+# "I'm afraid we can't cover the wedding itself, but I've added a voucher": the part after "but" is
+# what the agent did; the concession before it costs room in a 300-character field.
+_CONCESSION = re.compile(r"^(?:I[’']m afraid|unfortunately|sadly|well)\b[^.?!]*?,\s*but\s+(?=\S)", re.IGNORECASE)
+
+ACTION_BONUS = 0.04
+FIGURE_PENALTY = 0.04  # also for a bare hedge
+LATE_BONUS = 0.02  # actions come after findings: a sentence at the end of the call gets this much
+
+
+def is_action(text: str) -> bool:
+    return bool(_ACTION.search(text))
+
+
+def is_figure_only(text: str) -> bool:
+    return bool(_FIGURE.search(text.strip())) and bool(_AMOUNT.search(text)) and not is_action(text)
+
+
+def is_commitment(text: str, language: str) -> bool:
+    """English next steps need future or commitment wording, or an action ("I've booked it for
+    Tuesday"); Russian future forms are perfective
+    verbs with no marker word, so the date alone decides there."""
+    return language != "en" or bool(_COMMITMENT.search(text)) or is_action(text)
+
+
+def without_concession(text: str) -> str:
+    rest = _CONCESSION.sub("", text.strip(), count=1)
+    return rest[:1].upper() + rest[1:] if rest != text.strip() and is_action(rest) else text
+
+
+def done_bonus(position: int, total: int, text: str) -> float:
+    """How much an agent statement's wording and place add to its nearness to action examples."""
+    late = LATE_BONUS * position / max(total - 1, 1)
+    empty = is_figure_only(text) or bool(_HEDGE.search(text.strip()))
+    return late + (ACTION_BONUS if is_action(text) else 0.0) - (FIGURE_PENALTY if empty else 0.0)
