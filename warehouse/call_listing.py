@@ -108,7 +108,9 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
         wanted *= 2
     by_status = {r["call_id"]: r for r in statuses}
     by_score = {r["call_id"]: r for r in _newest_per_call(scored)}
-    calls = [merge_call(by_status.get(c), by_score.get(c)) for c in by_status.keys() | by_score.keys()]
+    # By call id first, so that calls at the same time come in the order the queries cut them
+    # (ascending id), not in set order, which differs between processes.
+    calls = [merge_call(by_status.get(c), by_score.get(c)) for c in sorted(by_status.keys() | by_score.keys())]
     return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
 
