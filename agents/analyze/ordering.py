@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from agents.analyze import memo
 from agents.analyze.embeddings import CallText
-from agents.analyze.transcript import any_rule_regex, screen_matches
+from agents.analyze.transcript import any_rule_regex, rule_search, screen_matches
 
 Place = tuple[int, int]  # (turn index, character offset of the quote in the turn): call order
 
@@ -22,9 +22,9 @@ def place_of(evidence: dict, call: CallText) -> Place:
 
 
 def _matches(rules, text: str) -> bool:
-    from agents.analyze.semantic import match_quote
-
-    return screen_matches(any_rule_regex(rules), text) and any(match_quote(alt, text) for alt in rules)
+    """Whether every pattern of some alternative of `rules` matches the sentence."""
+    return screen_matches(any_rule_regex(rules), text) and any(
+        all(rule_search(p, text) for p in alternative) for alternative in rules)
 
 
 def first_act(rules, call: CallText) -> tuple[Place, dict] | None:
