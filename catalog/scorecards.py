@@ -82,6 +82,9 @@ class Criterion(FrozenModel):
     rules: RuleSet = Field(default_factory=dict)
     applies_if: RuleSet = Field(default_factory=dict)  # any turn; no match -> verdict na
     reject_if: RuleSet = Field(default_factory=dict)  # a sentence matching one is never positive evidence
+    # What acting on or disclosing the details sounds like: the first evidence must come before the
+    # agent's first such sentence, else not_met with it quoted (verification; agents/analyze/ordering.py).
+    must_precede: RuleSet = Field(default_factory=dict)
     examples: dict[str, Examples] = Field(default_factory=dict)  # language -> example utterances
     # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
     threshold: float | dict[str, float] | None = None
@@ -90,7 +93,7 @@ class Criterion(FrozenModel):
     # examples and training lines (agents/analyze/classifier.py); `threshold` is then a probability.
     classifier: tuple[str, ...] = ()
 
-    @field_validator("rules", "applies_if", "reject_if", mode="before")
+    @field_validator("rules", "applies_if", "reject_if", "must_precede", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:
         return _normalise_rules(value or {})

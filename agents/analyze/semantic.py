@@ -15,6 +15,7 @@ import numpy as np
 
 from agents.analyze import memo
 from agents.analyze.embeddings import CallText, Sentence
+from agents.analyze.ordering import acted_before, first_act
 from agents.analyze.transcript import Turn, any_rule_regex, rule_search, screen_matches, sentence_at
 from catalog.scorecards import Criterion, Examples
 
@@ -35,6 +36,7 @@ class Assessment:
     applies_score: float  # see applies_score(); compared with the criterion's applies_threshold
     rule_evidence: list[dict] = field(default_factory=list)
     scored: list[tuple[float, Sentence]] = field(default_factory=list)  # best first; beats its negatives
+    act: tuple | None = None  # ordering.first_act: the agent's first act the evidence must precede
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -214,7 +216,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
             if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
-    return Assessment(applies_score(criterion, call, language, examples), found, scored)
+    act = first_act(criterion.must_precede.get(language) or (), call)
+    return Assessment(applies_score(criterion, call, language, examples), found, scored, act)
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
@@ -244,6 +247,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
     hits = assessment.hits(threshold)
     closest = f" (closest {assessment.best:.2f} < {threshold:.2f})" if assessment.scored else ""
     if criterion.expect == "present":
+        if hits and (late := acted_before(assessment.act, hits, call)):
+            return _verdict(criterion, "not_met", "found only after the agent disclosed or acted on the details", [late])
         if hits:
             return _verdict(criterion, "met", f"found{where}", hits)
         return _verdict(criterion, "not_met", f"not found{where}{closest}", [])

@@ -104,3 +104,17 @@ def test_a_worry_in_the_callers_own_words_makes_empathy_applicable(english):
             (15.5, 18.0, "client", "Okay.")]
     empathy = by_id(analyze_with_rules(redacted(call), english), "empathy")
     assert empathy["verdict"] == "not_met"  # a worry was voiced and went unacknowledged
+
+
+@pytest.mark.parametrize("line", ["The surveyor will ring you tomorrow morning to arrange a time.",
+                                  "Our partner garage will contact you within two days to book it in.",
+                                  "I've paused your plan for three months, so nothing comes out until March."])
+def test_a_callback_at_a_stated_time_or_a_change_made_is_a_resolution(english, line):
+    found = verdict(english, line, "resolution")
+    assert found["verdict"] == "met" and found["evidence"][0]["quote"] in line
+
+
+@pytest.mark.parametrize("line", ["The surveyor might ring you at some point.",
+                                  "Someone may contact you about it."])
+def test_a_callback_with_no_time_is_no_resolution(english, line):
+    assert verdict(english, line, "resolution")["verdict"] == "not_met"

@@ -1,0 +1,51 @@
+"""Order of events within a call: a check that must come before something the agent does.
+
+GUIDE.md: identity verification is met only when the agent checks identity *before* disclosing or
+changing anything; "the check comes only after acting" is not_met. A criterion opts in with
+`must_precede` regexes (what acting or disclosing sounds like); its first evidence must then come
+before the agent's first sentence that matches one of them.
+"""
+from __future__ import annotations
+
+from agents.analyze import memo
+from agents.analyze.embeddings import CallText
+from agents.analyze.transcript import any_rule_regex, rule_search, screen_matches
+
+Place = tuple[int, int]  # (turn index, character offset of the quote in the turn): call order
+
+
+def place_of(evidence: dict, call: CallText) -> Place:
+    """Where an evidence quote sits in the call. A rule's quote may join sentences, so its first
+    sentence's offset counts; a quote not found in its turn counts from the turn's start."""
+    text = next((t.text for t in call.turns if t.index == evidence["segment"]), "")
+    return evidence["segment"], max(text.find(evidence["quote"][:40]), 0)
+
+
+def _matches(rules, text: str) -> bool:
+    """Whether every pattern of some alternative of `rules` matches the sentence."""
+    return screen_matches(any_rule_regex(rules), text) and any(
+        all(rule_search(p, text) for p in alternative) for alternative in rules)
+
+
+def first_act(rules, call: CallText) -> tuple[Place, dict] | None:
+    """The agent's first sentence matching `rules` (disclosing or acting on account details), with
+    its place and its evidence quote; None when there is none. Only sentences of a known or guessed
+    agent count: on a mono call with no roles nobody can say the agent acted."""
+    rules = tuple(rules)
+    if not rules:
+        return None
+    for s in call.sentences:
+        if call.roles[s.turn.index] != "agent":
+            continue
+        if memo.per_text("acts", rules, s.text, _matches):
+            quote = {"quote": s.text, "segment": s.turn.index, "start": s.turn.start}
+            return place_of(quote, call), quote
+    return None
+
+
+def acted_before(act: tuple[Place, dict] | None, hits: list[dict], call: CallText) -> dict | None:
+    """The act's quote when it comes before every hit (the check came only after acting), else None."""
+    if act is None or not hits:
+        return None
+    first_check = min(place_of(h, call) for h in hits)
+    return act[1] if act[0] < first_check else None
