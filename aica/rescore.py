@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
+from agents.analyze import agent as analyze_agent
 from agents.analyze.agent import Analyzer
 from agents.rescore import Selection, rescore, rescore_many, rescored_output, scorecard_of
 from aica.progress import CallRate
@@ -89,7 +90,7 @@ class Rescorer:
         self.scorecard_versions = ScorecardVersions(settings).start()
         base = judge_with_history(load_catalog(settings), self.scorecard_versions)
         self.portal_settings = KafkaPortalSettings(settings, load_secret_box(settings), base).start()
-        self.catalogs = PortalCatalogs(base, self.portal_settings)
+        self.catalogs, self.base_catalog = PortalCatalogs(base, self.portal_settings), base
         self.analyzer = Analyzer(settings, self.catalogs)
         self.scorecards = sorted(sc.ref for sc in base.scorecards.values())
         self.run_id = run_id_for(request, self.scorecards)
@@ -159,20 +160,34 @@ class Rescorer:
         if stored is not None:
             report.read, report.rescored = int(stored["calls_read"]), int(stored["calls_rescored"])
         self.runs.put_sync(self._run_record(end, report, started_at))
+        if self.analyzer.llm is None:
+            # Before joining the group: a member that joins and then spends seconds on the examples
+            # holds up the rebalance when the next process joins, and its first batch is re-read.
+            analyze_agent.warm_up(self.base_catalog)
         replay = TopicReplay(self.settings, self.topic, self.group, start, end, self.batch_size)
         producer = Producer(kafka_config(self.settings.kafka_bootstrap, **{"acks": "all",
                              "enable.idempotence": True, "partitioner": "murmur2_random"}))
         progress = CallRate(max(report.planned - report.read, 0), progress_stream)
         began = recorded = time.perf_counter()
-        try:
-            for batch in replay.batches(stop):
-                publish(producer, await self._rescore_batch(batch, report), self.codec)
-                replay.commit(batch)  # only after the outputs are acked
+        sent: list[tuple[list[Message], Deliveries]] = []  # published, acks not yet awaited
+
+        def settle() -> None:  # the batch's offsets are committed only once its outputs are acked
+            while sent:
+                batch, deliveries = sent.pop()
+                deliveries.wait(producer)
+                replay.commit(batch)
                 report.read += len(batch)
                 progress.update(len(batch))
+        replay.before_revoke = settle  # a rebalance takes partitions: settle first
+        try:
+            for batch in replay.batches(stop):
+                outputs = await self._rescore_batch(batch, report)
+                settle()  # the previous batch's outputs travelled while this one was analysed
+                sent.append((batch, publish(producer, outputs, self.codec)))
                 if time.perf_counter() - recorded >= RUN_RECORD_EVERY_S:
                     self.runs.put_sync(self._run_record(end, report, started_at))
                     recorded = time.perf_counter()
+            settle()
         finally:
             progress.close()
             replay.close()
@@ -233,14 +248,34 @@ class Rescorer:
 
 
 
-def publish(producer: Producer, outputs: list, codec) -> None:
-    """Through the codec, so an output topic marked `sealed` would be sealed here as in the stages."""
-    errors: list = []
+class Deliveries:
+    """The broker's answers for one batch of produced records."""
+
+    def __init__(self, count: int) -> None:
+        self.pending, self.errors = count, []
+
+    def __call__(self, err, _msg) -> None:  # librdkafka's delivery callback (served by poll)
+        self.pending -= 1
+        if err:
+            self.errors.append(err)
+
+    def wait(self, producer: Producer, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.pending > 0 and time.monotonic() < deadline:
+            producer.poll(0.05)
+        if self.pending > 0 or self.errors:
+            raise RuntimeError(f"rescored calls not acked by the broker: {self.errors[:1] or 'timeout'}")
+
+
+def publish(producer: Producer, outputs: list, codec) -> Deliveries:
+    """Sent through the codec (an output topic marked `sealed` would be sealed here as in the
+    stages); the acks arrive in the background: Deliveries.wait."""
+    deliveries = Deliveries(len(outputs))
     for out in outputs:
         producer.produce(out.topic, key=out.key, value=codec.encode(out.topic, out.record_name, out.record),
-                         on_delivery=lambda err, _msg: errors.append(err) if err else None)
-    if producer.flush(60) or errors:
-        raise RuntimeError(f"rescored calls not acked by the broker: {errors[:1] or 'timeout'}")
+                         on_delivery=deliveries)
+    producer.poll(0)
+    return deliveries
 
 
 def read_range(settings: Settings, topic: str, start: dict[int, int], end: dict[int, int]):

@@ -80,6 +80,7 @@ class TopicReplay:
         self.assigned: set[int] = set()
         self.done: set[int] = set()
         self._assigned_once = False
+        self.before_revoke: Callable[[], None] = lambda: None
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=10)}
@@ -97,6 +98,9 @@ class TopicReplay:
             consumer.pause(finished)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Whatever the caller has finished but not committed yet is committed now, while the
+        # partitions are still ours: else their next owner reads it again.
+        self.before_revoke()
         self.assigned -= {tp.partition for tp in partitions}
 
     def finished(self) -> bool:

@@ -63,16 +63,21 @@ SPEC = StageSpec("analyze", "agents.analyze", {Topic.REDACTED: "aica.RedactedTra
                  writes=(Topic.ANALYZED,))
 
 
+def warm_up(catalog: ProjectCatalog) -> None:
+    """Every project's scorecard examples embedded (and classifiers fitted) now, so that the first
+    call does not pay for them (~6 CPU-s for the built-in scorecards)."""
+    from agents.analyze import semantic
+    for project in catalog.projects.values():
+        semantic.warm_up(catalog.scorecard(project.scorecard).criteria, project.language)
+
+
 def register(app: faust.App, settings: Settings, catalog: ProjectCatalog, executor: Executor | None = None) -> None:
     runner = StageRunner(app, settings, SPEC)
     analyzer = Analyzer(settings, catalog, executor)
 
     @app.task
     async def embed_examples_at_start() -> None:  # the first call should not pay for the examples
-        from agents.analyze.semantic import warm_up
-        for project in catalog.projects.values():
-            criteria = catalog.scorecard(project.scorecard).criteria
-            await asyncio.get_running_loop().run_in_executor(executor, warm_up, criteria, project.language)
+        await asyncio.get_running_loop().run_in_executor(executor, warm_up, catalog)
 
     @app.agent(runner.source(), name="analyze")
     async def analyze(stream: faust.StreamT) -> None:
