@@ -52,13 +52,17 @@ class Examples(FrozenModel):
     applies = talk that makes the criterion applicable (none of it -> verdict "na");
     train_positive / train_negative = more labelled lines for a criterion judged by a classifier
     (Criterion.classifier), used only to fit it: they are no examples for the nearest-example test
-    and no implicit negatives of the other criteria."""
+    and no implicit negatives of the other criteria;
+    train_applies / train_not_applies = more lines to fit the applicability classifier
+    (Criterion.applies_classifier): talk that makes the criterion applicable and talk that does not."""
 
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     applies: tuple[str, ...] = ()
     train_positive: tuple[str, ...] = ()
     train_negative: tuple[str, ...] = ()
+    train_applies: tuple[str, ...] = ()
+    train_not_applies: tuple[str, ...] = ()
 
 
 class Criterion(FrozenModel):
@@ -92,6 +96,9 @@ class Criterion(FrozenModel):
     # Languages whose sentences are judged by a logistic regression over embeddings fitted on the
     # examples and training lines (agents/analyze/classifier.py); `threshold` is then a probability.
     classifier: tuple[str, ...] = ()
+    # Languages whose applicability is judged by a logistic regression fitted on the `applies`
+    # examples and train_applies / train_not_applies lines; `applies_threshold` is then a probability.
+    applies_classifier: tuple[str, ...] = ()
 
     @field_validator("rules", "applies_if", "reject_if", "must_precede", mode="before")
     @classmethod

@@ -121,6 +121,9 @@ def applies_score(criterion: Criterion, call: CallText, language: str, examples:
     if condition and rule_evidence(condition, call.turns):
         return 1.0
     said = call.of_role("client") if criterion.speaker == "agent" else call.sentences
+    if wanted and said and uses_applies_classifier(criterion, language):
+        probability = applies_classifier_of(examples).probability(call.vectors)
+        return round(max(float(probability[s.position]) for s in said), 6)
     if wanted and said:
         similarity = call.similarity(wanted)
         return round(max(float(similarity[s.position]) for s in said), 6)
@@ -167,6 +170,31 @@ def uses_classifier(criterion: Criterion, language: str) -> bool:
 
 def default_threshold(criterion: Criterion, language: str) -> float:
     return DEFAULT_CLASSIFIER_THRESHOLD if uses_classifier(criterion, language) else DEFAULT_THRESHOLD
+
+
+def uses_applies_classifier(criterion: Criterion, language: str) -> bool:
+    examples = criterion.examples.get(language)
+    return language in criterion.applies_classifier and examples is not None and bool(examples.applies)
+
+
+def default_applies_threshold(criterion: Criterion, language: str) -> float:
+    return DEFAULT_CLASSIFIER_THRESHOLD if uses_applies_classifier(criterion, language) else DEFAULT_APPLIES_THRESHOLD
+
+
+def applies_classifier_of(examples: Examples):
+    """The criterion's applicability classifier, fitted once per scorecard: its `applies` examples
+    and train_applies lines against its train_not_applies lines and ordinary call talk. The
+    nearest `applies` example does not tell "my boiler's broken and I'm freezing" from "I'd like
+    to move my appointment" (both are close to any client line); a linear boundary can."""
+    from agents.analyze.classifier import fit_logistic
+    from agents.analyze.embeddings import embed_examples
+    from agents.analyze.exemplars import BACKGROUND
+
+    def compute():
+        positive = tuple(dict.fromkeys(examples.applies + examples.train_applies))
+        negative = tuple(t for t in dict.fromkeys(examples.train_not_applies + BACKGROUND) if t not in set(positive))
+        return fit_logistic(embed_examples(positive), embed_examples(negative))
+    return _once((examples,), "applies_classifier", compute)
 
 
 def classifier_of(examples: Examples, implicit_negatives: tuple[str, ...]):
@@ -237,6 +265,8 @@ def warm_up(scorecard_criteria, language: str) -> None:
                 embed_examples(group)
             if uses_classifier(criterion, language):
                 classifier_of(examples, contrast(criterion, scorecard_criteria, language))
+            if uses_applies_classifier(criterion, language):
+                applies_classifier_of(examples)
 
 
 def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,
@@ -264,7 +294,7 @@ def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteri
     if not criterion.rules.get(language) and language not in criterion.examples:
         return _verdict(criterion, "na", f"no rules or examples for language {language!r}", [])
     threshold = criterion.threshold_for(language, default_threshold(criterion, language))
-    applies_threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
+    applies_threshold = criterion.applies_threshold_for(language, default_applies_threshold(criterion, language))
     negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
     return verdict_of(criterion, assess(criterion, call, language, negatives), threshold, call, applies_threshold)
 

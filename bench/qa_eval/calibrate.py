@@ -22,7 +22,8 @@ import yaml
 from agents.analyze import exemplars
 from agents.analyze.embeddings import CallText, embed_examples
 from agents.analyze.exemplars import style_examples
-from agents.analyze.semantic import DEFAULT_APPLIES_THRESHOLD, DEFAULT_THRESHOLD, assess, contrast, default_threshold, uses_classifier, verdict_of
+from agents.analyze.semantic import (DEFAULT_THRESHOLD, assess, contrast, default_applies_threshold, default_threshold,
+                                     uses_applies_classifier, uses_classifier, verdict_of)
 from agents.analyze.semantic import warm_up as embed_scorecard_examples
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import turns
@@ -106,7 +107,7 @@ def verdict(item: dict, criterion_id: str, threshold: float | None = None,
     if threshold is None:
         threshold = criterion.threshold_for(language, default_threshold(criterion, language))
     if applies_threshold is None:
-        applies_threshold = criterion.applies_threshold_for(language, DEFAULT_APPLIES_THRESHOLD)
+        applies_threshold = criterion.applies_threshold_for(language, default_applies_threshold(criterion, language))
     if not criterion.rules.get(language) and language not in criterion.examples:
         return "na"
     return verdict_of(criterion, item["assessed"][criterion_id], threshold, item["text"], applies_threshold)["verdict"]
@@ -128,7 +129,10 @@ def fit_applies(items: list[dict], criterion_id: str) -> float:
     def rank(t: float) -> tuple[int]:
         return (sum((i["assessed"][criterion_id].applies_score < t) == (i["call"]["labels"].get(criterion_id) == "na")
                     for i in items),)
-    return _best_cut({i["assessed"][criterion_id].applies_score for i in items}, rank, DEFAULT_APPLIES_THRESHOLD)
+    criterion, language = items[0]["scorecard"].criterion(criterion_id), items[0]["call"]["language"]
+    band = CLASSIFIER_BAND if uses_applies_classifier(criterion, language) else THRESHOLD_BAND
+    return _best_cut({i["assessed"][criterion_id].applies_score for i in items}, rank,
+                     default_applies_threshold(criterion, language), band)
 
 
 def fit(items: list[dict], criterion_id: str, applies_threshold: float | None = None) -> float:
