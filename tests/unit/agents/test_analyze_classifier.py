@@ -8,7 +8,8 @@ import pytest
 from agents.analyze.classifier import fit_logistic
 from agents.analyze.embeddings import CallText
 from agents.analyze.rules import analyze_with_rules
-from agents.analyze.semantic import assess, contrast, uses_classifier
+from agents.analyze.semantic import (applies_score, assess, contrast, default_applies_threshold, first_quote,
+                                     uses_applies_classifier, uses_classifier)
 from agents.analyze.transcript import rule_search, turns
 from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file, parse_catalog
 
@@ -115,3 +116,71 @@ def test_the_clients_rudeness_does_not_count_against_the_agent_stereo_or_guessed
 def test_the_russian_rudeness_lexicon_matches_whole_idioms_only(russian, text, rude):
     rules = russian.criterion("no_rude_language").rules["ru"]
     assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
+
+
+# --- applicability by a classifier (`applies_classifier: [en]`) ---------------------------------
+
+PROBLEMS = ["The fridge you delivered makes a horrible noise all night and none of us can sleep.",
+            "Nobody told me the price was going up and now I can't cover the rent.",
+            "The kids have been sick all week because the flat is so damp."]
+ROUTINE = ["I'd like to know if I can pay my bill in two instalments.",
+           "Could you book me in for a meter reading on Tuesday?",
+           "Can you change the name on the account to my married name?"]
+
+
+@pytest.fixture(scope="module")
+def english():
+    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+
+
+def client_says(line: str, agent_line: str = "Okay, let me have a look at the account.") -> dict:
+    return redacted([(0.0, 3.0, "agent", "Thanks for calling, this call is recorded, how can I help?"),
+                     (3.5, 9.0, "client", line), (9.5, 13.0, "agent", agent_line)])
+
+
+def test_applicability_by_classifier_is_opt_in_per_language_and_its_threshold_a_probability():
+    base = {"id": "sympathy", "label": "Sympathy", "weight": 1, "examples": {"en": {
+        "positive": ["I'm sorry to hear that."], "applies": ["My boiler is broken."],
+        "train_applies": ["The heating has died."], "train_not_applies": ["I'd like to pay my bill."]}}}
+
+    def criterion(**extra):
+        card = {"version": "1", "criteria": [{**base, **extra}]}
+        return parse_catalog({**CLASSIFIED, "scorecards": {"c": card}}).scorecard("c").criteria[0]
+    plain, opted = criterion(), criterion(applies_classifier=["en"])
+    assert not uses_applies_classifier(plain, "en") and uses_applies_classifier(opted, "en")
+    assert not uses_applies_classifier(opted, "ru")
+    assert default_applies_threshold(plain, "en") == 0.9 and default_applies_threshold(opted, "en") == 0.5
+
+
+def test_english_empathy_applicability_is_judged_by_its_classifier(english):
+    empathy = english.criterion("empathy")
+    assert uses_applies_classifier(empathy, "en") and not uses_applies_classifier(empathy, "ru")
+    assert not english.criterion("verification").applies_classifier  # opt-in: the others keep the cosine
+
+
+def applies(criterion, line: str) -> float:
+    return applies_score(criterion, CallText(turns(client_says(line))), "en", criterion.examples["en"])
+
+
+def test_a_caller_voicing_a_problem_in_new_words_makes_empathy_applicable_a_routine_request_does_not(english):
+    empathy = english.criterion("empathy")
+    cut = empathy.applies_threshold_for("en", default_applies_threshold(empathy, "en"))
+    # none of these lines matches the applies_if regexes: the classifier decides alone
+    assert not any(first_quote(empathy.applies_if["en"], line) for line in PROBLEMS + ROUTINE)
+    assert first_quote(empathy.applies_if["en"], "My boiler is broken.")  # the check itself can match
+    assert all(applies(empathy, line) >= cut for line in PROBLEMS), [applies(empathy, line) for line in PROBLEMS]
+    assert all(applies(empathy, line) < cut for line in ROUTINE), [applies(empathy, line) for line in ROUTINE]
+    assert applies(empathy, PROBLEMS[2]) == applies(empathy, PROBLEMS[2])  # deterministic
+
+
+def test_empathy_verdicts_follow_the_callers_problem_not_the_agents_words(english):
+    damp = by_id(analyze_with_rules(client_says(PROBLEMS[2]), english), "empathy")
+    assert damp["verdict"] == "not_met"  # a problem voiced, no acknowledgement
+    routine = by_id(analyze_with_rules(client_says(ROUTINE[1]), english), "empathy")
+    assert routine["verdict"] == "na"
+    # the agent naming a problem does not make empathy applicable: only the client's sentences count
+    agent_only = client_says(ROUTINE[0], "The fridge we delivered makes a horrible noise all night, I see.")
+    assert by_id(analyze_with_rules(agent_only, english), "empathy")["verdict"] == "na"
+    acknowledged = client_says(PROBLEMS[0], "Oh dear, that sounds exhausting, let me get it swapped.")
+    verdict = by_id(analyze_with_rules(acknowledged, english), "empathy")
+    assert verdict["verdict"] == "met" and verdict["evidence"][0]["quote"] in acknowledged["segments"][2]["text"]
