@@ -32,8 +32,12 @@ def format_report(report: dict) -> str:
             lines.append(f"  {name:22} {row['n']:>3} {row['not_met']:>7}  {_pct(row['agreement']):>5} "
                          f"{_pct(row['baseline_agreement']):>5}  {_pct(row['not_met_recall']):>6} "
                          f"{_pct(row['baseline_not_met_recall']):>5}")
-        facts, pii, seconds = figures["summary_facts"], figures["pii"], figures["seconds"]
+        facts, pii, seconds, overall = figures["summary_facts"], figures["pii"], figures["seconds"], figures["overall"]
         lines += [
+            # Exact counts beside the rounded percentages: 151/168 prints as "90%" above.
+            f"  overall exactly: {round((overall['agreement'] or 0) * overall['n'])}/{overall['n']} agree "
+            f"({100 * (overall['agreement'] or 0):.1f} %), not_met recall "
+            f"{round((overall['not_met_recall'] or 0) * overall['not_met'])}/{overall['not_met']}",
             f"  summary facts: {facts['found']}/{facts['total']} ({_pct(facts['coverage']).strip()})",
             f"  WER: {_pct(figures['wer']).strip()}",
             f"  speaker attribution (words): all {_pct(figures['attribution']['all']).strip()}, "
