@@ -40,14 +40,26 @@ ADDRESSED = re.compile(
 NAME_THEN_BIRTH_DATE = re.compile(
     rf"(?:^|(?<=[.!?]\s))({FULL_NAME}),\s+(?=(?i:(?:the\s+)?{_ORDINAL}\b|{_MONTH}\b|born\b|"
     rf"date of birth\b|d\.?o\.?b\b|\d))")
+# An answer closing with the name after the date of birth ("...the 9th of September 65, Julia
+# Fernandes."): ASR often splits a surname it does not know into ordinary words ("Julia for
+# non-death"), so the first name and up to three words after it to the end of the sentence go.
+_YEAR = (r"(?:\d{2,4}|(?i:(?:nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|oh|one|two|"
+         r"three|four|five|six|seven|eight|nine|hundred|thousand|and)[\s\-]{0,2}){1,4})")
+_DATE = rf"(?:(?i:{_MONTH})(?:[\s,]{{1,2}}{_YEAR})?|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}})"
+BIRTH_DATE_THEN_NAME = re.compile(
+    rf"(?<!\w){_DATE},?\s+({NAME_WORD}(?:\s+[A-Za-z][\w'’\-]{{0,30}}){{0,3}})(?=\s*[.!?]|\s*$)")
 # Capitalised words that open sentences or follow "it's" without being names.
 NOT_NAMES = frozenset(
     "hi hello hey thanks thank good morning afternoon evening yes yeah no okay ok sure well sorry "
     "dear the this that it mr mrs ms miss dr monday tuesday wednesday thursday friday saturday "
     "sunday january february march april may june july august september october november "
-    "december christmas easter".split())
+    "december christmas easter nothing everything something anything please then but and so we i "
+    "you they he she great perfect fine bye goodbye cheers".split())
 # Single capital letters and digit runs: "Q R 123456 C", "AB 98 76 54 C".
 SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s,.\-]{1,2}[A-Z])?(?![\w])")
+# The same reference written by ASR as one token: "V H two two nine..." comes out "BH22981" or
+# "QR-123456C". Five digits or more, so "K-N7", "A320" or "M20" (a postcode part) stay.
+JOINED_ID = re.compile(r"(?<![\w\-])[A-Z]{1,3}-?\d{5,12}[A-Z]?(?![\w\-])")
 MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
 
@@ -72,7 +84,7 @@ class CallerNameRecognizer(EntityRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if PERSON not in entities:
             return []
-        spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE) for m in pattern.finditer(text)
+        spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE, BIRTH_DATE_THEN_NAME) for m in pattern.finditer(text)
                  if _is_name(m.group(1))}
         for m in ADDRESSED.finditer(text):
             group = 1 if m.group(1) else 2
@@ -100,6 +112,7 @@ class SpelledIdRecognizer(EntityRecognizer):
             chars = re.sub(r"[\W_]", "", match.group())
             if len(chars) >= MIN_SPELLED_CHARS and sum(c.isdigit() for c in chars) >= MIN_SPELLED_DIGITS:
                 results.append(RecognizerResult(SPELLED_ID, match.start(), match.end(), self.score))
+        results += [RecognizerResult(SPELLED_ID, m.start(), m.end(), self.score) for m in JOINED_ID.finditer(text)]
         return results
 
 

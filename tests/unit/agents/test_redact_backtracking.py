@@ -56,7 +56,10 @@ RUSSIAN = [repeat("-"), repeat("а"), "зовут" + " " * N + "x", repeat("ул
            "номер" + "1" * N + "a"]
 NAMES = [repeat("It's Helen "), repeat("Helen Price "), repeat("Helen ", "fifth of"), repeat("thank you Helen "),
          repeat("Mr "), repeat("Two Harbour "), repeat("Harbour View ")]
-SPELLED = [repeat("Q "), repeat("Q R 1 ", "x"), repeat("1 - ", "Qx"), repeat("A, 1", "!")]
+SPELLED = [repeat("Q "), repeat("Q R 1 ", "x"), repeat("1 - ", "Qx"), repeat("A, 1", "!"), repeat("AB1"),
+           repeat("A-1", "x"), repeat("ABC", "12345")]
+BIRTH_DATES = [repeat("May "), repeat("May, sixty "), repeat("May sixty-", "x"), repeat("1/1/"),
+               repeat("March 65, Julia for "), repeat("June, Ann x-"), "June, Ann " + "x" * N]
 DIGITS = [repeat("1", "a"), repeat("1 ", "a"), repeat("1,", "x"), "8" + " " * N]
 random.seed(10)
 PROSE = ["".join(random.choice(string.ascii_lowercase + " ") for _ in range(N)), repeat("abcd "),
@@ -85,7 +88,8 @@ def module_patterns():
                 "INTRODUCTION": RUSSIAN, "RUN": DIGITS, "PASSPORT_SERIES": DIGITS + RUSSIAN,
                 "PASSPORT_DIGITS": DIGITS, "NUMBER_AFTER_NOMER": RUSSIAN + DIGITS,
                 "NAMED_STREET_ADDRESS": STREET + NAMES, "NAME_CUE": NAMES, "ADDRESSED": NAMES,
-                "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS}
+                "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "JOINED_ID": SPELLED + DIGITS,
+                "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES}
     for module in (recognizers, identity, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
         for name, value in vars(module).items():
@@ -101,7 +105,8 @@ def test_every_module_pattern_is_covered():
     ids = {p.id for p in module_patterns()}
     assert {"recognizers.SPOKEN_EMAIL", "recognizers.STREET_ADDRESS", "russian.RU_STREET_ADDRESS",
             "russian.INTRODUCTION", "reply_checks.REPEATED_RUN", "identity.NAME_CUE",
-            "identity.SPELLED", "recognizers.NAMED_STREET_ADDRESS"} <= ids
+            "identity.SPELLED", "recognizers.NAMED_STREET_ADDRESS", "identity.JOINED_ID",
+            "identity.BIRTH_DATE_THEN_NAME"} <= ids
 
 
 @pytest.mark.parametrize("engine,pattern,flags,inputs", [*presidio_patterns(), *module_patterns()])
