@@ -186,30 +186,28 @@ def applies_classifier_of(examples: Examples):
     and train_applies lines against its train_not_applies lines and ordinary call talk. The
     nearest `applies` example does not tell "my boiler's broken and I'm freezing" from "I'd like
     to move my appointment" (both are close to any client line); a linear boundary can."""
-    from agents.analyze.classifier import fit_logistic
-    from agents.analyze.embeddings import embed_examples
     from agents.analyze.exemplars import BACKGROUND
-
-    def compute():
-        positive = tuple(dict.fromkeys(examples.applies + examples.train_applies))
-        negative = tuple(t for t in dict.fromkeys(examples.train_not_applies + BACKGROUND) if t not in set(positive))
-        return fit_logistic(embed_examples(positive), embed_examples(negative))
-    return _once((examples,), "applies_classifier", compute)
+    return _once((examples,), "applies_classifier", lambda: _fitted(
+        examples.applies + examples.train_applies, examples.train_not_applies + BACKGROUND))
 
 
 def classifier_of(examples: Examples, implicit_negatives: tuple[str, ...]):
     """The criterion's logistic regression (agents/analyze/classifier.py), fitted once per scorecard:
     its positives and training positives against its negatives, training negatives and the
     implicit negatives."""
+    return _once((examples, implicit_negatives), "classifier", lambda: _fitted(
+        examples.positive + examples.train_positive, examples.negative + examples.train_negative + implicit_negatives))
+
+
+def _fitted(positive: tuple[str, ...], negative: tuple[str, ...]):
+    """A logistic regression of the positive lines against the negative ones, each line once and
+    a line in both counted as positive (the order of the lines is kept: the fit is deterministic)."""
     from agents.analyze.classifier import fit_logistic
     from agents.analyze.embeddings import embed_examples
-
-    def compute():
-        positive = tuple(dict.fromkeys(examples.positive + examples.train_positive))
-        negative = tuple(t for t in dict.fromkeys(examples.negative + examples.train_negative + implicit_negatives)
-                         if t not in set(positive))
-        return fit_logistic(embed_examples(positive), embed_examples(negative))
-    return _once((examples, implicit_negatives), "classifier", compute)
+    positive = tuple(dict.fromkeys(positive))
+    taken = set(positive)
+    negative = tuple(t for t in dict.fromkeys(negative) if t not in taken)
+    return fit_logistic(embed_examples(positive), embed_examples(negative))
 
 
 def meaning_scores(criterion: Criterion, call: CallText, language: str, examples: Examples,
