@@ -63,12 +63,13 @@ SPEC = StageSpec("analyze", "agents.analyze", {Topic.REDACTED: "aica.RedactedTra
                  writes=(Topic.ANALYZED,))
 
 
-def warm_up(catalog: ProjectCatalog) -> None:
-    """Every project's scorecard examples embedded (and classifiers fitted) now, so that the first
-    call does not pay for them (~6 CPU-s for the built-in scorecards)."""
+def warm_up(catalog: ProjectCatalog, only: str | None = None) -> None:
+    """Every project's (or only the named one's) scorecard examples embedded and classifiers
+    fitted now, so that the first call does not pay for them (~6 CPU-s for the built-in ones)."""
     from agents.analyze import semantic
-    for project in catalog.projects.values():
-        semantic.warm_up(catalog.scorecard(project.scorecard).criteria, project.language)
+    for name, project in catalog.projects.items():
+        if only is None or name == only:
+            semantic.warm_up(catalog.scorecard(project.scorecard).criteria, project.language)
 
 
 def register(app: faust.App, settings: Settings, catalog: ProjectCatalog, executor: Executor | None = None) -> None:
