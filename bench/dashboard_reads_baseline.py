@@ -45,7 +45,9 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
         client, member_id, "", f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)}
     scored = {r["call_id"]: r for r in _scored_rows(
         client, member_id, f" AND has({column}, {{entity_id:UInt64}})", params, limit)}
-    calls = [merge_call(statuses.get(c), scored.get(c)) for c in statuses.keys() | scored.keys()]
+    # Sorted ids (the one change to the frozen copy): calls at the same time then come in the same
+    # order as the indexed read's, not in set order, which differs between processes.
+    calls = [merge_call(statuses.get(c), scored.get(c)) for c in sorted(statuses.keys() | scored.keys())]
     return sorted(calls, key=_sort_key, reverse=True)[:limit]
 
 
