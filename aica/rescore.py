@@ -163,7 +163,7 @@ class Rescorer:
         if self.analyzer.llm is None:
             # Before joining the group: a member that joins and then spends seconds on the examples
             # holds up the rebalance when the next process joins, and its first batch is re-read.
-            analyze_agent.warm_up(self.base_catalog, only=self.request.selection.project)
+            analyze_agent.warm_up(self.base_catalog, self.settings, only=self.request.selection.project)
         replay = TopicReplay(self.settings, self.topic, self.group, start, end, self.batch_size)
         producer = Producer(kafka_config(self.settings.kafka_bootstrap, **{"acks": "all",
                              "enable.idempotence": True, "partitioner": "murmur2_random"}))

