@@ -12,7 +12,8 @@ same analysis and scoring functions called in a plain loop, in the same run.
   writes `calls.rescored.v1` to an in-process ClickHouse with the sink's writer (as the worker's
   ClickHouse sink does); timed end to end until the last row is written. Prints how many messages
   the replay read out of the whole topic (it must read only the range). Both start from a cold
-  sentence cache.
+  sentence cache; the scorecards' example vectors are on disk (data_dir/cache), as the worker's
+  start leaves them.
 
     .venv/bin/python -m bench.rescore_throughput --calls 100000 --days 30 --range-days 30 --processes 2
 """
@@ -33,7 +34,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as aica/__init__.py; numpy
 
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 
-from agents.analyze.agent import Analyzer  # noqa: E402
+from agents.analyze.agent import Analyzer, warm_up  # noqa: E402
 from agents.analyze.embeddings import forget_sentences  # noqa: E402
 from agents.rescore import Selection, rescore_many  # noqa: E402
 from aica.rescore import Rescorer, RescoreRequest  # noqa: E402
@@ -104,8 +105,12 @@ def fill_topic(settings: Settings, calls: list[tuple[int, dict]]) -> None:
 
 async def baseline(settings: Settings, records: list[dict], batch: int) -> tuple[float, float]:
     """(calls per second, CPU ms per call) of the analysis and scoring in a plain loop."""
-    analyzer = Analyzer(settings, load_catalog(settings))
-    await rescore_many(records[:1], analyzer, [0])  # model and examples loaded, as the replay's warm-up
+    catalog = load_catalog(settings)
+    analyzer = Analyzer(settings, catalog)
+    # As the worker's start does: examples embedded and kept in data_dir/cache, where the rescore
+    # processes then find them (a worker has always run on a portal's data before a rescore).
+    warm_up(catalog, settings)
+    await rescore_many(records[:1], analyzer, [0])  # the model loaded
     forget_sentences()
     wall, cpu = time.perf_counter(), time.process_time()
     for at in range(0, len(records), batch):
