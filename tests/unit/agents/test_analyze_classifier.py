@@ -152,10 +152,11 @@ def test_applicability_by_classifier_is_opt_in_per_language_and_its_threshold_a_
     assert default_applies_threshold(plain, "en") == 0.9 and default_applies_threshold(opted, "en") == 0.5
 
 
-def test_english_empathy_applicability_is_judged_by_its_classifier(english):
-    empathy = english.criterion("empathy")
-    assert uses_applies_classifier(empathy, "en") and not uses_applies_classifier(empathy, "ru")
-    assert not english.criterion("verification").applies_classifier  # opt-in: the others keep the cosine
+def test_english_empathy_and_verification_applicability_is_judged_by_classifiers(english):
+    for criterion_id in ("empathy", "verification"):
+        criterion = english.criterion(criterion_id)
+        assert uses_applies_classifier(criterion, "en") and not uses_applies_classifier(criterion, "ru")
+    assert not english.criterion("greeting").applies_classifier  # opt-in: the others keep their test
 
 
 def applies(criterion, line: str) -> float:

@@ -39,9 +39,11 @@ def test_an_edit_without_a_version_bump_is_a_new_version_and_recorded():
 def test_a_renamed_version_is_just_a_new_ref():
     catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
     recorded = {c.ref: scorecard_digest(c) for c in catalog.scorecards.values()}
-    catalog.scorecards["support-en"] = catalog.scorecards["support-en"].model_copy(update={"version": "4"})
+    renamed = str(int(catalog.scorecards["support-en"].version) + 1)  # a version not shipped yet
+    catalog.scorecards["support-en"] = catalog.scorecards["support-en"].model_copy(update={"version": renamed})
     resolved, new = versioned(catalog, recorded)
-    assert resolved.scorecards["support-en"].ref == "support-en@4" and [c.ref for c in new] == ["support-en@4"]
+    ref = f"support-en@{renamed}"
+    assert resolved.scorecards["support-en"].ref == ref and [c.ref for c in new] == [ref]
 
 
 def test_version_order_puts_an_edit_between_its_base_and_the_next_version():
