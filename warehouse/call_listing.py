@@ -48,6 +48,11 @@ def _status_rows(client: Client, member_id: str, where: str, having: str, params
 _LISTED = ("call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s, score, outcome,"
            " contact_ids, deal_ids, lead_ids, company_ids, scored_at")
 _DETAILED = _LISTED + ", compliance, summary, improvements"
+# What a list reads of the scored rows: merge_call takes the metadata from the status whenever it
+# has it (nearly always), so the other _LISTED columns are read after, for the few calls whose
+# status has none (_with_metadata). Each column read costs a block per call and part.
+_SCORE_ONLY = "call_id, scorecard, started_at, score, outcome, scored_at"
+_IN_IDS = " AND call_id IN {call_ids:Array(String)}"
 
 
 def _scored_query(client: Client, member_id: str, where: str, params: dict, limit: int,
@@ -71,6 +76,21 @@ def _newest_per_call(rows: list[dict]) -> list[dict]:
         if row["call_id"] not in latest or row["scored_at"] > latest[row["call_id"]]["scored_at"]:
             latest[row["call_id"]] = row
     return list(latest.values())
+
+
+def _with_metadata(client: Client, member_id: str, calls: list[dict], statuses: Mapping[str, Mapping[str, Any]],
+                   scored: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """`calls` (merged from rows of _SCORE_ONLY), merged again with the score row's _LISTED
+    columns where merge_call takes the metadata from it: a scored call with no status, or with a
+    status without an activity id (context). The start time is in _SCORE_ONLY, so the order holds."""
+    bare = [c["call_id"] for c in calls
+            if c["call_id"] in scored and not (statuses.get(c["call_id"]) or {}).get("activity_id")]
+    if not bare:
+        return calls
+    full = {(r["call_id"], r["scorecard"]): r for r in _scored_query(
+        client, member_id, "", {"call_ids": bare}, 1000 * len(bare), _LISTED, by_key=_IN_IDS)}
+    rows = {c: full.get((c, scored[c]["scorecard"]), scored[c]) for c in bare}
+    return [merge_call(statuses.get(c["call_id"]), rows[c["call_id"]]) if c["call_id"] in rows else c for c in calls]
 
 
 def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int,
@@ -110,7 +130,7 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
     while True:
         ids, cut = newest_ids(call_days, wanted) if call_days else (None, None)
         in_calls = (entity_calls_filter(client, member_id, entity_type, entity_id) if ids is None
-                    else (" AND call_id IN {call_ids:Array(String)}", {"call_ids": ids}))
+                    else (_IN_IDS, {"call_ids": ids}))
         if in_calls is None:
             return []
         params = {"entity_id": entity_id, **in_calls[1]}
@@ -120,7 +140,7 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
         statuses = _status_rows(client, member_id, where, f" HAVING has(m_{column}, {{entity_id:UInt64}})",
                                 params, limit, by_key=by_key)
         scored = _scored_query(client, member_id, f"{where} AND has({column}, {{entity_id:UInt64}})",
-                               params, limit, _LISTED, by_key=by_key)
+                               params, limit, _SCORE_ONLY, by_key=by_key)
         if cut is None or (_complete(statuses, limit, "updated_at", cut) and _complete(scored, limit, "scored_at", cut)):
             break
         wanted *= 2
@@ -129,7 +149,7 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
     # By call id first, so that calls at the same time come in the order the queries cut them
     # (ascending id), not in set order, which differs between processes.
     calls = [merge_call(by_status.get(c), by_score.get(c)) for c in sorted(by_status.keys() | by_score.keys())]
-    return sorted(calls, key=_sort_key, reverse=True)[:limit]
+    return _with_metadata(client, member_id, sorted(calls, key=_sort_key, reverse=True)[:limit], by_status, by_score)
 
 
 def _complete(rows: list[dict], limit: int, at: str, cut: date) -> bool:
