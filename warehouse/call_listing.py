@@ -9,7 +9,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from warehouse.entity_index import entity_calls_filter, newest_call_days, newest_ids
+from warehouse.entity_index import BY_KEY, entity_calls_filter, newest_call_days, newest_ids
 from warehouse.rows import BINDING_COLUMNS, as_utc
 
 _META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
@@ -26,12 +26,6 @@ _LATEST_STATUS = (
 
 def _iso(value: Any) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
-
-
-# Reads of a few dozen calls by key run on one thread: their work is a few hundred small blocks,
-# and on two shared cores the query threads' start-up and hand-offs cost more than they save
-# (10 M calls: entity_calls ~15 % less CPU). Never on a portal-wide read.
-BY_KEY = " SETTINGS max_threads = 1"
 
 
 def _status_rows(client: Client, member_id: str, where: str, having: str, params: dict, limit: int,

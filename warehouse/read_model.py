@@ -20,7 +20,6 @@ from clickhouse_connect.driver.client import Client
 
 from warehouse.call_listing import (  # noqa: F401  re-exported: the call views' rows
     _DETAILED,
-    BY_KEY,
     _LISTED,
     _iso,
     _scored_rows,
@@ -30,7 +29,7 @@ from warehouse.call_listing import (  # noqa: F401  re-exported: the call views'
     merge_call,
 )
 from warehouse.connection import table as _table
-from warehouse.entity_index import entity_calls_filter
+from warehouse.entity_index import BY_KEY, entity_calls_filter
 from warehouse.rows import BINDING_COLUMNS
 
 T = TypeVar("T")
