@@ -89,7 +89,7 @@ def _with_metadata(client: Client, member_id: str, calls: list[dict], statuses: 
 
 def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int,
                  columns: str = _DETAILED) -> list[dict]:
-    """`columns`: _LISTED for a list (merge_call reads no more; the texts are the costly part)."""
+    """The newest of each call's rows among _scored_query's (the frozen scans in bench use it)."""
     return _newest_per_call(_scored_query(client, member_id, where, params, limit, columns))
 
 
