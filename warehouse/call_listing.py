@@ -9,7 +9,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from warehouse.entity_index import entity_calls_filter, newest_call_days, newest_ids
+from warehouse.entity_index import BY_KEY, entity_calls_filter, newest_call_days, newest_ids
 from warehouse.rows import BINDING_COLUMNS, as_utc
 
 _META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
@@ -28,9 +28,12 @@ def _iso(value: Any) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
 
-def _status_rows(client: Client, member_id: str, where: str, having: str, params: dict, limit: int) -> list[dict]:
-    sql = (f"{_LATEST_STATUS}{where} GROUP BY call_id{having}"
-           " ORDER BY coalesce(m_started_at, s_updated_at) DESC, call_id LIMIT {limit:UInt32}")
+def _status_rows(client: Client, member_id: str, where: str, having: str, params: dict, limit: int,
+                 by_key: str = "") -> list[dict]:
+    """`by_key`: a filter on call_id that picks a few calls (then one thread, BY_KEY), or ""."""
+    sql = (f"{_LATEST_STATUS}{by_key}{where} GROUP BY call_id{having}"
+           " ORDER BY coalesce(m_started_at, s_updated_at) DESC, call_id LIMIT {limit:UInt32}"
+           + (BY_KEY if by_key else ""))
     rows = client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results()
     return [{**{k[2:]: v for k, v in r.items() if k.startswith(("s_", "m_"))}, "call_id": r["call_id"]}
             for r in rows]
@@ -39,14 +42,25 @@ def _status_rows(client: Client, member_id: str, where: str, having: str, params
 _LISTED = ("call_id, scorecard, activity_id, started_at, direction, responsible_id, duration_s, score, outcome,"
            " contact_ids, deal_ids, lead_ids, company_ids, scored_at")
 _DETAILED = _LISTED + ", compliance, summary, improvements"
+# What a list reads of the scored rows: merge_call takes the metadata from the status whenever it
+# has it (nearly always), so the other _LISTED columns are read after, for the few calls whose
+# status has none (_with_metadata). Each column read costs a block per call and part.
+_SCORE_ONLY = "call_id, scorecard, started_at, score, outcome, scored_at"
+_IN_IDS = " AND call_id IN {call_ids:Array(String)}"
 
 
 def _scored_query(client: Client, member_id: str, where: str, params: dict, limit: int,
-                  columns: str = _DETAILED) -> list[dict]:
+                  columns: str = _DETAILED, by_key: str = "") -> list[dict]:
     """The newest `limit` calls rows (a rescored call has a row per scorecard), newest first (by
-    call id at the same time, so which rows make the limit does not depend on the read order)."""
-    sql = (f"SELECT {columns} FROM calls FINAL WHERE member_id = {{member_id:String}}" + where +
-           " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC, call_id LIMIT {limit:UInt32}")
+    call id at the same time, so which rows make the limit does not depend on the read order).
+    `by_key`: a filter on call_id that picks a few calls, or "": it goes to PREWHERE, which
+    under FINAL filters before the rows are merged; exact, since rows that replace one another
+    share their key columns, and the other columns of a part are then read only where the calls
+    are (a call sits in one or two of the table's parts, the key ranges of all of them match)."""
+    keys = f"PREWHERE member_id = {{member_id:String}}{by_key} WHERE 1" if by_key else "WHERE member_id = {member_id:String}"
+    sql = (f"SELECT {columns} FROM calls FINAL {keys}{where}"
+           " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC, call_id LIMIT {limit:UInt32}"
+           + (BY_KEY if by_key else ""))
     return list(client.query(sql, parameters={"member_id": member_id, "limit": limit, **params}).named_results())
 
 
@@ -58,9 +72,24 @@ def _newest_per_call(rows: list[dict]) -> list[dict]:
     return list(latest.values())
 
 
+def _with_metadata(client: Client, member_id: str, calls: list[dict], statuses: Mapping[str, Mapping[str, Any]],
+                   scored: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """`calls` (merged from rows of _SCORE_ONLY), merged again with the score row's _LISTED
+    columns where merge_call takes the metadata from it: a scored call with no status, or with a
+    status without an activity id (context). The start time is in _SCORE_ONLY, so the order holds."""
+    bare = [c["call_id"] for c in calls
+            if c["call_id"] in scored and not (statuses.get(c["call_id"]) or {}).get("activity_id")]
+    if not bare:
+        return calls
+    full = {(r["call_id"], r["scorecard"]): r for r in _scored_query(
+        client, member_id, "", {"call_ids": bare}, 1000 * len(bare), _LISTED, by_key=_IN_IDS)}
+    rows = {c: full.get((c, scored[c]["scorecard"]), scored[c]) for c in bare}
+    return [merge_call(statuses.get(c["call_id"]), rows[c["call_id"]]) if c["call_id"] in rows else c for c in calls]
+
+
 def _scored_rows(client: Client, member_id: str, where: str, params: dict, limit: int,
                  columns: str = _DETAILED) -> list[dict]:
-    """`columns`: _LISTED for a list (merge_call reads no more; the texts are the costly part)."""
+    """The newest of each call's rows among _scored_query's (the frozen scans in bench use it)."""
     return _newest_per_call(_scored_query(client, member_id, where, params, limit, columns))
 
 
@@ -95,14 +124,17 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
     while True:
         ids, cut = newest_ids(call_days, wanted) if call_days else (None, None)
         in_calls = (entity_calls_filter(client, member_id, entity_type, entity_id) if ids is None
-                    else (" AND call_id IN {call_ids:Array(String)}", {"call_ids": ids}))
+                    else (_IN_IDS, {"call_ids": ids}))
         if in_calls is None:
             return []
         params = {"entity_id": entity_id, **in_calls[1]}
-        statuses = _status_rows(client, member_id, in_calls[0],
-                                f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit)
-        scored = _scored_query(client, member_id, f"{in_calls[0]} AND has({column}, {{entity_id:UInt64}})",
-                               params, limit, _LISTED)
+        # Listed ids are a few dozen calls, read by key; the index as a subquery (over
+        # _LISTED_IDS_MAX calls) stays a plain, multi-threaded filter.
+        where, by_key = ("", in_calls[0]) if ids is not None else (in_calls[0], "")
+        statuses = _status_rows(client, member_id, where, f" HAVING has(m_{column}, {{entity_id:UInt64}})",
+                                params, limit, by_key=by_key)
+        scored = _scored_query(client, member_id, f"{where} AND has({column}, {{entity_id:UInt64}})",
+                               params, limit, _SCORE_ONLY, by_key=by_key)
         if cut is None or (_complete(statuses, limit, "updated_at", cut) and _complete(scored, limit, "scored_at", cut)):
             break
         wanted *= 2
@@ -111,7 +143,7 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
     # By call id first, so that calls at the same time come in the order the queries cut them
     # (ascending id), not in set order, which differs between processes.
     calls = [merge_call(by_status.get(c), by_score.get(c)) for c in sorted(by_status.keys() | by_score.keys())]
-    return sorted(calls, key=_sort_key, reverse=True)[:limit]
+    return _with_metadata(client, member_id, sorted(calls, key=_sort_key, reverse=True)[:limit], by_status, by_score)
 
 
 def _complete(rows: list[dict], limit: int, at: str, cut: date) -> bool:

@@ -10,6 +10,10 @@ from clickhouse_connect.driver.client import Client
 from warehouse.connection import table as _table
 
 _LISTED_IDS_MAX = 10_000  # beyond: the index as a subquery, not a list that size in the request
+# Reads of one entity's index range or of a few dozen calls by key run on one thread: their work is
+# a few hundred small blocks, and on two shared cores the query threads' start-up and hand-offs
+# cost more than they save (10 M calls: entity_calls ~15 % less CPU). Never on a portal-wide read.
+BY_KEY = " SETTINGS max_threads = 1"
 
 
 def _index_query(table: str, dated: bool) -> str:
@@ -30,7 +34,8 @@ def entity_calls_filter(client: Client, member_id: str, entity_type: str, entity
     index = _index_query(_table(client, "call_entities", database), since is not None)
     params = {"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id,
               "since": since, "until": until}
-    ids = [call_id for (call_id,) in client.query(f"{index} LIMIT {_LISTED_IDS_MAX + 1}", parameters=params).result_rows]
+    ids = [call_id for (call_id,) in client.query(f"{index} LIMIT {_LISTED_IDS_MAX + 1}{BY_KEY}",
+                                                  parameters=params).result_rows]
     if not ids:
         return None
     if len(ids) <= _LISTED_IDS_MAX:
@@ -47,7 +52,7 @@ def newest_call_days(client: Client, member_id: str, entity_type: str, entity_id
         f"SELECT call_id, max(day) AS last FROM {_table(client, 'call_entities', database)}"
         " WHERE member_id = {member_id:String} AND entity_type = {entity_type:String}"
         " AND entity_id = {entity_id:UInt64} GROUP BY call_id ORDER BY last DESC, call_id"
-        f" LIMIT {_LISTED_IDS_MAX + 1}",
+        f" LIMIT {_LISTED_IDS_MAX + 1}{BY_KEY}",
         parameters={"member_id": member_id, "entity_type": entity_type, "entity_id": entity_id}).result_rows
     return None if len(rows) > _LISTED_IDS_MAX else [(call_id, last) for call_id, last in rows]
 

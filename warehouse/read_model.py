@@ -29,7 +29,7 @@ from warehouse.call_listing import (  # noqa: F401  re-exported: the call views'
     merge_call,
 )
 from warehouse.connection import table as _table
-from warehouse.entity_index import entity_calls_filter
+from warehouse.entity_index import BY_KEY, entity_calls_filter
 from warehouse.rows import BINDING_COLUMNS
 
 T = TypeVar("T")
@@ -91,8 +91,8 @@ def _daily_scores(client: Client, member_id: str, entity_type: str, entity_id: i
 def call_versions(client: Client, member_id: str, call_id: str) -> list[dict[str, Any]]:
     """Every scorecard version this call was judged under (live and rescored), newest first."""
     rows = client.query(
-        "SELECT scorecard, score, outcome, scored_at FROM calls FINAL WHERE member_id = {member_id:String}"
-        " AND call_id = {call_id:String} ORDER BY scored_at DESC",
+        "SELECT scorecard, score, outcome, scored_at FROM calls FINAL PREWHERE member_id = {member_id:String}"
+        " AND call_id = {call_id:String} ORDER BY scored_at DESC" + BY_KEY,
         parameters={"member_id": member_id, "call_id": call_id}).named_results()
     return [{**r, "scored_at": _iso(r["scored_at"])} for r in rows]
 
@@ -102,11 +102,13 @@ def call_detail(client: Client, member_id: str, call_id: str, scorecard: str | N
     this portal has no such call. The newest verdict by default, or the one under `scorecard`
     (side by side with another version); `scorecards` lists the versions there are."""
     params = {"call_id": call_id}
-    status = next(iter(_status_rows(client, member_id, " AND call_id = {call_id:String}", "", params, 1)), None)
-    # Every version in one read (newest first): the verdict shown and the list of versions.
+    status = next(iter(_status_rows(client, member_id, "", "", params, 1, by_key=" AND call_id = {call_id:String}")), None)
+    # Every version in one read (newest first): the verdict shown and the list of versions. Point
+    # reads filter on the key in PREWHERE (exact under FINAL: see call_listing._scored_query) on
+    # one thread (BY_KEY).
     versions = list(client.query(
-        f"SELECT {_DETAILED} FROM calls FINAL WHERE member_id = {{member_id:String}} AND call_id = {{call_id:String}}"
-        " ORDER BY scored_at DESC", parameters={"member_id": member_id, **params}).named_results())
+        f"SELECT {_DETAILED} FROM calls FINAL PREWHERE member_id = {{member_id:String}} AND call_id = {{call_id:String}}"
+        " ORDER BY scored_at DESC" + BY_KEY, parameters={"member_id": member_id, **params}).named_results())
     scored = next((v for v in versions if scorecard is None or v["scorecard"] == scorecard), None)
     if status is None and scored is None:
         return None
@@ -123,8 +125,8 @@ def call_detail(client: Client, member_id: str, call_id: str, scorecard: str | N
 def criteria(client: Client, member_id: str, call_id: str, scorecard: str) -> list[dict[str, Any]]:
     rows = client.query(
         "SELECT criterion_id, label, verdict, points, weight, critical, evidence, evidence_segments,"
-        " evidence_starts FROM call_criteria FINAL WHERE member_id = {member_id:String}"
-        " AND call_id = {call_id:String} AND scorecard = {scorecard:String} ORDER BY criterion_id",
+        " evidence_starts FROM call_criteria FINAL PREWHERE member_id = {member_id:String}"
+        " AND call_id = {call_id:String} AND scorecard = {scorecard:String} ORDER BY criterion_id" + BY_KEY,
         parameters={"member_id": member_id, "call_id": call_id, "scorecard": scorecard}).named_results()
     out = []
     for r in rows:
@@ -140,7 +142,7 @@ def criteria(client: Client, member_id: str, call_id: str, scorecard: str) -> li
 def transcript(client: Client, member_id: str, call_id: str) -> tuple[list[dict[str, Any]], str | None]:
     rows = client.query(
         "SELECT segment_starts, segment_ends, speakers, texts, audio_uri FROM call_transcripts FINAL"
-        " WHERE member_id = {member_id:String} AND call_id = {call_id:String} LIMIT 1",
+        " PREWHERE member_id = {member_id:String} AND call_id = {call_id:String} LIMIT 1" + BY_KEY,
         parameters={"member_id": member_id, "call_id": call_id}).result_rows
     if not rows:
         return [], None

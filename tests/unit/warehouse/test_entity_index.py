@@ -165,12 +165,22 @@ def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, se
     # Call 50 has no start time: its newest status, a failure today, lists it by today's time.
     write_statuses(client, [status_row_from_dead_letter({"call_id": "m1.50", "member_id": "m1", "stage": "crm",
                                                          "reason": "portal down", "failed_at": NOW})])
+    # Scored calls whose list entry takes its metadata from the score row (the list reads the
+    # rest of it after, call_listing._with_metadata): 60 has no status row at all (stored before
+    # call_status), 61 a newer status whose context has no activity id.
+    writer.write_scores([score(context("m1", 60, contact=5, started_at=day(44)), 33),
+                         score(context("m1", 61, contact=5, started_at=day(45)), 34)])
+    write_statuses(client, [status(context("m1", 61, contact=5, started_at=day(45)) | {"activity_id": 0},
+                                   "processing", NOW)])
     for limit in (1, 2, 3, 5, 8, 13, 21, 34, 60):
         assert (read_model.entity_calls(client, "m1", "contact", 5, limit)
                 == scan.entity_calls(client, "m1", "contact", 5, limit)), limit
     listed = [c["call_id"] for c in read_model.entity_calls(client, "m1", "contact", 5, 60)]
     assert listed[:3] == ["m1.1", "m1.2", "m1.10"] and listed[-2:] in (["m1.50", "m1.51"], ["m1.51", "m1.50"])
     assert "m1.14" not in listed
+    by_id = {c["call_id"]: c for c in read_model.entity_calls(client, "m1", "contact", 5, 60)}
+    assert [(by_id[c]["activity_id"], by_id[c]["status"], by_id[c]["bindings"]["contact"]) for c in ("m1.60", "m1.61")] == [
+        (60, "done", [5]), (61, "processing", [5])]
 
 
 KEYED_TABLES = ("calls", "call_criteria", "call_status", "call_transcripts")
