@@ -148,14 +148,12 @@ def rows_from_dead_letter(dead_letter: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def status_values(member_id: str, call_id: str, status: str, stage: str, reason: str | None,
-                  context: Mapping[str, Any] | None, at: datetime | None,
-                  bindings: tuple[list[int], ...] | None = None) -> tuple:
-    """A call_status row in CALL_STATUS_COLUMNS order; `at` and the context's times already UTC."""
+                  context: Mapping[str, Any] | None, at: datetime | None) -> tuple:
+    """A call_status row in CALL_STATUS_COLUMNS order (`at` already UTC)."""
     ctx = context or {}
-    bindings = bindings if bindings is not None else binding_ids(ctx.get("bindings") or ())
     return (member_id, call_id, status, stage, reason or "", context is not None,
             int(ctx.get("activity_id") or 0), as_utc(ctx.get("started_at")), ctx.get("direction") or "unknown",
-            ctx.get("responsible_id"), ctx.get("duration_s"), *bindings, at)
+            ctx.get("responsible_id"), ctx.get("duration_s"), *binding_ids(ctx.get("bindings") or ()), at)
 
 
 def status_row(member_id: str, call_id: str, status: str, stage: str, reason: str | None,
