@@ -254,3 +254,15 @@ def test_score_rows_index_each_binding_once_and_date_calls_without_start_twice(c
         ("deal", 7, d) for d in days]
     status = client.query("SELECT status, has_context, contact_ids, started_at, updated_at FROM call_status").result_rows
     assert status == [("done", True, [1, 3], None, NOW)]
+
+
+def test_the_redelivery_check_takes_a_batch_whose_keys_pass_max_query_size(client, writer):
+    """The sink writes scored calls in batches of thousands (clickhouse_scores_batch_size): their
+    keys (here ~330 KB of JSON) must not be spliced into the SQL, whose parser stops at 256 KiB."""
+    member_id = "b" * 40
+    scores = [make_score(member_id, i) for i in range(3000)]
+    for score in scores:
+        score["context"]["call_id"] = f"{member_id}.{'0' * 50}{score['context']['activity_id']}"
+    write_new_scores(client, writer, scores)
+    write_new_scores(client, writer, scores)
+    assert client.command("SELECT count() FROM calls") == 3000
