@@ -2,7 +2,7 @@
 tens of thousands of short-lived rows that all stay alive until it ends; each full collection the
 allocations trigger meanwhile walks them and the whole heap again, for nothing (the rows hold no
 cycles and are freed by reference counting when the write returns). Measured on the ClickHouse
-sink's scored calls: about a third of its CPU at batches of 5,000 (docs/benchmarks.md)."""
+sink's scored calls: about half its CPU at batches of 5,000 (docs/benchmarks.md)."""
 from __future__ import annotations
 
 import functools
