@@ -16,9 +16,10 @@
   new reads on the upgraded tables: the 90-day `score_trend` of a contact or deal (alternating), the trend
   endpoint (`trend` + `trend_by_scorecard`), a contact's 20 most recent calls (`entity_calls`),
   one call's `call_detail` (unchanged: one baseline). p50 / p95 in ms.
-- Insert cost, before the data is generated: batches of 500 scored calls (the sink's batch size)
-  through the writer (`write_scores` + the "done" statuses), today's vs with call_entities, into
-  two fresh databases, alternating batches. Calls per second.
+- Insert cost, before the data is generated: batches of `--batch` scored calls (default: the sink's
+  `clickhouse_scores_batch_size`) through today's frozen writer (`write_scores` + the "done"
+  statuses) and the sink's (`write_new_scores`, its redelivery check included, GC paused as the
+  sink's store does), into two fresh databases, alternating batches. Calls per second.
 
     .venv/bin/python -m bench.dashboard_reads --calls 10000000
 
@@ -35,13 +36,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import dashboard_reads_baseline as before
+from streams.gc_pause import gc_paused
 from streams.settings import Settings
 from warehouse import read_model as after
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_score
 from warehouse.rebuild import stale_tables
 from warehouse.schema import BACKFILL_STATEMENTS, KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, quoted_identifier
-from warehouse.writer import ClickHouseWriter, write_statuses
+from warehouse.writer import ClickHouseWriter, write_new_scores
 
 DB = "aica_bench"
 PREV = "aica_bench_8192"  # the same data with the keyed tables' granules as before (hard-linked copy)
@@ -156,9 +158,8 @@ def insert_cost(client, calls: int, batch: int) -> tuple[list[float], list[float
             start, cpu_start = time.perf_counter(), time.process_time()
             if which == 0:
                 before.write_scores_and_statuses(client, scores, map(status_row_from_score, scores))
-            else:
-                writer.write_scores(scores)  # as write_new_scores: the "done" rows need no index rows
-                write_statuses(client, map(status_row_from_score, scores), index=False)
+            else:  # as the sink writes: its redelivery check included (today's frozen copy has none)
+                gc_paused(write_new_scores)(client, writer, scores)
             spent[which] += time.perf_counter() - start
             cpu[which] += time.process_time() - cpu_start
     client.database = DB
@@ -285,7 +286,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10_000_000)
     parser.add_argument("--entities", type=int, default=100)
     parser.add_argument("--insert-calls", type=int, default=20_000)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=Settings().clickhouse_scores_batch_size,
+                        help="calls per insert batch (default: the sink's for scored calls; it was 500)")
     parser.add_argument("--baseline-entities", type=int, default=None,
                         help="run today's scans on only the first N entities (they take seconds each)")
     parser.add_argument("--seed", type=int, default=12)

@@ -41,6 +41,7 @@ from aica.rescore import Rescorer, RescoreRequest  # noqa: E402
 from aica.samples import load_samples  # noqa: E402
 from catalog.projects import load_catalog  # noqa: E402
 from schemas import registry  # noqa: E402
+from streams.gc_pause import gc_paused  # noqa: E402
 from streams.kafka_clients import kafka_config  # noqa: E402
 from streams.localbroker import LocalBroker  # noqa: E402
 from streams.sealing import shared_codec  # noqa: E402
@@ -148,7 +149,8 @@ def store_rescored(settings: Settings, expected: int, batch: int = 5000) -> tupl
     while stored < expected and time.monotonic() - idle_since < (600 if not stored else 60):
         got = [m for m in consumer.consume(batch, 1.0) if not m.error()]
         if got:
-            write_new_scores(client, writer, [codec.decode(topic, "aica.CallScore", m.value()) for m in got])
+            records = [codec.decode(topic, "aica.CallScore", m.value()) for m in got]
+            gc_paused(write_new_scores)(client, writer, records)  # as the sink's store writes
             stored, idle_since = stored + len(got), time.monotonic()
     consumer.close()
     client.close()

@@ -98,17 +98,20 @@ def register(app: faust.App, settings: Settings, client: Client, executor: Execu
     def write_call_statuses(records: list[dict]) -> None:
         write_statuses(client, map(status_row_from_call_status, records))
 
-    def batcher(stream, fn, record_name: str) -> AckingBatcher:
+    def batcher(stream, fn, record_name: str, size: int = settings.clickhouse_batch_size) -> AckingBatcher:
         flush = batch_flush(app, settings, record_name, fn, loop_run, send_dead_letter, wanted)
-        return AckingBatcher(stream, flush, settings.clickhouse_batch_size, settings.clickhouse_batch_within_s)
+        return AckingBatcher(stream, flush, size, settings.clickhouse_batch_within_s)
+
+    def write_scores(scores: list[dict]) -> None:
+        write_new_scores(client, writer, scores)
 
     @app.agent(app.topic(settings.topic(Topic.SCORED)), name="clickhouse-calls")
     async def store_scores(stream) -> None:
-        await batcher(stream, lambda ss: write_new_scores(client, writer, ss), "aica.CallScore").run()
+        await batcher(stream, write_scores, "aica.CallScore", settings.clickhouse_scores_batch_size).run()
 
     @app.agent(app.topic(settings.topic(Topic.RESCORED)), name="clickhouse-rescored")
     async def store_rescored(stream) -> None:  # aica rescore: new scorecard versions beside the old
-        await batcher(stream, lambda ss: write_new_scores(client, writer, ss), "aica.CallScore").run()
+        await batcher(stream, write_scores, "aica.CallScore", settings.clickhouse_scores_batch_size).run()
 
     @app.agent(app.topic(settings.topic(Topic.DEADLETTER)), name="clickhouse-dead-letters")
     async def store_dead_letters(stream) -> None:

@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, wait_e
 
 from schemas import registry
 from streams.dlq_limit import DeadLetterLimit
+from streams.gc_pause import gc_paused
 from streams.stage import Consumed, now_ms
 from warehouse.failures import failure_kind
 
@@ -100,7 +101,7 @@ class BatchStore:
                     wait=wait_exponential(min=self.min_backoff_s, max=self.max_backoff_s),
                     before_sleep=before_sleep_log(log, logging.WARNING)):
                 with attempt:
-                    await self.run_blocking(self.write, records)
+                    await self.run_blocking(gc_paused(self.write), records)
         except Exception as exc:  # noqa: BLE001 - retry_it let through only what can never succeed
             raise Rejected(exc) from exc
 

@@ -162,7 +162,12 @@ class Settings(BaseSettings):
     # ClickHouse: chdb:///dir (in-process, default under data_dir) or http(s)://host:8123
     clickhouse_dsn: str = ""
     clickhouse_database: str = "aica"
-    clickhouse_batch_size: int = 500
+    # Records per insert batch (a batch is also written every clickhouse_batch_within_s). Scored
+    # and rescored calls get their own, larger batch: each insert has a fixed cost (a new part,
+    # then merges), and those rows are small; 500 stays for the other topics, whose redacted
+    # transcripts are tens of KB each. Measured: docs/benchmarks.md (insert cost).
+    clickhouse_batch_size: int = Field(default=500, ge=1)
+    clickhouse_scores_batch_size: int = Field(default=5000, ge=1)
     clickhouse_batch_within_s: float = 2.0
 
     # Blob store for recordings (local directory).

@@ -1,10 +1,12 @@
 """Records -> ClickHouse rows: pure mapping, no client. Scored calls, per-criterion results, dead
-letters, call statuses, redacted transcripts and received events."""
+letters, call statuses, redacted transcripts and received events. The scored-call path (the
+volume: calls, call_criteria, call_entities, "done" statuses) builds tuples in insert column
+order; the dict forms (rows_from_score, status_row) are made from the same tuples."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 # Keys of CallContext.versions that get their own columns (the full map is kept as well).
 ASR_VERSION_KEY = "asr"
@@ -12,6 +14,27 @@ ANALYZER_VERSION_KEY = "analyzer"
 
 # CrmBinding.entity_type -> the calls column that lists those ids.
 BINDING_COLUMNS = {"contact": "contact_ids", "deal": "deal_ids", "lead": "lead_ids", "company": "company_ids"}
+
+# Columns the writer supplies for the scored-call tables, in insert order (inserted_at is filled by
+# its DEFAULT); the *_values functions below build rows in this order (warehouse.schema has the DDL).
+CALL_COLUMNS = (
+    "member_id", "call_id", "scorecard", "project", "domain", "activity_id", "line", "direction",
+    "responsible_id", "started_at", "duration_s", "language", "score", "outcome", "compliance",
+    "summary", "improvements", "agent_talk_s", "client_talk_s", "silence_s", "segments",
+    "contact_ids", "deal_ids", "lead_ids", "company_ids", "versions", "asr_model", "analyzer",
+    "scored_at",
+)
+CRITERION_COLUMNS = (
+    "member_id", "call_id", "scorecard", "criterion_id", "label", "weight", "critical",
+    "compliance", "verdict", "points", "evidence", "project", "started_at", "scored_at",
+    "evidence_segments", "evidence_starts",
+)
+CALL_STATUS_COLUMNS = (
+    "member_id", "call_id", "status", "stage", "reason", "has_context", "activity_id", "started_at",
+    "direction", "responsible_id", "duration_s", "contact_ids", "deal_ids", "lead_ids",
+    "company_ids", "updated_at",
+)
+ENTITY_COLUMNS = ("member_id", "entity_type", "entity_id", "day", "call_id")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The call_entities day a row without start time is indexed on as well (ClickHouse Date's last
@@ -29,57 +52,89 @@ def as_utc(value: datetime | int | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def binding_ids(bindings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
-    """CrmBinding list -> {column: sorted unique ids}; unknown entity types are dropped."""
-    ids: dict[str, set[int]] = {column: set() for column in BINDING_COLUMNS.values()}
+def binding_ids(bindings: Iterable[Mapping[str, Any]]) -> tuple[list[int], ...]:
+    """CrmBinding list -> sorted unique ids per BINDING_COLUMNS column, in that order; unknown
+    entity types are dropped."""
+    ids: dict[str, list[int]] = {kind: [] for kind in BINDING_COLUMNS}
     for binding in bindings:
-        column = BINDING_COLUMNS.get(binding["entity_type"])
-        if column:
-            ids[column].add(int(binding["entity_id"]))
-    return {column: sorted(values) for column, values in ids.items()}
+        kind_ids = ids.get(binding["entity_type"])
+        if kind_ids is not None:
+            kind_ids.append(int(binding["entity_id"]))
+    return tuple(sorted(set(values)) if len(values) > 1 else values for values in ids.values())
+
+
+def call_values(score: Mapping[str, Any], started_at: datetime | None, scored_at: datetime,
+                bindings: tuple[list[int], ...]) -> tuple:
+    """A decoded aica.CallScore -> its calls row, in CALL_COLUMNS order (a tuple, not a dict:
+    the writer builds thousands per batch, and dicts cost allocation and GC time)."""
+    ctx, talk = score["context"], score["talk"]
+    versions = ctx.get("versions") or {}
+    return (ctx["member_id"], ctx["call_id"], score["scorecard"], ctx["project"], ctx["domain"],
+            ctx["activity_id"], ctx.get("line") or "", ctx.get("direction") or "unknown",
+            ctx.get("responsible_id"), started_at, ctx.get("duration_s"), ctx["language"],
+            score["score"], score["outcome"], score["compliance"], score["summary"],
+            list(score["improvements"]), talk["agent_talk_s"], talk["client_talk_s"],
+            talk["silence_s"], talk["segments"], *bindings, dict(versions),
+            versions.get(ASR_VERSION_KEY, ""), versions.get(ANALYZER_VERSION_KEY, ""), scored_at)
+
+
+def criteria_values(score: Mapping[str, Any], started_at: datetime | None, scored_at: datetime) -> list[tuple]:
+    """A decoded aica.CallScore -> one call_criteria row per criterion, in CRITERION_COLUMNS order."""
+    ctx = score["context"]
+    member_id, call_id, scorecard, project = ctx["member_id"], ctx["call_id"], score["scorecard"], ctx["project"]
+    rows = []
+    for c in score["criteria"]:
+        evidence = c.get("evidence") or ()
+        rows.append((member_id, call_id, scorecard, c["id"], c["label"], c["weight"], c["critical"],
+                     c["compliance"], c["verdict"], c["points"], [e["quote"] for e in evidence], project,
+                     started_at, scored_at, [e.get("segment") for e in evidence],
+                     [e.get("start") for e in evidence]))
+    return rows
 
 
 def rows_from_score(score: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A decoded aica.CallScore -> (the calls row, one call_criteria row per criterion)."""
-    ctx, talk = score["context"], score["talk"]
-    versions = dict(ctx.get("versions") or {})
+    """A decoded aica.CallScore -> (the calls row, one call_criteria row per criterion), as dicts."""
+    ctx = score["context"]
     started_at, scored_at = as_utc(ctx.get("started_at")), as_utc(score["scored_at"])
-    key = {"member_id": ctx["member_id"], "call_id": ctx["call_id"], "scorecard": score["scorecard"]}
-    call_row = {
-        **key,
-        "project": ctx["project"], "domain": ctx["domain"], "activity_id": ctx["activity_id"],
-        "line": ctx.get("line") or "", "direction": ctx.get("direction") or "unknown",
-        "responsible_id": ctx.get("responsible_id"), "started_at": started_at,
-        "duration_s": ctx.get("duration_s"), "language": ctx["language"],
-        "score": score["score"], "outcome": score["outcome"], "compliance": score["compliance"],
-        "summary": score["summary"], "improvements": list(score["improvements"]),
-        "agent_talk_s": talk["agent_talk_s"], "client_talk_s": talk["client_talk_s"],
-        "silence_s": talk["silence_s"], "segments": talk["segments"],
-        **binding_ids(ctx.get("bindings") or []),
-        "versions": versions, "asr_model": versions.get(ASR_VERSION_KEY, ""),
-        "analyzer": versions.get(ANALYZER_VERSION_KEY, ""), "scored_at": scored_at,
-    }
-    criteria_rows = [
-        {
-            **key, "criterion_id": c["id"], "label": c["label"], "weight": c["weight"],
-            "critical": c["critical"], "compliance": c["compliance"], "verdict": c["verdict"],
-            "points": c["points"], "evidence": [e["quote"] for e in c.get("evidence") or []],
-            "project": ctx["project"], "started_at": started_at, "scored_at": scored_at,
-            "evidence_segments": [e.get("segment") for e in c.get("evidence") or []],
-            "evidence_starts": [e.get("start") for e in c.get("evidence") or []],
-        }
-        for c in score["criteria"]
-    ]
-    return call_row, criteria_rows
+    bindings = binding_ids(ctx.get("bindings") or ())
+    return (dict(zip(CALL_COLUMNS, call_values(score, started_at, scored_at, bindings))),
+            [dict(zip(CRITERION_COLUMNS, row)) for row in criteria_values(score, started_at, scored_at)])
 
 
-def entity_rows(row: Mapping[str, Any], at_column: str) -> list[dict[str, Any]]:
-    """A calls or call_status row -> its call_entities rows (schema.CALL_ENTITIES_DDL), one per
-    bound entity, dated as the reads date the call: started_at, else `at_column` (and NO_START_DAY)."""
-    days = [row["started_at"].date()] if row["started_at"] else [row[at_column].date(), NO_START_DAY]
-    return [{"member_id": row["member_id"], "call_id": row["call_id"], "day": day, "entity_type": kind,
-             "entity_id": entity_id}
-            for kind, column in BINDING_COLUMNS.items() for entity_id in row[column] for day in days]
+class ScoreRows(NamedTuple):
+    """A batch of scored calls as rows of calls, call_criteria and call_entities (column order)."""
+    calls: list[tuple]
+    criteria: list[tuple]
+    entities: list[tuple]
+
+
+def score_rows(scores: Iterable[Mapping[str, Any]]) -> ScoreRows:
+    """Decoded aica.CallScores -> their rows in one pass (times and bindings read once per call)."""
+    out = ScoreRows([], [], [])
+    for score in scores:
+        ctx = score["context"]
+        started_at, scored_at = as_utc(ctx.get("started_at")), as_utc(score["scored_at"])
+        bindings = binding_ids(ctx.get("bindings") or ())
+        out.calls.append(call_values(score, started_at, scored_at, bindings))
+        out.criteria.extend(criteria_values(score, started_at, scored_at))
+        out.entities.extend(entity_values(ctx["member_id"], ctx["call_id"], bindings, started_at, scored_at))
+    return out
+
+
+def entity_values(member_id: str, call_id: str, bindings: tuple[list[int], ...],
+                  started_at: datetime | None, at: datetime) -> list[tuple]:
+    """A call's call_entities rows (schema.CALL_ENTITIES_DDL) in ENTITY_COLUMNS order, one per
+    bound entity, dated as the reads date the call: started_at, else `at` (and NO_START_DAY)."""
+    days = (started_at.date(),) if started_at else (at.date(), NO_START_DAY)
+    return [(member_id, kind, entity_id, day, call_id)
+            for kind, ids in zip(BINDING_COLUMNS, bindings) for entity_id in ids for day in days]
+
+
+def entity_rows(row: Mapping[str, Any], at_column: str) -> list[tuple]:
+    """A calls or call_status row (a dict) -> its call_entities rows, dated by `at_column` when it
+    has no start time (entity_values)."""
+    bindings = tuple(row[column] for column in BINDING_COLUMNS.values())
+    return entity_values(row["member_id"], row["call_id"], bindings, row["started_at"], row[at_column])
 
 
 def rows_from_dead_letter(dead_letter: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,17 +147,19 @@ def rows_from_dead_letter(dead_letter: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def status_values(member_id: str, call_id: str, status: str, stage: str, reason: str | None,
+                  context: Mapping[str, Any] | None, at: datetime | None) -> tuple:
+    """A call_status row in CALL_STATUS_COLUMNS order (`at` already UTC)."""
+    ctx = context or {}
+    return (member_id, call_id, status, stage, reason or "", context is not None,
+            int(ctx.get("activity_id") or 0), as_utc(ctx.get("started_at")), ctx.get("direction") or "unknown",
+            ctx.get("responsible_id"), ctx.get("duration_s"), *binding_ids(ctx.get("bindings") or ()), at)
+
+
 def status_row(member_id: str, call_id: str, status: str, stage: str, reason: str | None,
                context: Mapping[str, Any] | None, at: Any) -> dict[str, Any]:
-    ctx = context or {}
-    return {
-        "member_id": member_id, "call_id": call_id, "status": status, "stage": stage,
-        "reason": reason or "", "has_context": context is not None,
-        "activity_id": int(ctx.get("activity_id") or 0), "started_at": as_utc(ctx.get("started_at")),
-        "direction": ctx.get("direction") or "unknown", "responsible_id": ctx.get("responsible_id"),
-        "duration_s": ctx.get("duration_s"), **binding_ids(ctx.get("bindings") or []),
-        "updated_at": as_utc(at),
-    }
+    return dict(zip(CALL_STATUS_COLUMNS,
+                    status_values(member_id, call_id, status, stage, reason, context, as_utc(at))))
 
 
 def status_row_from_call_status(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,9 +167,14 @@ def status_row_from_call_status(record: Mapping[str, Any]) -> dict[str, Any]:
                       record.get("reason"), record.get("context"), record["at"])
 
 
-def status_row_from_score(score: Mapping[str, Any]) -> dict[str, Any]:
+def done_status_values(score: Mapping[str, Any]) -> tuple:
+    """A scored call's "done" call_status row, in CALL_STATUS_COLUMNS order."""
     ctx = score["context"]
-    return status_row(ctx["member_id"], ctx["call_id"], "done", "score", None, ctx, score["scored_at"])
+    return status_values(ctx["member_id"], ctx["call_id"], "done", "score", None, ctx, as_utc(score["scored_at"]))
+
+
+def status_row_from_score(score: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(zip(CALL_STATUS_COLUMNS, done_status_values(score)))
 
 
 def status_row_from_dead_letter(letter: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import re
 
-from warehouse.rows import NO_START_DAY
+from warehouse.rows import (  # noqa: F401 - re-exported: the insert column order of every table is here
+    CALL_COLUMNS,
+    CALL_STATUS_COLUMNS,
+    CRITERION_COLUMNS,
+    ENTITY_COLUMNS,
+    NO_START_DAY,
+)
 
 TIME = "DateTime64(3, 'UTC')"
 # The tables the dashboard reads one call at a time (by member_id, call_id): a read by key
@@ -215,19 +221,8 @@ MIGRATIONS = (
     "ALTER TABLE {db}.crm_deliveries ADD COLUMN IF NOT EXISTS call_order String DEFAULT ''",
 )
 
-# Columns the writer supplies, in insert order (inserted_at is filled by its DEFAULT).
-CALL_COLUMNS = (
-    "member_id", "call_id", "scorecard", "project", "domain", "activity_id", "line", "direction",
-    "responsible_id", "started_at", "duration_s", "language", "score", "outcome", "compliance",
-    "summary", "improvements", "agent_talk_s", "client_talk_s", "silence_s", "segments",
-    "contact_ids", "deal_ids", "lead_ids", "company_ids", "versions", "asr_model", "analyzer",
-    "scored_at",
-)
-CRITERION_COLUMNS = (
-    "member_id", "call_id", "scorecard", "criterion_id", "label", "weight", "critical",
-    "compliance", "verdict", "points", "evidence", "project", "started_at", "scored_at",
-    "evidence_segments", "evidence_starts",
-)
+# Columns the writer supplies, in insert order (inserted_at is filled by its DEFAULT); the scored-call
+# tables' are with the functions that build their rows (warehouse.rows).
 DEAD_LETTER_COLUMNS = (
     "member_id", "call_id", "stage", "source_topic", "error_type", "reason", "attempts", "failed_at",
 )
@@ -236,17 +231,11 @@ LEDGER_COLUMNS = (
     "error", "updated_at", "call_order",
 )
 LEDGER_STATUSES = ("pending", "done", "failed")
-CALL_STATUS_COLUMNS = (
-    "member_id", "call_id", "status", "stage", "reason", "has_context", "activity_id", "started_at",
-    "direction", "responsible_id", "duration_s", "contact_ids", "deal_ids", "lead_ids",
-    "company_ids", "updated_at",
-)
 TRANSCRIPT_COLUMNS = (
     "member_id", "call_id", "language", "audio_uri", "audio_duration_s", "channels",
     "segment_starts", "segment_ends", "speakers", "texts", "redacted_at",
 )
 EVENT_COLUMNS = ("member_id", "event_id", "event", "entity_id", "source", "received_at")
-ENTITY_COLUMNS = ("member_id", "entity_type", "entity_id", "day", "call_id")
 
 # Fills call_entities from the rows stored before it existed (idempotent: replayed rows collapse).
 # ensure_schema runs them once per database, then marks the table with BACKFILLED; a table marked

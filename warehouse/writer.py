@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +17,11 @@ from warehouse.connection import table as _table
 from warehouse.rebuild import rebuild_stale_tables
 from warehouse.rows import (
     as_utc,
+    done_status_values,
     entity_rows,
     event_row,
     rows_from_dead_letter,
-    rows_from_score,
-    status_row_from_score,
+    score_rows,
     transcript_row,
 )
 from warehouse.schema import (
@@ -53,7 +53,7 @@ def _sent_type(column_type: str) -> str:
     return _LOW_CARDINALITY.sub(r"\1", column_type)
 
 
-def _typed_insert(client: Client, table: str, data: list[list[Any]], columns: tuple[str, ...],
+def _typed_insert(client: Client, table: str, data: Sequence[Sequence[Any]], columns: tuple[str, ...],
                   database: str | None = None) -> None:
     database = database or client.database
     types = _COLUMN_TYPES.get((database, table))
@@ -91,39 +91,34 @@ class ClickHouseWriter:
         # Tables created with other granules than the DDL's (before warehouse.schema.KEYED_GRANULE).
         rebuild_stale_tables(self.client, self.database)
 
-    def _insert(self, table: str, rows: list[list[Any]], columns: tuple[str, ...]) -> None:
-        if rows:
-            with timed_insert(table):
-                _typed_insert(self.client, table, rows, columns, self.database)
-
     def write_scores(self, scores: Iterable[Mapping[str, Any]]) -> int:
         """Insert a batch of decoded CallScores; returns the number of call rows written."""
-        call_rows: list[dict[str, Any]] = []
-        criteria_rows: list[dict[str, Any]] = []
-        for score in scores:
-            call_row, criteria = rows_from_score(score)
-            call_rows.append(call_row)
-            criteria_rows.extend(criteria)
+        rows = score_rows(scores)
         # Index and criteria first: a call row visible on the dashboard is found and complete.
-        index = [r for row in call_rows for r in entity_rows(row, "scored_at")]
-        self._insert("call_entities", _as_lists(index, ENTITY_COLUMNS), ENTITY_COLUMNS)
-        self._insert("call_criteria", _as_lists(criteria_rows, CRITERION_COLUMNS), CRITERION_COLUMNS)
-        self._insert("calls", _as_lists(call_rows, CALL_COLUMNS), CALL_COLUMNS)
-        return len(call_rows)
+        insert_values(self.client, "call_entities", rows.entities, ENTITY_COLUMNS, self.database)
+        insert_values(self.client, "call_criteria", rows.criteria, CRITERION_COLUMNS, self.database)
+        return insert_values(self.client, "calls", rows.calls, CALL_COLUMNS, self.database)
 
     def write_dead_letters(self, dead_letters: Iterable[Mapping[str, Any]]) -> int:
         rows = [rows_from_dead_letter(dl) for dl in dead_letters]
-        self._insert("dead_letters", _as_lists(rows, DEAD_LETTER_COLUMNS), DEAD_LETTER_COLUMNS)
+        insert_values(self.client, "dead_letters", _as_lists(rows, DEAD_LETTER_COLUMNS), DEAD_LETTER_COLUMNS,
+                      self.database)
         return len(rows)
+
+
+def insert_values(client: Client, table: str, rows: Sequence[Sequence[Any]], columns: tuple[str, ...],
+                  database: str | None = None) -> int:
+    """Rows given as sequences in `columns` order."""
+    if rows:
+        with timed_insert(table):
+            _typed_insert(client, table, rows, columns, database)
+    return len(rows)
 
 
 def insert_rows(client: Client, table: str, rows: Iterable[Mapping[str, Any] | None],
                 columns: tuple[str, ...]) -> int:
-    data = [[row[c] for c in columns] for row in rows if row is not None]
-    if data:
-        with timed_insert(table):
-            _typed_insert(client, table, data, columns)
-    return len(data)
+    """Rows given as dicts (None: no row)."""
+    return insert_values(client, table, _as_lists((row for row in rows if row is not None), columns), columns)
 
 
 def write_statuses(client: Client, rows: Iterable[Mapping[str, Any] | None], *, index: bool = True) -> int:
@@ -131,8 +126,8 @@ def write_statuses(client: Client, rows: Iterable[Mapping[str, Any] | None], *, 
     `index=False` for statuses whose call rows carry the same bindings and day (a score's "done")."""
     rows = [row for row in rows if row is not None]
     if index:
-        insert_rows(client, "call_entities", [r for row in rows for r in entity_rows(row, "updated_at")],
-                    ENTITY_COLUMNS)
+        insert_values(client, "call_entities", [r for row in rows for r in entity_rows(row, "updated_at")],
+                      ENTITY_COLUMNS)
     return insert_rows(client, "call_status", rows, CALL_STATUS_COLUMNS)
 
 
@@ -152,7 +147,8 @@ def stored_score_keys(client: Client, scores: list[Mapping[str, Any]], *,
         return set()
     keys = [(s["context"]["member_id"], s["context"]["call_id"], s["scorecard"]) for s in scores]
     # One JSON string, not an Array(Tuple) parameter: clickhouse-connect formats that element by
-    # element in Python (a tenth of a batch's CPU at 500 scores); json.dumps is C.
+    # element in Python (a tenth of a batch's CPU at 500 scores); json.dumps is C. Bound, not
+    # spliced: as a literal, a batch of a few thousand keys passes max_query_size (256 KiB).
     result = client.query(
         f"SELECT member_id, call_id, scorecard, scored_at FROM {_table(client, 'calls', database)}"
         " WHERE (member_id, call_id, scorecard) IN"
@@ -176,4 +172,4 @@ def write_new_scores(client: Client, writer: ClickHouseWriter, scores: list[Mapp
     has its score's context, so the call_entities rows write_scores wrote (now or when the score
     was first stored) already index it: one index insert per batch, not two."""
     writer.write_scores(unstored(client, scores))
-    write_statuses(client, map(status_row_from_score, scores), index=False)
+    insert_values(client, "call_status", [done_status_values(s) for s in scores], CALL_STATUS_COLUMNS)

@@ -3,6 +3,7 @@ each bad one is dead-lettered with the reason (stage "clickhouse"), transient fa
 retried in place, and a dead letter that cannot be stored is dropped rather than looped."""
 from __future__ import annotations
 
+import gc
 import struct
 from datetime import UTC, datetime
 
@@ -233,3 +234,10 @@ async def test_the_sinks_flush_stores_good_rows_dead_letters_bad_ones_and_stops_
         await flush([consumed_event(SCORED_TOPIC, p.message.value)
                      for p in scores(10, bad=set(range(100, 110)), first=100)])
     assert len(sent.letters) == 3 and len(app.reasons) == 1  # 1 + 2 more, then the worker stops
+
+
+async def test_a_batch_is_written_with_automatic_collection_paused(client):
+    collecting = []
+    store, _, sent, _ = store_for(client, write=lambda records: collecting.append(gc.isenabled()))
+    await store.store(scores(3, bad=set()))
+    assert collecting == [False] and gc.isenabled() and not sent.letters

@@ -9,7 +9,7 @@ from schemas import registry
 from warehouse.connection import connect
 from warehouse.crm_ledger import ledger_mark, ledger_status, newest_written
 from warehouse.read_model import call_rows, dead_letter_rows, score_trend
-from warehouse.rows import as_utc, rows_from_dead_letter, rows_from_score
+from warehouse.rows import NO_START_DAY, as_utc, rows_from_dead_letter, rows_from_score
 from warehouse.writer import ClickHouseWriter, write_new_scores
 from warehouse.schema import CALL_COLUMNS, CRITERION_COLUMNS, DEAD_LETTER_COLUMNS, LEDGER_COLUMNS
 from streams.settings import Settings
@@ -226,3 +226,43 @@ def test_a_retried_batch_still_marks_calls_already_stored_as_done(client, writer
     assert client.command("SELECT count() FROM calls") == 3
     done = client.query("SELECT call_id FROM call_status WHERE status = 'done' ORDER BY call_id").result_rows
     assert [call_id for (call_id,) in done] == ["m1.0", "m1.1", "m1.2"]
+
+
+def test_a_redelivered_batch_adds_no_call_rows_whatever_the_ids_hold(client, writer):
+    """The redelivery check sends the batch's keys as one JSON string literal: quotes,
+    backslashes, braces and non-ASCII in portal or call ids must still match their stored rows."""
+    odd = ["it's", "back\\slash", "{member_id:String}", "%s", "звонок", 'quo"te', "tab\there"]
+    scores = [make_score(member_id, i) for i, member_id in enumerate(odd)]
+    write_new_scores(client, writer, scores)
+    write_new_scores(client, writer, scores)  # redelivered after a crash before the offset commit
+    stored = client.query("SELECT member_id, call_id FROM calls ORDER BY call_id").result_rows
+    assert sorted(stored) == sorted((m, f"{m}.{i}") for i, m in enumerate(odd))  # each exactly once
+    assert client.command("SELECT count() FROM call_status WHERE status = 'done'") == 2 * len(odd)
+
+
+def test_score_rows_index_each_binding_once_and_date_calls_without_start_twice(client, writer):
+    score = make_score(started_at=None, contact_id=3)
+    score["context"]["bindings"] += [{"entity_type": "contact", "entity_id": 3},  # repeated
+                                     {"entity_type": "contact", "entity_id": 1},
+                                     {"entity_type": "quote", "entity_id": 9}]  # not indexed
+    write_new_scores(client, writer, [score])
+    call = client.query("SELECT contact_ids, deal_ids, lead_ids FROM calls").result_rows
+    assert call == [([1, 3], [7], [])]
+    index = client.query("SELECT entity_type, entity_id, day FROM call_entities ORDER BY ALL").result_rows
+    days = sorted([NOW.date(), NO_START_DAY])
+    assert index == [("contact", 1, d) for d in days] + [("contact", 3, d) for d in days] + [
+        ("deal", 7, d) for d in days]
+    status = client.query("SELECT status, has_context, contact_ids, started_at, updated_at FROM call_status").result_rows
+    assert status == [("done", True, [1, 3], None, NOW)]
+
+
+def test_the_redelivery_check_takes_a_batch_whose_keys_pass_max_query_size(client, writer):
+    """The sink writes scored calls in batches of thousands (clickhouse_scores_batch_size): their
+    keys (here ~330 KB of JSON) must not be spliced into the SQL, whose parser stops at 256 KiB."""
+    member_id = "b" * 40
+    scores = [make_score(member_id, i) for i in range(3000)]
+    for score in scores:
+        score["context"]["call_id"] = f"{member_id}.{'0' * 50}{score['context']['activity_id']}"
+    write_new_scores(client, writer, scores)
+    write_new_scores(client, writer, scores)
+    assert client.command("SELECT count() FROM calls") == 3000
