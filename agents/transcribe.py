@@ -168,16 +168,20 @@ def _timed(part: str):
 
 def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, language: str | None,
                        beam_size: int, vad: bool, hotwords: str | None = None,
-                       batch_size: int = 0, vad_parameters: dict | None = None) -> list[Segment]:
+                       batch_size: int = 0, vad_parameters: dict | None = None,
+                       timestamp_tokens: bool = False) -> list[Segment]:
     """batch_size > 0: faster-whisper's BatchedInferencePipeline, which cuts the audio at VAD
     pauses (speech only, so silence and hold music are skipped) and decodes up to batch_size
     chunks at once; 0: the sequential decoder, with VAD only if `vad`. `vad_parameters`:
-    faster-whisper's VadOptions fields (default VAD_PARAMETERS)."""
+    faster-whisper's VadOptions fields (default VAD_PARAMETERS). `timestamp_tokens`: the batched
+    decoder also predicts segment timestamps (it predicts text only by default; the sequential
+    decoder always does); word timestamps come from the alignment either way."""
     options = dict(language=language, beam_size=beam_size, word_timestamps=True, hotwords=hotwords)
     vad_parameters = dict(vad_parameters or VAD_PARAMETERS)  # a copy: faster-whisper pops from it
     if batch_size > 0:
         segments, _info = _batched(model).transcribe(
-            audio, vad_filter=True, vad_parameters=vad_parameters, batch_size=batch_size, **options)
+            audio, vad_filter=True, vad_parameters=vad_parameters, batch_size=batch_size,
+            without_timestamps=not timestamp_tokens, **options)
     else:
         segments, _info = model.transcribe(
             audio, vad_filter=vad, vad_parameters=vad_parameters if vad else None, **options)
@@ -201,7 +205,7 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                     hotwords: str | None = None, direction: str = "unknown",
                     max_duration_s: float | None = None, chunk_s: float = CHUNK_S,
                     batch_size: int = 0, vad_mono: bool = False,
-                    vad_parameters: dict | None = None) -> TranscriptBody:
+                    vad_parameters: dict | None = None, timestamp_tokens: bool = False) -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
     Mono: VAD only with `vad_mono` (or batching, which always cuts at VAD pauses); speakers
@@ -229,7 +233,8 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
             found = [seg for side, speaker in zip(audio, speakers)
                      for seg in transcribe_channel(model, side, speaker, language, beam_size, vad=vad,
                                                    hotwords=hotwords, batch_size=batch_size,
-                                                   vad_parameters=vad_parameters)]
+                                                   vad_parameters=vad_parameters,
+                                                   timestamp_tokens=timestamp_tokens)]
             if language is None:  # detected: what faster-whisper reports for the first side
                 language = model.detect_language(audio[0])[0]
         if channels != 2:

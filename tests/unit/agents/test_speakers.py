@@ -13,6 +13,10 @@ from agents.speakers import agent_voice, attribute_speakers, split_pieces
 from agents.speakers.roles import role_scores
 from agents.speakers.voice import SAMPLE_RATE, voice_track
 from agents.transcribe import transcribe_file
+from streams.settings import Settings
+
+# The transcribe stage's decoding as configured by default (batched, its beam width).
+DEFAULT_DECODING = {"batch_size": Settings().asr_batch_size, "beam_size": Settings().asr_beam_size}
 
 DIALOGUE = [("agent", "Thank you for calling Northline, my name is Sam. How can I help?"),
             ("client", "Hi, I'm calling about my internet, it keeps dropping every evening."),
@@ -103,7 +107,7 @@ def mono_dialogue(tmp_path: Path) -> tuple[Path, list[tuple[str, float, float]]]
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("asr_options", [{}, {"batch_size": 8}], ids=["sequential", "batched"])
+@pytest.mark.parametrize("asr_options", [{}, DEFAULT_DECODING], ids=["sequential", "default"])
 def test_a_mono_dialogue_is_attributed_word_by_word(whisper_model, mono_dialogue, asr_options):
     path, turns = mono_dialogue
     body = transcribe_file(whisper_model, path, "en", **asr_options)

@@ -18,6 +18,9 @@ from catalog.projects import Project, load_catalog
 from schemas.registry import decode, encode
 from streams.settings import Settings
 
+# The transcribe stage's decoding as configured by default (batched, its beam width).
+DEFAULT_DECODING = {"batch_size": Settings().asr_batch_size, "beam_size": Settings().asr_beam_size}
+
 
 def spoken_words(segments: list[dict]) -> set[str]:
     return {re.sub(r"[^\w']", "", w["word"]).lower() for s in segments for w in s["words"]}
@@ -150,7 +153,7 @@ def test_mono_call_has_timed_words_and_unknown_speaker(whisper_model, speak):
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("asr_options", [{}, {"batch_size": 8}], ids=["sequential", "batched"])
+@pytest.mark.parametrize("asr_options", [{}, DEFAULT_DECODING], ids=["sequential", "default"])
 def test_stereo_splits_speakers_by_channel(whisper_model, two_sides, asr_options):
     audio = two_sides("Good afternoon, this is the delivery company calling about your order.",
                       "Yes, my new sofa arrived broken yesterday.")
@@ -171,7 +174,7 @@ def test_stereo_splits_speakers_by_channel(whisper_model, two_sides, asr_options
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("asr_options", [{"vad_mono": True}, {"batch_size": 8}], ids=["vad", "batched"])
+@pytest.mark.parametrize("asr_options", [{"vad_mono": True}, DEFAULT_DECODING], ids=["vad", "default"])
 def test_words_after_silence_and_hold_music_keep_their_place_in_the_call(whisper_model, speak, tmp_path,
                                                                           asr_options):
     # VAD drops the silence and the music before decoding; the words must still be timed on the
