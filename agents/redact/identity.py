@@ -61,9 +61,10 @@ SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s
 # "QR-123456C". Five digits or more, so "K-N7", "A320" or "M20" (a postcode part) stay.
 JOINED_ID = re.compile(r"(?<![\w\-])[A-Z]{1,3}-?\d{5,12}[A-Z]?(?![\w\-])")
 # An initial and a surname after a word that introduces whom something is for or from: "for a D
-# Shaw", "addressed to J. Okafor", "it's R Patel". Without such a word "Plan B Premium" would be one.
+# Shaw", "addressed to J. Okafor", "it's R Patel". Without such a word "Plan B Premium" would be
+# one; "a" only after a preposition ("for a D Shaw", while "it's a C Class" is a car).
 INITIAL_SURNAME = re.compile(
-    rf"(?i:\b(?:for|to|from|by|is|it's|it’s|under|of|name|called)\s+(?:an?\s+)?)"
+    rf"(?i:\b(?:(?:for|to|from|by|under|of)\s+(?:an?\s+)?|(?:is|it's|it’s|name|called)\s+))"
     rf"((?![AI]\b)[A-Z]\.?\s+{NAME_WORD})(?![\w'’])")
 MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
