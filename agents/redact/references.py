@@ -7,7 +7,9 @@ so the recognizer reads a run of short chunks (single or paired capitals, digits
 words zero to nine) and judges the characters they spell together: a UK postcode shape is an
 ADDRESS, any other mix of two or more letters and two or more digits, five characters or more, is
 an ID_NUMBER. Dictated runs of two number words are already digits here (agents.redact.numbers);
-a single number word between letters ("K seven M") is not, so it is read here.
+a single number word between letters ("K seven M") is not, so it is read here. A shorter run
+(five characters, three digits) counts too in the turn answering a question for a reference
+("What's the booking reference?" - "Four seven two nine one."): the question says what it is.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from agents.redact.identity import SPELLED_ID
+from agents.redact.numbers import normalise_spoken_numbers
 
 ADDRESS = "ADDRESS"
 DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -31,6 +34,13 @@ POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")  # LS62PQ, M204QB, SW1A
 MIN_REFERENCE_CHARS = 5  # "K N 7" or "A4" identify nobody
 MIN_REFERENCE_LETTERS = MIN_REFERENCE_DIGITS = 2
 TIME_OF_DAY = frozenset({"AM", "PM"})  # "10 30 A M" is a time, not a reference
+# A question for a reference ("What's the booking reference?", "Have you got the order number?"):
+# the answer may be digits only and shorter than a run that identifies by itself (seven digits,
+# agents.redact.recognizers), yet the question says it is one.
+REFERENCE_REQUEST = re.compile(
+    r"(?i:\b(?:booking|order|tracking|membership|account|policy|customer|claim|case|ticket|reference|"
+    r"confirmation)\s+(?:number|no|code|id|ref|reference)\b|\b(?:booking|order|claim|case)\s+ref\w*)")
+MIN_ANSWERED_CHARS, MIN_ANSWERED_DIGITS = 5, 3
 
 
 def _chars(match: re.Match) -> str | None:
@@ -111,3 +121,24 @@ class SpelledIdentifierRecognizer(EntityRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         return [RecognizerResult(entity, start, end, self.score)
                 for start, end, entity in find_spelled_identifiers(text) if entity in entities]
+
+
+def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> spans of spelled runs in the turn that answers a question for a reference
+    (the next turn by another speaker, or any next turn on mono)."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index in range(1, len(segments)):
+        asked, reply = segments[index - 1], segments[index]
+        if reply["speaker"] == asked["speaker"] != "unknown" or "?" not in asked["text"] \
+                or not REFERENCE_REQUEST.search(asked["text"]):
+            continue
+        normalised = normalise_spoken_numbers(reply["text"])
+        spans = [normalised.to_original(run[0][0], run[-1][1]) for run in spelled_runs(normalised.text)
+                 if _is_answered_reference("".join(c for _, _, c in run))]
+        if spans:
+            found[index] = spans
+    return found
+
+
+def _is_answered_reference(spelled: str) -> bool:
+    return len(spelled) >= MIN_ANSWERED_CHARS and sum(c.isdigit() for c in spelled) >= MIN_ANSWERED_DIGITS

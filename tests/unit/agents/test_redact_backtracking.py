@@ -93,7 +93,8 @@ def module_patterns():
                 "NAMED_STREET_ADDRESS": STREET + NAMES, "NAME_CUE": NAMES, "ADDRESSED": NAMES,
                 "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "JOINED_ID": SPELLED + DIGITS,
                 "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES, "INITIAL_SURNAME": NAMES + CHUNKS,
-                "CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED}
+                "CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED,
+                "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  ")]}
     for module in (recognizers, references, identity, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
         for name, value in vars(module).items():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from agents.redact import ENGLISH_POLICY, redact_text
-from agents.redact.references import ADDRESS, find_spelled_identifiers
+from agents.redact import ENGLISH_POLICY, redact_text, redact_transcript
 from agents.redact.identity import SPELLED_ID
+from agents.redact.references import ADDRESS, answered_references, find_spelled_identifiers
 from aica.samples import find_leaks, spelled_value
 
 
@@ -82,3 +82,43 @@ def test_a_spelled_value_leaks_whole_or_mostly_but_not_through_one_number_word()
     assert find_leaks(planted, "it's l s six two p") == ["L S six, two P Q"]  # lower case, last letter gone
     assert find_leaks(planted, "S L 994120") == ["S L nine nine four one two zero"]
     assert find_leaks(planted, "<ADDRESS>, tracking <ID_NUMBER>.") == []
+
+
+def turns(*texts: tuple[str, str]) -> list[dict]:
+    return [{"speaker": speaker, "text": text} for speaker, text in texts]
+
+
+@pytest.mark.parametrize("question, answer, value", [
+    ("What's the booking reference?", "Yeah it's four seven two nine one.", "four seven two nine one"),
+    ("Have you got the claim number there?", "Um, 88 310 6.", "88 310 6"),
+    ("Can you read me the order ref?", "Sure, B nine three three four.", "B nine three three four"),
+])
+def test_a_short_reference_answering_the_question_for_it_is_found(question, answer, value):
+    found = answered_references(turns(("agent", question), ("client", answer)))
+    start = answer.index(value)
+    assert found == {1: [(start, start + len(value))]}
+
+
+@pytest.mark.parametrize("segments", [
+    turns(("agent", "What's the booking reference?"), ("client", "Hang on, it's on the email.")),
+    turns(("agent", "What's the order number?"), ("client", "It ends one four.")),  # too short
+    turns(("agent", "I'll send a booking reference by text."), ("client", "It's four seven two nine one.")),
+    turns(("client", "Whose booking reference is it?"), ("client", "four seven two nine one.")),  # same speaker
+])
+def test_no_reference_is_found_without_a_question_for_one_or_a_long_enough_answer(segments):
+    assert answered_references(segments) == {}
+
+
+@pytest.mark.models
+def test_a_short_answered_reference_is_redacted_in_the_transcript(english_analyzer):
+    segments = [{"start": 4.0 * i, "end": 4.0 * i + 3, "speaker": speaker, "text": text,
+                 "words": [{"start": 4.0 * i + 0.3 * k, "end": 4.0 * i + 0.3 * (k + 1), "word": " " + w,
+                            "probability": 0.9} for k, w in enumerate(text.split())]}
+                for i, (speaker, text) in enumerate([("agent", "What's the membership number?"),
+                                                      ("client", "Six one two eight five."),
+                                                      ("agent", "Thanks, found you.")])]
+    out = redact_transcript(english_analyzer, {"language": "en", "audio_duration_s": 12.0, "channels": 2,
+                                               "segments": segments}, ENGLISH_POLICY)
+    assert [s["text"] for s in out["segments"]] == ["What's the membership number?", "<ID_NUMBER>.",
+                                                   "Thanks, found you."]
+    assert "".join(w["word"] for w in out["segments"][1]["words"]).strip() == "<ID_NUMBER>."
