@@ -62,10 +62,12 @@ SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s
 JOINED_ID = re.compile(r"(?<![\w\-])[A-Z]{1,3}-?\d{5,12}[A-Z]?(?![\w\-])")
 # An initial and a surname after a word that introduces whom something is for or from: "for a D
 # Shaw", "addressed to J. Okafor", "it's R Patel". Without such a word "Plan B Premium" would be
-# one; "a" only after a preposition ("for a D Shaw", while "it's a C Class" is a car).
+# one; "a" only after a preposition ("for a D Shaw", while "it's a C Class" is a car). ASR may
+# hyphenate the two ("a D-Shaw"); "an X-Ray", "a T-Mobile contract" or "an E-Mail" are no names.
 INITIAL_SURNAME = re.compile(
     rf"(?i:\b(?:(?:for|to|from|by|under|of)\s+(?:an?\s+)?|(?:is|it's|it’s|name|called)\s+))"
-    rf"((?![AI]\b)[A-Z]\.?\s+{NAME_WORD})(?![\w'’])")
+    rf"((?![AI]\b)[A-Z](?:\.?\s+|-)(?!(?:Ray|Mobile|Mail|Book|Commerce|Shirt|Turn|Bike|Scooter|Cig)\b){NAME_WORD})"
+    rf"(?![\w'’])")
 MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
 
@@ -128,8 +130,8 @@ class SpelledIdRecognizer(EntityRecognizer):
 NAME_REQUEST = {
     "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
                      r"|\bwho am i (?:speaking|talking) (?:to|with)\b"
-                     # "What name's the booking under?", "Whose name is it in?", "Who's it under?"
-                     r"|\b(?:what|which|whose) name\b|\bwho(?:'s|’s| is) (?:it|that|the \w+) (?:under|booked)\b)"),
+                     # "What name's the booking under?" (ASR: "What names the..."), "Whose name is it in?"
+                     r"|\b(?:what|which|whose) names?\b|\bwho(?:'s|’s| is) (?:it|that|the \w+) (?:under|booked)\b)"),
     "ru": re.compile(r"(?i:\bфио\b|\bфамили[юяи]\b|\bваше\s+имя\b|\bкак\s+(?:вас|к\s+вам)\s+(?:зовут|обращаться)\b)"),
 }
 ANSWER_NAME = {

@@ -137,6 +137,7 @@ def test_an_answer_that_is_not_a_name_is_kept(english_analyzer):
     ("Which name is the order in?", "It's Tomasz Wierzbicki.", "Tomasz Wierzbicki"),
     ("Whose name is the account in?", "R. Okonkwo-Baines.", "Okonkwo-Baines"),
     ("And who's it booked under?", "Yeah, Ffion Llewellyn.", "Ffion Llewellyn"),
+    ("What names the table booked under?", "Oluwaseun Adeyemi.", "Oluwaseun Adeyemi"),  # ASR lost the apostrophe
 ])
 def test_a_name_answering_what_name_it_is_under_is_redacted(english_analyzer, question, answer, value):
     redacted = redact_transcript(english_analyzer, call(("agent", question), ("client", answer),
@@ -159,6 +160,7 @@ def test_an_answer_to_what_name_that_is_no_name_is_kept(english_analyzer):
     ("The parcel is addressed to a K Whitmore, is that your mum?", "Whitmore"),
     ("It's registered to T. Oyelaran at that address.", "Oyelaran"),
     ("I've got a letter here for Mr J Pilkington.", "Pilkington"),
+    ("The delivery's for a P-Kowalczyk, is that right?", "Kowalczyk"),  # ASR hyphenated the initial
 ])
 def test_an_initial_and_surname_are_redacted(english_analyzer, text, surname):
     redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
@@ -176,7 +178,8 @@ def test_an_initial_surname_is_swept_from_the_rest_of_the_call(english_analyzer)
 @pytest.mark.parametrize("text", [
     "I'm on Plan B Premium at the moment.",  # no word saying whom it is for
     "A Friday delivery would suit me.",  # "A" is the article, Friday no name
-    "It's a C Class, the grey one.",  # "a" after "it's" makes it a thing, not a person
+    "It's a C Class, the grey one.",
+    "I went for an X-Ray and got a T-Mobile contract.",  # hyphenated, but no names  # "a" after "it's" makes it a thing, not a person
 ])
 def test_a_capital_letter_before_a_word_is_no_initial_without_a_cue(english_analyzer, text):
     assert redact_text(english_analyzer, text, ENGLISH_POLICY)[0] == text
