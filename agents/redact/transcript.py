@@ -18,7 +18,8 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.engine import RedactionPolicy
-from agents.redact.identity import answered_names
+from agents.redact.identity import SPELLED_ID, answered_names
+from agents.redact.references import answered_references
 from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
 
@@ -172,8 +173,10 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     introductions = agent_introductions(segments, policy.language, keep_terms)
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     answers = answered_names(segments, policy.language)
+    references = answered_references(segments) if SPELLED_ID in policy.entities else {}
     first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms)
-                            + [Finding(a, b, "PERSON", 0.9) for a, b in answers.get(i, [])],
+                            + [Finding(a, b, "PERSON", 0.9) for a, b in answers.get(i, [])]
+                            + [Finding(a, b, SPELLED_ID, 0.8) for a, b in references.get(i, [])],
                             introductions.get(i, []))
                   for i, s in enumerate(segments)]
     known: dict[str, set[str]] = {}

@@ -26,6 +26,7 @@ import agents.analyze.transcript as analyze_transcript
 import agents.redact.identity as identity
 import agents.redact.numbers as numbers
 import agents.redact.recognizers as recognizers
+import agents.redact.references as references
 import agents.redact.russian as russian
 import agents.redact.transcript as redact_transcript
 
@@ -60,6 +61,8 @@ SPELLED = [repeat("Q "), repeat("Q R 1 ", "x"), repeat("1 - ", "Qx"), repeat("A,
            repeat("A-1", "x"), repeat("ABC", "12345")]
 BIRTH_DATES = [repeat("May "), repeat("May, sixty "), repeat("May sixty-", "x"), repeat("1/1/"),
                repeat("March 65, Julia for "), repeat("June, Ann x-"), "June, Ann " + "x" * N]
+CHUNKS = [repeat("L S six, "), repeat("A. "), repeat("K7M2R9 "), repeat("one - "), repeat("AB1", "."),
+          repeat("for a D "), repeat("to D. Shaw ")]
 DIGITS = [repeat("1", "a"), repeat("1 ", "a"), repeat("1,", "x"), "8" + " " * N]
 random.seed(10)
 PROSE = ["".join(random.choice(string.ascii_lowercase + " ") for _ in range(N)), repeat("abcd "),
@@ -89,8 +92,10 @@ def module_patterns():
                 "PASSPORT_DIGITS": DIGITS, "NUMBER_AFTER_NOMER": RUSSIAN + DIGITS,
                 "NAMED_STREET_ADDRESS": STREET + NAMES, "NAME_CUE": NAMES, "ADDRESSED": NAMES,
                 "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "JOINED_ID": SPELLED + DIGITS,
-                "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES}
-    for module in (recognizers, identity, russian, numbers, redact_transcript, reply_checks, summary,
+                "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES, "INITIAL_SURNAME": NAMES + CHUNKS,
+                "CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED,
+                "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  ")]}
+    for module in (recognizers, references, identity, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
         for name, value in vars(module).items():
             found = [(name, value)] if isinstance(value, re.Pattern) else [
@@ -106,7 +111,8 @@ def test_every_module_pattern_is_covered():
     assert {"recognizers.SPOKEN_EMAIL", "recognizers.STREET_ADDRESS", "russian.RU_STREET_ADDRESS",
             "russian.INTRODUCTION", "reply_checks.REPEATED_RUN", "identity.NAME_CUE",
             "identity.SPELLED", "recognizers.NAMED_STREET_ADDRESS", "identity.JOINED_ID",
-            "identity.BIRTH_DATE_THEN_NAME"} <= ids
+            "identity.BIRTH_DATE_THEN_NAME", "identity.INITIAL_SURNAME", "references.CHUNK",
+            "references.POSTCODE"} <= ids
 
 
 @pytest.mark.parametrize("engine,pattern,flags,inputs", [*presidio_patterns(), *module_patterns()])

@@ -129,3 +129,57 @@ def test_an_answer_that_is_not_a_name_is_kept(english_analyzer):
                                                         ("client", "Sure."), ("client", "Sorry, one moment.")),
                                  ENGLISH_POLICY)
     assert [s["text"] for s in redacted["segments"]][1:] == ["Sure.", "Sorry, one moment."]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("question, answer, value", [
+    ("What name's the reservation under?", "Priya Natarajan.", "Priya Natarajan"),
+    ("Which name is the order in?", "It's Tomasz Wierzbicki.", "Tomasz Wierzbicki"),
+    ("Whose name is the account in?", "R. Okonkwo-Baines.", "Okonkwo-Baines"),
+    ("And who's it booked under?", "Yeah, Ffion Llewellyn.", "Ffion Llewellyn"),
+    ("What names the table booked under?", "Oluwaseun Adeyemi.", "Oluwaseun Adeyemi"),  # ASR lost the apostrophe
+])
+def test_a_name_answering_what_name_it_is_under_is_redacted(english_analyzer, question, answer, value):
+    redacted = redact_transcript(english_analyzer, call(("agent", question), ("client", answer),
+                                                        ("agent", "Lovely, found it.")), ENGLISH_POLICY)
+    texts = [s["text"] for s in redacted["segments"]]
+    assert "<PERSON>" in texts[1] and find_leaks([value], " ".join(texts)) == [], texts
+    assert texts[2] == "Lovely, found it."
+
+
+@pytest.mark.models
+def test_an_answer_to_what_name_that_is_no_name_is_kept(english_analyzer):
+    redacted = redact_transcript(english_analyzer, call(("agent", "What name's the booking under?"),
+                                                        ("client", "Sorry, hang on."), ("client", "Okay.")),
+                                 ENGLISH_POLICY)
+    assert [s["text"] for s in redacted["segments"]][1:] == ["Sorry, hang on.", "Okay."]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text, surname", [
+    ("The parcel is addressed to a K Whitmore, is that your mum?", "Whitmore"),
+    ("It's registered to T. Oyelaran at that address.", "Oyelaran"),
+    ("I've got a letter here for Mr J Pilkington.", "Pilkington"),
+    ("The delivery's for a P-Kowalczyk, is that right?", "Kowalczyk"),  # ASR hyphenated the initial
+])
+def test_an_initial_and_surname_are_redacted(english_analyzer, text, surname):
+    redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert "<PERSON>" in redacted and find_leaks([surname], redacted) == [], redacted
+
+
+@pytest.mark.models
+def test_an_initial_surname_is_swept_from_the_rest_of_the_call(english_analyzer):
+    out = redact_transcript(english_analyzer, call(("agent", "The account is for a P Hargreaves, is that you?"),
+                                                   ("client", "Yes, Hargreaves, that's me.")), ENGLISH_POLICY)
+    assert all("Hargreaves" not in s["text"] for s in out["segments"])
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text", [
+    "I'm on Plan B Premium at the moment.",  # no word saying whom it is for
+    "A Friday delivery would suit me.",  # "A" is the article, Friday no name
+    "It's a C Class, the grey one.",
+    "I went for an X-Ray and got a T-Mobile contract.",  # hyphenated, but no names  # "a" after "it's" makes it a thing, not a person
+])
+def test_a_capital_letter_before_a_word_is_no_initial_without_a_cue(english_analyzer, text):
+    assert redact_text(english_analyzer, text, ENGLISH_POLICY)[0] == text

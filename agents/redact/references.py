@@ -1,0 +1,144 @@
+"""Postcodes and references said or written a few characters at a time.
+
+Callers dictate them: "L S six, two P Q" (the postcode LS6 2PQ), "K seven M two R nine" (a
+booking reference), "S L nine nine four one two zero" (a tracking number); ASR or an agent may
+write them in chunks ("LS6 2PQ", "K7M2R9"). No pattern for one written form matches all of these,
+so the recognizer reads a run of short chunks (single or paired capitals, digits, the number
+words zero to nine) and judges the characters they spell together: a UK postcode shape is an
+ADDRESS, any other mix of two or more letters and two or more digits, five characters or more, is
+an ID_NUMBER. Dictated runs of two number words are already digits here (agents.redact.numbers);
+a single number word between letters ("K seven M") is not, so it is read here. A shorter run
+(five characters, three digits) counts too in the turn answering a question for a reference
+("What's the booking reference?" - "Four seven two nine one."): the question says what it is.
+"""
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from agents.redact.identity import SPELLED_ID
+from agents.redact.numbers import normalise_spoken_numbers
+
+ADDRESS = "ADDRESS"
+DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+               "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+# One chunk: capitals and digits (at most two capitals unless a digit is in it: "BBC" or "NHS" is a
+# word, "K7M2R9" is not), a capital with a full stop ("L."), or a digit word.
+CHUNK = re.compile(r"(?<![\w'’])(?:(?i:(zero|oh|one|two|three|four|five|six|seven|eight|nine))|([A-Z\d]{1,10}))"
+                   r"(?![\w'’])")
+GAP = re.compile(r"[\s,\-]{1,3}")  # between chunks of one run; a sentence's full stop ends it...
+LETTER_GAP = re.compile(r"\.?[\s,\-]{1,3}")  # ...but not a dotted letter's ("L. S. 6")
+POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")  # LS62PQ, M204QB, SW1A1AA, B152TT
+MIN_REFERENCE_CHARS = 5  # "K N 7" or "A4" identify nobody
+MIN_REFERENCE_LETTERS = MIN_REFERENCE_DIGITS = 2
+TIME_OF_DAY = frozenset({"AM", "PM"})  # "10 30 A M" is a time, not a reference
+# A question for a reference ("What's the booking reference?", "Have you got the order number?"):
+# the answer may be digits only and shorter than a run that identifies by itself (seven digits,
+# agents.redact.recognizers), yet the question says it is one.
+REFERENCE_REQUEST = re.compile(
+    r"(?i:\b(?:booking|order|tracking|membership|account|policy|customer|claim|case|ticket|reference|"
+    r"confirmation)\s+(?:number|no|code|id|ref|reference)\b|\b(?:booking|order|claim|case)\s+ref\w*)")
+MIN_ANSWERED_CHARS, MIN_ANSWERED_DIGITS = 5, 3
+
+
+def _chars(match: re.Match) -> str | None:
+    """The characters a chunk spells, or None for a word that is no chunk ("BBC", "NHS")."""
+    if match.group(1):
+        return DIGIT_WORDS[match.group(1).lower()]
+    chunk = match.group(2)
+    if chunk.isalpha() and len(chunk) > 2:
+        return None
+    return chunk
+
+
+def _joins(previous: str, gap: str) -> bool:
+    return bool((LETTER_GAP if len(previous) == 1 and previous.isalpha() else GAP).fullmatch(gap))
+
+
+def spelled_runs(text: str) -> list[list[tuple[int, int, str]]]:
+    """Maximal runs of chunks with only GAP between them: [(start, end, characters), ...]."""
+    runs: list[list[tuple[int, int, str]]] = []
+    current: list[tuple[int, int, str]] = []
+    for match in CHUNK.finditer(text):
+        chars = _chars(match)
+        if chars is None or (current and not _joins(current[-1][2], text[current[-1][1]:match.start()])):
+            if current:
+                runs.append(current)
+            current = []
+        if chars is not None:
+            current.append((match.start(), match.end(), chars))
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _postcodes(run: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """Spans of chunk sequences in the run that spell a UK postcode (longest first from the left)."""
+    found, i = [], 0
+    while i < len(run):
+        for j in range(min(len(run), i + 8), i, -1):
+            if POSTCODE.fullmatch("".join(c for _, _, c in run[i:j])):
+                found.append((run[i][0], run[j - 1][1]))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def _is_reference(spelled: str) -> bool:
+    letters = "".join(c for c in spelled if c.isalpha())
+    return (len(spelled) >= MIN_REFERENCE_CHARS and len(letters) >= MIN_REFERENCE_LETTERS
+            and sum(c.isdigit() for c in spelled) >= MIN_REFERENCE_DIGITS and letters not in TIME_OF_DAY)
+
+
+def find_spelled_identifiers(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, ADDRESS | ID_NUMBER) for each postcode or reference spelled in the text."""
+    found = []
+    for run in spelled_runs(text):
+        postcodes = _postcodes(run)
+        if postcodes:
+            found += [(start, end, ADDRESS) for start, end in postcodes]
+        elif _is_reference("".join(c for _, _, c in run)):
+            found.append((run[0][0], run[-1][1], SPELLED_ID))
+    return found
+
+
+class SpelledIdentifierRecognizer(EntityRecognizer):
+    """ADDRESS for a postcode, ID_NUMBER for a reference, however it is chunked (module docstring)."""
+
+    def __init__(self, score: float = 0.7) -> None:
+        self.score = score
+        super().__init__(supported_entities=[ADDRESS, SPELLED_ID], name="SpelledIdentifierRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:  # regex only
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        return [RecognizerResult(entity, start, end, self.score)
+                for start, end, entity in find_spelled_identifiers(text) if entity in entities]
+
+
+def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> spans of spelled runs in the turn that answers a question for a reference
+    (the next turn by another speaker, or any next turn on mono)."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index in range(1, len(segments)):
+        asked, reply = segments[index - 1], segments[index]
+        if reply["speaker"] == asked["speaker"] != "unknown" or "?" not in asked["text"] \
+                or not REFERENCE_REQUEST.search(asked["text"]):
+            continue
+        normalised = normalise_spoken_numbers(reply["text"])
+        spans = [normalised.to_original(run[0][0], run[-1][1]) for run in spelled_runs(normalised.text)
+                 if _is_answered_reference("".join(c for _, _, c in run))]
+        if spans:
+            found[index] = spans
+    return found
+
+
+def _is_answered_reference(spelled: str) -> bool:
+    return len(spelled) >= MIN_ANSWERED_CHARS and sum(c.isdigit() for c in spelled) >= MIN_ANSWERED_DIGITS
