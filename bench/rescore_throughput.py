@@ -104,13 +104,14 @@ def fill_topic(settings: Settings, calls: list[tuple[int, dict]]) -> None:
     producer.flush(120)
 
 
-async def baseline(settings: Settings, records: list[dict], batch: int) -> tuple[float, float]:
+async def baseline(settings: Settings, records: list[dict], batch: int, keep_examples: bool = True) -> tuple[float, float]:
     """(calls per second, CPU ms per call) of the analysis and scoring in a plain loop."""
     catalog = load_catalog(settings)
     analyzer = Analyzer(settings, catalog)
-    # As the worker's start does: examples embedded and kept in data_dir/cache, where the rescore
-    # processes then find them (a worker has always run on a portal's data before a rescore).
-    warm_up(catalog, settings)
+    if keep_examples:
+        # As the worker's start does: examples embedded and kept in data_dir/cache, where the rescore
+        # processes then find them (a worker has always run on a portal's data before a rescore).
+        warm_up(catalog, settings)
     await rescore_many(records[:1], analyzer, [0])  # the model loaded
     forget_sentences()
     wall, cpu = time.perf_counter(), time.process_time()
@@ -178,6 +179,8 @@ async def main() -> None:
     parser.add_argument("--distinct", type=float, default=0.0, help="share of calls with sentences of their own")
     parser.add_argument("--processes", type=int, default=2, help="rescore processes sharing the partitions")
     parser.add_argument("--baseline-calls", type=int, default=20_000, help="the loop runs on this many calls")
+    parser.add_argument("--cold-examples", action="store_true",
+                        help="no example vectors on disk: each rescore process embeds them (a data dir no worker ran on)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         broker = LocalBroker(Path(tmp) / "kafka", port=free_port(), controller_port=free_port()).start(timeout=120)
@@ -190,7 +193,8 @@ async def main() -> None:
             calls = redacted_calls(args.calls, now, args.days, args.distinct)
             fill_topic(settings, calls)
             in_range = [r for ts, r in calls if ts >= since]
-            base, base_cpu_ms = await baseline(settings, in_range[:args.baseline_calls], 2000)
+            base, base_cpu_ms = await baseline(settings, in_range[:args.baseline_calls], 2000,
+                                               keep_examples=not args.cold_examples)
             sentence_ms, sentences_per_call = encoder_cost(in_range)
 
             spawn = multiprocessing.get_context("spawn")
