@@ -260,9 +260,9 @@ class Deliveries:
             self.errors.append(err)
 
     def wait(self, producer: Producer, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while self.pending > 0 and time.monotonic() < deadline:
-            producer.poll(0.05)
+        # Only this batch is in flight when it is awaited (the next one is produced after), so
+        # flushing the producer waits for exactly its acks.
+        producer.flush(timeout_s)
         if self.pending > 0 or self.errors:
             raise RuntimeError(f"rescored calls not acked by the broker: {self.errors[:1] or 'timeout'}")
 

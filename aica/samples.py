@@ -158,11 +158,11 @@ def log_messages(log_text: str) -> str:
 def spelled_value(value: str) -> str | None:
     """The characters of a value dictated in letters and digits ("L S six, two P Q" -> LS62PQ),
     or None for a value that is not one (a name, a phone number in digits)."""
-    runs = spelled_runs(normalise_spoken_numbers(value.upper()).text)
+    whole = normalise_spoken_numbers(value.upper()).text
+    runs = spelled_runs(whole)
     if len(runs) != 1 or len(runs[0]) < 2:
         return None
     start, end, chars = runs[0][0][0], runs[0][-1][1], "".join(c for _, _, c in runs[0])
-    whole = normalise_spoken_numbers(value.upper()).text
     if whole[:start].strip(" ,.") or whole[end:].strip(" ,.") or not any(c.isalpha() for c in chars):
         return None
     return chars

@@ -12,14 +12,13 @@ import argparse
 import importlib.util
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.dashboard_reads import BIG, DB
+from bench.dashboard_reads import BIG, DB, pct
 from streams.settings import Settings
 from warehouse import read_model
 from warehouse.connection import connect
@@ -37,10 +36,6 @@ def module_at(ref: str, path: str, name: str, replace: tuple[str, str] | None = 
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def pct(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def main() -> None:
