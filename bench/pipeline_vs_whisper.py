@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -155,6 +156,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved (raw, pipeline) rounds")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="asr_batch_size for both runs (default: the settings' default; 0: sequential)")
+    parser.add_argument("--text-models-nice", type=int, default=None,
+                        help="the worker's text_models_nice (default: the settings' default; 0: same priority as ASR)")
     parser.add_argument("--port", type=int, default=19192, help="local broker port for the run")
     parser.add_argument("--metrics-port", type=int, default=19199, help="the worker's /metrics port (not the broker port + 1: its controller)")
     args = parser.parse_args()
@@ -164,7 +167,8 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp) / "var", kafka_bootstrap=f"127.0.0.1:{args.port}",
                             gateway_port=0, retry_delays_s=[0.5, 1, 2], recording_wait_attempts=20,
                             worker_metrics_port=args.metrics_port,
-                            **({} if args.batch_size is None else {"asr_batch_size": args.batch_size}))
+                            **({} if args.batch_size is None else {"asr_batch_size": args.batch_size}),
+                            **({} if args.text_models_nice is None else {"text_models_nice": args.text_models_nice}))
         audio_dir = Path(tmp) / "audio"
         paths = [render_sample(s, audio_dir) for s in samples]
         audio_s = sum(_duration(p) for p in paths)
@@ -173,7 +177,7 @@ def main() -> None:
 
     print(f"calls: {len(paths)}   audio: {audio_s:.1f} s   model: {settings.asr_model}, "
           f"{settings.asr_threads} threads, beam {settings.asr_beam_size}, batch {settings.asr_batch_size}, "
-          f"vad on mono {settings.asr_vad_mono}   load average {os.getloadavg()[0]:.1f} (1 min, at the end)")
+          f"vad on mono {settings.asr_vad_mono}, text models nice +{settings.text_models_nice}   load average {os.getloadavg()[0]:.1f} (1 min, at the end)")
     print(f"stack start incl. worker join and model warm-up {stack_s:.1f} s; raw model load {load_s:.1f} s")
     for n, (raw, pipe, m) in enumerate(zip(raws, pipes, metrics), 1):
         stage = lambda name: m.get(("aica_stage_seconds_sum", name), 0.0)  # noqa: E731
@@ -193,6 +197,10 @@ def main() -> None:
     raw_best, pipe_best = min(r.wall_s for r in raws), min(p.wall_s for p in pipes)
     print(f"best of {len(raws)}: raw {raw_best:.1f} s, pipeline {pipe_best:.1f} s, "
           f"overhead ratio pipeline / raw whisper: {pipe_best / raw_best:.2f}")
+    # Each round's ratio compares runs made back to back; their median is steadier than the
+    # best of each side, which may come from different moments of the machine's load.
+    print(f"median of the rounds' ratios: {statistics.median(p.wall_s / r.wall_s for r, p in zip(raws, pipes)):.2f} wall, "
+          f"{statistics.median(p.cpu_s / r.cpu_s for r, p in zip(raws, pipes)):.2f} CPU")
 
 
 def _duration(path: Path) -> float:
