@@ -50,6 +50,7 @@ _DATE = re.compile(
 # (Matches start at a word's first letter only: linear on a long run of letters.)
 _DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
+_PLACEHOLDER_WORD = re.compile(r"^\W*<[A-Z_]+>\W*$")  # a redacted value says nothing worth quoting
 _CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
 _TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
 
@@ -94,7 +95,8 @@ def _content(s: Sentence) -> bool:
 
 
 def _content_text(_, text: str) -> bool:
-    return "?" not in text and len(trim(text).split()) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
+    words = [w for w in trim(text).split() if not _PLACEHOLDER_WORD.match(w)]
+    return "?" not in text and len(words) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
 
 
 def _candidates(call: CallText, sentences: list[Sentence], examples: tuple[str, ...], bonus=None,

@@ -142,3 +142,16 @@ def test_compact_keeps_the_subject_dates_and_actions():
     assert compact(middle, "en") == "I've booked it for Tuesday, between eight and twelve."  # the time stays
     kept = "Done, it's all sorted."
     assert compact(kept, "en") == kept
+
+
+def test_a_redacted_name_is_not_a_reason():
+    # A mono call the ASR stage could only partly attribute: the agent's "<name> speaking" stays
+    # unknown and comes first; it says nothing once the name is redacted.
+    text = summary([
+        ("agent", "Morning, you're through to Brightwave Energy,"),
+        ("unknown", "<PERSON> speaking."),
+        ("agent", "Calls are recorded to help us train our staff. What can I do for you?"),
+        ("unknown", "Hi. I've been charged twice for October and I'm honestly fed up."),
+        ("agent", "I've put the refund through just now.")])
+    assert text.startswith("Reason: I've been charged twice for October")
+    assert "speaking" not in text
