@@ -11,7 +11,7 @@ import pytest
 from bench import dashboard_reads_baseline as scan
 from schemas import registry
 from streams.settings import Settings
-from warehouse import entity_index, read_model, rebuild
+from warehouse import call_listing, entity_index, read_model, rebuild
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_call_status, status_row_from_dead_letter, status_row_from_score
 from warehouse.schema import KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, schema_statements
@@ -147,7 +147,7 @@ def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subqu
     check_same_answers(client)
 
 
-def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, settings):
+def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, settings, monkeypatch):
     """entity_calls reads only the newest calls by index day, and more when that cannot be the
     answer: the same lists as the scan for every limit, with rescored calls, a binding a newer
     version dropped, statuses without a score, and calls without a start time listed by a later
@@ -172,16 +172,31 @@ def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, se
                          score(context("m1", 61, contact=5, started_at=day(45)), 34)])
     write_statuses(client, [status(context("m1", 61, contact=5, started_at=day(45)) | {"activity_id": 0},
                                    "processing", NOW)])
+    # Three of the contact's newest calls moved to contact 8 (a newer version of the same scorecard,
+    # and its "done" status): the index still lists them first, the binding check drops them, so
+    # the newest few read first fall short and the list reads on (more than its margin of 2).
+    moved = [NOW - timedelta(hours=h) for h in (1, 2, 3)]
+    write_new_scores(client, writer, [score(context("m1", 70 + k, contact=5, started_at=at), 1, scored_at=at)
+                                      for k, at in enumerate(moved)])
+    write_new_scores(client, writer, [score(context("m1", 70 + k, contact=8, started_at=at), 2, scored_at=NOW)
+                                      for k, at in enumerate(moved)])
     for limit in (1, 2, 3, 5, 8, 13, 21, 34, 60):
         assert (read_model.entity_calls(client, "m1", "contact", 5, limit)
                 == scan.entity_calls(client, "m1", "contact", 5, limit)), limit
     listed = [c["call_id"] for c in read_model.entity_calls(client, "m1", "contact", 5, 60)]
     assert listed[:3] == ["m1.1", "m1.2", "m1.10"] and listed[-2:] in (["m1.50", "m1.51"], ["m1.51", "m1.50"])
-    assert "m1.14" not in listed
+    assert "m1.14" not in listed and not {"m1.70", "m1.71", "m1.72"} & set(listed)
+    assert [c["call_id"] for c in read_model.entity_calls(client, "m1", "contact", 8, 5)] == ["m1.70", "m1.71", "m1.72"]
+    reads = []
+    monkeypatch.setattr(call_listing, "_listing_rows", lambda *a: reads.append(a[-1]) or listing_rows(*a))
+    assert read_model.entity_calls(client, "m1", "contact", 5, 1) == scan.entity_calls(client, "m1", "contact", 5, 1)
+    assert len(reads) > 1  # the newest calls read first were the moved ones: a longer read after
     by_id = {c["call_id"]: c for c in read_model.entity_calls(client, "m1", "contact", 5, 60)}
     assert [(by_id[c]["activity_id"], by_id[c]["status"], by_id[c]["bindings"]["contact"]) for c in ("m1.60", "m1.61")] == [
         (60, "done", [5]), (61, "processing", [5])]
 
+
+listing_rows = call_listing._listing_rows
 
 KEYED_TABLES = ("calls", "call_criteria", "call_status", "call_transcripts")
 CALLS = ("m1.1", "m1.6", "m1.7", "m1.8", "m2.1")
