@@ -10,10 +10,9 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from warehouse.entity_index import BY_KEY, entity_calls_filter, newest_call_days, newest_ids
+from warehouse.newest_rows import META as _META
+from warehouse.newest_rows import listed_scores, listed_statuses
 from warehouse.rows import BINDING_COLUMNS, as_utc
-
-_META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s",
-         "contact_ids", "deal_ids", "lead_ids", "company_ids")
 
 # The newest status wins; at the same millisecond an outcome beats "processing".
 _NEWEST = "(updated_at, status != 'processing')"
@@ -112,38 +111,19 @@ def _sort_key(call: Mapping[str, Any]) -> str:
     return call["started_at"] or ""
 
 
-# The list's status columns: _LATEST_STATUS's without the stage (merge_call does not show it;
-# each column read costs a block per call and part).
-_LISTED_STATUS = (
-    f"SELECT call_id, argMax(status, {_NEWEST}) AS s_status, argMax(reason, {_NEWEST}) AS s_reason,"
-    " max(updated_at) AS s_updated_at, "
-    + ", ".join(f"argMaxIf({c}, updated_at, has_context) AS m_{c}" for c in _META)
-    + " FROM call_status WHERE member_id = {member_id:String}")
-_STATUS_FIELDS = ("call_id", "status", "reason", "updated_at", *_META)
-_SCORE_FIELDS = tuple(_SCORE_ONLY.split(", "))
-
-
-def _listing_query(column: str, where: str, by_key: str) -> str:
-    """One statement for the list's two reads, the newest `limit` statuses and score rows of the
-    entity's calls (as _status_rows and _scored_query), each as one array: a keyed read's fixed
-    cost (parse, plan, the pipeline) is paid once, not twice."""
-    status = (f"{_LISTED_STATUS}{by_key}{where} GROUP BY call_id HAVING has(m_{column}, {{entity_id:UInt64}})"
-              " ORDER BY coalesce(m_started_at, s_updated_at) DESC, call_id LIMIT {limit:UInt32}")
-    keys = (f"PREWHERE member_id = {{member_id:String}}{by_key} WHERE 1" if by_key
-            else "WHERE member_id = {member_id:String}")
-    scored = (f"SELECT {_SCORE_ONLY} FROM calls FINAL {keys}{where} AND has({column}, {{entity_id:UInt64}})"
-              " ORDER BY coalesce(started_at, scored_at) DESC, scored_at DESC, call_id LIMIT {limit:UInt32}")
-    status_tuple = ", ".join(("call_id", "s_status", "s_reason", "s_updated_at", *(f"m_{c}" for c in _META)))
-    return (f"SELECT (SELECT groupArray(tuple({status_tuple})) FROM ({status})),"
-            f" (SELECT groupArray(tuple({_SCORE_ONLY})) FROM ({scored}))" + (BY_KEY if by_key else ""))
-
-
-def _listing_rows(client: Client, member_id: str, column: str, where: str, by_key: str, params: dict,
+def _listing_rows(client: Client, member_id: str, column: str, entity_id: int, in_calls: tuple[str, dict],
                   limit: int) -> tuple[list[dict], list[dict]]:
-    """(status rows, score rows) as _status_rows and _scored_query return them."""
-    statuses, scored = client.query(_listing_query(column, where, by_key),
-                                    parameters={"member_id": member_id, "limit": limit, **params}).result_rows[0]
-    return ([dict(zip(_STATUS_FIELDS, row)) for row in statuses], [dict(zip(_SCORE_FIELDS, row)) for row in scored])
+    """(status rows, score rows) as _status_rows and _scored_query (_SCORE_ONLY) return them for
+    the entity's calls: listed ids (a few dozen) read as stored and merged in Python
+    (warehouse.newest_rows: cheaper to plan), the index as a subquery in those SQL reads."""
+    if in_calls[0] == _IN_IDS:
+        ids = in_calls[1]["call_ids"]
+        return (listed_statuses(client, member_id, column, entity_id, ids, limit),
+                listed_scores(client, member_id, column, entity_id, ids, limit))
+    params = {"entity_id": entity_id, **in_calls[1]}
+    return (_status_rows(client, member_id, in_calls[0], f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit),
+            _scored_query(client, member_id, f"{in_calls[0]} AND has({column}, {{entity_id:UInt64}})", params, limit,
+                          _SCORE_ONLY))
 
 
 def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: int, limit: int) -> list[dict]:
@@ -163,11 +143,7 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
                     else (_IN_IDS, {"call_ids": ids}))
         if in_calls is None:
             return []
-        params = {"entity_id": entity_id, **in_calls[1]}
-        # Listed ids are a few dozen calls, read by key; the index as a subquery (over
-        # _LISTED_IDS_MAX calls) stays a plain, multi-threaded filter.
-        where, by_key = ("", in_calls[0]) if ids is not None else (in_calls[0], "")
-        statuses, scored = _listing_rows(client, member_id, column, where, by_key, params, limit)
+        statuses, scored = _listing_rows(client, member_id, column, entity_id, in_calls, limit)
         if cut is None or (_complete(statuses, limit, "updated_at", cut) and _complete(scored, limit, "scored_at", cut)):
             break
         wanted *= 2
