@@ -11,7 +11,7 @@ from clickhouse_connect.driver.client import Client
 
 from warehouse.entity_index import BY_KEY, entity_calls_filter, newest_call_days, newest_ids
 from warehouse.newest_rows import META as _META
-from warehouse.newest_rows import listed_scores, listed_statuses
+from warehouse.newest_rows import listed_rows
 from warehouse.rows import BINDING_COLUMNS, as_utc
 
 # The newest status wins; at the same millisecond an outcome beats "processing".
@@ -117,9 +117,7 @@ def _listing_rows(client: Client, member_id: str, column: str, entity_id: int, i
     the entity's calls: listed ids (a few dozen) read as stored and merged in Python
     (warehouse.newest_rows: cheaper to plan), the index as a subquery in those SQL reads."""
     if in_calls[0] == _IN_IDS:
-        ids = in_calls[1]["call_ids"]
-        return (listed_statuses(client, member_id, column, entity_id, ids, limit),
-                listed_scores(client, member_id, column, entity_id, ids, limit))
+        return listed_rows(client, member_id, column, entity_id, in_calls[1]["call_ids"], limit)
     params = {"entity_id": entity_id, **in_calls[1]}
     return (_status_rows(client, member_id, in_calls[0], f" HAVING has(m_{column}, {{entity_id:UInt64}})", params, limit),
             _scored_query(client, member_id, f"{in_calls[0]} AND has({column}, {{entity_id:UInt64}})", params, limit,

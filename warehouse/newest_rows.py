@@ -19,9 +19,12 @@ META = ("activity_id", "started_at", "direction", "responsible_id", "duration_s"
 # no context row has takes its type's default.
 _NULLABLE = frozenset({"started_at", "responsible_id", "duration_s"})
 _DEFAULT: dict[str, Any] = {"activity_id": 0, "direction": ""} | {c: None for c in _NULLABLE}
-_STATUS_COLUMNS = ("call_id", "status", "reason", "updated_at", "has_context", *META)
-_SCORE_COLUMNS = ("call_id", "scorecard", "started_at", "score", "outcome", "scored_at")
-_IDS = " AND call_id IN {call_ids:Array(String)}"
+# The list's one read: status rows (kind 1) and score rows (kind 2) of the listed calls, in one
+# UNION ALL (a statement fewer: ~1.5 ms of CPU). A score row's `at` is scored_at, its `tie`
+# inserted_at, `a` / `b` scorecard / outcome (status / reason for a status row).
+_BINDINGS = ("contact_ids", "deal_ids", "lead_ids", "company_ids")
+_ROW = ("kind", "call_id", "started_at", "at", "tie", "a", "b", "has_context", "activity_id", "direction",
+        "responsible_id", "duration_s", "score", *_BINDINGS)
 
 
 def _first_max(rows: Iterable[dict], key) -> dict | None:
@@ -53,30 +56,32 @@ def _newest_first(rows: list[dict], at: str, limit: int, *, then_at: bool = Fals
     return rows[:limit]
 
 
-def listed_statuses(client: Client, member_id: str, column: str, entity_id: int, call_ids: list[str],
-                    limit: int) -> list[dict]:
-    """call_listing._status_rows over `call_ids` with HAVING has(m_`column`, entity_id)."""
-    result = client.query(f"SELECT {', '.join(_STATUS_COLUMNS)} FROM call_status WHERE member_id = {{member_id:String}}"
-                          f"{_IDS}{BY_KEY}", parameters={"member_id": member_id, "call_ids": call_ids})
-    by_call: dict[str, list[dict]] = {}
-    for values in result.result_rows:
-        by_call.setdefault(values[0], []).append(dict(zip(_STATUS_COLUMNS, values)))
-    latest = [latest_status(rows) for rows in by_call.values()]
-    return _newest_first([r for r in latest if entity_id in r[column]], "updated_at", limit)
+def _listed_query(column: str) -> str:
+    ids = " WHERE member_id = {member_id:String} AND call_id IN {call_ids:Array(String)}"
+    bound = ", ".join(c if c == column else "[]" for c in _BINDINGS)  # a score row: only its binding
+    return ("SELECT 1 AS kind, call_id, started_at, updated_at AS at, updated_at AS tie, status AS a, reason AS b,"
+            f" has_context, activity_id, direction, responsible_id, duration_s, 0 AS score, {', '.join(_BINDINGS)}"
+            f" FROM call_status{ids} UNION ALL SELECT 2, call_id, started_at, scored_at, inserted_at, scorecard,"
+            f" outcome, false, 0, '', NULL, NULL, score, {bound} FROM calls{ids}{BY_KEY}")
 
 
-def listed_scores(client: Client, member_id: str, column: str, entity_id: int, call_ids: list[str],
-                  limit: int) -> list[dict]:
-    """call_listing._scored_query over `call_ids` with has(`column`, entity_id), _SCORE_ONLY's
-    columns. FINAL keeps a key's row with the newest scored_at, of equal ones the last inserted:
-    here the newest (scored_at, inserted_at), of equal ones the last read."""
-    columns = (*_SCORE_COLUMNS, column, "inserted_at")
-    result = client.query(f"SELECT {', '.join(columns)} FROM calls WHERE member_id = {{member_id:String}}{_IDS}{BY_KEY}",
-                          parameters={"member_id": member_id, "call_ids": call_ids})
-    final: dict[tuple[str, str], tuple] = {}
-    for values in result.result_rows:
-        key, kept = (values[0], values[1]), final.get((values[0], values[1]))
-        if kept is None or (values[5], values[7]) >= (kept[5], kept[7]):
-            final[key] = values
-    bound = [dict(zip(_SCORE_COLUMNS, values)) for values in final.values() if entity_id in values[6]]
-    return _newest_first(bound, "scored_at", limit, then_at=True)
+def listed_rows(client: Client, member_id: str, column: str, entity_id: int, call_ids: list[str],
+                limit: int) -> tuple[list[dict], list[dict]]:
+    """(call_listing._status_rows with HAVING has(m_`column`, entity_id), call_listing._scored_query
+    with has(`column`, entity_id) and _SCORE_ONLY's columns) over `call_ids`, newest `limit` each.
+    FINAL keeps a key's row with the newest scored_at, of equal ones the last inserted: here the
+    newest (scored_at, inserted_at), of equal ones the last read."""
+    statuses: dict[str, list[dict]] = {}
+    final: dict[tuple[str, str], dict] = {}
+    for values in client.query(_listed_query(column), parameters={"member_id": member_id, "call_ids": call_ids}).result_rows:
+        row = dict(zip(_ROW, values))
+        if row["kind"] == 1:
+            statuses.setdefault(row["call_id"], []).append(
+                row | {"status": row["a"], "reason": row["b"], "updated_at": row["at"]})
+        elif (kept := final.get((row["call_id"], row["a"]))) is None or (row["at"], row["tie"]) >= (kept["at"], kept["tie"]):
+            final[(row["call_id"], row["a"])] = row
+    latest = [latest_status(rows) for rows in statuses.values()]
+    scores = [{"call_id": r["call_id"], "scorecard": r["a"], "started_at": r["started_at"], "score": r["score"],
+               "outcome": r["b"], "scored_at": r["at"]} for r in final.values() if entity_id in r[column]]
+    return (_newest_first([r for r in latest if entity_id in r[column]], "updated_at", limit),
+            _newest_first(scores, "scored_at", limit, then_at=True))

@@ -273,3 +273,34 @@ def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index
     assert client.command("SELECT count() FROM call_entities") == indexed
     assert rebuild.stale_tables(client, db) == []
     assert {t: client.command(f"SELECT count() FROM {t}") for t in KEYED_TABLES} == counts
+
+
+def test_the_lists_python_merge_answers_as_the_sql_aggregates(client, settings):
+    """warehouse.newest_rows merges the listed calls' rows in Python where the scan aggregates in
+    SQL: argMaxIf skips NULLs (a newer context without a start time or agent keeps the older
+    one's), a failure without context keeps the last context, an outcome beats "processing" at
+    the same millisecond, a rescore with the same scored_at keeps the row inserted last."""
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    client.command("SYSTEM STOP MERGES calls")  # the two rows of call 92 stay apart: as FINAL sees them
+    early, late = day(3), day(3) + timedelta(hours=1)
+    ctx = context("m1", 90, contact=5, started_at=day(3))
+    write_statuses(client, [status(ctx, "processing", early),
+                            status(ctx | {"started_at": None, "responsible_id": None, "duration_s": None,
+                                          "direction": "outgoing"}, "processing", late)])
+    write_statuses(client, [status_row_from_dead_letter({"call_id": "m1.90", "member_id": "m1", "stage": "asr",
+                                                         "reason": "no audio", "failed_at": NOW})])
+    ctx91 = context("m1", 91, contact=5, started_at=day(4))
+    write_statuses(client, [status(ctx91, "processing", late), status(ctx91, "skipped", late)])
+    ctx92 = context("m1", 92, contact=5, started_at=day(5))
+    writer.write_scores([score(ctx92, 10, scored_at=late)])
+    writer.write_scores([score(ctx92, 20, scored_at=late)])  # the same version and time, stored after
+    write_statuses(client, [status(ctx92, "processing", early)])  # its metadata from the status: no second read
+    writer.write_scores([score(context("m1", 93, contact=5, started_at=None), 30, scored_at=early)])
+    for limit in (1, 2, 3, 4, 10):
+        assert (read_model.entity_calls(client, "m1", "contact", 5, limit)
+                == scan.entity_calls(client, "m1", "contact", 5, limit)), limit
+    by_id = {c["call_id"]: c for c in read_model.entity_calls(client, "m1", "contact", 5, 10)}
+    assert (by_id["m1.90"]["status"], by_id["m1.90"]["started_at"], by_id["m1.90"]["responsible_id"],
+            by_id["m1.90"]["direction"]) == ("failed", day(3).isoformat(), 11, "outgoing")
+    assert by_id["m1.91"]["status"] == "skipped" and by_id["m1.92"]["score"] == 20
