@@ -133,7 +133,7 @@ def entity_calls(client: Client, member_id: str, entity_type: str, entity_id: in
     if call_days == []:
         return []
     # A margin of 2 beyond the limit: a listed call that fails the binding check (a newer version
-    # dropped it) costs a second read only past two such calls; each call read costs ~1 ms.
+    # dropped it) costs a second read only past two such calls; each call read costs ~0.5 ms of CPU.
     wanted = limit + 2
     while True:
         ids, cut = newest_ids(call_days, wanted) if call_days else (None, None)
