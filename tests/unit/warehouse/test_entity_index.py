@@ -147,6 +147,18 @@ def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subqu
     check_same_answers(client)
 
 
+def test_an_entity_with_more_index_rows_than_grouped_in_python_groups_them_in_sql(client, settings, monkeypatch):
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    scores, statuses = history()
+    write_new_scores(client, writer, scores)
+    write_statuses(client, statuses)
+    in_python = entity_index.newest_call_days(client, "m1", "contact", 3)
+    monkeypatch.setattr(entity_index, "_RAW_ROWS_MAX", 2)
+    assert entity_index.newest_call_days(client, "m1", "contact", 3) == in_python and len(in_python) > 2
+    check_same_answers(client)
+
+
 def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, settings, monkeypatch):
     """entity_calls reads only the newest calls by index day, and more when that cannot be the
     answer: the same lists as the scan for every limit, with rescored calls, a binding a newer
