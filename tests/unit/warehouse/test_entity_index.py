@@ -11,7 +11,7 @@ import pytest
 from bench import dashboard_reads_baseline as scan
 from schemas import registry
 from streams.settings import Settings
-from warehouse import entity_index, read_model, rebuild
+from warehouse import call_listing, entity_index, read_model, rebuild
 from warehouse.connection import connect
 from warehouse.rows import status_row_from_call_status, status_row_from_dead_letter, status_row_from_score
 from warehouse.schema import KEYED_GRANULE, KEYED_SETTINGS, MIGRATIONS, TABLE_DDL, schema_statements
@@ -147,7 +147,19 @@ def test_an_entity_with_more_calls_than_listed_ids_reads_through_the_index_subqu
     check_same_answers(client)
 
 
-def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, settings):
+def test_an_entity_with_more_index_rows_than_grouped_in_python_groups_them_in_sql(client, settings, monkeypatch):
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    scores, statuses = history()
+    write_new_scores(client, writer, scores)
+    write_statuses(client, statuses)
+    in_python = entity_index.newest_call_days(client, "m1", "contact", 3)
+    monkeypatch.setattr(entity_index, "_RAW_ROWS_MAX", 2)
+    assert entity_index.newest_call_days(client, "m1", "contact", 3) == in_python and len(in_python) > 2
+    check_same_answers(client)
+
+
+def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, settings, monkeypatch):
     """entity_calls reads only the newest calls by index day, and more when that cannot be the
     answer: the same lists as the scan for every limit, with rescored calls, a binding a newer
     version dropped, statuses without a score, and calls without a start time listed by a later
@@ -172,16 +184,31 @@ def test_a_contacts_newest_calls_read_newest_first_answer_as_the_scan(client, se
                          score(context("m1", 61, contact=5, started_at=day(45)), 34)])
     write_statuses(client, [status(context("m1", 61, contact=5, started_at=day(45)) | {"activity_id": 0},
                                    "processing", NOW)])
+    # Three of the contact's newest calls moved to contact 8 (a newer version of the same scorecard,
+    # and its "done" status): the index still lists them first, the binding check drops them, so
+    # the newest few read first fall short and the list reads on (more than its margin of 2).
+    moved = [NOW - timedelta(hours=h) for h in (1, 2, 3)]
+    write_new_scores(client, writer, [score(context("m1", 70 + k, contact=5, started_at=at), 1, scored_at=at)
+                                      for k, at in enumerate(moved)])
+    write_new_scores(client, writer, [score(context("m1", 70 + k, contact=8, started_at=at), 2, scored_at=NOW)
+                                      for k, at in enumerate(moved)])
     for limit in (1, 2, 3, 5, 8, 13, 21, 34, 60):
         assert (read_model.entity_calls(client, "m1", "contact", 5, limit)
                 == scan.entity_calls(client, "m1", "contact", 5, limit)), limit
     listed = [c["call_id"] for c in read_model.entity_calls(client, "m1", "contact", 5, 60)]
     assert listed[:3] == ["m1.1", "m1.2", "m1.10"] and listed[-2:] in (["m1.50", "m1.51"], ["m1.51", "m1.50"])
-    assert "m1.14" not in listed
+    assert "m1.14" not in listed and not {"m1.70", "m1.71", "m1.72"} & set(listed)
+    assert [c["call_id"] for c in read_model.entity_calls(client, "m1", "contact", 8, 5)] == ["m1.70", "m1.71", "m1.72"]
+    reads = []
+    monkeypatch.setattr(call_listing, "_listing_rows", lambda *a: reads.append(a[-1]) or listing_rows(*a))
+    assert read_model.entity_calls(client, "m1", "contact", 5, 1) == scan.entity_calls(client, "m1", "contact", 5, 1)
+    assert len(reads) > 1  # the newest calls read first were the moved ones: a longer read after
     by_id = {c["call_id"]: c for c in read_model.entity_calls(client, "m1", "contact", 5, 60)}
     assert [(by_id[c]["activity_id"], by_id[c]["status"], by_id[c]["bindings"]["contact"]) for c in ("m1.60", "m1.61")] == [
         (60, "done", [5]), (61, "processing", [5])]
 
+
+listing_rows = call_listing._listing_rows
 
 KEYED_TABLES = ("calls", "call_criteria", "call_status", "call_transcripts")
 CALLS = ("m1.1", "m1.6", "m1.7", "m1.8", "m2.1")
@@ -258,3 +285,34 @@ def test_ensure_schema_backfills_and_regranules_a_database_from_before_the_index
     assert client.command("SELECT count() FROM call_entities") == indexed
     assert rebuild.stale_tables(client, db) == []
     assert {t: client.command(f"SELECT count() FROM {t}") for t in KEYED_TABLES} == counts
+
+
+def test_the_lists_python_merge_answers_as_the_sql_aggregates(client, settings):
+    """warehouse.newest_rows merges the listed calls' rows in Python where the scan aggregates in
+    SQL: argMaxIf skips NULLs (a newer context without a start time or agent keeps the older
+    one's), a failure without context keeps the last context, an outcome beats "processing" at
+    the same millisecond, a rescore with the same scored_at keeps the row inserted last."""
+    writer = ClickHouseWriter(client, settings.clickhouse_database)
+    writer.ensure_schema()
+    client.command("SYSTEM STOP MERGES calls")  # the two rows of call 92 stay apart: as FINAL sees them
+    early, late = day(3), day(3) + timedelta(hours=1)
+    ctx = context("m1", 90, contact=5, started_at=day(3))
+    write_statuses(client, [status(ctx, "processing", early),
+                            status(ctx | {"started_at": None, "responsible_id": None, "duration_s": None,
+                                          "direction": "outgoing"}, "processing", late)])
+    write_statuses(client, [status_row_from_dead_letter({"call_id": "m1.90", "member_id": "m1", "stage": "asr",
+                                                         "reason": "no audio", "failed_at": NOW})])
+    ctx91 = context("m1", 91, contact=5, started_at=day(4))
+    write_statuses(client, [status(ctx91, "processing", late), status(ctx91, "skipped", late)])
+    ctx92 = context("m1", 92, contact=5, started_at=day(5))
+    writer.write_scores([score(ctx92, 10, scored_at=late)])
+    writer.write_scores([score(ctx92, 20, scored_at=late)])  # the same version and time, stored after
+    write_statuses(client, [status(ctx92, "processing", early)])  # its metadata from the status: no second read
+    writer.write_scores([score(context("m1", 93, contact=5, started_at=None), 30, scored_at=early)])
+    for limit in (1, 2, 3, 4, 10):
+        assert (read_model.entity_calls(client, "m1", "contact", 5, limit)
+                == scan.entity_calls(client, "m1", "contact", 5, limit)), limit
+    by_id = {c["call_id"]: c for c in read_model.entity_calls(client, "m1", "contact", 5, 10)}
+    assert (by_id["m1.90"]["status"], by_id["m1.90"]["started_at"], by_id["m1.90"]["responsible_id"],
+            by_id["m1.90"]["direction"]) == ("failed", day(3).isoformat(), 11, "outgoing")
+    assert by_id["m1.91"]["status"] == "skipped" and by_id["m1.92"]["score"] == 20
