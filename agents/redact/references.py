@@ -127,10 +127,12 @@ def find_spelled_identifiers(text: str) -> list[tuple[int, int, str]]:
         elif _is_reference("".join(c for _, _, c in run)):
             found.append((run[0][0], run[-1][1], SPELLED_ID))
     heard = [span for span in _heard_identifiers(text)  # a heard span may only widen a plain one
-             if all(end <= span[0] or span[1] <= start or span[0] <= start and end <= span[1]
-                    for start, end, _ in found)]
-    return sorted(heard + [plain for plain in found
-                           if not any(s <= plain[0] and plain[1] <= e for s, e, _ in heard)])
+             if all(end <= span[0] or span[1] <= start or _widens(span, (start, end)) for start, end, _ in found)]
+    return sorted(heard + [plain for plain in found if not any(_widens(span, plain) for span in heard)])
+
+
+def _widens(outer: tuple, inner: tuple) -> bool:
+    return outer[0] <= inner[0] and inner[1] <= outer[1] and outer[:2] != inner[:2]
 
 
 def _trusted(chunks: list[tuple[int, int, str, bool]]) -> bool:
@@ -160,7 +162,8 @@ def _heard_identifiers(text: str) -> list[tuple[int, int, str]]:
                 i += 1
         inner = _strip_heard_edges(run)
         real_digits = sum(c.isdigit() for _, _, chars, heard in inner if not heard for c in chars)
-        if len(found) == before and inner and _trusted(inner) and real_digits >= MIN_HEARD_REAL_DIGITS_IN_REFERENCE \
+        if len(found) == before and any(heard for *_, heard in inner) and _trusted(inner) \
+                and real_digits >= MIN_HEARD_REAL_DIGITS_IN_REFERENCE \
                 and _is_reference("".join(c for _, _, c, _ in inner)):
             found.append((inner[0][0], inner[-1][1], SPELLED_ID))
     return found
