@@ -58,8 +58,9 @@ NOT_NAMES = frozenset(
 # Single capital letters and digit runs: "Q R 123456 C", "AB 98 76 54 C".
 SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s,.\-]{1,2}[A-Z])?(?![\w])")
 # The same reference written by ASR as one token: "V H two two nine..." comes out "BH22981" or
-# "QR-123456C". Five digits or more, so "K-N7", "A320" or "M20" (a postcode part) stay.
-JOINED_ID = re.compile(r"(?<![\w\-])[A-Z]{1,3}-?\d{5,12}[A-Z]?(?![\w\-])")
+# "QR-123456C", or with only its first letter a capital ("Bw66018"). Five digits or more, so
+# "K-N7", "A320" or "M20" (a postcode part) stay.
+JOINED_ID = re.compile(r"(?<![\w\-])[A-Z][A-Za-z]{0,2}-?\d{5,12}[A-Z]?(?![\w\-])")
 # An initial and a surname after a word that introduces whom something is for or from: "for a D
 # Shaw", "addressed to J. Okafor", "it's R Patel". Without such a word "Plan B Premium" would be
 # one; "a" only after a preposition ("for a D Shaw", while "it's a C Class" is a car). ASR may

@@ -26,8 +26,22 @@ DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "fo
                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 # One chunk: capitals and digits (at most two capitals unless a digit is in it: "BBC" or "NHS" is a
 # word, "K7M2R9" is not), a capital with a full stop ("L."), or a digit word.
-CHUNK = re.compile(r"(?<![\w'’])(?:(?i:(zero|oh|one|two|three|four|five|six|seven|eight|nine))|([A-Z\d]{1,10}))"
-                   r"(?![\w'’])")
+_DIGIT_WORD = r"(?i:(zero|oh|one|two|three|four|five|six|seven|eight|nine))"
+CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|([A-Z\d]{{1,10}}))(?![\w'’])")
+# ASR writes a dictated letter or digit it mishears as a word: "B S three, four L N" comes out
+# "BS3 for LN", "N E four" "any four", "B one five" "Be 15", "K seven" "okay seven". Such words
+# are read only inside a run of real chunks, and a run with them counts only when it spells a
+# postcode or a reference (find_spelled_identifiers): "for" and "to" alone are just words.
+HEARD = {"be": "B", "bee": "B", "see": "C", "sea": "C", "dee": "D", "eff": "F", "gee": "G", "aitch": "H",
+         "jay": "J", "kay": "K", "okay": "K", "el": "L", "em": "M", "en": "N", "any": "NE", "pee": "P",
+         "pea": "P", "queue": "Q", "cue": "Q", "are": "R", "ess": "S", "tea": "T", "tee": "T", "vee": "V",
+         "ex": "X", "why": "Y", "zed": "Z", "for": "4", "to": "2", "too": "2", "ate": "8", "won": "1"}
+HEARD_CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|([A-Z\d]{{1,10}})|(?i:({'|'.join(HEARD)})))(?![\w'’])")
+HEARD_LETTER_GAP = re.compile(r"\.?[\s,\-]{0,3}")  # ASR's dotted letters: "six H.T."
+# A postcode's inward code never ends in C, I, K, M, O or V: so "OK for 2 PM" is no postcode.
+HEARD_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[ABD-HJLNP-UW-Z]{2}")
+# What is really spelled must carry it: "I see 2 to 3" or "OK for 2 PM" is talk.
+MAX_HEARD_CHUNKS, MIN_HEARD_REAL_CHARS, MIN_HEARD_REAL_DIGITS_IN_REFERENCE = 2, 4, 2
 GAP = re.compile(r"[\s,\-]{1,3}")  # between chunks of one run; a sentence's full stop ends it...
 LETTER_GAP = re.compile(r"\.?[\s,\-]{1,3}")  # ...but not a dotted letter's ("L. S. 6")
 POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")  # LS62PQ, M204QB, SW1A1AA, B152TT
@@ -47,31 +61,40 @@ def _chars(match: re.Match) -> str | None:
     """The characters a chunk spells, or None for a word that is no chunk ("BBC", "NHS")."""
     if match.group(1):
         return DIGIT_WORDS[match.group(1).lower()]
+    if match.re is HEARD_CHUNK and match.group(3):
+        return HEARD[match.group(3).lower()]
     chunk = match.group(2)
     if chunk.isalpha() and len(chunk) > 2:
         return None
     return chunk
 
 
-def _joins(previous: str, gap: str) -> bool:
-    return bool((LETTER_GAP if len(previous) == 1 and previous.isalpha() else GAP).fullmatch(gap))
+def _joins(previous: str, gap: str, heard: bool = False) -> bool:
+    letter_gap = HEARD_LETTER_GAP if heard else LETTER_GAP
+    return bool((letter_gap if len(previous) == 1 and previous.isalpha() else GAP).fullmatch(gap))
 
 
-def spelled_runs(text: str) -> list[list[tuple[int, int, str]]]:
-    """Maximal runs of chunks with only GAP between them: [(start, end, characters), ...]."""
-    runs: list[list[tuple[int, int, str]]] = []
-    current: list[tuple[int, int, str]] = []
-    for match in CHUNK.finditer(text):
+def _runs(text: str, heard: bool = False) -> list[list[tuple[int, int, str, bool]]]:
+    """Maximal runs of chunks with only a gap between them: [(start, end, characters, is a heard
+    word), ...]; heard words (HEARD) are chunks only when `heard`."""
+    runs: list[list[tuple[int, int, str, bool]]] = []
+    current: list[tuple[int, int, str, bool]] = []
+    for match in (HEARD_CHUNK if heard else CHUNK).finditer(text):
         chars = _chars(match)
-        if chars is None or (current and not _joins(current[-1][2], text[current[-1][1]:match.start()])):
+        if chars is None or (current and not _joins(current[-1][2], text[current[-1][1]:match.start()], heard)):
             if current:
                 runs.append(current)
             current = []
         if chars is not None:
-            current.append((match.start(), match.end(), chars))
+            current.append((match.start(), match.end(), chars, heard and bool(match.group(3))))
     if current:
         runs.append(current)
     return runs
+
+
+def spelled_runs(text: str) -> list[list[tuple[int, int, str]]]:
+    """Maximal runs of chunks with only GAP between them: [(start, end, characters), ...]."""
+    return [[chunk[:3] for chunk in run] for run in _runs(text)]
 
 
 def _postcodes(run: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
@@ -103,7 +126,62 @@ def find_spelled_identifiers(text: str) -> list[tuple[int, int, str]]:
             found += [(start, end, ADDRESS) for start, end in postcodes]
         elif _is_reference("".join(c for _, _, c in run)):
             found.append((run[0][0], run[-1][1], SPELLED_ID))
+    heard = [span for span in _heard_identifiers(text)  # a heard span may only widen a plain one
+             if all(end <= span[0] or span[1] <= start or _widens(span, (start, end)) for start, end, _ in found)]
+    return sorted(heard + [plain for plain in found if not any(_widens(span, plain) for span in heard)])
+
+
+def _widens(outer: tuple, inner: tuple) -> bool:
+    return outer[0] <= inner[0] and inner[1] <= outer[1] and outer[:2] != inner[:2]
+
+
+def _trusted(chunks: list[tuple[int, int, str, bool]]) -> bool:
+    """Few heard words, enough real characters, a real digit among them."""
+    real = "".join(c for _, _, c, heard in chunks if not heard)
+    return (sum(heard for *_, heard in chunks) <= MAX_HEARD_CHUNKS and len(real) >= MIN_HEARD_REAL_CHARS
+            and any(c.isdigit() for c in real))
+
+
+def _heard_identifiers(text: str) -> list[tuple[int, int, str]]:
+    """Postcodes and references that spell only with heard words read as the letters or digits
+    they stand for (HEARD): "Be 15 to TT" (B15 2TT), "any four, six H.T." (NE4 6HT)."""
+    found = []
+    for run in _runs(text, heard=True):
+        if not any(heard for *_, heard in run) and not _dotted(text, run):
+            continue
+        before, i = len(found), 0
+        while i < len(run):
+            for j in range(min(len(run), i + 8), i, -1):
+                window = run[i:j]
+                if (any(heard for *_, heard in window) or _dotted(text, window)) and _trusted(window) \
+                        and HEARD_POSTCODE.fullmatch("".join(c for _, _, c, _ in window)):
+                    found.append((window[0][0], window[-1][1], ADDRESS))
+                    i = j
+                    break
+            else:
+                i += 1
+        inner = _strip_heard_edges(run)
+        real_digits = sum(c.isdigit() for _, _, chars, heard in inner if not heard for c in chars)
+        if len(found) == before and any(heard for *_, heard in inner) and _trusted(inner) \
+                and real_digits >= MIN_HEARD_REAL_DIGITS_IN_REFERENCE \
+                and _is_reference("".join(c for _, _, c, _ in inner)):
+            found.append((inner[0][0], inner[-1][1], SPELLED_ID))
     return found
+
+
+def _dotted(text: str, run: list[tuple[int, int, str, bool]]) -> bool:
+    """Letters joined by a bare full stop ("R.T."), which only a heard run reads as one."""
+    return any(text[a[1]:b[0]] == "." for a, b in zip(run, run[1:]))
+
+
+def _strip_heard_edges(run: list[tuple[int, int, str, bool]]) -> list[tuple[int, int, str, bool]]:
+    """A reference's heard words count only between real chunks ("K seven M to R nine")."""
+    start, end = 0, len(run)
+    while start < end and run[start][3]:
+        start += 1
+    while end > start and run[end - 1][3]:
+        end -= 1
+    return run[start:end]
 
 
 class SpelledIdentifierRecognizer(EntityRecognizer):

@@ -1,5 +1,5 @@
-"""`aica rescore` on the real broker: calls scored live under the built-in scorecard version (5); the
-scorecard changes to version 6; the rescore re-judges exactly the calls in its time range under 6,
+"""`aica rescore` on the real broker: calls scored live under the built-in scorecard version (LIVE); the
+scorecard changes to the next version (NEXT); the rescore re-judges exactly the calls in its time range under it,
 ClickHouse holds both versions, calls arriving live meanwhile are scored under the live version
 only, running it again changes nothing, and a run stopped midway finishes without duplicates."""
 from __future__ import annotations
@@ -57,11 +57,15 @@ def publish_redacted(settings, activity_ids, at_ms: int) -> None:
     assert producer.flush(30) == 0
 
 
+LIVE = str(yaml.safe_load(DEFAULT_PROJECTS_FILE.read_text())["scorecards"]["support-en"]["version"])
+NEXT = str(int(LIVE) + 1)
+
+
 def projects_v2(tmp_path):
-    """The built-in catalog with support-en bumped to version 6 (the built-in one is 5) and resolution weighted higher."""
+    """The built-in catalog with support-en bumped to the next version and resolution weighted higher."""
     data = yaml.safe_load(DEFAULT_PROJECTS_FILE.read_text())
     card = data["scorecards"]["support-en"]
-    card["version"] = "6"
+    card["version"] = NEXT
     for criterion in card["criteria"]:
         if criterion["id"] == "resolution":
             criterion["weight"] = 3
@@ -134,14 +138,14 @@ async def test_rescore_judges_the_range_again_beside_the_old_verdicts(pipeline_s
     client = connect(settings)
     rows = client.query("SELECT call_id, scorecard, score FROM calls FINAL WHERE member_id = {m:String}",
                         parameters={"m": MEMBER}).result_rows
-    raw = client.query("SELECT count() FROM calls WHERE member_id = {m:String} AND scorecard = 'support-en@6'",
-                       parameters={"m": MEMBER}).result_rows[0][0]
+    raw = client.query("SELECT count() FROM calls WHERE member_id = {m:String} AND scorecard = {s:String}",
+                       parameters={"m": MEMBER, "s": f"support-en@{NEXT}"}).result_rows[0][0]
     by_version: dict[str, set[int]] = {}
     for call_id, scorecard, _score in rows:
         by_version.setdefault(scorecard, set()).add(int(call_id.rsplit(".", 1)[1]))
-    assert by_version["support-en@5"] == set(old) | set(in_range) | set(live)  # the live version, untouched
-    assert by_version["support-en@6"] == set(in_range)  # exactly the range
+    assert by_version[f"support-en@{LIVE}"] == set(old) | set(in_range) | set(live)  # the live version, untouched
+    assert by_version[f"support-en@{NEXT}"] == set(in_range)  # exactly the range
     assert raw == len(in_range)  # not even raw duplicates
-    criteria_v2 = client.query("SELECT DISTINCT label FROM call_criteria WHERE scorecard = 'support-en@6'"
-                               " AND member_id = {m:String}", parameters={"m": MEMBER}).result_rows
+    criteria_v2 = client.query("SELECT DISTINCT label FROM call_criteria WHERE scorecard = {s:String}"
+                               " AND member_id = {m:String}", parameters={"m": MEMBER, "s": f"support-en@{NEXT}"}).result_rows
     assert criteria_v2
