@@ -45,7 +45,8 @@ def transcribe_recording(path: Path | str, project: Project, settings: Settings,
     model = load_model(settings, asr_model or plan.model)
     body, seconds = timed(lambda: transcribe_file(
         model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords, direction=direction,
-        batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono))
+        batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono,
+        first_beam_size=settings.asr_first_beam_size))
     return dict(body), seconds
 
 

@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     # when not batching (stereo sides always get it). docs/benchmarks.md has the measurements.
     asr_batch_size: int = 8
     asr_vad_mono: bool = False
+    # Batched decoding only (AICA_ASR_FIRST_BEAM_SIZE): every speech chunk is decoded with this
+    # beam first and only the chunks that look wrong (stop early, repeat, low log-prob, no words)
+    # again with asr_beam_size (agents.asr_fallback). 0: one pass with asr_beam_size.
+    asr_first_beam_size: int = 0
 
     # Analysis
     analyzer: str = "rules"  # rules | llm

@@ -19,7 +19,10 @@ from schemas.registry import decode, encode
 from streams.settings import Settings
 
 # The transcribe stage's decoding as configured by default (batched, its beam width).
-DEFAULT_DECODING = {"batch_size": Settings().asr_batch_size, "beam_size": Settings().asr_beam_size}
+DEFAULT_DECODING = {"batch_size": Settings().asr_batch_size, "beam_size": Settings().asr_beam_size,
+                    "first_beam_size": Settings().asr_first_beam_size}
+# Greedy alone (no fallback) drops the sentence after the pause in the hold-music test.
+GREEDY_FALLBACK = {"batch_size": 8, "beam_size": 2, "first_beam_size": 1}
 
 
 def spoken_words(segments: list[dict]) -> set[str]:
@@ -37,7 +40,11 @@ def test_asr_version_names_library_model_precision_beam_and_batching():
     sequential = Settings(asr_model="tiny.en", asr_beam_size=3, asr_batch_size=0)
     assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3"
     assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith("/beam3/vad")
-    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8)).endswith("/int8/beam5/batch8")
+    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8, asr_first_beam_size=0)).endswith(
+        "/int8/beam5/batch8")
+    assert asr_version(Settings(asr_beam_size=2, asr_batch_size=8, asr_first_beam_size=1)).endswith(
+        "/int8/beam2/batch8/first-beam1")
+    assert asr_version(Settings(asr_beam_size=2, asr_batch_size=8, asr_first_beam_size=2)).endswith("/batch8")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
 
 
@@ -153,7 +160,8 @@ def test_mono_call_has_timed_words_and_unknown_speaker(whisper_model, speak):
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("asr_options", [{}, DEFAULT_DECODING], ids=["sequential", "default"])
+@pytest.mark.parametrize("asr_options", [{}, DEFAULT_DECODING, GREEDY_FALLBACK],
+                         ids=["sequential", "default", "greedy-fallback"])
 def test_stereo_splits_speakers_by_channel(whisper_model, two_sides, asr_options):
     audio = two_sides("Good afternoon, this is the delivery company calling about your order.",
                       "Yes, my new sofa arrived broken yesterday.")
@@ -174,7 +182,8 @@ def test_stereo_splits_speakers_by_channel(whisper_model, two_sides, asr_options
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("asr_options", [{"vad_mono": True}, DEFAULT_DECODING], ids=["vad", "default"])
+@pytest.mark.parametrize("asr_options", [{"vad_mono": True}, DEFAULT_DECODING, GREEDY_FALLBACK],
+                         ids=["vad", "default", "greedy-fallback"])
 def test_words_after_silence_and_hold_music_keep_their_place_in_the_call(whisper_model, speak, tmp_path,
                                                                           asr_options):
     # VAD drops the silence and the music before decoding; the words must still be timed on the
