@@ -87,13 +87,22 @@ def load_model(settings: Settings, asr_model: str | None = None) -> WhisperModel
     return _load(asr_model or settings.asr_model, settings.asr_threads)
 
 
-def asr_version(settings: Settings, asr_model: str | None = None) -> str:
+def first_beam_size(settings: Settings, language: str | None) -> int:
+    """The batched decoder's first-pass beam for a call in `language` (0: one pass with the
+    beam). Greedy-first was measured on English only; on the Russian demo call (base model) it
+    lost words the beam kept (WER 0.34 vs 0.22, docs/benchmarks.md, session 5), so other
+    languages, and undetected ones, keep one pass."""
+    return settings.asr_first_beam_size if language == "en" else 0
+
+
+def asr_version(settings: Settings, asr_model: str | None = None, language: str | None = None) -> str:
     """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8", "/vad" when set, and
-    "/first-beam1" when batched chunks are decoded greedily first), for the record's versions map."""
+    "/first-beam1" when batched chunks in that language are decoded greedily first), for the
+    record's versions map."""
     name = model_label(asr_model or settings.asr_model)
     label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
     if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses
-        first = settings.asr_first_beam_size
+        first = first_beam_size(settings, language)
         fallback = f"/first-beam{first}" if first and first != settings.asr_beam_size else ""
         return f"{label}/batch{settings.asr_batch_size}{fallback}"
     return f"{label}/vad" if settings.asr_vad_mono else label
@@ -293,7 +302,7 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
     async def handle(call: dict, message) -> list:
         ctx = call["context"]
         plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
-        asr = asr_version(settings, plan.model)
+        asr = asr_version(settings, plan.model, plan.language)
         fixed_by = f"{asr}|{plan.language}|{plan.hotwords}"
         context = {**ctx, "versions": {**ctx["versions"], "asr": asr}}
         kept = await asyncio.to_thread(kept_transcript, blobs, call, fixed_by)
@@ -307,7 +316,8 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
                     transcribe_file, model, blobs.resolve(call["audio"]["uri"]), plan.language,
                     settings.asr_beam_size, hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
                     max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
-                    vad_mono=settings.asr_vad_mono, first_beam_size=settings.asr_first_beam_size))
+                    vad_mono=settings.asr_vad_mono,
+                    first_beam_size=first_beam_size(settings, plan.language)))
             except RecordingTooLong as exc:
                 raise Reject(str(exc)) from exc
             except UnreadableAudio as exc:
