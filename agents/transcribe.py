@@ -90,8 +90,8 @@ def load_model(settings: Settings, asr_model: str | None = None) -> WhisperModel
 def first_beam_size(settings: Settings, language: str | None) -> int:
     """The batched decoder's first-pass beam for a call in `language` (0: one pass with the
     beam). Greedy-first was measured on English only; on the Russian demo call (base model) it
-    lost words the beam kept (WER 0.34 vs 0.22, docs/benchmarks.md, session 5), so other
-    languages, and undetected ones, keep one pass."""
+    lost a few words the beam kept (WER 0.22-0.34 vs 0.21-0.25 over renderings,
+    docs/benchmarks.md, session 5), so other languages, and undetected ones, keep one pass."""
     return settings.asr_first_beam_size if language == "en" else 0
 
 
