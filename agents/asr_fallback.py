@@ -134,11 +134,13 @@ def transcribe_with_fallback(pipeline: Any, audio: np.ndarray, vad_parameters: d
 
     everything = list(range(len(chunks)))
     decoded = decode(everything, first_beam)
-    firsts = [describe(found, span) for found, span in zip(decoded, spans)]
-    redo = {i: reason for i in everything if (reason := fallback_reason(firsts[i], rules))}
-    if redo and beam != first_beam:
+    redo: dict[int, str] = {}
+    if beam != first_beam:  # one pass otherwise: nothing wider to fall back to
+        firsts = [describe(found, span) for found, span in zip(decoded, spans)]
+        redo = {i: reason for i in everything if (reason := fallback_reason(firsts[i], rules))}
+    if redo:
         for i, found in zip(redo, decode(list(redo), beam)):
             if keep_second(firsts[i], describe(found, spans[i]), rules):
                 decoded[i] = found
-    return list(restore_speech_timestamps([s for found in decoded for s in found], pieces, SAMPLE_RATE)), \
-        list(redo.values())
+    segments = [s for found in decoded for s in found]
+    return list(restore_speech_timestamps(segments, pieces, SAMPLE_RATE)), list(redo.values())
