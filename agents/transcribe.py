@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 import numpy as np
 
+from agents.asr_fallback import transcribe_with_fallback
 from agents.asr_models import BASE, TINY_EN, model_directory, model_label
 from agents.audio import CHUNK_S, SAMPLE_RATE, RecordingTooLong, UnreadableAudio, decode_chunks, probe
 from agents.speakers import attribute_speakers
 from agents.speakers.voice import track_from_prints, window_prints
-from streams.metrics import ASR_AUDIO_SECONDS, ASR_PART_SECONDS
+from streams.metrics import ASR_AUDIO_SECONDS, ASR_FALLBACK_CHUNKS, ASR_PART_SECONDS
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.topics import Topic
@@ -86,13 +87,24 @@ def load_model(settings: Settings, asr_model: str | None = None) -> WhisperModel
     return _load(asr_model or settings.asr_model, settings.asr_threads)
 
 
-def asr_version(settings: Settings, asr_model: str | None = None) -> str:
-    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8", "/vad" when set), for the
+def first_beam_size(settings: Settings, language: str | None) -> int:
+    """The batched decoder's first-pass beam for a call in `language` (0: one pass with the
+    beam). Greedy-first was measured on English only; on the Russian demo call (base model) it
+    lost a few words the beam kept (WER 0.22-0.34 vs 0.21-0.25 over renderings,
+    docs/benchmarks.md, session 5), so other languages, and undetected ones, keep one pass."""
+    return settings.asr_first_beam_size if language == "en" else 0
+
+
+def asr_version(settings: Settings, asr_model: str | None = None, language: str | None = None) -> str:
+    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8", "/vad" when set, and
+    "/first-beam1" when batched chunks in that language are decoded greedily first), for the
     record's versions map."""
     name = model_label(asr_model or settings.asr_model)
     label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
-    if settings.asr_batch_size > 0:
-        return f"{label}/batch{settings.asr_batch_size}"  # batching always cuts at VAD pauses
+    if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses
+        first = first_beam_size(settings, language)
+        fallback = f"/first-beam{first}" if first and first != settings.asr_beam_size else ""
+        return f"{label}/batch{settings.asr_batch_size}{fallback}"
     return f"{label}/vad" if settings.asr_vad_mono else label
 
 
@@ -169,22 +181,27 @@ def _timed(part: str):
 def transcribe_channel(model: WhisperModel, audio: np.ndarray, speaker: str, language: str | None,
                        beam_size: int, vad: bool, hotwords: str | None = None,
                        batch_size: int = 0, vad_parameters: dict | None = None,
-                       timestamp_tokens: bool = False) -> list[Segment]:
-    """batch_size > 0: faster-whisper's BatchedInferencePipeline, which cuts the audio at VAD
-    pauses (speech only, so silence and hold music are skipped) and decodes up to batch_size
-    chunks at once; 0: the sequential decoder, with VAD only if `vad`. `vad_parameters`:
-    faster-whisper's VadOptions fields (default VAD_PARAMETERS). `timestamp_tokens`: the batched
-    decoder also predicts segment timestamps (it predicts text only by default; the sequential
-    decoder always does); word timestamps come from the alignment either way."""
-    options = dict(language=language, beam_size=beam_size, word_timestamps=True, hotwords=hotwords)
+                       timestamp_tokens: bool = False, first_beam_size: int | None = None) -> list[Segment]:
+    """batch_size > 0: faster-whisper's BatchedInferencePipeline on the VAD-cut speech (silence
+    and hold music are skipped), up to batch_size chunks at once; with `first_beam_size` (e.g.
+    1, greedy) every chunk is decoded with that first and only the chunks that look wrong again
+    with `beam_size` (agents.asr_fallback). 0: the sequential decoder (its own temperature
+    fallback), with VAD only if `vad`. `vad_parameters`: faster-whisper's VadOptions fields
+    (default VAD_PARAMETERS). `timestamp_tokens`: the batched decoder also predicts segment
+    timestamps (text only by default; the sequential decoder always does); word timestamps come
+    from the alignment either way."""
+    options = dict(language=language, word_timestamps=True, hotwords=hotwords)
     vad_parameters = dict(vad_parameters or VAD_PARAMETERS)  # a copy: faster-whisper pops from it
     if batch_size > 0:
-        segments, _info = _batched(model).transcribe(
-            audio, vad_filter=True, vad_parameters=vad_parameters, batch_size=batch_size,
+        segments, redone = transcribe_with_fallback(
+            _batched(model), audio, vad_parameters, first_beam_size or beam_size, beam_size, batch_size,
             without_timestamps=not timestamp_tokens, **options)
+        for reason in redone:
+            ASR_FALLBACK_CHUNKS.labels(reason).inc()
     else:
         segments, _info = model.transcribe(
-            audio, vad_filter=vad, vad_parameters=vad_parameters if vad else None, **options)
+            audio, beam_size=beam_size, vad_filter=vad, vad_parameters=vad_parameters if vad else None,
+            **options)
     # Iterating the generator is what runs the decoding.
     return [part for s in segments for part in split_at_pauses(to_segment(s, speaker))]
 
@@ -205,14 +222,16 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                     hotwords: str | None = None, direction: str = "unknown",
                     max_duration_s: float | None = None, chunk_s: float = CHUNK_S,
                     batch_size: int = 0, vad_mono: bool = False,
-                    vad_parameters: dict | None = None, timestamp_tokens: bool = False) -> TranscriptBody:
+                    vad_parameters: dict | None = None, timestamp_tokens: bool = False,
+                    first_beam_size: int | None = None) -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
     Mono: VAD only with `vad_mono` (or batching, which always cuts at VAD pauses); speakers
     attributed by voice and wording (agents.speakers; `direction` of the call: on an outgoing one
     the client answers first), "unknown" where unsure. `language` pins the decoding language
     (None: detect on the first chunk); `hotwords` biases toward a project's company and product
-    names; batch_size > 0 decodes in batches (transcribe_channel). Decoded and transcribed in
+    names; batch_size > 0 decodes in batches, greedy-first with `first_beam_size`
+    (transcribe_channel). Decoded and transcribed in
     chunks (agents.audio), so memory does not grow with the length; RecordingTooLong past
     `max_duration_s`."""
     path = Path(path)
@@ -234,7 +253,8 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                      for seg in transcribe_channel(model, side, speaker, language, beam_size, vad=vad,
                                                    hotwords=hotwords, batch_size=batch_size,
                                                    vad_parameters=vad_parameters,
-                                                   timestamp_tokens=timestamp_tokens)]
+                                                   timestamp_tokens=timestamp_tokens,
+                                                   first_beam_size=first_beam_size)]
             if language is None:  # detected: what faster-whisper reports for the first side
                 language = model.detect_language(audio[0])[0]
         if channels != 2:
@@ -282,7 +302,7 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
     async def handle(call: dict, message) -> list:
         ctx = call["context"]
         plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
-        asr = asr_version(settings, plan.model)
+        asr = asr_version(settings, plan.model, plan.language)
         fixed_by = f"{asr}|{plan.language}|{plan.hotwords}"
         context = {**ctx, "versions": {**ctx["versions"], "asr": asr}}
         kept = await asyncio.to_thread(kept_transcript, blobs, call, fixed_by)
@@ -296,7 +316,8 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
                     transcribe_file, model, blobs.resolve(call["audio"]["uri"]), plan.language,
                     settings.asr_beam_size, hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
                     max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
-                    vad_mono=settings.asr_vad_mono))
+                    vad_mono=settings.asr_vad_mono,
+                    first_beam_size=first_beam_size(settings, plan.language)))
             except RecordingTooLong as exc:
                 raise Reject(str(exc)) from exc
             except UnreadableAudio as exc:

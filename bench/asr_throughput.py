@@ -10,7 +10,9 @@ changes, hold music in every third call, half of them stereo, line noise, 8 kHz 
   meaning the sequential decoder, `-vad` VAD on mono too (batching always cuts at VAD pauses),
   `-pad` the speech padding the VAD keeps around speech (faster-whisper's default 400 ms), `-sil`
   the pause that ends a speech segment (the pipeline's default 500 ms), `-ts` the batched decoder
-  predicting timestamp tokens too (faster-whisper's batched default is text only).
+  predicting timestamp tokens too (faster-whisper's batched default is text only), `-first<k>`
+  every chunk decoded with beam k first and only the suspicious ones again with the configured
+  beam (agents.asr_fallback; `b8-beam2-first1`: greedy, beam 2 where greedy looks wrong).
 
 Files are interleaved (each file through the baseline, then every configuration) so all runs
 share the machine's noise. Wall and process-CPU seconds and WER against the scripts (words
@@ -42,17 +44,18 @@ NAIVE = "naive raw"
 
 
 def parse_config(name: str) -> dict:
-    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?(?:-pad(\d+))?(?:-sil(\d+))?(-ts)?", name)
+    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?(?:-pad(\d+))?(?:-sil(\d+))?(-ts)?(?:-first(\d+))?", name)
     if not match:
         raise argparse.ArgumentTypeError(
-            f"{name!r}: expected b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>][-ts]")
+            f"{name!r}: expected b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>][-ts][-first<beam>]")
     vad = dict(VAD_PARAMETERS)
     if match[4]:
         vad["speech_pad_ms"] = int(match[4])
     if match[5]:
         vad["min_silence_duration_ms"] = int(match[5])
     return {"batch_size": int(match[1]), "beam_size": int(match[2]), "vad_mono": bool(match[3]),
-            "vad_parameters": vad, "timestamp_tokens": bool(match[6])}
+            "vad_parameters": vad, "timestamp_tokens": bool(match[6]),
+            "first_beam_size": int(match[7]) if match[7] else None}
 
 
 def naive_text(model, path) -> str:
@@ -70,7 +73,8 @@ def naive_text(model, path) -> str:
 def pipeline_text(model, path, config: dict) -> str:
     body = transcribe_file(model, path, "en", config["beam_size"], batch_size=config["batch_size"],
                            vad_mono=config["vad_mono"], vad_parameters=config["vad_parameters"],
-                           timestamp_tokens=config["timestamp_tokens"])
+                           timestamp_tokens=config["timestamp_tokens"],
+                           first_beam_size=config["first_beam_size"])
     return " ".join(s["text"] for s in body["segments"])
 
 

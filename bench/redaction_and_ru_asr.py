@@ -83,7 +83,7 @@ def time_russian_asr(settings: Settings, catalog, sample, beams: list[int]) -> N
     """Wall, CPU and WER of the sample transcribed with each beam size (a warm-up run first)."""
     import jiwer
 
-    from agents.transcribe import asr_plan, load_model, transcribe_file
+    from agents.transcribe import asr_plan, first_beam_size, load_model, transcribe_file
     from bench.qa_eval.metrics import normalise_words
 
     project = catalog.resolve("bench", sample.line)
@@ -95,11 +95,14 @@ def time_russian_asr(settings: Settings, catalog, sample, beams: list[int]) -> N
         for beam in [beams[0], *beams]:  # the first run only warms up
             started, started_cpu = time.perf_counter(), time.process_time()
             body = transcribe_file(model, audio, plan.language, beam, hotwords=plan.hotwords,
-                                   batch_size=settings.asr_batch_size)
+                                   batch_size=settings.asr_batch_size,
+                                   first_beam_size=first_beam_size(settings, plan.language))
             elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
             text = " ".join(s["text"] for s in body["segments"])
             duration = body["audio_duration_s"]
-            print(f"asr ru ({plan.model}, beam {beam}, batch {settings.asr_batch_size}): {duration:.1f} s "
+            first = f", first beam {first_beam_size(settings, plan.language)}" if first_beam_size(
+                settings, plan.language) else ""
+            print(f"asr ru ({plan.model}, beam {beam}, batch {settings.asr_batch_size}{first}): {duration:.1f} s "
                   f"audio in {elapsed:.1f} s wall = {duration / elapsed:.2f}x real time ({cpu:.1f} s CPU), "
                   f"WER {jiwer.wer(reference, normalise_words(text) or '<empty>'):.3f}")
     print("  text:", text[:300])

@@ -43,6 +43,9 @@ ASR_PART_SECONDS = Histogram("aica_asr_part_seconds",
                              "Time of one part of transcribing a call (decode, whisper, speakers)",
                              ["part"], buckets=STAGE_BUCKETS)
 ASR_AUDIO_SECONDS = Counter("aica_asr_audio_seconds", "Seconds of audio transcribed")
+ASR_FALLBACK_CHUNKS = Counter("aica_asr_fallback_chunks",
+                              "Batched speech chunks decoded again with the wider beam, by reason",
+                              ["reason"])
 
 # Bitrix24
 REST_CALLS = Counter("aica_rest_calls_total",

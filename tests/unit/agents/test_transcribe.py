@@ -12,14 +12,17 @@ import numpy as np
 import pytest
 
 from agents.transcribe import (UnreadableAudio, asr_plan, asr_version, call_project, count_channels,
-                               decode_channels, load_model, model_directory, split_at_pauses,
-                               transcribe_file)
+                               decode_channels, first_beam_size, load_model, model_directory,
+                               split_at_pauses, transcribe_file)
 from catalog.projects import Project, load_catalog
 from schemas.registry import decode, encode
 from streams.settings import Settings
 
 # The transcribe stage's decoding as configured by default (batched, its beam width).
-DEFAULT_DECODING = {"batch_size": Settings().asr_batch_size, "beam_size": Settings().asr_beam_size}
+DEFAULT_DECODING = {"batch_size": Settings().asr_batch_size, "beam_size": Settings().asr_beam_size,
+                    "first_beam_size": first_beam_size(Settings(), "en")}
+# Greedy alone (no fallback) drops the sentence after the pause in the hold-music test.
+GREEDY_FALLBACK = {"batch_size": 8, "beam_size": 2, "first_beam_size": 1}
 
 
 def spoken_words(segments: list[dict]) -> set[str]:
@@ -37,7 +40,15 @@ def test_asr_version_names_library_model_precision_beam_and_batching():
     sequential = Settings(asr_model="tiny.en", asr_beam_size=3, asr_batch_size=0)
     assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3"
     assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith("/beam3/vad")
-    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8)).endswith("/int8/beam5/batch8")
+    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8, asr_first_beam_size=0)).endswith(
+        "/int8/beam5/batch8")
+    greedy_first = Settings(asr_beam_size=2, asr_batch_size=8, asr_first_beam_size=1)
+    assert asr_version(greedy_first, "tiny.en", "en").endswith("/int8/beam2/batch8/first-beam1")
+    # Greedy-first is for English only (measured there; Russian lost words): one pass otherwise.
+    assert asr_version(greedy_first, "base", "ru").endswith("/base/int8/beam2/batch8")
+    assert first_beam_size(greedy_first, "en") == 1 and first_beam_size(greedy_first, "ru") == 0
+    assert first_beam_size(greedy_first, None) == 0
+    assert asr_version(greedy_first.model_copy(update={"asr_first_beam_size": 2}), None, "en").endswith("/batch8")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
 
 
@@ -153,7 +164,8 @@ def test_mono_call_has_timed_words_and_unknown_speaker(whisper_model, speak):
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("asr_options", [{}, DEFAULT_DECODING], ids=["sequential", "default"])
+@pytest.mark.parametrize("asr_options", [{}, DEFAULT_DECODING, GREEDY_FALLBACK],
+                         ids=["sequential", "default", "greedy-fallback"])
 def test_stereo_splits_speakers_by_channel(whisper_model, two_sides, asr_options):
     audio = two_sides("Good afternoon, this is the delivery company calling about your order.",
                       "Yes, my new sofa arrived broken yesterday.")
@@ -174,7 +186,8 @@ def test_stereo_splits_speakers_by_channel(whisper_model, two_sides, asr_options
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("asr_options", [{"vad_mono": True}, DEFAULT_DECODING], ids=["vad", "default"])
+@pytest.mark.parametrize("asr_options", [{"vad_mono": True}, DEFAULT_DECODING, GREEDY_FALLBACK],
+                         ids=["vad", "default", "greedy-fallback"])
 def test_words_after_silence_and_hold_music_keep_their_place_in_the_call(whisper_model, speak, tmp_path,
                                                                           asr_options):
     # VAD drops the silence and the music before decoding; the words must still be timed on the
