@@ -77,28 +77,10 @@ def name_os_thread(name: str) -> None:
         pass
 
 
-def lower_thread_priority(nice: int) -> None:
-    """Add `nice` to the calling thread's nice value, up to 19 (Linux: priority is per thread, and
-    threads it starts later inherit it). Only ever lowered, which needs no privilege; no-op where
-    unsupported."""
-    if nice <= 0:
-        return
-    try:
-        thread_id = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread_id, min(19, os.getpriority(os.PRIO_PROCESS, thread_id) + nice))
-    except (OSError, AttributeError):
-        log.warning("could not lower the priority of thread %s", threading.current_thread().name)
-
-
-def _start_thread(os_name: str, nice: int) -> None:
-    name_os_thread(os_name)
-    lower_thread_priority(nice)
-
-
-def named_pool(name: str, nice: int = 0) -> ThreadPoolExecutor:
-    """One worker thread, named `aica-<name>` for the OS as well as for Python, at `nice`."""
-    return ThreadPoolExecutor(1, thread_name_prefix=name, initializer=_start_thread,
-                              initargs=(f"aica-{name}", nice))
+def named_pool(name: str) -> ThreadPoolExecutor:
+    """One worker thread, named `aica-<name>` for the OS as well as for Python."""
+    return ThreadPoolExecutor(1, thread_name_prefix=name, initializer=name_os_thread,
+                              initargs=(f"aica-{name}",))
 
 
 class WorkerResources:
@@ -108,11 +90,10 @@ class WorkerResources:
         self.settings, self.owns = settings, owns
         # One thread owns ClickHouse (chdb is one connection per process), one runs ASR alone (the
         # next call's ASR never waits for the last one's redaction), one the other CPU-heavy work
-        # (redaction, semantic analysis), which then stays off the event loop, at a lower priority
-        # than ASR (settings.text_models_nice).
+        # (redaction, semantic analysis), which then stays off the event loop.
         self.clickhouse_thread = named_pool("clickhouse")
         self.model_thread = named_pool("asr")
-        self.cpu_thread = named_pool("text-models", nice=settings.text_models_nice)
+        self.cpu_thread = named_pool("text-models")
 
     @cached_property
     def portals(self) -> KafkaPortals:

@@ -170,8 +170,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved (raw, pipeline) rounds")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="asr_batch_size for both runs (default: the settings' default; 0: sequential)")
-    parser.add_argument("--text-models-nice", type=int, default=None,
-                        help="the worker's text_models_nice (default: the settings' default; 0: same priority as ASR)")
     parser.add_argument("--record-delay-s", type=float, default=0.5,
                         help="how long after its event the sandbox portal attaches each recording (the "
                              "pipeline cannot start a call's ASR before; raw faster-whisper has the files at once)")
@@ -184,8 +182,7 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp) / "var", kafka_bootstrap=f"127.0.0.1:{args.port}",
                             gateway_port=0, retry_delays_s=[0.5, 1, 2], recording_wait_attempts=20,
                             worker_metrics_port=args.metrics_port,
-                            **({} if args.batch_size is None else {"asr_batch_size": args.batch_size}),
-                            **({} if args.text_models_nice is None else {"text_models_nice": args.text_models_nice}))
+                            **({} if args.batch_size is None else {"asr_batch_size": args.batch_size}),)
         audio_dir = Path(tmp) / "audio"
         paths = [render_sample(s, audio_dir) for s in samples]
         audio_s = sum(_duration(p) for p in paths)
@@ -194,7 +191,8 @@ def main() -> None:
 
     print(f"calls: {len(paths)}   audio: {audio_s:.1f} s   model: {settings.asr_model}, "
           f"{settings.asr_threads} threads, beam {settings.asr_beam_size}, batch {settings.asr_batch_size}, "
-          f"vad on mono {settings.asr_vad_mono}, text models nice +{settings.text_models_nice}, recordings attached "
+          f"English first beam {settings.asr_first_beam_size or 'off'} (raw: one pass), "
+          f"vad on mono {settings.asr_vad_mono}, recordings attached "
           f"{args.record_delay_s:g} s after their events   load average {os.getloadavg()[0]:.1f} (1 min, at the end)")
     print(f"stack start incl. worker join and model warm-up {stack_s:.1f} s; raw model load {load_s:.1f} s")
     for n, (raw, pipe, m) in enumerate(zip(raws, pipes, metrics), 1):

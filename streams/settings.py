@@ -158,11 +158,6 @@ class Settings(BaseSettings):
     asr_first_beam_size: int = 1
 
     # Analysis
-    # Added to the nice value (OS priority) of the worker's text-models thread (redaction,
-    # semantic analysis) and the threads its models start. ASR is the bottleneck and rarely fills
-    # every core; niced, the text stages (~15 % of its CPU) run in the gaps instead of slowing the
-    # next call's ASR, and still get a share (~1/3 at 5) when the cores are full. 0: equal priority.
-    text_models_nice: int = Field(default=5, ge=0, le=19)
     analyzer: str = "rules"  # rules | llm
     llm_base_url: str = ""
     llm_api_key: str = "not-needed"
