@@ -138,8 +138,8 @@ class Settings(BaseSettings):
     asr_threads: int = 2
     # Beam width of the decoder (AICA_ASR_BEAM_SIZE). 2: with batching ~10 % less CPU than beam 5
     # at about its word error rate on the calibrate mix; greedy (1) alone is faster still but can
-    # end a batched chunk early and drop the speech after a pause, so batching decodes greedily
-    # first and uses this beam as the fallback (asr_first_beam_size; docs/benchmarks.md).
+    # end a batched chunk early and drop the speech after a pause; greedy first with this beam as
+    # the fallback is asr_first_beam_size (docs/benchmarks.md).
     asr_beam_size: int = 2
     # Longest recording transcribed (seconds); longer ones are dead-lettered. Checked from the
     # header before decoding and again while decoding (headers can lie); memory stays bounded
@@ -152,10 +152,11 @@ class Settings(BaseSettings):
     asr_vad_mono: bool = False
     # Batched decoding only (AICA_ASR_FIRST_BEAM_SIZE): every speech chunk is decoded with this
     # beam first and only the chunks that look wrong (stop early, repeat, low log-prob, no words)
-    # again with asr_beam_size (agents.asr_fallback). 1 (greedy): ~10 % less CPU than beam 2 on
-    # the calibrate mix at about its WER, and the fallback keeps the speech after a pause that
-    # greedy alone drops (docs/benchmarks.md, session 5). 0: one pass with asr_beam_size.
-    asr_first_beam_size: int = 1
+    # again with asr_beam_size (agents.asr_fallback). 1 (greedy): 1.64x the naive run's speed
+    # against beam 2's 1.42x, but its transcripts leaked 2 of 58 planted values on calibrate audio
+    # (beam 2: 0) and cost verdicts and summary facts (docs/benchmarks.md, session 5); so it is
+    # an operator's choice for throughput, off by default. 0: one pass with asr_beam_size.
+    asr_first_beam_size: int = 0
 
     # Analysis
     analyzer: str = "rules"  # rules | llm
