@@ -24,7 +24,9 @@ FULL_NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{1,2}}(?!['’]s\b)"  # "Greenleaf 
 # A caller names themselves: "it's", "name's / name is", "under (the name)", "account holder is".
 NAME_CUE = re.compile(
     rf"(?i:\b(?:it's|it’s|it is|name's|name’s|name is|under(?: the name(?: of)?)?|in the name of|"
-    rf"account holder is|holder's name is|that's|that’s)\s+)({FULL_NAME})")
+    rf"account holder is|holder's name is|that's|that’s|"
+    # whom a parcel or letter is for: "it's for P Okonjo", ASR: "it's for Pia Condual"
+    rf"it's for|it’s for|it is for|addressed to|made out to)\s+)({FULL_NAME})")
 _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
             r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
             r"thirtieth|twenty[\s\-]\w+|thirty[\s\-]first|\d+(?:st|nd|rd|th)?)")
@@ -69,6 +71,13 @@ INITIAL_SURNAME = re.compile(
     rf"(?i:\b(?:(?:for|to|from|by|under|of)\s+(?:an?\s+)?|(?:is|it's|it’s|name|called)\s+))"
     rf"((?![AI]\b)[A-Z](?:\.?\s+|-)(?!(?:Ray|Mobile|Mail|Book|Commerce|Shirt|Turn|Bike|Scooter|Cig)\b){NAME_WORD})"
     rf"(?![\w'’])")
+# A surname spelled out letter by letter, as ASR writes it: "W-H-I-T-L-O-W", "W.H.A.T.L.O.W.U.",
+# "R A M A S W A M Y" (four letters or more with a hyphen or full stop, five with spaces: "A B C"
+# and "B.B.C." stay), or run together right after the name it spells ("Ramaswamy, RMSWMY").
+SPELLED_LETTERS = re.compile(
+    r"(?<![\w.\-])(?:[A-Z](?:-[A-Z]){3,}|[A-Z](?:\.[A-Z]){3,}\.?|[A-Z](?: [A-Z]){4,})(?![\w\-])"
+    rf"|(?<!\w)(?:{NAME_WORD}),\s+(?i:(?:that's|that’s|that is|spelt|spelled)\s+)?([A-Z]{{4,12}})(?![\w'’])")
+NOT_SPELLED_NAMES = frozenset({"ASAP", "RSVP"})
 MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
 
@@ -95,6 +104,11 @@ class CallerNameRecognizer(EntityRecognizer):
             return []
         spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE, BIRTH_DATE_THEN_NAME, INITIAL_SURNAME)
                  for m in pattern.finditer(text) if _is_name(m.group(1))}
+        for m in SPELLED_LETTERS.finditer(text):
+            span = m.span(1) if m.group(1) else m.span()
+            spelled_after = m.group(1) and not _is_name(m.group().split(",")[0])  # "Hello, HSBC"
+            if not spelled_after and re.sub(r"[^A-Z]", "", text[span[0]:span[1]]) not in NOT_SPELLED_NAMES:
+                spans.add(span)
         for m in ADDRESSED.finditer(text):
             group = 1 if m.group(1) else 2
             if _is_name(m.group(group)):

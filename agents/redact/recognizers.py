@@ -41,8 +41,9 @@ _HOUSE_NUMBER = rf"(?:\d+[a-z]?|{_NUMBER_WORD}(?:[\s\-]+(?:and\s+)?{_NUMBER_WORD
 # "a two hour drive", "one more way": quantities, not addresses.
 _NOT_A_STREET_NAME = (r"(?:hours?|minutes?|days?|weeks?|months?|years?|miles?|times?|more|other|"
                       r"of|the|a|an|and|or|way|ways|step|steps|lane|lanes)")
+# ASR may join the house number and the name with hyphens ("27-mill-way", "11-half-orn drive").
 STREET_ADDRESS = re.compile(
-    rf"\b{_HOUSE_NUMBER}\s+(?:(?!{_NOT_A_STREET_NAME}\b)[a-z][a-z'’]+\s+){{1,3}}?"
+    rf"\b{_HOUSE_NUMBER}(?:\s+|-)(?:(?!{_NOT_A_STREET_NAME}\b)[a-z][a-z'’]+(?:\s+|-)){{1,3}}?"
     r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|close|court|way|place|"
     r"terrace|crescent|square|grove|gardens|row|parkway|mews|walk)\b\.?"
     rf"(?:,?\s*(?:apartment|apt|flat|unit|suite)\.?\s*(?:number\s+)?{_HOUSE_NUMBER})?",
@@ -51,12 +52,17 @@ STREET_ADDRESS = re.compile(
 # number and capitalised name words ("three Harbour View", "14 Chestnut Rise, flat 2"), as ASR
 # writes proper names, so "two car park" or "a nice sea view" stay.
 _FLAT = rf"(?i:,?\s*(?:apartment|apt|flat|unit|suite)\.?\s*(?:number\s+)?{_HOUSE_NUMBER})?"
+_WORD_STREET_TYPE = (r"(?:View|Hill|Park|Rise|Green|Heights|Parade|Mount|Vale|Quay|Wharf|Yard|Circus|Embankment|"
+                     r"Approach|Chase|Fields|Gate|Grange|Meadows?|Mead|Wood|Ridge|Croft|Dale|Passage|Alley|"
+                     r"Hollow|Circle|Manor|Broadway|Path|Common|Wynd|Brow|Leys)")
+_HYPHENED_STREET_TYPE = (r"(?:rise|hill|heights|parade|mount|vale|quay|wharf|grange|meadows?|mead|croft|dale|"
+                         r"chase|manor|ridge|hollow|leys|brow|wynd)")
 NAMED_STREET_ADDRESS = re.compile(
-    rf"(?<!\w)(?i:{_HOUSE_NUMBER})\s+(?:[A-Z][a-z'’]+\s+){{1,3}}?"
-    r"(?:View|Hill|Park|Rise|Green|Heights|Parade|Mount|Vale|Quay|Wharf|Yard|Circus|Embankment|"
-    r"Approach|Chase|Fields|Gate|Grange|Meadows?|Mead|Wood|Ridge|Croft|Dale|Passage|Alley|"
-    r"Hollow|Circle|Manor|Broadway|Path|Common|Wynd|Brow|Leys)\b"
-    rf"{_FLAT}")
+    rf"(?<!\w)(?i:{_HOUSE_NUMBER})\s+(?:[A-Z][a-z'’]+\s+){{1,3}}?{_WORD_STREET_TYPE}\b{_FLAT}"
+    # ...or in lower case when ASR hyphenates the number to the name ("seven-wheel rise"), with the
+    # types that are rarely ordinary words after one ("a 2-car park", "a 3-star view" stay).
+    rf"|(?<!\w)(?i:{_HOUSE_NUMBER}-(?:(?!{_NOT_A_STREET_NAME}\b)[a-z][a-z'’]+[\s\-]){{1,3}}?{_HYPHENED_STREET_TYPE})"
+    rf"\b{_FLAT}")
 RU_PHONE = r"(?<!\w)(?:\+7|8)[\s\-(,]*\d{3}[\s\-),]*\d{3}[\s\-,]*\d{2}[\s\-,]*\d{2}(?!\w)"
 
 

@@ -27,7 +27,10 @@ DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "fo
 # One chunk: capitals and digits (at most two capitals unless a digit is in it: "BBC" or "NHS" is a
 # word, "K7M2R9" is not), a capital with a full stop ("L."), or a digit word.
 _DIGIT_WORD = r"(?i:(zero|oh|one|two|three|four|five|six|seven|eight|nine))"
-CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|([A-Z\d]{{1,10}}))(?![\w'’])")
+# ASR may write a dictated letter in lower case inside a chunk with a digit ("B90, 3kS" for B90 3KS):
+# a short chunk of digits and letters with at least one capital is read in capitals ("4pm" has none).
+_CHUNK = r"[A-Z\d]{1,10}|(?=[A-Za-z]*\d)(?=[a-z\d]*[A-Z])[A-Za-z\d]{2,4}"
+CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|({_CHUNK}))(?![\w'’])")
 # ASR writes a dictated letter or digit it mishears as a word: "B S three, four L N" comes out
 # "BS3 for LN", "N E four" "any four", "B one five" "Be 15", "K seven" "okay seven". Such words
 # are read only inside a run of real chunks, and a run with them counts only when it spells a
@@ -36,7 +39,7 @@ HEARD = {"be": "B", "bee": "B", "see": "C", "sea": "C", "dee": "D", "eff": "F", 
          "jay": "J", "kay": "K", "okay": "K", "el": "L", "em": "M", "en": "N", "any": "NE", "pee": "P",
          "pea": "P", "queue": "Q", "cue": "Q", "are": "R", "ess": "S", "tea": "T", "tee": "T", "vee": "V",
          "ex": "X", "why": "Y", "zed": "Z", "for": "4", "to": "2", "too": "2", "ate": "8", "won": "1"}
-HEARD_CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|([A-Z\d]{{1,10}})|(?i:({'|'.join(HEARD)})))(?![\w'’])")
+HEARD_CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|({_CHUNK})|(?i:({'|'.join(HEARD)})))(?![\w'’])")
 HEARD_LETTER_GAP = re.compile(r"\.?[\s,\-]{0,3}")  # ASR's dotted letters: "six H.T."
 # A postcode's inward code never ends in C, I, K, M, O or V: so "OK for 2 PM" is no postcode.
 HEARD_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[ABD-HJLNP-UW-Z]{2}")
@@ -44,6 +47,9 @@ HEARD_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[ABD-HJLNP-UW-Z]{2}")
 MAX_HEARD_CHUNKS, MIN_HEARD_REAL_CHARS, MIN_HEARD_REAL_DIGITS_IN_REFERENCE = 2, 4, 2
 GAP = re.compile(r"[\s,\-]{1,3}")  # between chunks of one run; a sentence's full stop ends it...
 LETTER_GAP = re.compile(r"\.?[\s,\-]{1,3}")  # ...but not a dotted letter's ("L. S. 6")
+# ...nor, outside heard runs, ASR's decimal point between two dictated digits ("B7X 4.4Q" for
+# "B seven X, four four Q"); a price or time alone ("4.15") has no letters, so it stays.
+DIGIT_DOT = "."
 POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")  # LS62PQ, M204QB, SW1A1AA, B152TT
 MIN_REFERENCE_CHARS = 5  # "K N 7" or "A4" identify nobody
 MIN_REFERENCE_LETTERS = MIN_REFERENCE_DIGITS = 2
@@ -66,10 +72,12 @@ def _chars(match: re.Match) -> str | None:
     chunk = match.group(2)
     if chunk.isalpha() and len(chunk) > 2:
         return None
-    return chunk
+    return chunk.upper()
 
 
-def _joins(previous: str, gap: str, heard: bool = False) -> bool:
+def _joins(previous: str, gap: str, heard: bool = False, following: str = "") -> bool:
+    if not heard and gap == DIGIT_DOT and previous[-1:].isdigit() and following[:1].isdigit():
+        return True
     letter_gap = HEARD_LETTER_GAP if heard else LETTER_GAP
     return bool((letter_gap if len(previous) == 1 and previous.isalpha() else GAP).fullmatch(gap))
 
@@ -81,7 +89,8 @@ def _runs(text: str, heard: bool = False) -> list[list[tuple[int, int, str, bool
     current: list[tuple[int, int, str, bool]] = []
     for match in (HEARD_CHUNK if heard else CHUNK).finditer(text):
         chars = _chars(match)
-        if chars is None or (current and not _joins(current[-1][2], text[current[-1][1]:match.start()], heard)):
+        if chars is None or (current and not _joins(current[-1][2], text[current[-1][1]:match.start()], heard,
+                                                    chars)):
             if current:
                 runs.append(current)
             current = []

@@ -51,14 +51,15 @@ def repeat(unit: str, tail: str = "", n: int = N) -> str:
 SPOKEN = ["dot" * 40, repeat("dot"), repeat("dot "), repeat("dot ", " at"), repeat("a dot ", " at x"),
           repeat("a.", " at"), repeat("a-", " at example"), repeat("x at y dot ", "zz")]
 STREET = [repeat("one "), repeat("one ", "!"), repeat("twenty one "), repeat("1 one ", " at"),
-          repeat("one hundred and ")]
+          repeat("one hundred and "), repeat("one-"), repeat("1-one-", "x"), repeat("seven-wheel ")]
 EMAIL = [repeat("a-", "@"), repeat("a.", "@"), repeat("a_", "@x"), repeat("a@b-", "")]
 RUSSIAN = [repeat("-"), repeat("а"), "зовут" + " " * N + "x", repeat("улица "), repeat("дом 1 "),
            "номер" + "1" * N + "a"]
 NAMES = [repeat("It's Helen "), repeat("Helen Price "), repeat("Helen ", "fifth of"), repeat("thank you Helen "),
          repeat("Mr "), repeat("Two Harbour "), repeat("Harbour View ")]
 SPELLED = [repeat("Q "), repeat("Q R 1 ", "x"), repeat("1 - ", "Qx"), repeat("A, 1", "!"), repeat("AB1"),
-           repeat("A-1", "x"), repeat("ABC", "12345")]
+           repeat("A-1", "x"), repeat("ABC", "12345"), repeat("A-"), repeat("A."), repeat("A "),
+           repeat("Helen, ABCD "), repeat("Helen, that's ")]
 BIRTH_DATES = [repeat("May "), repeat("May, sixty "), repeat("May sixty-", "x"), repeat("1/1/"),
                repeat("March 65, Julia for "), repeat("June, Ann x-"), "June, Ann " + "x" * N]
 CHUNKS = [repeat("L S six, "), repeat("A. "), repeat("K7M2R9 "), repeat("one - "), repeat("AB1", "."),
@@ -91,9 +92,9 @@ def module_patterns():
                 "INTRODUCTION": RUSSIAN, "RUN": DIGITS, "PASSPORT_SERIES": DIGITS + RUSSIAN,
                 "PASSPORT_DIGITS": DIGITS, "NUMBER_AFTER_NOMER": RUSSIAN + DIGITS,
                 "NAMED_STREET_ADDRESS": STREET + NAMES, "NAME_CUE": NAMES, "ADDRESSED": NAMES,
-                "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "JOINED_ID": SPELLED + DIGITS,
+                "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "SPELLED_LETTERS": SPELLED + NAMES, "JOINED_ID": SPELLED + DIGITS,
                 "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES, "INITIAL_SURNAME": NAMES + CHUNKS,
-                "CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED,
+                "CHUNK": CHUNKS + SPELLED + DIGITS, "HEARD_CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED,
                 "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  ")]}
     for module in (recognizers, references, identity, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
@@ -112,7 +113,7 @@ def test_every_module_pattern_is_covered():
             "russian.INTRODUCTION", "reply_checks.REPEATED_RUN", "identity.NAME_CUE",
             "identity.SPELLED", "recognizers.NAMED_STREET_ADDRESS", "identity.JOINED_ID",
             "identity.BIRTH_DATE_THEN_NAME", "identity.INITIAL_SURNAME", "references.CHUNK",
-            "references.POSTCODE"} <= ids
+            "references.POSTCODE", "identity.SPELLED_LETTERS"} <= ids
 
 
 @pytest.mark.parametrize("engine,pattern,flags,inputs", [*presidio_patterns(), *module_patterns()])
