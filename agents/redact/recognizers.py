@@ -24,17 +24,21 @@ RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-,.])?\d)+(?!\w)")
 # text can be split between two quantifiers in many ways. tests/unit/agents/test_redact_backtracking.py.
 _LOCAL_SEPARATOR = r"(?:\s*[._\-]\s*|\s+(?:dot|underscore|dash)\s+)"
 _DOMAIN_DOT = r"(?:\s*\.\s*|\s+dot\s+)"
+_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+                r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+                r"sixty|seventy|eighty|ninety|hundred)")
+# A number said after a dotted mailbox is part of it ("jonah dot mercer eighty one at ...", digits
+# or a single number word, which agents.redact.numbers leaves as a word: "briggs ninety at ..."); after
+# a single word it is not ("I paid 20 at tesco dot com" keeps "paid").
 SPOKEN_EMAIL = re.compile(
-    rf"\b[a-z0-9]{{1,64}}(?:{_LOCAL_SEPARATOR}[a-z0-9]{{1,64}}){{0,8}}"
+    rf"\b[a-z0-9]{{1,64}}(?:(?:{_LOCAL_SEPARATOR}[a-z0-9]{{1,64}}){{1,8}}\s+(?:\d{{1,4}}|{_NUMBER_WORD})"
+    rf"|(?:{_LOCAL_SEPARATOR}[a-z0-9]{{1,64}}){{0,8}})"
     rf"\s+at\s+[a-z0-9\-]{{1,63}}(?:{_DOMAIN_DOT}[a-z0-9\-]{{1,63}}){{0,4}}"
     rf"{_DOMAIN_DOT}(?:com|net|org|ru|io|info|biz|co|uk|de|eu|us)\b",
     re.IGNORECASE,
 )
 # "42 Baker Street, apartment 5", "twelve Harbour Street": a house number (digits or words, as
 # ASR writes them), one to three words and a street type, then an optional flat.
-_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-                r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
-                r"sixty|seventy|eighty|ninety|hundred)")
 # At most six number words ("one hundred and twenty three"): unbounded, a long run of them
 # made every start re-read the rest of the run (quadratic).
 _HOUSE_NUMBER = rf"(?:\d+[a-z]?|{_NUMBER_WORD}(?:[\s\-]+(?:and\s+)?{_NUMBER_WORD}){{0,5}})"

@@ -106,3 +106,13 @@ def test_a_spelled_surname_and_hyphenated_street_are_redacted_and_the_talk_kept(
     redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
     assert "P-E-N-N-I-C-K" not in redacted and "lark" not in redacted, redacted
     assert "24-hour drive from here" in redacted, redacted
+
+
+def test_a_number_said_after_a_dotted_mailbox_is_part_of_the_email():
+    from agents.redact.recognizers import SPOKEN_EMAIL
+
+    text = "Send it to lena dot hart 77 at inbox dot com, please."
+    assert [m.group() for m in SPOKEN_EMAIL.finditer(text)] == ["lena dot hart 77 at inbox dot com"]
+    text = "It's raj underscore patel forty at mailbox dot net."  # one number word stays a word
+    assert [m.group() for m in SPOKEN_EMAIL.finditer(text)] == ["raj underscore patel forty at mailbox dot net"]
+    assert [m.group() for m in SPOKEN_EMAIL.finditer("I paid 20 at shopnow dot com.")] == ["20 at shopnow dot com"]
