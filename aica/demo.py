@@ -65,13 +65,23 @@ async def crm_updates(sandbox_url: str) -> list[dict]:
             return (await resp.json())["updates"]
 
 
+def updated_entity(update: dict) -> tuple[str, int]:
+    """("contact" | "deal", id) of one recorded crm.*.update."""
+    return update["method"].split(".")[1], int(update["id"])
+
+
 def written_entities(updates: list[dict]) -> set[tuple[str, int]]:
-    return {(u["method"].split(".")[1], int(u["id"])) for u in updates}
+    return {updated_entity(u) for u in updates}
+
+
+def wanted_entities(calls: list[PlacedCall]) -> set[tuple[str, int]]:
+    """The contact and deal each placed call should write."""
+    return {(kind, c.contact_id if kind == "contact" else c.deal_id) for c in calls for kind in ("contact", "deal")}
 
 
 async def wait_for_crm(sandbox_url: str, calls: list[PlacedCall], timeout_s: float,
                        worker_alive=lambda: True, on_progress=lambda done: None) -> list[dict]:
-    wanted = {(kind, c.contact_id if kind == "contact" else c.deal_id) for c in calls for kind in ("contact", "deal")}
+    wanted = wanted_entities(calls)
     deadline = time.monotonic() + timeout_s
     while True:
         updates = await crm_updates(sandbox_url)

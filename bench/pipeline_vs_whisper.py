@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agents.analyze import agent as analyze_agent  # noqa: E402
 from agents.transcribe import VAD_PARAMETERS, AsrPlan, asr_plan, count_channels, load_model  # noqa: E402
-from aica.demo import place_calls, wait_for_crm  # noqa: E402
+from aica.demo import place_calls, updated_entity, wait_for_crm, wanted_entities  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
 from catalog.projects import load_catalog  # noqa: E402
@@ -116,8 +116,8 @@ def difference(after: dict, before: dict) -> dict:
 def last_write_at(updates: list[dict], calls) -> float:
     """When the sandbox portal received the calls' last CRM write (its own clock, this machine's):
     the end of the run to the millisecond, not to wait_for_crm's 1 s polling."""
-    wanted = {(kind, c.contact_id if kind == "contact" else c.deal_id) for c in calls for kind in ("contact", "deal")}
-    return max(u["at"] for u in updates if (u["method"].split(".")[1], int(u["id"])) in wanted)
+    wanted = wanted_entities(calls)
+    return max(u["at"] for u in updates if updated_entity(u) in wanted)
 
 
 async def pipeline_run(stack: EmbeddedStack, samples, audio_dir: Path, port: int,

@@ -88,6 +88,7 @@ def time_russian_asr(settings: Settings, catalog, sample, beams: list[int]) -> N
 
     project = catalog.resolve("bench", sample.line)
     plan = asr_plan(settings, sample.language, project)
+    first_beam = first_beam_size(settings, plan.language)
     model = load_model(settings, plan.model)
     reference = normalise_words(" ".join(turn.text for turn in sample.turns))
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,12 +97,11 @@ def time_russian_asr(settings: Settings, catalog, sample, beams: list[int]) -> N
             started, started_cpu = time.perf_counter(), time.process_time()
             body = transcribe_file(model, audio, plan.language, beam, hotwords=plan.hotwords,
                                    batch_size=settings.asr_batch_size,
-                                   first_beam_size=first_beam_size(settings, plan.language))
+                                   first_beam_size=first_beam)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
             text = " ".join(s["text"] for s in body["segments"])
             duration = body["audio_duration_s"]
-            first = f", first beam {first_beam_size(settings, plan.language)}" if first_beam_size(
-                settings, plan.language) else ""
+            first = f", first beam {first_beam}" if first_beam else ""
             print(f"asr ru ({plan.model}, beam {beam}, batch {settings.asr_batch_size}{first}): {duration:.1f} s "
                   f"audio in {elapsed:.1f} s wall = {duration / elapsed:.2f}x real time ({cpu:.1f} s CPU), "
                   f"WER {jiwer.wer(reference, normalise_words(text) or '<empty>'):.3f}")

@@ -6,7 +6,6 @@ aggregates, FINAL and ORDER BY costs ~3-4 ms of CPU before a row is read (more t
 the rows of 20 calls), and these reads see only a few rows per call."""
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -27,24 +26,16 @@ _ROW = ("kind", "call_id", "started_at", "at", "tie", "a", "b", "has_context", "
         "responsible_id", "duration_s", "score", *_BINDINGS)
 
 
-def _first_max(rows: Iterable[dict], key) -> dict | None:
-    """The first row with the greatest key (argMax keeps the first of equal maxima)."""
-    best = None
-    for row in rows:
-        if best is None or key(row) > key(best):
-            best = row
-    return best
-
-
 def latest_status(rows: list[dict]) -> dict:
     """One call's status rows -> its row as _LATEST_STATUS gives it (status_, m_ prefixes dropped)."""
-    newest = _first_max(rows, lambda r: (r["updated_at"], r["status"] != "processing"))
+    # max() keeps the first of equal maxima, as argMax does.
+    newest = max(rows, key=lambda r: (r["updated_at"], r["status"] != "processing"))
     out = {"call_id": newest["call_id"], "status": newest["status"], "reason": newest["reason"],
            "updated_at": max(r["updated_at"] for r in rows)}
     with_context = [r for r in rows if r["has_context"]]
     for column in META:
         candidates = [r for r in with_context if r[column] is not None] if column in _NULLABLE else with_context
-        source = _first_max(candidates, lambda r: r["updated_at"])
+        source = max(candidates, key=lambda r: r["updated_at"], default=None)
         out[column] = source[column] if source is not None else _DEFAULT.get(column, [])
     return out
 
