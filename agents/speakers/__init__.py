@@ -1,7 +1,8 @@
 """Speaker attribution for mono recordings: which words the agent said and which the client.
 
 `attribute_speakers` splits the ASR segments at pauses and sentence ends, labels each piece with
-one of two voices (agents/speakers/voice.py), and decides which voice is the agent from what each
+one of two voices (by a trained speaker encoder, agents/speakers/ge2e.py, or by hand-made voice
+prints, agents/speakers/voice.py), and decides which voice is the agent from what each
 one says (agents/speakers/roles.py). Anything it is unsure of stays "unknown", so the analysis
 judges those words conservatively. Without audio only lines with strong wording cues are labelled.
 """
@@ -11,17 +12,32 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from agents.speakers import ge2e, voice
 from agents.speakers.roles import role_scores
-from agents.speakers.voice import VoiceTrack, voice_track
+from agents.speakers.voice import VoiceTrack
+
+# How a window of speech becomes a voice vector, and how the vectors become a track of two voices.
+VOICE_MODELS = {"ge2e": (ge2e.window_embeddings, ge2e.track_from_embeddings),
+                "prints": (voice.window_prints, voice.track_from_prints)}
 
 PIECE_PAUSE_S = 0.25  # a gap between words this long may be a change of speaker
 SENTENCE_END = (".", "?", "!", "…")
-MIN_SEPARATION = 5.0  # Fisher ratio: one voice cut in two by k-means scores ~1-5.4, two voices 5.5-22
 MIN_MARGIN = 0.15  # a piece this close to both voices is left unknown
 MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's voice
 FIRST_SPEAKER_PRIOR = 1.0  # who speaks first is usually the one answering: the agent on an incoming call
 ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
 STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence
+
+
+def voice_windows(audio: np.ndarray, model: str = "ge2e") -> tuple[np.ndarray, np.ndarray]:
+    """(window centre times, voice vectors) of one stretch of audio (16 kHz float)."""
+    return VOICE_MODELS[model][0](audio)
+
+
+def voice_track(times: np.ndarray, vectors: np.ndarray, model: str = "ge2e") -> VoiceTrack:
+    """The two voices of a call from its windows' vectors (a long call's chunks add theirs, times
+    shifted by the chunk's offset, so the audio need not be held at once)."""
+    return VOICE_MODELS[model][1](times, vectors)
 
 
 def _piece(words: list[dict], speaker: str) -> dict:
@@ -108,14 +124,16 @@ def merge_neighbours(pieces: list[dict]) -> list[dict]:
 
 def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None,
                        language: str = "en", direction: str = "unknown",
-                       track: VoiceTrack | None = None) -> list[dict]:
+                       track: VoiceTrack | None = None, voice_model: str = "ge2e") -> list[dict]:
     """Mono segments (speaker "unknown") -> segments with speaker agent | client | unknown.
     audio: the recording at 16 kHz (float), as faster-whisper decodes it; or instead `track`,
-    the voice track built from it (voice.track_from_prints, for a call decoded in chunks)."""
+    the voice track built from it (voice_track, for a call decoded in chunks); voice_model: a
+    VOICE_MODELS name."""
     pieces = [{**p, "_source": i} for i, s in enumerate(segments) for p in split_pieces(s)]
     if track is None:
-        track = voice_track(audio) if audio is not None and audio.size else None
-    if track is None or track.separation < MIN_SEPARATION:
+        track = (voice_track(*voice_windows(audio, voice_model), voice_model)
+                 if audio is not None and audio.size else None)
+    if track is None or not track.two_voices:
         return merge_neighbours([{**p, "speaker": by_wording(p, language)} for p in pieces])
     voiced = [(part | {"_source": p["_source"]}, voice, margin)
               for p in pieces for part, voice, margin in split_by_voice(p, track)]

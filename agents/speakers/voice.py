@@ -29,6 +29,7 @@ SPEECH_DB_BELOW_PEAK = 35.0  # frames quieter than this under the loudest are si
 PITCH_WEIGHT = 2.0  # pitch separates voices better than any one MFCC; weigh it as two features
 BLOCK_FRAMES = 3000  # pitch in blocks of 30 s: the FFT of a whole call at once needs ~300 MB
 SWITCH_PENALTY = 2.0  # Viterbi cost of a speaker change, in units of standardised distance
+MIN_SEPARATION = 5.0  # Fisher ratio: one voice cut in two by k-means scores ~1-5.4, two voices 5.5-22
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,12 @@ class VoiceTrack:
     times: np.ndarray
     voice: np.ndarray
     margin: np.ndarray
-    separation: float  # distance between the two voices over their spread; < ~1 means one voice
+    separation: float  # how far apart the two voices are (the voice model's own measure)
+    min_separation: float = MIN_SEPARATION  # below it the "two voices" are one voice cut in two
+
+    @property
+    def two_voices(self) -> bool:
+        return self.separation >= self.min_separation
 
     def at(self, start: float, end: float) -> tuple[int | None, float]:
         """(voice, mean margin) over [start, end]; (None, 0) when no window covers it."""
@@ -155,13 +161,8 @@ def _viterbi(costs: np.ndarray, switch: float) -> np.ndarray:
     return path
 
 
-def voice_track(audio: np.ndarray) -> VoiceTrack:
-    return track_from_prints(*window_prints(audio))
-
-
 def track_from_prints(times: np.ndarray, prints: np.ndarray) -> VoiceTrack:
-    """The track of window prints gathered over a whole call (a long call's chunks add theirs,
-    times shifted by the chunk's offset, so the audio need not be held at once)."""
+    """The two voices of a call from its windows' prints."""
     if len(prints) < 4:
         empty = np.zeros(0)
         return VoiceTrack(empty, empty.astype(int), empty, 0.0)

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.speakers import agent_voice, attribute_speakers, split_pieces
+from agents.speakers import agent_voice, attribute_speakers, split_pieces, voice_track, voice_windows
 from agents.speakers.roles import role_scores
-from agents.speakers.voice import SAMPLE_RATE, voice_track
+from agents.speakers.voice import SAMPLE_RATE
 from agents.transcribe import transcribe_file
 from streams.settings import Settings
 
@@ -74,7 +74,7 @@ def test_on_an_outgoing_call_the_one_who_answers_first_is_taken_as_the_client():
 def test_two_synthetic_voices_are_told_apart_turn_by_turn():
     gap = np.zeros(int(0.4 * SAMPLE_RATE), dtype=np.float32)
     low, high = voiced(110, 2.0, 1.0), voiced(220, 2.0, 2.0)
-    track = voice_track(np.concatenate([low, gap, high, gap, low, gap, high]))
+    track = voice_track(*voice_windows(np.concatenate([low, gap, high, gap, low, gap, high]), "prints"), "prints")
     first_turn, second_turn = track.voice[track.times < 2.0], track.voice[(track.times > 2.5) & (track.times < 4.3)]
     assert track.separation > 5.0 and set(first_turn) == {first_turn[0]} and set(second_turn) == {1 - first_turn[0]}
 
@@ -125,9 +125,9 @@ def test_a_mono_dialogue_is_attributed_word_by_word(whisper_model, mono_dialogue
 def test_silence_has_no_voice_prints_and_no_crash():
     """A silent recording (or a silent 10-minute chunk of a long call) used to raise ValueError
     reshaping zero prints."""
-    from agents.speakers.voice import track_from_prints, voice_track, window_prints
+    from agents.speakers.voice import track_from_prints, window_prints
 
     times, prints = window_prints(np.zeros(16000 * 5, dtype=np.float32))
     assert times.shape == (0,) and prints.shape[0] == 0
-    assert voice_track(np.zeros(16000 * 5, dtype=np.float32)).times.size == 0
+    assert voice_track(*voice_windows(np.zeros(16000 * 5, dtype=np.float32), "prints"), "prints").times.size == 0
     assert track_from_prints(np.concatenate([times, times]), np.concatenate([prints, prints])).separation == 0.0

@@ -38,17 +38,19 @@ def wav_duration_s(path: Path) -> float:
 
 def test_asr_version_names_library_model_precision_beam_and_batching():
     sequential = Settings(asr_model="tiny.en", asr_beam_size=3, asr_batch_size=0)
-    assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3"
-    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith("/beam3/vad")
+    assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3/voices-ge2e"
+    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith("/beam3/vad/voices-ge2e")
     assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8, asr_first_beam_size=0)).endswith(
-        "/int8/beam5/batch8")
+        "/int8/beam5/batch8/voices-ge2e")
     greedy_first = Settings(asr_beam_size=2, asr_batch_size=8, asr_first_beam_size=1)
-    assert asr_version(greedy_first, "tiny.en", "en").endswith("/int8/beam2/batch8/first-beam1")
+    assert asr_version(greedy_first, "tiny.en", "en").endswith("/int8/beam2/batch8/first-beam1/voices-ge2e")
     # Greedy-first is for English only (measured there; Russian lost words): one pass otherwise.
-    assert asr_version(greedy_first, "base", "ru").endswith("/base/int8/beam2/batch8")
+    assert asr_version(greedy_first, "base", "ru").endswith("/base/int8/beam2/batch8/voices-ge2e")
     assert first_beam_size(greedy_first, "en") == 1 and first_beam_size(greedy_first, "ru") == 0
     assert first_beam_size(greedy_first, None) == 0
-    assert asr_version(greedy_first.model_copy(update={"asr_first_beam_size": 2}), None, "en").endswith("/batch8")
+    assert asr_version(greedy_first.model_copy(update={"asr_first_beam_size": 2}), None, "en").endswith(
+        "/batch8/voices-ge2e")
+    assert asr_version(Settings(speaker_voice_model="prints")).endswith("/voices-prints")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
 
 
