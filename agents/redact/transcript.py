@@ -18,7 +18,7 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.engine import RedactionPolicy
-from agents.redact.identity import SPELLED_ID, answered_names
+from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
 from agents.redact.references import answered_references
 from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
@@ -51,7 +51,8 @@ MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
 
 
 def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[str]]:
-    """Values to look for in the rest of the call: full names and their capitalised parts."""
+    """Values to look for in the rest of the call: full names and their capitalised parts. A
+    greeting or a weekday is never a part ("Morning Grace" would wipe the agent's "Good morning")."""
     known: dict[str, set[str]] = {}
     for finding in findings:
         if finding.entity_type not in KNOWN_VALUE_TYPES:
@@ -61,7 +62,8 @@ def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[st
         values.add(value)
         if finding.entity_type == "PERSON":
             values.update(p for p in value.split()
-                          if len(p) >= MIN_NAME_PART and p.isalpha() and p[0].isupper())
+                          if len(p) >= MIN_NAME_PART and p.isalpha() and p[0].isupper()
+                          and p.casefold() not in NOT_NAMES and p.casefold() not in NOT_NAMES_RU)
     return known
 
 

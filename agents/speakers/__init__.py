@@ -95,7 +95,9 @@ def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
             # windows straddle the change), and "How can I help?" is exactly such a tail.
             agent, client = role_scores(piece["text"], language)
             evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
-    first = next((voice for _, voice, _ in pieces if voice is not None), None)
+    # Who spoke first: only if the call's first piece has a voice (a short "Hello?" may have none,
+    # and then the next known voice is the second speaker).
+    first = pieces[0][1] if pieces else None
     if first is not None:
         evidence[first] += -FIRST_SPEAKER_PRIOR if direction == "outgoing" else FIRST_SPEAKER_PRIOR
     if abs(evidence[0] - evidence[1]) < MIN_ROLE_MARGIN:

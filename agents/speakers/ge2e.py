@@ -31,6 +31,10 @@ SWITCH_PENALTY = 1.0
 # k-means 0.03-0.07. (A Fisher ratio, as for the prints, overlaps there: 256 dimensions leave
 # k-means room to find a gap in one voice.)
 MIN_SEPARATION = 0.11
+# A window's voice holds for the words its 1.6 s of audio covers. A short turn between two long
+# ones may get no window of its own (too little speech): its words are then unsure, not given
+# the neighbour's voice.
+REACH_S = PARTIAL_FRAMES * HOP / SAMPLE_RATE / 2
 
 
 def _hz_to_mel(hz):
@@ -123,13 +127,13 @@ def track_from_embeddings(times: np.ndarray, embeddings: np.ndarray) -> VoiceTra
     """Two voices by k-means over the embeddings, smoothed by Viterbi; as voice.track_from_prints."""
     if len(embeddings) < 4:
         empty = np.zeros(0)
-        return VoiceTrack(empty, empty.astype(int), empty, 0.0, MIN_SEPARATION)
+        return VoiceTrack(empty, empty.astype(int), empty, 0.0, MIN_SEPARATION, REACH_S)
     centroids = _kmeans2(embeddings)
     distances = np.sqrt(((embeddings[:, None, :] - centroids[None]) ** 2).sum(axis=2))
     distances /= distances.std() + 1e-9
     voice = _viterbi(distances, SWITCH_PENALTY)
     margin = np.abs(distances[:, 0] - distances[:, 1])
-    return VoiceTrack(times, voice, margin, centroid_distance(embeddings, voice), MIN_SEPARATION)
+    return VoiceTrack(times, voice, margin, centroid_distance(embeddings, voice), MIN_SEPARATION, REACH_S)
 
 
 def centroid_distance(embeddings: np.ndarray, voice: np.ndarray) -> float:

@@ -10,6 +10,7 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "en": (
         (r"\b(thank(s| you) for (calling|ringing|holding|waiting|banking|shopping|choosing|contacting))\b", 3.0),
         (r"\b(you'?re|you are) (through to|speaking (to|with))\b|\bthis is \w+ (from|at)\b", 3.0),
+        (r"\bit'?s \w+ (from|at)\b", 2.0),  # "Hi, it's Carl from Nova Mobile": an outgoing call's opening
         (r"\b(my name is|my name's|\w+ speaking)\b", 1.5),
         (r"\bhow (can|may) i (help|assist)\b|\bwhat can i do for you\b|\bhow can we help\b", 3.0),
         (r"\b(calls?|this call) (is|are|may be|will be) (being )?recorded\b|\b(may ?be|will be) recorded\b", 2.5),
@@ -52,7 +53,9 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
 }
 CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "en": (
-        (r"\b(i'?m|i am) (calling|ringing|phoning) (about|because|to|regarding)\b|\bi('ve| have) got a problem\b", 3.0),
+        # (not "I'm ringing because your account is overdue": the agent on an outgoing call)
+        (r"\b(i'?m|i am) (calling|ringing|phoning) (about|because|to|regarding)\b(?!\s+(your|you)\b)"
+         r"|\bi('ve| have) got a problem\b", 3.0),
         (r"\b(i want(ed)? to|i'?d like to|i need to) (cancel|complain|know|ask|report|change|order|get|check|"
          r"talk|speak)\b|\bi want (the|my|a|it)\b", 1.5),
         (r"\bcan you (take|cancel|refund|fix|send|stop|sort|just)\b|\b(nobody|no one) (told|warned)\b", 1.5),

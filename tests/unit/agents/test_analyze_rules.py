@@ -72,6 +72,13 @@ def test_greeting_needs_name_and_company_in_one_turn(scorecard):
     assert match_quote(greeting.rules["en"][0], "Thanks for calling Acme.") is None
 
 
+def test_a_greeting_asr_heard_without_its_to_still_counts(scorecard):
+    opening = scorecard.criterion("greeting").rules["en"][3]
+    heard = "Hi, you're through Decastral Broadbent. It's Deaf. Calls are recorded for training."
+    assert match_quote(opening, heard)
+    assert match_quote(opening, "Hi, you're late again.") is None
+
+
 def test_rude_call_fails_the_critical_criterion_and_gets_advice(scorecard):
     call = GOOD_CALL[:4] + [(20.5, 26.0, "agent", "Look, that is a stupid question. It is not my problem.")] + GOOD_CALL[5:]
     analysis = analyze_with_rules(redacted(call), scorecard)
@@ -174,5 +181,5 @@ def test_analysis_fits_the_call_analysis_contract(scorecard):
 
 def test_analyzer_version_tracks_rule_edits(scorecard):
     edited = scorecard.model_copy(update={"criteria": scorecard.criteria[1:]})
-    assert analyzer_version(scorecard).startswith("rules-3:support-en@6:")
+    assert analyzer_version(scorecard).startswith("rules-3:support-en@7:")
     assert analyzer_version(edited) != analyzer_version(scorecard)

@@ -287,3 +287,16 @@ def test_the_customers_introduction_is_never_kept(english_analyzer):
         assert find_leaks(["Peter Novak"], " ".join(s["text"] for s in out["segments"])) == []
     # On a mono call only a greeting among the first three turns keeps a name.
     assert "Daniel" not in out["segments"][3]["text"]
+
+
+def test_a_greeting_caught_inside_a_name_is_not_swept_through_the_call():
+    """A caller's "Morning Grace." tagged as one PERSON must not turn the agent's "Good morning"
+    into "Good <PERSON>" (then the greeting check fails), while the name part still recurs."""
+    from agents.redact.transcript import collect_known_values
+
+    text = "Morning Grace. I've moved flat."
+    known = collect_known_values(text, [Finding(0, 13, "PERSON", 0.85)])
+    assert known == {"PERSON": {"Morning Grace", "Grace"}}
+    text_ru = "Здравствуйте Анна Петрова."
+    assert collect_known_values(text_ru, [Finding(0, 25, "PERSON", 0.85)])["PERSON"] == {
+        "Здравствуйте Анна Петрова", "Анна", "Петрова"}

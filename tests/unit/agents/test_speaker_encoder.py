@@ -123,3 +123,14 @@ def test_the_checkpoint_reader_imports_nothing_it_was_not_built_for():
     pickle.dump([], stream, protocol=2)
     stream.seek(0)
     assert read_legacy_checkpoint(stream) == {"model_state": {"x": None}}
+
+
+def test_a_wheel_of_another_checksum_is_refused_and_nothing_is_written(tmp_path):
+    from agents.speakers.encoder_weights import convert_wheel
+
+    wheel = tmp_path / "Resemblyzer-0.1.4-py3-none-any.whl"
+    wheel.write_bytes(b"not the wheel")
+    target = tmp_path / "weights.npz"
+    with pytest.raises(ValueError, match="sha256"):
+        convert_wheel(wheel, target)
+    assert list(tmp_path.iterdir()) == [wheel]
