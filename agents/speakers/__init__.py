@@ -85,9 +85,11 @@ def split_by_voice(piece: dict, track: VoiceTrack) -> list[tuple[dict, int | Non
 
 
 def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
-                direction: str = "unknown") -> int | None:
+                direction: str = "unknown", first_heard: bool = True) -> int | None:
     """The voice (0/1) whose lines sound like the agent's; None when the evidence is too thin.
-    direction (call context): on an outgoing call the agent rang, so the client answers first."""
+    direction (call context): on an outgoing call the agent rang, so the client answers first.
+    first_heard: whether the first piece's voice was heard (a voice window covers it); if not,
+    its voice is its neighbour's, and who spoke first says nothing."""
     evidence = [0.0, 0.0]  # agent-minus-client cue weight per voice
     for piece, voice, margin in pieces:
         if voice is not None:
@@ -95,10 +97,8 @@ def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
             # windows straddle the change), and "How can I help?" is exactly such a tail.
             agent, client = role_scores(piece["text"], language)
             evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
-    # Who spoke first: only if the call's first piece has a voice (a short "Hello?" may have none,
-    # and then the next known voice is the second speaker).
-    first = pieces[0][1] if pieces else None
-    if first is not None:
+    first = next((voice for _, voice, _ in pieces if voice is not None), None)
+    if first is not None and first_heard:
         evidence[first] += -FIRST_SPEAKER_PRIOR if direction == "outgoing" else FIRST_SPEAKER_PRIOR
     if abs(evidence[0] - evidence[1]) < MIN_ROLE_MARGIN:
         return None
@@ -139,7 +139,8 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
         return merge_neighbours([{**p, "speaker": by_wording(p, language)} for p in pieces])
     voiced = [(part | {"_source": p["_source"]}, voice, margin)
               for p in pieces for part, voice, margin in split_by_voice(p, track)]
-    agent = agent_voice(voiced, language, direction)
+    agent = agent_voice(voiced, language, direction,
+                        first_heard=bool(voiced) and track.reaches(voiced[0][0]["start"], voiced[0][0]["end"]))
     labelled = []
     for piece, voice, margin in voiced:
         if agent is None or voice is None or margin < MIN_MARGIN:

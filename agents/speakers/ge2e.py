@@ -31,9 +31,7 @@ SWITCH_PENALTY = 1.0
 # k-means 0.03-0.07. (A Fisher ratio, as for the prints, overlaps there: 256 dimensions leave
 # k-means room to find a gap in one voice.)
 MIN_SEPARATION = 0.11
-# A window's voice holds for the words its 1.6 s of audio covers. A short turn between two long
-# ones may get no window of its own (too little speech): its words are then unsure, not given
-# the neighbour's voice.
+# A window's audio covers 0.8 s either side of its centre (VoiceTrack.reaches).
 REACH_S = PARTIAL_FRAMES * HOP / SAMPLE_RATE / 2
 
 

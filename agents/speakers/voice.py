@@ -41,27 +41,30 @@ class VoiceTrack:
     margin: np.ndarray
     separation: float  # how far apart the two voices are (the voice model's own measure)
     min_separation: float = MIN_SEPARATION  # below it the "two voices" are one voice cut in two
-    reach: float = float("inf")  # a window farther than this from a word says nothing about it (s)
+    reach: float = float("inf")  # how far from its centre a window's audio goes (s)
 
     @property
     def two_voices(self) -> bool:
         return self.separation >= self.min_separation
 
     def at(self, start: float, end: float) -> tuple[int | None, float]:
-        """(voice, mean margin) over [start, end]: the windows centred there, else the nearest one;
-        (None, 0) when that one is out of reach or there are no windows."""
+        """(voice, mean margin) over [start, end]: the windows centred there, else the nearest
+        one; (None, 0) without windows."""
         if self.times.size == 0:
             return None, 0.0
         inside = (self.times >= start - 0.125) & (self.times <= end + 0.125)
         if not inside.any():
-            nearest = int(np.argmin(np.abs(self.times - (start + end) / 2)))
-            if self.times[nearest] < start - self.reach or self.times[nearest] > end + self.reach:
-                return None, 0.0
             inside = np.zeros_like(self.times, dtype=bool)
-            inside[nearest] = True
+            inside[np.argmin(np.abs(self.times - (start + end) / 2))] = True
         signed = np.where(self.voice[inside] == 1, self.margin[inside], -self.margin[inside])
         total = float(signed.mean())
         return (1 if total > 0 else 0), abs(total)
+
+    def reaches(self, start: float, end: float) -> bool:
+        """Whether some window's audio covers [start, end], so its voice there was heard, not
+        borrowed from a neighbour (a short "Hello?" between silences may have no window)."""
+        return bool(self.times.size) and bool(np.any((self.times >= start - self.reach)
+                                                     & (self.times <= end + self.reach)))
 
 
 def _frames(audio: np.ndarray, size: int, hop: int = HOP) -> np.ndarray:
