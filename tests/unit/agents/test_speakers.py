@@ -71,6 +71,18 @@ def test_on_an_outgoing_call_the_one_who_answers_first_is_taken_as_the_client():
     assert agent_voice(pieces, "en", direction="outgoing") == 1
 
 
+def test_who_answered_first_counts_only_when_their_voice_was_heard():
+    """On an outgoing call a client's short "Hello, who's this?" may get no voice window of its
+    own; its words then borrow the next voice (the agent's), which must not count as answering."""
+    from agents.speakers.voice import VoiceTrack
+
+    pieces = [({"text": "Hi, it's Carl from Nova Mobile."}, 0, 1.0), ({"text": "Okay."}, 1, 1.0)]
+    assert agent_voice(pieces, "en", direction="outgoing") is None  # "answered first" argues against
+    assert agent_voice(pieces, "en", direction="outgoing", first_heard=False) == 0
+    track = VoiceTrack(np.array([3.2]), np.array([0]), np.array([1.0]), 0.2, 0.11, reach=0.8)
+    assert not track.reaches(0.3, 1.8) and track.reaches(2.5, 3.0)
+
+
 def test_two_synthetic_voices_are_told_apart_turn_by_turn():
     gap = np.zeros(int(0.4 * SAMPLE_RATE), dtype=np.float32)
     low, high = voiced(110, 2.0, 1.0), voiced(220, 2.0, 2.0)
