@@ -27,6 +27,9 @@ MAX_EVIDENCE = 3
 # sentence the ASR heard well (transcript.heard): misheard speech ("I have issued a refund" heard as
 # "I can miss you no reason") must not brand a polite agent rude. A regex hit on exact words counts.
 MIN_HEARD_FOR_FAILURE = 0.8
+# ...and three words or more: a two-word reply ("Yes, speaking.") sits as close to a short rude
+# example ("Yeah, yeah, whatever.") as to anything else in e5's space. Rude words are regex rules.
+MIN_WORDS_FOR_FAILURE = 3
 
 
 @dataclass
@@ -237,7 +240,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives)
         for s in candidates:
-            if strict and s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE:
+            if strict and ((s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE)
+                           or len(s.text.split()) < MIN_WORDS_FOR_FAILURE):
                 continue
             if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))

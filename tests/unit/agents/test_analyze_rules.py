@@ -183,3 +183,13 @@ def test_analyzer_version_tracks_rule_edits(scorecard):
     edited = scorecard.model_copy(update={"criteria": scorecard.criteria[1:]})
     assert analyzer_version(scorecard).startswith("rules-3:support-en@7:")
     assert analyzer_version(edited) != analyzer_version(scorecard)
+
+
+@pytest.mark.parametrize("reply", ["Yes, speaking.", "Yes, please."])
+def test_a_two_word_reply_is_not_rude_by_meaning(scorecard, reply):
+    """A client's short reply that voice attribution gave the agent (too short for a voice window
+    of its own) sits close to short rude examples in e5's space; it must not fail the call."""
+    call = GOOD_CALL[:1] + [(6.1, 6.4, "agent", reply)] + GOOD_CALL[1:]
+    assert by_id(analyze_with_rules(redacted(call), scorecard), "no_rude_language")["verdict"] == "met"
+    rude = GOOD_CALL[:1] + [(6.1, 6.4, "agent", "Stop rushing me.")] + GOOD_CALL[1:]
+    assert by_id(analyze_with_rules(redacted(rude), scorecard), "no_rude_language")["verdict"] == "not_met"
