@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from agents.speakers.voice import SAMPLE_RATE, VoiceTrack, _kmeans2, _viterbi
 
@@ -78,7 +79,13 @@ class SpeakerEncoder:
         self.projection = (np.ascontiguousarray(weights["linear.weight"].T), weights["linear.bias"])
 
     def embed(self, mels: np.ndarray) -> np.ndarray:
-        """(windows, frames, 40) mel windows -> (windows, 256) unit-length embeddings."""
+        """(windows, frames, 40) mel windows -> (windows, 256) unit-length embeddings. On one BLAS
+        thread: its ~500 small products per call cost 3x the CPU (and more wall) when OpenBLAS
+        spreads each over the cores whisper is using (docs/benchmarks.md)."""
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._embed(mels)
+
+    def _embed(self, mels: np.ndarray) -> np.ndarray:
         x = mels.astype(np.float32)
         hidden = np.zeros((x.shape[0], 0), np.float32)
         for input_weights, hidden_weights, bias in self.layers:
