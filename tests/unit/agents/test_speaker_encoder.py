@@ -1,7 +1,7 @@
 """The trained speaker encoder (agents/speakers/ge2e.py) on real speech, and how its weights are
 read. The hard case is one neural voice (piper's en_US-joe-medium) against itself 3 semitones
-lower and slower, as bench/qa_eval renders its mono calls: the hand-made voice prints see one
-voice there, the encoder must see two."""
+lower and slower, as bench/qa_eval renders its mono calls: the hand-made voice prints mostly see
+one voice there (bench.speaker_attribution), the encoder must see two."""
 from __future__ import annotations
 
 import io
@@ -68,10 +68,11 @@ def test_embeddings_are_unit_length_and_deterministic(same_man_dialogue):
     assert np.array_equal(first, again)
 
 
-def test_the_encoder_tells_apart_what_the_hand_made_prints_cannot(same_man_dialogue):
+def test_the_encoder_tells_apart_one_voice_and_itself_three_semitones_lower(same_man_dialogue):
+    # (The hand-made prints mostly see one voice here; piper's rendering varies from run to run,
+    # so how often is a figure of bench.speaker_attribution, not a test.)
     path, turns = same_man_dialogue
     audio = decode_channels(path, 1)[0]
-    assert not voice_track(*voice_windows(audio, "prints"), "prints").two_voices
     track = voice_track(*voice_windows(audio, "ge2e"), "ge2e")
     assert track.two_voices
     truth = [speaker_at(turns, t) for t in track.times]
@@ -97,8 +98,6 @@ def test_a_same_voice_mono_dialogue_is_attributed_word_by_word(whisper_model, sa
     path, turns = same_man_dialogue
     body = transcribe_file(whisper_model, path, "en", batch_size=8, beam_size=2)
     assert word_accuracy(body, turns) >= 0.85
-    prints = transcribe_file(whisper_model, path, "en", batch_size=8, beam_size=2, voice_model="prints")
-    assert word_accuracy(prints, turns) < 0.6  # wording cues alone: most words stay "unknown"
 
 
 def word_accuracy(body, turns) -> float:
