@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import wave
 from functools import lru_cache
 from pathlib import Path
@@ -203,13 +204,17 @@ def main(argv: list[str] | None = None) -> int:
     methods = ("attributed", "wording only", "all unknown", "all agent")
     print(f"command: python -m bench.speaker_attribution {' '.join(argv if argv is not None else sys.argv[1:])}")
     print(f"{len(calls)} {args.language} calls ({args.split}), ASR {model_name}; word-level, unknown counts as wrong")
+    voice_cpu_s = audio_s = 0.0
     for pair in args.pairs.split(","):
         totals = {m: [0, 0, 0] for m in methods}
         for call in calls:
             path, turns = render(call, VOICE_PAIRS[args.language][pair])
             segments, audio = (script_segments(call, turns, path) if args.no_asr
                                else transcribe(model, model_name, path, args.language))
+            started = time.process_time()
             track = voice_track(*voice_windows(audio, args.voice_model), args.voice_model)
+            voice_cpu_s += time.process_time() - started
+            audio_s += audio.size / 16000
             outputs = {"attributed": attribute_speakers(segments, None, args.language, track=track),
                        "wording only": attribute_speakers(segments, None, args.language),
                        "all unknown": segments,
@@ -224,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             precision = correct / labelled if labelled else 0.0
             print(f"  {method:<13} accuracy {correct / max(words, 1):6.1%}  coverage {labelled / max(words, 1):6.1%}"
                   f"  precision {precision:6.1%}  ({words} words)")
+    print(f"voice model {args.voice_model}: {voice_cpu_s:.1f} CPU-s for {audio_s:.0f} s of audio "
+          f"({voice_cpu_s / max(audio_s, 1e-9):.2%} of its duration)")
     if args.one_voice_control:
         one_voice_control(calls, sorted({v for pair in args.pairs.split(",") for v in VOICE_PAIRS[args.language][pair]}),
                           args.voice_model)
