@@ -96,3 +96,23 @@ async def test_a_new_recording_of_the_call_is_transcribed_again(settings_factory
     texts = [" ".join(s["text"] for s in registry.decode("aica.Transcript", v)["segments"]).lower()
              for _, _, v in runner.sent]
     assert "tomorrow" in texts[0] and "order" in texts[1]
+
+
+async def test_each_transcribed_call_logs_its_span_on_the_asr_thread(settings_factory, speak, whisper_model,
+                                                                     caplog):
+    """bench.pipeline_vs_whisper reads these lines to find the gaps between calls on the ASR thread;
+    a kept transcript does not use the thread and logs none."""
+    import logging
+    import time
+
+    from bench.asr_timeline import call_spans
+    settings = settings_factory()
+    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    handle = transcribe.transcribe_handler(settings, blobs, executor=None)
+    call = ingested(blobs, speak("Please call me back tomorrow."))
+    before = time.time()
+    with caplog.at_level(logging.INFO, logger="agents.transcribe"):
+        await RecordingRunner(settings).process(call, handle)
+        await RecordingRunner(settings).process(call, handle)
+    [span] = call_spans(caplog.text)
+    assert before <= span.handled <= span.start < span.end <= time.time()
