@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import version
@@ -174,6 +175,13 @@ def _batched(model: WhisperModel) -> Any:
     return _faster_whisper().BatchedInferencePipeline(model)
 
 
+@lru_cache(maxsize=1)
+def _beside_whisper() -> ThreadPoolExecutor:
+    """One thread for the mono voice prints (started from the ASR thread, whose OS name it
+    inherits, so its CPU counts as ASR in bench.pipeline_vs_whisper)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="voice-prints")
+
+
 @contextmanager
 def _timed(part: str):
     started = time.perf_counter()
@@ -253,6 +261,10 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
         if chunk is None:
             break
         audio = chunk.channels
+        # Mono: the voice vectors are worked out beside whisper, which leaves about a third of two
+        # cores idle (its Python steps, VAD, features); numpy releases the GIL in its heavy steps.
+        voice_windows_job = (_beside_whisper().submit(voice_windows, audio[0], voice_model)
+                             if channels != 2 else None)
         with _timed("whisper"):
             found = [seg for side, speaker in zip(audio, speakers)
                      for seg in transcribe_channel(model, side, speaker, language, beam_size, vad=vad,
@@ -262,9 +274,9 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                                                    first_beam_size=first_beam_size)]
             if language is None:  # detected: what faster-whisper reports for the first side
                 language = model.detect_language(audio[0])[0]
-        if channels != 2:
-            with _timed("speakers"):
-                chunk_times, chunk_vectors = voice_windows(audio[0], voice_model)
+        if voice_windows_job is not None:
+            with _timed("speakers"):  # only what is left of them once whisper is done
+                chunk_times, chunk_vectors = voice_windows_job.result()
             times.append(chunk_times + chunk.offset_s)
             vectors.append(chunk_vectors)
         segments += _shifted(found, chunk.offset_s)
