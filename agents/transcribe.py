@@ -43,6 +43,9 @@ VAD_PARAMETERS = {"min_silence_duration_ms": 500}
 # VAD glues speech chunks together before decoding, so one segment can span several turns
 # of one side; a pause this long between two words starts a new segment.
 TURN_PAUSE_S = 1.0
+# Calls the transcribe stage handles at once: one on the (single) ASR thread, one queued behind
+# it, so that thread goes from one call to the next without waiting for the stage loop.
+ASR_CALLS_IN_FLIGHT = 2
 
 
 class Word(TypedDict):
@@ -320,10 +323,16 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
     import asyncio
     from functools import partial
 
-    from agents.kept_transcripts import keep_transcript, kept_transcript
+    from agents.kept_transcripts import OneDeliveryAtATime, keep_transcript, kept_transcript
     from streams.stage import Output, Reject, Retry, now_ms
 
+    deliveries = OneDeliveryAtATime()
+
     async def handle(call: dict, message) -> list:
+        async with deliveries.turn(call["context"]["call_id"]):
+            return await handle_one(call)
+
+    async def handle_one(call: dict) -> list:
         handled_from = time.time()
         ctx = call["context"]
         plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
@@ -383,4 +392,6 @@ def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> N
 
     @app.agent(runner.source(), name="transcribe")
     async def transcribe(stream) -> None:
-        await runner.run(stream, handle)
+        # Two in flight: while one call is on the ASR thread, the next is read, checked and
+        # queued behind it, and the first one's output is published while the next is decoded.
+        await runner.run(stream, handle, in_flight=ASR_CALLS_IN_FLIGHT)

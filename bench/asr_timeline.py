@@ -26,6 +26,7 @@ class Timeline(NamedTuple):
     gaps_s: float  # between one call's end and the next one's start on the ASR thread
     gap_before_handler_s: float  # of the gaps: until the next call's handler began (publish, ack, fetch)
     tail_s: float  # the last call off the ASR thread -> the round's end (last CRM write)
+    each_gap_s: tuple[float, ...]  # the gaps one by one, in ASR-thread order
 
 
 def call_spans(log_text: str) -> list[CallSpan]:
@@ -46,4 +47,5 @@ def timeline(spans: list[CallSpan], round_start: float, round_end: float) -> Tim
         gaps_s=sum(b.start - a.end for a, b in pairs),
         gap_before_handler_s=sum(max(0.0, b.handled - a.end) for a, b in pairs),
         tail_s=round_end - spans[-1].end,
+        each_gap_s=tuple(b.start - a.end for a, b in pairs),
     )

@@ -219,7 +219,7 @@ def main() -> None:
         if (t := m.get(("timeline", ""))) is not None:
             print(f"         wall = lead-in {t.lead_in_s:.2f} + ASR thread {t.on_asr_thread_s:.2f} + gaps between "
                   f"calls {t.gaps_s:.2f} (until the next handler {t.gap_before_handler_s:.2f}) + tail {t.tail_s:.2f} s "
-                  f"({t.calls} calls)")
+                  f"({t.calls} calls; gaps ms: {' '.join(f'{g * 1000:.0f}' for g in t.each_gap_s)})")
     raw_best, pipe_best = min(r.wall_s for r in raws), min(p.wall_s for p in pipes)
     print(f"best of {len(raws)}: raw {raw_best:.1f} s, pipeline {pipe_best:.1f} s, "
           f"overhead ratio pipeline / raw whisper: {pipe_best / raw_best:.2f}")

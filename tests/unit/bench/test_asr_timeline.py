@@ -23,6 +23,7 @@ def test_a_round_is_lead_in_asr_thread_gaps_and_tail():
     assert t.on_asr_thread_s == pytest.approx(1.9 + 2.49)
     assert t.gaps_s == pytest.approx(0.11) and t.gap_before_handler_s == pytest.approx(0.1)
     assert t.tail_s == pytest.approx(1.0)
+    assert t.each_gap_s == pytest.approx((0.11,))
     # every second of the round is in one of the parts
     assert t.lead_in_s + t.on_asr_thread_s + t.gaps_s + t.tail_s == pytest.approx(6.0)
 
