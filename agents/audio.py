@@ -11,6 +11,7 @@ arrays faster-whisper's `decode_audio` gives (same resampling pipeline; a test c
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -84,8 +85,23 @@ def _s16_blocks(path: Path, stereo: bool) -> Iterator[np.ndarray]:
             for frame in _resample_frames(frames, resampler):
                 yield frame.to_ndarray().reshape(-1)
     finally:
+        graphs = _filter_graphs(resampler)
         del resampler
-        gc.collect()  # PyAV's resampler objects are freed only by a collection (faster-whisper #390)
+        if any(graph() is not None for graph in graphs):
+            gc.collect()  # this PyAV keeps the graph in a reference cycle (PyAV #1429, #2380)
+
+
+def _filter_graphs(resampler: av.AudioResampler) -> list[weakref.ref]:
+    """Weak references to the resampler's filter graph (the field is not exposed to Python; the
+    collector's view of the object's references finds it).
+
+    Some PyAV versions keep a graph and its filter contexts in a reference cycle that only a
+    full collection frees, so faster-whisper collects after every decode (its #390). In a worker
+    whose heap holds spaCy, Presidio and the embeddings that full collection took 0.1-0.2 s per
+    call, holding the GIL, on the ASR thread between two calls' whisper runs (docs/benchmarks.md,
+    h-pipe-gap); PyAV 14+ frees the graph by reference counting, so collect only if it is still
+    alive once the resampler is gone."""
+    return [weakref.ref(ref) for ref in gc.get_referents(resampler) if isinstance(ref, av.filter.Graph)]
 
 
 def _quiet_cut(audio: np.ndarray, width: int) -> int:

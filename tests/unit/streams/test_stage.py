@@ -256,3 +256,51 @@ async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_l
         await runner.run(stream, broken)
     assert stream.acked == events[:1] and len(runner.sent) == 1
     assert len(crashes) == 1 and isinstance(crashes[0], DeadLetterFlood)
+
+
+def fake_events(n):
+    from types import SimpleNamespace
+    message = SimpleNamespace(topic="p.b24.events.v1")
+    return [SimpleNamespace(message=message, key=b"m1", value=consumed().value, headers={}) for _ in range(n)]
+
+
+async def test_with_two_in_flight_the_next_input_is_taken_up_while_one_is_handled(runner):
+    """The transcribe stage's read-ahead: the second call is ready (and queued on the ASR thread)
+    before the first is done. Here the first input cannot finish until the second has begun."""
+    import asyncio
+    events = fake_events(3)
+    stream = FakeStream(events)
+    second_begun = asyncio.Event()
+    begun = []
+
+    async def handle(record, d):
+        begun.append(len(begun))
+        if begun[-1] == 0:
+            await second_begun.wait()
+        else:
+            second_begun.set()
+        return [Output("p.next", b"k", "aica.CrmWebhookEvent", EVENT)]
+
+    await asyncio.wait_for(runner.run(stream, handle, in_flight=2), timeout=60)  # a guard, not a timing
+    assert begun == [0, 1, 2] and len(runner.sent) == 3
+    assert sorted(map(id, stream.acked)) == sorted(map(id, events))  # all acked; the first after the second
+
+
+async def test_with_two_in_flight_a_flood_crashes_the_app_once_and_leaves_its_inputs_unacked(settings_factory):
+    from streams.dlq_limit import DeadLetterFlood
+    runner = RecordingRunner(settings_factory(dlq_max_consecutive=2, dlq_max_ratio=0))
+    crashes = []
+
+    async def crash(reason):
+        crashes.append(reason)
+    runner.app.crash = crash
+    events = fake_events(6)
+    stream = FakeStream(events)
+
+    async def broken(record, d):
+        raise Reject("bad")
+
+    with pytest.raises(DeadLetterFlood):
+        await runner.run(stream, broken, in_flight=2)
+    assert stream.acked == events[:1] and len(runner.sent) == 1
+    assert len(crashes) == 1
