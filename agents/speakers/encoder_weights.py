@@ -11,7 +11,6 @@ with `allow_pickle=False`).
 from __future__ import annotations
 
 import collections
-import hashlib
 import io
 import os
 import pickle
@@ -23,6 +22,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from agents.asr_models import sha256_of
 
 WHEEL = "resemblyzer==0.1.4"
 WHEEL_SHA256 = "8f12eb2f1a9982d32e8db7856de754709b59c93a77bcf0ff536584b619a9dd1f"
@@ -115,14 +116,6 @@ def read_legacy_checkpoint(handle: io.BufferedIOBase) -> dict:
 
 def state_dict_arrays(checkpoint: dict) -> dict[str, np.ndarray]:
     return {name: ref.array() for name, ref in checkpoint["model_state"].items() if isinstance(ref, _TensorRef)}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def convert_wheel(wheel: Path, target: Path) -> Path:
