@@ -28,7 +28,7 @@ MIN_SPEECH_SHARE = 0.5  # a window needs this share of speech frames to be embed
 # not depend on how far apart a call's two voices are. Set on calibrate calls (bench.speaker_attribution).
 SWITCH_PENALTY = 1.0
 # Separation: 1 - cosine of the two voices' mean embeddings. On calibrate calls two voices gave
-# 0.15-0.24 (the same piper voice 3 semitones apart; two espeak men), one voice cut in two by
+# 0.13-0.24 (the same piper voice 3 semitones apart; two espeak men), one voice cut in two by
 # k-means 0.03-0.07. (A Fisher ratio, as for the prints, overlaps there: 256 dimensions leave
 # k-means room to find a gap in one voice.)
 MIN_SEPARATION = 0.11
