@@ -159,9 +159,10 @@ class Settings(BaseSettings):
     # an operator's choice for throughput, off by default. 0: one pass with asr_beam_size.
     asr_first_beam_size: int = 0
     # Who speaks when on mono recordings (AICA_SPEAKER_VOICE_MODEL): "ge2e", a trained speaker
-    # encoder (agents/speakers/ge2e.py; tells apart similar voices: 92 % of words right where the
-    # prints got 23 %, at ~0.9 % of the audio's duration in CPU), or "prints", the hand-made voice
-    # prints (agents/speakers/voice.py; cheaper, a man from a woman only). docs/benchmarks.md.
+    # encoder (agents/speakers/ge2e.py; tells apart similar voices: 91 % of words right on held-out
+    # calls where the prints got 12 %, at ~1 % of the audio's duration in CPU), or "prints", the
+    # hand-made voice prints (agents/speakers/voice.py; cheaper, a man from a woman only).
+    # docs/benchmarks.md.
     speaker_voice_model: Literal["ge2e", "prints"] = "ge2e"
 
     # Analysis

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from agents.speakers.voice import SAMPLE_RATE, VoiceTrack, _kmeans2, _viterbi
+from agents.speakers.voice import SAMPLE_RATE, VoiceTrack, two_centroids, two_state_path
 
 N_FFT = 400  # 25 ms at 16 kHz, as the encoder was trained
 HOP = 160  # 10 ms
@@ -133,10 +133,10 @@ def track_from_embeddings(times: np.ndarray, embeddings: np.ndarray) -> VoiceTra
     if len(embeddings) < 4:
         empty = np.zeros(0)
         return VoiceTrack(empty, empty.astype(int), empty, 0.0, MIN_SEPARATION, REACH_S)
-    centroids = _kmeans2(embeddings)
+    centroids = two_centroids(embeddings)
     distances = np.sqrt(((embeddings[:, None, :] - centroids[None]) ** 2).sum(axis=2))
     distances /= distances.std() + 1e-9
-    voice = _viterbi(distances, SWITCH_PENALTY)
+    voice = two_state_path(distances, SWITCH_PENALTY)
     margin = np.abs(distances[:, 0] - distances[:, 1])
     return VoiceTrack(times, voice, margin, centroid_distance(embeddings, voice), MIN_SEPARATION, REACH_S)
 

@@ -138,7 +138,7 @@ def window_prints(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(times), np.asarray(prints).reshape(len(prints), -1)
 
 
-def _kmeans2(points: np.ndarray, iterations: int = 30) -> np.ndarray:
+def two_centroids(points: np.ndarray, iterations: int = 30) -> np.ndarray:
     """Two centroids, deterministic and robust to a few odd windows: start from the two halves of
     the points split at the median of their first principal component."""
     centred = points - points.mean(axis=0)
@@ -155,7 +155,7 @@ def _kmeans2(points: np.ndarray, iterations: int = 30) -> np.ndarray:
     return centroids
 
 
-def _viterbi(costs: np.ndarray, switch: float) -> np.ndarray:
+def two_state_path(costs: np.ndarray, switch: float) -> np.ndarray:
     """Cheapest 0/1 path through per-window costs (n x 2) with a price per change."""
     total, back = costs[0].copy(), np.zeros(costs.shape, dtype=int)
     for i in range(1, len(costs)):
@@ -176,9 +176,9 @@ def track_from_prints(times: np.ndarray, prints: np.ndarray) -> VoiceTrack:
         return VoiceTrack(empty, empty.astype(int), empty, 0.0)
     scaled = (prints - prints.mean(axis=0)) / (prints.std(axis=0) + 1e-8)
     scaled[:, -1] *= PITCH_WEIGHT
-    centroids = _kmeans2(scaled)
+    centroids = two_centroids(scaled)
     distances = np.sqrt(((scaled[:, None, :] - centroids[None]) ** 2).sum(axis=2))
-    voice = _viterbi(distances, SWITCH_PENALTY)
+    voice = two_state_path(distances, SWITCH_PENALTY)
     margin = np.abs(distances[:, 0] - distances[:, 1])
     return VoiceTrack(times, voice, margin, fisher_ratio(scaled, voice))
 

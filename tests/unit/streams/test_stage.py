@@ -236,8 +236,13 @@ class FakeStream:
         self.acked.append(event)
 
 
-async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_limit(settings_factory):
+def fake_events(n):
     from types import SimpleNamespace
+    message = SimpleNamespace(topic="p.b24.events.v1")
+    return [SimpleNamespace(message=message, key=b"m1", value=consumed().value, headers={}) for _ in range(n)]
+
+
+async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_limit(settings_factory):
     from streams.dlq_limit import DeadLetterFlood
     runner = RecordingRunner(settings_factory(dlq_max_consecutive=2, dlq_max_ratio=0))
     crashes = []
@@ -245,8 +250,7 @@ async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_l
     async def crash(reason):
         crashes.append(reason)
     runner.app.crash = crash
-    message = SimpleNamespace(topic="p.b24.events.v1")
-    events = [SimpleNamespace(message=message, key=b"m1", value=consumed().value, headers={}) for _ in range(4)]
+    events = fake_events(4)
     stream = FakeStream(events)
 
     async def broken(record, d):
@@ -256,12 +260,6 @@ async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_l
         await runner.run(stream, broken)
     assert stream.acked == events[:1] and len(runner.sent) == 1
     assert len(crashes) == 1 and isinstance(crashes[0], DeadLetterFlood)
-
-
-def fake_events(n):
-    from types import SimpleNamespace
-    message = SimpleNamespace(topic="p.b24.events.v1")
-    return [SimpleNamespace(message=message, key=b"m1", value=consumed().value, headers={}) for _ in range(n)]
 
 
 async def test_with_two_in_flight_the_next_input_is_taken_up_while_one_is_handled(runner):
