@@ -7,6 +7,11 @@ is the cheapest, but it can end a chunk early (VAD glues the speech pieces of on
 greedily, judge each with `fallback_reason` (pure), decode the suspicious ones again with the
 wider beam and keep the better result (`keep_second`).
 
+Any beam can stop early, the default one too: on a calibrate call beam 2 ended a 15 s chunk after
+its first sentence and the call's last 11 s (the resolution, the closing) never reached the
+transcript. So a chunk whose words stop well before its speech does is decoded on from the VAD
+piece after its last word (`leftover_clip`), until its speech is covered.
+
 The VAD runs once here (the pipeline's own VAD would hide where each chunk's speech is): its
 pieces are glued and packed into <= 30 s chunks as the pipeline does (`pack_chunks`), and the
 chunks are handed to the pipeline as `clip_timestamps` over the speech-only audio, so the
@@ -21,6 +26,8 @@ import numpy as np
 
 SAMPLE_RATE = 16000
 CHUNK_LENGTH_S = 30  # whisper's window; the pipeline's chunk_length
+# Passes that decode on after an early stop; each starts later in its chunk than the last.
+MAX_TAIL_PASSES = 3
 
 
 class FallbackRules(NamedTuple):
@@ -62,6 +69,26 @@ def keep_second(first: ChunkDecoding, second: ChunkDecoding, rules: FallbackRule
     def rank(c: ChunkDecoding) -> tuple[bool, bool]:
         return (c.compression_ratio <= rules.max_compression_ratio, fallback_reason(c, rules) is None)
     return rank(second) >= rank(first)
+
+
+def leftover_clip(decoding: ChunkDecoding, span: tuple[float, float], pieces_s: list[tuple[float, float]],
+                  rules: FallbackRules = FallbackRules()) -> tuple[float, float] | None:
+    """The speech a decoding left at its chunk's end, as a clip in speech-only time, or None.
+    It starts at the next VAD piece (a pause: no word is cut in two) unless the piece the words
+    stopped in still holds more speech than the rules allow, then where the last word ended."""
+    if decoding.words == 0 or decoding.speech_s - decoding.last_word_end_s <= rules.max_trailing_gap_s:
+        return None
+    stopped = span[0] + decoding.last_word_end_s
+    start = stopped  # inside a piece with more speech to come: from the last word
+    for piece_start, piece_end in pieces_s:  # glued end to end, in order
+        if piece_end <= stopped:
+            continue
+        if piece_start >= stopped:
+            start = piece_start
+        elif piece_end - stopped <= rules.max_trailing_gap_s:  # only the piece's padding left
+            start = piece_end
+        break
+    return (start, span[1]) if span[1] - start > rules.max_trailing_gap_s else None
 
 
 def pack_chunks(pieces: list[dict], max_samples: int = CHUNK_LENGTH_S * SAMPLE_RATE) -> list[list[dict]]:
@@ -125,22 +152,35 @@ def transcribe_with_fallback(pipeline: Any, audio: np.ndarray, vad_parameters: d
     spans = chunk_spans_s(chunks)
     speech = np.concatenate([audio[p["start"]:p["end"]] for p in pieces])
 
-    def decode(indexes: list[int], beam_size: int) -> list[list[Any]]:
-        clips = [{"start": spans[i][0], "end": spans[i][1]} for i in indexes]
-        segments, _info = pipeline.transcribe(speech, clip_timestamps=clips, beam_size=beam_size,
-                                              batch_size=batch_size, **options)
-        found = by_chunk(list(segments), spans)  # iterating runs the decoding
-        return [found[i] for i in indexes]
+    def decode(clips: list[tuple[float, float]], beam_size: int) -> list[list[Any]]:
+        segments, _info = pipeline.transcribe(speech, clip_timestamps=[{"start": a, "end": b} for a, b in clips],
+                                              beam_size=beam_size, batch_size=batch_size, **options)
+        return by_chunk(list(segments), clips)  # iterating runs the decoding
 
     everything = list(range(len(chunks)))
-    decoded = decode(everything, first_beam)
+    decoded = decode(spans, first_beam)
     redo: dict[int, str] = {}
     if beam != first_beam:  # one pass otherwise: nothing wider to fall back to
         firsts = [describe(found, span) for found, span in zip(decoded, spans)]
         redo = {i: reason for i in everything if (reason := fallback_reason(firsts[i], rules))}
     if redo:
-        for i, found in zip(redo, decode(list(redo), beam)):
+        for i, found in zip(redo, decode([spans[i] for i in redo], beam)):
             if keep_second(firsts[i], describe(found, spans[i]), rules):
                 decoded[i] = found
+    reasons = list(redo.values())
+    pieces_s = chunk_spans_s([[p] for p in pieces])
+    tails = {i: clip for i in everything
+             if (clip := leftover_clip(describe(decoded[i], spans[i]), spans[i], pieces_s, rules))}
+    for _ in range(MAX_TAIL_PASSES):
+        if not tails:
+            break
+        reasons += ["decoded_on"] * len(tails)
+        found_on = decode(list(tails.values()), beam)
+        decoded_tails = {}
+        for (i, clip), found in zip(tails.items(), found_on):
+            decoded[i] = decoded[i] + found
+            if found and (more := leftover_clip(describe(found, clip), clip, pieces_s, rules)):
+                decoded_tails[i] = more
+        tails = decoded_tails
     segments = [s for found in decoded for s in found]
-    return list(restore_speech_timestamps(segments, pieces, SAMPLE_RATE)), list(redo.values())
+    return list(restore_speech_timestamps(segments, pieces, SAMPLE_RATE)), reasons

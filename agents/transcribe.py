@@ -103,15 +103,16 @@ def first_beam_size(settings: Settings, language: str | None) -> int:
 
 
 def asr_version(settings: Settings, asr_model: str | None = None, language: str | None = None) -> str:
-    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8", "/vad" when set, and
-    "/first-beam1" when batched chunks in that language are decoded greedily first), then the
+    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8/to-end", "/vad" when set, and
+    "/first-beam1" when batched chunks in that language are decoded greedily first; "to-end":
+    a chunk that stops early is decoded on, agents.asr_fallback.leftover_clip), then the
     voice model of mono calls' speakers ("/voices-ge2e"), for the record's versions map."""
     name = model_label(asr_model or settings.asr_model)
     label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
     if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses
         first = first_beam_size(settings, language)
         fallback = f"/first-beam{first}" if first and first != settings.asr_beam_size else ""
-        label = f"{label}/batch{settings.asr_batch_size}{fallback}"
+        label = f"{label}/batch{settings.asr_batch_size}{fallback}/to-end"
     elif settings.asr_vad_mono:
         label = f"{label}/vad"
     return f"{label}/voices-{settings.speaker_voice_model}"

@@ -45,7 +45,8 @@ ASR_PART_SECONDS = Histogram("aica_asr_part_seconds",
                              ["part"], buckets=STAGE_BUCKETS)
 ASR_AUDIO_SECONDS = Counter("aica_asr_audio_seconds", "Seconds of audio transcribed")
 ASR_FALLBACK_CHUNKS = Counter("aica_asr_fallback_chunks",
-                              "Batched speech chunks decoded again with the wider beam, by reason",
+                              "Batched speech chunks decoded again: with the wider beam (by its reason), or "
+                              "on from where the decoder stopped early (decoded_on)",
                               ["reason"])
 
 # Bitrix24

@@ -7,7 +7,7 @@ from faster_whisper.transcribe import Segment, Word
 from faster_whisper.vad import collect_chunks
 
 from agents.asr_fallback import (SAMPLE_RATE, ChunkDecoding, FallbackRules, by_chunk, chunk_spans_s,
-                                 describe, fallback_reason, keep_second, pack_chunks)
+                                 describe, fallback_reason, keep_second, leftover_clip, pack_chunks)
 
 # A greedy decoding as the calibrate mix shows them: words up to ~0.5 s before the chunk ends.
 FINE = ChunkDecoding(speech_s=25.0, words=70, last_word_end_s=24.6, avg_logprob=-0.2, compression_ratio=1.5)
@@ -87,3 +87,31 @@ def test_a_chunks_decoding_is_described_in_chunk_time():
     assert describe(found, span) == ChunkDecoding(speech_s=25.0, words=3, last_word_end_s=20.0,
                                                   avg_logprob=-0.5, compression_ratio=2.6)
     assert describe([], span) == ChunkDecoding(25.0, 0, 0.0, 0.0, 0.0)
+
+
+# The second chunk of a calibrate call as VAD cut it (speech-only seconds): three pieces, and
+# beam 2 stopped after the first one's sentence.
+SECOND_CHUNK = (29.47, 44.40)
+PIECES = [(0.0, 6.06), (6.06, 11.57), (11.57, 14.16), (14.16, 18.72), (18.72, 25.61), (25.61, 29.47),
+          (29.47, 33.53), (33.53, 41.23), (41.23, 44.40)]
+
+
+def test_speech_left_after_an_early_stop_is_decoded_from_the_next_pause():
+    stopped = FINE._replace(speech_s=14.93, words=6, last_word_end_s=33.39 - 29.47)
+    assert leftover_clip(stopped, SECOND_CHUNK, PIECES) == (33.53, 44.40)
+
+
+def test_a_stop_inside_a_long_piece_goes_on_from_the_last_word():
+    stopped = FINE._replace(speech_s=14.93, words=6, last_word_end_s=35.0 - 29.47)
+    assert leftover_clip(stopped, SECOND_CHUNK, PIECES) == (35.0, 44.40)
+    # ...unless what is left of that piece is its padding: then from the next piece.
+    near_its_end = stopped._replace(last_word_end_s=40.0 - 29.47)
+    assert leftover_clip(near_its_end, SECOND_CHUNK, PIECES) == (41.23, 44.40)
+
+
+@pytest.mark.parametrize("decoding", [
+    FINE._replace(speech_s=14.93, last_word_end_s=14.5),  # decoded to its end
+    FINE._replace(speech_s=14.93, words=0, last_word_end_s=0.0),  # nothing to go on from
+])
+def test_nothing_is_left_when_the_words_reach_the_end_or_there_are_none(decoding):
+    assert leftover_clip(decoding, SECOND_CHUNK, PIECES) is None
