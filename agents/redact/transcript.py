@@ -13,12 +13,15 @@ is the same, is still removed wherever else it is found.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
+from agents.redact.numbers import normalise_spoken_numbers
+from agents.redact.recognizers import DIGIT_RUN
 from agents.redact.references import answered_references
 from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
@@ -45,6 +48,13 @@ HANDOVER = {
     "ru": re.compile(r"чем (?:я )?(?:могу|можем) (?:вам )?помочь|слушаю вас", re.IGNORECASE),
 }
 SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+# A long number said while a card is talked about (in its turn or the one or two before: "Go
+# ahead with the card when you're ready.") is a card number, Luhn-valid or not: ASR drops and
+# mishears digits, and splits a read-back into "4-9-2-9. 1-6-9-6..." that reads as a phone number.
+CARD_TALK = {"en": re.compile(r"\bcards?\b", re.IGNORECASE), "ru": re.compile(r"карт", re.IGNORECASE)}
+CARD_TALK_SEGMENTS = 2
+MIN_HEARD_CARD_DIGITS = 13  # a 15-16 digit card with a digit or two lost
+CARD_SHAPED = (DIGIT_RUN, "PHONE_NUMBER")
 CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
 MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
@@ -167,6 +177,27 @@ def _drop_values(known: dict[str, set[str]], values: set[str]) -> dict[str, set[
     return {t: {v for v in vs if v.lower() not in lowered} for t, vs in known.items()}
 
 
+def heard_card_numbers(segments: list[dict], findings: list[list[Finding]], language: str) -> list[list[Finding]]:
+    """Each segment's findings with long numbers said during card talk relabelled CREDIT_CARD.
+    They are redacted either way; the label is what the card read-back check and a QA lead see."""
+    talk = CARD_TALK.get(language)
+    if talk is None:
+        return findings
+    relabelled = []
+    for index, (segment, found) in enumerate(zip(segments, findings)):
+        context = segments[max(0, index - CARD_TALK_SEGMENTS):index + 1]
+        if any(talk.search(s["text"]) for s in context):
+            found = [replace(f, entity_type="CREDIT_CARD") if f.entity_type in CARD_SHAPED
+                     and _digits_heard(segment["text"][f.start:f.end]) >= MIN_HEARD_CARD_DIGITS else f
+                     for f in found]
+        relabelled.append(found)
+    return relabelled
+
+
+def _digits_heard(text: str) -> int:
+    return len(re.sub(r"\D", "", normalise_spoken_numbers(text).text))
+
+
 def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
                       policy: RedactionPolicy, keep_terms: tuple[str, ...] = ()) -> dict[str, Any]:
     """aica.RedactedTranscript fields except context, audio_uri and redacted_at. `keep_terms`
@@ -181,6 +212,7 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
                             + [Finding(a, b, SPELLED_ID, 0.8) for a, b in references.get(i, [])],
                             introductions.get(i, []))
                   for i, s in enumerate(segments)]
+    first_pass = heard_card_numbers(segments, first_pass, policy.language)
     known: dict[str, set[str]] = {}
     for segment, findings in zip(segments, first_pass):
         for entity_type, values in collect_known_values(segment["text"], findings).items():

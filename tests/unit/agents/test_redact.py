@@ -300,3 +300,19 @@ def test_a_greeting_caught_inside_a_name_is_not_swept_through_the_call():
     text_ru = "Здравствуйте Анна Петрова."
     assert collect_known_values(text_ru, [Finding(0, 25, "PERSON", 0.85)])["PERSON"] == {
         "Здравствуйте Анна Петрова", "Анна", "Петрова"}
+
+
+@pytest.mark.models
+def test_a_long_number_said_during_card_talk_is_a_card_number_even_with_asr_slips(english_analyzer):
+    """As ASR gives them: digits lost (13 left, Luhn broken), a read-back split by full stops that
+    reads as a phone number. Both are labelled cards (the read-back check looks for <CREDIT_CARD>);
+    a long number with no card talk nearby stays a digit run."""
+    transcript = call(("agent", "It's 60 pounds for the year. Go ahead with the card when you're ready."),
+                      ("client", "220819351 8193."),
+                      ("agent", "So that's 4-9-2-9. 1-6-9-6-1-0-5-3. 1-7-8-5. Yes."),
+                      ("client", "Yes."),
+                      ("client", "Yes, that's right."),
+                      ("client", "And my account number is 22081935118193."))
+    texts = [s["text"] for s in redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)["segments"]]
+    assert texts[1:3] == ["<CREDIT_CARD>.", "So that's <CREDIT_CARD>. Yes."]
+    assert texts[5] == "And my account number is <DIGIT_RUN>."
