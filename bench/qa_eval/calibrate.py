@@ -3,18 +3,24 @@ set, from the exact scripts (no ASR), and print them as YAML for catalog/default
 
     python -m bench.qa_eval.calibrate [CALLS_DIR]                    # fit on split=calibrate
     python -m bench.qa_eval.calibrate [CALLS_DIR] --evaluate report  # score the built-in thresholds
+    python -m bench.qa_eval.calibrate --with-audio --lang en         # fit on script + piper audio
 
 Transcripts are built from the scripted turns with estimated timestamps; stereo calls keep their
 speaker labels, mono calls get "unknown" (as a mono recording would without attribution). Each
 transcript goes through the real redaction first, so the engine sees what it sees in production.
 Fitting never reads the report half; `--evaluate report` only applies the thresholds already in
 the scorecard and prints the figures.
+
+`--with-audio` adds each call a second time as the ASR stage hears it (rendered by the harness,
+transcribed, mono calls attributed to speakers): the thresholds are then fitted on the kind of
+text they judge in production, not only on clean script. Leave-one-out leaves out both copies.
 """
 from __future__ import annotations
 
 import argparse
 import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -81,12 +87,27 @@ def warm_up(calls: list[dict], catalog) -> None:
         embed_examples(group)
 
 
-def prepare(calls: list[dict], catalog) -> list[dict]:
-    """Per call: its redacted CallText, scorecard, assessments per criterion, summary and timings."""
+def audio_transcript(call: dict, catalog, voice: str = "piper") -> dict:
+    """The call rendered as the harness renders it and transcribed as the ASR stage would."""
+    from agents.offline import transcribe_recording
+    from bench.qa_eval.calls import parse_call
+    from bench.qa_eval.render import render_call
+    from streams.settings import Settings
+
+    rendered = render_call(parse_call(call), voice)
+    body, _seconds = transcribe_recording(rendered.path, catalog.projects[call["project"]], Settings(),
+                                          direction=call.get("direction", "incoming"))
+    script = transcript_from(call)
+    return {**script, **body, "audio_uri": f"bench://{call['id']}/{voice}"}
+
+
+def prepare(calls: list[dict], catalog, source=transcript_from, label: str = "script") -> list[dict]:
+    """Per call: its redacted CallText, scorecard, assessments per criterion, summary and timings;
+    `label` names where the transcript came from."""
     warm_up(calls, catalog)
     prepared = []
     for call in calls:
-        transcript, redact_s = redacted(transcript_from(call))
+        transcript, redact_s = redacted(source(call))
         started = time.process_time()
         scorecard = catalog.scorecard(catalog.projects[call["project"]].scorecard)
         text = CallText(turns(transcript), transcript["context"]["direction"])
@@ -94,8 +115,8 @@ def prepare(calls: list[dict], catalog) -> list[dict]:
         assessed = {c.id: assess(c, text, language, contrast(c, scorecard.criteria, language)
                                  if language in c.examples else ()) for c in scorecard.criteria}
         summary = template_summary(text, call["language"])
-        prepared.append({"call": call, "text": text, "scorecard": scorecard, "assessed": assessed,
-                         "summary": summary, "redact_s": redact_s, "analyze_s": time.process_time() - started,
+        prepared.append({"call": call, "source": label, "text": text, "scorecard": scorecard,
+                         "assessed": assessed, "summary": summary, "redact_s": redact_s, "analyze_s": time.process_time() - started,
                          "audio_s": transcript["audio_duration_s"]})
     return prepared
 
@@ -180,7 +201,7 @@ def cross_validate(items: list[dict], language: str) -> None:
     estimated without touching the report half."""
     agree = total = not_met = caught = 0
     for held in items:
-        fitted = fit_all([i for i in items if i is not held], language)
+        fitted = fit_all([i for i in items if i["call"]["id"] != held["call"]["id"]], language)
         for criterion_id, label in held["call"]["labels"].items():
             t, applies_t = fitted.get(criterion_id, (None, None))
             got = verdict(held, criterion_id, t, applies_t)
@@ -225,10 +246,17 @@ def main() -> None:
                         help="only score the scorecard's current thresholds on this split (no fitting)")
     parser.add_argument("--summaries", action="store_true", help="print each call's summary")
     parser.add_argument("--cross-validate", action="store_true", help="leave-one-out estimate on the calibrate split")
+    parser.add_argument("--with-audio", action="store_true",
+                        help="also each call as transcribed from piper audio (English only: no Russian voice)")
+    parser.add_argument("--lang", choices=("en", "ru"), help="only this language's calls")
     args = parser.parse_args()
     catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
     split = args.evaluate or "calibrate"
-    prepared = prepare(load_calls(args.calls_dir, split), catalog)
+    calls = [c for c in load_calls(args.calls_dir, split) if args.lang in (None, c["language"])]
+    prepared = prepare(calls, catalog)
+    if args.with_audio:
+        english = [c for c in calls if c["language"] == "en"]
+        prepared += prepare(english, catalog, partial(audio_transcript, catalog=catalog), "audio")
     by_language: dict[str, list[dict]] = defaultdict(list)
     for item in prepared:
         by_language[item["call"]["language"]].append(item)
@@ -239,9 +267,12 @@ def main() -> None:
         if args.evaluate:
             report(items, language)
             continue
-        report(items, f"{language} before fitting")
+        sources = sorted({i["source"] for i in items})
+        for source in sources:
+            report([i for i in items if i["source"] == source], f"{language} {source} before fitting")
         fitted = fit_all(items, language)
-        report(items, f"{language} fitted", fitted)
+        for source in sources:
+            report([i for i in items if i["source"] == source], f"{language} {source} fitted", fitted)
         if args.cross_validate:
             cross_validate(items, language)
         print(f"  # thresholds for scorecard {items[0]['scorecard'].id} ({language}):")
