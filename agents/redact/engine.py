@@ -10,6 +10,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from presidio_analyzer.nlp_engine.no_op_nlp_engine import NoOpNlpEngine
 
+from agents.redact.dictated import DictatedDetailsRecognizer
 from agents.redact.identity import SPELLED_ID, CallerNameRecognizer, SpelledIdRecognizer
 from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, bounded_email_recognizer,
                                       named_street_recognizer, spoken_email_recognizer,
@@ -34,7 +35,7 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.12-10", language="en",
+    version="en-2026.12-11", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
               "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN))
 # Bump the version whenever what is found changes: it is recorded with every redacted call.
@@ -97,6 +98,7 @@ def _english_engine() -> AnalyzerEngine:
     registry.add_recognizer(CallerNameRecognizer())
     registry.add_recognizer(SpelledIdRecognizer())
     registry.add_recognizer(SpelledIdentifierRecognizer())
+    registry.add_recognizer(DictatedDetailsRecognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 
