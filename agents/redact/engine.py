@@ -10,6 +10,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from presidio_analyzer.nlp_engine.no_op_nlp_engine import NoOpNlpEngine
 
+from agents.redact.dictated import DictatedDetailsRecognizer
 from agents.redact.identity import SPELLED_ID, CallerNameRecognizer, SpelledIdRecognizer
 from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, bounded_email_recognizer,
                                       named_street_recognizer, spoken_email_recognizer,
@@ -97,6 +98,7 @@ def _english_engine() -> AnalyzerEngine:
     registry.add_recognizer(CallerNameRecognizer())
     registry.add_recognizer(SpelledIdRecognizer())
     registry.add_recognizer(SpelledIdentifierRecognizer())
+    registry.add_recognizer(DictatedDetailsRecognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 

@@ -22,7 +22,7 @@ RUN = re.compile(r"(?<!\w)\+?\d(?:(?:, |[ \-,.])?\d)+(?!\w)")
 # separators cannot be read as part of a word (spoken ones need spaces around them), and
 # repeats are bounded (an e-mail has at most 64 characters per part and a few parts), so no
 # text can be split between two quantifiers in many ways. tests/unit/agents/test_redact_backtracking.py.
-_LOCAL_SEPARATOR = r"(?:\s*[._\-]\s*|\s+(?:dot|underscore|dash)\s+)"
+_LOCAL_SEPARATOR = r"(?:\s*[._\-]\s*|\s+(?:dot|underscore|dash|hyphen)\s+)"
 _DOMAIN_DOT = r"(?:\s*\.\s*|\s+dot\s+)"
 _NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
                 r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"

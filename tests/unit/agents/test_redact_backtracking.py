@@ -23,6 +23,7 @@ import agents.analyze.reply_checks as reply_checks
 import agents.analyze.summary as summary
 import agents.analyze.summary_cues as summary_cues
 import agents.analyze.transcript as analyze_transcript
+import agents.redact.dictated as dictated
 import agents.redact.identity as identity
 import agents.redact.numbers as numbers
 import agents.redact.recognizers as recognizers
@@ -64,6 +65,9 @@ BIRTH_DATES = [repeat("May "), repeat("May, sixty "), repeat("May sixty-", "x"),
                repeat("March 65, Julia for "), repeat("June, Ann x-"), "June, Ann " + "x" * N]
 CHUNKS = [repeat("L S six, "), repeat("A. "), repeat("K7M2R9 "), repeat("one - "), repeat("AB1", "."),
           repeat("for a D "), repeat("to D. Shaw ")]
+DICTATED = [repeat("A as in "), repeat("K as in kilo, "), repeat("double-"), repeat("double L "), repeat("a b "),
+            repeat("a b", "-"), repeat("apartment 4 b "), repeat("flat 1 x "), repeat("a.yahoo."), repeat("AB 1 "),
+            repeat("AB12 "), repeat("MTR 1 "), repeat("Y G 6 8 ")]
 DIGITS = [repeat("1", "a"), repeat("1 ", "a"), repeat("1,", "x"), "8" + " " * N]
 random.seed(10)
 PROSE = ["".join(random.choice(string.ascii_lowercase + " ") for _ in range(N)), repeat("abcd "),
@@ -95,8 +99,10 @@ def module_patterns():
                 "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "SPELLED_LETTERS": SPELLED + NAMES, "JOINED_ID": SPELLED + DIGITS,
                 "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES, "INITIAL_SURNAME": NAMES + CHUNKS,
                 "CHUNK": CHUNKS + SPELLED + DIGITS, "HEARD_CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED,
-                "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  ")]}
-    for module in (recognizers, references, identity, russian, numbers, redact_transcript, reply_checks, summary,
+                "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  ")],
+                **dict.fromkeys(("SPELLED_WITH_WORDS", "LOWER_SPELLED", "REGISTRATION", "LETTERS_THEN_DIGITS",
+                                 "PROVIDER_EMAIL", "APARTMENT_PLACE"), DICTATED + SPELLED + DIGITS)}
+    for module in (recognizers, references, identity, dictated, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
         for name, value in vars(module).items():
             found = [(name, value)] if isinstance(value, re.Pattern) else [
@@ -113,7 +119,8 @@ def test_every_module_pattern_is_covered():
             "russian.INTRODUCTION", "reply_checks.REPEATED_RUN", "identity.NAME_CUE",
             "identity.SPELLED", "recognizers.NAMED_STREET_ADDRESS", "identity.JOINED_ID",
             "identity.BIRTH_DATE_THEN_NAME", "identity.INITIAL_SURNAME", "references.CHUNK",
-            "references.POSTCODE", "identity.SPELLED_LETTERS"} <= ids
+            "references.POSTCODE", "identity.SPELLED_LETTERS", "dictated.SPELLED_WITH_WORDS",
+            "dictated.APARTMENT_PLACE", "dictated.PROVIDER_EMAIL"} <= ids
 
 
 @pytest.mark.parametrize("engine,pattern,flags,inputs", [*presidio_patterns(), *module_patterns()])

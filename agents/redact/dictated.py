@@ -1,0 +1,87 @@
+"""Personal data dictated in shapes the other readers miss (issue 8, calibrate calls en80-en85).
+
+- A name spelled with words for its letters: "K as in kilo, E, O, G as in golf, H", "A-L-D is in
+  Delta, O-U-S" (ASR hears "as in" as "is in"), "G I double-L E double-T"; or spelled in lower
+  case, as ASR writes letters it runs together ("k a t h e r i n e").
+- A UK vehicle registration, two letters, two digits, three letters, however it is chunked
+  ("YG68 KLD", "Y G 68, K L D"); a postcode's shape would otherwise take six of its seven.
+- A reference whose letters ASR writes as one word before the digits: "MTR 447 912", "Fw 772-059".
+- An e-mail whose "at" ASR lost into a dot: "free hypheneric.yahoo.co.uk".
+- An apartment's number and its building or street in lower case, as ASR writes names it does not
+  know: "apartment for be marble court very road".
+Each pattern is linear (bounded repeats, separators that cannot be read as words):
+tests/unit/agents/test_redact_backtracking.py.
+"""
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from agents.redact.identity import PERSON, SPELLED_ID
+from agents.redact.references import ADDRESS
+
+EMAIL = "EMAIL_ADDRESS"
+# One spelled letter: "K", "K as in kilo", "D is in Delta", "double-L", "double T".
+_LETTER = (r"(?:double[\s\-]?[A-Za-z](?![A-Za-z'’])"
+           r"|[A-Za-z](?![A-Za-z'’])(?:\s+(?:as|is)\s+in\s+[A-Za-z][A-Za-z'’\-]{0,15}(?![A-Za-z'’]))?)")
+_LETTER_GAP = r"[\s,.\-]{1,3}"
+# Three letters or more of which one is told by a word or doubled; "Plan A is in place" has one.
+SPELLED_WITH_WORDS = re.compile(
+    rf"(?<![\w'’\-])(?=(?:{_LETTER}{_LETTER_GAP}){{0,12}}(?:[A-Za-z]\s+(?:as|is)\s+in\b|double[\s\-]?[A-Za-z]\b))"
+    rf"{_LETTER}(?:{_LETTER_GAP}{_LETTER}){{2,14}}(?![\w'’])")
+# Six single letters in a row, any case: "k k a t h e r i n e". Talk never has six one-letter words.
+LOWER_SPELLED = re.compile(r"(?<![\w'’.\-])[A-Za-z](?: [A-Za-z]){5,}(?![\w'’\-])")
+# Two letters, two digits, three letters (the current UK format), chunked or not.
+REGISTRATION = re.compile(
+    r"(?<![\w'’])[A-Z][\s.\-]?[A-Z][\s,.\-]{0,2}\d[\s.\-]?\d[\s,.\-]{0,3}[A-Z][\s.\-]?[A-Z][\s.\-]?[A-Z](?![\w'’])")
+# A letter group of two or three capitals, or consonants only ("Fw": no word; "On" is), then five
+# digits or more in groups. "NHS 111" or "BBC 2" have fewer digits; titles are no letter group.
+LETTERS_THEN_DIGITS = re.compile(
+    r"(?<![\w'’])(?!(?:Mr|Mrs|Ms|Dr|St|Mt|Rd|AM|PM|GBP|USD|EUR)\b)(?:[A-Z]{2,3}|[B-DF-HJ-NP-TV-Z][b-df-hj-np-tv-xz]{1,2})"
+    r"[\s,\-]{1,3}\d(?:[\s,.\-]{0,2}\d){4,15}(?![\w'’])")
+# "name.yahoo.co.uk": a mailbox run into a mail provider's domain ("www." and "mail." are sites).
+_PROVIDERS = (r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|btinternet|icloud|aol|fastmail|"
+              r"protonmail|proton|sky|virginmedia|talktalk|gmx|zoho|mail)")
+PROVIDER_EMAIL = re.compile(
+    rf"(?<![\w.\-])(?!(?:www|mail)\.)[a-z0-9][a-z0-9_\-]{{0,63}}(?:\.[a-z0-9_\-]{{1,63}}){{0,3}}"
+    rf"\.{_PROVIDERS}\.(?:com|net|org|me|co\.uk|uk)(?![\w\-])", re.IGNORECASE)
+# "apartment 4 B, marble court, very road": the apartment's number (digits, a number word, or
+# ASR's "for"/"to" for one; after "flat" only a real number, "a flat for two weeks" is talk), an
+# optional letter, then up to four words (no quantity or small word: "flat 20 minutes down the
+# road" is talk) to a street or building word.
+_NUMBER = r"(?:\d{1,4}[a-z]?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_HEARD_NUMBER = r"(?:for|to|too|ate|won)"
+_UNIT_LETTER = r"(?:[a-h]|be|bee|see|sea|dee)"
+_NOT_PLACE_NAME = (r"(?:minutes?|hours?|days?|weeks?|months?|years?|miles?|pounds?|quid|percent|the|an?|to|of|"
+                   r"in|on|at|by|down|up|from|per|for|and|or|with|near|off)")
+_PLACE_WORD = (r"(?:street|road|avenue|lane|drive|close|court|way|place|terrace|crescent|square|grove|"
+               r"gardens|row|mews|walk|house|wharf|rise|hill|view|mansions|lodge|tower|towers|buildings)")
+APARTMENT_PLACE = re.compile(
+    rf"(?i:\b(?:apartment|apt\.?|flat)\s+(?:number\s+)?(?:{_NUMBER}|(?<=apartment ){_HEARD_NUMBER})\b"
+    rf"(?:[\s,]+{_UNIT_LETTER}\b)?(?:[\s,]+(?!{_NOT_PLACE_NAME}\b)[a-z][a-z'’\-]{{0,20}}){{1,4}}[\s,]+{_PLACE_WORD})\b")
+PATTERNS = ((SPELLED_WITH_WORDS, PERSON), (LOWER_SPELLED, PERSON), (REGISTRATION, SPELLED_ID),
+            (LETTERS_THEN_DIGITS, SPELLED_ID), (PROVIDER_EMAIL, EMAIL), (APARTMENT_PLACE, ADDRESS))
+
+
+def find_dictated(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, entity) for each shape in PATTERNS (module docstring)."""
+    return sorted((m.start(), m.end(), entity) for pattern, entity in PATTERNS for m in pattern.finditer(text))
+
+
+class DictatedDetailsRecognizer(EntityRecognizer):
+    """PERSON, ID_NUMBER, EMAIL_ADDRESS and ADDRESS in the dictated shapes of the module docstring."""
+
+    def __init__(self, score: float = 0.7) -> None:
+        self.score = score
+        super().__init__(supported_entities=[PERSON, SPELLED_ID, EMAIL, ADDRESS],
+                         name="DictatedDetailsRecognizer", supported_language="en")
+
+    def load(self) -> None:  # regex only
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        return [RecognizerResult(entity, start, end, self.score)
+                for start, end, entity in find_dictated(text) if entity in entities]
