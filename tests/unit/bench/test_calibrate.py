@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import yaml
 
-from bench.qa_eval.calibrate import (THRESHOLD_BAND, fit, load_calls, prepare, transcript_from, verdict)
+from bench.qa_eval.calibrate import (THRESHOLD_BAND, cross_validate, fit, load_calls, prepare, transcript_from,
+                                     verdict)
 from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 LABELS = dict.fromkeys(("greeting", "verification", "empathy", "resolution", "no_rude_language",
@@ -36,3 +37,18 @@ def test_fit_separates_a_commitment_from_a_vague_answer(tmp_path):
     assert THRESHOLD_BAND[0] <= threshold <= THRESHOLD_BAND[1]
     assert [verdict(i, "resolution", threshold) for i in items] == ["met", "not_met"]
     assert "boiler" in items[0]["summary"]
+
+
+def test_leave_one_out_over_two_sources_fits_on_each_choice_and_judges_each_source(capsys):
+    calls = [call("a", "calibrate", "A heating engineer will visit you on Friday morning between eight and noon.", "met"),
+             call("b", "calibrate", "Somebody might look at it eventually.", "not_met")]
+    catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
+    items = prepare(calls, catalog) + prepare(calls, catalog, transcript_from, "audio")
+    assert [i["source"] for i in items] == ["script", "script", "audio", "audio"]
+    cross_validate(items, "en")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("] ")[0].split(", ", 1)[1] for line in lines] == [
+        "fitted on audio+script, judged on audio", "fitted on audio+script, judged on script",
+        "fitted on audio, judged on audio", "fitted on audio, judged on script",
+        "fitted on script, judged on audio", "fitted on script, judged on script"]
+    assert all("/16 (" in line and "not_met_recall=" in line and line.endswith("/1") for line in lines)
