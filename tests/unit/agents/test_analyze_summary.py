@@ -162,9 +162,9 @@ def test_a_wait_in_tens_of_minutes_is_a_next_step():
         ("agent", "Hello, Roadside Rescue, <PERSON> speaking."),
         ("client", "My car's broken down on the ring road and won't start."),
         ("agent", "I've sent a patrol to you."),
-        ("agent", "The patrol will be with you in about forty-five minutes."),
+        ("agent", "The patrol will be with you in about forty minutes."),
         ("client", "Thanks.")])
-    assert "Next: The patrol will be with you in about forty-five minutes." in text
+    assert "Next: The patrol will be with you in about forty minutes." in text
 
 
 def test_the_problem_after_but_stays_when_the_reason_is_shortened():
