@@ -33,9 +33,16 @@ def test_belittling_the_callers_problem_is_rude_and_no_empathy(english, line):  
 @pytest.mark.parametrize("line", [
     "That's not the end of the line for it, the depot will try again tomorrow.",
     "You know, I think it's with the local depot.",
+    "I'd be fed up too, you know.",
+    "I'd get worried as well, you know.",
 ])
 def test_ordinary_lines_with_the_same_words_are_not_rude(english, line):  # noqa: F811
     assert judged(english, WORRY, line, "no_rude_language")["verdict"] == "met"
+
+
+@pytest.mark.parametrize("line", ["I'd be fed up too, you know.", "I'd get worried as well, you know."])
+def test_a_feeling_shared_with_you_know_is_still_empathy(english, line):  # noqa: F811
+    assert judged(english, WORRY, line, "empathy")["verdict"] == "met"
 
 
 @pytest.mark.parametrize("ask", [
