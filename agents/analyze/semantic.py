@@ -9,6 +9,7 @@ the criterion's threshold and beat the nearest negative example. A regex hit is 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,10 @@ MIN_HEARD_FOR_FAILURE = 0.8
 # ...and three words or more: a two-word reply ("Yes, speaking.") sits as close to a short rude
 # example ("Yeah, yeah, whatever.") as to anything else in e5's space. Rude words are regex rules.
 MIN_WORDS_FOR_FAILURE = 3
+# A sentence of redacted values alone ("<PERSON>, <PERSON>." for "Roadway Car Hire, Dean.") has no
+# words to judge: its placeholders sit near every example that holds one, so it counts by rules only.
+_PLACEHOLDER = re.compile(r"<[A-Z_]+>")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -242,6 +247,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives)
         for s in candidates:
+            if not _WORD.search(_PLACEHOLDER.sub(" ", s.text)):
+                continue
             if strict and ((s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE)
                            or len(s.text.split()) < MIN_WORDS_FOR_FAILURE):
                 continue

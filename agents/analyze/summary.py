@@ -30,7 +30,8 @@ _FILLER = re.compile(
     r"thanks|thank you|perfect|"
     r"да|ну|так|вот|алло|здравствуйте|добрый день|хорошо|ладно|отлично|спасибо|понятно|ага|угу)[,.!]?\s+)+",
     re.IGNORECASE)
-_COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|fourteen|twenty|thirty|few|"
+_COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+          r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?|few|"
           r"couple of|один|одн\w+|два|две|трёх|трех|трое|три|четыр\w+|пят\w+|шест\w+|сем\w+|десят\w+|"
           r"нескольк\w+)")
 # "Hi Ellie, my doctor says...": the name a greeting addressed goes with the greeting.
@@ -51,7 +52,13 @@ _DATE = re.compile(
 _DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 _PLACEHOLDER_WORD = re.compile(r"^\W*<[A-Z_]+>\W*$")  # a redacted value says nothing worth quoting
+_LETTERS = re.compile(r"[^\W\d_]")
 _CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
+# "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
+_BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
+MIN_CORE_WORDS = 4
+# Why the agent rang, on an outgoing call: "It's the dental practice, about your appointment."
+_PURPOSE = re.compile(r"\b(?:about|regarding|ringing|calling|phoning|following up)\b", re.IGNORECASE)
 _TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
 
 
@@ -95,7 +102,8 @@ def _content(s: Sentence) -> bool:
 
 
 def _content_text(_, text: str) -> bool:
-    words = [w for w in trim(text).split() if not _PLACEHOLDER_WORD.match(w)]
+    # words with letters: "By 5182." (an order number as ASR heard it) says nothing worth quoting
+    words = [w for w in trim(text).split() if not _PLACEHOLDER_WORD.match(w) and _LETTERS.search(w)]
     return "?" not in text and len(words) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
 
 
@@ -145,7 +153,7 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     client, agent = call.of_role("client"), call.of_role("agent")
     opening = call.turns[0].index if call.turns else -1
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
-    reason = opening_reason(call, client) or _best(call, client, exemplars.REASON)
+    reason = opening_reason(call, client) or _best(call, client, exemplars.REASON) or outgoing_purpose(call)
     used = {reason.position} if reason else set()
     if language != "en":  # the wording cues are English; other languages keep the ranking by meaning
         return _pick_by_meaning(call, agent, reason, used)
@@ -162,6 +170,25 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     if not done and upcoming is not None:  # the one thing the agent did, with its date
         return reason, [upcoming], None
     return reason, done, upcoming
+
+
+def outgoing_purpose(call: CallText) -> Sentence | None:
+    """On a call the agent made, with no reason from the client: the agent's first statement of why
+    they rang, in their first two turns."""
+    if call.direction != "outgoing":
+        return None
+    agent = call.of_role("agent")
+    first_turns = sorted({s.turn.index for s in agent})[:2]
+    return next((s for s in agent if s.turn.index in first_turns and _PURPOSE.search(s.text) and _content(s)), None)
+
+
+def reason_core(text: str) -> str:
+    """A reason without the context before its "but" ("I've got a room with you next weekend, but my
+    dad's in hospital"): when the field is short, the problem after it is what the reason is."""
+    parts = _BUT.split(text, maxsplit=1)
+    if len(parts) < 2 or len(parts[1].split()) < MIN_CORE_WORDS:
+        return text
+    return parts[1][:1].upper() + parts[1][1:]
 
 
 def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | None, used: set[int]):
@@ -257,7 +284,8 @@ def template_summary(call: CallText, language: str) -> str:
                  with_lead_in(upcoming, call) if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
         if language == "en" and full_length(parts) > MAX_SUMMARY_CHARS:  # shorter forms before fewer statements
-            parts = [(label, compact(text, language)) for label, text in parts]
+            parts = [(label, compact(reason_core(text) if label == labels[0] else text, language))
+                     for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
             return compose(parts)

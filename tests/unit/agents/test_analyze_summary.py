@@ -155,3 +155,39 @@ def test_a_redacted_name_is_not_a_reason():
         ("agent", "I've put the refund through just now.")])
     assert text.startswith("Reason: I've been charged twice for October")
     assert "speaking" not in text
+
+
+def test_a_wait_in_tens_of_minutes_is_a_next_step():
+    text = summary([
+        ("agent", "Hello, Roadside Rescue, <PERSON> speaking."),
+        ("client", "My car's broken down on the ring road and won't start."),
+        ("agent", "I've sent a patrol to you."),
+        ("agent", "The patrol will be with you in about forty minutes."),
+        ("client", "Thanks.")])
+    assert "Next: The patrol will be with you in about forty minutes." in text
+
+
+def test_the_problem_after_but_stays_when_the_reason_is_shortened():
+    text = summary([
+        ("agent", "Good evening, Seaview Cottages, <PERSON> speaking."),
+        ("client", "I've got the cottage booked for the first week of August with my whole family, but my "
+                   "husband has broken his leg badly, so we need to move the whole holiday to later on."),
+        ("agent", "I've moved your booking to the second week of September at no extra charge, and "
+                  "I've also added the late checkout you asked about last year for the whole family."),
+        ("agent", "A new confirmation will be sent to your email address within the next two hours today."),
+        ("client", "Thank you.")])
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "broken his leg" in text and "first week of August" not in text
+
+
+def test_on_an_outgoing_call_the_agents_purpose_is_the_reason():
+    call_turns = [Turn(i, 5.0 * i, 5.0 * i + 4.5, speaker, text) for i, (speaker, text) in enumerate([
+        ("client", "Hello?"),
+        ("agent", "Hi, it's the opticians, about your glasses order."),
+        ("client", "Yes, speaking."),
+        ("agent", "Your new glasses are ready and I've booked your fitting for Friday at ten."),
+        ("client", "Lovely.")])]
+    text = template_summary(CallText(call_turns, direction="outgoing"), "en")
+    assert text.startswith("Reason: ") and "glasses order" in text.split("Done:")[0]
+    incoming = template_summary(CallText(call_turns), "en")
+    assert "glasses order" not in incoming.split("Done:")[0]
