@@ -55,6 +55,10 @@ CARD_TALK = {"en": re.compile(r"\bcards?\b", re.IGNORECASE), "ru": re.compile(r"
 CARD_TALK_SEGMENTS = 2
 MIN_HEARD_CARD_DIGITS = 13  # a 15-16 digit card with a digit or two lost
 CARD_SHAPED = (DIGIT_RUN, "PHONE_NUMBER")
+# ...and the digit groups next to it belong to it ("The card is 4539. 148-0343-6467": ASR's full
+# stop left the first four digits outside the number and in the text).
+GROUPS_BEFORE = re.compile(r"(?:\d+[\s.,\-]*)+$")
+GROUPS_AFTER = re.compile(r"(?:[\s.,\-]*\d+)+")
 CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
 MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
@@ -187,11 +191,20 @@ def heard_card_numbers(segments: list[dict], findings: list[list[Finding]], lang
     for index, (segment, found) in enumerate(zip(segments, findings)):
         context = segments[max(0, index - CARD_TALK_SEGMENTS):index + 1]
         if any(talk.search(s["text"]) for s in context):
-            found = [replace(f, entity_type="CREDIT_CARD") if f.entity_type in CARD_SHAPED
-                     and _digits_heard(segment["text"][f.start:f.end]) >= MIN_HEARD_CARD_DIGITS else f
-                     for f in found]
+            found = [_as_card(segment["text"], f) if f.entity_type in CARD_SHAPED else f for f in found]
         relabelled.append(found)
     return relabelled
+
+
+def _as_card(text: str, finding: Finding) -> Finding:
+    """The finding widened over the digit groups beside it, as a card if they hold enough digits."""
+    before = GROUPS_BEFORE.search(text[:finding.start])
+    after = GROUPS_AFTER.match(text, finding.end)
+    start = before.start() if before else finding.start
+    end = after.end() if after else finding.end
+    if _digits_heard(text[start:end]) < MIN_HEARD_CARD_DIGITS:
+        return finding
+    return replace(finding, start=start, end=end, entity_type="CREDIT_CARD")
 
 
 def _digits_heard(text: str) -> int:

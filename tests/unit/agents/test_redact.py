@@ -312,7 +312,10 @@ def test_a_long_number_said_during_card_talk_is_a_card_number_even_with_asr_slip
                       ("agent", "So that's 4-9-2-9. 1-6-9-6-1-0-5-3. 1-7-8-5. Yes."),
                       ("client", "Yes."),
                       ("client", "Yes, that's right."),
-                      ("client", "And my account number is 22081935118193."))
+                      ("client", "And my account number is 22081935118193."),
+                      ("client", "Oh, and the other card is 4539. 148-0343-6467. Sorry."))
     texts = [s["text"] for s in redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)["segments"]]
     assert texts[1:3] == ["<CREDIT_CARD>.", "So that's <CREDIT_CARD>. Yes."]
     assert texts[5] == "And my account number is <DIGIT_RUN>."
+    # ASR's full stop cut the first four digits off the rest: they belong to the card.
+    assert texts[6] == "Oh, and the other card is <CREDIT_CARD>. Sorry."
