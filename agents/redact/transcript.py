@@ -57,8 +57,7 @@ MIN_HEARD_CARD_DIGITS = 13  # a 15-16 digit card with a digit or two lost
 CARD_SHAPED = (DIGIT_RUN, "PHONE_NUMBER")
 # ...and the digit groups next to it belong to it ("The card is 4539. 148-0343-6467": ASR's full
 # stop left the first four digits outside the number and in the text).
-GROUPS_BEFORE = re.compile(r"(?:\d+[\s.,\-]*)+$")
-GROUPS_AFTER = re.compile(r"(?:[\s.,\-]*\d+)+")
+BETWEEN_GROUPS = frozenset(" .,-")
 CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
 MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
@@ -198,10 +197,15 @@ def heard_card_numbers(segments: list[dict], findings: list[list[Finding]], lang
 
 def _as_card(text: str, finding: Finding) -> Finding:
     """The finding widened over the digit groups beside it, as a card if they hold enough digits."""
-    before = GROUPS_BEFORE.search(text[:finding.start])
-    after = GROUPS_AFTER.match(text, finding.end)
-    start = before.start() if before else finding.start
-    end = after.end() if after else finding.end
+    start, end = finding.start, finding.end
+    while start and (text[start - 1].isdigit() or text[start - 1] in BETWEEN_GROUPS):
+        start -= 1
+    while end < len(text) and (text[end].isdigit() or text[end] in BETWEEN_GROUPS):
+        end += 1
+    while start < finding.start and not text[start].isdigit():  # only whole groups, no separators
+        start += 1
+    while end > finding.end and not text[end - 1].isdigit():
+        end -= 1
     if _digits_heard(text[start:end]) < MIN_HEARD_CARD_DIGITS:
         return finding
     return replace(finding, start=start, end=end, entity_type="CREDIT_CARD")
