@@ -12,7 +12,9 @@ changes, hold music in every third call, half of them stereo, line noise, 8 kHz 
   the pause that ends a speech segment (the pipeline's default 500 ms), `-ts` the batched decoder
   predicting timestamp tokens too (faster-whisper's batched default is text only), `-first<k>`
   every chunk decoded with beam k first and only the suspicious ones again with the configured
-  beam (agents.asr_fallback; `b8-beam2-first1`: greedy, beam 2 where greedy looks wrong).
+  beam (agents.asr_fallback; `b8-beam2-first1`: greedy, beam 2 where greedy looks wrong), `-once`
+  a batched chunk whose decoding stops early is left as it is (before session 7 the pipeline did
+  not decode on from where it stopped: agents.asr_fallback.leftover_clip).
 
 Files are interleaved (each file through the baseline, then every configuration) so all runs
 share the machine's noise. Wall and process-CPU seconds and WER against the scripts (words
@@ -34,6 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import jiwer  # noqa: E402
 
+from agents import asr_fallback  # noqa: E402
 from agents.transcribe import VAD_PARAMETERS, count_channels, load_model, transcribe_file  # noqa: E402
 from bench.asr_mix import mix_call  # noqa: E402
 from bench.qa_eval.calls import load_calls, select  # noqa: E402
@@ -44,10 +47,10 @@ NAIVE = "naive raw"
 
 
 def parse_config(name: str) -> dict:
-    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?(?:-pad(\d+))?(?:-sil(\d+))?(-ts)?(?:-first(\d+))?", name)
+    match = re.fullmatch(r"b(\d+)-beam(\d+)(-vad)?(?:-pad(\d+))?(?:-sil(\d+))?(-ts)?(?:-first(\d+))?(-once)?", name)
     if not match:
         raise argparse.ArgumentTypeError(
-            f"{name!r}: expected b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>][-ts][-first<beam>]")
+            f"{name!r}: expected b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>][-ts][-first<beam>][-once]")
     vad = dict(VAD_PARAMETERS)
     if match[4]:
         vad["speech_pad_ms"] = int(match[4])
@@ -55,7 +58,8 @@ def parse_config(name: str) -> dict:
         vad["min_silence_duration_ms"] = int(match[5])
     return {"batch_size": int(match[1]), "beam_size": int(match[2]), "vad_mono": bool(match[3]),
             "vad_parameters": vad, "timestamp_tokens": bool(match[6]),
-            "first_beam_size": int(match[7]) if match[7] else None}
+            "first_beam_size": int(match[7]) if match[7] else None,
+            "passes_on": 0 if match[8] else asr_fallback.MAX_TAIL_PASSES}
 
 
 def naive_text(model, path) -> str:
@@ -71,6 +75,7 @@ def naive_text(model, path) -> str:
 
 
 def pipeline_text(model, path, config: dict) -> str:
+    asr_fallback.MAX_TAIL_PASSES = config["passes_on"]  # the module's own setting, per configuration
     body = transcribe_file(model, path, "en", config["beam_size"], batch_size=config["batch_size"],
                            vad_mono=config["vad_mono"], vad_parameters=config["vad_parameters"],
                            timestamp_tokens=config["timestamp_tokens"],
