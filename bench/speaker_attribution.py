@@ -215,8 +215,9 @@ def main(argv: list[str] | None = None) -> int:
             track = voice_track(*voice_windows(audio, args.voice_model), args.voice_model)
             voice_cpu_s += time.process_time() - started
             audio_s += audio.size / 16000
-            outputs = {"attributed": attribute_speakers(segments, None, args.language, track=track),
-                       "wording only": attribute_speakers(segments, None, args.language),
+            direction = call.get("direction", "incoming")  # the pipeline has it from the call event
+            outputs = {"attributed": attribute_speakers(segments, None, args.language, direction, track=track),
+                       "wording only": attribute_speakers(segments, None, args.language, direction),
                        "all unknown": segments,
                        "all agent": [{**s, "speaker": "agent"} for s in segments]}
             for method, output in outputs.items():

@@ -24,7 +24,12 @@ PIECE_PAUSE_S = 0.25  # a gap between words this long may be a change of speaker
 SENTENCE_END = (".", "?", "!", "…")
 MIN_MARGIN = 0.15  # a piece this close to both voices is left unknown
 MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's voice
-FIRST_SPEAKER_PRIOR = 1.0  # who speaks first is usually the one answering: the agent on an incoming call
+# Who speaks first is usually the one answering: the agent's voice gets this much evidence.
+# Incoming: a recording starts when the agent picks up, so answering first decides alone when
+# nothing either side says names the agent (MIN_ROLE_MARGIN). Outgoing: the client answers, a
+# weaker hint (the recording may start with the agent's own opening). Unknown: weaker still.
+FIRST_SPEAKER_PRIOR = {"incoming": 1.5, "outgoing": -1.0}
+UNKNOWN_DIRECTION_PRIOR = 1.0
 ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
 STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence
 
@@ -99,7 +104,7 @@ def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
             evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
     first = next((voice for _, voice, _ in pieces if voice is not None), None)
     if first is not None and first_heard:
-        evidence[first] += -FIRST_SPEAKER_PRIOR if direction == "outgoing" else FIRST_SPEAKER_PRIOR
+        evidence[first] += FIRST_SPEAKER_PRIOR.get(direction, UNKNOWN_DIRECTION_PRIOR)
     if abs(evidence[0] - evidence[1]) < MIN_ROLE_MARGIN:
         return None
     return 0 if evidence[0] > evidence[1] else 1

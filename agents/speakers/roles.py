@@ -11,6 +11,9 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(thank(s| you) for (calling|ringing|holding|waiting|banking|shopping|choosing|contacting))\b", 3.0),
         (r"\b(you'?re|you are) (through to|speaking (to|with))\b|\bthis is \w+ (from|at)\b", 3.0),
         (r"\bit'?s \w+ (from|at)\b", 2.0),  # "Hi, it's Carl from Nova Mobile": an outgoing call's opening
+        # ...and its check that the right person answered
+        # (a doctor may be who a caller asks for, so only the titles a customer is addressed by)
+        (r"\b(is (this|that|it)|am i speaking (to|with)) (mr|mrs|ms|miss)\b", 2.0),
         (r"\b(my name is|my name's|\w+ speaking)\b", 1.5),
         (r"\bhow (can|may) i (help|assist)\b|\bwhat can i do for you\b|\bhow can we help\b", 3.0),
         (r"\b(calls?|this call) (is|are|may be|will be) (being )?recorded\b|\b(may ?be|will be) recorded\b", 2.5),
@@ -59,7 +62,8 @@ CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\b(i want(ed)? to|i'?d like to|i need to) (cancel|complain|know|ask|report|change|order|get|check|"
          r"talk|speak)\b|\bi want (the|my|a|it)\b", 1.5),
         (r"\bcan you (take|cancel|refund|fix|send|stop|sort|just)\b|\b(nobody|no one) (told|warned)\b", 1.5),
-        (r"^\W*((hi|hello|yes|yeah),?\s*)?is (this|that) \w+", 2.0),  # checking they reached the company
+        # checking they reached the company (not "Is that Mr Fenwick?": the agent of an outgoing call)
+        (r"^\W*((hi|hello|yes|yeah),?\s*)?is (this|that) (?!(mr|mrs|ms|miss|dr|doctor)\b)\w+", 2.0),
         (r"\bmy \w+ (was|is|has been|got|keeps|isn'?t|wasn'?t|won'?t|hasn'?t)\b", 1.5),
         (r"\b(when|how long) (do|will|does|can|would) (i|it|that|my|the money|the refund)\b", 1.5),
         (r"\bi (lost|can'?t afford|don'?t think i can|need it for)\b", 1.0),

@@ -54,13 +54,25 @@ def test_wording_cues_in_english_and_russian():
     assert client >= 5 and agent == 0
 
 
+def test_asking_for_the_customer_by_title_is_the_agent_asking_for_the_company_the_client():
+    # An outgoing call's check that the right person answered; the client's check is of the company.
+    assert role_scores("Is that Mr Fenwick? It's the dental practice, about your appointment.", "en") == (2.0, 0)
+    assert role_scores("Am I speaking to Mrs Okafor?", "en")[1] == 0
+    assert role_scores("Hello, is that Brightwave Energy?", "en") == (0, 2.0)
+    assert role_scores("Is that Dr Shah's surgery?", "en") == (0, 0)  # either side may ask for a doctor
+
+
 def test_the_agent_voice_needs_enough_evidence():
     greet = {"text": "Thank you for calling Acme, how can I help?"}
     ask = {"text": "I'm calling about my bill."}
     neutral = {"text": "Okay."}
     assert agent_voice([(greet, 1, 1.0), (ask, 0, 1.0)], "en") == 1
     assert agent_voice([(ask, 1, 1.0), (greet, 0, 1.0)], "en") == 0
-    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en") is None  # who spoke first is not enough
+    # Who spoke first decides alone only on an incoming call: the agent picked up.
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en") is None
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", direction="outgoing") is None
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", direction="incoming") == 0
+    assert agent_voice([(neutral, 0, 1.0), (ask, 1, 1.0)], "en", direction="incoming") == 0
 
 
 def test_on_an_outgoing_call_the_one_who_answers_first_is_taken_as_the_client():
