@@ -7,15 +7,12 @@ before the agent's first sentence that matches one of them.
 """
 from __future__ import annotations
 
-import re
-
 from agents.analyze import memo
 from agents.analyze.embeddings import CallText, Sentence
-from agents.analyze.transcript import any_rule_regex, rule_search, screen_matches
+from agents.analyze.transcript import (PLACEHOLDER, any_rule_regex, rule_search, screen_matches,
+                                      words_beside_values)
 
 Place = tuple[int, int]  # (turn index, character offset of the quote in the turn): call order
-_PLACEHOLDER = re.compile(r"<[A-Z_]+>")
-_WORD = re.compile(r"[^\W\d_]+")
 MAX_READ_BACK_WORDS = 3  # "So that's <CREDIT_CARD>.": a few words around the values, nothing else
 
 
@@ -60,11 +57,11 @@ def reads_back(s: Sentence, call: CallText) -> bool:
     """Whether the sentence only repeats values the caller has just given ("So that's <CREDIT_CARD>."
     after the caller dictated it): that discloses nothing from the record, whatever else it may be
     (card_not_read_back judges the read-back itself)."""
-    values = set(_PLACEHOLDER.findall(s.text))
-    if not values or len(_WORD.findall(_PLACEHOLDER.sub(" ", s.text))) > MAX_READ_BACK_WORDS:
+    values = set(PLACEHOLDER.findall(s.text))
+    if not values or len(words_beside_values(s.text)) > MAX_READ_BACK_WORDS:
         return False
     position = next(i for i, t in enumerate(call.turns) if t.index == s.turn.index)
     before = s.turn.text[:max(s.turn.text.find(s.text), 0)]
     if position:
         before = call.turns[position - 1].text + " " + before
-    return values <= set(_PLACEHOLDER.findall(before))
+    return values <= set(PLACEHOLDER.findall(before))

@@ -9,7 +9,6 @@ the criterion's threshold and beat the nearest negative example. A regex hit is 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +16,8 @@ import numpy as np
 from agents.analyze import memo
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.ordering import acted_before, first_act
-from agents.analyze.transcript import Turn, any_rule_regex, rule_search, screen_matches, sentence_at
+from agents.analyze.transcript import (Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
+                                      words_beside_values)
 from catalog.scorecards import Criterion, Examples
 
 DEFAULT_THRESHOLD = 0.9
@@ -33,8 +33,6 @@ MIN_HEARD_FOR_FAILURE = 0.8
 MIN_WORDS_FOR_FAILURE = 3
 # A sentence of redacted values alone ("<PERSON>, <PERSON>." for "Roadway Car Hire, Dean.") has no
 # words to judge: its placeholders sit near every example that holds one, so it counts by rules only.
-_PLACEHOLDER = re.compile(r"<[A-Z_]+>")
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -247,7 +245,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives)
         for s in candidates:
-            if not _WORD.search(_PLACEHOLDER.sub(" ", s.text)):
+            if not words_beside_values(s.text):
                 continue
             if strict and ((s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE)
                            or len(s.text.split()) < MIN_WORDS_FOR_FAILURE):

@@ -15,6 +15,8 @@ from schemas import registry
 
 REDACTED_TRANSCRIPT = "aica.RedactedTranscript"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+PLACEHOLDER = re.compile(r"<[A-Z_]+>")  # a value the redaction replaced: "<CREDIT_CARD>"
+_LETTERS = re.compile(r"[^\W\d_]+")
 # Scorecard patterns are refused at load time when they can backtrack catastrophically
 # (catalog.pattern_safety); a static check cannot catch every slow pattern, so each search also
 # gives up after this long (a sane pattern needs microseconds on a turn).
@@ -81,6 +83,11 @@ def sentences(text: str) -> list[tuple[int, int]]:
     if begin < len(text):
         spans.append((begin, len(text)))
     return spans
+
+
+def words_beside_values(text: str) -> list[str]:
+    """The words of `text` outside its placeholders ("So that's <CREDIT_CARD>." -> So, that, s)."""
+    return _LETTERS.findall(PLACEHOLDER.sub(" ", text))
 
 
 def sentence_at(text: str, offset: int) -> str:
