@@ -116,8 +116,8 @@ def prepare(calls: list[dict], catalog, source=transcript_from, label: str = "sc
                                  if language in c.examples else ()) for c in scorecard.criteria}
         summary = template_summary(text, call["language"])
         prepared.append({"call": call, "source": label, "text": text, "scorecard": scorecard,
-                         "assessed": assessed, "summary": summary, "redact_s": redact_s, "analyze_s": time.process_time() - started,
-                         "audio_s": transcript["audio_duration_s"]})
+                         "assessed": assessed, "summary": summary, "redact_s": redact_s,
+                         "analyze_s": time.process_time() - started, "audio_s": transcript["audio_duration_s"]})
     return prepared
 
 
