@@ -242,7 +242,10 @@ def fake_events(n):
     return [SimpleNamespace(message=message, key=b"m1", value=consumed().value, headers={}) for _ in range(n)]
 
 
-async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_limit(settings_factory):
+@pytest.mark.parametrize(("in_flight", "inputs"), [(1, 4), (2, 6)])
+async def test_a_flood_crashes_the_app_once_and_leaves_the_input_that_tripped_it_unacked(settings_factory, in_flight,
+                                                                                       inputs):
+    # With two in flight, the second failure of the pair must not crash the app a second time.
     from streams.dlq_limit import DeadLetterFlood
     runner = RecordingRunner(settings_factory(dlq_max_consecutive=2, dlq_max_ratio=0))
     crashes = []
@@ -250,14 +253,14 @@ async def test_run_crashes_the_app_and_does_not_ack_the_input_that_tripped_the_l
     async def crash(reason):
         crashes.append(reason)
     runner.app.crash = crash
-    events = fake_events(4)
+    events = fake_events(inputs)
     stream = FakeStream(events)
 
     async def broken(record, d):
         raise Reject("bad")
 
     with pytest.raises(DeadLetterFlood):
-        await runner.run(stream, broken)
+        await runner.run(stream, broken, in_flight=in_flight)
     assert stream.acked == events[:1] and len(runner.sent) == 1
     assert len(crashes) == 1 and isinstance(crashes[0], DeadLetterFlood)
 
@@ -282,23 +285,3 @@ async def test_with_two_in_flight_the_next_input_is_taken_up_while_one_is_handle
     await asyncio.wait_for(runner.run(stream, handle, in_flight=2), timeout=60)  # a guard, not a timing
     assert begun == [0, 1, 2] and len(runner.sent) == 3
     assert sorted(map(id, stream.acked)) == sorted(map(id, events))  # all acked; the first after the second
-
-
-async def test_with_two_in_flight_a_flood_crashes_the_app_once_and_leaves_its_inputs_unacked(settings_factory):
-    from streams.dlq_limit import DeadLetterFlood
-    runner = RecordingRunner(settings_factory(dlq_max_consecutive=2, dlq_max_ratio=0))
-    crashes = []
-
-    async def crash(reason):
-        crashes.append(reason)
-    runner.app.crash = crash
-    events = fake_events(6)
-    stream = FakeStream(events)
-
-    async def broken(record, d):
-        raise Reject("bad")
-
-    with pytest.raises(DeadLetterFlood):
-        await runner.run(stream, broken, in_flight=2)
-    assert stream.acked == events[:1] and len(runner.sent) == 1
-    assert len(crashes) == 1
