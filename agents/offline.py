@@ -14,7 +14,8 @@ from typing import Any
 from agents.analyze.rules import analyze_with_rules
 from agents.redact.agent import redact_record
 from agents.score import score_call
-from agents.transcribe import asr_plan, first_beam_size, load_model, transcribe_file
+from agents.asr import transcribe_file
+from agents.transcribe import asr_plan, first_beam_size, load_model
 from catalog.projects import Project
 from catalog.scorecards import Scorecard
 from streams.settings import Settings

@@ -112,7 +112,7 @@ def check_clickhouse(settings: Settings) -> Iterator[Check]:
 
 
 def check_models(settings: Settings) -> Iterator[Check]:
-    from agents.transcribe import model_directory
+    from agents.asr_models import model_directory
     try:
         asr = model_directory(settings.asr_model)
         found = (asr / "model.bin").is_file()

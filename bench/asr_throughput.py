@@ -5,7 +5,7 @@ changes, hold music in every third call, half of them stereo, line noise, 8 kHz 
 
 - Naive baseline: faster-whisper alone, one file after another, beam 5, no batching, word
   timestamps, VAD only on the sides of a stereo call (mono is decoded whole, silence and all).
-- Pipeline: `agents.transcribe.transcribe_file` (decode, ASR, merge, speaker attribution on mono)
+- Pipeline: `agents.asr.transcribe_file` (decode, ASR, merge, speaker attribution on mono)
   with each configuration given: `b<batch>-beam<beam>[-vad][-pad<ms>][-sil<ms>]`, batch 0
   meaning the sequential decoder, `-vad` VAD on mono too (batching always cuts at VAD pauses),
   `-pad` the speech padding the VAD keeps around speech (faster-whisper's default 400 ms), `-sil`
@@ -37,7 +37,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import jiwer  # noqa: E402
 
 from agents import asr_fallback  # noqa: E402
-from agents.transcribe import VAD_PARAMETERS, count_channels, load_model, transcribe_file  # noqa: E402
+from agents.asr import VAD_PARAMETERS, count_channels, transcribe_file  # noqa: E402
+from agents.transcribe import load_model  # noqa: E402
 from bench.asr_mix import mix_call  # noqa: E402
 from bench.qa_eval.calls import load_calls, select  # noqa: E402
 from bench.qa_eval.metrics import normalise_words  # noqa: E402

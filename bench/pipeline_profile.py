@@ -23,8 +23,9 @@ from agents.analyze.rules import analyze_with_rules  # noqa: E402
 from agents.redact.agent import analyzer_for, redact_record  # noqa: E402
 from agents.score import score_call  # noqa: E402
 from agents.speakers import attribute_speakers  # noqa: E402
-from agents.transcribe import (DEFAULT_CHANNEL_SPEAKERS, VAD_PARAMETERS, count_channels,  # noqa: E402
-                               decode_channels, load_model, transcribe_channel)
+from agents.asr import (DEFAULT_CHANNEL_SPEAKERS, VAD_PARAMETERS, count_channels,  # noqa: E402
+                        decode_channels, transcribe_channel)
+from agents.transcribe import load_model  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
 from catalog.projects import load_catalog  # noqa: E402
 from streams.settings import Settings  # noqa: E402

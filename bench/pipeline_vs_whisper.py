@@ -26,7 +26,8 @@ from typing import NamedTuple
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agents.analyze import agent as analyze_agent  # noqa: E402
-from agents.transcribe import VAD_PARAMETERS, AsrPlan, asr_plan, count_channels, load_model  # noqa: E402
+from agents.asr import VAD_PARAMETERS, count_channels  # noqa: E402
+from agents.transcribe import AsrPlan, asr_plan, load_model  # noqa: E402
 from aica.demo import place_calls, updated_entity, wait_for_crm, wanted_entities  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402

@@ -1,6 +1,6 @@
 """Peak memory (RSS) of decoding and transcribing one long recording: the old whole-file path
 (faster-whisper's decode_audio, then the model on the whole arrays) against agents.audio's chunks
-(agents.transcribe.transcribe_file). Each mode runs in its own child process, back to back in one
+(agents.asr.transcribe_file). Each mode runs in its own child process, back to back in one
 invocation, and its peak RSS is read from the kernel (wait4), so the baseline is measured in the
 same run on the same file.
 
@@ -31,7 +31,8 @@ def run_mode(mode: str, path: Path, channels: int) -> None:
 
     from agents.audio import SAMPLE_RATE, decode_chunks
     from agents.speakers import attribute_speakers
-    from agents.transcribe import load_model, transcribe_channel, transcribe_file
+    from agents.asr import transcribe_channel, transcribe_file
+    from agents.transcribe import load_model
     from streams.settings import Settings
 
     stereo = channels == 2

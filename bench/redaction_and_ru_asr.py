@@ -83,7 +83,8 @@ def time_russian_asr(settings: Settings, catalog, sample, beams: list[int]) -> N
     """Wall, CPU and WER of the sample transcribed with each beam size (a warm-up run first)."""
     import jiwer
 
-    from agents.transcribe import asr_plan, first_beam_size, load_model, transcribe_file
+    from agents.asr import transcribe_file
+    from agents.transcribe import asr_plan, first_beam_size, load_model
     from bench.qa_eval.metrics import normalise_words
 
     project = catalog.resolve("bench", sample.line)

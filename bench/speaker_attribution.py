@@ -126,7 +126,7 @@ def render(call: dict, voices: tuple[str, str]) -> tuple[Path, list[tuple[str, f
 
 def transcribe(model, model_name: str, path: Path, language: str) -> tuple[list[dict], object]:
     """Mono segments as the transcribe stage makes them (before attribution), cached, and the audio."""
-    from agents.transcribe import decode_channels, transcribe_channel
+    from agents.asr import decode_channels, transcribe_channel
     audio = decode_channels(path, 1)[0]
     cached = path.with_suffix(f".{model_name}.segments.json")
     if cached.exists():
@@ -141,7 +141,7 @@ def script_segments(call: dict, turns: list[tuple[str, float, float]], path: Pat
     """No ASR: the script's words spread evenly over each turn's spoken time, cut into chunks of
     chunk_s that ignore turn boundaries (as ASR segments do). For languages whose espeak-ng audio
     the bundled ASR cannot read (Russian at 8 kHz): it measures voices and wording cues only."""
-    from agents.transcribe import decode_channels
+    from agents.asr import decode_channels
     words = []
     for turn, (_, start, end) in zip(call["turns"], turns):
         tokens = turn["text"].split()
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 def one_voice_control(calls: list[dict], voices: list[str], voice_model: str) -> None:
     """The same calls spoken by one voice: how often does the voice track see two voices?"""
     from agents.speakers import voice_track, voice_windows
-    from agents.transcribe import decode_channels
+    from agents.asr import decode_channels
     split = total = 0
     separations = []
     for voice in voices:

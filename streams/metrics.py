@@ -38,7 +38,7 @@ SHREDDED = Counter("aica_records_shredded_total", "Sealed records skipped becaus
 CONSUMER_LAG = Gauge("aica_consumer_lag", "Messages not yet committed by the worker group, by topic",
                      ["group", "topic"])
 
-# Transcription (agents.transcribe): where an ASR call's time goes, against the audio it covered
+# Transcription (agents.asr): where an ASR call's time goes, against the audio it covered
 ASR_PART_SECONDS = Histogram("aica_asr_part_seconds",
                              "Time of one part of transcribing a call on the ASR thread (decode, whisper; "
                              "speakers: the wait for mono calls' voice vectors, made beside whisper, after it)",

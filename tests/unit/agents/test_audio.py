@@ -13,7 +13,7 @@ from faster_whisper import decode_audio
 from agents import audio
 from agents.audio import SAMPLE_RATE, RecordingTooLong, UnreadableAudio, decode_chunks, probe
 from agents.speakers import attribute_speakers
-from agents.transcribe import split_at_pauses, to_segment, transcribe_file
+from agents.asr import split_at_pauses, to_segment, transcribe_file
 
 
 def sox(*args: object) -> None:

@@ -11,7 +11,8 @@ from agents.redact.recognizers import classify_digit_run, luhn_valid
 from agents.redact.text import Finding, apply_redaction, merge_findings
 from agents.redact.transcript import redact_words
 from agents.redact.agent import analyzer_for
-from agents.transcribe import asr_plan, load_model, transcribe_file
+from agents.asr import transcribe_file
+from agents.transcribe import asr_plan, load_model
 from catalog.projects import load_catalog
 from streams.settings import Settings
 from aica.samples import find_leaks, load_samples, render_sample

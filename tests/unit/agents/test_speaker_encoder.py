@@ -12,7 +12,7 @@ import pytest
 
 from agents.speakers import ge2e, voice_track, voice_windows
 from agents.speakers.encoder_weights import load_weights, read_legacy_checkpoint
-from agents.transcribe import decode_channels, transcribe_file
+from agents.asr import decode_channels, transcribe_file
 from bench.qa_eval.calls import EvalCall, Turn
 from bench.qa_eval.render import render_call
 

@@ -12,7 +12,7 @@ import pytest
 from agents.speakers import agent_voice, attribute_speakers, split_pieces, voice_track, voice_windows
 from agents.speakers.roles import role_scores
 from agents.speakers.voice import SAMPLE_RATE
-from agents.transcribe import transcribe_file
+from agents.asr import transcribe_file
 from streams.settings import Settings
 
 # The transcribe stage's decoding as configured by default (batched, its beam width).

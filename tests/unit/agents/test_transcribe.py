@@ -11,9 +11,10 @@ import av
 import numpy as np
 import pytest
 
-from agents.transcribe import (UnreadableAudio, asr_plan, asr_version, call_project, count_channels,
-                               decode_channels, first_beam_size, load_model, model_directory,
-                               split_at_pauses, transcribe_file)
+from agents.asr import count_channels, decode_channels, split_at_pauses, transcribe_file
+from agents.asr_models import model_directory
+from agents.audio import UnreadableAudio
+from agents.transcribe import asr_plan, asr_version, call_project, first_beam_size, load_model
 from catalog.projects import Project, load_catalog
 from schemas.registry import decode, encode
 from streams.settings import Settings
