@@ -57,7 +57,8 @@ def format_report(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa_eval", description=__doc__)
     parser.add_argument("--source", choices=("script", "audio"), default="script")
-    parser.add_argument("--voice", choices=("piper", "espeak"), default="piper")
+    parser.add_argument("--voice", choices=("piper", "espeak"), default="piper",
+                        help="piper: the most natural packaged voice (English piper, Russian Festival); espeak: espeak-ng")
     parser.add_argument("--split", choices=("report", "calibrate", "all"), default="report")
     parser.add_argument("--lang", choices=("en", "ru"))
     parser.add_argument("--limit", type=int, help="at most N calls per language")

