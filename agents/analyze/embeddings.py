@@ -21,6 +21,7 @@ import numpy as np
 
 from agents.analyze import memo
 from agents.analyze.transcript import Turn, heard, is_mono, sentences
+from agents.speakers.roles import role_scores
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ ROLE_MARGIN = 0.0
 # agent rang), in the same units as the style difference; it decides close calls, a clear style
 # difference overrides it. A call of unknown direction is taken as incoming (a support line).
 FIRST_SPEAKER_PRIOR = 0.015
+# What each side's turns say (agents.speakers.roles: "thanks for holding", "I've been stood here an
+# hour") adds this much per cue weight: a caller who speaks first on an incoming call ("Hello? My
+# suitcase never came off the belt") must not be taken for the agent because they answered first.
+# Any value from 0.002 to 0.01 names every calibrate mono call right from its script (EN 47, RU 10).
+ROLE_CUE_UNIT = 0.004
 
 
 @lru_cache(maxsize=1)
@@ -186,9 +192,10 @@ class Sentence:
 class CallText:
     """The sentences of a call, embedded once, with each turn's role (labelled or guessed)."""
 
-    def __init__(self, call_turns: list[Turn], direction: str = "unknown"):
+    def __init__(self, call_turns: list[Turn], direction: str = "unknown", language: str = "en"):
         self.turns = call_turns
         self.direction = direction  # incoming | outgoing | unknown (call context)
+        self.language = language  # whose wording cues guess a mono call's roles
         spans = [(t, a, b) for t in call_turns for a, b in sentences(t.text) if t.text[a:b].strip()]
         self.sentences = [Sentence(i, t, t.text[a:b].strip(), heard(t, a, b)) for i, (t, a, b) in enumerate(spans)]
         self.mono = is_mono(call_turns)
@@ -243,7 +250,11 @@ def guess_mono_roles(call: CallText) -> dict[int, str]:
     if not by_parity[0] or not by_parity[1]:
         return unknown
     prior = -FIRST_SPEAKER_PRIOR if call.direction == "outgoing" else FIRST_SPEAKER_PRIOR
-    lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1])) + prior
+    cues = {0: 0.0, 1: 0.0}  # agent-minus-client cue weight per parity
+    for t in call.turns:
+        agent, client = role_scores(t.text, call.language)
+        cues[order[t.index] % 2] += agent - client
+    lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1])) + prior + ROLE_CUE_UNIT * (cues[0] - cues[1])
     if abs(lead) <= ROLE_MARGIN:
         return unknown
     agent_parity = 0 if lead > 0 else 1
