@@ -21,6 +21,7 @@ import numpy as np
 
 from agents.analyze import memo
 from agents.analyze.transcript import Turn, heard, is_mono, sentences
+from agents.speakers.roles import role_scores
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,12 @@ ROLE_MARGIN = 0.0
 # agent rang), in the same units as the style difference; it decides close calls, a clear style
 # difference overrides it. A call of unknown direction is taken as incoming (a support line).
 FIRST_SPEAKER_PRIOR = 0.015
+# ...unless the first turn sounds like a caller (agents.speakers.roles: "Hello? My suitcase never
+# came off the belt, I've been stood here an hour"): a caller who speaks first on an incoming call,
+# over the greeting, is not the agent. Their wording moves the prior to the other side. Wording
+# cues of the whole call were tried instead: they also named the calibrate calls right, but on
+# turns that do not alternate (two caller turns in a row) they took a caller's insult for the
+# agent's, a flipped call (tests/unit/agents/test_analyze_classifier.py).
 
 
 @lru_cache(maxsize=1)
@@ -186,9 +193,10 @@ class Sentence:
 class CallText:
     """The sentences of a call, embedded once, with each turn's role (labelled or guessed)."""
 
-    def __init__(self, call_turns: list[Turn], direction: str = "unknown"):
+    def __init__(self, call_turns: list[Turn], direction: str = "unknown", language: str = "en"):
         self.turns = call_turns
         self.direction = direction  # incoming | outgoing | unknown (call context)
+        self.language = language  # whose wording cues guess a mono call's roles
         spans = [(t, a, b) for t in call_turns for a, b in sentences(t.text) if t.text[a:b].strip()]
         self.sentences = [Sentence(i, t, t.text[a:b].strip(), heard(t, a, b)) for i, (t, a, b) in enumerate(spans)]
         self.mono = is_mono(call_turns)
@@ -227,6 +235,15 @@ class CallText:
         return list(found)
 
 
+def caller_spoke_first(call: CallText) -> bool:
+    """On a call the client rang (or of unknown direction), whether its first turn's wording is a
+    caller's. On an outgoing call the answerer's "Hello, Jim speaking" sounds like an agent: not asked."""
+    if call.direction == "outgoing" or not call.turns:
+        return False
+    agent, client = role_scores(call.turns[0].text, call.language)
+    return client > agent
+
+
 def guess_mono_roles(call: CallText) -> dict[int, str]:
     """Alternating turns; the parity whose sentences sound more like an agent is the agent."""
     from agents.analyze.exemplars import style_examples
@@ -242,7 +259,7 @@ def guess_mono_roles(call: CallText) -> dict[int, str]:
         by_parity[order[s.turn.index] % 2].append(float(agentness[s.position]))
     if not by_parity[0] or not by_parity[1]:
         return unknown
-    prior = -FIRST_SPEAKER_PRIOR if call.direction == "outgoing" else FIRST_SPEAKER_PRIOR
+    prior = -FIRST_SPEAKER_PRIOR if call.direction == "outgoing" or caller_spoke_first(call) else FIRST_SPEAKER_PRIOR
     lead = float(np.mean(by_parity[0]) - np.mean(by_parity[1])) + prior
     if abs(lead) <= ROLE_MARGIN:
         return unknown

@@ -25,7 +25,8 @@ ENGINE = "rules"
 # 4: a caller's dictated value read back is no disclosure; redacted values alone are no evidence by
 #    meaning; summaries: spans in tens of minutes, the problem after "but", an outgoing call's purpose;
 #    a pattern match that reject_if rejects no longer hides a later pattern in the same turn.
-ENGINE_VERSION = "4"
+# 5: a window at the end of the call (closing) covers its second half at most.
+ENGINE_VERSION = "5"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
@@ -69,13 +70,14 @@ def call_language(transcript: Mapping) -> str:
 
 def analyze_with_rules(transcript: Mapping, scorecard: Scorecard) -> dict:
     """CallAnalysis fields except context/analyzed_at."""
-    return _analysis(CallText(turns(transcript), call_direction(transcript)), transcript, scorecard)
+    call = CallText(turns(transcript), call_direction(transcript), call_language(transcript))
+    return _analysis(call, transcript, scorecard)
 
 
 def analyze_many(items: Sequence[tuple[Mapping, Scorecard]]) -> list[dict]:
     """analyze_with_rules of many calls, with their sentences embedded in one encoder call (the
     results are identical: embeddings.embed_sentences)."""
-    calls = [CallText(turns(transcript), call_direction(transcript)) for transcript, _ in items]
+    calls = [CallText(turns(transcript), call_direction(transcript), call_language(transcript)) for transcript, _ in items]
     embed_calls(calls)
     return [_analysis(call, transcript, scorecard) for call, (transcript, scorecard) in zip(calls, items)]
 

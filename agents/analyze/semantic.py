@@ -111,10 +111,13 @@ _UNSEEN = object()
 
 
 def in_window(criterion: Criterion, call_turns: list[Turn], within: list[Turn] | None = None) -> list[Turn]:
+    """Turns in the criterion's time window. A window at the end covers the second half at most:
+    on a call shorter than it, the opening's "Thanks for calling" is no closing."""
     call_end = max((t.end for t in call_turns), default=0.0)
+    last_from = None if criterion.within_last_s is None else max(call_end - criterion.within_last_s, call_end / 2)
     return [t for t in (call_turns if within is None else within)
             if (criterion.within_first_s is None or t.start < criterion.within_first_s)
-            and (criterion.within_last_s is None or t.end >= call_end - criterion.within_last_s)]
+            and (last_from is None or t.end > last_from)]
 
 
 def applies_score(criterion: Criterion, call: CallText, language: str, examples: Examples | None) -> float:

@@ -8,7 +8,12 @@ import re
 
 AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "en": (
-        (r"\b(thank(s| you) for (calling|ringing|holding|waiting|banking|shopping|choosing|contacting))\b", 3.0),
+        (r"\b(thank(s| you) for (calling|ringing|holding|waiting|banking|shopping|choosing|contacting|bearing with|"
+         r"your patience))\b", 3.0),
+        # "SkyBridge baggage services, Leon here", "Good evening, ... Leon here": a name after a desk or a greeting
+        # (the name may be redacted already: "<PERSON> here")
+        (r"\b(services?|support|team|desk|care|helpline|office|reception|department),? (\w+|<[A-Z_]+>) here\b"
+         r"|^\W*(good (morning|afternoon|evening)|hello|hi|hiya|morning|afternoon|evening)\b[^.?!]{0,60}(\b\w+|<[A-Z_]+>) here\b", 2.0),
         (r"\b(you'?re|you are) (through to|speaking (to|with))\b|\bthis is \w+ (from|at)\b", 3.0),
         (r"\bit'?s \w+ (from|at)\b", 2.0),  # "Hi, it's Carl from Nova Mobile": an outgoing call's opening
         # ...and its check that the right person answered
@@ -23,7 +28,8 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
          r"account|address|number|digits|email)\b", 2.5),
         (r"\b(for security|security (question|check)|to verify|verification)\b", 2.0),
         (r"\b(let me (check|look|see|pull|repeat|read|confirm)|i('ve| have) (put|raised|issued|logged|booked|"
-         r"sent|refunded|processed|updated|escalated|arranged|added|found)|i can see (that|your|two|a))\b", 1.5),
+         r"sent|refunded|processed|updated|escalated|arranged|added|found|opened|moved|changed|credited)|"
+         r"i can see (that|your|two|a))\b", 1.5),
         (r"\b(can|could|may) i (get|take|have) (the|your)\b|\band (the|your) (name|date of birth|postcode|"
          r"address|security|account)\b", 2.0),
         (r"\b(which|what) (card|account|address|number|email|postcode)\b", 1.5),
@@ -64,7 +70,9 @@ CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"\bcan you (take|cancel|refund|fix|send|stop|sort|just)\b|\b(nobody|no one) (told|warned)\b", 1.5),
         # checking they reached the company (not "Is that Mr Fenwick?": the agent of an outgoing call)
         (r"^\W*((hi|hello|yes|yeah),?\s*)?is (this|that) (?!(mr|mrs|ms|miss|dr|doctor)\b)\w+", 2.0),
-        (r"\bmy \w+ (was|is|has been|got|keeps|isn'?t|wasn'?t|won'?t|hasn'?t)\b", 1.5),
+        (r"\bmy \w+ (was|is|has been|got|keeps|isn'?t|wasn'?t|won'?t|hasn'?t|never)\b", 1.5),
+        # waiting on the caller's side ("I've been stood here over an hour")
+        (r"\bi('ve| have) been (stood|standing|sat|sitting|waiting|hanging on|on hold)\b", 1.5),
         (r"\b(when|how long) (do|will|does|can|would) (i|it|that|my|the money|the refund)\b", 1.5),
         (r"\bi (lost|can'?t afford|don'?t think i can|need it for)\b", 1.0),
         (r"\bmy (card|account|bill|order|parcel|package|internet|broadband|phone|policy|claim|payment|"

@@ -110,7 +110,7 @@ def prepare(calls: list[dict], catalog, source=transcript_from, label: str = "sc
         transcript, redact_s = redacted(source(call))
         started = time.process_time()
         scorecard = catalog.scorecard(catalog.projects[call["project"]].scorecard)
-        text = CallText(turns(transcript), transcript["context"]["direction"])
+        text = CallText(turns(transcript), transcript["context"]["direction"], transcript.get("language") or "en")
         language = call["language"]
         assessed = {c.id: assess(c, text, language, contrast(c, scorecard.criteria, language)
                                  if language in c.examples else ()) for c in scorecard.criteria}
