@@ -40,7 +40,7 @@ _NOT_A_SECRET = (r"(?:wrong|incorrect|right|correct|expired|locked|not|case|too|
                  r"invalid|weak|strong|long|short|ok|okay|valid|on|in|at|for|from|with|the same|what|that|it)")
 _SECRET_VALUE = r"([\w'’\-]{1,30}(?:\s+[\w'’\-]{1,30}){0,3}?)(?=\s*(?:[.!?,;]|$|\s+(?:and|but)\b))"
 SECRET_SAID = re.compile(
-    rf"(?i:\b{_SECRET_CUE}(?:\s+on (?:the|my|your) account)?\s+(?:is|was|'s|’s)\s+)(?!(?i:{_NOT_A_SECRET})\b)"
+    rf"(?i:\b{_SECRET_CUE}(?:\s+on (?:the|my|your) account)?(?:\s+(?:is|was)|['’]s)\s+)(?!(?i:{_NOT_A_SECRET})\b)"
     rf"{_SECRET_VALUE}")
 SECRET_REQUEST = re.compile(rf"(?i:\b{_SECRET_CUE}\b)")
 # The answer: after "it's", "yes," and the like, up to four words to the end of its first sentence.
@@ -58,7 +58,10 @@ STREET_WITHOUT_NUMBER = re.compile(
     rf"(?:[\s\-](?!{_SMALL_WORD}\b)[A-Za-z][a-z'’]{{1,20}}){{0,2}}?[\s\-]{_STREET_TYPE})\b")
 READ_BACK_NAME = re.compile(
     rf"(?i:\b(?:I've|I’ve|I have)\s+got\s+(?:you\s+(?:down\s+)?as\s+)?)({FULL_NAME})"
-    r"(?=[^?]{0,60}?\b(?:is that|that's|that’s|right|correct)\b[^?]{0,20}\?)")
+    # ...where the question is about the person: "Tobias Reinholt at ...", "..., is that right?"; not
+    # "I've got Premium Broadband on my account, is that right?"
+    r"(?=(?:,?\s+(?:at|of|from|living at|born on)\b[^?]{0,60}?)?,?\s*\b(?:is that|that's|that’s|right|correct)\b"
+    r"[^?]{0,20}\?)")
 
 
 def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
