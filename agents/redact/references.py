@@ -156,8 +156,9 @@ def find_spelled_identifiers(text: str) -> list[tuple[int, int, str]]:
 
 def _beside_postcodes(run: list[tuple[int, int, str]], postcodes: list[tuple[int, int]], spelled: str) -> bool:
     """A reference with a postcode's shape inside it: enough characters outside the postcodes."""
-    outside = sum(len(c) for start, end, c in run if not any(a <= start and end <= b for a, b in postcodes))
-    return outside >= MIN_CHARS_BESIDE_POSTCODE and _is_reference(spelled)
+    outside = "".join(c for start, end, c in run if not any(a <= start and end <= b for a, b in postcodes))
+    # A year or a house number beside a postcode is digits only ("1990 LS6 2PQ"); a key has letters too.
+    return len(outside) >= MIN_CHARS_BESIDE_POSTCODE and any(c.isalpha() for c in outside) and _is_reference(spelled)
 
 
 def _with_edge_letters(text: str, start: int, end: int) -> tuple[int, int]:

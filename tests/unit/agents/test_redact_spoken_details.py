@@ -131,6 +131,7 @@ def test_a_product_key_with_a_postcodes_shape_inside_is_one_reference():
 def test_a_postcode_stays_a_postcode():
     assert identifiers("The postcode is L S 6, 2 P Q.") == [("L S 6, 2 P Q", ADDRESS)]
     assert identifiers("It's LS6 2PQ, 12.") == [("LS6 2PQ", ADDRESS)]
+    assert identifiers("Born 1990, LS6 2PQ.") == [("LS6 2PQ", ADDRESS)]  # a year beside it, digits only
 
 
 def test_a_serials_letter_group_belongs_to_it():
