@@ -67,7 +67,7 @@ MIN_ANSWERED_CHARS, MIN_ANSWERED_DIGITS = 5, 3
 # words that would be said around it anyway.
 SHORT_TOKEN_BEFORE = re.compile(r"(?<![\w'’])([A-Za-z\d]{1,2})[\s,]{1,2}$")
 SHORT_TOKEN_AFTER = re.compile(r"^[\s,]{1,2}([A-Za-z\d]{1,2})(?![\w'’])")
-SHORT_WORDS = frozenset("is it so to in on at of or no my me we he be by if up as do go an am us ok oh".split())
+SHORT_WORDS = frozenset("is it so to in on at of or no my me we he be by if up as do go an am us ok oh um uh er eh ah hm mm".split())
 MAX_WIDENED_TOKENS = 3
 # A reference's letter group of three or four capitals beside it ("C02X L881 JGH"): a chunk of more
 # than two capitals alone is a word ("BBC"), but not next to a reference.

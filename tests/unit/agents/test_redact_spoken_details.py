@@ -141,7 +141,7 @@ def test_a_serials_letter_group_belongs_to_it():
 
 def test_short_tokens_around_an_answered_licence_key_belong_to_it():
     segments = [segment("agent", "Right. What's the license key?"), segment("client", "It's a L4 992 km."),
-                segment("agent", "And the serial number?"), segment("client", "Q 4 7 2 1 9, ok.")]
+                segment("agent", "And the serial number?"), segment("client", "Um, Q 4 7 2 1 9, ok.")]
     answers = answered_references(segments)
     assert {i: spans(segments[i]["text"], s) for i, s in answers.items()} == {1: ["a L4 992 km"], 3: ["Q 4 7 2 1 9"]}
 
