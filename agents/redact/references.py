@@ -59,8 +59,21 @@ TIME_OF_DAY = frozenset({"AM", "PM"})  # "10 30 A M" is a time, not a reference
 # agents.redact.recognizers), yet the question says it is one.
 REFERENCE_REQUEST = re.compile(
     r"(?i:\b(?:booking|order|tracking|membership|account|policy|customer|claim|case|ticket|reference|"
-    r"confirmation)\s+(?:number|no|code|id|ref|reference)\b|\b(?:booking|order|claim|case)\s+ref\w*)")
+    r"confirmation)\s+(?:number|no|code|id|ref|reference)\b|\b(?:booking|order|claim|case)\s+ref\w*"
+    r"|\b(?:licen[cs]e|product|activation|registration)\s+(?:key|code)\b|\bserial\b)")
 MIN_ANSWERED_CHARS, MIN_ANSWERED_DIGITS = 5, 3
+# ASR writes a dictated letter it cannot place as a short word ("C L four, nine nine two, K M" -> "a L4
+# 992 km"): in an answer, one- and two-character tokens beside the run belong to it, unless they are
+# words that would be said around it anyway.
+SHORT_TOKEN_BEFORE = re.compile(r"(?<![\w'’])([A-Za-z\d]{1,2})[\s,]{1,2}$")
+SHORT_TOKEN_AFTER = re.compile(r"^[\s,]{1,2}([A-Za-z\d]{1,2})(?![\w'’])")
+SHORT_WORDS = frozenset("is it so to in on at of or no my me we he be by if up as do go an am us ok oh um uh er eh ah hm mm".split())
+MAX_WIDENED_TOKENS = 3
+# A reference's letter group of three or four capitals beside it ("C02X L881 JGH"): a chunk of more
+# than two capitals alone is a word ("BBC"), but not next to a reference.
+EDGE_LETTERS_AFTER = re.compile(r"^[\s,\-]{1,3}[A-Z]{3,4}(?![\w'’])")
+EDGE_LETTERS_BEFORE = re.compile(r"(?<![\w'’])[A-Z]{3,4}[\s,\-]{1,3}$")
+MIN_CHARS_BESIDE_POSTCODE = 3  # "7 XK49PQ 2HH3M" is a product key with a postcode's shape inside
 
 
 def _chars(match: re.Match) -> str | None:
@@ -131,13 +144,27 @@ def find_spelled_identifiers(text: str) -> list[tuple[int, int, str]]:
     found = []
     for run in spelled_runs(text):
         postcodes = _postcodes(run)
-        if postcodes:
+        spelled = "".join(c for _, _, c in run)
+        if postcodes and not _beside_postcodes(run, postcodes, spelled):
             found += [(start, end, ADDRESS) for start, end in postcodes]
-        elif _is_reference("".join(c for _, _, c in run)):
-            found.append((run[0][0], run[-1][1], SPELLED_ID))
+        elif _is_reference(spelled):
+            found.append((*_with_edge_letters(text, run[0][0], run[-1][1]), SPELLED_ID))
     heard = [span for span in _heard_identifiers(text)  # a heard span may only widen a plain one
              if all(end <= span[0] or span[1] <= start or _widens(span, (start, end)) for start, end, _ in found)]
     return sorted(heard + [plain for plain in found if not any(_widens(span, plain) for span in heard)])
+
+
+def _beside_postcodes(run: list[tuple[int, int, str]], postcodes: list[tuple[int, int]], spelled: str) -> bool:
+    """A reference with a postcode's shape inside it: enough characters outside the postcodes."""
+    outside = "".join(c for start, end, c in run if not any(a <= start and end <= b for a, b in postcodes))
+    # A year or a house number beside a postcode is digits only ("1990 LS6 2PQ"); a key has letters too.
+    return len(outside) >= MIN_CHARS_BESIDE_POSTCODE and any(c.isalpha() for c in outside) and _is_reference(spelled)
+
+
+def _with_edge_letters(text: str, start: int, end: int) -> tuple[int, int]:
+    after = EDGE_LETTERS_AFTER.search(text[end:end + 8])
+    before = EDGE_LETTERS_BEFORE.search(text[max(0, start - 8):start])
+    return start - (len(before.group()) if before else 0), end + (after.end() if after else 0)
 
 
 def _widens(outer: tuple, inner: tuple) -> bool:
@@ -220,8 +247,8 @@ def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]
                 or not REFERENCE_REQUEST.search(asked["text"]):
             continue
         normalised = normalise_spoken_numbers(reply["text"])
-        spans = [normalised.to_original(run[0][0], run[-1][1]) for run in spelled_runs(normalised.text)
-                 if _is_answered_reference("".join(c for _, _, c in run))]
+        spans = [_with_short_tokens(reply["text"], *normalised.to_original(run[0][0], run[-1][1]))
+                 for run in spelled_runs(normalised.text) if _is_answered_reference("".join(c for _, _, c in run))]
         if spans:
             found[index] = spans
     return found
@@ -229,3 +256,18 @@ def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]
 
 def _is_answered_reference(spelled: str) -> bool:
     return len(spelled) >= MIN_ANSWERED_CHARS and sum(c.isdigit() for c in spelled) >= MIN_ANSWERED_DIGITS
+
+
+def _with_short_tokens(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened over up to MAX_WIDENED_TOKENS short tokens on each side (SHORT_TOKEN_*)."""
+    for _ in range(MAX_WIDENED_TOKENS):
+        before = SHORT_TOKEN_BEFORE.search(text[max(0, start - 5):start])
+        if not before or before.group(1).lower() in SHORT_WORDS:
+            break
+        start -= len(before.group())
+    for _ in range(MAX_WIDENED_TOKENS):
+        after = SHORT_TOKEN_AFTER.search(text[end:end + 5])
+        if not after or after.group(1).lower() in SHORT_WORDS:
+            break
+        end += after.end()
+    return start, end

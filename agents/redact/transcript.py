@@ -23,6 +23,7 @@ from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered
 from agents.redact.numbers import normalise_spoken_numbers
 from agents.redact.recognizers import DIGIT_RUN
 from agents.redact.references import answered_references
+from agents.redact.spoken_details import PASSWORD, answered_secrets
 from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
 
@@ -224,9 +225,11 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     answers = answered_names(segments, policy.language)
     references = answered_references(segments) if SPELLED_ID in policy.entities else {}
+    secrets = answered_secrets(segments) if PASSWORD in policy.entities else {}
     first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms)
                             + [Finding(a, b, "PERSON", 0.9) for a, b in answers.get(i, [])]
-                            + [Finding(a, b, SPELLED_ID, 0.8) for a, b in references.get(i, [])],
+                            + [Finding(a, b, SPELLED_ID, 0.8) for a, b in references.get(i, [])]
+                            + [Finding(a, b, PASSWORD, 0.8) for a, b in secrets.get(i, [])],
                             introductions.get(i, []))
                   for i, s in enumerate(segments)]
     first_pass = heard_card_numbers(segments, first_pass, policy.language)

@@ -29,6 +29,7 @@ import agents.redact.numbers as numbers
 import agents.redact.recognizers as recognizers
 import agents.redact.references as references
 import agents.redact.russian as russian
+import agents.redact.spoken_details as spoken_details
 import agents.redact.transcript as redact_transcript
 
 BOUND_S = 10.0
@@ -68,6 +69,10 @@ CHUNKS = [repeat("L S six, "), repeat("A. "), repeat("K7M2R9 "), repeat("one - "
 DICTATED = [repeat("A as in "), repeat("K as in kilo, "), repeat("double-"), repeat("double L "), repeat("a b "),
             repeat("a b", "-"), repeat("apartment 4 b "), repeat("flat 1 x "), repeat("a.yahoo."), repeat("AB 1 "),
             repeat("AB12 "), repeat("MTR 1 "), repeat("Y G 6 8 ")]
+SPOKEN_DETAILS = [repeat("sort code "), repeat("sort code 12 "), repeat("12-"), repeat("12, "), repeat("12 ", "1"),
+                  repeat("password is "), repeat("password is a "), repeat("memorable word's x "),
+                  repeat("on Larks "), repeat("on Larks per "), repeat("to Row "), repeat("I've got Helen Price "),
+                  repeat("I've got Ann Lee at "), repeat("It's a "), repeat("a L4 "), repeat("ABC "), repeat("C02X ")]
 DIGITS = [repeat("1", "a"), repeat("1 ", "a"), repeat("1,", "x"), "8" + " " * N]
 random.seed(10)
 PROSE = ["".join(random.choice(string.ascii_lowercase + " ") for _ in range(N)), repeat("abcd "),
@@ -99,10 +104,13 @@ def module_patterns():
                 "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "SPELLED_LETTERS": SPELLED + NAMES, "JOINED_ID": SPELLED + DIGITS,
                 "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES, "INITIAL_SURNAME": NAMES + CHUNKS,
                 "CHUNK": CHUNKS + SPELLED + DIGITS, "HEARD_CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED,
-                "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  ")],
+                "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  "), repeat("licence key ")],
+                **dict.fromkeys(("SORT_CODE_SAID", "SORT_CODE_SHAPE", "BANK_TALK", "SECRET_SAID", "SECRET_REQUEST",
+                                 "SECRET_ANSWER", "STREET_WITHOUT_NUMBER", "READ_BACK_NAME", "SHORT_TOKEN_BEFORE",
+                                 "SHORT_TOKEN_AFTER", "EDGE_LETTERS_AFTER", "EDGE_LETTERS_BEFORE"), SPOKEN_DETAILS + NAMES),
                 **dict.fromkeys(("SPELLED_WITH_WORDS", "LOWER_SPELLED", "REGISTRATION", "LETTERS_THEN_DIGITS",
                                  "PROVIDER_EMAIL", "APARTMENT_PLACE"), DICTATED + SPELLED + DIGITS)}
-    for module in (recognizers, references, identity, dictated, russian, numbers, redact_transcript, reply_checks, summary,
+    for module in (recognizers, references, identity, dictated, spoken_details, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
         for name, value in vars(module).items():
             found = [(name, value)] if isinstance(value, re.Pattern) else [
@@ -120,7 +128,8 @@ def test_every_module_pattern_is_covered():
             "identity.SPELLED", "recognizers.NAMED_STREET_ADDRESS", "identity.JOINED_ID",
             "identity.BIRTH_DATE_THEN_NAME", "identity.INITIAL_SURNAME", "references.CHUNK",
             "references.POSTCODE", "identity.SPELLED_LETTERS", "dictated.SPELLED_WITH_WORDS",
-            "dictated.APARTMENT_PLACE", "dictated.PROVIDER_EMAIL"} <= ids
+            "dictated.APARTMENT_PLACE", "dictated.PROVIDER_EMAIL", "spoken_details.SECRET_SAID",
+            "spoken_details.STREET_WITHOUT_NUMBER", "spoken_details.READ_BACK_NAME"} <= ids
 
 
 @pytest.mark.parametrize("engine,pattern,flags,inputs", [*presidio_patterns(), *module_patterns()])

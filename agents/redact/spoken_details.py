@@ -1,0 +1,107 @@
+"""Personal data said without the cues the other readers rely on (issue 8, calibrate calls en102-en107).
+
+- A sort code: "sort code is 20 45 17" (dictated digits are already digits here), or three pairs
+  in bank talk when ASR lost the words "sort code" ("Circo does 20, 45, 17, and the account
+  number is ..."). Six digits are too few for a digit run to count by itself.
+- A memorable word, password or security answer: "the memorable word is pumpernickel", or the
+  turn answering a question for one ("What's the security password?" - "It's bluebell 91.").
+- A street said without a house number, after a preposition: "I'm on Larkspur Crescent", "coming
+  to Tanner Yard", "the bakery on Cobbler's Row"; ASR may split an unknown name ("Larks per
+  Crescent"). Typed LOCATION, so a company's keep term ("welcome to Harbour Quay Dental") cancels it.
+- A full name only the agent says, reading it back: "So I've got Tobias Reinholt at ..., is that
+  right?"
+Each pattern is linear (bounded repeats; words cannot be split between quantifiers):
+tests/unit/agents/test_redact_backtracking.py.
+"""
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from agents.redact.identity import FULL_NAME, PERSON, SPELLED_ID
+
+PASSWORD, LOCATION = "PASSWORD", "LOCATION"
+_PAIR_SEPARATOR = r"(?:-|, ?| )"
+_NOT_AFTER_DIGITS = r"(?<!\d)(?<!\d,)(?<!\d, )(?<!\d-)(?<!\d )(?<![.\w])"
+SORT_CODE_SAID = re.compile(
+    r"(?i:\bsort[\s\-]?code\b)[^\d.?!]{0,20}?(\d{2}[\s,\-]{0,2}\d{2}[\s,\-]{0,2}\d{2})(?![\d\w])")
+# "20-45-17", "20, 45, 17": the same separator twice, nothing numeric on either side.
+SORT_CODE_SHAPE = re.compile(
+    rf"{_NOT_AFTER_DIGITS}\d{{2}}({_PAIR_SEPARATOR})\d{{2}}\1\d{{2}}(?!\w|[,\- .]{{1,2}}\d)")
+BANK_TALK = re.compile(r"(?i:\bsort[\s\-]?code|\bbank\b|\baccount\b|\bIBAN\b|\bdirect debit|\bpayee\b)")
+
+_SECRET_CUE = (r"(?:(?:memorable|secret|security)\s+(?:word|answer|phrase|password|name|place)"
+               r"|pass(?:word|code|phrase)|\bPIN(?:\s+number)?)")
+# Words that say something about a password rather than being one ("the password is wrong").
+_NOT_A_SECRET = (r"(?:wrong|incorrect|right|correct|expired|locked|not|case|too|reset|changed|fine|working|"
+                 r"different|required|needed|missing|blank|empty|forgotten|being|still|also|now|just|very|"
+                 r"invalid|weak|strong|long|short|ok|okay|valid|on|in|at|for|from|with|the same|what|that|it)")
+_SECRET_VALUE = r"([\w'’\-]{1,30}(?:\s+[\w'’\-]{1,30}){0,3}?)(?=\s*(?:[.!?,;]|$|\s+(?:and|but)\b))"
+SECRET_SAID = re.compile(
+    rf"(?i:\b{_SECRET_CUE}(?:\s+on (?:the|my|your) account)?(?:\s+(?:is|was)|['’]s)\s+)(?!(?i:{_NOT_A_SECRET})\b)"
+    rf"{_SECRET_VALUE}")
+SECRET_REQUEST = re.compile(rf"(?i:\b{_SECRET_CUE}\b)")
+# The answer: after "it's", "yes," and the like, up to four words to the end of its first sentence.
+_NOT_AN_ANSWER = (r"(?:thanks|thank|sorry|hang|hold|hmm|um|er|erm|what|which|I|I'm|I've|I'll|I'd|you|we|they|"
+                  r"no|not|one|just|let|can|could|sure|okay|ok|yes|yeah|hello|hi|right|oh|the|a)")
+SECRET_ANSWER = re.compile(
+    r"^\s*(?i:(?:it's|it’s|it is|its|yes|yeah|sure|okay|ok|right)[,.]?\s+){0,2}"
+    rf"(?!(?i:{_NOT_AN_ANSWER})\b){_SECRET_VALUE}")
+
+_STREET_TYPE = (r"(?:Street|Road|Avenue|Lane|Drive|Close|Court|Way|Place|Terrace|Crescent|Square|Grove|"
+                r"Gardens|Row|Mews|Walk|Yard|Rise|Wharf|Parade|Quay|Vale)")
+_SMALL_WORD = r"(?:and|or|the|a|an|of|to|in|on|at|for|with|my|your|our)"
+STREET_WITHOUT_NUMBER = re.compile(
+    rf"(?i:\b(?:on|at|to|in|off|near|from|along|into|onto)\s+)((?!The\b)[A-Z][a-z'’]{{1,20}}"
+    rf"(?:[\s\-](?!{_SMALL_WORD}\b)[A-Za-z][a-z'’]{{1,20}}){{0,2}}?[\s\-]{_STREET_TYPE})\b")
+READ_BACK_NAME = re.compile(
+    rf"(?i:\b(?:I've|I’ve|I have)\s+got\s+(?:you\s+(?:down\s+)?as\s+)?)({FULL_NAME})"
+    # ...where the question is about the person: "Tobias Reinholt at ...", "..., is that right?"; not
+    # "I've got Premium Broadband on my account, is that right?"
+    r"(?=(?:,?\s+(?:at|of|from|living at|born on)\b[^?]{0,60}?)?,?\s*\b(?:is that|that's|that’s|right|correct)\b"
+    r"[^?]{0,20}\?)")
+
+
+def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, entity) for each shape of the module docstring."""
+    found = [(*m.span(1), SPELLED_ID) for m in SORT_CODE_SAID.finditer(text)]
+    if BANK_TALK.search(text):
+        found += [(*m.span(), SPELLED_ID) for m in SORT_CODE_SHAPE.finditer(text)]
+    found += [(*m.span(1), PASSWORD) for m in SECRET_SAID.finditer(text)]
+    found += [(*m.span(1), LOCATION) for m in STREET_WITHOUT_NUMBER.finditer(text)]
+    found += [(*m.span(1), PERSON) for m in READ_BACK_NAME.finditer(text)]
+    return sorted(set(found))
+
+
+class SpokenDetailsRecognizer(EntityRecognizer):
+    """ID_NUMBER, PASSWORD, LOCATION and PERSON in the shapes of the module docstring."""
+
+    def __init__(self, score: float = 0.7) -> None:
+        self.score = score
+        super().__init__(supported_entities=[SPELLED_ID, PASSWORD, LOCATION, PERSON],
+                         name="SpokenDetailsRecognizer", supported_language="en")
+
+    def load(self) -> None:  # regex only
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        return [RecognizerResult(entity, start, end, self.score)
+                for start, end, entity in find_spoken_details(text) if entity in entities]
+
+
+def answered_secrets(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> the answer opening the turn after a question for a password or memorable
+    word (the next turn by another speaker, or any next turn on mono)."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index in range(1, len(segments)):
+        asked, reply = segments[index - 1], segments[index]
+        if reply["speaker"] == asked["speaker"] != "unknown" or "?" not in asked["text"] \
+                or not SECRET_REQUEST.search(asked["text"]):
+            continue
+        match = SECRET_ANSWER.match(reply["text"])
+        if match:
+            found[index] = [match.span(1)]
+    return found
