@@ -25,7 +25,9 @@ ENGINE = "rules"
 # 4: a caller's dictated value read back is no disclosure; redacted values alone are no evidence by
 #    meaning; summaries: spans in tens of minutes, the problem after "but", an outgoing call's purpose;
 #    a pattern match that reject_if rejects no longer hides a later pattern in the same turn.
-ENGINE_VERSION = "4"
+# 5: summaries mend ASR's segment cuts and run-ons (summary_joins), take the outcome a caller states
+#    and the agent confirms, an offer the agent settles, the reason after small talk or "two things".
+ENGINE_VERSION = "5"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from agents.analyze import exemplars, memo, summary_cues
+from agents.analyze import exemplars, memo, summary_cues, summary_joins
 from agents.analyze.embeddings import CallText, Sentence
 
 # The CRM field is a Bitrix24 string (bitrix/fields.py, 3 rows); 300 chars keeps it readable there.
@@ -27,7 +27,7 @@ MAX_PART_CHARS = 130  # ...nor kept longer while another part is cut
 SHORT_REASON_CHARS = 60  # a reason this short ("I want to make a claim.") gets its next sentence as context
 _FILLER = re.compile(
     r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
-    r"thanks|thank you|perfect|"
+    r"thanks|thank you|perfect|lovely|brilliant|fine|anyway|"
     r"да|ну|так|вот|алло|здравствуйте|добрый день|хорошо|ладно|отлично|спасибо|понятно|ага|угу)[,.!]?\s+)+",
     re.IGNORECASE)
 _COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
@@ -36,6 +36,7 @@ _COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|
           r"нескольк\w+)")
 # "Hi Ellie, my doctor says...": the name a greeting addressed goes with the greeting.
 _LEADING_NAME = re.compile(r"^(?:<PERSON>|[A-ZА-ЯЁ][a-zа-яё]+)[,.!]\s+")
+_LEADING_PLACEHOLDER_NAME = re.compile(r"^<PERSON>,\s+(?=\S)")
 _DATE = re.compile(
     r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -52,6 +53,19 @@ _DATE = re.compile(
 _DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 _PLACEHOLDER_WORD = re.compile(r"^\W*<[A-Z_]+>\W*$")  # a redacted value says nothing worth quoting
+# A dictated value says nothing either: "9th of April, 1980." (a date of birth) is no reason.
+_VALUE_WORD = re.compile(r"^\W*(?:\w*\d\w*|january|february|march|april|may|june|july|august|september|october|"
+                         r"november|december)\W*$", re.IGNORECASE)
+# "I've got two things really.": the reason is what follows.
+_SEVERAL = re.compile(r"\b(?:two|three|a few|few|couple of|several) (?:things|questions|issues|problems)\b", re.IGNORECASE)
+_NEXT_THING = re.compile(r"\b(?:second|other) (?:thing|question|issue|problem)\b", re.IGNORECASE)
+# "First, ...", "I'm checking it now, and the second thing, ...": what comes before the thing itself.
+_ENUMERATION = re.compile(r"^(?:.*?\b(?:second|other) (?:thing|question|issue|problem)[\s,.;:]+|(?:first(?:ly)?|second(?:ly)?)[\s,.;:]+)",
+                          re.IGNORECASE)
+# "Anyway, my husband's been putting up the shed...": the caller turning from small talk to the reason.
+_TO_BUSINESS = re.compile(r"^(?:(?:so|but|oh)\W+)?(?:anyway|anyhow|the reason I(?:[’']m| am) (?:calling|ringing)|"
+                          r"I[’']m (?:calling|ringing) (?:about|because))\b", re.IGNORECASE)
+TO_BUSINESS_TURNS = 3  # small talk lasts a turn or two
 _LETTERS = re.compile(r"[^\W\d_]")
 _CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
 # "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
@@ -66,6 +80,7 @@ def trim(text: str) -> str:
     text = summary_cues.without_concession(text)
     without_fillers = _FILLER.sub("", text).strip()
     text = _LEADING_NAME.sub("", without_fillers) if without_fillers != text.strip() else without_fillers
+    text = _LEADING_PLACEHOLDER_NAME.sub("", text)  # "<PERSON>, I'm in Cedar Block.": whom they address
     return text[:1].upper() + text[1:] if text else text
 
 
@@ -103,7 +118,8 @@ def _content(s: Sentence) -> bool:
 
 def _content_text(_, text: str) -> bool:
     # words with letters: "By 5182." (an order number as ASR heard it) says nothing worth quoting
-    words = [w for w in trim(text).split() if not _PLACEHOLDER_WORD.match(w) and _LETTERS.search(w)]
+    words = [w for w in trim(text).split()
+             if not _PLACEHOLDER_WORD.match(w) and not _VALUE_WORD.match(w) and _LETTERS.search(w)]
     return "?" not in text and len(words) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
 
 
@@ -112,7 +128,8 @@ def _candidates(call: CallText, sentences: list[Sentence], examples: tuple[str, 
     """(score, sentence), best first: content sentences near the examples, scored by how much nearer
     they are to them than to non-content talk (e5's cosines sit in a narrow band, so the margin
     separates better than the raw similarity)."""
-    scores, other = call.similarity(examples), call.similarity(exemplars.NOT_CONTENT)
+    scores = summary_joins.scores(call, sentences, examples)
+    other = summary_joins.scores(call, sentences, exemplars.NOT_CONTENT)
     out = []
     for s in sentences:
         if s.position in exclude or not _content(s) or scores[s.position] <= MIN_SIMILARITY:
@@ -137,9 +154,15 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
     """The first content sentence the client says after the agent's opening, if it sounds like a
     reason at all: callers say why they call before anything else ("Hi Ruth. I'm moving house...")."""
     opening = call.turns[0].index if call.turns else -1
+    # A caller heard in the first segment (the agent's opening merged into it) said their reason there.
+    opening = -1 if call.direction != "outgoing" and any(s.turn.index == opening and _content(s) for s in client) else opening
     said = [s for s in client if s.turn.index != opening]
     if not said:
         return None
+    first_turns = sorted({s.turn.index for s in said})[:TO_BUSINESS_TURNS]
+    turned = next((s for s in said if s.turn.index in first_turns and _TO_BUSINESS.search(s.text) and _content(s)), None)
+    if turned is not None:
+        return turned
     first_turn = said[0].turn.index
     scores = call.similarity(exemplars.REASON)
     return next((s for s in said if s.turn.index == first_turn and scores[s.position] > MIN_SIMILARITY
@@ -150,7 +173,8 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     """(reason, done, next): the client's reason (said first, as callers do), the agent's actions or
     findings (actions, later ones, first; a bare figure last), and the next step (dated, with future
     or commitment wording)."""
-    client, agent = call.of_role("client"), call.of_role("agent")
+    client = summary_joins.mend(call, call.of_role("client"))
+    agent = summary_joins.mend(call, call.of_role("agent"))
     opening = call.turns[0].index if call.turns else -1
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
     reason = opening_reason(call, client) or _best(call, client, exemplars.REASON) or outgoing_purpose(call)
@@ -160,13 +184,23 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
     upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
                      if _DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
-    used |= {upcoming.position} if upcoming else set()
+    # The outcome as the caller put it and the agent confirmed ("So it's eight a week on Friday." "That's it.")
+    agreed = summary_joins.confirmed_restatement(call, client, _DATE.search)
+    if agreed is not None and agreed.position not in used:
+        upcoming = agreed
+    # An offer with its date that the caller took and the agent settled ("Booked.") is an outcome too.
+    offer = summary_joins.confirmed_offer(call, agent, _DATE.search)
+    offer = offer if offer is not None and offer.position not in used | {getattr(upcoming, "position", -1)} else None
+    if upcoming is None:
+        upcoming, offer = offer, None
+    used |= {s.position for s in (upcoming, offer) if s is not None}
     total = len(call.sentences)
     ranked = _candidates(call, agent, DONE, exclude=used,
                          bonus=lambda s: summary_cues.done_bonus(s.position, total, trim(s.text)))
     # Beside a next step, a statement that reports no action must be clearly content to be quoted.
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE])
             if score >= SECOND_DONE_MARGIN or n == 0 and (upcoming is None or summary_cues.is_action(s.text))]
+    done = ([offer] + done)[:MAX_DONE] if offer is not None else done
     if not done and upcoming is not None:  # the one thing the agent did, with its date
         return reason, [upcoming], None
     return reason, done, upcoming
@@ -205,7 +239,14 @@ def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | N
 
 
 def with_context(reason: Sentence, client: list[Sentence]) -> str:
-    """A short reason sentence plus the next sentence of the same turn, which usually says what about."""
+    """A short reason sentence plus the next sentence of the same turn, which usually says what about;
+    "I've two things" gives way to the first thing and the caller's "second thing"."""
+    if _SEVERAL.search(reason.text):
+        later = [s for s in client if s.position > reason.position and _content(s)]
+        things = [next((s for s in later if s.turn == reason.turn), None),
+                  next((s for s in later if _NEXT_THING.search(s.text)), None)]
+        if things[0] is not None:
+            return " ".join(trim(_ENUMERATION.sub("", s.text)) for s in things if s is not None)
     if len(reason.text) >= SHORT_REASON_CHARS:
         return reason.text
     following = next((s for s in client if s.position > reason.position and s.turn == reason.turn
@@ -242,13 +283,14 @@ def shorten(text: str, width: int) -> str:
     return collapsed if len(collapsed) <= width else textwrap.shorten(text, width, placeholder="…")
 
 
-def with_lead_in(statement: Sentence, call: CallText) -> str:
-    """An agent statement with the one-word sentence just before it in the same turn ("Updated.",
-    "Cancelled.", "Оформила."): too short to stand alone, it often is the action itself."""
+def with_lead_in(statement: Sentence, call: CallText, text: str | None = None) -> str:
+    """An agent statement (or `text` quoting it) with the one-word sentence just before it in the same
+    turn ("Updated.", "Cancelled.", "Оформила."): too short to stand alone, it often is the action itself."""
+    text = statement.text if text is None else text
     before = call.sentences[statement.position - 1] if statement.position else None
     if before is not None and before.turn == statement.turn and _DONE_WORD.fullmatch(before.text.strip()):
-        return f"{before.text} {statement.text}"
-    return statement.text
+        return f"{before.text} {text}"
+    return text
 
 
 def full_length(parts: list[tuple[str, str]]) -> int:
@@ -271,6 +313,7 @@ def compact(text: str, language: str) -> str:
 
 def _matters(clause: str, language: str) -> bool:
     return bool(_DATE.search(clause) or _TIME_OF_DAY.search(clause) or summary_cues.is_action(clause)
+                or summary_cues.has_amount(clause)
                 or language == "en" and summary_cues.is_commitment(clause, language))
 
 
@@ -278,13 +321,18 @@ def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     reason, done, upcoming = pick(call, language)
     reason_text = with_context(reason, call.of_role("client")) if reason else None
+    told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:
         chronological = sorted(done, key=lambda s: s.position)
-        texts = [reason_text, " ".join(trim(with_lead_in(s, call)) for s in chronological) or None,
-                 with_lead_in(upcoming, call) if upcoming else None]
+        quoted = {s.position for s in done}
+        quoted |= {upcoming.position} if upcoming else set()
+        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_antecedent(s, call, quoted, told)))
+                                       for s in chronological) or None,
+                 with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
+                 if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
         if language == "en" and full_length(parts) > MAX_SUMMARY_CHARS:  # shorter forms before fewer statements
-            parts = [(label, compact(reason_core(text) if label == labels[0] else text, language))
+            parts = [(label, compact(reason_core(trim(text)) if label == labels[0] else trim(text), language))
                      for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
