@@ -41,12 +41,13 @@ _CONFIRMS = re.compile(r"^(?:yes|yeah|yep|exactly|correct|spot on|that[’']s (?
 
 def dangling(call: CallText) -> set[int]:
     """Positions of the words at a segment's end that start a sentence the next segment finishes."""
+    last = {s.turn.index: s for s in call.sentences}  # each turn's last sentence
     out = set()
     for before, after in zip(call.turns, call.turns[1:]):
-        if before.text and after.text[:1].islower() and not _ENDS_SENTENCE.search(before.text.strip()):
-            last = [s for s in call.sentences if s.turn == before]
-            if last and len(last[-1].text.split()) <= MAX_DANGLING_WORDS:
-                out.add(last[-1].position)
+        end = last.get(before.index)
+        if (end is not None and after.text[:1].islower() and not _ENDS_SENTENCE.search(before.text.strip())
+                and len(end.text.split()) <= MAX_DANGLING_WORDS):
+            out.add(end.position)
     return out
 
 
@@ -92,14 +93,14 @@ def with_antecedent(s: Sentence, call: CallText, quoted: set[int], is_content) -
 def confirmed_restatement(call: CallText, client: list[Sentence], dated) -> Sentence | None:
     """The last dated "so it's ..." the caller says that the agent's next turn confirms: the
     outcome as agreed, when the caller is the one who put it into words."""
-    roles = call.roles
-    found = None
+    roles, found = call.roles, None
+    last = {s.turn.index: s.position for s in call.sentences}
+    later_turn = {a.index: b for a, b in zip(call.turns, call.turns[1:])}
     for s in client:
-        following = [t for t in call.turns if t.index > s.turn.index]
-        last_of_turn = not any(o.turn == s.turn and o.position > s.position for o in call.sentences)
-        if not (following and last_of_turn and _RESTATES.search(s.text) and dated(s.text)):
+        reply = later_turn.get(s.turn.index)
+        if (reply is None or last[s.turn.index] != s.position or not _RESTATES.search(s.text)
+                or not dated(s.text)):
             continue
-        reply = following[0]
         if roles.get(reply.index) != "client" and _CONFIRMS.search(reply.text.strip()):
             text = s.text.rstrip("?").rstrip()
             found = replace(s, text=text if _ENDS_SENTENCE.search(text) else text + ".")
