@@ -25,8 +25,11 @@ ENGINE = "rules"
 # 4: a caller's dictated value read back is no disclosure; redacted values alone are no evidence by
 #    meaning; summaries: spans in tens of minutes, the problem after "but", an outgoing call's purpose;
 #    a pattern match that reject_if rejects no longer hides a later pattern in the same turn.
-# 5: a window at the end of the call (closing) covers its second half at most.
-ENGINE_VERSION = "5"
+# 5: a window at the end of the call (closing) covers its second half at most; on an incoming mono
+#    call whose first turn sounds like a caller, the role guess takes the other side as the agent.
+# 6: summaries mend ASR's segment cuts and run-ons (summary_joins), take the outcome a caller states
+#    and the agent confirms, an offer the agent settles, the reason after small talk or "two things".
+ENGINE_VERSION = "6"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

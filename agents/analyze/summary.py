@@ -6,69 +6,48 @@ happens next and when.
 - Next: the agent sentence nearest to exemplars.NEXT that carries a date or a time span; an
   undated one is no next step.
 - Done: up to MAX_DONE agent sentences nearest to actions, findings or next steps.
-Sentences are trimmed of fillers and composed into a labelled template in the call's language
-within the CRM field's length. Only redacted transcript text is quoted; nothing is generated.
+ASR's cuts are mended first (summary_joins: a sentence split over two segments, a statement run on
+into a question); an outcome the caller states and the agent confirms, or an offer the agent
+settles ("Booked."), is the next step. Sentences are trimmed of fillers and composed into a
+labelled template in the call's language within the CRM field's length (summary_text). Only redacted transcript text is quoted; nothing is generated.
 """
 from __future__ import annotations
 
 import re
-import textwrap
 
-from agents.analyze import exemplars, memo, summary_cues
+from agents.analyze import exemplars, memo, summary_cues, summary_joins
 from agents.analyze.embeddings import CallText, Sentence
+from agents.analyze.summary_text import (DATE, MAX_SUMMARY_CHARS, compact, compose, full_length,  # noqa: F401
+                                         shorten, trim)
 
-# The CRM field is a Bitrix24 string (bitrix/fields.py, 3 rows); 300 chars keeps it readable there.
-MAX_SUMMARY_CHARS = 300
 LABELS = {"en": ("Reason", "Done", "Next"), "ru": ("Причина", "Сделано", "Далее")}
 MIN_SIMILARITY = 0.8  # below this no sentence is a credible reason / action / next step
 MIN_WORDS = 2
-MIN_PART_CHARS = 60  # no part is cut shorter than this...
-MAX_PART_CHARS = 130  # ...nor kept longer while another part is cut
 SHORT_REASON_CHARS = 60  # a reason this short ("I want to make a claim.") gets its next sentence as context
-_FILLER = re.compile(
-    r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
-    r"thanks|thank you|perfect|"
-    r"да|ну|так|вот|алло|здравствуйте|добрый день|хорошо|ладно|отлично|спасибо|понятно|ага|угу)[,.!]?\s+)+",
-    re.IGNORECASE)
-_COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
-          r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?|few|"
-          r"couple of|один|одн\w+|два|две|трёх|трех|трое|три|четыр\w+|пят\w+|шест\w+|сем\w+|десят\w+|"
-          r"нескольк\w+)")
-# "Hi Ellie, my doctor says...": the name a greeting addressed goes with the greeting.
-_LEADING_NAME = re.compile(r"^(?:<PERSON>|[A-ZА-ЯЁ][a-zа-яё]+)[,.!]\s+")
-_DATE = re.compile(
-    r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"next (?:week|month)|this (?:morning|afternoon|evening|week|month)|end of|first thing|"
-    r"(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|twelfth|\w+teenth|"
-    r"twentieth|twenty[\s\-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[\s\-]first|\d+(?:st|nd|rd|th))\b|"
-    rf"{_COUNT}(?:\s+to\s+{_COUNT})?\s+(?:working\s+|business\s+)?(?:hours?|days?|weeks?|minutes?|months?)|"
-    r"сегодня|завтра|послезавтра|понедельник\w*|вторник\w*|сред[уы]|четверг\w*|пятниц\w*|суббот\w*|"
-    r"воскресень\w*|в течение|через|до (?:конца|\w+(?:ря|ля|та|ая|ня|ого|его|и))|"
-    r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
-    r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
 # A one-word report of an action: a past participle ("Updated.", "Отправлено.", "Оформила.").
 # (Matches start at a word's first letter only: linear on a long run of letters.)
 _DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
 _PLACEHOLDER_WORD = re.compile(r"^\W*<[A-Z_]+>\W*$")  # a redacted value says nothing worth quoting
+# A dictated value says nothing either: "9th of April, 1980." (a date of birth) is no reason.
+_VALUE_WORD = re.compile(r"^\W*(?:\w*\d\w*|january|february|march|april|may|june|july|august|september|october|"
+                         r"november|december)\W*$", re.IGNORECASE)
+# "I've got two things really.": the reason is what follows.
+_SEVERAL = re.compile(r"\b(?:two|three|a few|few|couple of|several) (?:things|questions|issues|problems)\b", re.IGNORECASE)
+_NEXT_THING = re.compile(r"\b(?:second|other) (?:thing|question|issue|problem)\b", re.IGNORECASE)
+# "First, ...", "I'm checking it now, and the second thing, ...": what comes before the thing itself.
+_ENUMERATION = re.compile(r"^(?:.*?\b(?:second|other) (?:thing|question|issue|problem)[\s,.;:]+|(?:first(?:ly)?|second(?:ly)?)[\s,.;:]+)",
+                          re.IGNORECASE)
+# "Anyway, my husband's been putting up the shed...": the caller turning from small talk to the reason.
+_TO_BUSINESS = re.compile(r"^(?:(?:so|but|oh)\W+)?(?:anyway|anyhow|the reason I(?:[’']m| am) (?:calling|ringing)|"
+                          r"I[’']m (?:calling|ringing) (?:about|because))\b", re.IGNORECASE)
+TO_BUSINESS_TURNS = 3  # small talk lasts a turn or two
 _LETTERS = re.compile(r"[^\W\d_]")
-_CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
 # "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
 _BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
 MIN_CORE_WORDS = 4
 # Why the agent rang, on an outgoing call: "It's the dental practice, about your appointment."
 _PURPOSE = re.compile(r"\b(?:about|regarding|ringing|calling|phoning|following up)\b", re.IGNORECASE)
-_TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
-
-
-def trim(text: str) -> str:
-    text = summary_cues.without_concession(text)
-    without_fillers = _FILLER.sub("", text).strip()
-    text = _LEADING_NAME.sub("", without_fillers) if without_fillers != text.strip() else without_fillers
-    return text[:1].upper() + text[1:] if text else text
-
-
 # What the agent found out ("the reading was estimated"): as much an outcome as an action. Written
 # for summaries (exemplars.py holds the engine's shared lists); none is from the evaluation set.
 FINDING = (
@@ -103,7 +82,8 @@ def _content(s: Sentence) -> bool:
 
 def _content_text(_, text: str) -> bool:
     # words with letters: "By 5182." (an order number as ASR heard it) says nothing worth quoting
-    words = [w for w in trim(text).split() if not _PLACEHOLDER_WORD.match(w) and _LETTERS.search(w)]
+    words = [w for w in trim(text).split()
+             if not _PLACEHOLDER_WORD.match(w) and not _VALUE_WORD.match(w) and _LETTERS.search(w)]
     return "?" not in text and len(words) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
 
 
@@ -112,7 +92,8 @@ def _candidates(call: CallText, sentences: list[Sentence], examples: tuple[str, 
     """(score, sentence), best first: content sentences near the examples, scored by how much nearer
     they are to them than to non-content talk (e5's cosines sit in a narrow band, so the margin
     separates better than the raw similarity)."""
-    scores, other = call.similarity(examples), call.similarity(exemplars.NOT_CONTENT)
+    scores = summary_joins.scores(call, sentences, examples)
+    other = summary_joins.scores(call, sentences, exemplars.NOT_CONTENT)
     out = []
     for s in sentences:
         if s.position in exclude or not _content(s) or scores[s.position] <= MIN_SIMILARITY:
@@ -130,16 +111,22 @@ def _best(call: CallText, candidates: list[Sentence], examples: tuple[str, ...],
 
 
 def _date_bonus(s: Sentence) -> float:
-    return DATE_BONUS if _DATE.search(s.text) else 0.0
+    return DATE_BONUS if DATE.search(s.text) else 0.0
 
 
 def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
     """The first content sentence the client says after the agent's opening, if it sounds like a
     reason at all: callers say why they call before anything else ("Hi Ruth. I'm moving house...")."""
     opening = call.turns[0].index if call.turns else -1
+    # A caller heard in the first segment (the agent's opening merged into it) said their reason there.
+    opening = -1 if call.direction != "outgoing" and any(s.turn.index == opening and _content(s) for s in client) else opening
     said = [s for s in client if s.turn.index != opening]
     if not said:
         return None
+    first_turns = sorted({s.turn.index for s in said})[:TO_BUSINESS_TURNS]
+    turned = next((s for s in said if s.turn.index in first_turns and _TO_BUSINESS.search(s.text) and _content(s)), None)
+    if turned is not None:
+        return turned
     first_turn = said[0].turn.index
     scores = call.similarity(exemplars.REASON)
     return next((s for s in said if s.turn.index == first_turn and scores[s.position] > MIN_SIMILARITY
@@ -150,7 +137,8 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     """(reason, done, next): the client's reason (said first, as callers do), the agent's actions or
     findings (actions, later ones, first; a bare figure last), and the next step (dated, with future
     or commitment wording)."""
-    client, agent = call.of_role("client"), call.of_role("agent")
+    client = summary_joins.mend(call, call.of_role("client"))
+    agent = summary_joins.mend(call, call.of_role("agent"))
     opening = call.turns[0].index if call.turns else -1
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
     reason = opening_reason(call, client) or _best(call, client, exemplars.REASON) or outgoing_purpose(call)
@@ -159,14 +147,24 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
         return _pick_by_meaning(call, agent, reason, used)
     # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
     upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
-                     if _DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
-    used |= {upcoming.position} if upcoming else set()
+                     if DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
+    # The outcome as the caller put it and the agent confirmed ("So it's eight a week on Friday." "That's it.")
+    agreed = summary_joins.confirmed_restatement(call, client, DATE.search)
+    if agreed is not None and agreed.position not in used:
+        upcoming = agreed
+    # An offer with its date that the caller took and the agent settled ("Booked.") is an outcome too.
+    offer = summary_joins.confirmed_offer(call, agent, DATE.search)
+    offer = offer if offer is not None and offer.position not in used | {getattr(upcoming, "position", -1)} else None
+    if upcoming is None:
+        upcoming, offer = offer, None
+    used |= {s.position for s in (upcoming, offer) if s is not None}
     total = len(call.sentences)
     ranked = _candidates(call, agent, DONE, exclude=used,
                          bonus=lambda s: summary_cues.done_bonus(s.position, total, trim(s.text)))
     # Beside a next step, a statement that reports no action must be clearly content to be quoted.
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE])
             if score >= SECOND_DONE_MARGIN or n == 0 and (upcoming is None or summary_cues.is_action(s.text))]
+    done = ([offer] + done)[:MAX_DONE] if offer is not None else done
     if not done and upcoming is not None:  # the one thing the agent did, with its date
         return reason, [upcoming], None
     return reason, done, upcoming
@@ -194,7 +192,7 @@ def reason_core(text: str) -> str:
 def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | None, used: set[int]):
     """(reason, done, next) by nearness to the examples alone (Russian summaries, 93 % of facts)."""
     upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
-    if upcoming is not None and not _DATE.search(upcoming.text):
+    if upcoming is not None and not DATE.search(upcoming.text):
         upcoming = None  # an undated "next step" is no next step; it may still be an action below
     used |= {upcoming.position} if upcoming else set()
     ranked = _candidates(call, agent, DONE, exclude=used)
@@ -205,7 +203,14 @@ def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | N
 
 
 def with_context(reason: Sentence, client: list[Sentence]) -> str:
-    """A short reason sentence plus the next sentence of the same turn, which usually says what about."""
+    """A short reason sentence plus the next sentence of the same turn, which usually says what about;
+    "I've two things" gives way to the first thing and the caller's "second thing"."""
+    if _SEVERAL.search(reason.text):
+        later = [s for s in client if s.position > reason.position and _content(s)]
+        things = [next((s for s in later if s.turn == reason.turn), None),
+                  next((s for s in later if _NEXT_THING.search(s.text)), None)]
+        if things[0] is not None:
+            return " ".join(trim(_ENUMERATION.sub("", s.text)) for s in things if s is not None)
     if len(reason.text) >= SHORT_REASON_CHARS:
         return reason.text
     following = next((s for s in client if s.position > reason.position and s.turn == reason.turn
@@ -213,78 +218,32 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
     return f"{reason.text} {trim(following.text)}" if following else reason.text
 
 
-def compose(parts: list[tuple[str, str]]) -> str:
-    """"Label: text." parts within MAX_SUMMARY_CHARS. The last parts (the next step with its date,
-    then what was done) are kept whole first, up to MAX_PART_CHARS; the reason gives way, down to
-    MIN_PART_CHARS. A part that does not fit is shortened at a word boundary."""
-    if not parts:
-        return ""
-    remaining = MAX_SUMMARY_CHARS - sum(len(label) + 3 for label, _ in parts)
-    texts = [trim(text) for _, text in parts]
-    widths = [0] * len(texts)
-    for i in reversed(range(len(texts))):
-        others = sum(min(len(texts[k]), MIN_PART_CHARS) for k in range(i))
-        widths[i] = min(len(texts[i]), MAX_PART_CHARS, max(MIN_PART_CHARS, remaining - others))
-        remaining -= widths[i]
-    for i, text in enumerate(texts):  # what the caps left over goes to the parts cut, reason first
-        extra = max(0, min(len(text) - widths[i], remaining))
-        widths[i] += extra
-        remaining -= extra
-    out = [f"{label}: " + shorten(text, width)
-           for (label, _), text, width in zip(parts, texts, widths)]
-    return " ".join(out)[:MAX_SUMMARY_CHARS]
-
-
-def shorten(text: str, width: int) -> str:
-    """textwrap.shorten(text, width, placeholder="…"), without its wrapping machinery when the
-    text fits: shorten collapses the whitespace and returns a text that fits as it is."""
-    collapsed = " ".join(text.split())
-    return collapsed if len(collapsed) <= width else textwrap.shorten(text, width, placeholder="…")
-
-
-def with_lead_in(statement: Sentence, call: CallText) -> str:
-    """An agent statement with the one-word sentence just before it in the same turn ("Updated.",
-    "Cancelled.", "Оформила."): too short to stand alone, it often is the action itself."""
+def with_lead_in(statement: Sentence, call: CallText, text: str | None = None) -> str:
+    """An agent statement (or `text` quoting it) with the one-word sentence just before it in the same
+    turn ("Updated.", "Cancelled.", "Оформила."): too short to stand alone, it often is the action itself."""
+    text = statement.text if text is None else text
     before = call.sentences[statement.position - 1] if statement.position else None
     if before is not None and before.turn == statement.turn and _DONE_WORD.fullmatch(before.text.strip()):
-        return f"{before.text} {statement.text}"
-    return statement.text
-
-
-def full_length(parts: list[tuple[str, str]]) -> int:
-    return sum(len(label) + 3 + len(trim(text)) for label, text in parts)
-
-
-def compact(text: str, language: str) -> str:
-    """A statement without its trailing comma clauses that carry no date, time, action or commitment
-    ("..., on the number we hold", "..., it's the second time"): room for one more statement in the
-    CRM field. The first clause stays (it names the subject), and so does everything before the
-    last clause that matters."""
-    clauses = _CLAUSE.split(text)
-    while len(clauses) > 1 and not _matters(clauses[-1], language):
-        clauses.pop()
-    joined = ", ".join(clauses)
-    if joined == text:
-        return text
-    return joined if joined.endswith((".", "!", "…")) else joined.rstrip(",;.") + "."
-
-
-def _matters(clause: str, language: str) -> bool:
-    return bool(_DATE.search(clause) or _TIME_OF_DAY.search(clause) or summary_cues.is_action(clause)
-                or language == "en" and summary_cues.is_commitment(clause, language))
+        return f"{before.text} {text}"
+    return text
 
 
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     reason, done, upcoming = pick(call, language)
     reason_text = with_context(reason, call.of_role("client")) if reason else None
+    told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:
         chronological = sorted(done, key=lambda s: s.position)
-        texts = [reason_text, " ".join(trim(with_lead_in(s, call)) for s in chronological) or None,
-                 with_lead_in(upcoming, call) if upcoming else None]
+        quoted = {s.position for s in done}
+        quoted |= {upcoming.position} if upcoming else set()
+        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_antecedent(s, call, quoted, told)))
+                                       for s in chronological) or None,
+                 with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
+                 if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
         if language == "en" and full_length(parts) > MAX_SUMMARY_CHARS:  # shorter forms before fewer statements
-            parts = [(label, compact(reason_core(text) if label == labels[0] else text, language))
+            parts = [(label, compact(reason_core(trim(text)) if label == labels[0] else trim(text), language))
                      for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:

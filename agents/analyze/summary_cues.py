@@ -27,6 +27,7 @@ _HEDGE = re.compile(r"^(?:let[’']s|let me|could be|might be|maybe|perhaps|(?:I
                     r"I couldn[’']t (?:say|tell)|(?:we|I) don[’']t know|don[’']t know)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\b(?:\d+|pounds?|pence|quid|dollars?|euros?|hundred|thousand|ninety|eighty|seventy|sixty|"
                      r"fifty|forty|thirty|twenty|nineteen|ninety nine)\b", re.IGNORECASE)
+_MONEY = re.compile(r"[£$€]\s?\d|\b(?:pounds?|pence|quid|dollars?|euros?|p)\b|\bfifty p\b", re.IGNORECASE)
 # Future or commitment wording: a next step, not a date the agent read out ("due on the twelfth").
 _COMMITMENT = re.compile(
     r"\b(?:will|won[’']t|[’']ll|going to|should (?:be|arrive|get|see|reach|come|show)|is coming|are coming|"
@@ -49,6 +50,11 @@ def is_action(text: str) -> bool:
 
 def is_figure_only(text: str) -> bool:
     return bool(_FIGURE.search(text.strip())) and bool(_AMOUNT.search(text)) and not is_action(text)
+
+
+def has_amount(text: str) -> bool:
+    """"the twenty-five pounds comes off the card": a clause with a sum keeps its place in a summary."""
+    return bool(_MONEY.search(text))
 
 
 def is_commitment(text: str, language: str) -> bool:

@@ -1,0 +1,99 @@
+"""Text of a summary: sentences trimmed of fillers, dates and spans recognised, statements compacted
+to the clauses that matter, and labelled parts fitted into the CRM field's length."""
+from __future__ import annotations
+
+import re
+import textwrap
+
+from agents.analyze import summary_cues
+
+# The CRM field is a Bitrix24 string (bitrix/fields.py, 3 rows); 300 chars keeps it readable there.
+MAX_SUMMARY_CHARS = 300
+MIN_PART_CHARS = 60  # no part is cut shorter than this...
+MAX_PART_CHARS = 130  # ...nor kept longer while another part is cut
+_FILLER = re.compile(
+    r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
+    r"thanks|thank you|perfect|lovely|brilliant|fine|anyway|"
+    r"да|ну|так|вот|алло|здравствуйте|добрый день|хорошо|ладно|отлично|спасибо|понятно|ага|угу)[,.!]?\s+)+",
+    re.IGNORECASE)
+_COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+          r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?|few|"
+          r"couple of|один|одн\w+|два|две|трёх|трех|трое|три|четыр\w+|пят\w+|шест\w+|сем\w+|десят\w+|"
+          r"нескольк\w+)")
+# "Hi Ellie, my doctor says...": the name a greeting addressed goes with the greeting.
+_LEADING_NAME = re.compile(r"^(?:<PERSON>|[A-ZА-ЯЁ][a-zа-яё]+)[,.!]\s+")
+_LEADING_PLACEHOLDER_NAME = re.compile(r"^<PERSON>,\s+(?=\S)")
+DATE = re.compile(
+    r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"next (?:week|month)|this (?:morning|afternoon|evening|week|month)|end of|first thing|"
+    r"(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|twelfth|\w+teenth|"
+    r"twentieth|twenty[\s\-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[\s\-]first|\d+(?:st|nd|rd|th))\b|"
+    rf"{_COUNT}(?:\s+to\s+{_COUNT})?\s+(?:working\s+|business\s+)?(?:hours?|days?|weeks?|minutes?|months?)|"
+    r"сегодня|завтра|послезавтра|понедельник\w*|вторник\w*|сред[уы]|четверг\w*|пятниц\w*|суббот\w*|"
+    r"воскресень\w*|в течение|через|до (?:конца|\w+(?:ря|ля|та|ая|ня|ого|его|и))|"
+    r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
+    r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
+_CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
+_TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
+
+
+def trim(text: str) -> str:
+    text = summary_cues.without_concession(text)
+    without_fillers = _FILLER.sub("", text).strip()
+    text = _LEADING_NAME.sub("", without_fillers) if without_fillers != text.strip() else without_fillers
+    text = _LEADING_PLACEHOLDER_NAME.sub("", text)  # "<PERSON>, I'm in Cedar Block.": whom they address
+    return text[:1].upper() + text[1:] if text else text
+
+
+def compose(parts: list[tuple[str, str]]) -> str:
+    """"Label: text." parts within MAX_SUMMARY_CHARS. The last parts (the next step with its date,
+    then what was done) are kept whole first, up to MAX_PART_CHARS; the reason gives way, down to
+    MIN_PART_CHARS. A part that does not fit is shortened at a word boundary."""
+    if not parts:
+        return ""
+    remaining = MAX_SUMMARY_CHARS - sum(len(label) + 3 for label, _ in parts)
+    texts = [trim(text) for _, text in parts]
+    widths = [0] * len(texts)
+    for i in reversed(range(len(texts))):
+        others = sum(min(len(texts[k]), MIN_PART_CHARS) for k in range(i))
+        widths[i] = min(len(texts[i]), MAX_PART_CHARS, max(MIN_PART_CHARS, remaining - others))
+        remaining -= widths[i]
+    for i, text in enumerate(texts):  # what the caps left over goes to the parts cut, reason first
+        extra = max(0, min(len(text) - widths[i], remaining))
+        widths[i] += extra
+        remaining -= extra
+    out = [f"{label}: " + shorten(text, width)
+           for (label, _), text, width in zip(parts, texts, widths)]
+    return " ".join(out)[:MAX_SUMMARY_CHARS]
+
+
+def shorten(text: str, width: int) -> str:
+    """textwrap.shorten(text, width, placeholder="…"), without its wrapping machinery when the
+    text fits: shorten collapses the whitespace and returns a text that fits as it is."""
+    collapsed = " ".join(text.split())
+    return collapsed if len(collapsed) <= width else textwrap.shorten(text, width, placeholder="…")
+
+
+def full_length(parts: list[tuple[str, str]]) -> int:
+    return sum(len(label) + 3 + len(trim(text)) for label, text in parts)
+
+
+def compact(text: str, language: str) -> str:
+    """A statement without its trailing comma clauses that carry no date, time, action or commitment
+    ("..., on the number we hold", "..., it's the second time"): room for one more statement in the
+    CRM field. The first clause stays (it names the subject), and so does everything before the
+    last clause that matters."""
+    clauses = _CLAUSE.split(text)
+    while len(clauses) > 1 and not _matters(clauses[-1], language):
+        clauses.pop()
+    joined = ", ".join(clauses)
+    if joined == text:
+        return text
+    return joined if joined.endswith((".", "!", "…")) else joined.rstrip(",;.") + "."
+
+
+def _matters(clause: str, language: str) -> bool:
+    return bool(DATE.search(clause) or _TIME_OF_DAY.search(clause) or summary_cues.is_action(clause)
+                or summary_cues.has_amount(clause)
+                or language == "en" and summary_cues.is_commitment(clause, language))
