@@ -28,7 +28,8 @@ ENGINE = "rules"
 # 5: a window at the end of the call (closing) covers its second half at most; on an incoming mono
 #    call whose first turn sounds like a caller, the role guess takes the other side as the agent.
 # 6: summaries mend ASR's segment cuts and run-ons (summary_joins), take the outcome a caller states
-#    and the agent confirms, an offer the agent settles, the reason after small talk or "two things".
+#    and the agent confirms, an offer the agent settles, the reason after small talk or "two things";
+#    a caller's introduction and details ("I'm <PERSON> at <ADDRESS>, born ...") are no reason.
 ENGINE_VERSION = "6"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

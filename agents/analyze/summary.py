@@ -127,7 +127,8 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
     turned = next((s for s in said if s.turn.index in first_turns and _TO_BUSINESS.search(s.text) and _content(s)), None)
     if turned is not None:
         return turned
-    first_turn = said[0].turn.index
+    # A turn that only says who is calling ("Hello, my name is <PERSON>.") comes before the reason.
+    first_turn = next((s.turn.index for s in said if trim(s.text)), said[0].turn.index)
     scores = call.similarity(exemplars.REASON)
     return next((s for s in said if s.turn.index == first_turn and scores[s.position] > MIN_SIMILARITY
                  and (_content(s) or "?" in s.text and len(trim(s.text).split()) >= LONG_QUESTION_WORDS)), None)

@@ -14,7 +14,7 @@ MAX_PART_CHARS = 130  # ...nor kept longer while another part is cut
 _FILLER = re.compile(
     r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
     r"thanks|thank you|perfect|lovely|brilliant|fine|anyway|"
-    r"да|ну|так|вот|алло|здравствуйте|добрый день|хорошо|ладно|отлично|спасибо|понятно|ага|угу)[,.!]?\s+)+",
+    r"да|ну|так|вот|алло|здравств\w*|добр\w+ (?:день|вечер|утро)|хорошо|ладно|отлично|спасибо|понятно|ага|угу)[,.!]?\s+)+",
     re.IGNORECASE)
 _COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
           r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?|few|"
@@ -35,6 +35,15 @@ DATE = re.compile(
     r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|"
     r"следующ\w+ (?:недел|месяц|квитанц)\w*|\d+ (?:час|дн|мин)\w*)\b", re.IGNORECASE)
 _CLAUSE = re.compile(r",\s+(?=\w)")  # comma clauses of a spoken sentence
+# "I'm <PERSON> at <ADDRESS>, born fourth of May fifty-eight, and my bins weren't emptied": who is
+# calling, and the details given with it, are not why they call.
+_INTRODUCTION = re.compile(
+    r"^(?:my name(?:[’']s| is)|I[’']m|I am|this is|it[’']s|меня зовут|это)\s+<PERSON>(?:\s+<PERSON>)*(?=$|[\s,.;!])",
+    re.IGNORECASE)
+_DETAIL = re.compile(r"<[A-Z_]+>|\bborn\b|\d|родил\w*", re.IGNORECASE)
+_CLAUSES = re.compile(r"(?<=[,.;!])\s+")
+_JOINER = re.compile(r"^(?:and|so|but|и|а|но)\s+", re.IGNORECASE)
+INTRODUCTION_TAIL_WORDS = 4  # "from Acme", "at <ADDRESS>", "here": the rest of the introduction's clause
 _TIME_OF_DAY = re.compile(r"\b(?:between|morning|afternoon|evening|o[’']clock|noon|midday|\d+)\b|[0-9]", re.IGNORECASE)
 
 
@@ -42,8 +51,23 @@ def trim(text: str) -> str:
     text = summary_cues.without_concession(text)
     without_fillers = _FILLER.sub("", text).strip()
     text = _LEADING_NAME.sub("", without_fillers) if without_fillers != text.strip() else without_fillers
-    text = _LEADING_PLACEHOLDER_NAME.sub("", text)  # "<PERSON>, I'm in Cedar Block.": whom they address
+    text = without_introduction(_LEADING_PLACEHOLDER_NAME.sub("", text))  # "<PERSON>, I'm in Cedar Block.": whom they address
     return text[:1].upper() + text[1:] if text else text
+
+
+def without_introduction(text: str) -> str:
+    """The text after a caller's introduction and the details given with it ("" when that is all:
+    such a sentence is no reason). ASR text with no punctuation keeps all after the name."""
+    match = _INTRODUCTION.match(text)
+    if not match:
+        return text
+    clauses = _CLAUSES.split(text[match.end():].strip())
+    tail = clauses[0].rstrip(",.;!").strip()
+    if not tail or len(tail.split()) <= INTRODUCTION_TAIL_WORDS and len(clauses) > 1:
+        clauses = clauses[1:]
+    while clauses and _DETAIL.search(clauses[0]):
+        clauses = clauses[1:]
+    return _JOINER.sub("", " ".join(clauses))
 
 
 def compose(parts: list[tuple[str, str]]) -> str:

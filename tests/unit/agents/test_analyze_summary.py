@@ -191,3 +191,32 @@ def test_on_an_outgoing_call_the_agents_purpose_is_the_reason():
     assert text.startswith("Reason: ") and "glasses order" in text.split("Done:")[0]
     incoming = template_summary(CallText(call_turns), "en")
     assert "glasses order" not in incoming.split("Done:")[0]
+
+
+def test_the_reason_starts_after_the_callers_introduction_and_details():
+    text = summary([
+        ("agent", "Morning, Greenway Waste, <PERSON> speaking, how can I help?"),
+        ("client", "Hi, I'm <PERSON> at <ADDRESS>, born the ninth of June sixty-one, and my garden waste "
+                   "wasn't collected yesterday."),
+        ("agent", "I've booked a return collection for Thursday morning.")])
+    assert "Reason: My garden waste wasn't collected yesterday." in text
+    assert "I'm <PERSON>" not in text and "born" not in text
+
+
+def test_an_introduction_alone_is_no_reason():
+    text = summary([
+        ("agent", "Hello, Fernside Dental, you're through to <PERSON>."),
+        ("client", "Hello, my name is <PERSON>."),
+        ("client", "I've cracked a filling and it's really sore when I eat."),
+        ("agent", "I've put you in for an emergency slot at ten past nine tomorrow.")])
+    assert "Reason: I've cracked a filling" in text
+    assert "my name is" not in text.lower()
+
+
+def test_a_russian_reason_heard_without_punctuation_loses_the_greeting_and_the_name():
+    text = summary([
+        ("agent", "Добрый день, компания Светлый дом, меня зовут <PERSON>, чем могу помочь?"),
+        ("client", "Здравствуете меня зовут <PERSON> у меня третий день не работает домофон"),
+        ("agent", "Я оформила заявку, мастер придёт завтра с десяти до двенадцати.")], "ru")
+    assert "Причина: У меня третий день не работает домофон" in text
+    assert "зовут" not in text
