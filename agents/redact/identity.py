@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -159,17 +160,25 @@ ANSWER_NAME = {
 NOT_NAMES_RU = frozenset("да нет так здравствуйте спасибо хорошо конечно алло минуту сейчас".split())
 
 
+def answers(segments: list[dict], request: re.Pattern, question: bool = True) -> Iterator[tuple[int, dict]]:
+    """(index, reply) for each turn answering one that matches `request` (with a question mark, when
+    `question`): the next turn by another speaker, or any next turn on mono."""
+    for index in range(1, len(segments)):
+        asked, reply = segments[index - 1], segments[index]
+        if reply["speaker"] == asked["speaker"] != "unknown" or question and "?" not in asked["text"] \
+                or not request.search(asked["text"]):
+            continue
+        yield index, reply
+
+
 def answered_names(segments: list[dict], language: str) -> dict[int, list[tuple[int, int]]]:
-    """segment index -> the name opening a turn that answers a request for the caller's name (the
-    next turn by another speaker, or any next turn on mono)."""
+    """segment index -> the name opening a turn that answers a request for the caller's name (asked
+    or not as a question: "Your name, please.")."""
     request, answer = NAME_REQUEST.get(language), ANSWER_NAME.get(language)
     if request is None or answer is None:
         return {}
     found: dict[int, list[tuple[int, int]]] = {}
-    for index in range(1, len(segments)):
-        asked, reply = segments[index - 1], segments[index]
-        if reply["speaker"] == asked["speaker"] != "unknown" or not request.search(asked["text"]):
-            continue
+    for index, reply in answers(segments, request, question=False):
         match = answer.match(reply["text"])
         words = match.group(1).casefold().split() if match else []
         if words and not any(w in NOT_NAMES or w in NOT_NAMES_RU for w in words):

@@ -18,7 +18,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from agents.redact.identity import SPELLED_ID
+from agents.redact.identity import SPELLED_ID, answers
 from agents.redact.numbers import normalise_spoken_numbers
 
 ADDRESS = "ADDRESS"
@@ -241,11 +241,7 @@ def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]
     """segment index -> spans of spelled runs in the turn that answers a question for a reference
     (the next turn by another speaker, or any next turn on mono)."""
     found: dict[int, list[tuple[int, int]]] = {}
-    for index in range(1, len(segments)):
-        asked, reply = segments[index - 1], segments[index]
-        if reply["speaker"] == asked["speaker"] != "unknown" or "?" not in asked["text"] \
-                or not REFERENCE_REQUEST.search(asked["text"]):
-            continue
+    for index, reply in answers(segments, REFERENCE_REQUEST):
         normalised = normalise_spoken_numbers(reply["text"])
         spans = [_with_short_tokens(reply["text"], *normalised.to_original(run[0][0], run[-1][1]))
                  for run in spelled_runs(normalised.text) if _is_answered_reference("".join(c for _, _, c in run))]

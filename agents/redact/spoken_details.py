@@ -20,7 +20,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from agents.redact.identity import FULL_NAME, PERSON, SPELLED_ID
+from agents.redact.identity import FULL_NAME, PERSON, SPELLED_ID, answers
 
 PASSWORD, LOCATION = "PASSWORD", "LOCATION"
 _PAIR_SEPARATOR = r"(?:-|, ?| )"
@@ -96,11 +96,7 @@ def answered_secrets(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
     """segment index -> the answer opening the turn after a question for a password or memorable
     word (the next turn by another speaker, or any next turn on mono)."""
     found: dict[int, list[tuple[int, int]]] = {}
-    for index in range(1, len(segments)):
-        asked, reply = segments[index - 1], segments[index]
-        if reply["speaker"] == asked["speaker"] != "unknown" or "?" not in asked["text"] \
-                or not SECRET_REQUEST.search(asked["text"]):
-            continue
+    for index, reply in answers(segments, SECRET_REQUEST):
         match = SECRET_ANSWER.match(reply["text"])
         if match:
             found[index] = [match.span(1)]
