@@ -17,8 +17,7 @@ import re
 
 from agents.analyze import exemplars, memo, summary_cues, summary_joins
 from agents.analyze.embeddings import CallText, Sentence
-from agents.analyze.summary_text import (DATE, MAX_SUMMARY_CHARS, compact, compose, full_length,  # noqa: F401
-                                         shorten, trim)
+from agents.analyze.summary_text import DATE, MAX_SUMMARY_CHARS, compact, compose, full_length, trim
 
 LABELS = {"en": ("Reason", "Done", "Next"), "ru": ("Причина", "Сделано", "Далее")}
 MIN_SIMILARITY = 0.8  # below this no sentence is a credible reason / action / next step

@@ -162,7 +162,7 @@ def test_the_rule_memo_gives_what_the_patterns_give(monkeypatch):
 def test_the_summary_shortens_as_textwrap_does(text):
     import textwrap
 
-    from agents.analyze.summary import shorten
+    from agents.analyze.summary_text import shorten
     for width in range(5, 45):
         assert shorten(text, width) == textwrap.shorten(text, width, placeholder="…")
 
