@@ -33,9 +33,13 @@ SPELLED_WITH_WORDS = re.compile(
     rf"{_LETTER}(?:{_LETTER_GAP}{_LETTER}){{2,14}}(?![\w'’])")
 # Six single letters in a row, any case: "k k a t h e r i n e". Talk never has six one-letter words.
 LOWER_SPELLED = re.compile(r"(?<![\w'’.\-])[A-Za-z](?: [A-Za-z]){5,}(?![\w'’\-])")
-# Two letters, two digits, three letters (the current UK format), chunked or not.
+# Two letters, two digits, three letters (the current UK format), chunked or not; the digits may be
+# said as one number ("W K nineteen, D X N"), which the number reading leaves as a word.
+_TWO_DIGITS_SAID = (r"(?i:ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|"
+                    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?)")
 REGISTRATION = re.compile(
-    r"(?<![\w'’])[A-Z][\s.\-]?[A-Z][\s,.\-]{0,2}\d[\s.\-]?\d[\s,.\-]{0,3}[A-Z][\s.\-]?[A-Z][\s.\-]?[A-Z](?![\w'’])")
+    rf"(?<![\w'’])[A-Z][\s.\-]?[A-Z][\s,.\-]{{0,2}}(?:\d[\s.\-]?\d|{_TWO_DIGITS_SAID})[\s,.\-]{{0,3}}"
+    r"[A-Z][\s.\-]?[A-Z][\s.\-]?[A-Z](?![\w'’])")
 # A letter group of two or three capitals, or consonants only ("Fw": no word; "On" is), then five
 # digits or more in groups. "NHS 111" or "BBC 2" have fewer digits; titles are no letter group.
 LETTERS_THEN_DIGITS = re.compile(

@@ -36,6 +36,7 @@ def test_a_name_spelled_with_words_or_in_lower_case_letters_is_a_person(text, va
     ("The car is a blue Fiesta, RK19 WFA.", "RK19 WFA"),
     ("Reg? It's B D 71, X P N.", "B D 71, X P N"),  # as the number reader gives "seventy-one"
     ("Registration AB12CDE, please.", "AB12CDE"),
+    ("The van's M T fifteen, R J S.", "M T fifteen, R J S"),  # a teen the number reader leaves as a word
     ("My policy is LKT 880 431.", "LKT 880 431"),
     ("It's Hx 301-227 on the letter.", "Hx 301-227"),  # ASR wrote "H X" as one word
 ])
