@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from agents.asr import COMPUTE_TYPE, TranscriptBody, load, transcribe_file
 from agents.asr_models import BASE, model_label
 from agents.audio import RecordingTooLong, UnreadableAudio
+from agents.speakers.roles import ROLE_CUES_VERSION
 from streams.settings import Settings
 from streams.spec import StageSpec
 from streams.topics import Topic
@@ -48,7 +49,8 @@ def asr_version(settings: Settings, asr_model: str | None = None, language: str 
     """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8/to-end", "/vad" when set, and
     "/first-beam1" when batched chunks in that language are decoded greedily first; "to-end":
     a chunk that stops early is decoded on, agents.asr_fallback.leftover_clip), then the
-    voice model of mono calls' speakers ("/voices-ge2e"), for the record's versions map."""
+    voice model of mono calls' speakers and the version of the wording cues that name the agent
+    ("/voices-ge2e/roles-1"), for the record's versions map."""
     name = model_label(asr_model or settings.asr_model)
     label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
     if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses
@@ -57,7 +59,7 @@ def asr_version(settings: Settings, asr_model: str | None = None, language: str 
         label = f"{label}/batch{settings.asr_batch_size}{fallback}/to-end"
     elif settings.asr_vad_mono:
         label = f"{label}/vad"
-    return f"{label}/voices-{settings.speaker_voice_model}"
+    return f"{label}/voices-{settings.speaker_voice_model}/roles-{ROLE_CUES_VERSION}"
 
 
 class AsrPlan(NamedTuple):

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import re
 
+# Bump when a cue or weight changes: the cues decide who said what on a mono call, so they are part
+# of the transcript's recorded version (agents.transcribe.asr_version).
+ROLE_CUES_VERSION = "1"  # first recorded: the cues of 2026-12-05 (session 8)
+
 AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "en": (
         (r"\b(thank(s| you) for (calling|ringing|holding|waiting|banking|shopping|choosing|contacting|bearing with|"

@@ -14,6 +14,7 @@ import pytest
 from agents.asr import count_channels, decode_channels, split_at_pauses, transcribe_file
 from agents.asr_models import model_directory
 from agents.audio import UnreadableAudio
+from agents.speakers.roles import ROLE_CUES_VERSION
 from agents.transcribe import asr_plan, asr_version, call_project, first_beam_size, load_model
 from catalog.projects import Project, load_catalog
 from schemas.registry import decode, encode
@@ -40,21 +41,25 @@ def wav_duration_s(path: Path) -> float:
 
 # --- pure parts: no model ---------------------------------------------------------------
 
+# The role cues decide who said what on a mono call: their version is the transcript's too.
+ROLES = f"/roles-{ROLE_CUES_VERSION}"
+
+
 def test_asr_version_names_library_model_precision_beam_and_batching():
     sequential = Settings(asr_model="tiny.en", asr_beam_size=3, asr_batch_size=0)
-    assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3/voices-ge2e"
-    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith("/beam3/vad/voices-ge2e")
+    assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3/voices-ge2e{ROLES}"
+    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith(f"/beam3/vad/voices-ge2e{ROLES}")
     assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8, asr_first_beam_size=0)).endswith(
-        "/int8/beam5/batch8/to-end/voices-ge2e")
+        f"/int8/beam5/batch8/to-end/voices-ge2e{ROLES}")
     greedy_first = Settings(asr_beam_size=2, asr_batch_size=8, asr_first_beam_size=1)
-    assert asr_version(greedy_first, "tiny.en", "en").endswith("/int8/beam2/batch8/first-beam1/to-end/voices-ge2e")
+    assert asr_version(greedy_first, "tiny.en", "en").endswith(f"/int8/beam2/batch8/first-beam1/to-end/voices-ge2e{ROLES}")
     # Greedy-first is for English only (measured there; Russian lost words): one pass otherwise.
-    assert asr_version(greedy_first, "base", "ru").endswith("/base/int8/beam2/batch8/to-end/voices-ge2e")
+    assert asr_version(greedy_first, "base", "ru").endswith(f"/base/int8/beam2/batch8/to-end/voices-ge2e{ROLES}")
     assert first_beam_size(greedy_first, "en") == 1 and first_beam_size(greedy_first, "ru") == 0
     assert first_beam_size(greedy_first, None) == 0
     assert asr_version(greedy_first.model_copy(update={"asr_first_beam_size": 2}), None, "en").endswith(
-        "/batch8/to-end/voices-ge2e")
-    assert asr_version(Settings(speaker_voice_model="prints")).endswith("/voices-prints")
+        f"/batch8/to-end/voices-ge2e{ROLES}")
+    assert asr_version(Settings(speaker_voice_model="prints")).endswith(f"/voices-prints{ROLES}")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
 
 
