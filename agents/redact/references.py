@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
-
 from agents.redact.identity import SPELLED_ID, answers
 from agents.redact.numbers import normalise_spoken_numbers
 
@@ -219,22 +216,6 @@ def _strip_heard_edges(run: list[tuple[int, int, str, bool]]) -> list[tuple[int,
         end -= 1
     return run[start:end]
 
-
-class SpelledIdentifierRecognizer(EntityRecognizer):
-    """ADDRESS for a postcode, ID_NUMBER for a reference, however it is chunked (module docstring)."""
-
-    def __init__(self, score: float = 0.7) -> None:
-        self.score = score
-        super().__init__(supported_entities=[ADDRESS, SPELLED_ID], name="SpelledIdentifierRecognizer",
-                         supported_language="en")
-
-    def load(self) -> None:  # regex only
-        pass
-
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        return [RecognizerResult(entity, start, end, self.score)
-                for start, end, entity in find_spelled_identifiers(text) if entity in entities]
 
 
 def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
-
 from agents.redact.identity import FULL_NAME, PERSON, SPELLED_ID, answers
 
 PASSWORD, LOCATION = "PASSWORD", "LOCATION"
@@ -74,22 +71,6 @@ def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
     found += [(*m.span(1), PERSON) for m in READ_BACK_NAME.finditer(text)]
     return sorted(set(found))
 
-
-class SpokenDetailsRecognizer(EntityRecognizer):
-    """ID_NUMBER, PASSWORD, LOCATION and PERSON in the shapes of the module docstring."""
-
-    def __init__(self, score: float = 0.7) -> None:
-        self.score = score
-        super().__init__(supported_entities=[SPELLED_ID, PASSWORD, LOCATION, PERSON],
-                         name="SpokenDetailsRecognizer", supported_language="en")
-
-    def load(self) -> None:  # regex only
-        pass
-
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        return [RecognizerResult(entity, start, end, self.score)
-                for start, end, entity in find_spoken_details(text) if entity in entities]
 
 
 def answered_secrets(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
