@@ -50,7 +50,7 @@ def asr_version(settings: Settings, asr_model: str | None = None, language: str 
     "/first-beam1" when batched chunks in that language are decoded greedily first; "to-end":
     a chunk that stops early is decoded on, agents.asr_fallback.leftover_clip), then the
     voice model of mono calls' speakers and the version of the wording cues that name the agent
-    ("/voices-ge2e/roles-1"), for the record's versions map."""
+    ("/voices-ge2e/roles-2"), for the record's versions map."""
     name = model_label(asr_model or settings.asr_model)
     label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
     if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses

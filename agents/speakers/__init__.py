@@ -4,7 +4,9 @@
 one of two voices (by a trained speaker encoder, agents/speakers/ge2e.py, or by hand-made voice
 prints, agents/speakers/voice.py), and decides which voice is the agent from what each
 one says (agents/speakers/roles.py). Anything it is unsure of stays "unknown", so the analysis
-judges those words conservatively. Without audio only lines with strong wording cues are labelled.
+judges those words conservatively; when no voice sounds like the agent, the "unknown" turns follow
+the two voices, and the analysis guesses which is the agent by how each sounds. Without audio only
+lines with strong wording cues are labelled.
 """
 from __future__ import annotations
 
@@ -118,16 +120,32 @@ def by_wording(piece: dict, language: str) -> str:
     return "agent" if agent > client else "client"
 
 
-def merge_neighbours(pieces: list[dict]) -> list[dict]:
+def merge_neighbours(pieces: list[dict], key: str = "_source") -> list[dict]:
+    """Join neighbouring pieces of one speaker that share `key` (the ASR segment they came from,
+    or "_voice": a voice's run of speech when the roles are undecided)."""
     merged: list[dict] = []
     for piece in pieces:
         last = merged[-1] if merged else None
-        if last and last["speaker"] == piece["speaker"] and last.get("_source") == piece.get("_source"):
+        if last and last["speaker"] == piece["speaker"] and last.get(key) == piece.get(key):
             words = last["words"] + piece["words"]
-            merged[-1] = {**_piece(words, last["speaker"]), "_source": last["_source"]} if words else last
+            merged[-1] = {**_piece(words, last["speaker"]), key: last[key]} if words else last
         else:
             merged.append(piece)
-    return [{k: v for k, v in p.items() if k != "_source"} for p in merged]
+    return [{k: v for k, v in p.items() if not k.startswith("_")} for p in merged]
+
+
+def voice_runs(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack,
+               direction: str = "unknown") -> list[dict]:
+    """Roles undecided: the pieces as "unknown" turns that follow the voices, one turn per run of
+    a voice, so that turns alternate speakers. The analysis then names the agent's turns by how
+    they sound (agents.analyze.embeddings.guess_mono_roles, which takes alternate turns as one
+    side), where split ASR segments would pair each segment with the wrong side.
+    On an outgoing call the client answers with a short "Hello?" that no voice window covers
+    (the track gives it the next voice, the agent's): such an opening is a turn of its own."""
+    pieces = [{**piece, "speaker": "unknown", "_voice": voice} for piece, voice, _ in voiced]
+    if pieces and direction == "outgoing" and not track.reaches(pieces[0]["start"], pieces[0]["end"]):
+        pieces[0]["_voice"] = "answer"
+    return merge_neighbours(pieces, key="_voice")
 
 
 def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None,
@@ -147,6 +165,8 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
               for p in pieces for part, voice, margin in split_by_voice(p, track)]
     agent = agent_voice(voiced, language, direction,
                         first_heard=bool(voiced) and track.reaches(voiced[0][0]["start"], voiced[0][0]["end"]))
+    if agent is None and all(by_wording(piece, language) == "unknown" for piece, _, _ in voiced):
+        return voice_runs(voiced, track, direction)
     labelled = []
     for piece, voice, margin in voiced:
         if agent is None or voice is None or margin < MIN_MARGIN:

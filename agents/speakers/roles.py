@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 
-# Bump when a cue or weight changes: the cues decide who said what on a mono call, so they are part
-# of the transcript's recorded version (agents.transcribe.asr_version).
-ROLE_CUES_VERSION = "1"  # first recorded: the cues of 2026-12-05 (session 8)
+# Bump when a cue or weight changes, or how agents.speakers turns them into roles: they decide who
+# said what on a mono call, so they are part of the transcript's recorded version
+# (agents.transcribe.asr_version).
+# 2: a Russian desk answering "..., слушаю"; "когда будет" a client's only when asked; a call whose
+# roles stay undecided gets turns that follow its voices (agents.speakers.voice_runs).
+ROLE_CUES_VERSION = "2"
 
 AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "en": (
@@ -49,6 +52,9 @@ AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(^\W*(компания|банк|служба поддержки)|(здравствуйте|добрый (день|вечер)|доброе утро),? (компания|банк|"
          r"служба)|вы (дозвонились|позвонили) в)", 2.0),
         (r"(меня зовут|на связи|слушаю вас|оператор)", 2.0),
+        # "Сервисный центр «Техномастер», слушаю": a desk answering (a client picking up an outgoing
+        # call says "Да, слушаю", with no desk before it)
+        (r"(центр|магазин|компания|банк|служба|отдел|салон|клиника|страховая|поддержка|сервис)\b[^.?!]{0,40}\bслушаю", 2.0),
         (r"(чем (могу|я могу) (вам )?помочь|как (я )?могу (вам )?помочь)", 3.0),
         (r"(разговор|звонок|беседа) (записывается|может быть записан|будет записан)", 2.5),
         (r"((назовите|подтвердите|продиктуйте|уточните)\b.*\b(фио|имя|фамилию|дату рождения|номер|"
@@ -95,8 +101,9 @@ CLIENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"((можете|можно) (вернуть|отменить|убрать|снять|исправить)|никто (не )?(предупредил|сказал))", 1.5),
         (r"^\W*((здравствуйте|алло|да),?\s*)?это (компания|банк|служба|магазин)", 2.0),
         (r"(спасибо,? до свидания|это всё, что)", 1.0),
-        (r"(когда (я )?(получу|вернут|включат|починят|приедет|придёт|придет|будет|будут)|"
-         r"сколько (ждать|это займёт|это займет))", 1.5),
+        # asked, not said: the agent's "Запишу вас, когда будет окно" / "Не знаю, когда будет"
+        (r"(когда (я )?(получу|вернут|включат|починят|приедет|придёт|придет|будет|будут)[^.!?]*\?|"
+         r"\bа когда |сколько (ждать|это займёт|это займет))", 1.5),
         (r"у (нас|меня) (уже |опять |снова )?(третий|второй|который) день|у (нас|меня) (опять|снова) ", 1.5),
     ),
 }

@@ -93,6 +93,53 @@ def test_who_answered_first_counts_only_when_their_voice_was_heard():
     assert not track.reaches(0.3, 1.8) and track.reaches(2.5, 3.0)
 
 
+def _track(spans: list[tuple[float, float, int]]) -> "VoiceTrack":
+    """A voice track with a window every 0.25 s over each (start, end, voice) span."""
+    from agents.speakers.voice import VoiceTrack
+
+    times = np.concatenate([np.arange(a, b, 0.25) for a, b, _ in spans])
+    voices = np.concatenate([np.full(len(np.arange(a, b, 0.25)), v) for a, b, v in spans])
+    return VoiceTrack(times, voices, np.ones_like(times), 1.0, 0.11, reach=0.4)
+
+
+def _segment(*timed_words: tuple[str, float]) -> dict:
+    words = [word(text, at, at + 0.4) for text, at in timed_words]
+    return {"start": words[0]["start"], "end": words[-1]["end"], "speaker": "unknown",
+            "text": "".join(w["word"] for w in words).strip(), "words": words}
+
+
+def test_when_no_voice_sounds_like_the_agent_the_turns_follow_the_voices():
+    """Wording that names neither side leaves the roles to the analysis, which takes alternate
+    turns as one side: the turns must change where the voice changes, not where the ASR cut."""
+    segments = [_segment((" Morning,", 0.0), (" Fernside.", 0.5), (" Hi,", 1.5), (" the", 2.0), (" van", 2.5)),
+                _segment((" never", 3.0), (" came.", 3.5), (" Right,", 4.5), (" sorry.", 5.0))]
+    track = _track([(0.0, 1.2, 0), (1.5, 4.2, 1), (4.5, 5.6, 0)])
+    turns = attribute_speakers(segments, language="en", direction="incoming", track=track)
+    assert [(t["speaker"], t["text"]) for t in turns] == [
+        ("unknown", "Morning, Fernside."), ("unknown", "Hi, the van never came."), ("unknown", "Right, sorry.")]
+
+
+def test_an_outgoing_calls_unheard_hello_is_a_turn_of_its_own():
+    """The client answering "Hello?" gets no voice window and borrows the agent's voice; joined to
+    the agent's turn it would shift every later turn to the wrong side."""
+    segments = [_segment((" Hello?", 0.0)), _segment((" Hi,", 1.5), (" about", 2.0), (" your", 2.5), (" windows.", 3.0)),
+                _segment((" Oh,", 4.5), (" yes.", 5.0))]
+    track = _track([(1.5, 3.6, 0), (4.5, 5.6, 1)])
+    assert not track.reaches(0.0, 0.4)
+    texts = [t["text"] for t in attribute_speakers(segments, language="en", direction="outgoing", track=track)]
+    assert texts == ["Hello?", "Hi, about your windows.", "Oh, yes."]
+    texts = [t["text"] for t in attribute_speakers(segments, language="en", direction="incoming", track=track)]
+    assert texts == ["Hello? Hi, about your windows.", "Oh, yes."]
+
+
+def test_russian_desk_answering_and_a_question_about_when():
+    assert role_scores("Сервисный центр «Техномастер», слушаю.", "ru") == (2.0, 0)
+    assert role_scores("Да, слушаю.", "ru") == (0, 0)  # the client picking up an outgoing call
+    assert role_scores("А когда будут деньги?", "ru") == (0, 1.5)
+    assert role_scores("Запишу вас, когда будет окно, вам перезвонят.", "ru") == (0, 0)
+    assert role_scores("Не знаю, когда будет.", "ru") == (0, 0)
+
+
 def test_two_synthetic_voices_are_told_apart_turn_by_turn():
     gap = np.zeros(int(0.4 * SAMPLE_RATE), dtype=np.float32)
     low, high = voiced(110, 2.0, 1.0), voiced(220, 2.0, 2.0)
