@@ -175,6 +175,30 @@ def score(segments: list[dict], turns: list[tuple[str, float, float]]) -> tuple[
     return words, correct, labelled
 
 
+def guessed_by_analysis(segments: list[dict], language: str, direction: str) -> list[dict]:
+    """The roles the analysis guesses itself when attribution leaves a call all "unknown"
+    (agents.analyze.embeddings.guess_mono_roles: alternate turns, by how each side sounds)."""
+    from agents.analyze.embeddings import CallText
+    from agents.analyze.transcript import turns
+
+    call = CallText(turns({"segments": segments}), direction, language)
+    return [{**segment, "speaker": call.roles[i]} for i, segment in enumerate(segments)]
+
+
+def undecided(segments: list[dict], language: str, direction: str, track) -> list[dict]:
+    """What a call whose voices name no agent gets: attribution with no wording evidence at all
+    (every call forced down that path), then the analysis' own guess."""
+    import agents.speakers as speakers
+
+    saved = speakers.agent_voice, speakers.by_wording
+    speakers.agent_voice, speakers.by_wording = (lambda *a, **k: None), (lambda *a, **k: "unknown")
+    try:
+        output = speakers.attribute_speakers(segments, None, language, direction, track=track)
+    finally:
+        speakers.agent_voice, speakers.by_wording = saved
+    return guessed_by_analysis(output, language, direction)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=Path, default=REPO / "bench" / "qa_eval" / "calls")
@@ -186,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-asr", action="store_true", help="script words on their spoken time instead of ASR")
     parser.add_argument("--voice-model", default="ge2e", choices=["ge2e", "prints"],
                         help="speaker encoder embeddings or hand-made voice prints")
+    parser.add_argument("--undecided", action="store_true",
+                        help="also force every call undecided (no voice named the agent) and score the "
+                             "analysis' own role guess, on the ASR segments as they are and on attribution's turns")
     parser.add_argument("--one-voice-control", action="store_true",
                         help="also render each call with one voice and count false two-voice splits")
     args = parser.parse_args(argv)
@@ -202,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     model = None if args.no_asr else load_model(Settings(asr_model=args.asr_model))
     model_name = "no ASR (script words)" if args.no_asr else Path(args.asr_model).name
     methods = ("attributed", "wording only", "all unknown", "all agent")
+    if args.undecided:
+        methods += ("undecided: analysis guess on ASR segments", "undecided: analysis guess on voice turns")
     print(f"command: python -m bench.speaker_attribution {' '.join(argv if argv is not None else sys.argv[1:])}")
     print(f"{len(calls)} {args.language} calls ({args.split}), ASR {model_name}; word-level, unknown counts as wrong")
     voice_cpu_s = audio_s = 0.0
@@ -220,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
                        "wording only": attribute_speakers(segments, None, args.language, direction),
                        "all unknown": segments,
                        "all agent": [{**s, "speaker": "agent"} for s in segments]}
+            if args.undecided:
+                outputs["undecided: analysis guess on ASR segments"] = guessed_by_analysis(
+                    segments, args.language, direction)
+                outputs["undecided: analysis guess on voice turns"] = undecided(segments, args.language, direction, track)
             for method, output in outputs.items():
                 totals[method] = [a + b for a, b in zip(totals[method], score(output, turns))]
             words, correct, labelled = score(outputs["attributed"], turns)
