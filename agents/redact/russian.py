@@ -47,6 +47,9 @@ RU_STREET_ADDRESS = re.compile(
     rf"(?:{STREET_TYPES}\s+(?:[\w\-]+\s+){{0,2}}?[\w\-]+|(?<![\w\-])[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
     rf"|\b(?:дом|д\.)\s*\d+\w?\W{{0,3}}(?:квартира|кв\.?)\s*\d+", re.I)
 ADDRESS_HINT = re.compile(rf"{STREET_TYPES}|\bдом\b|\bквартир|\bгород\b|\bг\.", re.I)
+# A name spelled letter by letter: "по буквам Щ, Е, Р, Б, А" (five letters or more; talk has at
+# most a few one-letter words in a row: "а я в", "и с").
+SPELLED_LETTERS = r"(?<![\w\-])[А-ЯЁа-яё](?:[\s,.\-]{1,3}[А-ЯЁа-яё](?![\w])){4,40}"
 HOUSE_PARTS = frozenset({"дом", "квартира", "корпус", "строение", "офис"})
 
 
@@ -211,7 +214,10 @@ def russian_recognizers() -> list[EntityRecognizer]:
         supported_entity="PHONE_NUMBER", supported_language="ru", name="RuPhoneRecognizer",
         patterns=[Pattern("ru phone +7/8", RU_PHONE, 0.7)],
         context=["телефон", "номер", "звоните", "мобильный"])
-    return [phone,
+    spelled = PatternRecognizer(
+        supported_entity="PERSON", supported_language="ru", name="RuSpelledNameRecognizer",
+        patterns=[Pattern("ru spelled letters", SPELLED_LETTERS, 0.7)])
+    return [phone, spelled,
             CreditCardRecognizer(supported_language="ru"),  # validates Luhn itself
             bounded_email_recognizer("ru"),
             spoken_email_recognizer("ru"),
