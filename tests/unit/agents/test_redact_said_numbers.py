@@ -104,6 +104,14 @@ def test_english_details_redacted_and_the_talk_kept(english_analyzer, text, gone
     assert all(k in redacted for k in kept), redacted
 
 
+@pytest.mark.models
+def test_common_acronyms_spelled_by_asr_are_kept_and_a_spelled_surname_is_not(english_analyzer):
+    text = "The D-M-O-T runs out and the H-M-R-C letter came. Surname's P-R-O-W-S-E, M-O-T-T-S at work."
+    redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert "The D-M-O-T runs out and the H-M-R-C letter came." in redacted, redacted  # "the MOT"
+    assert "P-R-O-W-S-E" not in redacted and "M-O-T-T-S" not in redacted, redacted
+
+
 @pytest.fixture(scope="module")
 def russian_analyzer():
     from agents.redact import build_analyzer
