@@ -52,9 +52,9 @@ PROVIDER_EMAIL = re.compile(
 # "R J Tremayne, all one word, at gmail dot com": the words before "all one word" are the mailbox
 # (not the "It's" or "my email is" that introduces it).
 ONE_WORD_EMAIL = re.compile(
-    r"(?i:(?<![\w'’])(?!(?:it'?s|it’s|that'?s|is|my|the|and|to|at|email|e-mail|address|send)[\s,.])"
+    r"(?i:(?<![\w'’\-])(?!(?:it'?s|it’s|that'?s|is|my|the|and|to|at|email|e-mail|address|send)[\s,.])"
     r"(?:[a-z][a-z'’\-]{0,30}[\s,.]{1,2}){1,4}(?:all\s+)?(?:one\s+word|no\s+spaces?)[\s,]{1,3}"
-    r"at\s+[a-z0-9\-]{1,63}(?:\s+dot\s+[a-z]{2,6}){1,3})(?![\w'’])")
+    r"at\s+[a-z0-9\-]{1,63}(?:(?:\s+dot\s+|\.)[a-z]{2,6}){1,3})(?![\w'’])")
 # "apartment 4 B, marble court, very road": the apartment's number (digits, a number word, or
 # ASR's "for"/"to" for one; after "flat" only a real number, "a flat for two weeks" is talk), an
 # optional letter, then up to four words (no quantity or small word: "flat 20 minutes down the
@@ -69,8 +69,10 @@ _PLACE_WORD = (r"(?:street|road|avenue|lane|drive|close|court|way|place|terrace|
 APARTMENT_PLACE = re.compile(
     rf"(?i:\b(?:apartment|apt\.?|flat|unit)\s+(?:number\s+)?(?:{_NUMBER}|(?<=apartment ){_HEARD_NUMBER})\b"
     rf"(?:[\s,]+{_UNIT_LETTER}\b)?(?:[\s,]+(?!{_NOT_PLACE_NAME}\b)[a-z][a-z'’\-]{{0,20}}){{1,4}}[\s,]+{_PLACE_WORD})\b")
-# "P O Box 4471", "PO box number 12": a box number is an address however short.
-PO_BOX = re.compile(rf"(?i:\b(?:P\.?[\s.]?O\.?|post\s+office)\s+box\s+(?:number\s+)?(?:\d{{1,6}}|{_NUMBER}))(?!\w)")
+# "P O Box 4471", "PO box number 12", ASR's "P.O. Box 4, 4, 7, 1": a box number is an address
+# however short.
+PO_BOX = re.compile(rf"(?i:\b(?:P\.?[\s.]?O\.?|post\s+office)\s+box\s+(?:number\s+)?"
+                    rf"(?:\d(?:[\s,.\-]{{0,2}}\d){{0,7}}|{_NUMBER}))(?!\w)")
 PATTERNS = ((SPELLED_WITH_WORDS, PERSON), (LOWER_SPELLED, PERSON), (REGISTRATION, SPELLED_ID),
             (LETTERS_THEN_DIGITS, SPELLED_ID), (PROVIDER_EMAIL, EMAIL), (ONE_WORD_EMAIL, EMAIL),
             (APARTMENT_PLACE, ADDRESS), (PO_BOX, ADDRESS))

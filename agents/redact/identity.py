@@ -57,7 +57,8 @@ NOT_NAMES = frozenset(
     "dear the this that it mr mrs ms miss dr monday tuesday wednesday thursday friday saturday "
     "sunday january february march april may june july august september october november "
     "december christmas easter nothing everything something anything please then but and so we i "
-    "you they he she great perfect fine bye goodbye cheers".split())
+    "you they he she great perfect fine bye goodbye cheers "
+    "box unit flat apartment".split())  # address words spaCy takes into a name ("P.O. Box 4")
 # Single capital letters and digit runs: "Q R 123456 C", "AB 98 76 54 C".
 SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s,.\-]{1,2}[A-Z](?![\w'’]))?(?![\w])")
 # The same reference written by ASR as one token: "V H two two nine..." comes out "BH22981" or

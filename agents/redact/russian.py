@@ -26,9 +26,10 @@ PASSPORT, INN, SNILS, ADDRESS = "RU_PASSPORT", "RU_INN", "RU_SNILS", "ADDRESS"
 NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?")
 INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчество|фамилию|имени)\s*(?:[:,\-]\s*)?$", re.I)
-# Series (4 digits) and number (6 digits), or the 10 digits after "паспорт".
+# Series (4 digits) and number (6 digits), however ASR groups them ("45 0 8", "612 345"), or the
+# 10 digits after "паспорт".
 PASSPORT_SERIES = re.compile(
-    r"\bсери[яиюей]\W{0,3}(\d{2}[ ,.\-]?\d{2})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d{3}[ ,.\-]?\d{3}))?(?!\d)",
+    r"\bсери[яиюей]\W{0,3}(\d(?:[ ,.\-]?\d){3})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d(?:[ ,.\-]?\d){5}))?(?!\d)",
     re.I)
 PASSPORT_CONTEXT = re.compile(r"\bпаспорт\w*", re.I)
 PASSPORT_DIGITS = re.compile(

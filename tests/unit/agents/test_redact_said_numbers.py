@@ -62,14 +62,18 @@ def found(text: str) -> list[tuple[str, str]]:
     ("We're at Unit nine, Brickfield Yard Court.", "Unit nine, Brickfield Yard Court"),
     ("Send it to P.O. Box 3310, please.", "P.O. Box 3310"),
     ("My post goes to PO box number twelve.", "PO box number twelve"),
+    ("It's P.O. Box 5, 5, 0, 2 now.", "P.O. Box 5, 5, 0, 2"),  # as ASR writes digits said one by one
 ])
 def test_a_unit_and_a_post_office_box_are_addresses(text, value):
     assert found(text) == [(value, ADDRESS)]
 
 
-def test_a_mailbox_said_as_words_all_one_word_is_an_email():
-    assert found("It's T L Marsh, all one word, at outlook dot com.") == [
-        ("T L Marsh, all one word, at outlook dot com", "EMAIL_ADDRESS")]
+@pytest.mark.parametrize("text, value", [
+    ("It's T L Marsh, all one word, at outlook dot com.", "T L Marsh, all one word, at outlook dot com"),
+    ("My email is KP-Lowry, all one word at yahoo.co.uk, ta.", "KP-Lowry, all one word at yahoo.co.uk"),
+])
+def test_a_mailbox_said_as_words_all_one_word_is_an_email(text, value):
+    assert found(text) == [(value, "EMAIL_ADDRESS")]
 
 
 @pytest.mark.parametrize("text", [
@@ -124,6 +128,7 @@ def russian_analyzer():
     ("Номер карты: две тысячи двести один, тысяча триста сорок, пятьдесят пять шестьдесят, "
      "семьдесят семь восемьдесят. Сумма пять тысяч рублей.", "пятьдесят пять шестьдесят",
      ["Сумма пять тысяч рублей."]),
+    ("Серия 38 1 4, номер 207 9 11, выдан в 2019 году.", "38 1 4", ["выдан в 2019 году."]),
     ("Тариф «Домашний 500», сто мегабит, а я в магазин и с сыном.", "", ["Тариф «Домашний 500», сто мегабит, а я в магазин и с сыном."]),
 ])
 def test_russian_details_redacted_and_the_talk_kept(russian_analyzer, text, gone, kept):
