@@ -186,7 +186,9 @@ def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
         digits = re.sub(r"[\s\-]", "", value)
         spelled = spelled_value(value)
         if digits.isdigit():
-            found = any(digits in run for run in digit_runs)
+            # A phone's leading "oh" reads as an interjection ("oh 7700900315"): its other digits leak it.
+            found = any(digits in run or (len(digits) > 8 and digits[0] == "0" and digits[1:] in run)
+                        for run in digit_runs)
         elif spelled:
             found = _spelled_leak(spelled, chunk_runs)
         else:

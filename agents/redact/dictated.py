@@ -6,9 +6,11 @@
 - A UK vehicle registration, two letters, two digits, three letters, however it is chunked
   ("YG68 KLD", "Y G 68, K L D"); a postcode's shape would otherwise take six of its seven.
 - A reference whose letters ASR writes as one word before the digits: "MTR 447 912", "Fw 772-059".
-- An e-mail whose "at" ASR lost into a dot: "free hypheneric.yahoo.co.uk".
-- An apartment's number and its building or street in lower case, as ASR writes names it does not
-  know: "apartment for be marble court very road".
+- An e-mail whose "at" ASR lost into a dot: "free hypheneric.yahoo.co.uk", or whose mailbox is
+  said as words run together: "R J Tremayne, all one word, at gmail dot com".
+- An apartment's or unit's number and its building or street in lower case, as ASR writes names
+  it does not know: "apartment for be marble court very road", "Unit 4, Tanyard Mews".
+- A post office box: "P O Box four four seven one".
 Each pattern is linear (bounded repeats, separators that cannot be read as words):
 tests/unit/agents/test_redact_backtracking.py.
 """
@@ -30,12 +32,11 @@ SPELLED_WITH_WORDS = re.compile(
     rf"{_LETTER}(?:{_LETTER_GAP}{_LETTER}){{2,14}}(?![\w'’])")
 # Six single letters in a row, any case: "k k a t h e r i n e". Talk never has six one-letter words.
 LOWER_SPELLED = re.compile(r"(?<![\w'’.\-])[A-Za-z](?: [A-Za-z]){5,}(?![\w'’\-])")
-# Two letters, two digits, three letters (the current UK format), chunked or not; the digits may be
-# said as one number ("W K nineteen, D X N"), which the number reading leaves as a word.
-_TWO_DIGITS_SAID = (r"(?i:ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|"
-                    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?)")
+# Two letters, two digits, three letters (the current UK format), chunked or not. The digits may
+# be said as one number ("W K nineteen, D X N"): the number reading takes a lone number word after
+# spelled letters as dictated (agents.redact.numbers), so this sees "W K 19, D X N".
 REGISTRATION = re.compile(
-    rf"(?<![\w'’])[A-Z][\s.\-]?[A-Z][\s,.\-]{{0,2}}(?:\d[\s.\-]?\d|{_TWO_DIGITS_SAID})[\s,.\-]{{0,3}}"
+    r"(?<![\w'’])[A-Z][\s.\-]?[A-Z][\s,.\-]{0,2}\d[\s.\-]?\d[\s,.\-]{0,3}"
     r"[A-Z][\s.\-]?[A-Z][\s.\-]?[A-Z](?![\w'’])")
 # A letter group of two or three capitals, or consonants only ("Fw": no word; "On" is), then five
 # digits or more in groups. "NHS 111" or "BBC 2" have fewer digits; titles are no letter group.
@@ -48,6 +49,12 @@ _PROVIDERS = (r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|btinter
 PROVIDER_EMAIL = re.compile(
     rf"(?<![\w.\-])(?!(?:www|mail)\.)[a-z0-9][a-z0-9_\-]{{0,63}}(?:\.[a-z0-9_\-]{{1,63}}){{0,3}}"
     rf"\.{_PROVIDERS}\.(?:com|net|org|me|co\.uk|uk)(?![\w\-])", re.IGNORECASE)
+# "R J Tremayne, all one word, at gmail dot com": the words before "all one word" are the mailbox
+# (not the "It's" or "my email is" that introduces it).
+ONE_WORD_EMAIL = re.compile(
+    r"(?i:(?<![\w'’\-])(?!(?:it'?s|it’s|that'?s|is|my|the|and|to|at|email|e-mail|address|send)[\s,.])"
+    r"(?:[a-z][a-z'’\-]{0,30}[\s,.]{1,2}){1,4}(?:all\s+)?(?:one\s+word|no\s+spaces?)[\s,]{1,3}"
+    r"at\s+[a-z0-9\-]{1,63}(?:(?:\s+dot\s+|\.)[a-z]{2,6}){1,3})(?![\w'’])")
 # "apartment 4 B, marble court, very road": the apartment's number (digits, a number word, or
 # ASR's "for"/"to" for one; after "flat" only a real number, "a flat for two weeks" is talk), an
 # optional letter, then up to four words (no quantity or small word: "flat 20 minutes down the
@@ -60,10 +67,15 @@ _NOT_PLACE_NAME = (r"(?:minutes?|hours?|days?|weeks?|months?|years?|miles?|pound
 _PLACE_WORD = (r"(?:street|road|avenue|lane|drive|close|court|way|place|terrace|crescent|square|grove|"
                r"gardens|row|mews|walk|house|wharf|rise|hill|view|mansions|lodge|tower|towers|buildings)")
 APARTMENT_PLACE = re.compile(
-    rf"(?i:\b(?:apartment|apt\.?|flat)\s+(?:number\s+)?(?:{_NUMBER}|(?<=apartment ){_HEARD_NUMBER})\b"
+    rf"(?i:\b(?:apartment|apt\.?|flat|unit)\s+(?:number\s+)?(?:{_NUMBER}|(?<=apartment ){_HEARD_NUMBER})\b"
     rf"(?:[\s,]+{_UNIT_LETTER}\b)?(?:[\s,]+(?!{_NOT_PLACE_NAME}\b)[a-z][a-z'’\-]{{0,20}}){{1,4}}[\s,]+{_PLACE_WORD})\b")
+# "P O Box 4471", "PO box number 12", ASR's "P.O. Box 4, 4, 7, 1": a box number is an address
+# however short.
+PO_BOX = re.compile(rf"(?i:\b(?:P\.?[\s.]?O\.?|post\s+office)\s+box\s+(?:number\s+)?"
+                    rf"(?:\d(?:[\s,.\-]{{0,2}}\d){{0,7}}|{_NUMBER}))(?!\w)")
 PATTERNS = ((SPELLED_WITH_WORDS, PERSON), (LOWER_SPELLED, PERSON), (REGISTRATION, SPELLED_ID),
-            (LETTERS_THEN_DIGITS, SPELLED_ID), (PROVIDER_EMAIL, EMAIL), (APARTMENT_PLACE, ADDRESS))
+            (LETTERS_THEN_DIGITS, SPELLED_ID), (PROVIDER_EMAIL, EMAIL), (ONE_WORD_EMAIL, EMAIL),
+            (APARTMENT_PLACE, ADDRESS), (PO_BOX, ADDRESS))
 
 
 def find_dictated(text: str) -> list[tuple[int, int, str]]:

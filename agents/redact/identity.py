@@ -57,7 +57,8 @@ NOT_NAMES = frozenset(
     "dear the this that it mr mrs ms miss dr monday tuesday wednesday thursday friday saturday "
     "sunday january february march april may june july august september october november "
     "december christmas easter nothing everything something anything please then but and so we i "
-    "you they he she great perfect fine bye goodbye cheers".split())
+    "you they he she great perfect fine bye goodbye cheers "
+    "box unit flat apartment".split())  # address words spaCy takes into a name ("P.O. Box 4")
 # Single capital letters and digit runs: "Q R 123456 C", "AB 98 76 54 C".
 SPELLED = re.compile(r"(?<![\w])(?:[A-Z][\s,.\-]{1,2}){1,3}\d[\d\s,.\-]*\d(?:[\s,.\-]{1,2}[A-Z](?![\w'’]))?(?![\w])")
 # The same reference written by ASR as one token: "V H two two nine..." comes out "BH22981" or
@@ -78,7 +79,14 @@ INITIAL_SURNAME = re.compile(
 SPELLED_LETTERS = re.compile(
     r"(?<![\w.\-])(?:[A-Z](?:-[A-Z]){3,}|[A-Z](?:\.[A-Z]){3,}\.?|[A-Z](?: [A-Z]){4,})(?![\w\-])"
     rf"|(?<!\w)(?:{NAME_WORD}),\s+(?i:(?:that's|that’s|that is|spelt|spelled)\s+)?([A-Z]{{4,12}})(?![\w'’])")
-NOT_SPELLED_NAMES = frozenset({"ASAP", "RSVP"})
+# Common acronyms ASR spells out ("M-O-T", "H-M-R-C"), also after "the" heard as a letter D
+# ("D-M-O-T"): the spelling of a thing, not of anyone's name.
+NOT_SPELLED_NAMES = frozenset({"ASAP", "RSVP", "MOT", "NHS", "VAT", "BBC", "ATM", "SIM", "USB", "DVD", "PIN",
+                               "ISA", "HMRC", "DVLA", "CCTV", "PAYG", "GDPR", "DIY", "ISP", "APR"})
+
+
+def _is_acronym(letters: str) -> bool:
+    return letters in NOT_SPELLED_NAMES or (letters[:1] == "D" and letters[1:] in NOT_SPELLED_NAMES)
 MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
 
@@ -108,7 +116,7 @@ class CallerNameRecognizer(EntityRecognizer):
         for m in SPELLED_LETTERS.finditer(text):
             span = m.span(1) if m.group(1) else m.span()
             spelled_after = m.group(1) and not _is_name(m.group().split(",")[0])  # "Hello, HSBC"
-            if not spelled_after and re.sub(r"[^A-Z]", "", text[span[0]:span[1]]) not in NOT_SPELLED_NAMES:
+            if not spelled_after and not _is_acronym(re.sub(r"[^A-Z]", "", text[span[0]:span[1]])):
                 spans.add(span)
         for m in ADDRESSED.finditer(text):
             group = 1 if m.group(1) else 2

@@ -27,7 +27,10 @@ TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy":
 # Russian dictates phone numbers in groups: "девятьсот шестнадцать" is 916, "сто три" 103.
 HUNDREDS = {"сто": 1, "двести": 2, "триста": 3, "четыреста": 4, "пятьсот": 5, "шестьсот": 6,
             "семьсот": 7, "восемьсот": 8, "девятьсот": 9}
-REPEATS = {"double": 2, "triple": 3}
+REPEATS = {"double": 2, "triple": 3, "treble": 3}
+# Scale words fill the places after the number before them: "seven hundred" is 700, "oh seven seven
+# hundred, nine hundred, three one five" a UK mobile; "две тысячи двести два" is 2202 (a card's group).
+SCALES = {"hundred": 2, "тысяча": 3, "тысячи": 3, "тысяч": 3}
 
 TOKEN = re.compile(r"[^\W\d_]+|\d+")
 # What may sit between two dictated digits: spaces, commas, dashes, full stops.
@@ -54,7 +57,7 @@ class NormalisedText:
 
 
 def _is_number_token(word: str) -> bool:
-    return word.isdigit() or any(word in table for table in (UNITS, TEENS, TENS, HUNDREDS, REPEATS))
+    return word.isdigit() or any(word in table for table in (UNITS, TEENS, TENS, HUNDREDS, REPEATS, SCALES))
 
 
 def _runs(text: str) -> list[list[Token]]:
@@ -77,12 +80,30 @@ def _runs(text: str) -> list[list[Token]]:
     return runs
 
 
-def _digit_pieces(run: list[Token]) -> list[tuple[str, int, int]]:
-    """(digits, original start, original end) per number; "double five" is one piece "55"."""
+def _places_taken(word: str) -> int:
+    """How many of the places a scale word fills a number word itself takes (0 for another word)."""
+    if word in HUNDREDS:
+        return 3
+    if word in TENS or word in TEENS:
+        return 2
+    return 1 if word in UNITS else 0
+
+
+def _fill(places: int, following: str) -> str:
+    """Zeros a scale word leaves for the places the number joined to it does not take."""
+    taken = _places_taken(following)
+    return "0" * (places - taken) if taken <= places else "0" * places
+
+
+def _digit_pieces(run: list[Token], text: str) -> list[tuple[str, int, int]]:
+    """(digits, original start, original end) per number; "double five" is one piece "55".
+    A hundred or thousand takes the number after it only when no comma or stop parts them: in
+    "nine hundred, three one five" or "двести, три" the three starts the next group."""
     out: list[tuple[str, int, int]] = []
     repeat_from: Token | None = None
     for i, token in enumerate(run):
         word, following = token.word, run[i + 1].word if i + 1 < len(run) else ""
+        joined = following and not re.search(r"[,.]", text[token.end:run[i + 1].start])
         if word in REPEATS:
             repeat_from = token if following in UNITS else None
             continue
@@ -92,9 +113,10 @@ def _digit_pieces(run: list[Token]) -> list[tuple[str, int, int]]:
             digits = str(UNITS[word]) * (REPEATS[repeat_from.word] if repeat_from else 1)
         elif word in TEENS:
             digits = str(TEENS[word])
+        elif word in SCALES:  # "hundred" or "тысяча" with no number before it is one of them
+            digits = ("" if i and run[i - 1].word not in REPEATS else "1") + _fill(SCALES[word], following if joined else "")
         elif word in HUNDREDS:  # the tens and units that follow fill the other two places
-            digits = str(HUNDREDS[word]) + (
-                "" if following in TENS or following in TEENS else "0" if following in UNITS else "00")
+            digits = str(HUNDREDS[word]) + _fill(2, following if joined else "")
         else:  # tens: "twenty" alone is 20, "twenty three" is 2 then 3
             digits = str(TENS[word]) + ("" if following in UNITS else "0")
         out.append((digits, (repeat_from or token).start, token.end))
@@ -108,13 +130,21 @@ ADDRESS_PART = re.compile(r"(?:^|[^\w])(?:дом|д|квартира|кварт�
                           r"офис|flat|apartment|house|suite|unit)[\s.,:№#]{0,3}$", re.IGNORECASE)
 
 
+# ...or after letters spelled one by one: a registration's "W K nineteen, D X N" ("BBC two" or
+# "NHS one" are names, not spelled).
+SPELLED_LETTERS = re.compile(r"(?:^|[^\w'’])[A-Z](?:[\s,.\-]{1,2}[A-Z]){1,3}[\s,.\-]{1,2}$")
+
+
 def _is_dictated(run: list[Token], text: str) -> bool:
     """Two or more tokens with at least one spelled-out number (leave plain "2024" alone), or one
-    number word after an address part."""
+    number word after an address part or spelled letters."""
     if any(not t.word.isdigit() for t in run) and len(run) >= 2:
         return True
-    return len(run) == 1 and not run[0].word.isdigit() and run[0].word != "oh" and bool(
-        ADDRESS_PART.search(text[max(0, run[0].start - 16):run[0].start]))
+    word = run[0].word
+    if len(run) != 1 or word.isdigit() or word == "oh" or word in REPEATS or word in SCALES:
+        return False
+    before = text[max(0, run[0].start - 16):run[0].start]
+    return bool(ADDRESS_PART.search(before) or SPELLED_LETTERS.search(before))
 
 
 def normalise_spoken_numbers(text: str) -> NormalisedText:
@@ -127,7 +157,7 @@ def normalise_spoken_numbers(text: str) -> NormalisedText:
         if len(run) < 2 and not _is_dictated(run, text):
             continue
         pieces.extend((ch, i, i + 1) for i, ch in enumerate(text[cursor:run[0].start], cursor))
-        for digits, start, end in _digit_pieces(run):
+        for digits, start, end in _digit_pieces(run, text):
             pieces.extend((ch, start, end) for ch in digits)
         cursor = run[-1].end
     pieces.extend((ch, i, i + 1) for i, ch in enumerate(text[cursor:], cursor))

@@ -26,9 +26,10 @@ PASSPORT, INN, SNILS, ADDRESS = "RU_PASSPORT", "RU_INN", "RU_SNILS", "ADDRESS"
 NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?")
 INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчество|фамилию|имени)\s*(?:[:,\-]\s*)?$", re.I)
-# Series (4 digits) and number (6 digits), or the 10 digits after "паспорт".
+# Series (4 digits) and number (6 digits), however ASR groups them ("45 0 8", "612 345"), or the
+# 10 digits after "паспорт".
 PASSPORT_SERIES = re.compile(
-    r"\bсери[яиюей]\W{0,3}(\d{2}[ ,.\-]?\d{2})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d{3}[ ,.\-]?\d{3}))?(?!\d)",
+    r"\bсери[яиюей]\W{0,3}(\d(?:[ ,.\-]?\d){3})(?:\W{0,4}(?:номер|№|н\.)?\W{0,3}(\d(?:[ ,.\-]?\d){5}))?(?!\d)",
     re.I)
 PASSPORT_CONTEXT = re.compile(r"\bпаспорт\w*", re.I)
 PASSPORT_DIGITS = re.compile(
@@ -47,6 +48,9 @@ RU_STREET_ADDRESS = re.compile(
     rf"(?:{STREET_TYPES}\s+(?:[\w\-]+\s+){{0,2}}?[\w\-]+|(?<![\w\-])[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
     rf"|\b(?:дом|д\.)\s*\d+\w?\W{{0,3}}(?:квартира|кв\.?)\s*\d+", re.I)
 ADDRESS_HINT = re.compile(rf"{STREET_TYPES}|\bдом\b|\bквартир|\bгород\b|\bг\.", re.I)
+# A name spelled letter by letter: "по буквам Щ, Е, Р, Б, А" (five letters or more; talk has at
+# most a few one-letter words in a row: "а я в", "и с").
+SPELLED_LETTERS = r"(?<![\w\-])[А-ЯЁа-яё](?:[\s,.\-]{1,3}[А-ЯЁа-яё](?![\w])){4,40}"
 HOUSE_PARTS = frozenset({"дом", "квартира", "корпус", "строение", "офис"})
 
 
@@ -211,7 +215,10 @@ def russian_recognizers() -> list[EntityRecognizer]:
         supported_entity="PHONE_NUMBER", supported_language="ru", name="RuPhoneRecognizer",
         patterns=[Pattern("ru phone +7/8", RU_PHONE, 0.7)],
         context=["телефон", "номер", "звоните", "мобильный"])
-    return [phone,
+    spelled = PatternRecognizer(
+        supported_entity="PERSON", supported_language="ru", name="RuSpelledNameRecognizer",
+        patterns=[Pattern("ru spelled letters", SPELLED_LETTERS, 0.7)])
+    return [phone, spelled,
             CreditCardRecognizer(supported_language="ru"),  # validates Luhn itself
             bounded_email_recognizer("ru"),
             spoken_email_recognizer("ru"),

@@ -68,7 +68,8 @@ CHUNKS = [repeat("L S six, "), repeat("A. "), repeat("K7M2R9 "), repeat("one - "
           repeat("for a D "), repeat("to D. Shaw ")]
 DICTATED = [repeat("A as in "), repeat("K as in kilo, "), repeat("double-"), repeat("double L "), repeat("a b "),
             repeat("a b", "-"), repeat("apartment 4 b "), repeat("flat 1 x "), repeat("a.yahoo."), repeat("AB 1 "),
-            repeat("AB12 "), repeat("MTR 1 "), repeat("Y G 6 8 ")]
+            repeat("AB12 "), repeat("MTR 1 "), repeat("Y G 6 8 "), repeat("unit 4 x "), repeat("P O box "),
+            repeat("a, "), repeat("a b all one word "), repeat("one word at x dot ")]
 SPOKEN_DETAILS = [repeat("sort code "), repeat("sort code 12 "), repeat("12-"), repeat("12, "), repeat("12 ", "1"),
                   repeat("password is "), repeat("password is a "), repeat("memorable word's x "),
                   repeat("on Larks "), repeat("on Larks per "), repeat("to Row "), repeat("I've got Helen Price "),
@@ -89,7 +90,8 @@ def presidio_patterns():
     for recognizer, inputs in ((recognizers.spoken_email_recognizer("en"), SPOKEN),
                                (recognizers.street_address_recognizer("en"), STREET),
                                (recognizers.bounded_email_recognizer("en"), EMAIL),
-                               (russian.russian_recognizers()[0], DIGITS)):
+                               (russian.russian_recognizers()[0], DIGITS),
+                               (russian.russian_recognizers()[1], RUSSIAN + [repeat("а, "), repeat("Щ-"), repeat("а б ")])):
         for pattern in recognizer.patterns:
             yield pytest.param("regex", pattern.regex, presidio_flags(recognizer), inputs + COMMON,
                                id=f"presidio-{recognizer.name}-{pattern.name}")
@@ -109,7 +111,7 @@ def module_patterns():
                                  "SECRET_ANSWER", "STREET_WITHOUT_NUMBER", "READ_BACK_NAME", "SHORT_TOKEN_BEFORE",
                                  "SHORT_TOKEN_AFTER", "EDGE_LETTERS_AFTER", "EDGE_LETTERS_BEFORE"), SPOKEN_DETAILS + NAMES),
                 **dict.fromkeys(("SPELLED_WITH_WORDS", "LOWER_SPELLED", "REGISTRATION", "LETTERS_THEN_DIGITS",
-                                 "PROVIDER_EMAIL", "APARTMENT_PLACE"), DICTATED + SPELLED + DIGITS)}
+                                 "PROVIDER_EMAIL", "ONE_WORD_EMAIL", "APARTMENT_PLACE", "PO_BOX"), DICTATED + SPELLED + DIGITS)}
     for module in (recognizers, references, identity, dictated, spoken_details, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
         for name, value in vars(module).items():
