@@ -131,3 +131,10 @@ def test_notices_and_checks_as_the_asr_hears_them_match_their_rules(russian, cri
 def test_blaming_in_the_same_sentence_is_no_sympathy(russian, line):
     found = verdict(russian, "Мне выставили счёт вдвое больше обычного, я в шоке.", line, "empathy")
     assert found["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("client_line", ["Я просто в шоке от этого счёта, честно.",
+                                         "Какого чёрта у меня опять списали абонентскую плату?"])
+def test_words_of_worry_make_empathy_applicable_however_the_rest_was_heard(russian, client_line):
+    # the agent goes straight to procedure: not_met, not "na"
+    assert verdict(russian, client_line, "Назовите номер договора и дату рождения.", "empathy")["verdict"] == "not_met"
