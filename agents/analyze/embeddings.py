@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.analyze import memo
+from agents.analyze.clauses import clause_spans
 from agents.analyze.transcript import Turn, heard, is_mono, sentences
 from agents.speakers.roles import role_scores
 
@@ -188,17 +189,27 @@ class Sentence:
     turn: Turn
     text: str
     heard: float | None = None  # share of its words the ASR was fairly sure of (None: not known)
+    whole: str = ""  # the whole sentence when this is one clause of it (clauses.py), else ""
+
+    @property
+    def full_text(self) -> str:
+        """The whole sentence: a hedge in another clause still rejects ("отправлю, но ничего не обещаю")."""
+        return self.whole or self.text
 
 
 class CallText:
     """The sentences of a call, embedded once, with each turn's role (labelled or guessed)."""
 
-    def __init__(self, call_turns: list[Turn], direction: str = "unknown", language: str = "en"):
+    def __init__(self, call_turns: list[Turn], direction: str = "unknown", language: str = "en",
+                 clauses: bool = False):
         self.turns = call_turns
         self.direction = direction  # incoming | outgoing | unknown (call context)
         self.language = language  # whose wording cues guess a mono call's roles
-        spans = [(t, a, b) for t in call_turns for a, b in sentences(t.text) if t.text[a:b].strip()]
-        self.sentences = [Sentence(i, t, t.text[a:b].strip(), heard(t, a, b)) for i, (t, a, b) in enumerate(spans)]
+        spans = [(t, a, b, c, d) for t in call_turns for a, b in sentences(t.text) if t.text[a:b].strip()
+                 for c, d in (clause_spans(t.text, a, b, language) if clauses else [(a, b)])]
+        self.sentences = [Sentence(i, t, t.text[c:d].strip(), heard(t, c, d),
+                                   t.text[a:b].strip() if (c, d) != (a, b) else "")
+                          for i, (t, a, b, c, d) in enumerate(spans)]
         self.mono = is_mono(call_turns)
         self.texts = [s.text for s in self.sentences]
         self._of_role: dict[tuple[str, bool], list[Sentence]] = {}
@@ -206,6 +217,15 @@ class CallText:
     @cached_property
     def vectors(self) -> np.ndarray:
         return embed_sentences([s.text for s in self.sentences])
+
+    def in_clauses(self) -> CallText:
+        """The same call with run-on sentences cut into clauses (clauses.py), for the verdicts; the
+        summary keeps whole sentences. Roles are this call's (guessed once, on whole sentences)."""
+        cut = CallText(self.turns, self.direction, self.language, clauses=True)
+        if cut.texts == self.texts:
+            return self
+        cut.__dict__["roles"] = self.roles
+        return cut
 
     def similarity(self, examples: tuple[str, ...]) -> np.ndarray:
         return nearest(self.texts, self.vectors, examples)

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from agents.analyze.embeddings import CallText, embed_calls
-from agents.analyze.semantic import MAX_EVIDENCE, in_window, judge, match_quote, rule_evidence
+from agents.analyze.semantic import MAX_EVIDENCE, in_window, judge, match_quote, rule_evidence, text_for
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import talk_metrics, turns
 from catalog.scorecards import Scorecard
@@ -30,7 +30,9 @@ ENGINE = "rules"
 # 6: summaries mend ASR's segment cuts and run-ons (summary_joins), take the outcome a caller states
 #    and the agent confirms, an offer the agent settles, the reason after small talk or "two things";
 #    a caller's introduction and details ("I'm <PERSON> at <ADDRESS>, born ...") are no reason.
-ENGINE_VERSION = "6"
+# 7: Russian run-on sentences are judged clause by clause (clauses.py): sympathy before a request
+#    in one ASR sentence counts; a hedge anywhere in the sentence still rejects a resolution.
+ENGINE_VERSION = "7"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
@@ -92,7 +94,8 @@ def call_direction(transcript: Mapping) -> str:
 
 def _analysis(call: CallText, transcript: Mapping, scorecard: Scorecard) -> dict:
     language = call_language(transcript)
-    verdicts = [judge(c, call, language, scorecard.criteria) for c in scorecard.criteria]
+    clauses = call.in_clauses()  # run-on ASR sentences cut into clauses (clauses.py)
+    verdicts = [judge(c, text_for(c, call, clauses), language, scorecard.criteria) for c in scorecard.criteria]
     return {"engine": ENGINE, "summary": template_summary(call, language),
             "improvements": improvements(verdicts, scorecard), "criteria": verdicts,
             "talk": talk_metrics(transcript)}

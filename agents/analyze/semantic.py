@@ -253,7 +253,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
             if strict and ((s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE)
                            or len(s.text.split()) < MIN_WORDS_FOR_FAILURE):
                 continue
-            if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.text, rejected)):
+            if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     act = first_act(criterion.must_precede.get(language) or (), call)
@@ -279,6 +279,13 @@ def warm_up(scorecard_criteria, language: str) -> None:
                 classifier_of(examples, contrast(criterion, scorecard_criteria, language))
             if uses_applies_classifier(criterion, language):
                 applies_classifier_of(examples)
+
+
+def text_for(criterion: Criterion, call: CallText, clauses: CallText) -> CallText:
+    """The call as a criterion reads it: what must be present may be found in one clause of a
+    run-on sentence (CallText.in_clauses); a failure of an `absent` criterion is judged on whole
+    sentences, since a clause cut from one ("Нет, ничего не нужно") sounds curter than it was said."""
+    return call if criterion.expect == "absent" else clauses
 
 
 def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,

@@ -29,7 +29,7 @@ from agents.analyze import exemplars
 from agents.analyze.embeddings import CallText, embed_examples
 from agents.analyze.exemplars import style_examples
 from agents.analyze.semantic import (DEFAULT_THRESHOLD, assess, contrast, default_applies_threshold, default_threshold,
-                                     uses_applies_classifier, uses_classifier, verdict_of)
+                                     text_for, uses_applies_classifier, uses_classifier, verdict_of)
 from agents.analyze.semantic import warm_up as embed_scorecard_examples
 from agents.analyze.summary import template_summary
 from agents.analyze.transcript import turns
@@ -112,10 +112,12 @@ def prepare(calls: list[dict], catalog, source=transcript_from, label: str = "sc
         scorecard = catalog.scorecard(catalog.projects[call["project"]].scorecard)
         text = CallText(turns(transcript), transcript["context"]["direction"], transcript.get("language") or "en")
         language = call["language"]
-        assessed = {c.id: assess(c, text, language, contrast(c, scorecard.criteria, language)
+        clauses = text.in_clauses()  # as agents.analyze.rules judges a call
+        judged = {c.id: text_for(c, text, clauses) for c in scorecard.criteria}
+        assessed = {c.id: assess(c, judged[c.id], language, contrast(c, scorecard.criteria, language)
                                  if language in c.examples else ()) for c in scorecard.criteria}
         summary = template_summary(text, call["language"])
-        prepared.append({"call": call, "source": label, "text": text, "scorecard": scorecard,
+        prepared.append({"call": call, "source": label, "text": text, "judged": judged, "scorecard": scorecard,
                          "assessed": assessed, "summary": summary, "redact_s": redact_s,
                          "analyze_s": time.process_time() - started, "audio_s": transcript["audio_duration_s"]})
     return prepared
@@ -131,7 +133,7 @@ def verdict(item: dict, criterion_id: str, threshold: float | None = None,
         applies_threshold = criterion.applies_threshold_for(language, default_applies_threshold(criterion, language))
     if not criterion.rules.get(language) and language not in criterion.examples:
         return "na"
-    return verdict_of(criterion, item["assessed"][criterion_id], threshold, item["text"], applies_threshold)["verdict"]
+    return verdict_of(criterion, item["assessed"][criterion_id], threshold, item["judged"][criterion_id], applies_threshold)["verdict"]
 
 
 def _best_cut(scores: set[float], rank, default: float, band: tuple[float, float] = THRESHOLD_BAND) -> float:
