@@ -89,6 +89,9 @@ class Criterion(FrozenModel):
     # What acting on or disclosing the details sounds like: the first evidence must come before the
     # agent's first such sentence, else not_met with it quoted (verification; agents/analyze/ordering.py).
     must_precede: RuleSet = Field(default_factory=dict)
+    # The agent's words that set the criterion aside ("as you're not the account holder I can't go
+    # into it"): with no evidence and nothing disclosed or changed (must_precede), the verdict is na.
+    declined_if: RuleSet = Field(default_factory=dict)
     examples: dict[str, Examples] = Field(default_factory=dict)  # language -> example utterances
     # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
     threshold: float | dict[str, float] | None = None
@@ -100,7 +103,7 @@ class Criterion(FrozenModel):
     # examples and train_applies / train_not_applies lines; `applies_threshold` is then a probability.
     applies_classifier: tuple[str, ...] = ()
 
-    @field_validator("rules", "applies_if", "reject_if", "must_precede", mode="before")
+    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:
         return _normalise_rules(value or {})

@@ -30,8 +30,10 @@ ENGINE = "rules"
 # 6: summaries mend ASR's segment cuts and run-ons (summary_joins), take the outcome a caller states
 #    and the agent confirms, an offer the agent settles, the reason after small talk or "two things";
 #    a caller's introduction and details ("I'm <PERSON> at <ADDRESS>, born ...") are no reason.
-# 7: Russian run-on sentences are judged clause by clause (clauses.py): sympathy before a request
+# 7 (session 9): Russian run-on sentences are judged clause by clause (clauses.py): sympathy before a request
 #    in one ASR sentence counts; a hedge anywhere in the sentence still rejects a resolution.
+#    A criterion may be set aside by the agent's words (declined_if: "as you're not the account
+#    holder I can't go into it"): with no evidence and nothing disclosed, the verdict is na.
 ENGINE_VERSION = "7"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

@@ -43,6 +43,7 @@ class Assessment:
     rule_evidence: list[dict] = field(default_factory=list)
     scored: list[tuple[float, Sentence]] = field(default_factory=list)  # best first; beats its negatives
     act: tuple | None = None  # ordering.first_act: the agent's first act the evidence must precede
+    declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -257,7 +258,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     act = first_act(criterion.must_precede.get(language) or (), call)
-    return Assessment(applies_score(criterion, call, language, examples), found, scored, act)
+    declined = rule_evidence(criterion.declined_if.get(language) or (), [t for t in call.turns if t.index in turn_ids])
+    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined)
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
@@ -300,6 +302,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
             return _verdict(criterion, "not_met", "found only after the agent disclosed or acted on the details", [late])
         if hits:
             return _verdict(criterion, "met", f"found{where}", hits)
+        if assessment.declined and assessment.act is None:  # nothing opened, so nothing to check
+            return _verdict(criterion, "na", "not applicable: the agent declined to go into the record", assessment.declined)
         return _verdict(criterion, "not_met", f"not found{where}{closest}", [])
     if not hits:
         return _verdict(criterion, "met", f"nothing forbidden{where}", [])
