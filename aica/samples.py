@@ -146,7 +146,9 @@ def _part_pattern(part: str) -> str:
 
 
 # The timestamp streams.logs.TEXT_FORMAT starts every line with.
-_LOG_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} ", re.MULTILINE)
+# Ours ("2026-12-05 07:12:44,512 INFO ...") and Faust's worker ("[2026-12-05 07:12:44,512] [4512] [INFO] ...",
+# whose process id is digits too).
+_LOG_TIME = re.compile(r"^\[?\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}\]? (?:\[\d+\] \[[A-Z]+\] )?", re.MULTILINE)
 
 
 def log_messages(log_text: str) -> str:

@@ -111,6 +111,11 @@ def test_log_timestamps_are_no_leak_but_a_logged_value_is():
     assert find_leaks(["4512"], first) == ["4512"]  # "44,512": the timestamp's digits run together
     assert find_leaks(["4512"], log_messages(first)) == []
     assert find_leaks(["4512"], log_messages(log)) == ["4512"]
+    # Faust's worker log: "[time] [process id] [LEVEL] message"
+    faust = "[2026-12-06 00:51:28,682] [4512] [INFO] [^--Producer]: Starting... \n"
+    assert find_leaks(["4512"], faust) == ["4512"]
+    assert find_leaks(["4512"], log_messages(faust)) == []
+    assert find_leaks(["4512"], log_messages(faust + "[2026-12-06 00:51:29,001] [4512] [INFO] card 4512\n")) == ["4512"]
 
 
 def test_russian_leaks_are_found_in_any_case_ending_and_dictation():
