@@ -87,3 +87,14 @@ def test_a_sentence_with_no_word_of_recording_is_no_disclosure(english):  # noqa
     call = [(0.0, 4.0, "agent", "Hello, Fernside Dental, <PERSON> speaking. You must get tired of these calls."),
             (4.5, 8.0, "client", "Hi, I need to move my check-up."), (8.5, 11.0, "agent", "No problem, Thursday at ten?")]
     assert by_id(analyze_with_rules(redacted(call), english), "recording_disclosure")["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("said", ["I'll ring you back tomorrow with the engineer's slot.",
+                                  "We’ll bring it round by six tonight."])
+def test_a_next_step_said_with_ll_matches_its_rule(english, said):  # noqa: F811
+    """A rule is anchored at a word start, so a pattern opening with "'ll" never matched "I'll"
+    (the apostrophe follows a letter): the contraction is spelled with its pronoun."""
+    from agents.analyze.transcript import rule_search
+
+    rules = english.criterion("resolution").rules["en"]
+    assert any(all(rule_search(p, said) for p in alternative) for alternative in rules)
