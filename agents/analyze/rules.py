@@ -30,7 +30,9 @@ ENGINE = "rules"
 # 6: summaries mend ASR's segment cuts and run-ons (summary_joins), take the outcome a caller states
 #    and the agent confirms, an offer the agent settles, the reason after small talk or "two things";
 #    a caller's introduction and details ("I'm <PERSON> at <ADDRESS>, born ...") are no reason.
-ENGINE_VERSION = "6"
+# 7: the agent's sympathy is no action ("Oh no, that's awful."), Russian commitments and one-word reports
+#    ("передам в отдел", "Убрала.") rank as actions, a case reference stays with its action.
+ENGINE_VERSION = "7"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
