@@ -30,6 +30,15 @@ _SYMPATHY = re.compile(
     r"frustrating|stressful|worrying)|poor you|oh no|what a (?:pain|nightmare|shame)|that[’']s (?:awful|horrible|terrible|"
     r"frustrating|a nightmare|really rough|rough|a lot to deal with|a shame|not on)|понима(?:ю|ем)|сочувству|неприятн|"
     r"обидн|представляю|извините за)", re.IGNORECASE)
+# A pleasantry or a hand-over ("Have a good afternoon.", "See you tomorrow.", "I'll put you through."): it
+# sounds like a commitment but reports nothing done, found or next.
+_COURTESY = re.compile(
+    r"^(?:(?:okay|ok|right|lovely|great|thanks|thank you)\W+)?(?:have a (?:good|nice|lovely|great)\b|see you\b|take care\b|"
+    r"bye\b|goodbye\b|thanks for (?:calling|ringing)\b|bear with me\b|всего (?:доброго|хорошего)|до свидания|"
+    r"хорошего (?:дня|вечера))", re.IGNORECASE)
+_HAND_OVER = re.compile(r"\b(?:(?:I[’']ll|let me) (?:just )?(?:put you (?:straight )?through|transfer you|pass you)|"
+                        r"соединяю|переключаю|переведу вас)", re.IGNORECASE)
+COURTESY_WORDS = 10  # a longer sentence that opens with a pleasantry goes on to say something
 # "Sorry, but we can't refund that": a refusal is an outcome, however it is softened.
 _REFUSAL = re.compile(r"\b(?:but|can[’']?t|cannot|won[’']t|unable|но|не можем|не могу|нельзя|невозможно)\b", re.IGNORECASE)
 # A statement of an amount or balance and nothing else: what the agent read out, not what they did.
@@ -89,9 +98,14 @@ def is_sympathy(text: str) -> bool:
     return bool(_SYMPATHY.search(text.strip())) and not is_action(text) and not _REFUSAL.search(text)
 
 
+def is_courtesy(text: str) -> bool:
+    return bool(_COURTESY.search(text.strip()) or _HAND_OVER.search(text)) and len(text.split()) <= COURTESY_WORDS
+
+
 def done_bonus(position: int, total: int, text: str) -> float:
     """How much an agent statement's wording and place add to its nearness to action examples."""
     late = LATE_BONUS * position / max(total - 1, 1)
     empty = is_figure_only(text) or bool(_HEDGE.search(text.strip()))
     return (late + (ACTION_BONUS if is_action(text) else 0.0) - (FIGURE_PENALTY if empty else 0.0)
-            - (SYMPATHY_PENALTY if is_sympathy(text) else 0.0))
+            - (SYMPATHY_PENALTY if is_sympathy(text) or is_courtesy(text) else 0.0)
+            - (ACTION_BONUS if is_courtesy(text) and is_action(text) else 0.0))

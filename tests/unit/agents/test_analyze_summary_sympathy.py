@@ -78,3 +78,17 @@ def test_a_case_reference_after_an_action_is_quoted_with_it():
                        ("agent", "Right. I've raised a damage claim for the vase. Your claim number is D four four one."),
                        ("client", "Thanks."), ("agent", "Bye now.")], "en")
     assert "raised a damage claim" in english and "claim number is D four four one" in english
+
+
+def test_pleasantries_and_hand_overs_are_not_what_was_done():
+    for line in ("Have a lovely evening.", "See you on Saturday.", "Okay, I'll put you through to billing.",
+                 "Всего доброго!", "Сейчас соединяю с бухгалтерией."):
+        assert summary_cues.is_courtesy(line), line
+    for line in ("I'll text you the fitter's number.", "See you on Saturday at ten for the second fitting, and bring the receipt."):
+        assert not summary_cues.is_courtesy(line), line
+    text = summary([("agent", "Morning, Kestrel Tyres, <PERSON> here."),
+                    ("client", "Hi, my car's booked in with you for a service and the tyre pressure light keeps coming on."),
+                    ("agent", "The rear left tyre has a nail in it, we can plug that."),
+                    ("agent", "I'll ring you when it's ready. See you tomorrow."),
+                    ("client", "Great."), ("agent", "Bye now.")], "en")
+    assert "nail" in text and "See you tomorrow" not in text
