@@ -190,16 +190,14 @@ def reason_core(text: str) -> str:
 
 
 def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | None, used: set[int]):
-    """(reason, done, next) by nearness to the examples (Russian summaries), with the wording cues that
-    hold in Russian too: an action or commitment ("Убрала.", "передам в отдел") before a finding, and
-    the agent's sympathy ("Понимаю, это неприятно.") last."""
+    """(reason, done, next) by nearness to the examples (Russian), with the wording cues that hold in
+    Russian too: "Убрала.", "передам в отдел" before a finding, "Понимаю, это неприятно." last."""
     upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
     if upcoming is not None and not DATE.search(upcoming.text):
         upcoming = None  # an undated "next step" is no next step; it may still be an action below
     used |= {upcoming.position} if upcoming else set()
-    total = len(call.sentences)
     ranked = _candidates(call, agent, DONE, exclude=used, bonus=lambda s: summary_cues.done_bonus(
-        s.position, total, trim(with_lead_in(s, call))))
+        s.position, len(call.sentences), trim(with_lead_in(s, call))))
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
     if not done and upcoming is not None:
         return reason, [upcoming], None
