@@ -34,6 +34,8 @@ ENGINE = "rules"
 #    in one ASR sentence counts; a hedge anywhere in the sentence still rejects a resolution.
 #    A criterion may be set aside by the agent's words (declined_if: "as you're not the account
 #    holder I can't go into it"): with no evidence and nothing disclosed, the verdict is na.
+#    Summaries: the agent's sympathy is no action ("Oh no, that's awful."), Russian commitments and one-word reports
+#    ("передам в отдел", "Убрала.") rank as actions, a case reference stays with its action.
 ENGINE_VERSION = "7"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

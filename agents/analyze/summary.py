@@ -190,12 +190,14 @@ def reason_core(text: str) -> str:
 
 
 def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | None, used: set[int]):
-    """(reason, done, next) by nearness to the examples alone (Russian summaries, 93 % of facts)."""
+    """(reason, done, next) by nearness to the examples (Russian), with the wording cues that hold in
+    Russian too: "Убрала.", "передам в отдел" before a finding, "Понимаю, это неприятно." last."""
     upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
     if upcoming is not None and not DATE.search(upcoming.text):
         upcoming = None  # an undated "next step" is no next step; it may still be an action below
     used |= {upcoming.position} if upcoming else set()
-    ranked = _candidates(call, agent, DONE, exclude=used)
+    ranked = _candidates(call, agent, DONE, exclude=used, bonus=lambda s: summary_cues.done_bonus(
+        s.position, len(call.sentences), trim(with_lead_in(s, call))))
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
     if not done and upcoming is not None:
         return reason, [upcoming], None
@@ -237,8 +239,8 @@ def template_summary(call: CallText, language: str) -> str:
         chronological = sorted(done, key=lambda s: s.position)
         quoted = {s.position for s in done}
         quoted |= {upcoming.position} if upcoming else set()
-        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_antecedent(s, call, quoted, told)))
-                                       for s in chronological) or None,
+        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_reference(
+                     s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told)))) for s in chronological) or None,
                  with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
                  if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]

@@ -16,8 +16,31 @@ _ACTION = re.compile(
     r"|\bgone through\b|\b(?:it|that|you)[’']?(?:s| is| are|[’']re) (?:all )?(?:done|sorted|cancelled|booked|fixed|"
     r"refunded|set up|updated|renewed|frozen|paid|approved)\b|^(?:done|sorted|updated|cancelled|booked)\b"
     r"|\b(?:я|мы) (?:уже |также |сейчас )?[а-яё]+(?:ла|ил|ал|али|или|ыл|ыла)\b"
-    r"|\b(?:оформлен|отправлен|продл[её]н|записан|отменен|отменён|возвращен|возвращён|восстановлен|переключ[её]н)\w*",
+    r"|\b(?:оформлен|отправлен|продл[её]н|записан|отменен|отменён|возвращен|возвращён|восстановлен|переключ[её]н)\w*"
+    # Russian commitments are perfective verbs in the first person ("передам в отдел", "запишу вас",
+    # "вам перезвонят"): the future has no marker word, so the verbs are named.
+    r"|^(?!понял|слушал)[а-яё]+(?:ла|ил|ал|ено|ано|али|или)[.!,]"  # "Убрала." - a one-word report of the action
+    r"|\b(?:передам|передадим|запишу|запишем|перезвоню|перезвоним|перезвонят|отправлю|отправим|оформлю|оформим|"
+    r"пришлю|пришлём|пришлем|верну|вернём|вернем|направлю|направим|выезжает|приедет|приедут)\b",
     re.IGNORECASE)
+# The agent's sympathy ("Two weeks without a car, that's a lot to deal with.", "Понимаю, это неприятно.",
+# "Ох, два часа без света."): an acknowledgement of feelings, not something done or found.
+_SYMPATHY = re.compile(
+    r"^(?:oh|ah|aw|ох|ой|ай|ах)\b|\b(?:sorry|I (?:can )?imagine|I understand|that must|must be (?:awful|hard|horrible|"
+    r"frustrating|stressful|worrying)|poor you|oh no|what a (?:pain|nightmare|shame)|that[’']s (?:awful|horrible|terrible|"
+    r"frustrating|a nightmare|really rough|rough|a lot to deal with|a shame|not on)|понима(?:ю|ем)|сочувству|неприятн|"
+    r"обидн|представляю|извините за)", re.IGNORECASE)
+# A pleasantry or a hand-over ("Have a good afternoon.", "See you tomorrow.", "I'll put you through."): it
+# sounds like a commitment but reports nothing done, found or next.
+_COURTESY = re.compile(
+    r"^(?:(?:okay|ok|right|lovely|great|thanks|thank you)\W+)?(?:have a (?:good|nice|lovely|great)\b|see you\b|take care\b|"
+    r"bye\b|goodbye\b|thanks for (?:calling|ringing)\b|bear with me\b|всего (?:доброго|хорошего)|до свидания|"
+    r"хорошего (?:дня|вечера))", re.IGNORECASE)
+_HAND_OVER = re.compile(r"\b(?:(?:I[’']ll|let me) (?:just )?(?:put you (?:straight )?through|transfer you|pass you)|"
+                        r"соединяю|переключаю|переведу вас)", re.IGNORECASE)
+COURTESY_WORDS = 10  # a longer sentence that opens with a pleasantry goes on to say something
+# "Sorry, but we can't refund that": a refusal is an outcome, however it is softened.
+_REFUSAL = re.compile(r"\b(?:but|can[’']?t|cannot|won[’']t|unable|но|не можем|не могу|нельзя|невозможно)\b", re.IGNORECASE)
 # A statement of an amount or balance and nothing else: what the agent read out, not what they did.
 _FIGURE = re.compile(
     r"^(?:it[’']s|that[’']s|that is|it is|the (?:balance|payment|total|price|fee|cost|amount)(?:[’']s| is)|"
@@ -41,6 +64,7 @@ _CONCESSION = re.compile(r"^(?:I[’']m afraid|unfortunately|sadly|well)\b[^.?!]
 
 ACTION_BONUS = 0.04
 FIGURE_PENALTY = 0.04  # also for a bare hedge
+SYMPATHY_PENALTY = 0.06  # a sympathy with no action in it: below any finding
 LATE_BONUS = 0.02  # actions come after findings: a sentence at the end of the call gets this much
 
 
@@ -69,8 +93,19 @@ def without_concession(text: str) -> str:
     return rest[:1].upper() + rest[1:] if rest != text.strip() and is_action(rest) else text
 
 
+def is_sympathy(text: str) -> bool:
+    """The agent acknowledging how the caller feels, and nothing done ("Sorry, I've refunded it" is an action)."""
+    return bool(_SYMPATHY.search(text.strip())) and not is_action(text) and not _REFUSAL.search(text)
+
+
+def is_courtesy(text: str) -> bool:
+    return bool(_COURTESY.search(text.strip()) or _HAND_OVER.search(text)) and len(text.split()) <= COURTESY_WORDS
+
+
 def done_bonus(position: int, total: int, text: str) -> float:
     """How much an agent statement's wording and place add to its nearness to action examples."""
     late = LATE_BONUS * position / max(total - 1, 1)
     empty = is_figure_only(text) or bool(_HEDGE.search(text.strip()))
-    return late + (ACTION_BONUS if is_action(text) else 0.0) - (FIGURE_PENALTY if empty else 0.0)
+    return (late + (ACTION_BONUS if is_action(text) else 0.0) - (FIGURE_PENALTY if empty else 0.0)
+            - (SYMPATHY_PENALTY if is_sympathy(text) or is_courtesy(text) else 0.0)
+            - (ACTION_BONUS if is_courtesy(text) and is_action(text) else 0.0))

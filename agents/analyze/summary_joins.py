@@ -90,6 +90,21 @@ def with_antecedent(s: Sentence, call: CallText, quoted: set[int], is_content) -
     return f"{before.text} {s.text}"
 
 
+# "Номер обращения сорок два семнадцать." / "Your reference is ...": what the caller quotes when they chase it.
+_REFERENCE = re.compile(r"\b(?:(?:reference|case|ticket|claim|complaint) (?:number|is)|номер (?:обращения|заявки|заявления|"
+                        r"претензии|возврата|жалобы))\b", re.IGNORECASE)
+
+
+def with_reference(s: Sentence, call: CallText, quoted: set[int], text: str) -> str:
+    """A quoted statement (`text`) with the reference the speaker gives right after it in the same turn
+    ("Я оформила возврат заново." | "Номер обращения сорок два семнадцать."), unless quoted elsewhere."""
+    after = call.sentences[s.position + 1] if s.position + 1 < len(call.sentences) else None
+    if after is None or after.turn != s.turn or after.position in quoted or not _REFERENCE.search(after.text) \
+            or _REFERENCE.search(text):
+        return text
+    return f"{text} {after.text}"
+
+
 def confirmed_restatement(call: CallText, client: list[Sentence], dated) -> Sentence | None:
     """The last dated "so it's ..." the caller says that the agent's next turn confirms: the
     outcome as agreed, when the caller is the one who put it into words."""
