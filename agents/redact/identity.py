@@ -28,6 +28,8 @@ NAME_CUE = re.compile(
     rf"account holder is|holder's name is|that's|that’s|"
     # whom a parcel or letter is for: "it's for P Okonjo", ASR: "it's for Pia Condual"
     rf"it's for|it’s for|it is for|addressed to|made out to)\s+)({FULL_NAME})")
+# A surname given on its own after its cue: "the surname's Whitcombe", "last name is Okafor".
+SURNAME_CUE = re.compile(rf"(?i:\b(?:surname|last name|family name)(?:'s|’s| is)\s+)({NAME_WORD})")
 _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
             r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
             r"thirtieth|twenty[\s\-]\w+|thirty[\s\-]first|\d+(?:st|nd|rd|th)?)")
@@ -111,7 +113,7 @@ class CallerNameRecognizer(EntityRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if PERSON not in entities:
             return []
-        spans = {m.span(1) for pattern in (NAME_CUE, NAME_THEN_BIRTH_DATE, BIRTH_DATE_THEN_NAME, INITIAL_SURNAME)
+        spans = {m.span(1) for pattern in (NAME_CUE, SURNAME_CUE, NAME_THEN_BIRTH_DATE, BIRTH_DATE_THEN_NAME, INITIAL_SURNAME)
                  for m in pattern.finditer(text) if _is_name(m.group(1))}
         for m in SPELLED_LETTERS.finditer(text):
             span = m.span(1) if m.group(1) else m.span()
@@ -153,6 +155,8 @@ class SpelledIdRecognizer(EntityRecognizer):
 # it takes the question (agents.redact.transcript.answered_names).
 NAME_REQUEST = {
     "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
+                     # the request as a bare word: "Surname, and the first line of the address?"
+                     r"|^\W*(?:full\s+|last\s+)?(?:name|surname)\b(?!['’]s)"
                      r"|\bwho am i (?:speaking|talking) (?:to|with)\b"
                      # "What name's the booking under?" (ASR: "What names the..."), "Whose name is it in?"
                      r"|\b(?:what|which|whose) names?\b|\bwho(?:'s|’s| is) (?:it|that|the \w+) (?:under|booked)\b)"),

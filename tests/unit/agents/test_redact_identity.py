@@ -183,3 +183,27 @@ def test_an_initial_surname_is_swept_from_the_rest_of_the_call(english_analyzer)
 ])
 def test_a_capital_letter_before_a_word_is_no_initial_without_a_cue(english_analyzer, text):
     assert redact_text(english_analyzer, text, ENGLISH_POLICY)[0] == text
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("turns, value", [
+    # a surname after its cue, with no first name beside it
+    ((("agent", "Can I take the postcode?"), ("client", "Postcode's LS6 2PQ and the surname's Braithwaite.")),
+     "Braithwaite"),
+    # the request as a bare word, answered with the name first
+    ((("agent", "Surname, and the first line of the address?"), ("client", "Thackeray, the old mill cottages.")),
+     "Thackeray"),
+])
+def test_a_surname_said_after_its_cue_or_asked_for_in_one_word_is_redacted(english_analyzer, turns, value):
+    out = redact_transcript(english_analyzer, call(*turns), ENGLISH_POLICY)
+    texts = " ".join(s["text"] for s in out["segments"])
+    assert find_leaks([value], texts) == [], texts
+
+
+@pytest.mark.models
+def test_talk_about_a_surname_without_one_is_left_alone(english_analyzer):
+    transcript = call(("agent", "Surname's spelled wrong on the letter, I'm afraid."),
+                      ("client", "Right, can you change it?"))
+    out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+    assert [s["text"] for s in out["segments"]] == ["Surname's spelled wrong on the letter, I'm afraid.",
+                                                   "Right, can you change it?"]
