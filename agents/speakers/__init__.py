@@ -14,13 +14,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from agents.speakers import ge2e, voice
+from agents.speakers import ge2e
+from agents.speakers import voice as voice_prints
 from agents.speakers.roles import role_scores
 from agents.speakers.voice import VoiceTrack
 
 # How a window of speech becomes a voice vector, and how the vectors become a track of two voices.
 VOICE_MODELS = {"ge2e": (ge2e.window_embeddings, ge2e.track_from_embeddings),
-                "prints": (voice.window_prints, voice.track_from_prints)}
+                "prints": (voice_prints.window_prints, voice_prints.track_from_prints)}
 
 PIECE_PAUSE_S = 0.25  # a gap between words this long may be a change of speaker
 SENTENCE_END = (".", "?", "!", "…")

@@ -11,7 +11,7 @@ import pytest
 
 from agents.speakers import agent_voice, attribute_speakers, split_pieces, voice_track, voice_windows
 from agents.speakers.roles import role_scores
-from agents.speakers.voice import SAMPLE_RATE
+from agents.speakers.voice import SAMPLE_RATE, VoiceTrack
 from agents.asr import transcribe_file
 from streams.settings import Settings
 
@@ -93,10 +93,8 @@ def test_who_answered_first_counts_only_when_their_voice_was_heard():
     assert not track.reaches(0.3, 1.8) and track.reaches(2.5, 3.0)
 
 
-def _track(spans: list[tuple[float, float, int]]) -> "VoiceTrack":
+def _track(spans: list[tuple[float, float, int]]) -> VoiceTrack:
     """A voice track with a window every 0.25 s over each (start, end, voice) span."""
-    from agents.speakers.voice import VoiceTrack
-
     times = np.concatenate([np.arange(a, b, 0.25) for a, b, _ in spans])
     voices = np.concatenate([np.full(len(np.arange(a, b, 0.25)), v) for a, b, v in spans])
     return VoiceTrack(times, voices, np.ones_like(times), 1.0, 0.11, reach=0.4)
