@@ -28,6 +28,12 @@ SAMPLE_RATE = 16000
 CHUNK_LENGTH_S = 30  # whisper's window; the pipeline's chunk_length
 # Passes that decode on after an early stop; each starts later in its chunk than the last.
 MAX_TAIL_PASSES = 3
+# With one beam for every chunk (no greedy first pass), a chunk that repeats itself ("восемьдесят
+# восемьдесят ...", the rest of the call lost) is still decoded again, with at least this beam and
+# no repeated three-token run: on the Russian demo call beam 5 alone looped too ("шестнадцать,
+# шестнадцать, ..."); the retry is kept only if it is not worse (keep_second).
+LOOP_BEAM = 5
+LOOP_RETRY = {"no_repeat_ngram_size": 3}
 
 
 class FallbackRules(NamedTuple):
@@ -69,6 +75,18 @@ def keep_second(first: ChunkDecoding, second: ChunkDecoding, rules: FallbackRule
     def rank(c: ChunkDecoding) -> tuple[bool, bool]:
         return (c.compression_ratio <= rules.max_compression_ratio, fallback_reason(c, rules) is None)
     return rank(second) >= rank(first)
+
+
+def chunks_to_redo(firsts: list[ChunkDecoding], first_beam: int, beam: int,
+                   rules: FallbackRules = FallbackRules()) -> tuple[int, dict[int, str]]:
+    """(beam of the second pass, {chunk index: reason}) after a first pass with `first_beam`.
+    Greedy first: every chunk that looks wrong, with `beam`. One beam for all: only a chunk that
+    repeats itself, with at least LOOP_BEAM (a retry with the same beam would loop again)."""
+    if beam != first_beam:
+        return beam, {i: reason for i, first in enumerate(firsts) if (reason := fallback_reason(first, rules))}
+    wider = max(beam, LOOP_BEAM)
+    return wider, {i: "repetition" for i, first in enumerate(firsts)
+                   if wider != beam and first.compression_ratio > rules.max_compression_ratio}
 
 
 def leftover_clip(decoding: ChunkDecoding, span: tuple[float, float], pieces_s: list[tuple[float, float]],
@@ -152,19 +170,18 @@ def transcribe_with_fallback(pipeline: Any, audio: np.ndarray, vad_parameters: d
     spans = chunk_spans_s(chunks)
     speech = np.concatenate([audio[p["start"]:p["end"]] for p in pieces])
 
-    def decode(clips: list[tuple[float, float]], beam_size: int) -> list[list[Any]]:
+    def decode(clips: list[tuple[float, float]], beam_size: int, **retry: Any) -> list[list[Any]]:
         segments, _info = pipeline.transcribe(speech, clip_timestamps=[{"start": a, "end": b} for a, b in clips],
-                                              beam_size=beam_size, batch_size=batch_size, **options)
+                                              beam_size=beam_size, batch_size=batch_size, **options, **retry)
         return by_chunk(list(segments), clips)  # iterating runs the decoding
 
     everything = list(range(len(chunks)))
     decoded = decode(spans, first_beam)
-    redo: dict[int, str] = {}
-    if beam != first_beam:  # one pass otherwise: nothing wider to fall back to
-        firsts = [describe(found, span) for found, span in zip(decoded, spans)]
-        redo = {i: reason for i in everything if (reason := fallback_reason(firsts[i], rules))}
+    firsts = [describe(found, span) for found, span in zip(decoded, spans)]
+    wider, redo = chunks_to_redo(firsts, first_beam, beam, rules)
     if redo:
-        for i, found in zip(redo, decode([spans[i] for i in redo], beam)):
+        retry = LOOP_RETRY if beam == first_beam else {}  # only loops are redone then
+        for i, found in zip(redo, decode([spans[i] for i in redo], wider, **retry)):
             if keep_second(firsts[i], describe(found, spans[i]), rules):
                 decoded[i] = found
     reasons = list(redo.values())

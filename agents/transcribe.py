@@ -12,6 +12,7 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agents.asr import COMPUTE_TYPE, TranscriptBody, load, transcribe_file
+from agents.asr_fallback import LOOP_BEAM
 from agents.asr_models import BASE, model_label
 from agents.audio import RecordingTooLong, UnreadableAudio
 from agents.speakers.roles import ROLE_CUES_VERSION
@@ -47,7 +48,8 @@ def first_beam_size(settings: Settings, language: str | None) -> int:
 
 def asr_version(settings: Settings, asr_model: str | None = None, language: str | None = None) -> str:
     """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8/to-end", "/vad" when set, and
-    "/first-beam1" when batched chunks in that language are decoded greedily first; "to-end":
+    "/first-beam1" when batched chunks in that language are decoded greedily first, else
+    "/loops-beam5" when a chunk that repeats itself is decoded again with that beam; "to-end":
     a chunk that stops early is decoded on, agents.asr_fallback.leftover_clip), then the
     voice model of mono calls' speakers and the version of the wording cues that name the agent
     ("/voices-ge2e/roles-2"), for the record's versions map."""
@@ -56,6 +58,8 @@ def asr_version(settings: Settings, asr_model: str | None = None, language: str 
     if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses
         first = first_beam_size(settings, language)
         fallback = f"/first-beam{first}" if first and first != settings.asr_beam_size else ""
+        if not fallback and settings.asr_beam_size < LOOP_BEAM:
+            fallback = f"/loops-beam{LOOP_BEAM}"  # a chunk that repeats itself is decoded again (asr_fallback)
         label = f"{label}/batch{settings.asr_batch_size}{fallback}/to-end"
     elif settings.asr_vad_mono:
         label = f"{label}/vad"

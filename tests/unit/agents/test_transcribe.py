@@ -54,11 +54,12 @@ def test_asr_version_names_library_model_precision_beam_and_batching():
     greedy_first = Settings(asr_beam_size=2, asr_batch_size=8, asr_first_beam_size=1)
     assert asr_version(greedy_first, "tiny.en", "en").endswith(f"/int8/beam2/batch8/first-beam1/to-end/voices-ge2e{ROLES}")
     # Greedy-first is for English only (measured there; Russian lost words): one pass otherwise.
-    assert asr_version(greedy_first, "base", "ru").endswith(f"/base/int8/beam2/batch8/to-end/voices-ge2e{ROLES}")
+    # (and a chunk that loops is decoded again with a beam of 5)
+    assert asr_version(greedy_first, "base", "ru").endswith(f"/base/int8/beam2/batch8/loops-beam5/to-end/voices-ge2e{ROLES}")
     assert first_beam_size(greedy_first, "en") == 1 and first_beam_size(greedy_first, "ru") == 0
     assert first_beam_size(greedy_first, None) == 0
     assert asr_version(greedy_first.model_copy(update={"asr_first_beam_size": 2}), None, "en").endswith(
-        f"/batch8/to-end/voices-ge2e{ROLES}")
+        f"/batch8/loops-beam5/to-end/voices-ge2e{ROLES}")
     assert asr_version(Settings(speaker_voice_model="prints")).endswith(f"/voices-prints{ROLES}")
     assert "/whisper-base-ct2/" in asr_version(Settings(asr_model="/models/whisper-base-ct2"))
 
