@@ -186,17 +186,12 @@ def guessed_by_analysis(segments: list[dict], language: str, direction: str) -> 
 
 
 def undecided(segments: list[dict], language: str, direction: str, track) -> list[dict]:
-    """What a call whose voices name no agent gets: attribution with no wording evidence at all
-    (every call forced down that path), then the analysis' own guess."""
-    import agents.speakers as speakers
+    """What a call whose voices name no agent gets: its pieces as the voices' runs
+    (agents.speakers.voice_runs, as attribution gives them then), then the analysis' own guess."""
+    from agents.speakers import split_by_voice, split_pieces, voice_runs
 
-    saved = speakers.agent_voice, speakers.by_wording
-    speakers.agent_voice, speakers.by_wording = (lambda *a, **k: None), (lambda *a, **k: "unknown")
-    try:
-        output = speakers.attribute_speakers(segments, None, language, direction, track=track)
-    finally:
-        speakers.agent_voice, speakers.by_wording = saved
-    return guessed_by_analysis(output, language, direction)
+    voiced = [part for s in segments for p in split_pieces(s) for part in split_by_voice(p, track)]
+    return guessed_by_analysis(voice_runs(voiced, track, direction), language, direction)
 
 
 def main(argv: list[str] | None = None) -> int:
