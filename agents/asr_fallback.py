@@ -77,16 +77,24 @@ def keep_second(first: ChunkDecoding, second: ChunkDecoding, rules: FallbackRule
     return rank(second) >= rank(first)
 
 
+class SecondPass(NamedTuple):
+    """Which chunks are decoded again, how, and why."""
+    beam: int
+    options: dict[str, Any]  # extra decoding arguments (LOOP_RETRY for a loop)
+    reasons: dict[int, str]  # chunk index: fallback reason
+
+
 def chunks_to_redo(firsts: list[ChunkDecoding], first_beam: int, beam: int,
-                   rules: FallbackRules = FallbackRules()) -> tuple[int, dict[int, str]]:
-    """(beam of the second pass, {chunk index: reason}) after a first pass with `first_beam`.
-    Greedy first: every chunk that looks wrong, with `beam`. One beam for all: only a chunk that
-    repeats itself, with at least LOOP_BEAM (a retry with the same beam would loop again)."""
+                   rules: FallbackRules = FallbackRules()) -> SecondPass:
+    """The second pass after a first pass with `first_beam`. Greedy first: every chunk that
+    looks wrong, with `beam`. One beam for all: only a chunk that repeats itself, with at least
+    LOOP_BEAM and LOOP_RETRY (a retry with the same beam would loop again)."""
     if beam != first_beam:
-        return beam, {i: reason for i, first in enumerate(firsts) if (reason := fallback_reason(first, rules))}
+        return SecondPass(beam, {}, {i: reason for i, first in enumerate(firsts)
+                                     if (reason := fallback_reason(first, rules))})
     wider = max(beam, LOOP_BEAM)
-    return wider, {i: "repetition" for i, first in enumerate(firsts)
-                   if wider != beam and first.compression_ratio > rules.max_compression_ratio}
+    return SecondPass(wider, LOOP_RETRY, {i: "repetition" for i, first in enumerate(firsts)
+                                          if wider != beam and first.compression_ratio > rules.max_compression_ratio})
 
 
 def leftover_clip(decoding: ChunkDecoding, span: tuple[float, float], pieces_s: list[tuple[float, float]],
@@ -178,13 +186,12 @@ def transcribe_with_fallback(pipeline: Any, audio: np.ndarray, vad_parameters: d
     everything = list(range(len(chunks)))
     decoded = decode(spans, first_beam)
     firsts = [describe(found, span) for found, span in zip(decoded, spans)]
-    wider, redo = chunks_to_redo(firsts, first_beam, beam, rules)
-    if redo:
-        retry = LOOP_RETRY if beam == first_beam else {}  # only loops are redone then
-        for i, found in zip(redo, decode([spans[i] for i in redo], wider, **retry)):
+    second = chunks_to_redo(firsts, first_beam, beam, rules)
+    if second.reasons:
+        for i, found in zip(second.reasons, decode([spans[i] for i in second.reasons], second.beam, **second.options)):
             if keep_second(firsts[i], describe(found, spans[i]), rules):
                 decoded[i] = found
-    reasons = list(redo.values())
+    reasons = list(second.reasons.values())
     pieces_s = chunk_spans_s([[p] for p in pieces])
     tails = {i: clip for i in everything
              if (clip := leftover_clip(describe(decoded[i], spans[i]), spans[i], pieces_s, rules))}

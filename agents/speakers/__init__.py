@@ -166,12 +166,13 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
               for p in pieces for part, voice, margin in split_by_voice(p, track)]
     agent = agent_voice(voiced, language, direction,
                         first_heard=bool(voiced) and track.reaches(voiced[0][0]["start"], voiced[0][0]["end"]))
-    if agent is None and all(by_wording(piece, language) == "unknown" for piece, _, _ in voiced):
+    wording = [by_wording(piece, language) for piece, _, _ in voiced]
+    if agent is None and all(speaker == "unknown" for speaker in wording):
         return voice_runs(voiced, track, direction)
     labelled = []
-    for piece, voice, margin in voiced:
+    for (piece, voice, margin), worded in zip(voiced, wording):
         if agent is None or voice is None or margin < MIN_MARGIN:
-            speaker = by_wording(piece, language)
+            speaker = worded
         else:
             speaker = "agent" if voice == agent else "client"
         labelled.append({**piece, "speaker": speaker})

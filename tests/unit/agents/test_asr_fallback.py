@@ -6,7 +6,7 @@ import pytest
 from faster_whisper.transcribe import Segment, Word
 from faster_whisper.vad import collect_chunks
 
-from agents.asr_fallback import (SAMPLE_RATE, ChunkDecoding, FallbackRules, by_chunk, chunk_spans_s,
+from agents.asr_fallback import (LOOP_RETRY, SAMPLE_RATE, ChunkDecoding, FallbackRules, by_chunk, chunk_spans_s,
                                  chunks_to_redo, describe, fallback_reason, keep_second, leftover_clip, pack_chunks)
 
 # A greedy decoding as the calibrate mix shows them: words up to ~0.5 s before the chunk ends.
@@ -122,11 +122,11 @@ STOPPED = FINE._replace(last_word_end_s=12.0)
 
 
 def test_greedy_first_redoes_every_chunk_that_looks_wrong_with_the_beam():
-    assert chunks_to_redo([FINE, LOOPING, STOPPED], first_beam=1, beam=2) == (2, {1: "repetition", 2: "stops_early"})
+    assert chunks_to_redo([FINE, LOOPING, STOPPED], first_beam=1, beam=2) == (2, {}, {1: "repetition", 2: "stops_early"})
 
 
 def test_with_one_beam_a_looping_chunk_is_still_decoded_again_with_a_wider_one():
     """The default decodes every chunk once with beam 2: a loop there lost the rest of a Russian
     call (its resolution and closing). Only loops are redone; an early stop is decoded on instead."""
-    assert chunks_to_redo([FINE, LOOPING, STOPPED], first_beam=2, beam=2) == (5, {1: "repetition"})
-    assert chunks_to_redo([FINE, LOOPING], first_beam=5, beam=5) == (5, {})  # nothing wider to try
+    assert chunks_to_redo([FINE, LOOPING, STOPPED], first_beam=2, beam=2) == (5, LOOP_RETRY, {1: "repetition"})
+    assert chunks_to_redo([FINE, LOOPING], first_beam=5, beam=5) == (5, LOOP_RETRY, {})  # nothing wider to try
