@@ -52,6 +52,13 @@ ADDRESS_HINT = re.compile(rf"{STREET_TYPES}|\bдом\b|\bквартир|\bгор
 # most a few one-letter words in a row: "а я в", "и с").
 SPELLED_LETTERS = r"(?<![\w\-])[А-ЯЁа-яё](?:[\s,.\-]{1,3}[А-ЯЁа-яё](?![\w])){4,40}"
 HOUSE_PARTS = frozenset({"дом", "квартира", "корпус", "строение", "офис"})
+# A house number without a street type before it: "Садовая, дом 7", "Народного Ополчения, 5,
+# квартира 3", or the type misheard ("полиция садовая, дом 7" for "улица Садовая"). The street
+# is then the words just before it that can name one (street_before_house).
+BARE_HOUSE = re.compile(r"\b(?:дом|д\.)\s*\d+\w?|(?<![\w\-])\d+\w?(?=\W{0,3}(?:квартир\w*|кв\.?)\s*\d)", re.I)
+STREET_NAME_WORDS = 3  # "Маршала Жукова", "Народного Ополчения", "Вешних Вод"
+NOT_STREET_NAMES = frozenset({"адрес", "адреса", "адресу", "регистрации", "прописки", "проживания",
+                              "доставки", "город", "города"})
 
 
 def inn_valid(digits: str) -> bool:
@@ -160,6 +167,41 @@ def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
     return spans
 
 
+def _may_name_a_street(word: str, morph: Any) -> bool:
+    """An adjective ("Садовая"), a noun in the genitive ("Ленина", "Ополчения") or capitalised
+    ("Арбат"), or a word the dictionary does not know (ASR's "Пуляция"); not "заявку", "живу"."""
+    import pymorphy2
+
+    if len(word) < 3 or word.lower() in NOT_STREET_NAMES:
+        return False
+    parses = pymorphy2.MorphAnalyzer.parse(morph, word.lower())
+    top = parses[0]
+    if not top.is_known or top.tag.POS in ("ADJF", "PRTF"):
+        return True
+    return top.tag.POS == "NOUN" and (word[0].isupper() or any(
+        p.tag.POS == "NOUN" and p.tag.case == "gent" for p in parses[:3]))
+
+
+def street_before_house(text: str, morph: Any) -> list[tuple[int, int]]:
+    """Spans from the street's first word to the house number, for each house number said
+    without a street type: up to STREET_NAME_WORDS words that may name a street, only spaces
+    between them, a comma at most before the number."""
+    spans = []
+    for house in BARE_HOUSE.finditer(text):
+        start = at = len(text[:house.start()].rstrip(" ,"))
+        for _ in range(STREET_NAME_WORDS):
+            word = re.search(r"(?<![\w\-])[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?$", text[:at])
+            if not word or not _may_name_a_street(word.group(), morph):
+                break
+            start = word.start()
+            at = len(text[:start].rstrip(" "))
+            if at == start:  # punctuation before the word: the street starts here
+                break
+        if start < house.start() and text[start:house.start()].strip(" ,"):
+            spans.append((start, house.end()))
+    return spans
+
+
 def may_name_someone(text: str, morph: Any) -> bool:
     """Whether NER could find a name or place here: a word that may be a name, or a capitalised
     word inside a sentence. natasha finds nothing in lowercase talk without names anyway."""
@@ -206,6 +248,8 @@ class NatashaRecognizer(_Recognizer):
         if ADDRESS_HINT.search(text):  # the extractor is the slow part: only where it can hit
             found += [RecognizerResult(ADDRESS, start, end, 0.8)
                       for start, end in natasha_addresses(text, models["addresses"])]
+        found += [RecognizerResult(ADDRESS, start, end, 0.7)
+                  for start, end in street_before_house(text, models["morph"])]
         return [r for r in found if r.entity_type in entities]
 
 

@@ -33,6 +33,11 @@ LEAK_CASES = {
     "Живу на улице Гагарина, дом семь, квартира двенадцать.": ["Гагарина", "дом семь"],
     "Бульвар Победы, дом три.": ["Победы", "дом три"],
     "Я из Москвы, город Санкт-Петербург тоже подойдёт.": ["Москвы", "Санкт-Петербург"],
+    # a house number without a street type: the street is the words before it, also when the
+    # ASR mishears the type ("полиция"/"пуляция" for "улица") or drops it
+    "Нет, я переехала. Пуляция народного ополчения, дом пять, корпус два.": ["Народного Ополчения"],
+    "Договор 73, полиция садовая, дом семь, квартира двенадцать.": ["Садовая"],
+    "Маршала Жукова 14, квартира 52.": ["Маршала Жукова"],
     # passports, digits and words
     "Паспорт серия 45 12 номер 345678.": ["4512", "345678"],
     "паспорт 4512 345678": ["4512345678"],
@@ -85,6 +90,19 @@ def test_a_name_answering_the_question_for_it_is_redacted(russian_analyzer):
     redacted = redact_transcript(russian_analyzer, transcript, RUSSIAN_POLICY)
     texts = [s["text"] for s in redacted["segments"]]
     assert texts[1] == "<PERSON>." and find_leaks(["Шершнёва"], " ".join(texts)) == [], texts
+
+
+def test_the_street_before_a_bare_house_number_is_only_words_that_can_name_one():
+    from agents.redact.russian import natasha_models, street_before_house
+
+    def streets(text: str) -> list[str]:
+        return [text[a:b] for a, b in street_before_house(text, natasha_models()["morph"])]
+    assert streets("Живу на Садовой, дом 12, квартира 3.") == ["Садовой, дом 12"]  # not "на", "Живу"
+    assert streets("Вешних Вод, дом 4.") == ["Вешних Вод, дом 4"]
+    assert streets("Я оформила заявку, дом 5.") == []  # an object in the accusative, a verb
+    assert streets("Записала, дом 5?") == []
+    assert streets("Адрес регистрации, дом 5.") == []
+    assert streets("На улице холодно, дом далеко.") == []  # no number
 
 
 def test_a_single_number_word_is_a_number_only_after_an_address_part():
