@@ -31,7 +31,8 @@ MAX_TAIL_PASSES = 3
 # With one beam for every chunk (no greedy first pass), a chunk that repeats itself ("восемьдесят
 # восемьдесят ...", the rest of the call lost) is still decoded again, with at least this beam and
 # no repeated three-token run: on the Russian demo call beam 5 alone looped too ("шестнадцать,
-# шестнадцать, ..."); the retry is kept only if it is not worse (keep_second).
+# шестнадцать, ..."), so the retry differs by the n-gram rule even when the beam already is 5;
+# it is kept only if it is not worse (keep_second).
 LOOP_BEAM = 5
 LOOP_RETRY = {"no_repeat_ngram_size": 3}
 
@@ -88,13 +89,12 @@ def chunks_to_redo(firsts: list[ChunkDecoding], first_beam: int, beam: int,
                    rules: FallbackRules = FallbackRules()) -> SecondPass:
     """The second pass after a first pass with `first_beam`. Greedy first: every chunk that
     looks wrong, with `beam`. One beam for all: only a chunk that repeats itself, with at least
-    LOOP_BEAM and LOOP_RETRY (a retry with the same beam would loop again)."""
+    LOOP_BEAM and LOOP_RETRY (without the n-gram rule a retry would loop again)."""
     if beam != first_beam:
         return SecondPass(beam, {}, {i: reason for i, first in enumerate(firsts)
                                      if (reason := fallback_reason(first, rules))})
-    wider = max(beam, LOOP_BEAM)
-    return SecondPass(wider, LOOP_RETRY, {i: "repetition" for i, first in enumerate(firsts)
-                                          if wider != beam and first.compression_ratio > rules.max_compression_ratio})
+    return SecondPass(max(beam, LOOP_BEAM), LOOP_RETRY, {
+        i: "repetition" for i, first in enumerate(firsts) if first.compression_ratio > rules.max_compression_ratio})
 
 
 def leftover_clip(decoding: ChunkDecoding, span: tuple[float, float], pieces_s: list[tuple[float, float]],

@@ -15,7 +15,7 @@ from agents.analyze.rules import analyze_with_rules
 from agents.redact.agent import redact_record
 from agents.score import score_call
 from agents.asr import transcribe_file
-from agents.transcribe import asr_plan, first_beam_size, load_model
+from agents.transcribe import asr_plan, beam_size, first_beam_size, load_model
 from catalog.projects import Project
 from catalog.scorecards import Scorecard
 from streams.settings import Settings
@@ -45,7 +45,7 @@ def transcribe_recording(path: Path | str, project: Project, settings: Settings,
     plan = asr_plan(settings, project.language, project)
     model = load_model(settings, asr_model or plan.model)
     body, seconds = timed(lambda: transcribe_file(
-        model, path, plan.language, settings.asr_beam_size, hotwords=plan.hotwords, direction=direction,
+        model, path, plan.language, beam_size(settings, plan.language), hotwords=plan.hotwords, direction=direction,
         batch_size=settings.asr_batch_size, vad_mono=settings.asr_vad_mono,
         first_beam_size=first_beam_size(settings, plan.language), voice_model=settings.speaker_voice_model))
     return dict(body), seconds

@@ -38,6 +38,12 @@ def load_model(settings: Settings, asr_model: str | None = None) -> WhisperModel
     return load(asr_model or settings.asr_model, settings.asr_threads)
 
 
+def beam_size(settings: Settings, language: str | None) -> int:
+    """The decoder's beam for a call in `language`: each language's was measured on its own
+    calibrate calls (English with tiny.en, Russian with base); undetected ones get the latter."""
+    return settings.asr_beam_size if language == "en" else settings.asr_beam_size_non_english
+
+
 def first_beam_size(settings: Settings, language: str | None) -> int:
     """The batched decoder's first-pass beam for a call in `language` (0: one pass with the
     beam). Greedy-first was measured on English only; on the Russian demo call (base model) it
@@ -47,19 +53,21 @@ def first_beam_size(settings: Settings, language: str | None) -> int:
 
 
 def asr_version(settings: Settings, asr_model: str | None = None, language: str | None = None) -> str:
-    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam5" (+ "/batch8/to-end", "/vad" when set, and
-    "/first-beam1" when batched chunks in that language are decoded greedily first, else
-    "/loops-beam5" when a chunk that repeats itself is decoded again with that beam; "to-end":
-    a chunk that stops early is decoded on, agents.asr_fallback.leftover_clip), then the
-    voice model of mono calls' speakers and the version of the wording cues that name the agent
-    ("/voices-ge2e/roles-2"), for the record's versions map."""
+    """E.g. "faster-whisper==1.2.1/tiny.en/int8/beam2" (the beam of `language`, beam_size;
+    + "/batch8/to-end", "/vad" when set, and "/first-beam1" when batched chunks in that language
+    are decoded greedily first, else "/loops-beam5" when a chunk that repeats itself is decoded
+    again with that beam and no repeated n-gram; "to-end": a chunk that stops early is decoded
+    on, agents.asr_fallback.leftover_clip), then the voice model of mono calls' speakers and
+    the version of the wording cues that name the agent ("/voices-ge2e/roles-2"), for the
+    record's versions map."""
     name = model_label(asr_model or settings.asr_model)
-    label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{settings.asr_beam_size}"
+    beam = beam_size(settings, language)
+    label = f"faster-whisper=={version('faster-whisper')}/{name}/{COMPUTE_TYPE}/beam{beam}"
     if settings.asr_batch_size > 0:  # batching always cuts at VAD pauses
         first = first_beam_size(settings, language)
-        fallback = f"/first-beam{first}" if first and first != settings.asr_beam_size else ""
-        if not fallback and settings.asr_beam_size < LOOP_BEAM:
-            fallback = f"/loops-beam{LOOP_BEAM}"  # a chunk that repeats itself is decoded again (asr_fallback)
+        fallback = f"/first-beam{first}" if first and first != beam else ""
+        if not fallback:  # a chunk that repeats itself is decoded again (asr_fallback)
+            fallback = f"/loops-beam{max(beam, LOOP_BEAM)}"
         label = f"{label}/batch{settings.asr_batch_size}{fallback}/to-end"
     elif settings.asr_vad_mono:
         label = f"{label}/vad"
@@ -134,7 +142,7 @@ def transcribe_handler(settings: Settings, blobs, executor, catalog: Any = None)
             def transcribe() -> TranscriptBody:  # one hop to the ASR thread: model and call
                 return transcribe_file(
                     load_model(settings, plan.model), blobs.resolve(call["audio"]["uri"]), plan.language,
-                    settings.asr_beam_size, hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
+                    beam_size(settings, plan.language), hotwords=plan.hotwords, direction=ctx.get("direction") or "unknown",
                     max_duration_s=settings.max_recording_s, batch_size=settings.asr_batch_size,
                     vad_mono=settings.asr_vad_mono, first_beam_size=first_beam_size(settings, plan.language),
                     voice_model=settings.speaker_voice_model)

@@ -129,4 +129,5 @@ def test_with_one_beam_a_looping_chunk_is_still_decoded_again_with_a_wider_one()
     """The default decodes every chunk once with beam 2: a loop there lost the rest of a Russian
     call (its resolution and closing). Only loops are redone; an early stop is decoded on instead."""
     assert chunks_to_redo([FINE, LOOPING, STOPPED], first_beam=2, beam=2) == (5, LOOP_RETRY, {1: "repetition"})
-    assert chunks_to_redo([FINE, LOOPING], first_beam=5, beam=5) == (5, LOOP_RETRY, {})  # nothing wider to try
+    # Beam 5 loops too (Russian calibrate ru41, WER 0.91): the retry still differs by its n-gram rule.
+    assert chunks_to_redo([FINE, LOOPING], first_beam=5, beam=5) == (5, LOOP_RETRY, {1: "repetition"})

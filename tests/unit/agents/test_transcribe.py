@@ -15,7 +15,7 @@ from agents.asr import count_channels, decode_channels, split_at_pauses, transcr
 from agents.asr_models import model_directory
 from agents.audio import UnreadableAudio
 from agents.speakers.roles import ROLE_CUES_VERSION
-from agents.transcribe import asr_plan, asr_version, call_project, first_beam_size, load_model
+from agents.transcribe import asr_plan, asr_version, beam_size, call_project, first_beam_size, load_model
 from catalog.projects import Project, load_catalog
 from schemas.registry import decode, encode
 from streams.settings import Settings
@@ -47,15 +47,19 @@ ROLES = f"/roles-{ROLE_CUES_VERSION}"
 
 def test_asr_version_names_library_model_precision_beam_and_batching():
     sequential = Settings(asr_model="tiny.en", asr_beam_size=3, asr_batch_size=0)
-    assert asr_version(sequential) == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3/voices-ge2e{ROLES}"
-    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True})).endswith(f"/beam3/vad/voices-ge2e{ROLES}")
-    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8, asr_first_beam_size=0)).endswith(
-        f"/int8/beam5/batch8/to-end/voices-ge2e{ROLES}")
+    assert asr_version(sequential, None, "en") == f"faster-whisper=={version('faster-whisper')}/tiny.en/int8/beam3/voices-ge2e{ROLES}"
+    assert asr_version(sequential.model_copy(update={"asr_vad_mono": True}), None, "en").endswith(f"/beam3/vad/voices-ge2e{ROLES}")
+    # One pass with one beam: a chunk that loops is decoded again, with beam 5 and the n-gram rule.
+    assert asr_version(Settings(asr_beam_size=5, asr_batch_size=8, asr_first_beam_size=0), None, "en").endswith(
+        f"/int8/beam5/batch8/loops-beam5/to-end/voices-ge2e{ROLES}")
     greedy_first = Settings(asr_beam_size=2, asr_batch_size=8, asr_first_beam_size=1)
     assert asr_version(greedy_first, "tiny.en", "en").endswith(f"/int8/beam2/batch8/first-beam1/to-end/voices-ge2e{ROLES}")
-    # Greedy-first is for English only (measured there; Russian lost words): one pass otherwise.
-    # (and a chunk that loops is decoded again with a beam of 5)
-    assert asr_version(greedy_first, "base", "ru").endswith(f"/base/int8/beam2/batch8/loops-beam5/to-end/voices-ge2e{ROLES}")
+    # Greedy-first is for English only (measured there; Russian lost words): one pass otherwise,
+    # with the beam measured on Russian.
+    assert asr_version(greedy_first, "base", "ru").endswith(f"/base/int8/beam5/batch8/loops-beam5/to-end/voices-ge2e{ROLES}")
+    assert asr_version(greedy_first.model_copy(update={"asr_beam_size_non_english": 3}), "base", "ru").endswith(
+        f"/base/int8/beam3/batch8/loops-beam5/to-end/voices-ge2e{ROLES}")
+    assert beam_size(greedy_first, "en") == 2 and beam_size(greedy_first, "ru") == 5 == beam_size(greedy_first, None)
     assert first_beam_size(greedy_first, "en") == 1 and first_beam_size(greedy_first, "ru") == 0
     assert first_beam_size(greedy_first, None) == 0
     assert asr_version(greedy_first.model_copy(update={"asr_first_beam_size": 2}), None, "en").endswith(
