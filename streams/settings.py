@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     asr_beam_size: int = 2
     # The same for calls in any other language, or none pinned (AICA_ASR_BEAM_SIZE_NON_ENGLISH):
     # Russian on the multilingual base. 5: on the 30 Russian calibrate calls against beam 2,
-    # verdicts 215 -> 222 of 240 and mono words right 94 -> 98 %, for ~10 % more ASR time
+    # verdicts 215 -> 222 of 240 and mono words right 94 -> 98 %, for ~6 % more ASR CPU
     # (docs/quality.md, session 10); beam 2 was chosen on English with tiny.en.
     asr_beam_size_non_english: int = 5
     # Longest recording transcribed (seconds); longer ones are dead-lettered. Checked from the
