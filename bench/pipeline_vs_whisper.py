@@ -27,7 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agents.analyze import agent as analyze_agent  # noqa: E402
 from agents.asr import VAD_PARAMETERS, count_channels  # noqa: E402
-from agents.transcribe import AsrPlan, asr_plan, load_model  # noqa: E402
+from agents.transcribe import AsrPlan, asr_plan, beam_size, load_model  # noqa: E402
 from aica.demo import place_calls, updated_entity, wait_for_crm, wanted_entities  # noqa: E402
 from aica.embedded import EmbeddedStack  # noqa: E402
 from aica.samples import load_samples, render_sample  # noqa: E402
@@ -64,7 +64,7 @@ def raw_whisper(settings: Settings, paths: list[Path], plans: list[AsrPlan]) -> 
         stereo = count_channels(path) == 2
         audio = decode_audio(str(path), split_stereo=stereo)
         for channel in (audio if stereo else [audio]):
-            options = dict(language=plan.language, beam_size=settings.asr_beam_size, word_timestamps=True,
+            options = dict(language=plan.language, beam_size=beam_size(settings, plan.language), word_timestamps=True,
                            vad_parameters=VAD_PARAMETERS, hotwords=plan.hotwords)
             if settings.asr_batch_size:
                 segments, _ = batched[plan.model].transcribe(channel, batch_size=settings.asr_batch_size, **options)
@@ -208,7 +208,8 @@ def main() -> None:
 
     print(f"calls: {args.calls} a round ({'new calls every round' if args.vary_calls else 'the same every round'}"
           f")   audio: {', '.join(f'{a:.1f}' for a in round_audio_s)} s   model: {settings.asr_model}, "
-          f"{settings.asr_threads} threads, beam {settings.asr_beam_size}, batch {settings.asr_batch_size}, "
+          f"{settings.asr_threads} threads, beam {settings.asr_beam_size} (other languages {settings.asr_beam_size_non_english}), "
+          f"batch {settings.asr_batch_size}, "
           f"English first beam {settings.asr_first_beam_size or 'off'} (raw: one pass), "
           f"vad on mono {settings.asr_vad_mono}, recordings attached "
           f"{args.record_delay_s:g} s after their events   load average {os.getloadavg()[0]:.1f} (1 min, at the end)")

@@ -20,6 +20,7 @@ from pathlib import Path
 from agents.redact.agent import analyzer_for
 from agents.redact.engine import policy_for
 from agents.redact.transcript import redact_transcript
+from agents.transcribe import beam_size
 from aica.samples import find_leaks, load_samples, render_sample
 from catalog.projects import load_catalog
 from streams.settings import Settings
@@ -76,7 +77,7 @@ def main() -> None:
               f"transcript ({segments} segments), leaks={leaks}")
     if args.asr:
         time_russian_asr(settings, catalog, samples["ru_billing_double_charge"],
-                         args.beams or [settings.asr_beam_size])
+                         args.beams or [beam_size(settings, "ru")])
 
 
 def time_russian_asr(settings: Settings, catalog, sample, beams: list[int]) -> None:
