@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from difflib import SequenceMatcher
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -28,6 +29,10 @@ NAME_CUE = re.compile(
     rf"account holder is|holder's name is|that's|that’s|"
     # whom a parcel or letter is for: "it's for P Okonjo", ASR: "it's for Pia Condual"
     rf"it's for|it’s for|it is for|addressed to|made out to)\s+)({FULL_NAME})")
+# A relative named by the caller: "for my son, Alfie Brennan", "my wife Sarah's on the policy".
+FAMILY_NAME_CUE = re.compile(
+    rf"(?i:\b(?:my|our|his|her)\s+(?:son|daughter|husband|wife|partner|mum|mother|dad|father|child|boy|girl|"
+    rf"brother|sister|grandson|granddaughter)(?:['’]s name is|\s+is called|\s+called|,)?\s+)({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})")
 # A surname given on its own after its cue: "the surname's Whitcombe", "last name is Okafor".
 SURNAME_CUE = re.compile(rf"(?i:\b(?:surname|last name|family name)(?:'s|’s| is)\s+)({NAME_WORD})")
 _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
@@ -81,6 +86,18 @@ INITIAL_SURNAME = re.compile(
 SPELLED_LETTERS = re.compile(
     r"(?<![\w.\-])(?:[A-Z](?:-[A-Z]){3,}|[A-Z](?:\.[A-Z]){3,}\.?|[A-Z](?: [A-Z]){4,})(?![\w\-])"
     rf"|(?<!\w)(?:{NAME_WORD}),\s+(?i:(?:that's|that’s|that is|spelt|spelled)\s+)?([A-Z]{{4,12}})(?![\w'’])")
+# The same run together after a spelling cue, also where a full stop ended the name before it
+# ("...Whitlow. That's WHITLOW, ..."), and any such capitals beside the word they spell as ASR
+# heard it ("Gareth price PRYCE price"): agents/redact/identity.spelled_beside.
+SPELLING_CUE = re.compile(r"(?i:\b(?:spelt|spelled|spelling(?:'s| is)?)\s+)([A-Z]{4,12})(?![\w'’])"
+                          # "that's" only when the capitals spell a word just said ("That's GREAT news" stays)
+                          r"|(?i:\b(?:that's|that’s|that is)\s+)([A-Z]{4,12})(?![\w'’])")
+_JUST_SAID = re.compile(r"[A-Za-z'’]{3,20}")
+CAPITALS_WORD = re.compile(r"(?<![\w'’\-])[A-Z]{4,12}(?![\w'’\-])")
+_NEIGHBOUR_BEFORE = re.compile(r"([A-Za-z'’]{3,20})[\s,]{1,3}$")
+_NEIGHBOUR_AFTER = re.compile(r"^[\s,]{1,3}([A-Za-z'’]{3,20})")
+SPELLED_LIKE = 0.75  # difflib ratio: "price" for PRYCE 0.8, "Whitlow" for WHITLOW 1.0
+SPELLED_AFTER_CUE_LIKE = 0.65  # with "that's" before it: "Whitwell. That's WHITLOW" 0.67
 # Common acronyms ASR spells out ("M-O-T", "H-M-R-C"), also after "the" heard as a letter D
 # ("D-M-O-T"): the spelling of a thing, not of anyone's name.
 NOT_SPELLED_NAMES = frozenset({"ASAP", "RSVP", "MOT", "NHS", "VAT", "BBC", "ATM", "SIM", "USB", "DVD", "PIN",
@@ -91,6 +108,31 @@ def _is_acronym(letters: str) -> bool:
     return letters in NOT_SPELLED_NAMES or (letters[:1] == "D" and letters[1:] in NOT_SPELLED_NAMES)
 MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
+
+
+def spelled_beside(text: str) -> list[tuple[int, int]]:
+    """A word in capitals (no known acronym) and the neighbouring word it spells: both name
+    someone. ASR writes a spelled surname as one word next to its own mishearing of the name."""
+    spans = []
+    for caps in CAPITALS_WORD.finditer(text):
+        if _is_acronym(caps.group()):
+            continue
+        before = _NEIGHBOUR_BEFORE.search(text, max(0, caps.start() - 25), caps.start())
+        after = _NEIGHBOUR_AFTER.match(text[caps.end():])
+        neighbours = ([before.span(1)] if before else []) + (
+            [(caps.end() + after.start(1), caps.end() + after.end(1))] if after else [])
+        like = [(a, b) for a, b in neighbours
+                if SequenceMatcher(None, caps.group().lower(), text[a:b].lower()).ratio() >= SPELLED_LIKE]
+        if like:
+            spans += [caps.span(), *like]
+    return spans
+
+
+def _spells_a_word_before(text: str, match: re.Match) -> bool:
+    """Whether the capitals spell one of the words said in the 60 characters before the cue."""
+    letters = match.group(match.lastindex).lower()
+    return any(SequenceMatcher(None, letters, word.lower()).ratio() >= SPELLED_AFTER_CUE_LIKE
+               for word in _JUST_SAID.findall(text, max(0, match.start() - 60), match.start()))
 
 
 def _is_name(value: str) -> bool:
@@ -113,13 +155,17 @@ class CallerNameRecognizer(EntityRecognizer):
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if PERSON not in entities:
             return []
-        spans = {m.span(1) for pattern in (NAME_CUE, SURNAME_CUE, NAME_THEN_BIRTH_DATE, BIRTH_DATE_THEN_NAME, INITIAL_SURNAME)
+        spans = {m.span(1) for pattern in (NAME_CUE, SURNAME_CUE, FAMILY_NAME_CUE, NAME_THEN_BIRTH_DATE,
+                                           BIRTH_DATE_THEN_NAME, INITIAL_SURNAME)
                  for m in pattern.finditer(text) if _is_name(m.group(1))}
         for m in SPELLED_LETTERS.finditer(text):
             span = m.span(1) if m.group(1) else m.span()
             spelled_after = m.group(1) and not _is_name(m.group().split(",")[0])  # "Hello, HSBC"
             if not spelled_after and not _is_acronym(re.sub(r"[^A-Z]", "", text[span[0]:span[1]])):
                 spans.add(span)
+        spans.update(m.span(m.lastindex) for m in SPELLING_CUE.finditer(text)
+                     if not _is_acronym(m.group(m.lastindex)) and (m.lastindex == 1 or _spells_a_word_before(text, m)))
+        spans.update(spelled_beside(text))
         for m in ADDRESSED.finditer(text):
             group = 1 if m.group(1) else 2
             if _is_name(m.group(group)):

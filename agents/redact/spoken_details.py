@@ -50,9 +50,15 @@ SECRET_ANSWER = re.compile(
 _STREET_TYPE = (r"(?:Street|Road|Avenue|Lane|Drive|Close|Court|Way|Place|Terrace|Crescent|Square|Grove|"
                 r"Gardens|Row|Mews|Walk|Yard|Rise|Wharf|Parade|Quay|Vale)")
 _SMALL_WORD = r"(?:and|or|the|a|an|of|to|in|on|at|for|with|my|your|our)"
+# ASR often writes the type in lower case ("on Cobbler's row"), and an unknown name too ("I'm on
+# marks per crescent" for Larkspur Crescent): a lower-case type after a capitalised name, or
+# after any name with the types that are hardly ever ordinary words after a preposition.
+_RARE_WORD_STREET_TYPE = r"(?:crescent|terrace|mews|avenue|grove|quay|wharf|boulevard)"
 STREET_WITHOUT_NUMBER = re.compile(
     rf"(?i:\b(?:on|at|to|in|off|near|from|along|into|onto)\s+)((?!The\b)[A-Z][a-z'’]{{1,20}}"
-    rf"(?:[\s\-](?!{_SMALL_WORD}\b)[A-Za-z][a-z'’]{{1,20}}){{0,2}}?[\s\-]{_STREET_TYPE})\b")
+    rf"(?:[\s\-](?!{_SMALL_WORD}\b)[A-Za-z][a-z'’]{{1,20}}){{0,2}}?[\s\-](?i:{_STREET_TYPE}))\b"
+    rf"|(?i:\b(?:on|at|to|in|off|near|from|along|into|onto)\s+)((?!(?i:{_SMALL_WORD})\b)[a-z][a-z'’]{{1,20}}"
+    rf"(?:[\s\-](?!{_SMALL_WORD}\b)[a-z][a-z'’]{{1,20}}){{0,2}}?[\s\-]{_RARE_WORD_STREET_TYPE})\b")
 READ_BACK_NAME = re.compile(
     rf"(?i:\b(?:I've|I’ve|I have)\s+got\s+(?:you\s+(?:down\s+)?as\s+)?)({FULL_NAME})"
     # ...where the question is about the person: "Tobias Reinholt at ...", "..., is that right?"; not
@@ -67,7 +73,7 @@ def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
     if BANK_TALK.search(text):
         found += [(*m.span(), SPELLED_ID) for m in SORT_CODE_SHAPE.finditer(text)]
     found += [(*m.span(1), PASSWORD) for m in SECRET_SAID.finditer(text)]
-    found += [(*m.span(1), LOCATION) for m in STREET_WITHOUT_NUMBER.finditer(text)]
+    found += [(*m.span(m.lastindex), LOCATION) for m in STREET_WITHOUT_NUMBER.finditer(text)]
     found += [(*m.span(1), PERSON) for m in READ_BACK_NAME.finditer(text)]
     return sorted(set(found))
 

@@ -55,13 +55,14 @@ SPOKEN = ["dot" * 40, repeat("dot"), repeat("dot "), repeat("dot ", " at"), repe
 STREET = [repeat("one "), repeat("one ", "!"), repeat("twenty one "), repeat("1 one ", " at"),
           repeat("one hundred and "), repeat("one-"), repeat("1-one-", "x"), repeat("seven-wheel ")]
 EMAIL = [repeat("a-", "@"), repeat("a.", "@"), repeat("a_", "@x"), repeat("a@b-", "")]
-RUSSIAN = [repeat("-"), repeat("а"), "зовут" + " " * N + "x", repeat("улица "), repeat("дом 1 "),
+RUSSIAN = [repeat("-"), repeat("а"), "зовут" + " " * N + "x", repeat("улица "), repeat("дом 1 "), repeat("1 кв "),
            "номер" + "1" * N + "a"]
 NAMES = [repeat("It's Helen "), repeat("Helen Price "), repeat("Helen ", "fifth of"), repeat("thank you Helen "),
          repeat("Mr "), repeat("Two Harbour "), repeat("Harbour View ")]
 SPELLED = [repeat("Q "), repeat("Q R 1 ", "x"), repeat("1 - ", "Qx"), repeat("A, 1", "!"), repeat("AB1"),
            repeat("A-1", "x"), repeat("ABC", "12345"), repeat("A-"), repeat("A."), repeat("A "),
-           repeat("Helen, ABCD "), repeat("Helen, that's ")]
+           repeat("Helen, ABCD "), repeat("Helen, that's "), repeat("that's ABCD "), repeat("price PRYCE "),
+           repeat("ABCDE"), repeat("Whitlow. That's ")]
 BIRTH_DATES = [repeat("May "), repeat("May, sixty "), repeat("May sixty-", "x"), repeat("1/1/"),
                repeat("March 65, Julia for "), repeat("June, Ann x-"), "June, Ann " + "x" * N]
 CHUNKS = [repeat("L S six, "), repeat("A. "), repeat("K7M2R9 "), repeat("one - "), repeat("AB1", "."),
@@ -72,7 +73,7 @@ DICTATED = [repeat("A as in "), repeat("K as in kilo, "), repeat("double-"), rep
             repeat("a, "), repeat("a b all one word "), repeat("one word at x dot ")]
 SPOKEN_DETAILS = [repeat("sort code "), repeat("sort code 12 "), repeat("12-"), repeat("12, "), repeat("12 ", "1"),
                   repeat("password is "), repeat("password is a "), repeat("memorable word's x "),
-                  repeat("on Larks "), repeat("on Larks per "), repeat("to Row "), repeat("I've got Helen Price "),
+                  repeat("on Larks "), repeat("on Larks per "), repeat("to Row "), repeat("on marks per "), repeat("on a b "), repeat("I've got Helen Price "),
                   repeat("I've got Ann Lee at "), repeat("It's a "), repeat("a L4 "), repeat("ABC "), repeat("C02X ")]
 DIGITS = [repeat("1", "a"), repeat("1 ", "a"), repeat("1,", "x"), "8" + " " * N]
 random.seed(10)
@@ -104,6 +105,9 @@ def module_patterns():
                 "PASSPORT_DIGITS": DIGITS, "NUMBER_AFTER_NOMER": RUSSIAN + DIGITS,
                 "NAMED_STREET_ADDRESS": STREET + NAMES, "NAME_CUE": NAMES, "ADDRESSED": NAMES,
                 "NAME_THEN_BIRTH_DATE": NAMES, "SPELLED": SPELLED + DIGITS, "SPELLED_LETTERS": SPELLED + NAMES, "JOINED_ID": SPELLED + DIGITS,
+                "SPELLING_CUE": SPELLED + NAMES, "FAMILY_NAME_CUE": NAMES + [repeat("my son "), repeat("my son, Alfie ")], "CAPITALS_WORD": SPELLED, "_NEIGHBOUR_BEFORE": SPELLED + NAMES,
+                "_NEIGHBOUR_AFTER": SPELLED + NAMES, "_JUST_SAID": SPELLED + NAMES,
+                "BARE_HOUSE": RUSSIAN + DIGITS,
                 "BIRTH_DATE_THEN_NAME": BIRTH_DATES + NAMES, "INITIAL_SURNAME": NAMES + CHUNKS,
                 "CHUNK": CHUNKS + SPELLED + DIGITS, "HEARD_CHUNK": CHUNKS + SPELLED + DIGITS, "GAP": CHUNKS, "LETTER_GAP": CHUNKS, "POSTCODE": CHUNKS + SPELLED,
                 "REFERENCE_REQUEST": [repeat("booking "), repeat("order ref "), repeat("claim  "), repeat("licence key ")],
