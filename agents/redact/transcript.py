@@ -20,7 +20,7 @@ from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
-from agents.redact.numbers import normalise_spoken_numbers
+from agents.redact.numbers import is_number_word, normalise_spoken_numbers
 from agents.redact.recognizers import DIGIT_RUN
 from agents.redact.references import answered_references
 from agents.redact.spoken_details import PASSWORD, answered_secrets
@@ -77,7 +77,8 @@ def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[st
         if finding.entity_type == "PERSON":
             values.update(p for p in value.split()
                           if len(p) >= MIN_NAME_PART and p.isalpha() and p[0].isupper()
-                          and p.casefold() not in NOT_NAMES and p.casefold() not in NOT_NAMES_RU)
+                          and p.casefold() not in NOT_NAMES and p.casefold() not in NOT_NAMES_RU
+                          and not is_number_word(p))
     return known
 
 

@@ -320,3 +320,31 @@ def test_a_long_number_said_during_card_talk_is_a_card_number_even_with_asr_slip
     assert texts[5] == "And my account number is <DIGIT_RUN>."
     # ASR's full stop cut the first four digits off the rest: they belong to the card.
     assert texts[6] == "Oh, and the other card is <CREDIT_CARD>. Sorry."
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text, kept, gone", [
+    # lowercase words spaCy reads as people
+    ("So it's a thirty minute lesson once a week.", ["lesson"], []),
+    ("I'll send a form so you can give us meter readings on moving day.", ["us meter"], []),
+    # company names, which the policy keeps (a kind of organisation ends them)
+    ("Hello, Greenfield Energy, how can I help?", ["Greenfield Energy"], []),
+    ("Good morning, Pageturner Magazines, how can I help?", ["Pageturner Magazines"], []),
+    # a title or greeting before a name stays; the name goes
+    ("Thanks, Mrs Okonjo, I've found the booking.", ["Mrs"], ["Okonjo"]),
+    ("Morning Grace. I've moved flat.", ["Morning"], ["Grace"]),
+])
+def test_ordinary_words_and_company_names_stay_names_go(english_analyzer, text, kept, gone):
+    redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert all(k in redacted for k in kept), redacted
+    assert not any(g in redacted for g in gone), redacted
+
+
+@pytest.mark.models
+def test_a_house_number_read_as_a_name_does_not_wipe_the_number_elsewhere(english_analyzer):
+    segments = [make_segment("Twelve Orchard Close.", 0.0),
+                make_segment("I can see one payment, twelve pounds at a coffee shop.", 2.0)]
+    body = {"language": "en", "audio_duration_s": 4.0, "channels": 1, "segments": segments}
+    out = redact_transcript(english_analyzer, body, ENGLISH_POLICY)
+    assert "Orchard" not in out["segments"][0]["text"]
+    assert "twelve pounds" in out["segments"][1]["text"]
