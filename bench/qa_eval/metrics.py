@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import jiwer
 
-from agents.redact.numbers import normalise_spoken_numbers
+from agents.redact.numbers import TEENS, TENS, UNITS, normalise_spoken_numbers
 from aica.samples import find_leaks
 
 # Words of a planted value that are not personal on their own ("Harbour Street" leaks through
@@ -129,11 +129,21 @@ MIN_SPOKEN_CHARS = 5  # shorter values would be found inside ordinary words run 
 MIN_DIGIT_PIECE = 4  # a passport's series said apart from its number: each piece belongs to it
 
 
+def _number_word_digits(word: str) -> str:
+    """"sixty" -> "60", "twelve" -> "12"; any other word as it is."""
+    key = word.casefold()
+    if key in TENS:
+        return f"{TENS[key]}0"
+    return str(TEENS.get(key, UNITS.get(key, word)))
+
+
 def spoken_characters(text: str) -> str:
     """The letters and digits a stretch of speech dictates: "K as in kilo, E, double-L" -> "kell",
     "j dot okafor at quickmail dot com" -> "jokaforquickmailcom", "сорок пять" -> "45"."""
     text = DOUBLE_LETTER.sub(lambda m: 2 * m.group(1), AS_IN.sub(r"\1", text))
     text = normalise_spoken_numbers(SPOKEN_SYMBOLS.sub(" ", text)).text
+    # A lone number word is left as a word by the number reading ("robert dot singh sixty").
+    text = re.sub(r"[^\W\d_]+", lambda m: _number_word_digits(m.group()), text)
     return re.sub(r"[\W_]", "", text.casefold().replace("ё", "е"))
 
 

@@ -224,3 +224,8 @@ def test_over_redaction_counts_words_per_call_and_the_harness_reports_them():
                             over_redacted=over, transcript_words=500) for name, over in (("a", ["Tom,"]), ("b", []))]
     assert over_redaction_figures(outcomes) == {"words": 1, "transcript_words": 1000, "per_1000": 1.0,
                                                 "calls_with_any": ["a"]}
+
+
+def test_a_lone_number_word_in_a_spoken_email_is_its_digits():
+    email = "It's robert dot singh sixty at gmail dot com."
+    assert metrics.over_redacted_words(["robert.singh60@gmail.com"], email, "It's <EMAIL_ADDRESS>.") == []
