@@ -29,18 +29,22 @@ from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entiti
 
 KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS")
 MIN_NAME_PART = 3  # "Jo" alone would hit too many ordinary words
-# The word right after one of these, on the agent's side, is the agent's own first name.
+# The word right after one of these, on the agent's side, is the agent's own first name; in
+# English also a capitalised word before "speaking" or with "calling from" after it ("Hannah
+# speaking", "it's Lee from Clearview Windows"), never in a question ("Is that Jim speaking?").
 SELF_INTRODUCTION = {
-    "en": re.compile(r"\b(?:my name is|my name's|this is|you(?:'re| are) speaking (?:to|with)|"
-                     r"I am|I'm)\s+([^\W\d_]+)", re.IGNORECASE),
+    "en": re.compile(r"\b(?i:my name is|my name's|this is|you(?:'re| are) (?:speaking|talking) (?:to|with)|"
+                     r"you(?:'re| are) through to|I am|I'm)\s+([^\W\d_]+)"
+                     r"|\b(?i:it's|it is)\s+([A-Z][^\W\d_]*)(?=\s+(?:from|calling from)\b)"
+                     r"|(?<![\w'’])([A-Z][^\W\d_]*)\s+(?:speaking|calling from)\b(?![^.?!]*\?)"),
     "ru": re.compile(r"(?<!\w)(?:меня зовут|мо[её] имя|с вами говорит|вас приветствует|"
                      r"на связи|это)\s+([^\W\d_]+)", re.IGNORECASE),
 }
 # A mono call's turn counts as the agent's greeting only if it sounds like one: an opening
 # (the company, "thank you for calling") or the question that hands over to the caller.
 OPENING = {
-    "en": re.compile(r"thank(?:s| you) for calling|welcome to|you(?:'ve| have) reached|"
-                     r"customer (?:service|support)", re.IGNORECASE),
+    "en": re.compile(r"thank(?:s| you) for calling|welcome to|you(?:'ve| have) reached|customer (?:service|support)|"
+                     r"you(?:'re| are) (?:through to|(?:speaking|talking) (?:to|with))", re.IGNORECASE),
     "ru": re.compile(r"спасибо за (?:звонок|обращение)|компани\w*|служба (?:поддержки|заботы)|"
                      r"вас приветствует", re.IGNORECASE),
 }
@@ -133,20 +137,26 @@ def _word_findings(analyzer: AnalyzerEngine, segment: dict[str, Any], findings: 
             + drop_kept(word_text, find_known_values(word_text, known), term_spans(word_text, keep_terms)))
 
 
+def name_span(match: re.Match) -> tuple[int, int]:
+    """The span of the name in a SELF_INTRODUCTION match (whichever form matched)."""
+    return next(match.span(g) for g in range(1, match.re.groups + 1) if match.group(g))
+
+
 def _mono_introduction(text: str, pattern: re.Pattern, opening: re.Pattern,
-                       handover: re.Pattern) -> tuple[int, int] | None:
-    """The name in a sentence that greets ("...Northwind Energy, my name is Daniel") or that
-    follows an opening ("Компания Северный Ветер. Меня зовут Анна."); never after the handover
-    question, where the caller starts talking."""
+                       handover: re.Pattern) -> list[tuple[int, int]]:
+    """The names in the first sentence that greets ("...Northwind Energy, my name is Daniel") or
+    that follows an opening ("Компания Северный Ветер. Меня зовут Анна."); never after the
+    handover question, where the caller starts talking. All of its introductions count: "you're
+    through to Brightwave Energy, Hannah speaking" names the company first."""
     previous = ""
     for sentence in SENTENCE.finditer(text):
-        match = pattern.search(sentence.group())
+        matches = [m for m in pattern.finditer(sentence.group()) if not CALLER_INTRO.match(m.group())]
         greets = opening.search(sentence.group()) or handover.search(sentence.group())
         after_opening = opening.search(previous) and not handover.search(previous)
-        if match and not CALLER_INTRO.match(match.group()) and (greets or after_opening):
-            return sentence.start() + match.start(1), sentence.start() + match.end(1)
+        if matches and (greets or after_opening):
+            return [(sentence.start() + a, sentence.start() + b) for a, b in map(name_span, matches)]
         previous = sentence.group()
-    return None
+    return []
 
 
 def agent_introductions(segments: list[dict[str, Any]], language: str,
@@ -162,7 +172,7 @@ def agent_introductions(segments: list[dict[str, Any]], language: str,
     if any(s["speaker"] == "agent" for s in segments):
         for index, segment in enumerate(segments):
             if segment["speaker"] == "agent":
-                found = [m.span(1) for m in pattern.finditer(segment["text"])]
+                found = [name_span(m) for m in pattern.finditer(segment["text"])]
                 if found:
                     spans[index] = found
         return spans
@@ -171,9 +181,9 @@ def agent_introductions(segments: list[dict[str, Any]], language: str,
     for index, segment in enumerate(segments[:MONO_GREETING_SEGMENTS]):
         if segment["start"] > MONO_GREETING_WITHIN_S or segment["speaker"] != "unknown":
             break
-        span = _mono_introduction(segment["text"], pattern, opening, handover)
-        if span:
-            return {index: [span]}
+        names = _mono_introduction(segment["text"], pattern, opening, handover)
+        if names:
+            return {index: names}
     return spans
 
 

@@ -348,3 +348,30 @@ def test_a_house_number_read_as_a_name_does_not_wipe_the_number_elsewhere(englis
     out = redact_transcript(english_analyzer, body, ENGLISH_POLICY)
     assert "Orchard" not in out["segments"][0]["text"]
     assert "twelve pounds" in out["segments"][1]["text"]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("speaker, greeting, name", [
+    ("agent", "Hi there, Clearsight Opticians, Tom speaking.", "Tom"),
+    ("agent", "Hi, it's Owen from Kite Fibre, calling back about the fault.", "Owen"),
+    ("unknown", "Good afternoon, Northsea Ferries, you're speaking to Hannah. Calls may be recorded.", "Hannah"),
+    ("unknown", "Morning, you're through to Brightwave Energy, Hannah speaking.", "Hannah"),
+])
+def test_an_agent_introducing_themselves_in_other_words_keeps_the_name(english_analyzer, speaker, greeting, name):
+    other = "client" if speaker == "agent" else "unknown"
+    transcript = call((speaker, greeting), (other, "Hi, my name is Peter Novak, I was charged twice."))
+    out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+    assert name in out["segments"][0]["text"]
+    assert find_leaks(["Peter Novak"], out["segments"][1]["text"]) == []
+
+
+@pytest.mark.models
+def test_a_name_before_speaking_is_kept_only_when_the_agent_introduces_themselves(english_analyzer):
+    # The agent asks for the customer ("Is that Jim speaking?"); a caller answers an outgoing
+    # call with their name on a mono line: both stay redacted.
+    asked = call(("agent", "Hello, is that Jim Callow speaking?"), ("client", "Yes, it is."))
+    answered = call(("unknown", "Hello, Jim Callow speaking."),
+                    ("unknown", "Hi, it's Marta calling from BrightRoof Solar."))
+    for transcript in (asked, answered):
+        out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+        assert find_leaks(["Jim Callow"], " ".join(s["text"] for s in out["segments"])) == []
