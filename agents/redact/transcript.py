@@ -7,8 +7,9 @@ caught everywhere in the call.
 Not the customer's personal data, so kept: the project's keep terms (company and product names)
 and the agent's own first name where the agent introduces themselves ("my name is Daniel",
 "меня зовут Анна"): on agent-labelled segments, or on a mono call only in the first greeting
-turn near the start. Only that one word in that one place is kept; the customer's name, if it
-is the same, is still removed wherever else it is found.
+turn near the start. Only that one word in that place is kept, and where the next turn greets
+the agent back by it ("Hi Daniel"); the customer's name, if it is the same, is still removed
+wherever else it is found.
 """
 from __future__ import annotations
 
@@ -53,6 +54,12 @@ HANDOVER = {
     "ru": re.compile(r"чем (?:я )?(?:могу|можем) (?:вам )?помочь|слушаю вас", re.IGNORECASE),
 }
 SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+# The caller greeting the agent back by the name just introduced ("Hi Hannah.", "Здравствуйте,
+# Ольга."): at the start of the next turn, after a greeting, that name is the agent's too.
+GREETED_BACK = {
+    "en": r"^\W*(?i:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening)|thanks|thank you),?\s+({name})\b",
+    "ru": r"^\W*(?i:здравствуйте|добрый (?:день|вечер)|доброе утро|спасибо),?\s+({name})(?!\w)",
+}
 # A long number said while a card is talked about (in its turn or the one or two before: "Go
 # ahead with the card when you're ready.") is a card number, Luhn-valid or not: ASR drops and
 # mishears digits, and splits a read-back into "4-9-2-9. 1-6-9-6..." that reads as a phone number.
@@ -187,6 +194,25 @@ def agent_introductions(segments: list[dict[str, Any]], language: str,
     return spans
 
 
+def greeted_back(segments: list[dict[str, Any]], introductions: dict[int, list[tuple[int, int]]],
+                 language: str) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> span of the agent's introduced name where the next turn greets them by it."""
+    pattern = GREETED_BACK.get(language)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, spans in introductions.items():
+        if pattern is None or index + 1 >= len(segments):
+            continue
+        reply = segments[index + 1]
+        if reply["speaker"] == segments[index]["speaker"] != "unknown":
+            continue
+        for start, end in spans:
+            name = re.escape(segments[index]["text"][start:end])
+            match = re.search(pattern.format(name=name), reply["text"])
+            if match:
+                found.setdefault(index + 1, []).append(match.span(1))
+    return found
+
+
 def _drop_values(known: dict[str, set[str]], values: set[str]) -> dict[str, set[str]]:
     lowered = {v.lower() for v in values}
     return {t: {v for v in vs if v.lower() not in lowered} for t, vs in known.items()}
@@ -233,6 +259,8 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     (the project's company and product names) are never redacted."""
     segments = transcript["segments"]
     introductions = agent_introductions(segments, policy.language, keep_terms)
+    for index, spans in greeted_back(segments, introductions, policy.language).items():
+        introductions[index] = introductions.get(index, []) + spans
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     answers = answered_names(segments, policy.language)
     references = answered_references(segments) if SPELLED_ID in policy.entities else {}

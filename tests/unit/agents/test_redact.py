@@ -262,7 +262,9 @@ def test_company_and_agents_introduced_name_are_kept(english_analyzer, speaker):
     assert texts[0] == GREETING  # greeting check can see the company and the agent's name
     assert "Northwind Energy" in "".join(w["word"] for w in out["segments"][0]["words"])
     assert find_leaks(["Margaret Collins"], " ".join(texts)) == []
-    assert "Daniel" not in texts[1]  # the customer's side is still redacted
+    # The caller greeting the agent back by that name keeps it there (en-2026.12-17); the rest of
+    # the caller's side is still redacted.
+    assert texts[1].startswith("Hi Daniel, my name is <PERSON>")
 
 
 @pytest.mark.models
@@ -375,3 +377,16 @@ def test_a_name_before_speaking_is_kept_only_when_the_agent_introduces_themselve
     for transcript in (asked, answered):
         out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
         assert find_leaks(["Jim Callow"], " ".join(s["text"] for s in out["segments"])) == []
+
+
+@pytest.mark.models
+def test_the_caller_greeting_the_agent_back_by_name_keeps_it_only_there(english_analyzer):
+    transcript = call(("unknown", "Thank you for calling Brightwave Energy, my name is Ruth."),
+                      ("unknown", "Hi Ruth, it's Ruth Collins, I'm moving house next week."),
+                      ("unknown", "Thanks, Ruth, I'll move the account."))
+    texts = [s["text"] for s in redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)["segments"]]
+    assert texts[1].startswith("Hi Ruth, it's <PERSON>")  # the caller's own name is still removed
+    assert "Ruth" not in texts[2]  # only the greeting right after the introduction
+    # Without an introduction the name is the caller's business: redacted.
+    untold = call(("unknown", "Hello, Brightwave Energy."), ("unknown", "Hi Ruth, I'm moving house."))
+    assert "Ruth" not in redact_transcript(english_analyzer, untold, ENGLISH_POLICY)["segments"][1]["text"]
