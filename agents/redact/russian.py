@@ -29,6 +29,7 @@ INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчеств
 INTRODUCTION_WORDS = frozenset("зовут имя фамилия отчество фамилию имени".split())
 # Never a name, whatever else the dictionary reads in them: "из" also reads as the name "Иза".
 FUNCTION_WORDS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ"})
+DOCUMENT_NAMES = frozenset("снилс снилз инн огрн осаго каско омс дмс".split())
 # The word after an organisation's kind, or in «quotes», names the organisation, which the policy
 # keeps ("компания ТелекомПлюс", "фитнес-клуб Атлет", "клиники Здоровье", "школа «Знайка»").
 ORGANISATION_BEFORE = re.compile(
@@ -254,9 +255,12 @@ def natasha_addresses(text: str, extractor: Any) -> list[tuple[int, int]]:
 
 
 def names_organisation(text: str, result: RecognizerResult) -> bool:
-    """A name found right after an organisation's kind or in «quotes» is the organisation's."""
+    """A name found right after an organisation's kind or in «quotes» is the organisation's; a
+    document's name said in lower case ("назовите снилз") is no one's."""
     if result.entity_type != "PERSON":
         return False
+    if text[result.start:result.end].lower() in DOCUMENT_NAMES:
+        return True
     quoted = text[:result.start].endswith("«") or text[result.end:].startswith("»")
     return quoted or bool(ORGANISATION_BEFORE.search(text[:result.start]))
 

@@ -24,6 +24,9 @@ ORGANISATION_KINDS = frozenset(
     "bank broadband energy mobile telecom insurance surgery clinic leisure magazines parcels couriers "
     "solar hire motors airways airlines ferries fibre pensions council services society furniture "
     "opticians".split())
+# A car's make before a model spaCy takes for a person ("a Ford Fiesta", "my Vauxhall Corsa").
+CAR_MAKES = frozenset("ford vauxhall toyota nissan honda volkswagen vw audi bmw mercedes kia hyundai peugeot "
+                      "renault citroen fiat skoda seat mazda volvo tesla mini jaguar suzuki".split())
 # Said before a name, not part of it: "Morning Grace", "Mrs Patel" keep "Morning" and "Mrs".
 BEFORE_A_NAME = frozenset("mr mrs ms miss dr good morning afternoon evening hi hello hey dear thanks".split())
 SPAN_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
@@ -65,8 +68,8 @@ def find_entities(analyzer: AnalyzerEngine, text: str, policy: RedactionPolicy,
 
 def ner_span(text: str, start: int, end: int, entity_type: str) -> tuple[int, int] | None:
     """The span of an NER person or place, less the titles and greetings before a name; None when
-    no word in it is capitalised (in a cased text) or it names a company ("Greenfield Energy", "Greenleaf" before
-    "Bank")."""
+    no word in it is capitalised (in a cased text), it names a company ("Greenfield Energy",
+    "Greenleaf" before "Bank") or a car's model ("Fiesta" after "Ford")."""
     if entity_type not in NER_CHECKED_TYPES:
         return start, end
     words = list(SPAN_WORD.finditer(text, start, end))
@@ -76,7 +79,9 @@ def ner_span(text: str, start: int, end: int, entity_type: str) -> tuple[int, in
         last_words.append(following.group(1))
     # Only where the text is cased at all: a lowercase transcript gives no hint.
     uncased_guess = text != text.lower() and not any(w.group()[0].isupper() for w in words)
-    if uncased_guess or any(w.casefold() in ORGANISATION_KINDS for w in last_words):
+    before = re.search(r"([^\W\d_]+) $", text[:start])
+    car_model = bool(before) and before.group(1).casefold() in CAR_MAKES
+    if uncased_guess or car_model or any(w.casefold() in ORGANISATION_KINDS for w in last_words):
         return None
     if entity_type == "PERSON":
         while words and words[0].group().casefold() in BEFORE_A_NAME:

@@ -335,6 +335,9 @@ def test_a_long_number_said_during_card_talk_is_a_card_number_even_with_asr_slip
     # a title or greeting before a name stays; the name goes
     ("Thanks, Mrs Okonjo, I've found the booking.", ["Mrs"], ["Okonjo"]),
     ("Morning Grace. I've moved flat.", ["Morning"], ["Grace"]),
+    # a car's model after its make; a person called Ford still goes
+    ("It is a Ford Fiesta, silver.", ["Ford Fiesta"], []),
+    ("My name is Harrison Ford.", [], ["Harrison", "Ford"]),
 ])
 def test_ordinary_words_and_company_names_stay_names_go(english_analyzer, text, kept, gone):
     redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)

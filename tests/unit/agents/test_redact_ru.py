@@ -85,6 +85,7 @@ BENIGN = [
     # the request lists what it asks for ("имя", "владельца" are no names)
     "Назовите, пожалуйста, фамилию, имя и отчество владельца договора.",
     "Подскажите номер заказа и фамилию получателя.",
+    "Назовите снилз, пожалуйста.",  # a document's name in lower case (ASR)
     # a company's name after its kind or in quotes (the policy keeps organisations)
     "Здравствуйте, фитнес-клуб Атлет, слушаю.",
     "Добрый вечер! Онлайн-школа «Знайка», слушаю.",
