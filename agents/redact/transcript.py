@@ -44,8 +44,9 @@ SELF_INTRODUCTION = {
 # A mono call's turn counts as the agent's greeting only if it sounds like one: an opening
 # (the company, "thank you for calling") or the question that hands over to the caller.
 OPENING = {
-    "en": re.compile(r"thank(?:s| you) for calling|welcome to|you(?:'ve| have) reached|customer (?:service|support)|"
-                     r"you(?:'re| are) (?:through to|(?:speaking|talking) (?:to|with))", re.IGNORECASE),
+    "en": re.compile(r"thank(?:s| you) for calling|welcome to|you(?:'ve| have) reached|"
+                     r"customer (?:service|support)|you(?:'re| are) (?:through to|(?:speaking|talking) (?:to|with))",
+                     re.IGNORECASE),
     "ru": re.compile(r"спасибо за (?:звонок|обращение)|компани\w*|служба (?:поддержки|заботы)|"
                      r"вас приветствует", re.IGNORECASE),
 }
@@ -57,7 +58,8 @@ SENTENCE = re.compile(r"[^.?!]+[.?!]*")
 # The caller greeting the agent back by the name just introduced ("Hi Hannah.", "Здравствуйте,
 # Ольга."): at the start of the next turn, after a greeting, that name is the agent's too.
 GREETED_BACK = {
-    "en": r"^\W*(?i:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening)|thanks|thank you),?\s+({name})\b",
+    "en": r"^\W*(?i:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening)|thanks|thank you)"
+          r",?\s+({name})\b",
     "ru": r"^\W*(?i:здравствуйте|добрый (?:день|вечер)|доброе утро|спасибо),?\s+({name})(?!\w)",
 }
 # A long number said while a card is talked about (in its turn or the one or two before: "Go

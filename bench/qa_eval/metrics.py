@@ -234,7 +234,8 @@ def removed_word_indices(original: str, redacted: str) -> list[int]:
     those a placeholder took the place of."""
     before, after = original.split(), redacted.split()
     matcher = SequenceMatcher(a=before, b=after, autojunk=False)
-    return [i for tag, i1, i2, _, _ in matcher.get_opcodes() if tag in ("replace", "delete") for i in range(i1, i2)]
+    return [i for tag, i1, i2, _, _ in matcher.get_opcodes() if tag in ("replace", "delete")
+            for i in range(i1, i2)]
 
 
 def is_word(token: str) -> bool:
