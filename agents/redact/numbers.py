@@ -56,6 +56,12 @@ class NormalisedText:
         return self.starts[start], self.ends[end - 1]
 
 
+def is_number_word(word: str) -> bool:
+    """"Twelve" in "Twelve Orchard Close", which NER may read as a name: a number, never a name part
+    (it would wipe "twelve pounds" everywhere else in the call)."""
+    return any(word.casefold() in table for table in (UNITS, TEENS, TENS))
+
+
 def _is_number_token(word: str) -> bool:
     return word.isdigit() or any(word in table for table in (UNITS, TEENS, TENS, HUNDREDS, REPEATS, SCALES))
 

@@ -26,6 +26,16 @@ PASSPORT, INN, SNILS, ADDRESS = "RU_PASSPORT", "RU_INN", "RU_SNILS", "ADDRESS"
 NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?")
 INTRODUCTION = re.compile(r"\b(?:зовут|имя|фамилия|отчество|фамилию|имени)\s*(?:[:,\-]\s*)?$", re.I)
+INTRODUCTION_WORDS = frozenset("зовут имя фамилия отчество фамилию имени".split())
+# Never a name, whatever else the dictionary reads in them: "из" also reads as the name "Иза".
+FUNCTION_WORDS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ"})
+DOCUMENT_NAMES = frozenset("снилс снилз инн огрн осаго каско омс дмс".split())
+# The word after an organisation's kind, or in «quotes», names the organisation, which the policy
+# keeps ("компания ТелекомПлюс", "фитнес-клуб Атлет", "клиники Здоровье", "школа «Знайка»").
+ORGANISATION_BEFORE = re.compile(
+    r"(?<!\w)(?:компани[яиюей]|банк[аеу]?|клиник[аиуе]|магазин[аеу]?|(?:фитнес-)?клуб[аеу]?|"
+    r"школ[аыеу]|онлайн-школ[аыеу]|провайдер[аеу]?|оператор[аеу]? связи|служб[аыеу] доставки|"
+    r"аптек[аиуе]|салон[аеу]?|сервис[аеу]?)\s*«?$", re.IGNORECASE)
 # Series (4 digits) and number (6 digits), however ASR groups them ("45 0 8", "612 345"), or the
 # 10 digits after "паспорт".
 PASSPORT_SERIES = re.compile(
@@ -149,6 +159,22 @@ def _name_reading(morph: Any, word: str) -> tuple[bool, bool]:
     return top, top or any(NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4])
 
 
+@lru_cache(maxsize=50_000)
+def _plain_word(morph: Any, word: str) -> bool:
+    """A word the dictionary knows as no name: a function word ("из"), or a noun in the genitive
+    with no name reading, which says whose name is asked for ("фамилию владельца", "получателя")."""
+    import pymorphy2
+
+    parses = pymorphy2.MorphAnalyzer.parse(morph, word)
+    if not parses or not parses[0].is_known:
+        return False
+    top = parses[0]
+    if top.tag.POS in FUNCTION_WORDS:
+        return True
+    return top.tag.POS == "NOUN" and top.tag.case == "gent" and not any(
+        NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4])
+
+
 def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
     """Spans of name words: likely names, plus possible names next to one or after "зовут"."""
     words = list(WORD.finditer(text))
@@ -161,8 +187,10 @@ def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
         if word.group().isupper() and len(word.group()) > 1:  # ИНН, СНИЛС: acronyms, not names
             continue
         introduced = INTRODUCTION.search(text[max(0, word.start() - 20):word.start()])
-        if likely or (possible and (neighbour_is_name(i - 1) or neighbour_is_name(i + 1))) or (
-                introduced and len(word.group()) >= 3):
+        # "фамилию, имя и отчество владельца": the request lists what it asks for, no name yet.
+        plain = word.group().lower() in INTRODUCTION_WORDS or _plain_word(morph, word.group().lower())
+        if likely or not plain and (possible and (neighbour_is_name(i - 1) or neighbour_is_name(i + 1)) or (
+                introduced and len(word.group()) >= 3)):
             spans.append((word.start(), word.end()))
     return spans
 
@@ -226,6 +254,17 @@ def natasha_addresses(text: str, extractor: Any) -> list[tuple[int, int]]:
             if any(getattr(m.fact, "type", None) in HOUSE_PARTS for m in g)]
 
 
+def names_organisation(text: str, result: RecognizerResult) -> bool:
+    """A name found right after an organisation's kind or in «quotes» is the organisation's; a
+    document's name said in lower case ("назовите снилз") is no one's."""
+    if result.entity_type != "PERSON":
+        return False
+    if text[result.start:result.end].lower() in DOCUMENT_NAMES:
+        return True
+    quoted = text[:result.start].endswith("«") or text[result.end:].startswith("»")
+    return quoted or bool(ORGANISATION_BEFORE.search(text[:result.start]))
+
+
 class NatashaRecognizer(_Recognizer):
     """natasha NER (PER, LOC) + dictionary names + natasha's street-address extractor."""
     ENTITIES = ("PERSON", "LOCATION", ADDRESS)
@@ -245,6 +284,7 @@ class NatashaRecognizer(_Recognizer):
                                        0.85 if s.type == "PER" else 0.6)
                       for s in doc.spans
                       if s.type in ("PER", "LOC") and not s.text.isupper()]  # not "ИНН"
+        found = [r for r in found if not names_organisation(text, r)]
         if ADDRESS_HINT.search(text):  # the extractor is the slow part: only where it can hit
             found += [RecognizerResult(ADDRESS, start, end, 0.8)
                       for start, end in natasha_addresses(text, models["addresses"])]

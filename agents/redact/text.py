@@ -15,6 +15,21 @@ from agents.redact.recognizers import DIGIT_RUN
 FALLBACK_TYPES = frozenset({DIGIT_RUN})
 # What a keep term (a company or product name) may cancel: NER guesses, never numbers.
 KEEPABLE_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
+# spaCy's guesses that need a second look: it reads ordinary lowercase words ("a thirty minute
+# lesson", "give us meter readings") and company names ("Kestrel Broadband", "Greenleaf Bank")
+# as people or places. The policy keeps organisations.
+NER_RECOGNIZER = "SpacyRecognizer"
+NER_CHECKED_TYPES = frozenset({"PERSON", "LOCATION"})
+ORGANISATION_KINDS = frozenset(
+    "bank broadband energy mobile telecom insurance surgery clinic leisure magazines parcels couriers "
+    "solar hire motors airways airlines ferries fibre pensions council services society furniture "
+    "opticians".split())
+# A car's make before a model spaCy takes for a person ("a Ford Fiesta", "my Vauxhall Corsa").
+CAR_MAKES = frozenset("ford vauxhall toyota nissan honda volkswagen vw audi bmw mercedes kia hyundai peugeot "
+                      "renault citroen fiat skoda seat mazda volvo tesla mini jaguar suzuki".split())
+# Said before a name, not part of it: "Morning Grace", "Mrs Patel" keep "Morning" and "Mrs".
+BEFORE_A_NAME = frozenset("mr mrs ms miss dr good morning afternoon evening hi hello hey dear thanks".split())
+SPAN_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
 @dataclass(frozen=True)
@@ -43,9 +58,38 @@ def find_entities(analyzer: AnalyzerEngine, text: str, policy: RedactionPolicy,
     results = analyzer.analyze(normalised.text, language=policy.language,
                                entities=list(policy.entities),
                                score_threshold=policy.score_threshold)
-    findings = [Finding(*normalised.to_original(r.start, r.end), r.entity_type, float(r.score))
-                for r in results if r.end > r.start]
+    spans = [(r, ner_span(normalised.text, r.start, r.end, r.entity_type)
+              if r.recognition_metadata.get("recognizer_name") == NER_RECOGNIZER else (r.start, r.end))
+             for r in results]
+    findings = [Finding(*normalised.to_original(*span), r.entity_type, float(r.score))
+                for r, span in spans if span and span[1] > span[0]]
     return drop_kept(text, findings, term_spans(text, keep_terms))
+
+
+def ner_span(text: str, start: int, end: int, entity_type: str) -> tuple[int, int] | None:
+    """The span of an NER person or place, less the titles and greetings before a name; None when
+    no word in it is capitalised (in a cased text), it names a company ("Greenfield Energy",
+    "Greenleaf" before "Bank") or a car's model ("Fiesta" after "Ford")."""
+    if entity_type not in NER_CHECKED_TYPES:
+        return start, end
+    words = list(SPAN_WORD.finditer(text, start, end))
+    following = re.match(r" ([^\W\d_]+)", text[end:])
+    last_words = [words[-1].group()] if words else []
+    if following and following.group(1)[0].isupper():
+        last_words.append(following.group(1))
+    # Only where the text is cased at all: a lowercase transcript gives no hint.
+    uncased_guess = text != text.lower() and not any(w.group()[0].isupper() for w in words)
+    before = re.search(r"([^\W\d_]+) $", text[:start])
+    car_model = bool(before) and before.group(1).casefold() in CAR_MAKES
+    if uncased_guess or car_model or any(w.casefold() in ORGANISATION_KINDS for w in last_words):
+        return None
+    if entity_type == "PERSON":
+        while words and words[0].group().casefold() in BEFORE_A_NAME:
+            words.pop(0)
+        if not words:
+            return None
+        start = words[0].start()
+    return start, end
 
 
 def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:

@@ -7,8 +7,9 @@ caught everywhere in the call.
 Not the customer's personal data, so kept: the project's keep terms (company and product names)
 and the agent's own first name where the agent introduces themselves ("my name is Daniel",
 "меня зовут Анна"): on agent-labelled segments, or on a mono call only in the first greeting
-turn near the start. Only that one word in that one place is kept; the customer's name, if it
-is the same, is still removed wherever else it is found.
+turn near the start. Only that one word in that place is kept, and where the next turn greets
+the agent back by it ("Hi Daniel"); the customer's name, if it is the same, is still removed
+wherever else it is found.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
-from agents.redact.numbers import normalise_spoken_numbers
+from agents.redact.numbers import is_number_word, normalise_spoken_numbers
 from agents.redact.recognizers import DIGIT_RUN
 from agents.redact.references import answered_references
 from agents.redact.spoken_details import PASSWORD, answered_secrets
@@ -29,10 +30,14 @@ from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entiti
 
 KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS")
 MIN_NAME_PART = 3  # "Jo" alone would hit too many ordinary words
-# The word right after one of these, on the agent's side, is the agent's own first name.
+# The word right after one of these, on the agent's side, is the agent's own first name; in
+# English also a capitalised word before "speaking" or with "calling from" after it ("Hannah
+# speaking", "it's Lee from Clearview Windows"), never in a question ("Is that Jim speaking?").
 SELF_INTRODUCTION = {
-    "en": re.compile(r"\b(?:my name is|my name's|this is|you(?:'re| are) speaking (?:to|with)|"
-                     r"I am|I'm)\s+([^\W\d_]+)", re.IGNORECASE),
+    "en": re.compile(r"\b(?i:my name is|my name's|this is|you(?:'re| are) (?:speaking|talking) (?:to|with)|"
+                     r"you(?:'re| are) through to|I am|I'm)\s+([^\W\d_]+)"
+                     r"|\b(?i:it's|it is)\s+([A-Z][^\W\d_]*)(?=\s+(?:from|calling from)\b)"
+                     r"|(?<![\w'’])([A-Z][^\W\d_]*)\s+(?:speaking|calling from)\b(?![^.?!]*\?)"),
     "ru": re.compile(r"(?<!\w)(?:меня зовут|мо[её] имя|с вами говорит|вас приветствует|"
                      r"на связи|это)\s+([^\W\d_]+)", re.IGNORECASE),
 }
@@ -40,7 +45,8 @@ SELF_INTRODUCTION = {
 # (the company, "thank you for calling") or the question that hands over to the caller.
 OPENING = {
     "en": re.compile(r"thank(?:s| you) for calling|welcome to|you(?:'ve| have) reached|"
-                     r"customer (?:service|support)", re.IGNORECASE),
+                     r"customer (?:service|support)|you(?:'re| are) (?:through to|(?:speaking|talking) (?:to|with))",
+                     re.IGNORECASE),
     "ru": re.compile(r"спасибо за (?:звонок|обращение)|компани\w*|служба (?:поддержки|заботы)|"
                      r"вас приветствует", re.IGNORECASE),
 }
@@ -49,6 +55,13 @@ HANDOVER = {
     "ru": re.compile(r"чем (?:я )?(?:могу|можем) (?:вам )?помочь|слушаю вас", re.IGNORECASE),
 }
 SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+# The caller greeting the agent back by the name just introduced ("Hi Hannah.", "Здравствуйте,
+# Ольга."): at the start of the next turn, after a greeting, that name is the agent's too.
+GREETED_BACK = {
+    "en": r"^\W*(?i:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening)|thanks|thank you)"
+          r",?\s+({name})\b",
+    "ru": r"^\W*(?i:здравствуйте|добрый (?:день|вечер)|доброе утро|спасибо),?\s+({name})(?!\w)",
+}
 # A long number said while a card is talked about (in its turn or the one or two before: "Go
 # ahead with the card when you're ready.") is a card number, Luhn-valid or not: ASR drops and
 # mishears digits, and splits a read-back into "4-9-2-9. 1-6-9-6..." that reads as a phone number.
@@ -77,7 +90,8 @@ def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[st
         if finding.entity_type == "PERSON":
             values.update(p for p in value.split()
                           if len(p) >= MIN_NAME_PART and p.isalpha() and p[0].isupper()
-                          and p.casefold() not in NOT_NAMES and p.casefold() not in NOT_NAMES_RU)
+                          and p.casefold() not in NOT_NAMES and p.casefold() not in NOT_NAMES_RU
+                          and not is_number_word(p))
     return known
 
 
@@ -132,20 +146,26 @@ def _word_findings(analyzer: AnalyzerEngine, segment: dict[str, Any], findings: 
             + drop_kept(word_text, find_known_values(word_text, known), term_spans(word_text, keep_terms)))
 
 
+def name_span(match: re.Match) -> tuple[int, int]:
+    """The span of the name in a SELF_INTRODUCTION match (whichever form matched)."""
+    return next(match.span(g) for g in range(1, match.re.groups + 1) if match.group(g))
+
+
 def _mono_introduction(text: str, pattern: re.Pattern, opening: re.Pattern,
-                       handover: re.Pattern) -> tuple[int, int] | None:
-    """The name in a sentence that greets ("...Northwind Energy, my name is Daniel") or that
-    follows an opening ("Компания Северный Ветер. Меня зовут Анна."); never after the handover
-    question, where the caller starts talking."""
+                       handover: re.Pattern) -> list[tuple[int, int]]:
+    """The names in the first sentence that greets ("...Northwind Energy, my name is Daniel") or
+    that follows an opening ("Компания Северный Ветер. Меня зовут Анна."); never after the
+    handover question, where the caller starts talking. All of its introductions count: "you're
+    through to Brightwave Energy, Hannah speaking" names the company first."""
     previous = ""
     for sentence in SENTENCE.finditer(text):
-        match = pattern.search(sentence.group())
+        matches = [m for m in pattern.finditer(sentence.group()) if not CALLER_INTRO.match(m.group())]
         greets = opening.search(sentence.group()) or handover.search(sentence.group())
         after_opening = opening.search(previous) and not handover.search(previous)
-        if match and not CALLER_INTRO.match(match.group()) and (greets or after_opening):
-            return sentence.start() + match.start(1), sentence.start() + match.end(1)
+        if matches and (greets or after_opening):
+            return [(sentence.start() + a, sentence.start() + b) for a, b in map(name_span, matches)]
         previous = sentence.group()
-    return None
+    return []
 
 
 def agent_introductions(segments: list[dict[str, Any]], language: str,
@@ -161,7 +181,7 @@ def agent_introductions(segments: list[dict[str, Any]], language: str,
     if any(s["speaker"] == "agent" for s in segments):
         for index, segment in enumerate(segments):
             if segment["speaker"] == "agent":
-                found = [m.span(1) for m in pattern.finditer(segment["text"])]
+                found = [name_span(m) for m in pattern.finditer(segment["text"])]
                 if found:
                     spans[index] = found
         return spans
@@ -170,10 +190,29 @@ def agent_introductions(segments: list[dict[str, Any]], language: str,
     for index, segment in enumerate(segments[:MONO_GREETING_SEGMENTS]):
         if segment["start"] > MONO_GREETING_WITHIN_S or segment["speaker"] != "unknown":
             break
-        span = _mono_introduction(segment["text"], pattern, opening, handover)
-        if span:
-            return {index: [span]}
+        names = _mono_introduction(segment["text"], pattern, opening, handover)
+        if names:
+            return {index: names}
     return spans
+
+
+def greeted_back(segments: list[dict[str, Any]], introductions: dict[int, list[tuple[int, int]]],
+                 language: str) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> span of the agent's introduced name where the next turn greets them by it."""
+    pattern = GREETED_BACK.get(language)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, spans in introductions.items():
+        if pattern is None or index + 1 >= len(segments):
+            continue
+        reply = segments[index + 1]
+        if reply["speaker"] == segments[index]["speaker"] != "unknown":
+            continue
+        for start, end in spans:
+            name = re.escape(segments[index]["text"][start:end])
+            match = re.search(pattern.format(name=name), reply["text"])
+            if match:
+                found.setdefault(index + 1, []).append(match.span(1))
+    return found
 
 
 def _drop_values(known: dict[str, set[str]], values: set[str]) -> dict[str, set[str]]:
@@ -222,6 +261,8 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     (the project's company and product names) are never redacted."""
     segments = transcript["segments"]
     introductions = agent_introductions(segments, policy.language, keep_terms)
+    for index, spans in greeted_back(segments, introductions, policy.language).items():
+        introductions[index] = introductions.get(index, []) + spans
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     answers = answered_names(segments, policy.language)
     references = answered_references(segments) if SPELLED_ID in policy.entities else {}

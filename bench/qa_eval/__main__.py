@@ -33,6 +33,7 @@ def format_report(report: dict) -> str:
                          f"{_pct(row['baseline_agreement']):>5}  {_pct(row['not_met_recall']):>6} "
                          f"{_pct(row['baseline_not_met_recall']):>5}")
         facts, pii, seconds, overall = figures["summary_facts"], figures["pii"], figures["seconds"], figures["overall"]
+        over = figures["over_redaction"]
         lines += [
             # Exact counts beside the rounded percentages: 151/168 prints as "90%" above.
             f"  overall exactly: {round((overall['agreement'] or 0) * overall['n'])}/{overall['n']} agree "
@@ -44,6 +45,8 @@ def format_report(report: dict) -> str:
             f"mono {_pct(figures['attribution']['mono']).strip()}",
             f"  PII leaks: {pii['leaked']} of {pii['planted']} planted values"
             + (f" (calls: {', '.join(pii['calls_with_leaks'])})" if pii["calls_with_leaks"] else ""),
+            f"  over-redaction: {over['words']} of {over['transcript_words']} words not planted were removed "
+            f"({over['per_1000'] or 0:.1f} per 1000), in {len(over['calls_with_any'])} of {figures['calls']} calls",
             f"  redact+analyze+score: {seconds['redact_analyze_score']:.1f} s"
             + (f" = {_pct(seconds['share_of_asr']).strip()} of ASR {seconds['asr']:.1f} s" if seconds["asr"] else ""),
             f"  CPU time: {seconds['redact_analyze_score_cpu']:.1f} s"

@@ -34,6 +34,8 @@ class CallOutcome:
     wer: float | None = None
     reference_words: int = 0
     extra: dict = field(default_factory=dict)
+    over_redacted: list[str] = field(default_factory=list)  # removed words that were not planted
+    transcript_words: int = 0
 
 
 def script_transcript(call: EvalCall) -> tuple[dict, list[tuple[str, float, float]]]:
@@ -80,13 +82,15 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
     reference = " ".join(t.text for t in call.turns)
     hypothesis = " ".join(s["text"] for s in transcript["segments"])
     texts = metrics.stored_texts(result.redacted, result.analysis, result.score)
+    over_redacted, transcript_words = metrics.over_redaction(call.planted_pii, transcript, result.redacted)
     return CallOutcome(
         call=call, predicted=predicted,
         facts=metrics.fact_coverage(call.summary_facts, result.analysis.get("summary", "")),
         attribution=metrics.attribution_accuracy(result.redacted, timings),
         leaked=metrics.leaks(call.planted_pii, texts), seconds=seconds,
         wer=metrics.word_error_rate(reference, hypothesis) if source == "audio" else None,
-        reference_words=len(metrics.normalise_words(reference).split()), extra=extra)
+        reference_words=len(metrics.normalise_words(reference).split()), extra=extra,
+        over_redacted=over_redacted, transcript_words=transcript_words)
 
 
 def skip_reason(language: str, calls: list[EvalCall], catalog: ProjectCatalog, source: str,
@@ -105,6 +109,16 @@ def skip_reason(language: str, calls: list[EvalCall], catalog: ProjectCatalog, s
 
 def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
+
+
+def over_redaction_figures(outcomes: list[CallOutcome]) -> dict:
+    """Words redaction removed outside the planted values, per 1000 transcript words, and the calls
+    with any."""
+    removed = sum(len(o.over_redacted) for o in outcomes)
+    words = sum(o.transcript_words for o in outcomes)
+    return {"words": removed, "transcript_words": words,
+            "per_1000": None if not words else round(1000 * removed / words, 2),
+            "calls_with_any": sorted(o.call.id for o in outcomes if o.over_redacted)}
 
 
 def summarise(outcomes: list[CallOutcome]) -> dict:
@@ -144,6 +158,7 @@ def summarise(outcomes: list[CallOutcome]) -> dict:
         "pii": {"planted": sum(len(o.call.planted_pii) for o in outcomes),
                 "leaked": sum(len(o.leaked) for o in outcomes),
                 "calls_with_leaks": sorted(o.call.id for o in outcomes if o.leaked)},
+        "over_redaction": over_redaction_figures(outcomes),
         "seconds": {"redact_analyze_score": round(stage_s, 3), "asr": round(asr_s, 3),
                     "share_of_asr": _ratio(stage_s, asr_s),
                     "redact_analyze_score_cpu": round(stage_cpu, 3), "asr_cpu": round(asr_cpu, 3),
@@ -156,6 +171,7 @@ def call_row(outcome: CallOutcome) -> dict:
     return {"id": outcome.call.id, "language": outcome.call.language, "stereo": outcome.call.stereo,
             "labels": outcome.call.labels, "predicted": outcome.predicted, "facts": list(outcome.facts),
             "wer": outcome.wer, "attribution": list(outcome.attribution), "leaks": len(outcome.leaked),
+            "over_redacted_words": len(outcome.over_redacted),
             "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()}, **outcome.extra}
 
 

@@ -262,7 +262,9 @@ def test_company_and_agents_introduced_name_are_kept(english_analyzer, speaker):
     assert texts[0] == GREETING  # greeting check can see the company and the agent's name
     assert "Northwind Energy" in "".join(w["word"] for w in out["segments"][0]["words"])
     assert find_leaks(["Margaret Collins"], " ".join(texts)) == []
-    assert "Daniel" not in texts[1]  # the customer's side is still redacted
+    # The caller greeting the agent back by that name keeps it there (en-2026.12-17); the rest of
+    # the caller's side is still redacted.
+    assert texts[1].startswith("Hi Daniel, my name is <PERSON>")
 
 
 @pytest.mark.models
@@ -320,3 +322,74 @@ def test_a_long_number_said_during_card_talk_is_a_card_number_even_with_asr_slip
     assert texts[5] == "And my account number is <DIGIT_RUN>."
     # ASR's full stop cut the first four digits off the rest: they belong to the card.
     assert texts[6] == "Oh, and the other card is <CREDIT_CARD>. Sorry."
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text, kept, gone", [
+    # lowercase words spaCy reads as people
+    ("So it's a thirty minute lesson once a week.", ["lesson"], []),
+    ("I'll send a form so you can give us meter readings on moving day.", ["us meter"], []),
+    # company names, which the policy keeps (a kind of organisation ends them)
+    ("Hello, Greenfield Energy, how can I help?", ["Greenfield Energy"], []),
+    ("Good morning, Pageturner Magazines, how can I help?", ["Pageturner Magazines"], []),
+    # a title or greeting before a name stays; the name goes
+    ("Thanks, Mrs Okonjo, I've found the booking.", ["Mrs"], ["Okonjo"]),
+    ("Morning Grace. I've moved flat.", ["Morning"], ["Grace"]),
+    # a car's model after its make; a person called Ford still goes
+    ("It is a Ford Fiesta, silver.", ["Ford Fiesta"], []),
+    ("My name is Harrison Ford.", [], ["Harrison", "Ford"]),
+])
+def test_ordinary_words_and_company_names_stay_names_go(english_analyzer, text, kept, gone):
+    redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert all(k in redacted for k in kept), redacted
+    assert not any(g in redacted for g in gone), redacted
+
+
+@pytest.mark.models
+def test_a_house_number_read_as_a_name_does_not_wipe_the_number_elsewhere(english_analyzer):
+    segments = [make_segment("Twelve Orchard Close.", 0.0),
+                make_segment("I can see one payment, twelve pounds at a coffee shop.", 2.0)]
+    body = {"language": "en", "audio_duration_s": 4.0, "channels": 1, "segments": segments}
+    out = redact_transcript(english_analyzer, body, ENGLISH_POLICY)
+    assert "Orchard" not in out["segments"][0]["text"]
+    assert "twelve pounds" in out["segments"][1]["text"]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("speaker, greeting, name", [
+    ("agent", "Hi there, Clearsight Opticians, Tom speaking.", "Tom"),
+    ("agent", "Hi, it's Owen from Kite Fibre, calling back about the fault.", "Owen"),
+    ("unknown", "Good afternoon, Northsea Ferries, you're speaking to Hannah. Calls may be recorded.", "Hannah"),
+    ("unknown", "Morning, you're through to Brightwave Energy, Hannah speaking.", "Hannah"),
+])
+def test_an_agent_introducing_themselves_in_other_words_keeps_the_name(english_analyzer, speaker, greeting, name):
+    other = "client" if speaker == "agent" else "unknown"
+    transcript = call((speaker, greeting), (other, "Hi, my name is Peter Novak, I was charged twice."))
+    out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+    assert name in out["segments"][0]["text"]
+    assert find_leaks(["Peter Novak"], out["segments"][1]["text"]) == []
+
+
+@pytest.mark.models
+def test_a_name_before_speaking_is_kept_only_when_the_agent_introduces_themselves(english_analyzer):
+    # The agent asks for the customer ("Is that Jim speaking?"); a caller answers an outgoing
+    # call with their name on a mono line: both stay redacted.
+    asked = call(("agent", "Hello, is that Jim Callow speaking?"), ("client", "Yes, it is."))
+    answered = call(("unknown", "Hello, Jim Callow speaking."),
+                    ("unknown", "Hi, it's Marta calling from BrightRoof Solar."))
+    for transcript in (asked, answered):
+        out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
+        assert find_leaks(["Jim Callow"], " ".join(s["text"] for s in out["segments"])) == []
+
+
+@pytest.mark.models
+def test_the_caller_greeting_the_agent_back_by_name_keeps_it_only_there(english_analyzer):
+    transcript = call(("unknown", "Thank you for calling Brightwave Energy, my name is Ruth."),
+                      ("unknown", "Hi Ruth, it's Ruth Collins, I'm moving house next week."),
+                      ("unknown", "Thanks, Ruth, I'll move the account."))
+    texts = [s["text"] for s in redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)["segments"]]
+    assert texts[1].startswith("Hi Ruth, it's <PERSON>")  # the caller's own name is still removed
+    assert "Ruth" not in texts[2]  # only the greeting right after the introduction
+    # Without an introduction the name is the caller's business: redacted.
+    untold = call(("unknown", "Hello, Brightwave Energy."), ("unknown", "Hi Ruth, I'm moving house."))
+    assert "Ruth" not in redact_transcript(english_analyzer, untold, ENGLISH_POLICY)["segments"][1]["text"]

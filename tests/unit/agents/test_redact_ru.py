@@ -38,6 +38,10 @@ LEAK_CASES = {
     "Нет, я переехала. Пуляция народного ополчения, дом пять, корпус два.": ["Народного Ополчения"],
     "Договор 73, полиция садовая, дом семь, квартира двенадцать.": ["Садовая"],
     "Маршала Жукова 14, квартира 52.": ["Маршала Жукова"],
+    # after "фамилию" a surname is still a name; only the words that say whose are not
+    "Фамилия владельца Кузнецов.": ["Кузнецов"],
+    "Запишите фамилию Петрова, имя Иван.": ["Петрова", "Иван"],
+    "Компания Ромашка, меня зовут Ольга, а клиент Смирнов из Твери.": ["Смирнов", "Твери"],
     # passports, digits and words
     "Паспорт серия 45 12 номер 345678.": ["4512", "345678"],
     "паспорт 4512 345678": ["4512345678"],
@@ -78,6 +82,13 @@ BENIGN = [
     "Чем могу помочь? Понимаю, мне очень жаль.",
     "Стоимость тарифа пятьсот рублей в месяц.",
     "Разговор записывается для контроля качества.",
+    # the request lists what it asks for ("имя", "владельца" are no names)
+    "Назовите, пожалуйста, фамилию, имя и отчество владельца договора.",
+    "Подскажите номер заказа и фамилию получателя.",
+    "Назовите снилз, пожалуйста.",  # a document's name in lower case (ASR)
+    # a company's name after its kind or in quotes (the policy keeps organisations)
+    "Здравствуйте, фитнес-клуб Атлет, слушаю.",
+    "Добрый вечер! Онлайн-школа «Знайка», слушаю.",
 ]
 
 
@@ -199,3 +210,10 @@ def test_mono_agent_name_after_the_opening_sentence_but_not_after_the_handover(r
     out = redact_transcript(russian_analyzer, transcript, RUSSIAN_POLICY, ("Северный Ветер",))
     assert "Меня зовут Анна" in out["segments"][0]["text"]
     assert find_leaks(["Ирина Соколова"], out["segments"][1]["text"]) == []
+
+
+def test_a_preposition_beside_a_name_and_a_clinic_s_name_are_kept(russian_analyzer):
+    text = "Здравствуйте, это Наталья из клиники Здоровье, вы оставляли заявку."
+    redacted, _ = redact_text(russian_analyzer, text, RUSSIAN_POLICY)
+    assert "Наталья" not in redacted
+    assert "<PERSON> из клиники Здоровье" in redacted

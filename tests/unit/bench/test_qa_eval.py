@@ -14,7 +14,7 @@ import yaml
 from bench.qa_eval import metrics
 from bench.qa_eval.__main__ import main
 from bench.qa_eval.calls import CALLS_DIR, CRITERIA, VERDICTS, BadCall, EvalCall, Turn, load_calls, parse_call, select
-from bench.qa_eval.harness import script_transcript
+from bench.qa_eval.harness import CallOutcome, over_redaction_figures, script_transcript
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -174,3 +174,58 @@ def test_russian_calls_are_spoken_by_festival_which_whisper_base_can_read(tmp_pa
 
 def test_word_error_rate_reads_dictated_and_written_numbers_alike():
     assert metrics.word_error_rate("card four five two six, zero one eight one", "Card 4526 0181.") == 0
+
+
+def test_removed_words_are_the_ones_a_placeholder_took_the_place_of():
+    original = "Safe travels, Mr Smith, and thanks for calling."
+    redacted = "<PERSON>, Mr <PERSON>, and thanks for calling."
+    assert [original.split()[i] for i in metrics.removed_word_indices(original, redacted)] == ["Safe", "travels,", "Smith,"]
+    assert metrics.removed_word_indices(original, original) == []
+
+
+def test_over_redacted_words_are_removed_words_outside_every_planted_value():
+    planted = ["John Smith"]
+    assert metrics.over_redacted_words(planted, "Safe travels, Mr Smith.", "<PERSON>, Mr <PERSON>.") == ["Safe", "travels,"]
+    assert metrics.over_redacted_words(planted, "Thanks John Smith.", "Thanks <PERSON>.") == []
+
+
+def test_planted_values_are_read_as_the_leak_check_reads_them():
+    # Digits in any spacing and wording, with the phone's leading "oh" and "double".
+    phone = "oh seven seven double oh nine, eight three four one two please"
+    assert metrics.over_redacted_words(["07700983412"], phone, "<PHONE_NUMBER> please") == []
+    # A passport's series said apart from its number: each piece is the planted value's.
+    passport = "Паспорт сорок пять ноль семь, номер сто двадцать три четыреста пятьдесят шесть."
+    assert metrics.over_redacted_words(["4507123456"], passport, "Паспорт <RU_PASSPORT>, номер <RU_PASSPORT>.") == []
+    # A spelled postcode, with the letter a four-character piece would leave out.
+    postcode = "the postcode's M fourteen, five T R."
+    assert metrics.over_redacted_words(["M fourteen, five T R"], postcode, "the postcode's <ADDRESS>.") == []
+    # A Russian surname in another case; a street's generic word with its planted name.
+    assert metrics.over_redacted_words(["Соколова"], "Звонит Соколовой.", "Звонит <PERSON>.") == []
+    assert metrics.over_redacted_words(["Harbour Street"], "on Harbour Street.", "on <ADDRESS>.") == []
+
+
+def test_spoken_emails_and_spelled_names_belong_to_their_planted_value():
+    email = "It's j dot okafor at quickmail dot com."
+    assert metrics.spoken_characters(email) == "itsjokaforquickmailcom"
+    assert metrics.over_redacted_words(["j.okafor@quickmail.com"], email, "It's <EMAIL_ADDRESS>.") == []
+    spelled = "Keogh is K as in kilo, E, O, G as in golf, H."
+    assert metrics.over_redacted_words(["Siobhan Keogh"], spelled, "<PERSON> is <PERSON>.") == []
+    assert metrics.over_redacted_words(["Marianne Gillett"], "that's G I double-L E double-T.", "that's <PERSON>.") == []
+    # ...but an ordinary word beside them is not part of one.
+    assert metrics.over_redacted_words(["Siobhan Keogh"], "Lovely, Keogh.", "<PERSON>, <PERSON>.") == ["Lovely,"]
+
+
+def test_over_redaction_counts_words_per_call_and_the_harness_reports_them():
+    transcript = {"segments": [{"text": "Hi Tom, safe travels."}, {"text": "It's Jane Doe."}]}
+    redacted = {"segments": [{"text": "Hi <PERSON>, <PERSON>."}, {"text": "It's <PERSON>."}]}
+    assert metrics.over_redaction(["Jane Doe"], transcript, redacted) == (["Tom,", "safe", "travels."], 7)
+    call = EvalCall("x", "en", False, "support-en", "calibrate", (), {}, (("a",),), ())
+    outcomes = [CallOutcome(EvalCall(**{**call.__dict__, "id": name}), {}, (0, 0), (0, 0), [], {},
+                            over_redacted=over, transcript_words=500) for name, over in (("a", ["Tom,"]), ("b", []))]
+    assert over_redaction_figures(outcomes) == {"words": 1, "transcript_words": 1000, "per_1000": 1.0,
+                                                "calls_with_any": ["a"]}
+
+
+def test_a_lone_number_word_in_a_spoken_email_is_its_digits():
+    email = "It's robert dot singh sixty at gmail dot com."
+    assert metrics.over_redacted_words(["robert.singh60@gmail.com"], email, "It's <EMAIL_ADDRESS>.") == []
