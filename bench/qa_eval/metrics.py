@@ -3,8 +3,8 @@ speaker attribution, personal-data leaks and over-redaction. Pure functions over
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from collections.abc import Iterable, Mapping, Sequence
+from difflib import SequenceMatcher
 
 import jiwer
 
