@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tempfile
 import wave
@@ -62,7 +63,14 @@ class RenderedCall:
 ESPEAK_VOICES = {"en": (Voice("espeak", "en-us"), Voice("espeak", "en+Annie", wpm=150)),
                  "ru": (Voice("espeak", "ru"), Voice("espeak", "ru+f3", wpm=150))}
 FESTIVAL_RU = "msu_ru_nsh_clunits"
-FESTIVAL_UNSPOKEN = str.maketrans("", "", "«»„“”")  # Festival writes no audio for a text with these
+# Festival writes no audio at all for a text with these (its Russian letter rules have none for
+# them, nor for a comma standing alone): quotes go, a dash is a comma after the word before it.
+FESTIVAL_UNSPOKEN = str.maketrans({"«": None, "»": None, "„": None, "“": None, "”": None, "…": "."})
+DASH = re.compile(r"\s*[—–]\s*")
+
+
+def festival_text(text: str) -> str:
+    return DASH.sub(", ", text.translate(FESTIVAL_UNSPOKEN))
 PIPER_VOICES = {"en": (Voice("piper", "en_US-joe-medium"),
                        Voice("piper", "en_US-joe-medium", length_scale=1.12, noise_scale=0.8,
                              pitch_cents=-300)),
@@ -103,7 +111,7 @@ def _synthesise(text: str, voice: Voice, raw: Path) -> None:
         return
     if voice.engine == "festival":
         script = raw.with_suffix(".txt")
-        script.write_text(text.translate(FESTIVAL_UNSPOKEN), encoding="utf-8")
+        script.write_text(festival_text(text), encoding="utf-8")
         _run("text2wave", "-eval", f"(voice_{voice.name})",
              "-eval", f"(Parameter.set 'Duration_Stretch {voice.length_scale})", script, "-o", raw)
         return
