@@ -32,7 +32,8 @@ NAME_CUE = re.compile(
 # A relative named by the caller: "for my son, Alfie Brennan", "my wife Sarah's on the policy".
 FAMILY_NAME_CUE = re.compile(
     rf"(?i:\b(?:my|our|his|her)\s+(?:son|daughter|husband|wife|partner|mum|mother|dad|father|child|boy|girl|"
-    rf"brother|sister|grandson|granddaughter)(?:['’]s name is|\s+is called|\s+called|,)?\s+)({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})")
+    rf"brother|sister|grandson|granddaughter)(?:['’]s name is|\s+is called|\s+called|,)?\s+)"
+    rf"({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})")
 # A surname given on its own after its cue: "the surname's Whitcombe", "last name is Okafor".
 SURNAME_CUE = re.compile(rf"(?i:\b(?:surname|last name|family name)(?:'s|’s| is)\s+)({NAME_WORD})")
 _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
