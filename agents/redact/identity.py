@@ -111,6 +111,11 @@ MIN_SPELLED_CHARS = 7  # "L L 603" (a policy prefix) or "K N 7" identify nobody
 MIN_SPELLED_DIGITS = 5
 
 
+def _spelled_like(capitals: str, word: str) -> float:
+    """How closely spelled-out capitals match a word as heard (difflib ratio, case ignored)."""
+    return SequenceMatcher(None, capitals.lower(), word.lower()).ratio()
+
+
 def spelled_beside(text: str) -> list[tuple[int, int]]:
     """A word in capitals (no known acronym) and the neighbouring word it spells: both name
     someone. ASR writes a spelled surname as one word next to its own mishearing of the name."""
@@ -123,7 +128,7 @@ def spelled_beside(text: str) -> list[tuple[int, int]]:
         neighbours = ([before.span(1)] if before else []) + (
             [(caps.end() + after.start(1), caps.end() + after.end(1))] if after else [])
         like = [(a, b) for a, b in neighbours
-                if SequenceMatcher(None, caps.group().lower(), text[a:b].lower()).ratio() >= SPELLED_LIKE]
+                if _spelled_like(caps.group(), text[a:b]) >= SPELLED_LIKE]
         if like:
             spans += [caps.span(), *like]
     return spans
@@ -131,8 +136,8 @@ def spelled_beside(text: str) -> list[tuple[int, int]]:
 
 def _spells_a_word_before(text: str, match: re.Match) -> bool:
     """Whether the capitals spell one of the words said in the 60 characters before the cue."""
-    letters = match.group(match.lastindex).lower()
-    return any(SequenceMatcher(None, letters, word.lower()).ratio() >= SPELLED_AFTER_CUE_LIKE
+    letters = match.group(match.lastindex)
+    return any(_spelled_like(letters, word) >= SPELLED_AFTER_CUE_LIKE
                for word in _JUST_SAID.findall(text, max(0, match.start() - 60), match.start()))
 
 

@@ -149,12 +149,18 @@ def natasha_models() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=50_000)
-def _name_reading(morph: Any, word: str) -> tuple[bool, bool]:
-    """(most likely a name, possibly a name) per pymorphy2's dictionary."""
+def _parses(morph: Any, word: str) -> tuple[Any, ...]:
+    """pymorphy2's readings of a lower-case word, most likely first, once per word."""
     import pymorphy2
 
     # MorphVocab.parse simplifies the tags; the base class keeps the Name/Surn/Patr grammemes.
-    parses = pymorphy2.MorphAnalyzer.parse(morph, word)
+    return tuple(pymorphy2.MorphAnalyzer.parse(morph, word))
+
+
+@lru_cache(maxsize=50_000)
+def _name_reading(morph: Any, word: str) -> tuple[bool, bool]:
+    """(most likely a name, possibly a name) per pymorphy2's dictionary."""
+    parses = _parses(morph, word)
     top = bool(parses) and bool(NAME_GRAMMEMES & set(parses[0].tag.grammemes))
     return top, top or any(NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4])
 
@@ -163,9 +169,7 @@ def _name_reading(morph: Any, word: str) -> tuple[bool, bool]:
 def _plain_word(morph: Any, word: str) -> bool:
     """A word the dictionary knows as no name: a function word ("из"), or a noun in the genitive
     with no name reading, which says whose name is asked for ("фамилию владельца", "получателя")."""
-    import pymorphy2
-
-    parses = pymorphy2.MorphAnalyzer.parse(morph, word)
+    parses = _parses(morph, word)
     if not parses or not parses[0].is_known:
         return False
     top = parses[0]
@@ -198,11 +202,9 @@ def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
 def _may_name_a_street(word: str, morph: Any) -> bool:
     """An adjective ("Садовая"), a noun in the genitive ("Ленина", "Ополчения") or capitalised
     ("Арбат"), or a word the dictionary does not know (ASR's "Пуляция"); not "заявку", "живу"."""
-    import pymorphy2
-
     if len(word) < 3 or word.lower() in NOT_STREET_NAMES:
         return False
-    parses = pymorphy2.MorphAnalyzer.parse(morph, word.lower())
+    parses = _parses(morph, word.lower())
     top = parses[0]
     if not top.is_known or top.tag.POS in ("ADJF", "PRTF"):
         return True
