@@ -123,8 +123,9 @@ def _digit_pieces(run: list[Token], text: str) -> list[tuple[str, int, int]]:
             digits = ("" if i and run[i - 1].word not in REPEATS else "1") + _fill(SCALES[word], following if joined else "")
         elif word in HUNDREDS:  # the tens and units that follow fill the other two places
             digits = str(HUNDREDS[word]) + _fill(2, following if joined else "")
-        else:  # tens: "twenty" alone is 20, "twenty three" is 2 then 3
-            digits = str(TENS[word]) + ("" if following in UNITS else "0")
+        else:  # tens: "twenty" alone is 20, "twenty three" is 2 then 3; a zero after it starts
+            # the next group: "двести сорок, ноль семь" is 240 07, not 2407
+            digits = str(TENS[word]) + ("" if UNITS.get(following) else "0")
         out.append((digits, (repeat_from or token).start, token.end))
         repeat_from = None
     return out

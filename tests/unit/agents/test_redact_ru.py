@@ -175,6 +175,14 @@ def test_russian_spoken_numbers_become_digits():
     assert normalise_spoken_numbers("двести рублей").text == "двести рублей"
 
 
+def test_a_zero_after_tens_starts_the_next_group():
+    # Russians dictate a phone's last groups as "ноль семь": the zero is a digit, not part of "сорок"
+    phone = "восемь девятьсот пятнадцать, шестьсот сорок, ноль семь, девяносто три"
+    assert normalise_spoken_numbers(phone).text == "89156400793"
+    assert normalise_spoken_numbers("forty oh six").text == "4006"
+    assert normalise_spoken_numbers("сорок семь").text == "47"
+
+
 def segment(text: str, start: float, speaker: str) -> dict:
     words = [{"start": start + 0.3 * i, "end": start + 0.3 * (i + 1), "word": " " + w,
               "probability": 0.9} for i, w in enumerate(text.split())]
