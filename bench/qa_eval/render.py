@@ -67,10 +67,12 @@ FESTIVAL_RU = "msu_ru_nsh_clunits"
 # them, nor for a comma standing alone): quotes go, a dash is a comma after the word before it.
 FESTIVAL_UNSPOKEN = str.maketrans({"«": None, "»": None, "„": None, "“": None, "”": None, "…": "."})
 DASH = re.compile(r"\s*[—–]\s*")
+# ...nor for punctuation standing between spaces: the pause of "записан. ... НПФ «Опора»".
+STANDALONE_PUNCTUATION = re.compile(r"(?:^|(?<=\s))[^\w\s]+(?:\s+|$)")
 
 
 def festival_text(text: str) -> str:
-    return DASH.sub(", ", text.translate(FESTIVAL_UNSPOKEN))
+    return STANDALONE_PUNCTUATION.sub("", DASH.sub(", ", text.translate(FESTIVAL_UNSPOKEN))).strip()
 PIPER_VOICES = {"en": (Voice("piper", "en_US-joe-medium"),
                        Voice("piper", "en_US-joe-medium", length_scale=1.12, noise_scale=0.8,
                              pitch_cents=-300)),

@@ -159,6 +159,10 @@ def test_a_russian_turn_with_a_dash_or_quotes_is_still_spoken(tmp_path):
     text = "Ой, ну зубная боль — это самое противное. Магазин «Флора-экспресс»… Да."
     assert festival_text(text) == "Ой, ну зубная боль, это самое противное. Магазин Флора-экспресс. Да."
     assert speak_turn(text, Voice("festival", FESTIVAL_RU), cache_dir=tmp_path).stat().st_size > 8000
+    # a pause written as dots standing alone (an IVR message, then the agent); session 11's ru93
+    paused = "Ваш звонок может быть записан. ... НПФ «Опора», слушаю вас."
+    assert festival_text(paused) == "Ваш звонок может быть записан. НПФ Опора, слушаю вас."
+    assert speak_turn(paused, Voice("festival", FESTIVAL_RU), cache_dir=tmp_path).stat().st_size > 8000
 
 
 @pytest.mark.models
