@@ -306,7 +306,9 @@ def text_for(criterion: Criterion, call: CallText, clauses: CallText) -> CallTex
 def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,
                applies_threshold: float) -> dict:
     where = _window_text(criterion)
-    if not assessment.applicable(applies_threshold):
+    # The agent disclosing or changing the record (must_precede) makes the check due, whatever the
+    # caller said: on an outgoing call the agent may open the record before the caller says a word.
+    if not assessment.applicable(applies_threshold) and assessment.act is None:
         return _verdict(criterion, "na", "not applicable: the topic did not come up", [])
     hits = assessment.hits(threshold)
     closest = f" (closest {assessment.best:.2f} < {threshold:.2f})" if assessment.scored else ""

@@ -62,3 +62,55 @@ def test_the_callers_own_sarcasm_does_not_count_against_the_agent(english):  # n
             (9.5, 14.0, "agent", "I'm so sorry, that's not good enough. I've booked the engineer for eight tomorrow."),
             (14.5, 16.0, "client", "Fine.")]
     assert by_id(analyze_with_rules(redacted(call), english), "no_rude_language")["verdict"] == "met"
+
+
+# --- verification: what counts as a check, and what opens the record -------------------------
+
+from test_analyze_ordering import verification  # noqa: E402
+
+
+@pytest.mark.parametrize("lines", [
+    ["Could I get your surname, please?", "Right, I've cancelled the standing order for you."],
+    ["Can I take a mobile number so we can text you the tracking link?", "I've rebooked the collection for Monday."],
+    ["So I've got you down at <ADDRESS>, born in eighty-two, yes?", "I've changed the payment date to the tenth."],
+])
+def test_a_name_alone_a_contact_to_send_to_or_the_record_read_out_is_no_check(english, lines):  # noqa: F811
+    assert verification(english, lines)[0]["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("lines", [
+    ["Could I get your surname, please?", "And your date of birth?", "Right, I've cancelled the standing order for you."],
+    ["And the email the receipt went to?", "Right, I've cancelled the standing order for you."],
+    ["Can I take your surname, and the town you were born in?", "I've changed the payment date to the tenth."],
+])
+def test_a_name_with_a_holder_detail_or_the_contact_held_is_a_check(english, lines):  # noqa: F811
+    assert verification(english, lines)[0]["verdict"] == "met"
+
+
+@pytest.mark.parametrize("disclosure", [
+    "Right, the balance on your account is two hundred and twelve pounds.",
+    "There's an outstanding charge of ninety pounds for the callout.",
+])
+def test_a_sum_owed_read_out_before_the_check_is_a_late_check(english, disclosure):  # noqa: F811
+    found, _ = verification(english, [disclosure, "Before we go on, can I take your full name and date of birth?"])
+    assert found["verdict"] == "not_met"
+
+
+def test_the_agent_opening_the_record_makes_the_check_due_on_an_outgoing_call(english):  # noqa: F811
+    call = [(0.0, 2.0, "client", "Hello?"),
+            (2.5, 6.0, "agent", "Hi, it's Brookside Motors. Your van has failed its service inspection, I'm afraid."),
+            (6.5, 9.0, "client", "Oh dear. What's wrong with it?"),
+            (9.5, 13.0, "agent", "The clutch is slipping. We can fit a new one by Friday at five."),
+            (13.5, 15.0, "client", "Fine, go ahead."), (15.5, 17.0, "agent", "Thanks, bye.")]
+    transcript = redacted(call)
+    transcript["context"] = {**transcript.get("context", {}), "direction": "outgoing"}
+    assert by_id(analyze_with_rules(transcript, english), "verification")["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("client_line", [
+    "I'm honestly in bits about it all, I don't know where to start.",
+    "My mum wants me to go to college but I'd rather get a job.",
+])
+def test_a_feeling_with_no_record_behind_it_makes_no_check_due(english, client_line):  # noqa: F811
+    found = judged(english, client_line, "We run an open morning every Saturday at ten, no need to book.", "verification")
+    assert found["verdict"] == "na"
