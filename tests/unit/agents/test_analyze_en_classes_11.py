@@ -114,3 +114,20 @@ def test_the_agent_opening_the_record_makes_the_check_due_on_an_outgoing_call(en
 def test_a_feeling_with_no_record_behind_it_makes_no_check_due(english, client_line):  # noqa: F811
     found = judged(english, client_line, "We run an open morning every Saturday at ten, no need to book.", "verification")
     assert found["verdict"] == "na"
+
+
+# --- empathy: going straight to the case after a voiced worry ---------------------------------
+
+@pytest.mark.parametrize("line", [
+    "Right, so it's been held at the checking stage since the ninth.",
+    "I'll let the warehouse manager know when he's back.",
+    "There's a cheaper tariff if you can do without evening calls.",
+])
+def test_the_cases_status_after_a_voiced_worry_is_no_sympathy(english, line):  # noqa: F811
+    assert judged(english, WORRY, line, "empathy")["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("line", ["Oh no, what a horrible thing to find, let's get someone out to you.",
+                                  "That must be such a worry, I'm sorry."])
+def test_sympathy_after_a_voiced_worry_still_counts(english, line):  # noqa: F811
+    assert judged(english, WORRY, line, "empathy")["verdict"] == "met"
