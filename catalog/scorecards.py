@@ -92,6 +92,9 @@ class Criterion(FrozenModel):
     # The agent's words that set the criterion aside ("as you're not the account holder I can't go
     # into it"): with no evidence and nothing disclosed or changed (must_precede), the verdict is na.
     declined_if: RuleSet = Field(default_factory=dict)
+    # Ids of `absent` criteria whose rules also disqualify a sentence here: blaming or talking down
+    # to the caller is no sympathy, however near it sounds ("rejected_by: [no_rude_language]").
+    rejected_by: tuple[str, ...] = ()
     examples: dict[str, Examples] = Field(default_factory=dict)  # language -> example utterances
     # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
     threshold: float | dict[str, float] | None = None
@@ -145,6 +148,10 @@ class Scorecard(FrozenModel):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"duplicate criterion ids: {duplicates}")
+        forbidding = {c.id for c in criteria if c.expect == "absent"}
+        unknown = sorted({r for c in criteria for r in c.rejected_by if r not in forbidding})
+        if unknown:  # a typo would silently reject nothing
+            raise ValueError(f"rejected_by names no `expect: absent` criterion of this scorecard: {unknown}")
         return criteria
 
     @property

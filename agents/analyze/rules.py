@@ -36,7 +36,10 @@ ENGINE = "rules"
 #    holder I can't go into it"): with no evidence and nothing disclosed, the verdict is na.
 #    Summaries: the agent's sympathy is no action ("Oh no, that's awful."), Russian commitments and one-word reports
 #    ("передам в отдел", "Убрала.") rank as actions, a case reference stays with its action.
-ENGINE_VERSION = "7"
+# 8 (session 11): a criterion may be `rejected_by` another's forbidding rules (blaming is no sympathy);
+#    the agent disclosing or changing the record (must_precede) makes verification applicable;
+#    a short reason after a long sentence of the same turn takes that sentence as its context.
+ENGINE_VERSION = "8"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

@@ -234,14 +234,27 @@ def meaning_scores(criterion: Criterion, call: CallText, language: str, examples
     return positive, positive > call.similarity(negatives_of(examples, implicit_negatives))
 
 
-def assess(criterion: Criterion, call: CallText, language: str, implicit_negatives: tuple[str, ...] = ()) -> Assessment:
+def rejections(criterion: Criterion, scorecard_criteria, language: str) -> tuple:
+    """What disqualifies a sentence as the criterion's evidence: its own reject_if and the rules of
+    the criteria it is `rejected_by` (what the scorecard forbids is never evidence of good conduct)."""
+    def compute() -> tuple:
+        forbidding = (c.rules.get(language) or () for c in scorecard_criteria
+                      if c.id in criterion.rejected_by and c.expect == "absent")
+        return tuple(criterion.reject_if.get(language) or ()) + tuple(r for rules in forbidding for r in rules)
+    if not criterion.rejected_by:
+        return tuple(criterion.reject_if.get(language) or ())
+    return _once((criterion, scorecard_criteria), f"rejections:{language}", compute)
+
+
+def assess(criterion: Criterion, call: CallText, language: str, implicit_negatives: tuple[str, ...] = (),
+           rejects: tuple | None = None) -> Assessment:
     examples = criterion.examples.get(language)
     strict = criterion.expect == "absent"  # a failure needs a speaker we know (or guessed) said it
     candidates = call.of_role(criterion.speaker, strict=strict)
     window = {t.index for t in in_window(criterion, call.turns)}
     candidates = [s for s in candidates if s.turn.index in window]
     turn_ids = {s.turn.index for s in candidates}
-    rejects = criterion.reject_if.get(language) or ()
+    rejects = tuple(criterion.reject_if.get(language) or ()) if rejects is None else rejects
     # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
     # "I've sent it to the team, someone might look at it at some point" is no resolution.
     found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids], rejects)
@@ -293,7 +306,9 @@ def text_for(criterion: Criterion, call: CallText, clauses: CallText) -> CallTex
 def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,
                applies_threshold: float) -> dict:
     where = _window_text(criterion)
-    if not assessment.applicable(applies_threshold):
+    # The agent disclosing or changing the record (must_precede) makes the check due, whatever the
+    # caller said: on an outgoing call the agent may open the record before the caller says a word.
+    if not assessment.applicable(applies_threshold) and assessment.act is None:
         return _verdict(criterion, "na", "not applicable: the topic did not come up", [])
     hits = assessment.hits(threshold)
     closest = f" (closest {assessment.best:.2f} < {threshold:.2f})" if assessment.scored else ""
@@ -319,7 +334,8 @@ def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteri
     threshold = criterion.threshold_for(language, default_threshold(criterion, language))
     applies_threshold = criterion.applies_threshold_for(language, default_applies_threshold(criterion, language))
     negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
-    return verdict_of(criterion, assess(criterion, call, language, negatives), threshold, call, applies_threshold)
+    rejects = rejections(criterion, scorecard_criteria, language)
+    return verdict_of(criterion, assess(criterion, call, language, negatives, rejects), threshold, call, applies_threshold)
 
 
 def _verdict(criterion: Criterion, verdict: str, rationale: str, evidence: list[dict]) -> dict:

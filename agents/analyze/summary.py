@@ -215,6 +215,12 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
             return " ".join(trim(_ENUMERATION.sub("", s.text)) for s in things if s is not None)
     if len(reason.text) >= SHORT_REASON_CHARS:
         return reason.text
+    # A short sentence after a long one in the same turn ("...two panes have misted up. Four hundred
+    # it cost.") is the weight of the problem, not the problem: the sentence before it says what.
+    before = next((s for s in reversed(client) if s.position == reason.position - 1 and s.turn == reason.turn
+                   and _content(s) and len(s.text) >= 2 * SHORT_REASON_CHARS), None)
+    if before is not None:
+        return f"{trim(before.text)} {reason.text}"
     following = next((s for s in client if s.position > reason.position and s.turn == reason.turn
                       and "?" not in s.text), None)
     return f"{reason.text} {trim(following.text)}" if following else reason.text

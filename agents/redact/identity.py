@@ -82,10 +82,11 @@ INITIAL_SURNAME = re.compile(
     rf"((?![AI]\b)[A-Z](?:\.?\s+|-)(?!(?:Ray|Mobile|Mail|Book|Commerce|Shirt|Turn|Bike|Scooter|Cig)\b){NAME_WORD})"
     rf"(?![\w'’])")
 # A surname spelled out letter by letter, as ASR writes it: "W-H-I-T-L-O-W", "W.H.A.T.L.O.W.U.",
-# "R A M A S W A M Y" (four letters or more with a hyphen or full stop, five with spaces: "A B C"
+# "R A M A S W A M Y", "R, A, M, A, S" (four letters or more with a hyphen or full stop, five with
+# spaces or commas: "A B C"
 # and "B.B.C." stay), or run together right after the name it spells ("Ramaswamy, RMSWMY").
 SPELLED_LETTERS = re.compile(
-    r"(?<![\w.\-])(?:[A-Z](?:-[A-Z]){3,}|[A-Z](?:\.[A-Z]){3,}\.?|[A-Z](?: [A-Z]){4,})(?![\w\-])"
+    r"(?<![\w.\-])(?:[A-Z](?:-[A-Z]){3,}|[A-Z](?:\.[A-Z]){3,}\.?|[A-Z](?:,? [A-Z]){4,})(?![\w\-])"
     rf"|(?<!\w)(?:{NAME_WORD}),\s+(?i:(?:that's|that’s|that is|spelt|spelled)\s+)?([A-Z]{{4,12}})(?![\w'’])")
 # The same run together after a spelling cue, also where a full stop ended the name before it
 # ("...Whitlow. That's WHITLOW, ..."), and any such capitals beside the word they spell as ASR
@@ -134,6 +135,14 @@ def spelled_beside(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def word_spelled_before(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """The word said just before a letter-by-letter spelling that it spells ("It'll be Pickle.
+    P, I, C, K, L, E."): the spelling marks it as a name or an answer, whatever word it is."""
+    letters = re.sub(r"[^A-Z]", "", text[span[0]:span[1]])
+    return [m.span() for m in _JUST_SAID.finditer(text, max(0, span[0] - 60), span[0])
+            if _spelled_like(letters, m.group()) >= SPELLED_AFTER_CUE_LIKE][-1:]
+
+
 def _spells_a_word_before(text: str, match: re.Match) -> bool:
     """Whether the capitals spell one of the words said in the 60 characters before the cue."""
     letters = match.group(match.lastindex)
@@ -169,6 +178,7 @@ class CallerNameRecognizer(EntityRecognizer):
             spelled_after = m.group(1) and not _is_name(m.group().split(",")[0])  # "Hello, HSBC"
             if not spelled_after and not _is_acronym(re.sub(r"[^A-Z]", "", text[span[0]:span[1]])):
                 spans.add(span)
+                spans.update(word_spelled_before(text, span))
         spans.update(m.span(m.lastindex) for m in SPELLING_CUE.finditer(text)
                      if not _is_acronym(m.group(m.lastindex)) and (m.lastindex == 1 or _spells_a_word_before(text, m)))
         spans.update(spelled_beside(text))

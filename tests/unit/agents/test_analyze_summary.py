@@ -220,3 +220,21 @@ def test_a_russian_reason_heard_without_punctuation_loses_the_greeting_and_the_n
         ("agent", "Я оформила заявку, мастер придёт завтра с десяти до двенадцати.")], "ru")
     assert "Причина: У меня третий день не работает домофон" in text
     assert "зовут" not in text
+
+
+
+def test_a_short_sentence_after_a_long_one_gets_the_long_one_as_context():
+    """with_context: a short reason ("Nine grand it cost us.") after a long sentence of the same turn
+    is the weight of the problem; the sentence before it says what the problem is."""
+    from agents.analyze.summary import with_context
+    call = CallText([Turn(0, 0.0, 4.0, "agent", "Morning, Hillcrest Kitchens, <PERSON> speaking."),
+                     Turn(1, 4.5, 14.0, "client", "You fitted our whole kitchen with the new worktops and the island "
+                          "about eighteen months back, and now the oven door hinge has snapped clean off. "
+                          "Nine grand it cost us. I'm livid.")])
+    client = call.of_role("client")
+    short = next(s for s in client if s.text.startswith("Nine grand"))
+    assert with_context(short, client) == ("You fitted our whole kitchen with the new worktops and the island about "
+                                           "eighteen months back, and now the oven door hinge has snapped clean off. "
+                                           "Nine grand it cost us.")
+    opening = next(s for s in client if s.text.startswith("You fitted"))
+    assert with_context(opening, client) == opening.text  # a long reason stands alone

@@ -207,3 +207,21 @@ def test_talk_about_a_surname_without_one_is_left_alone(english_analyzer):
     out = redact_transcript(english_analyzer, transcript, ENGLISH_POLICY)
     assert [s["text"] for s in out["segments"]] == ["Surname's spelled wrong on the letter, I'm afraid.",
                                                    "Right, can you change it?"]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text, values", [
+    # letters said one by one with commas between them, and the word they spell said just before
+    ("The surname's Ottaway, that's O, T, T, A, W, A, Y.", ["Ottaway", "O, T, T, A, W, A, Y"]),
+    ("My answer would be Marmalade. M, A, R, M, A, L, A, D, E. It was the cat.", ["Marmalade", "M, A, R, M, A"]),
+])
+def test_letters_spelled_with_commas_and_the_word_they_spell_are_redacted(english_analyzer, text, values):
+    redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert find_leaks(values, redacted) == [], redacted
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text", ["We've got sizes S, M and L in that one.", "Choose option A, B or C on the keypad."])
+def test_a_short_list_of_letters_is_not_a_spelling(english_analyzer, text):
+    redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
+    assert redacted == text

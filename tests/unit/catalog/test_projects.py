@@ -25,7 +25,7 @@ def test_default_catalog_loads_from_settings_without_a_file(settings_factory):
     project = catalog.default
     scorecard = catalog.scorecard(project.scorecard)
     assert project.name == "support-en" and project.language == "en"
-    assert scorecard.ref == "support-en@10"
+    assert scorecard.ref == "support-en@11"
     ids = [c.id for c in scorecard.criteria]
     assert {"greeting", "verification", "empathy", "resolution", "no_rude_language", "recording_disclosure",
             "card_not_read_back", "closing"} == set(ids)
@@ -135,3 +135,10 @@ def test_projects_carry_asr_model_vocabulary_and_keep_terms(catalog_data):
     russian = load_catalog_file(DEFAULT_PROJECTS_FILE).resolve("any-portal", "+7 495 765-43-21")
     assert (russian.name, russian.language, russian.scorecard) == ("support-ru", "ru", "support-ru")
     assert "Northwind Energy" in load_catalog_file(DEFAULT_PROJECTS_FILE).default.vocabulary
+
+
+def test_rejected_by_must_name_a_forbidding_criterion_of_the_scorecard():
+    data = yaml.safe_load(DEFAULT_PROJECTS_FILE.read_text())
+    data["scorecards"]["support-en"]["criteria"][2]["rejected_by"] = ["no_such_criterion"]
+    with pytest.raises(ValueError, match="rejected_by"):
+        parse_catalog(data)
