@@ -36,7 +36,9 @@ ENGINE = "rules"
 #    holder I can't go into it"): with no evidence and nothing disclosed, the verdict is na.
 #    Summaries: the agent's sympathy is no action ("Oh no, that's awful."), Russian commitments and one-word reports
 #    ("передам в отдел", "Убрала.") rank as actions, a case reference stays with its action.
-ENGINE_VERSION = "7"
+# 8 (session 11): an agent who reads out or changes the record (a criterion's must_precede) has
+#    opened an account matter, so a missing check is not_met rather than na.
+ENGINE_VERSION = "8"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

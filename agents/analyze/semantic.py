@@ -293,7 +293,9 @@ def text_for(criterion: Criterion, call: CallText, clauses: CallText) -> CallTex
 def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, call: CallText,
                applies_threshold: float) -> dict:
     where = _window_text(criterion)
-    if not assessment.applicable(applies_threshold):
+    # An agent who reads out or changes the record (must_precede) has opened an account matter,
+    # however the caller put it: "Вижу заявку, её отклонили" makes a missed check a failure, not na.
+    if not assessment.applicable(applies_threshold) and assessment.act is None:
         return _verdict(criterion, "na", "not applicable: the topic did not come up", [])
     hits = assessment.hits(threshold)
     closest = f" (closest {assessment.best:.2f} < {threshold:.2f})" if assessment.scored else ""
