@@ -134,3 +134,35 @@ def test_a_next_step_with_when_still_counts(russian, line):
 def test_noting_a_detail_down_or_a_ticket_number_is_no_resolution_rule(russian, line):
     rules = russian.criterion("resolution").rules["ru"]
     assert not any(all(rule_search(p, line) for p in alternative) for alternative in rules)
+
+
+# --- as the ASR hears it ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    "Назавите номер лицевого счёта и адрес.",                     # the request verb misheard
+    "Скажите, пожалуйста, фамилию и когда во есть слово.",        # "кодовое слово" as Whisper writes it
+])
+def test_a_check_survives_a_misheard_verb_or_code_word(russian, line):
+    found = judged(russian, [
+        ("client", "Мне выставили счёт за воду вдвое больше."),
+        ("agent", line),
+        ("client", "Восемьдесят один, <ADDRESS>."),
+        ("agent", "Спасибо. У вас начислено по нормативу, пересчитаю до пятницы."),
+    ], "verification")
+    assert found["verdict"] == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Я записала. А вас на повторный приём в среду к девяти.",      # the ASR cut the booking in two
+    "Справку и договор пришлю вам на почту сегодня до пяти.",
+])
+def test_a_booking_cut_by_the_asr_and_an_own_commitment_with_when_are_a_resolution(russian, line):
+    found = judged(russian, [("client", "Мне нужно попасть к врачу ещё раз."),
+                             ("agent", line), ("client", "Хорошо.")], "resolution")
+    assert found["verdict"] == "met"
+
+
+def test_noting_a_detail_and_adding_it_to_the_case_is_no_booking_rule(russian):
+    rules = russian.criterion("resolution").rules["ru"]
+    line = "Госномер записала, к заявке приложила."
+    assert not any(all(rule_search(p, line) for p in alternative) for alternative in rules)
