@@ -166,3 +166,26 @@ def test_noting_a_detail_and_adding_it_to_the_case_is_no_booking_rule(russian):
     rules = russian.criterion("resolution").rules["ru"]
     line = "Госномер записала, к заявке приложила."
     assert not any(all(rule_search(p, line) for p in alternative) for alternative in rules)
+
+
+# --- greeting: a greeting word and a name or company, whatever order and however heard --------------
+
+def greeted(scorecard, opening: str) -> str:
+    call = [(0.0, 4.0, "agent", opening), (4.5, 9.0, "client", "Да, у меня вопрос по доставке холодильника."),
+            (9.5, 12.0, "agent", "Слушаю внимательно.")]
+    return by_id(analyze_with_rules(redacted(call, "ru"), scorecard), "greeting")["verdict"]
+
+
+@pytest.mark.parametrize("opening", ["Стоматология «Улыбка», администратор <PERSON>, слушаю.",
+                                     "Служба доставки, <PERSON>."])
+def test_a_name_and_a_company_without_a_greeting_word_is_no_greeting(russian, opening):
+    assert greeted(russian, opening) == "not_met"
+
+
+@pytest.mark.parametrize("opening", [
+    "Салон «Лютик», <PERSON>. Здравствуйте, чем помочь?",             # the greeting after the name
+    "Автомойка «Блеск», мастер <PERSON>, добрый день.",
+    "Меня зовут <PERSON>, компания «Оазис», сдравствуйте.",             # the greeting word misheard
+])
+def test_a_greeting_after_the_name_or_misheard_still_greets(russian, opening):
+    assert greeted(russian, opening) == "met"
