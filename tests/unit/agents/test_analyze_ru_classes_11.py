@@ -189,3 +189,9 @@ def test_a_name_and_a_company_without_a_greeting_word_is_no_greeting(russian, op
 ])
 def test_a_greeting_after_the_name_or_misheard_still_greets(russian, opening):
     assert greeted(russian, opening) == "met"
+
+
+def test_a_greeting_after_the_agent_hands_over_is_the_callers(russian):
+    # one ASR turn: "…, говорите. Здравствуйте." — the agent said "говорите", the caller greeted
+    assert greeted(russian, "Бюро ремонта «Винтик», говорите. Здравствуйте.") == "not_met"
+    assert greeted(russian, "Здравствуйте, бюро ремонта «Винтик», слушаю вас.") == "met"
