@@ -307,7 +307,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
                applies_threshold: float) -> dict:
     where = _window_text(criterion)
     # The agent disclosing or changing the record (must_precede) makes the check due, whatever the
-    # caller said: on an outgoing call the agent may open the record before the caller says a word.
+    # caller said: on an outgoing call the agent may open the record before the caller says a word,
+    # and "Вижу заявку, её отклонили" makes a missed check a failure, not na.
     if not assessment.applicable(applies_threshold) and assessment.act is None:
         return _verdict(criterion, "na", "not applicable: the topic did not come up", [])
     hits = assessment.hits(threshold)

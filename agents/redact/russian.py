@@ -256,6 +256,23 @@ def natasha_addresses(text: str, extractor: Any) -> list[tuple[int, int]]:
             if any(getattr(m.fact, "type", None) in HOUSE_PARTS for m in g)]
 
 
+# What no name is: a verb ("Здравствуете", which NER takes for a name at a sentence's start) or a
+# function word. Nouns stay, known or not: many surnames are ordinary nouns ("Мороз").
+NEVER_A_NAME_POS = frozenset({"VERB", "INFN", "GRND", "ADVB", "PRED", "COMP"}) | FUNCTION_WORDS
+
+
+def no_name_word(text: str, morph: Any) -> bool:
+    """Whether every word of an NER span is a dictionary word that is never a name: a verb, an
+    adverb or a function word, with no name reading at all (ASR's garbled greeting, not a person)."""
+    words = WORD.findall(text)
+    for word in words:
+        parses = _parses(morph, word.lower())
+        if not parses or not parses[0].is_known or parses[0].tag.POS not in NEVER_A_NAME_POS \
+                or _name_reading(morph, word.lower())[1]:
+            return False
+    return bool(words)
+
+
 def names_organisation(text: str, result: RecognizerResult) -> bool:
     """A name found right after an organisation's kind or in «quotes» is the organisation's; a
     document's name said in lower case ("назовите снилз") is no one's."""
@@ -285,7 +302,8 @@ class NatashaRecognizer(_Recognizer):
             found += [RecognizerResult({"PER": "PERSON", "LOC": "LOCATION"}[s.type], s.start, s.stop,
                                        0.85 if s.type == "PER" else 0.6)
                       for s in doc.spans
-                      if s.type in ("PER", "LOC") and not s.text.isupper()]  # not "ИНН"
+                      if s.type in ("PER", "LOC") and not s.text.isupper()  # not "ИНН"
+                      and not (s.type == "PER" and no_name_word(s.text, models["morph"]))]
         found = [r for r in found if not names_organisation(text, r)]
         if ADDRESS_HINT.search(text):  # the extractor is the slow part: only where it can hit
             found += [RecognizerResult(ADDRESS, start, end, 0.8)

@@ -225,3 +225,14 @@ def test_a_preposition_beside_a_name_and_a_clinic_s_name_are_kept(russian_analyz
     redacted, _ = redact_text(russian_analyzer, text, RUSSIAN_POLICY)
     assert "Наталья" not in redacted
     assert "<PERSON> из клиники Здоровье" in redacted
+
+
+def test_a_verb_the_ner_takes_for_a_name_is_kept_but_a_surname_that_is_a_noun_is_not(russian_analyzer):
+    # h-ru11: the ASR's greeting at a sentence's start ("Здравствуете") looked like a name to NER;
+    # a verb or an adverb is never one. A surname that is an ordinary noun still goes.
+    from agents.redact.russian import natasha_models, no_name_word
+    morph = natasha_models()["morph"]
+    assert no_name_word("Здравствуете", morph) and no_name_word("Слушаете", morph)
+    assert not no_name_word("Мороз", morph) and not no_name_word("Крутоярова", morph)
+    redacted, _ = redact_text(russian_analyzer, "Добрый вечер, это Василий Мороз, мой заказ не пришёл.", RUSSIAN_POLICY)
+    assert "Мороз" not in redacted and "Василий" not in redacted
