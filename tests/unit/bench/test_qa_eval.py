@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -94,6 +95,17 @@ def test_attribution_counts_unknown_as_wrong():
         {"start": 0.0, "end": 2.0, "speaker": "agent", "words": [{"start": 0.1, "end": 0.5}, {"start": 2.6, "end": 3.0}]},
         {"start": 3.0, "end": 4.0, "speaker": "unknown", "words": [{"start": 3.1, "end": 3.5}]}]}
     assert metrics.attribution_accuracy(transcript, turns) == (1, 3)
+
+
+def test_a_planted_number_is_written_in_digits(calls):
+    # planted as number words ("six oh oh, three one seven"), the leak check would look for each
+    # word alone and find "one" in "one adult"; GUIDE.md asks for the digits
+    from agents.redact.numbers import normalise_spoken_numbers
+
+    in_words = [(c.id, value) for c in calls for value in c.planted_pii
+                if re.sub(r"[\s,\-]", "", normalise_spoken_numbers(value).text).isdigit()
+                and not re.sub(r"[\s\-]", "", value).isdigit()]
+    assert in_words == []
 
 
 def test_leaks_find_names_dictated_numbers_and_street_names_but_not_generic_words():
