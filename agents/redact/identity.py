@@ -135,19 +135,21 @@ def spelled_beside(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _words_spelled_before(text: str, letters: str, end: int) -> list[tuple[int, int]]:
+    """Spans of the words said in the 60 characters before `end` that the letters spell."""
+    return [m.span() for m in _JUST_SAID.finditer(text, max(0, end - 60), end)
+            if _spelled_like(letters, m.group()) >= SPELLED_AFTER_CUE_LIKE]
+
+
 def word_spelled_before(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
     """The word said just before a letter-by-letter spelling that it spells ("It'll be Pickle.
     P, I, C, K, L, E."): the spelling marks it as a name or an answer, whatever word it is."""
-    letters = re.sub(r"[^A-Z]", "", text[span[0]:span[1]])
-    return [m.span() for m in _JUST_SAID.finditer(text, max(0, span[0] - 60), span[0])
-            if _spelled_like(letters, m.group()) >= SPELLED_AFTER_CUE_LIKE][-1:]
+    return _words_spelled_before(text, re.sub(r"[^A-Z]", "", text[span[0]:span[1]]), span[0])[-1:]
 
 
 def _spells_a_word_before(text: str, match: re.Match) -> bool:
     """Whether the capitals spell one of the words said in the 60 characters before the cue."""
-    letters = match.group(match.lastindex)
-    return any(_spelled_like(letters, word) >= SPELLED_AFTER_CUE_LIKE
-               for word in _JUST_SAID.findall(text, max(0, match.start() - 60), match.start()))
+    return bool(_words_spelled_before(text, match.group(match.lastindex), match.start()))
 
 
 def _is_name(value: str) -> bool:
