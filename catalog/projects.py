@@ -14,7 +14,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from catalog.languages import check_redaction_languages
-from catalog.scorecards import Scorecard, FrozenModel
+from catalog.scorecards import FrozenModel, Scorecard, with_pattern_pieces
 
 DEFAULT_PROJECTS_FILE = Path(__file__).with_name("default_projects.yaml")
 # Older Bitrix24 docs cap FIELD_NAME at 20 chars including UF_CRM_ (docs/bitrix24-api.md §4.1, §8).
@@ -87,12 +87,18 @@ class Project(FrozenModel):
 class _CatalogFile(FrozenModel):
     projects: dict[str, Project] = Field(min_length=1)
     default_project: str
+    # Regex pieces that several rules share, written once: `(?P>name)` in a scorecard pattern
+    # stands for pattern_pieces[name] (catalog.scorecards.with_pattern_pieces).
+    pattern_pieces: dict[str, str] = {}
     scorecards: dict[str, Scorecard]
 
     @model_validator(mode="before")
     @classmethod
     def _names_from_keys(cls, data: object) -> object:
         if isinstance(data, dict):
+            pieces = data.get("pattern_pieces") or {}
+            if isinstance(pieces, dict) and isinstance(data.get("scorecards"), dict):
+                data = {**data, "scorecards": with_pattern_pieces(data["scorecards"], pieces)}
             for key in ("projects", "scorecards"):
                 items = data.get(key)
                 if isinstance(items, dict):

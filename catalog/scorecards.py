@@ -8,10 +8,42 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from catalog.pattern_safety import backtracking_risk
+from catalog.pattern_safety import backtracking_risk, sre, sre_parse
 
 RuleSet = dict[str, tuple[tuple[str, ...], ...]]  # language -> alternatives (all regexes of one must match)
 
+# `(?P>name)`: a named piece of regex shared by several rules (PCRE's call of a named group, which
+# Python's re does not have, so an unexpanded one fails to compile instead of matching wrongly).
+PATTERN_PIECE = re.compile(r"\(\?P>(\w+)\)")
+
+
+def _one_group(piece: str) -> bool:
+    """`(a|b)`: a piece that is one group, so it means the same wherever it is put."""
+    try:
+        parsed = sre_parse.parse(piece)
+    except re.error:
+        return False
+    return len(parsed) == 1 and parsed[0][0] == sre.SUBPATTERN
+
+
+def with_pattern_pieces(value: object, pieces: dict[str, str]) -> object:
+    """`value` (a scorecards mapping as read from YAML) with every `(?P>name)` in its strings
+    replaced by the named piece, as written (so a scorecard's digest does not depend on whether a
+    piece is shared); an unknown name or a piece that is not one group is an error."""
+    if isinstance(value, str):
+        def piece(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in pieces:
+                raise ValueError(f"pattern {value!r}: no pattern_pieces entry {name!r}")
+            if not _one_group(pieces[name]):
+                raise ValueError(f"pattern_pieces.{name} must be one regex group, e.g. (a|b)")
+            return pieces[name]
+        return PATTERN_PIECE.sub(piece, value)
+    if isinstance(value, dict):
+        return {key: with_pattern_pieces(item, pieces) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_pattern_pieces(item, pieces) for item in value]
+    return value
 
 
 class FrozenModel(BaseModel):

@@ -112,6 +112,34 @@ def test_rules_accept_plain_phrases_and_all_of_groups(catalog_data):
     assert greeting.rules == {"ru": (("здравствуйте",), ("меня зовут", "компания"))}
 
 
+def test_a_shared_pattern_piece_stands_where_a_rule_names_it(catalog_data):
+    data = copy.deepcopy(catalog_data)
+    data["pattern_pieces"] = {**data["pattern_pieces"], "weekday": "(monday|friday)"}
+    data["scorecards"]["support-en"]["criteria"][0]["rules"] = {
+        "en": ["call you back on (?P>weekday)", ["(?P>weekday)", "booked"]]}
+    greeting = parse_catalog(data).scorecard("support-en").criterion("greeting")
+    assert greeting.rules == {"en": (("call you back on (monday|friday)",), ("(monday|friday)", "booked"))}
+
+
+@pytest.mark.parametrize("pieces, message", [
+    ({}, "no pattern_pieces entry 'weekday'"),
+    ({"weekday": "monday|friday"}, "pattern_pieces.weekday must be one regex group"),
+])
+def test_an_unknown_or_ungrouped_pattern_piece_is_refused(catalog_data, pieces, message):
+    data = copy.deepcopy(catalog_data)
+    data["pattern_pieces"] = {**data["pattern_pieces"], **pieces}
+    data["scorecards"]["support-en"]["criteria"][0]["rules"] = {"en": ["see you on (?P>weekday)"]}
+    with pytest.raises(ProjectConfigError, match=message):
+        parse_catalog(data)
+
+
+def test_the_default_catalog_shares_its_russian_when_pieces():
+    resolution = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru").criterion("resolution")
+    patterns = [p for rules in (resolution.rules, resolution.reject_if) for group in rules["ru"] for p in group]
+    assert not any("(?P>" in p for p in patterns)
+    assert any(p.startswith("^(?!.*\\b(до|в течение|сегодня") for p in patterns)
+
+
 def test_unknown_scorecard_lookup_and_unreadable_file(tmp_path):
     catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
     with pytest.raises(KeyError, match="unknown scorecard"):
