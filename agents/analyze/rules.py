@@ -39,7 +39,9 @@ ENGINE = "rules"
 # 8 (session 11): a criterion may be `rejected_by` another's forbidding rules (blaming is no sympathy);
 #    the agent disclosing or changing the record (must_precede) makes verification applicable;
 #    a short reason after a long sentence of the same turn takes that sentence as its context.
-ENGINE_VERSION = "8"
+# 9 (session 12): summaries of a call the agent made give the agent's purpose as the reason, unless
+#    the agent returns the client's call.
+ENGINE_VERSION = "9"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

@@ -46,7 +46,11 @@ _LETTERS = re.compile(r"[^\W\d_]")
 _BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
 MIN_CORE_WORDS = 4
 # Why the agent rang, on an outgoing call: "It's the dental practice, about your appointment."
-_PURPOSE = re.compile(r"\b(?:about|regarding|ringing|calling|phoning|following up)\b", re.IGNORECASE)
+_PURPOSE = re.compile(r"\b(?:(?:calling|ringing|phoning) (?:about|regarding|to|because)|about (?:your|the)|regarding|"
+                      r"following up|по поводу|насч[её]т|касательно|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
+                      re.IGNORECASE)  # "calling from <company>" introduces the agent, it is no purpose
+_RETURNED_CALL = re.compile(r"\b(?:returning your call|(?:calling|ringing|phoning|getting) (?:you )?back|"
+                            r"перезваниваю|вы (?:нам |мне )?звонили|вы оставляли (?:заявку|сообщение))", re.IGNORECASE)
 # What the agent found out ("the reading was estimated"): as much an outcome as an action. Written
 # for summaries (exemplars.py holds the engine's shared lists); none is from the evaluation set.
 FINDING = (
@@ -141,7 +145,12 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     agent = summary_joins.mend(call, call.of_role("agent"))
     opening = call.turns[0].index if call.turns else -1
     agent = [s for s in agent if s.turn.index != opening]  # the greeting turn holds no action
-    reason = opening_reason(call, client) or _best(call, client, exemplars.REASON) or outgoing_purpose(call)
+    # Whoever rang has the reason: on a call the agent made, the client's first words answer the
+    # phone ("Speaking, yes"), and the agent says why they rang, unless the agent returns the
+    # client's call: then the client's reason is still the reason.
+    purpose = outgoing_purpose(call)
+    first = purpose if purpose is not None and not _RETURNED_CALL.search(purpose.text) else None
+    reason = first or opening_reason(call, client) or _best(call, client, exemplars.REASON) or purpose
     used = {reason.position} if reason else set()
     if language != "en":  # the wording cues are English; other languages keep the ranking by meaning
         return _pick_by_meaning(call, agent, reason, used)

@@ -193,6 +193,44 @@ def test_on_an_outgoing_call_the_agents_purpose_is_the_reason():
     assert "glasses order" not in incoming.split("Done:")[0]
 
 
+def outgoing(turns: list[tuple[str, str]], language: str = "en") -> str:
+    call_turns = [Turn(i, 5.0 * i, 5.0 * i + 4.5, speaker, text) for i, (speaker, text) in enumerate(turns)]
+    return template_summary(CallText(call_turns, direction="outgoing"), language)
+
+
+def test_on_a_call_the_agent_made_the_answering_words_are_no_reason():
+    text = outgoing([
+        ("client", "Hello?"),
+        ("agent", "Good morning, it's <PERSON> calling from Brightwater Dental."),
+        ("client", "Yes, that's me, go ahead, I'm just in the car so I can't talk for long."),
+        ("agent", "I'm ringing about your check-up, the dentist is off sick on the twelfth."),
+        ("agent", "I've moved you to the nineteenth at the same time."),
+        ("client", "Fine, thanks.")])
+    reason = text.split("Done:")[0]
+    assert "check-up" in reason and "in the car" not in reason
+    assert "calling from" not in reason  # an introduction, no purpose
+
+
+def test_a_returned_call_keeps_the_callers_reason():
+    text = outgoing([
+        ("client", "Hello?"),
+        ("agent", "Hi, it's <PERSON> at Parkview Lettings, getting back to you about your message."),
+        ("client", "Oh great. The boiler in the flat has stopped heating the water since Monday."),
+        ("agent", "I've sent a heating engineer, he'll be there on Thursday morning."),
+        ("client", "Thank you.")])
+    assert "boiler" in text.split("Done:")[0]
+
+
+def test_a_russian_call_the_agent_made_gives_its_purpose():
+    text = outgoing([
+        ("client", "Алло, да, слушаю."),
+        ("agent", "Здравствуйте, это клиника Добрый доктор. Звоню по поводу ваших анализов крови."),
+        ("client", "Да-да, я как раз на работе сейчас, можно быстро?"),
+        ("agent", "Результаты готовы, врач ждёт вас в среду в десять утра."),
+        ("client", "Хорошо, спасибо.")], "ru")
+    assert "анализов" in text.split("Сделано:")[0] and "на работе" not in text
+
+
 def test_the_reason_starts_after_the_callers_introduction_and_details():
     text = summary([
         ("agent", "Morning, Greenway Waste, <PERSON> speaking, how can I help?"),
