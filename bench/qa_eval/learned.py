@@ -216,7 +216,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit(features: np.ndarray, labels: Sequence[str], l2: float, steps: int = 400) -> Model:
+def fit(features: np.ndarray, labels: Sequence[str], l2: float, steps: int = 1000) -> Model:
     """Mean log-loss + l2/2 * |W|^2 (bias unpenalised), minimised by Nesterov-accelerated gradient
     descent with the step 1/L of the loss's smoothness bound (a convex problem: it converges)."""
     classes = tuple(sorted(set(labels)))
