@@ -43,6 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before anything imports huggingface_hub
+# The matrices are small (~130 calls): BLAS threads only fight over the shared cores (one thread
+# fits a model 5-25x faster here than the default pool on a loaded box). Before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
@@ -229,19 +232,25 @@ def fit(features: np.ndarray, labels: Sequence[str], l2: float, steps: int = 100
         return Model(classes, mean, scale, np.zeros((d, 1)), np.zeros(1))
     y = np.zeros((n, k))
     y[np.arange(n), [classes.index(v) for v in labels]] = 1.0
+    # Fewer calls than features: the penalised optimum's weights lie in the span of the calls'
+    # rows, and gradient descent never leaves it, so descending on the calls' coordinates in that
+    # span (x = u s vt: x @ vt.T) takes the same steps at a fraction of the cost.
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    x = x @ vt.T
     xb = np.hstack([x, np.ones((n, 1))])
     lipschitz = 0.5 * np.linalg.norm(xb, 2) ** 2 / n + l2
     step = 1.0 / lipschitz
-    w = np.zeros((d + 1, k))
+    r = x.shape[1]
+    w = np.zeros((r + 1, k))
     previous, momentum = w.copy(), w.copy()
-    penalty = np.ones((d + 1, 1))
+    penalty = np.ones((r + 1, 1))
     penalty[-1] = 0.0
     for t in range(1, steps + 1):
         gradient = xb.T @ (_softmax(xb @ momentum) - y) / n + l2 * penalty * momentum
         w = momentum - step * gradient
         momentum = w + (t - 1) / (t + 2) * (w - previous)
         previous = w
-    return Model(classes, mean, scale, w[:-1], w[-1])
+    return Model(classes, mean, scale, vt.T @ w[:-1], w[-1])
 
 
 def stratified_folds(labels: Sequence[str], folds: int = FOLDS, seed: int = SEED) -> list[np.ndarray]:
