@@ -49,6 +49,7 @@ MIN_CORE_WORDS = 4
 _PURPOSE = re.compile(r"\b(?:(?:calling|ringing|phoning) (?:about|regarding|to|because)|about (?:your|the)|regarding|"
                       r"following up|по поводу|насч[её]т|касательно|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
                       re.IGNORECASE)  # "calling from <company>" introduces the agent, it is no purpose
+_CLAUSE_START = re.compile(r"(?:^|(?<=, ))\S")  # where a comma clause begins
 _RETURNED_CALL = re.compile(r"\b(?:returning your call|(?:calling|ringing|phoning|getting) (?:you )?back|"
                             r"перезваниваю|вы (?:нам |мне )?звонили|вы оставляли (?:заявку|сообщение))", re.IGNORECASE)
 # What the agent found out ("the reading was estimated"): as much an outcome as an action. Written
@@ -189,6 +190,17 @@ def outgoing_purpose(call: CallText) -> Sentence | None:
     return next((s for s in agent if s.turn.index in first_turns and _PURPOSE.search(s.text) and _content(s)), None)
 
 
+def purpose_core(text: str) -> str:
+    """The agent's purpose without the greeting and introduction said before it in the same sentence
+    ("Hi, it's <PERSON> from the surgery, about your blood test results" -> "About your blood test
+    results"): only the purpose is the reason."""
+    for clause in _CLAUSE_START.finditer(text):
+        if _PURPOSE.search(text[clause.start():].split(",", 1)[0]):
+            core = text[clause.start():].strip()
+            return core[:1].upper() + core[1:]
+    return text
+
+
 def reason_core(text: str) -> str:
     """A reason without the context before its "but" ("I've got a room with you next weekend, but my
     dad's in hospital"): when the field is short, the problem after it is what the reason is."""
@@ -248,7 +260,9 @@ def with_lead_in(statement: Sentence, call: CallText, text: str | None = None) -
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     reason, done, upcoming = pick(call, language)
-    reason_text = with_context(reason, call.of_role("client")) if reason else None
+    purpose = outgoing_purpose(call)
+    reason_text = (None if reason is None else purpose_core(reason.text) if reason == purpose
+                   else with_context(reason, call.of_role("client")))
     told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:
         chronological = sorted(done, key=lambda s: s.position)

@@ -211,6 +211,16 @@ def test_on_a_call_the_agent_made_the_answering_words_are_no_reason():
     assert "calling from" not in reason  # an introduction, no purpose
 
 
+def test_the_purpose_is_quoted_without_the_introduction_before_it():
+    text = outgoing([
+        ("client", "Hello?"),
+        ("agent", "Hi there, it's <PERSON> from Millbrook Surgery, about your blood test results from Monday."),
+        ("client", "Oh yes, go on."),
+        ("agent", "They're all normal, so the doctor doesn't need to see you again."),
+        ("client", "Brilliant, thank you.")])
+    assert text.startswith("Reason: About your blood test results from Monday.")
+
+
 def test_a_returned_call_keeps_the_callers_reason():
     text = outgoing([
         ("client", "Hello?"),
