@@ -135,17 +135,53 @@ def merge_neighbours(pieces: list[dict], key: str = "_source") -> list[dict]:
     return [{k: v for k, v in p.items() if not k.startswith("_")} for p in merged]
 
 
+def unheard_answer(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack,
+                   direction: str) -> tuple[dict | None, list[tuple[dict, int | None, float]]]:
+    """(the answering client's opening, the other pieces) of an outgoing call. The client answers
+    with a short "Hello?" / "Алло" that no voice window hears (a window needs 1.6 s of mostly
+    speech): the track lends it the next voice, the agent's. The ASR often runs it into the
+    agent's opening without a pause, so the unheard words are looked for word by word at the start
+    of the first piece. None when the call is not outgoing or its first word was heard."""
+    if direction != "outgoing" or not voiced:
+        return None, voiced
+    (first, voice, margin), rest = voiced[0], voiced[1:]
+    words = first.get("words") or []
+    unheard = 0
+    while unheard < len(words) and not track.reaches(words[unheard]["start"], words[unheard]["end"]):
+        unheard += 1
+    if not words:
+        return (first, rest) if not track.reaches(first["start"], first["end"]) else (None, voiced)
+    if not unheard:
+        return None, voiced
+    answer = {**_piece(words[:unheard], "client"), **{k: v for k, v in first.items() if k.startswith("_")}}
+    if unheard == len(words):
+        return answer, rest
+    remainder = {**_piece(words[unheard:], first["speaker"]), **{k: v for k, v in first.items() if k.startswith("_")}}
+    return answer, [(remainder, voice, margin)] + rest
+
+
+def first_word_heard(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack) -> bool:
+    """Whether a voice window hears the call's first word, so that the first voice is the voice of
+    whoever spoke first (a window that hears only the later words of the first piece says nothing
+    about who opened)."""
+    if not voiced:
+        return False
+    first = voiced[0][0]
+    words = first.get("words") or [first]
+    return track.reaches(words[0]["start"], words[0]["end"])
+
+
 def voice_runs(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack,
                direction: str = "unknown") -> list[dict]:
     """Roles undecided: the pieces as "unknown" turns that follow the voices, one turn per run of
     a voice, so that turns alternate speakers. The analysis then names the agent's turns by how
     they sound (agents.analyze.embeddings.guess_mono_roles, which takes alternate turns as one
     side), where split ASR segments would pair each segment with the wrong side.
-    On an outgoing call the client answers with a short "Hello?" that no voice window covers
-    (the track gives it the next voice, the agent's): such an opening is a turn of its own."""
+    On an outgoing call the client's unheard answer (unheard_answer) is a turn of its own."""
+    answer, voiced = unheard_answer(voiced, track, direction)
     pieces = [{**piece, "speaker": "unknown", "_voice": voice} for piece, voice, _ in voiced]
-    if pieces and direction == "outgoing" and not track.reaches(pieces[0]["start"], pieces[0]["end"]):
-        pieces[0]["_voice"] = "answer"
+    if answer is not None:
+        pieces.insert(0, {**answer, "speaker": "unknown", "_voice": "answer"})
     return merge_neighbours(pieces, key="_voice")
 
 
@@ -164,13 +200,14 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
         return merge_neighbours([{**p, "speaker": by_wording(p, language)} for p in pieces])
     voiced = [(part | {"_source": p["_source"]}, voice, margin)
               for p in pieces for part, voice, margin in split_by_voice(p, track)]
-    agent = agent_voice(voiced, language, direction,
-                        first_heard=bool(voiced) and track.reaches(voiced[0][0]["start"], voiced[0][0]["end"]))
-    wording = [by_wording(piece, language) for piece, _, _ in voiced]
+    answer, rest = unheard_answer(voiced, track, direction)
+    # Who spoke first counts only if their own words were heard, not a neighbour's voice lent to them.
+    agent = agent_voice(rest, language, direction, first_heard=answer is None and first_word_heard(rest, track))
+    wording = [by_wording(piece, language) for piece, _, _ in rest]
     if agent is None and all(speaker == "unknown" for speaker in wording):
         return voice_runs(voiced, track, direction)
-    labelled = []
-    for (piece, voice, margin), worded in zip(voiced, wording):
+    labelled = [] if answer is None else [{**answer, "speaker": "client"}]  # who answers an outgoing call
+    for (piece, voice, margin), worded in zip(rest, wording):
         if agent is None or voice is None or margin < MIN_MARGIN:
             speaker = worded
         else:

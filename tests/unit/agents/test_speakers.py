@@ -130,6 +130,38 @@ def test_an_outgoing_calls_unheard_hello_is_a_turn_of_its_own():
     assert texts == ["Hello? Hi, about your windows.", "Oh, yes."]
 
 
+def test_an_unheard_answer_run_into_the_callers_opening_is_the_clients():
+    """The ASR may join the client's short answer to the agent's opening with no pause between
+    them: the answer's word has no window of its own, so it is the client's and says nothing about
+    who spoke first (the first window hears the agent)."""
+    opening = [_segment((" Yes", 0.0), (" Morning,", 0.6), (" it's", 1.1), (" Dana", 1.6), (" from", 2.1),
+                        (" Corvid", 2.6), (" Energy.", 3.1)),
+               _segment((" Oh,", 4.5), (" right.", 5.0))]
+    track = _track([(1.2, 3.6, 0), (4.5, 5.6, 1)])
+    turns = attribute_speakers(opening, language="en", direction="outgoing", track=track)
+    assert [(t["speaker"], t["text"]) for t in turns] == [
+        ("client", "Yes"), ("agent", "Morning, it's Dana from Corvid Energy."), ("client", "Oh, right.")]
+    # Nothing names a side: the answer is still a turn of its own among the voices' runs.
+    plain = [_segment((" Yes", 0.0), (" Morning,", 0.6), (" about", 1.1), (" the", 1.6), (" meter.", 2.1)),
+             _segment((" Oh,", 4.5), (" right.", 5.0))]
+    turns = attribute_speakers(plain, language="en", direction="outgoing", track=_track([(1.2, 2.6, 0), (4.5, 5.6, 1)]))
+    assert [t["text"] for t in turns] == ["Yes", "Morning, about the meter.", "Oh, right."]
+    # An incoming call's first word is heard: nothing is split off.
+    heard = _track([(0.0, 3.6, 0), (4.5, 5.6, 1)])
+    assert [t["text"] for t in attribute_speakers(plain, language="en", direction="outgoing", track=heard)] == [
+        "Yes Morning, about the meter.", "Oh, right."]
+
+
+def test_russian_caller_saying_where_they_call_from_and_offering_more():
+    assert role_scores("Добрый вечер, это из ветклиники «Лапа» вас беспокоят.", "ru")[0] >= 2.0
+    assert role_scores("Звоним вам из автосервиса по поводу записи.", "ru") == (2.0, 0)
+    assert role_scores("Это из ветклиники звонят?", "ru") == (0, 0)  # the client picking up asks
+    assert role_scores("Мне звонили из ветклиники вчера.", "ru") == (0, 0)
+    assert role_scores("Ну это из аптеки чек, наверное.", "ru") == (0, 0)
+    assert role_scores("Сейчас я уточню.", "ru") == (1.5, 0)
+    assert role_scores("Чем-нибудь ещё помочь?", "ru") == (2.5, 0)
+
+
 def test_russian_desk_answering_and_a_question_about_when():
     assert role_scores("Сервисный центр «Техномастер», слушаю.", "ru") == (2.0, 0)
     assert role_scores("Да, слушаю.", "ru") == (0, 0)  # the client picking up an outgoing call
