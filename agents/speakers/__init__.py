@@ -27,12 +27,14 @@ PIECE_PAUSE_S = 0.25  # a gap between words this long may be a change of speaker
 SENTENCE_END = (".", "?", "!", "…")
 MIN_MARGIN = 0.15  # a piece this close to both voices is left unknown
 MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's voice
-# Who speaks first is usually the one answering (the agent on an incoming call, the client on an
-# outgoing one), but alone it is too weak to name the agent (< MIN_ROLE_MARGIN): a call nothing
-# else decides stays "unknown" rather than risk taking the client for the agent. Tried at 1.5 for
-# incoming calls (session 7): calibrate gained three calls, the Russian report half lost
-# precision (a call labelled, mostly wrongly), so not kept (docs/quality.md, "Session 7").
-FIRST_SPEAKER_PRIOR = {"incoming": 1.0, "outgoing": -1.0}
+# Who speaks first answered the phone: the agent on an incoming call, the client on an outgoing
+# one. On an incoming call that decides alone (= MIN_ROLE_MARGIN) when the first word was heard by a
+# voice window (first_word_heard): the agent's long opening is. Session 7 tried this and dropped it
+# for a Russian report call it labelled wrongly, but bench.speaker_attribution then took every
+# outgoing call for incoming, and a first piece counted as heard when only its later words were.
+# On an outgoing call it stays a hint: the client's short answer is rarely heard, and the ASR may
+# drop it, so the first voice heard is often the agent's.
+FIRST_SPEAKER_PRIOR = {"incoming": MIN_ROLE_MARGIN, "outgoing": -1.0}
 UNKNOWN_DIRECTION_PRIOR = 1.0
 ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
 STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence

@@ -68,9 +68,13 @@ def test_the_agent_voice_needs_enough_evidence():
     neutral = {"text": "Okay."}
     assert agent_voice([(greet, 1, 1.0), (ask, 0, 1.0)], "en") == 1
     assert agent_voice([(ask, 1, 1.0), (greet, 0, 1.0)], "en") == 0
-    # Who spoke first is not enough, whichever way the call went: the call stays unknown.
-    for direction in ("incoming", "outgoing", "unknown"):
+    # Who spoke first is not enough on an outgoing call or one of unknown direction ...
+    for direction in ("outgoing", "unknown"):
         assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", direction) is None
+    # ... but on an incoming call the one heard answering is the agent, unless the wording disagrees
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", "incoming") == 0
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", "incoming", first_heard=False) is None
+    assert agent_voice([(neutral, 0, 1.0), ({"text": "Let me check that."}, 1, 1.0)], "en", "incoming") is None
 
 
 def test_on_an_outgoing_call_the_one_who_answers_first_is_taken_as_the_client():
@@ -112,9 +116,13 @@ def test_when_no_voice_sounds_like_the_agent_the_turns_follow_the_voices():
     segments = [_segment((" Morning,", 0.0), (" Fernside.", 0.5), (" Hi,", 1.5), (" the", 2.0), (" van", 2.5)),
                 _segment((" never", 3.0), (" came.", 3.5), (" Right,", 4.5), (" sorry.", 5.0))]
     track = _track([(0.0, 1.2, 0), (1.5, 4.2, 1), (4.5, 5.6, 0)])
-    turns = attribute_speakers(segments, language="en", direction="incoming", track=track)
+    turns = attribute_speakers(segments, language="en", direction="unknown", track=track)
     assert [(t["speaker"], t["text"]) for t in turns] == [
         ("unknown", "Morning, Fernside."), ("unknown", "Hi, the van never came."), ("unknown", "Right, sorry.")]
+    # Rung by the client, the call's first voice heard is the agent's who picked up.
+    turns = attribute_speakers(segments, language="en", direction="incoming", track=track)
+    assert [(t["speaker"], t["text"]) for t in turns] == [
+        ("agent", "Morning, Fernside."), ("client", "Hi, the van"), ("client", "never came."), ("agent", "Right, sorry.")]
 
 
 def test_an_outgoing_calls_unheard_hello_is_a_turn_of_its_own():
@@ -150,6 +158,12 @@ def test_an_unheard_answer_run_into_the_callers_opening_is_the_clients():
     heard = _track([(0.0, 3.6, 0), (4.5, 5.6, 1)])
     assert [t["text"] for t in attribute_speakers(plain, language="en", direction="outgoing", track=heard)] == [
         "Yes Morning, about the meter.", "Oh, right."]
+
+
+def test_a_russian_farewell_names_neither_side():
+    """Either side says goodbye (the client as often as the agent): no role evidence."""
+    assert role_scores("Ладно, всего доброго.", "ru") == (0, 0)
+    assert role_scores("Спасибо, до свидания!", "ru") == (0, 0)
 
 
 def test_russian_caller_saying_where_they_call_from_and_offering_more():
