@@ -96,11 +96,14 @@ def split_by_voice(piece: dict, track: VoiceTrack) -> list[tuple[dict, int | Non
 
 
 def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
-                direction: str = "unknown", first_heard: bool = True) -> int | None:
+                direction: str = "unknown", first_heard: bool = True,
+                answer_unheard: bool = False) -> int | None:
     """The voice (0/1) whose lines sound like the agent's; None when the evidence is too thin.
     direction (call context): on an outgoing call the agent rang, so the client answers first.
     first_heard: whether the first piece's voice was heard (a voice window covers it); if not,
-    its voice is its neighbour's, and who spoke first says nothing."""
+    its voice is its neighbour's, and who spoke first says nothing. answer_unheard: an outgoing
+    call's answer was heard by no window (unheard_answer, not among `pieces`): the first voice
+    heard is then the one who rang, the agent's (as weak a hint as who answered)."""
     evidence = [0.0, 0.0]  # agent-minus-client cue weight per voice
     for piece, voice, margin in pieces:
         if voice is not None:
@@ -109,7 +112,9 @@ def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
             agent, client = role_scores(piece["text"], language)
             evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
     first = next((voice for _, voice, _ in pieces if voice is not None), None)
-    if first is not None and first_heard:
+    if first is not None and answer_unheard and direction == "outgoing":
+        evidence[first] -= FIRST_SPEAKER_PRIOR["outgoing"]
+    elif first is not None and first_heard:
         evidence[first] += FIRST_SPEAKER_PRIOR.get(direction, UNKNOWN_DIRECTION_PRIOR)
     if abs(evidence[0] - evidence[1]) < MIN_ROLE_MARGIN:
         return None
@@ -204,7 +209,8 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
               for p in pieces for part, voice, margin in split_by_voice(p, track)]
     answer, rest = unheard_answer(voiced, track, direction)
     # Who spoke first counts only if their own words were heard, not a neighbour's voice lent to them.
-    agent = agent_voice(rest, language, direction, first_heard=answer is None and first_word_heard(rest, track))
+    agent = agent_voice(rest, language, direction, first_heard=answer is None and first_word_heard(rest, track),
+                        answer_unheard=answer is not None)
     wording = [by_wording(piece, language) for piece, _, _ in rest]
     if agent is None and all(speaker == "unknown" for speaker in wording):
         return voice_runs(voiced, track, direction)

@@ -97,6 +97,17 @@ def test_who_answered_first_counts_only_when_their_voice_was_heard():
     assert not track.reaches(0.3, 1.8) and track.reaches(2.5, 3.0)
 
 
+def test_after_an_unheard_answer_the_first_voice_heard_is_the_caller():
+    """An outgoing call's answer too short for a window: the next voice is the agent who rang, a
+    hint as weak as who answered, that a weak cue can complete."""
+    promise, neutral = {"text": "I'll pass that on to the team."}, {"text": "Sure."}
+    pieces = [(promise, 0, 1.0), (neutral, 1, 1.0)]
+    assert agent_voice(pieces, "en", "outgoing", first_heard=False) is None
+    assert agent_voice(pieces, "en", "outgoing", first_heard=False, answer_unheard=True) == 0
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", "outgoing", first_heard=False,
+                       answer_unheard=True) is None
+
+
 def _track(spans: list[tuple[float, float, int]]) -> VoiceTrack:
     """A voice track with a window every 0.25 s over each (start, end, voice) span."""
     times = np.concatenate([np.arange(a, b, 0.25) for a, b, _ in spans])
