@@ -153,18 +153,18 @@ def unheard_answer(voiced: list[tuple[dict, int | None, float]], track: VoiceTra
         return None, voiced
     (first, voice, margin), rest = voiced[0], voiced[1:]
     words = first.get("words") or []
+    if not words:
+        return (None, voiced) if track.reaches(first["start"], first["end"]) else (first, rest)
     unheard = 0
     while unheard < len(words) and not track.reaches(words[unheard]["start"], words[unheard]["end"]):
         unheard += 1
-    if not words:
-        return (first, rest) if not track.reaches(first["start"], first["end"]) else (None, voiced)
     if not unheard:
         return None, voiced
-    answer = {**_piece(words[:unheard], "client"), **{k: v for k, v in first.items() if k.startswith("_")}}
+    private = {k: v for k, v in first.items() if k.startswith("_")}  # the ASR segment it came from
+    answer = {**_piece(words[:unheard], "client"), **private}
     if unheard == len(words):
         return answer, rest
-    remainder = {**_piece(words[unheard:], first["speaker"]), **{k: v for k, v in first.items() if k.startswith("_")}}
-    return answer, [(remainder, voice, margin)] + rest
+    return answer, [({**_piece(words[unheard:], first["speaker"]), **private}, voice, margin)] + rest
 
 
 def first_word_heard(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack) -> bool:

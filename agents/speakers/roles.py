@@ -13,7 +13,8 @@ import re
 # roles stay undecided gets turns that follow its voices (agents.speakers.voice_runs).
 # 3: an outgoing caller saying where they call from ("это из клиники, вам звонят"); "сейчас всё
 # посмотрю" and "что-нибудь ещё подсказать?" as the agent's; who spoke first counts only when their
-# first word was heard, and an outgoing call's unheard answer is the client's (agents.speakers).
+# first word was heard, and an outgoing call's unheard answer is the client's; Russian farewells
+# name neither side; the voice heard answering an incoming call decides alone (agents.speakers).
 ROLE_CUES_VERSION = "3"
 
 AGENT_CUES: dict[str, tuple[tuple[str, float], ...]] = {
