@@ -27,12 +27,14 @@ PIECE_PAUSE_S = 0.25  # a gap between words this long may be a change of speaker
 SENTENCE_END = (".", "?", "!", "…")
 MIN_MARGIN = 0.15  # a piece this close to both voices is left unknown
 MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's voice
-# Who speaks first is usually the one answering (the agent on an incoming call, the client on an
-# outgoing one), but alone it is too weak to name the agent (< MIN_ROLE_MARGIN): a call nothing
-# else decides stays "unknown" rather than risk taking the client for the agent. Tried at 1.5 for
-# incoming calls (session 7): calibrate gained three calls, the Russian report half lost
-# precision (a call labelled, mostly wrongly), so not kept (docs/quality.md, "Session 7").
-FIRST_SPEAKER_PRIOR = {"incoming": 1.0, "outgoing": -1.0}
+# Who speaks first answered the phone: the agent on an incoming call, the client on an outgoing
+# one. On an incoming call that decides alone (= MIN_ROLE_MARGIN) when the first word was heard by a
+# voice window (first_word_heard): the agent's long opening is. Session 7 tried this and dropped it
+# for a Russian report call it labelled wrongly, but bench.speaker_attribution then took every
+# outgoing call for incoming, and a first piece counted as heard when only its later words were.
+# On an outgoing call it stays a hint: the client's short answer is rarely heard, and the ASR may
+# drop it, so the first voice heard is often the agent's.
+FIRST_SPEAKER_PRIOR = {"incoming": MIN_ROLE_MARGIN, "outgoing": -1.0}
 UNKNOWN_DIRECTION_PRIOR = 1.0
 ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
 STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence
@@ -94,11 +96,14 @@ def split_by_voice(piece: dict, track: VoiceTrack) -> list[tuple[dict, int | Non
 
 
 def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
-                direction: str = "unknown", first_heard: bool = True) -> int | None:
+                direction: str = "unknown", first_heard: bool = True,
+                answer_unheard: bool = False) -> int | None:
     """The voice (0/1) whose lines sound like the agent's; None when the evidence is too thin.
     direction (call context): on an outgoing call the agent rang, so the client answers first.
     first_heard: whether the first piece's voice was heard (a voice window covers it); if not,
-    its voice is its neighbour's, and who spoke first says nothing."""
+    its voice is its neighbour's, and who spoke first says nothing. answer_unheard: an outgoing
+    call's answer was heard by no window (unheard_answer, not among `pieces`): the first voice
+    heard is then the one who rang, the agent's (as weak a hint as who answered)."""
     evidence = [0.0, 0.0]  # agent-minus-client cue weight per voice
     for piece, voice, margin in pieces:
         if voice is not None:
@@ -107,7 +112,9 @@ def agent_voice(pieces: list[tuple[dict, int | None, float]], language: str,
             agent, client = role_scores(piece["text"], language)
             evidence[voice] += (agent - client) * min(1.0, margin / ROLE_FULL_MARGIN)
     first = next((voice for _, voice, _ in pieces if voice is not None), None)
-    if first is not None and first_heard:
+    if first is not None and answer_unheard and direction == "outgoing":
+        evidence[first] -= FIRST_SPEAKER_PRIOR["outgoing"]
+    elif first is not None and first_heard:
         evidence[first] += FIRST_SPEAKER_PRIOR.get(direction, UNKNOWN_DIRECTION_PRIOR)
     if abs(evidence[0] - evidence[1]) < MIN_ROLE_MARGIN:
         return None
@@ -135,17 +142,53 @@ def merge_neighbours(pieces: list[dict], key: str = "_source") -> list[dict]:
     return [{k: v for k, v in p.items() if not k.startswith("_")} for p in merged]
 
 
+def unheard_answer(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack,
+                   direction: str) -> tuple[dict | None, list[tuple[dict, int | None, float]]]:
+    """(the answering client's opening, the other pieces) of an outgoing call. The client answers
+    with a short "Hello?" / "Алло" that no voice window hears (a window needs 1.6 s of mostly
+    speech): the track lends it the next voice, the agent's. The ASR often runs it into the
+    agent's opening without a pause, so the unheard words are looked for word by word at the start
+    of the first piece. None when the call is not outgoing or its first word was heard."""
+    if direction != "outgoing" or not voiced:
+        return None, voiced
+    (first, voice, margin), rest = voiced[0], voiced[1:]
+    words = first.get("words") or []
+    if not words:
+        return (None, voiced) if track.reaches(first["start"], first["end"]) else (first, rest)
+    unheard = 0
+    while unheard < len(words) and not track.reaches(words[unheard]["start"], words[unheard]["end"]):
+        unheard += 1
+    if not unheard:
+        return None, voiced
+    private = {k: v for k, v in first.items() if k.startswith("_")}  # the ASR segment it came from
+    answer = {**_piece(words[:unheard], "client"), **private}
+    if unheard == len(words):
+        return answer, rest
+    return answer, [({**_piece(words[unheard:], first["speaker"]), **private}, voice, margin)] + rest
+
+
+def first_word_heard(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack) -> bool:
+    """Whether a voice window hears the call's first word, so that the first voice is the voice of
+    whoever spoke first (a window that hears only the later words of the first piece says nothing
+    about who opened)."""
+    if not voiced:
+        return False
+    first = voiced[0][0]
+    words = first.get("words") or [first]
+    return track.reaches(words[0]["start"], words[0]["end"])
+
+
 def voice_runs(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack,
                direction: str = "unknown") -> list[dict]:
     """Roles undecided: the pieces as "unknown" turns that follow the voices, one turn per run of
     a voice, so that turns alternate speakers. The analysis then names the agent's turns by how
     they sound (agents.analyze.embeddings.guess_mono_roles, which takes alternate turns as one
     side), where split ASR segments would pair each segment with the wrong side.
-    On an outgoing call the client answers with a short "Hello?" that no voice window covers
-    (the track gives it the next voice, the agent's): such an opening is a turn of its own."""
+    On an outgoing call the client's unheard answer (unheard_answer) is a turn of its own."""
+    answer, voiced = unheard_answer(voiced, track, direction)
     pieces = [{**piece, "speaker": "unknown", "_voice": voice} for piece, voice, _ in voiced]
-    if pieces and direction == "outgoing" and not track.reaches(pieces[0]["start"], pieces[0]["end"]):
-        pieces[0]["_voice"] = "answer"
+    if answer is not None:
+        pieces.insert(0, {**answer, "speaker": "unknown", "_voice": "answer"})
     return merge_neighbours(pieces, key="_voice")
 
 
@@ -164,13 +207,15 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
         return merge_neighbours([{**p, "speaker": by_wording(p, language)} for p in pieces])
     voiced = [(part | {"_source": p["_source"]}, voice, margin)
               for p in pieces for part, voice, margin in split_by_voice(p, track)]
-    agent = agent_voice(voiced, language, direction,
-                        first_heard=bool(voiced) and track.reaches(voiced[0][0]["start"], voiced[0][0]["end"]))
-    wording = [by_wording(piece, language) for piece, _, _ in voiced]
+    answer, rest = unheard_answer(voiced, track, direction)
+    # Who spoke first counts only if their own words were heard, not a neighbour's voice lent to them.
+    agent = agent_voice(rest, language, direction, first_heard=answer is None and first_word_heard(rest, track),
+                        answer_unheard=answer is not None)
+    wording = [by_wording(piece, language) for piece, _, _ in rest]
     if agent is None and all(speaker == "unknown" for speaker in wording):
         return voice_runs(voiced, track, direction)
-    labelled = []
-    for (piece, voice, margin), worded in zip(voiced, wording):
+    labelled = [] if answer is None else [{**answer, "speaker": "client"}]  # who answers an outgoing call
+    for (piece, voice, margin), worded in zip(rest, wording):
         if agent is None or voice is None or margin < MIN_MARGIN:
             speaker = worded
         else:

@@ -68,9 +68,13 @@ def test_the_agent_voice_needs_enough_evidence():
     neutral = {"text": "Okay."}
     assert agent_voice([(greet, 1, 1.0), (ask, 0, 1.0)], "en") == 1
     assert agent_voice([(ask, 1, 1.0), (greet, 0, 1.0)], "en") == 0
-    # Who spoke first is not enough, whichever way the call went: the call stays unknown.
-    for direction in ("incoming", "outgoing", "unknown"):
+    # Who spoke first is not enough on an outgoing call or one of unknown direction ...
+    for direction in ("outgoing", "unknown"):
         assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", direction) is None
+    # ... but on an incoming call the one heard answering is the agent, unless the wording disagrees
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", "incoming") == 0
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", "incoming", first_heard=False) is None
+    assert agent_voice([(neutral, 0, 1.0), ({"text": "Let me check that."}, 1, 1.0)], "en", "incoming") is None
 
 
 def test_on_an_outgoing_call_the_one_who_answers_first_is_taken_as_the_client():
@@ -93,6 +97,17 @@ def test_who_answered_first_counts_only_when_their_voice_was_heard():
     assert not track.reaches(0.3, 1.8) and track.reaches(2.5, 3.0)
 
 
+def test_after_an_unheard_answer_the_first_voice_heard_is_the_caller():
+    """An outgoing call's answer too short for a window: the next voice is the agent who rang, a
+    hint as weak as who answered, that a weak cue can complete."""
+    promise, neutral = {"text": "I'll pass that on to the team."}, {"text": "Sure."}
+    pieces = [(promise, 0, 1.0), (neutral, 1, 1.0)]
+    assert agent_voice(pieces, "en", "outgoing", first_heard=False) is None
+    assert agent_voice(pieces, "en", "outgoing", first_heard=False, answer_unheard=True) == 0
+    assert agent_voice([(neutral, 0, 1.0), (neutral, 1, 1.0)], "en", "outgoing", first_heard=False,
+                       answer_unheard=True) is None
+
+
 def _track(spans: list[tuple[float, float, int]]) -> VoiceTrack:
     """A voice track with a window every 0.25 s over each (start, end, voice) span."""
     times = np.concatenate([np.arange(a, b, 0.25) for a, b, _ in spans])
@@ -112,9 +127,13 @@ def test_when_no_voice_sounds_like_the_agent_the_turns_follow_the_voices():
     segments = [_segment((" Morning,", 0.0), (" Fernside.", 0.5), (" Hi,", 1.5), (" the", 2.0), (" van", 2.5)),
                 _segment((" never", 3.0), (" came.", 3.5), (" Right,", 4.5), (" sorry.", 5.0))]
     track = _track([(0.0, 1.2, 0), (1.5, 4.2, 1), (4.5, 5.6, 0)])
-    turns = attribute_speakers(segments, language="en", direction="incoming", track=track)
+    turns = attribute_speakers(segments, language="en", direction="unknown", track=track)
     assert [(t["speaker"], t["text"]) for t in turns] == [
         ("unknown", "Morning, Fernside."), ("unknown", "Hi, the van never came."), ("unknown", "Right, sorry.")]
+    # Rung by the client, the call's first voice heard is the agent's who picked up.
+    turns = attribute_speakers(segments, language="en", direction="incoming", track=track)
+    assert [(t["speaker"], t["text"]) for t in turns] == [
+        ("agent", "Morning, Fernside."), ("client", "Hi, the van"), ("client", "never came."), ("agent", "Right, sorry.")]
 
 
 def test_an_outgoing_calls_unheard_hello_is_a_turn_of_its_own():
@@ -128,6 +147,44 @@ def test_an_outgoing_calls_unheard_hello_is_a_turn_of_its_own():
     assert texts == ["Hello?", "Hi, about your windows.", "Oh, yes."]
     texts = [t["text"] for t in attribute_speakers(segments, language="en", direction="incoming", track=track)]
     assert texts == ["Hello? Hi, about your windows.", "Oh, yes."]
+
+
+def test_an_unheard_answer_run_into_the_callers_opening_is_the_clients():
+    """The ASR may join the client's short answer to the agent's opening with no pause between
+    them: the answer's word has no window of its own, so it is the client's and says nothing about
+    who spoke first (the first window hears the agent)."""
+    opening = [_segment((" Yes", 0.0), (" Morning,", 0.6), (" it's", 1.1), (" Dana", 1.6), (" from", 2.1),
+                        (" Corvid", 2.6), (" Energy.", 3.1)),
+               _segment((" Oh,", 4.5), (" right.", 5.0))]
+    track = _track([(1.2, 3.6, 0), (4.5, 5.6, 1)])
+    turns = attribute_speakers(opening, language="en", direction="outgoing", track=track)
+    assert [(t["speaker"], t["text"]) for t in turns] == [
+        ("client", "Yes"), ("agent", "Morning, it's Dana from Corvid Energy."), ("client", "Oh, right.")]
+    # Nothing names a side: the answer is still a turn of its own among the voices' runs.
+    plain = [_segment((" Yes", 0.0), (" Morning,", 0.6), (" about", 1.1), (" the", 1.6), (" meter.", 2.1)),
+             _segment((" Oh,", 4.5), (" right.", 5.0))]
+    turns = attribute_speakers(plain, language="en", direction="outgoing", track=_track([(1.2, 2.6, 0), (4.5, 5.6, 1)]))
+    assert [t["text"] for t in turns] == ["Yes", "Morning, about the meter.", "Oh, right."]
+    # An incoming call's first word is heard: nothing is split off.
+    heard = _track([(0.0, 3.6, 0), (4.5, 5.6, 1)])
+    assert [t["text"] for t in attribute_speakers(plain, language="en", direction="outgoing", track=heard)] == [
+        "Yes Morning, about the meter.", "Oh, right."]
+
+
+def test_a_russian_farewell_names_neither_side():
+    """Either side says goodbye (the client as often as the agent): no role evidence."""
+    assert role_scores("Ладно, всего доброго.", "ru") == (0, 0)
+    assert role_scores("Спасибо, до свидания!", "ru") == (0, 0)
+
+
+def test_russian_caller_saying_where_they_call_from_and_offering_more():
+    assert role_scores("Добрый вечер, это из ветклиники «Лапа» вас беспокоят.", "ru")[0] >= 2.0
+    assert role_scores("Звоним вам из автосервиса по поводу записи.", "ru") == (2.0, 0)
+    assert role_scores("Это из ветклиники звонят?", "ru") == (0, 0)  # the client picking up asks
+    assert role_scores("Мне звонили из ветклиники вчера.", "ru") == (0, 0)
+    assert role_scores("Ну это из аптеки чек, наверное.", "ru") == (0, 0)
+    assert role_scores("Сейчас я уточню.", "ru") == (1.5, 0)
+    assert role_scores("Чем-нибудь ещё помочь?", "ru") == (2.5, 0)
 
 
 def test_russian_desk_answering_and_a_question_about_when():
