@@ -106,15 +106,25 @@ def mailbox_start(text: str, at: int) -> int:
     return start
 
 
+STEM = 5  # letters enough to tell "договор" in "договора" without its case ending
+
+
+def _stems(text: str) -> set[str]:
+    return {w.lower()[:STEM] for w in re.findall(r"[А-Яа-яЁёA-Za-z]+", text)}
+
+
 def answered_secrets_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
     """segment index -> each short sentence of the reply to a request for a code word that is
-    one or two words of no talk ("Ромашка.", "Синий кит.")."""
+    one or two words of no talk ("Ромашка.", "Синий кит."), and none of the words the request asked
+    with (the caller naming what comes next: "Договор... 27 410.")."""
     found: dict[int, list[tuple[int, int]]] = {}
     for index, reply in answers(segments, SECRET_REQUEST, question=False):
+        asked = _stems(segments[index - 1]["text"])
         spans = []
         for sentence in _REPLY_SENTENCE.finditer(reply["text"]):
             value = _REPLY_VALUE.match(sentence.group())
-            if value and not SECRET_REQUEST.search(sentence.group()) and not any(w.lower() in _NOT_A_REPLY_WORD for w in value.group(1).split()):
+            words = value.group(1).split() if value else []
+            if words and not any(w.lower() in _NOT_A_REPLY_WORD or w.lower()[:STEM] in asked for w in words):
                 spans.append((sentence.start() + value.start(1), sentence.start() + value.end(1)))
         if spans:
             found[index] = spans

@@ -27,11 +27,15 @@ from agents.redact.recognizers import DIGIT_RUN
 from agents.redact.references import answered_references
 from agents.redact.russian_details import answered_numbers_ru, answered_secrets_ru
 from agents.redact.spoken_details import PASSWORD, answered_secrets
-from agents.redact.text import (STREET_NAME, Finding, apply_redaction, drop_kept, find_entities,
+from agents.redact.text import (ORGANISATION_KINDS, STREET_NAME, Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
 
 # Turns answering a request for a reference or a secret, per language.
 ANSWERED_REFERENCES = {"en": answered_references, "ru": answered_numbers_ru}
+# Russian answered numbers are any number in the reply, so any type found on the same digits (a
+# phone, a card, whose placeholder the analysis reads) names them instead; English answers are
+# spelled references, more specific than what else is found there.
+ANSWERED_REFERENCE_SCORE = {"en": 0.8, "ru": 0.3}
 ANSWERED_SECRETS = {"en": answered_secrets, "ru": answered_secrets_ru}
 KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS", PASSWORD)
 # A street's name is remembered from an address or place, and looked for as written (capitalised):
@@ -86,9 +90,11 @@ MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
 
 
 def joined_names(text: str, findings: list[Finding]) -> list[Finding]:
-    """Capitalised words joined to a found name (call_memory.names_beside_names), as names."""
+    """Capitalised words joined to a found name (call_memory.names_beside_names), as names; not an
+    organisation's kind ("Bank" after a company the NER took for a person)."""
     spans = [(f.start, f.end) for f in merge_findings([f for f in findings if f.entity_type == "PERSON"])]
-    return [Finding(a, b, "PERSON", 0.6) for a, b in names_beside_names(text, spans)]
+    return [Finding(a, b, "PERSON", 0.6) for a, b in names_beside_names(text, spans)
+            if text[a:b].casefold() not in ORGANISATION_KINDS]
 
 
 def swept_values(text: str, findings: list[Finding], known: dict[str, set[str]], keep_terms: tuple[str, ...],
@@ -299,7 +305,8 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     secrets = ANSWERED_SECRETS[policy.language](segments) if PASSWORD in policy.entities else {}
     first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms)
                             + [Finding(a, b, "PERSON", 0.9) for a, b in answers.get(i, [])]
-                            + [Finding(a, b, SPELLED_ID, 0.8) for a, b in references.get(i, [])]
+                            + [Finding(a, b, SPELLED_ID, ANSWERED_REFERENCE_SCORE[policy.language])
+                               for a, b in references.get(i, [])]
                             + [Finding(a, b, PASSWORD, 0.8) for a, b in secrets.get(i, [])],
                             introductions.get(i, []))
                   for i, s in enumerate(segments)]
