@@ -43,10 +43,11 @@ DICTATION_WORDS = frozenset(
     "dot underscore dash hyphen all one word lower case capital then слитно раздельно точка дефис тире "
     "нижнее подчёркивание подчеркивание потом затем через большая маленькая буква буквы цифры латиница "
     "латинскими собака собачка".split())
-MAIL_AT = re.compile(r"@|\s(?:at|собака|собачка)\s", re.IGNORECASE)
+MAIL_AT = re.compile(r"@|(?<!\w)(?:at|собака|собачка)(?!\w)", re.IGNORECASE)
 MIN_PART = 4
 RU_WORD = re.compile(r"[А-Яа-яЁё]{5,}")
 RU_ENDINGS = "аяоеиыйьу"
+MIN_RU_STEM = 4
 
 
 def _is_name(word: str) -> bool:
@@ -96,6 +97,9 @@ def mailbox_words(value: str) -> list[str]:
 def known_value_pattern(value: str) -> str:
     """A whole-word pattern for a remembered value; a Russian word in any case ending."""
     if RU_WORD.fullmatch(value):
-        stem = value[:-1] if value[-1].lower() in RU_ENDINGS else value
+        stem = value
+        for _ in range(2):  # "Старокузнецк|ая" is said "Старокузнецк|ой" too
+            if stem[-1].lower() in RU_ENDINGS and len(stem) > MIN_RU_STEM:
+                stem = stem[:-1]
         return rf"(?<!\w){re.escape(stem)}[а-яё]{{0,3}}(?!\w)"
     return rf"(?<!\w){re.escape(value)}(?!\w)"

@@ -28,7 +28,7 @@ _NOT_A_SECRET = (r"(?:по|для|от|к|в|из|с|со|при|не|нет|д�
                  r"скажите|подскажите|пожалуйста|и|или|а|на|вот|у|меня|это|тоже|ещё|еще|сейчас|щас|"
                  r"секунду|минуту|можно|нужно|надо|был\w*|есть|сменить|поменять|такое|такой|ваше|ваш|мое|моё|мой)")
 SECRET_SAID = re.compile(
-    rf"(?i:\b{_SECRET_CUE}(?:\s+(?:у\s+меня|такое|такой))?(?:\s*(?:[:—\-,]|\.{{2,3}}|…)\s*|\s+)"
+    rf"(?i:\b{_SECRET_CUE}(?:\s+(?:у\s+меня|такое|такой)){{0,2}}(?:\s*(?:[:—\-,]|\.{{2,3}}|…)\s*|\s+)"
     rf"(?:(?:это|—)\s+)?)(?!(?i:{_NOT_A_SECRET})\b)({_WORD}(?:\s+{_WORD}){{0,2}}?)(?=\s*(?:[.!?,;…]|$))")
 SECRET_REQUEST = re.compile(rf"(?i:\b{_SECRET_CUE})")
 # A reply's sentence that is the secret: one or two words, none of them talk ("Сейчас.", "Да.").
@@ -67,7 +67,7 @@ MIN_ANSWERED_DIGITS = 3
 # Letters said beside an answered number belong to it ("эр эл, 47 09 83", "Е 341 КУ"): tokens of at
 # most two letters, or "дробь"/"слэш" with its digits.
 # Capitals, or a letter's name in lower case ("эр"; not "а", "и", "у", which are words too).
-_BESIDE = (r"(?:[А-ЯЁA-Z]{1,2}|(?:бэ|вэ|гэ|дэ|жэ|зэ|ка|эл|эм|эн|пэ|эр|эс|тэ|эф|ха|цэ|че|ша)"
+_BESIDE = (r"(?:[А-ЯЁA-Z]{1,2}|(?i:бэ|вэ|гэ|дэ|жэ|зэ|ка|эл|эм|эн|пэ|эр|эс|тэ|эф|ха|цэ|че|ша)"
            r"|(?:дробь|слэш|слеш)\s+\d+)")
 ANSWERED_NUMBER = re.compile(
     rf"(?:(?<![\w\-]){_BESIDE}[ ,]{{1,2}}){{0,3}}\d(?:[ \-,]{{0,2}}\d){{{MIN_ANSWERED_DIGITS - 1},20}}"
