@@ -19,12 +19,13 @@ from agents.redact.numbers import is_number_word
 NAME_WORD = r"[A-ZА-ЯЁ][a-zа-яё]+(?:['’\-][A-ZА-ЯЁ][a-zа-яё]+)?"
 # Right after a name, with one space between: a surname or patronymic.
 NAME_AFTER = re.compile(rf"^ ({NAME_WORD})(?![\w'’\-])")
-# Joined by "and" / "or", said of both as people: a possessive or "is" ('s) on both sides ("Jack's
-# nine and <PERSON>'s six"), up to two lower-case words after the first. A company's "Watts and
-# Volts" has none.
+# Joined by "and" / "or", said of them as people: a possessive or "is" ('s) on one side at least
+# ("Jack's nine and <PERSON>'s six"; ASR drops one: "Jack nine and <PERSON>'s"), up to two words
+# after the first (lower case or digits). A company's "Watts and Volts" has none.
 _AND = r"(?:and|or)"
-NAME_BEFORE_AND = re.compile(rf"(?<![\w'’\-])({NAME_WORD})['’]s(?:\s+[a-z]+){{0,2}},?\s+{_AND}\s+$")
-NAME_AFTER_AND = re.compile(rf"^['’]s(?:\s+[a-z]+){{0,2}},?\s+{_AND}\s+({NAME_WORD})['’]s(?![\w\-])")
+_BETWEEN = r"(?:\s+(?:[a-z]+|\d+)){0,2},?\s+"
+NAME_BEFORE_AND = re.compile(rf"(?<![\w'’\-])({NAME_WORD})(['’]s)?{_BETWEEN}{_AND}\s+$")
+NAME_AFTER_AND = re.compile(rf"^(['’]s)?{_BETWEEN}{_AND}\s+({NAME_WORD})(['’]s)?(?![\w\-])")
 POSSESSIVE_AFTER = re.compile(r"^['’]s(?!\w)")
 # What follows a name without being one: "I" and the words a sentence goes on with.
 NOT_NAME_WORDS = frozenset("i i'm i've i'll i'd im".split())
@@ -35,9 +36,9 @@ STREET_TYPES = frozenset(
     "parkway mews walk yard rise wharf parade quay vale view hill park green boulevard "
     "улица улице улицу улицы проспект проспекте переулок переулке бульвар бульваре шоссе площадь "
     "набережная набережной проезд микрорайон тупик аллея дом квартира корпус".split())
-STREET_TYPE = re.compile(r"(?i:\b(?:street|road|avenue|lane|drive|close|court|way|place|terrace|crescent|"
+STREET_TYPE = re.compile(r"(?i:\b((?:street|road|avenue|lane|drive|close|court|way|place|terrace|crescent|"
                          r"square|grove|gardens|row|mews|walk|yard|rise|wharf|parade|quay|vale|boulevard|"
-                         r"улиц\w*|ул\.|проспект\w*|переул\w*|бульвар\w*|шоссе|площад\w*|набережн\w*|проезд\w*)(?!\w))")
+                         r"улиц\w*|ул\.|проспект\w*|переул\w*|бульвар\w*|шоссе|площад\w*|набережн\w*|проезд\w*))(?!\w))")
 # Words a mailbox is dictated with, which are no part of it.
 DICTATION_WORDS = frozenset(
     "dot underscore dash hyphen all one word lower case capital then слитно раздельно точка дефис тире "
@@ -66,12 +67,12 @@ def names_beside_names(text: str, person_spans: list[tuple[int, int]]) -> list[t
                 break
             found.append((end + after.start(1), end + after.end(1)))
             end += after.end(1)
-        before = NAME_BEFORE_AND.search(text[:start]) if POSSESSIVE_AFTER.match(text[end:]) else None
-        if before and _is_name(before.group(1)):
+        before = NAME_BEFORE_AND.search(text[:start])
+        if before and (before.group(2) or POSSESSIVE_AFTER.match(text[end:])) and _is_name(before.group(1)):
             found.append(before.span(1))
         following = NAME_AFTER_AND.match(text[end:])
-        if following and _is_name(following.group(1)):
-            found.append((end + following.start(1), end + following.end(1)))
+        if following and (following.group(1) or following.group(3)) and _is_name(following.group(2)):
+            found.append((end + following.start(2), end + following.end(2)))
     return found
 
 
@@ -83,6 +84,23 @@ def street_name_words(value: str) -> list[str]:
     return [w for w in re.findall(r"[^\W\d_][\w'’\-]*", value)
             if len(w) >= MIN_PART and w[0].isupper() and w.casefold() not in STREET_TYPES
             and not STREET_TYPE.fullmatch(w) and _is_name(w)]
+
+
+STREET_PHRASE = re.compile(rf"((?:[^\W\d_][\w'’\-]*\s+){{1,3}}?){STREET_TYPE.pattern}")
+
+
+def street_phrases(value: str) -> list[str]:
+    """A street's name with its type, without the house number ("cotton street" of "23 cotton
+    street"): looked for in any case, as ASR may write a street in lower case, where the name alone
+    is not told from an ordinary word."""
+    phrases = []
+    for match in STREET_PHRASE.finditer(value):
+        words = match.group(1).split()
+        while words and (is_number_word(words[0]) or len(words[0]) < 3):
+            words.pop(0)
+        if words:
+            phrases.append(" ".join(words + [match.group(2)]))
+    return phrases
 
 
 def mailbox_words(value: str) -> list[str]:

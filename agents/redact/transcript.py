@@ -19,7 +19,7 @@ from typing import Any
 
 from presidio_analyzer import AnalyzerEngine
 
-from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words
+from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
 from agents.redact.numbers import is_number_word, normalise_spoken_numbers
@@ -117,6 +117,9 @@ def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[st
             streets = street_name_words(value)
             if streets:
                 known.setdefault(STREET_NAME, set()).update(streets)
+            phrases = street_phrases(value)
+            if phrases:
+                known.setdefault("ADDRESS", set()).update(phrases)
         if finding.entity_type not in KNOWN_VALUE_TYPES:
             continue
         values = known.setdefault(finding.entity_type, set())

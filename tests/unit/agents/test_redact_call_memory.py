@@ -55,6 +55,7 @@ def spans_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
     ("Для Марины Олеговны, пожалуйста.", "Марины", ["Олеговны"]),
     ("So Jack's nine and Emily's six now.", "Emily", ["Jack"]),
     ("So Emily's six and Jack's nine now.", "Emily", ["Jack"]),
+    ("both of them, Jack 9 and Emily's 6", "Emily", ["Jack"]),  # ASR dropped one possessive
 ])
 def test_a_capitalised_word_joined_to_a_name_is_a_name(text, person, joined):
     start = text.index(person)
@@ -76,6 +77,12 @@ def test_a_street_is_remembered_by_its_name_without_type_or_number():
     assert street_name_words("27 Pennycress Lane, flat 4") == ["Pennycress"]
     assert street_name_words("улица Старокузнецкая, дом 8") == ["Старокузнецкая"]
     assert street_name_words("Manchester") == []  # a town has no street type: not remembered
+
+
+def test_a_street_is_also_remembered_with_its_type_for_lower_case_asr():
+    from agents.redact.call_memory import street_phrases
+    assert street_phrases("41 tollgate crescent") == ["tollgate crescent"]
+    assert street_phrases("nine Tollgate Crescent, flat 2") == ["Tollgate Crescent"]
 
 
 def test_a_mailbox_is_remembered_by_its_local_words_not_its_dictation():
@@ -163,6 +170,16 @@ def test_english_names_streets_and_orders_are_redacted_wherever_they_recur(engli
     out = texts(english_analyzer, transcript, ENGLISH_POLICY)
     assert find_leaks(["Rosalind Quarrendon", "Pennycress"], out) == []
     assert "Tidewell Plumbing" in out and "since Monday" in out
+
+
+def test_a_lower_case_street_repeated_without_its_number_is_redacted(english_analyzer):
+    transcript = call(
+        "en",
+        ("agent", "And the first line of the address?"),
+        ("client", "41 tollgate crescent, well, tollgate crescent north really."),
+    )
+    out = texts(english_analyzer, transcript, ENGLISH_POLICY)
+    assert find_leaks(["tollgate"], out) == [] and "really" in out
 
 
 def test_russian_code_words_mailboxes_and_numbers_do_not_survive(russian_analyzer):
