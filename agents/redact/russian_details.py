@@ -1,8 +1,8 @@
 """Russian personal details said without the cues the document and name readers rely on.
 
 - A code word or security answer, said in lower case like any noun: "кодовое слово — ромашка",
-  "пароль: апельсин", or the short reply to a request for one ("Назовите кодовое слово." -
-  "Ромашка.").
+  "пароль: апельсин", a word quoted after "слово", or the short reply to a request for one
+  ("Назовите кодовое слово." - "Ромашка.").
 - A mailbox said in words: "петров сорок, собака, яндекс точка ру": the words before "собака"
   back to the start of the phrase, and the domain.
 - A number that identifies a contract, order or car, which is shorter than a digit run that counts
@@ -31,6 +31,9 @@ SECRET_SAID = re.compile(
     rf"(?i:\b{_SECRET_CUE}(?:\s+(?:у\s+меня|такое|такой)){{0,2}}(?:\s*(?:[:—\-,]|\.{{2,3}}|…)\s*|\s+)"
     rf"(?:(?:это|—)\s+)?)(?!(?i:{_NOT_A_SECRET})\b)({_WORD}(?:\s+{_WORD}){{0,2}}?)(?=\s*(?:[.!?,;…]|$))")
 SECRET_REQUEST = re.compile(rf"(?i:\b{_SECRET_CUE})")
+# A word quoted after "слово" is the word itself ("...есть слово «ромашка»"): ASR garbles the cue
+# ("когда во есть слово" for "кодовое слово") but writes the said word in quotes.
+QUOTED_WORD = re.compile(r"(?i:\bслов[оа]\s*)[«\"“]([^»\"”\n]{1,40})[»\"”]")
 # A reply's sentence that is the secret: one or two words, none of them talk ("Сейчас.", "Да.").
 _REPLY_SENTENCE = re.compile(r"[^.!?…]+")
 _REPLY_VALUE = re.compile(rf"^\s*({_WORD}(?:\s+{_WORD})?)\s*$")
@@ -61,7 +64,7 @@ DOCUMENT_NUMBER = re.compile(
 # A request for a number: the number's name and a question or an asking verb in one sentence
 # ("Номер договора назовите.", "Госномер какой?"); not a caller's "номер где-то был".
 _NUMBER_NAME = r"(?:номер\w{0,2}|госномер\w{0,2}|договор\w{0,2}|заказ\w{0,2}|полис\w{0,2})"
-_ASKING = r"(?:\?|назов\w*|подскаж\w*|продикту\w*|скаж\w*|уточн\w*|диктуй\w*|как(?:ой|ая|ое|ого|ую)\b)"
+_ASKING = r"(?:\?|пожалуйста|назов\w*|подскаж\w*|продикту\w*|скаж\w*|уточн\w*|диктуй\w*|как(?:ой|ая|ое|ого|ую)\b)"
 NUMBER_REQUEST = re.compile(rf"(?i:\b{_NUMBER_NAME}\b[^.!?]*{_ASKING}|{_ASKING}[^.!?]*\b{_NUMBER_NAME}\b)")
 MIN_ANSWERED_DIGITS = 3
 # Letters said beside an answered number belong to it ("эр эл, 47 09 83", "Е 341 КУ"): tokens of at
@@ -81,7 +84,7 @@ PASSPORT_SERIES_ALONE = re.compile(r"(?i:\bпаспорт\w{0,3}\b)[^?!\d]{0,60}
 
 def find_russian_details(text: str) -> list[tuple[int, int, str]]:
     """(start, end, entity) for each shape of the module docstring found in one text."""
-    found = [(*m.span(1), PASSWORD) for m in SECRET_SAID.finditer(text)]
+    found = [(*m.span(1), PASSWORD) for pattern in (SECRET_SAID, QUOTED_WORD) for m in pattern.finditer(text)]
     found += [(*span, EMAIL) for span in spoken_mailboxes(text)]
     found += [(*m.span(1), SPELLED_ID) for m in DOCUMENT_NUMBER.finditer(text)]
     found += [(*m.span(1), "RU_PASSPORT") for m in PASSPORT_SERIES_ALONE.finditer(text)]

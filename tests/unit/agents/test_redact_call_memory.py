@@ -122,6 +122,7 @@ def test_menus_holidays_and_kin_without_a_name_stay(text):
 @pytest.mark.parametrize("text, value, entity", [
     ("Кодовое слово — подсолнух.", "подсолнух", "PASSWORD"),
     ("пароль у меня такой: лимонад", "лимонад", "PASSWORD"),
+    ("ну когда вот есть слово «подсолнух», быстрее", "подсолнух", "PASSWORD"),  # the cue garbled by ASR
     ("Ящик: Лесовичок 17, собака, яндекс точка ру.", "Лесовичок 17, собака, яндекс точка ру", "EMAIL_ADDRESS"),
     ("Записывайте пчёлка, слитно, 5, собака мейл точка ру", "пчёлка, слитно, 5, собака мейл точка ру", "EMAIL_ADDRESS"),
     ("По договору 5813 07 у меня долг", "5813 07", "ID_NUMBER"),
@@ -151,10 +152,13 @@ def test_a_russian_code_word_reply_is_the_short_sentence_not_the_words_asked_wit
 def test_a_reply_to_a_request_for_a_number_has_its_numbers_and_letters_redacted():
     segments = [{"speaker": "agent", "text": "Госномер продиктуйте."},
                 {"speaker": "client", "text": "Ну... Ха пятьсот двенадцать ВС, за пятьсот рублей брал."},
-                {"speaker": "client", "text": "Номер у меня где-то был, семьсот сорок."}]
+                {"speaker": "client", "text": "Номер у меня где-то был, семьсот сорок."},
+                {"speaker": "agent", "text": "Номер полиса, пожалуйста."},
+                {"speaker": "client", "text": "Ой... девяносто один двести шесть."}]
     found = answered_numbers_ru(segments)
     assert spans_of(segments[1]["text"], found[1]) == ["Ха пятьсот двенадцать ВС"]
     assert 2 not in found  # the caller mentioning a number is no request for one
+    assert spans_of(segments[4]["text"], found[4]) == ["девяносто один двести шесть"]
 
 
 # --- whole calls --------------------------------------------------------------------------------
