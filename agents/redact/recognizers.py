@@ -93,9 +93,9 @@ class FinderRecognizer(EntityRecognizer):
     shapes of references, dictated details and spoken details: agents.redact.references etc.)."""
 
     def __init__(self, name: str, entities: list[str], find: Callable[[str], list[tuple[int, int, str]]],
-                 score: float = 0.7) -> None:
+                 score: float = 0.7, language: str = "en") -> None:
         self.find, self.score = find, score
-        super().__init__(supported_entities=entities, name=name, supported_language="en")
+        super().__init__(supported_entities=entities, name=name, supported_language=language)
 
     def load(self) -> None:  # regex only
         pass

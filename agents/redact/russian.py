@@ -19,8 +19,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer import Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
 
-from agents.redact.recognizers import (RU_PHONE, RUN, DigitRunRecognizer, bounded_email_recognizer,
-                                      spoken_email_recognizer)
+from agents.redact.identity import SPELLED_ID
+from agents.redact.recognizers import (RU_PHONE, RUN, DigitRunRecognizer, FinderRecognizer,
+                                      bounded_email_recognizer, spoken_email_recognizer)
+from agents.redact.russian_details import PASSWORD, find_russian_details
 
 PASSPORT, INN, SNILS, ADDRESS = "RU_PASSPORT", "RU_INN", "RU_SNILS", "ADDRESS"
 NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
@@ -328,4 +330,6 @@ def russian_recognizers() -> list[EntityRecognizer]:
             spoken_email_recognizer("ru"),
             DigitRunRecognizer(supported_language="ru"),
             RussianDocumentRecognizer(),
+            FinderRecognizer("RussianSpokenDetailsRecognizer", [PASSWORD, "EMAIL_ADDRESS", SPELLED_ID, PASSPORT],
+                             find_russian_details, language="ru"),
             NatashaRecognizer()]

@@ -10,6 +10,8 @@
   Crescent"). Typed LOCATION, so a company's keep term ("welcome to Harbour Quay Dental") cancels it.
 - A full name only the agent says, reading it back: "So I've got Tobias Reinholt at ..., is that
   right?"
+- A name said by the caller's relation to them ("my son Oscar"), or naming an order or booking
+  ("the Lindqvist booking", "booked under Adeyemi").
 Each pattern is linear (bounded repeats; words cannot be split between quantifiers):
 tests/unit/agents/test_redact_backtracking.py.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from agents.redact.identity import FULL_NAME, PERSON, SPELLED_ID, answers
+from agents.redact.identity import FULL_NAME, NAME_WORD, NOT_NAMES, PERSON, SPELLED_ID, answers
 
 PASSWORD, LOCATION = "PASSWORD", "LOCATION"
 _PAIR_SEPARATOR = r"(?:-|, ?| )"
@@ -66,6 +68,30 @@ READ_BACK_NAME = re.compile(
     r"(?=(?:,?\s+(?:at|of|from|living at|born on)\b[^?]{0,60}?)?,?\s*\b(?:is that|that's|that’s|right|correct)\b"
     r"[^?]{0,20}\?)")
 
+# Someone named by who they are to the caller: "my son Oscar", "our eldest, Maisie", "my
+# neighbour Doreen". The name is capitalised, as ASR writes names.
+_KIN = (r"(?:son|daughter|boy|girl|kid|child|husband|wife|partner|fianc[ée]e?|mum|mom|mother|dad|father|"
+        r"brother|sister|grandson|granddaughter|grandchild|nephew|niece|uncle|aunt|auntie|nan|nana|gran|"
+        r"granny|grandma|grandmother|grandad|grandpa|grandfather|cousin|friend|neighbour|neighbor|flatmate|"
+        r"housemate|lodger|tenant|carer|colleague|boss|landlord|landlady|stepson|stepdaughter|eldest|youngest)")
+KIN_NAME = re.compile(
+    rf"(?i:\b(?:my|our|his|her|their)\s+(?:(?:little|eldest|youngest|oldest|older|younger|baby|twin|step|late|"
+    rf"best|other)\s+){{0,2}}{_KIN}(?:['’]s)?\s*,?\s+)({NAME_WORD})(?![\w\-])")
+# An order or booking named by whose it is, which is the caller's surname: "that's the Lindqvist
+# booking", "it's booked under Adeyemi", "in the name of Farrow".
+_NAMED_THING = r"(?:order|booking|reservation|account|claim|job|file|case|policy|contract|delivery|installation|quote)"
+NAMED_ORDER = re.compile(rf"(?i:\b(?:the|your|my|our)\s+)({NAME_WORD})(?=\s+(?i:{_NAMED_THING})s?\b)")
+UNDER_NAME = re.compile(
+    rf"(?i:\b(?:(?:booked|booking|ordered|order|reservation|account|it's|it’s|it is|that's|that’s|put|listed|"
+    rf"registered)\s+under|in the name of|under the name(?: of)?|for the name|surname)\s+)"
+    rf"({NAME_WORD})(?![\w\-]|\s+[A-Z])")
+
+
+def names_by_role(text: str) -> list[tuple[int, int]]:
+    """Spans of the names of KIN_NAME, NAMED_ORDER and UNDER_NAME that are not ordinary words."""
+    spans = [m.span(1) for pattern in (KIN_NAME, NAMED_ORDER, UNDER_NAME) for m in pattern.finditer(text)]
+    return [(a, b) for a, b in spans if text[a:b].casefold() not in NOT_NAMES]
+
 
 def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
     """(start, end, entity) for each shape of the module docstring."""
@@ -75,6 +101,7 @@ def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
     found += [(*m.span(1), PASSWORD) for m in SECRET_SAID.finditer(text)]
     found += [(*m.span(m.lastindex), LOCATION) for m in STREET_WITHOUT_NUMBER.finditer(text)]
     found += [(*m.span(1), PERSON) for m in READ_BACK_NAME.finditer(text)]
+    found += [(a, b, PERSON) for a, b in names_by_role(text)]
     return sorted(set(found))
 
 

@@ -7,10 +7,13 @@ from typing import TypedDict
 
 from presidio_analyzer import AnalyzerEngine
 
+from agents.redact.call_memory import known_value_pattern
 from agents.redact.engine import RedactionPolicy
 from agents.redact.numbers import normalise_spoken_numbers
 from agents.redact.recognizers import DIGIT_RUN
 
+# The key under which a street's name is remembered for the rest of a call.
+STREET_NAME = "STREET_NAME"
 # Fallback types lose to a specific type found on the same characters.
 FALLBACK_TYPES = frozenset({DIGIT_RUN})
 # What a keep term (a company or product name) may cancel: NER guesses, never numbers.
@@ -123,12 +126,15 @@ def drop_kept(text: str, findings: list[Finding], kept: list[tuple[int, int]]) -
 
 
 def find_known_values(text: str, known: dict[str, set[str]]) -> list[Finding]:
-    """Other mentions of values already found elsewhere in the call ("Collins" alone later)."""
+    """Other mentions of values already found elsewhere in the call ("Collins" alone later); a
+    street's name only as written (STREET_NAME), redacted as a place."""
     findings = []
     for entity_type, values in known.items():
+        flags = 0 if entity_type == STREET_NAME else re.IGNORECASE
+        found_type = "LOCATION" if entity_type == STREET_NAME else entity_type
         for value in values:
-            for match in re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE):
-                findings.append(Finding(match.start(), match.end(), entity_type, 0.5))
+            for match in re.finditer(known_value_pattern(value), text, flags):
+                findings.append(Finding(match.start(), match.end(), found_type, 0.5))
     return findings
 
 

@@ -19,16 +19,28 @@ from typing import Any
 
 from presidio_analyzer import AnalyzerEngine
 
+from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
 from agents.redact.numbers import is_number_word, normalise_spoken_numbers
 from agents.redact.recognizers import DIGIT_RUN
 from agents.redact.references import answered_references
+from agents.redact.russian_details import answered_numbers_ru, answered_secrets_ru
 from agents.redact.spoken_details import PASSWORD, answered_secrets
-from agents.redact.text import (Finding, apply_redaction, drop_kept, find_entities,
+from agents.redact.text import (ORGANISATION_KINDS, STREET_NAME, Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
 
-KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS")
+# Turns answering a request for a reference or a secret, per language.
+ANSWERED_REFERENCES = {"en": answered_references, "ru": answered_numbers_ru}
+# Russian answered numbers are any number in the reply, so any type found on the same digits (a
+# phone, a card, whose placeholder the analysis reads) names them instead; English answers are
+# spelled references, more specific than what else is found there.
+ANSWERED_REFERENCE_SCORE = {"en": 0.8, "ru": 0.3}
+ANSWERED_SECRETS = {"en": answered_secrets, "ru": answered_secrets_ru}
+KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS", PASSWORD)
+# A street's name is remembered from an address or place, and looked for as written (capitalised):
+# "Church" of "Church Road" must not take "the church" with it.
+STREET_VALUE_TYPES = ("ADDRESS", "LOCATION")
 MIN_NAME_PART = 3  # "Jo" alone would hit too many ordinary words
 # The word right after one of these, on the agent's side, is the agent's own first name; in
 # English also a capitalised word before "speaking" or with "calling from" after it ("Hannah
@@ -77,16 +89,43 @@ MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
 
 
+def joined_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """Capitalised words joined to a found name (call_memory.names_beside_names), as names; not an
+    organisation's kind ("Bank" after a company the NER took for a person)."""
+    spans = [(f.start, f.end) for f in merge_findings([f for f in findings if f.entity_type == "PERSON"])]
+    return [Finding(a, b, "PERSON", 0.6) for a, b in names_beside_names(text, spans)
+            if text[a:b].casefold() not in ORGANISATION_KINDS]
+
+
+def swept_values(text: str, findings: list[Finding], known: dict[str, set[str]], keep_terms: tuple[str, ...],
+                 introduced: list[tuple[int, int]]) -> list[Finding]:
+    """The call's known values found in a text, and the names joined to any name in it; never a keep
+    term or the agent's introduced name."""
+    kept = term_spans(text, keep_terms) + introduced
+    found = drop_kept(text, find_known_values(text, known), kept)
+    return found + drop_kept(text, joined_names(text, findings + found), kept)
+
+
 def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[str]]:
-    """Values to look for in the rest of the call: full names and their capitalised parts. A
-    greeting or a weekday is never a part ("Morning Grace" would wipe the agent's "Good morning")."""
+    """Values to look for in the rest of the call: full names and their capitalised parts, a
+    street's name, a mailbox's words, a secret. A greeting or a weekday is never a part ("Morning
+    Grace" would wipe the agent's "Good morning")."""
     known: dict[str, set[str]] = {}
     for finding in findings:
+        value = text[finding.start:finding.end]
+        if finding.entity_type in STREET_VALUE_TYPES:
+            streets = street_name_words(value)
+            if streets:
+                known.setdefault(STREET_NAME, set()).update(streets)
+            phrases = street_phrases(value)
+            if phrases:
+                known.setdefault("ADDRESS", set()).update(phrases)
         if finding.entity_type not in KNOWN_VALUE_TYPES:
             continue
-        value = text[finding.start:finding.end]
         values = known.setdefault(finding.entity_type, set())
         values.add(value)
+        if finding.entity_type == "EMAIL_ADDRESS":
+            values.update(mailbox_words(value))
         if finding.entity_type == "PERSON":
             values.update(p for p in value.split()
                           if len(p) >= MIN_NAME_PART and p.isalpha() and p[0].isupper()
@@ -265,25 +304,31 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
         introductions[index] = introductions.get(index, []) + spans
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     answers = answered_names(segments, policy.language)
-    references = answered_references(segments) if SPELLED_ID in policy.entities else {}
-    secrets = answered_secrets(segments) if PASSWORD in policy.entities else {}
+    references = ANSWERED_REFERENCES[policy.language](segments) if SPELLED_ID in policy.entities else {}
+    secrets = ANSWERED_SECRETS[policy.language](segments) if PASSWORD in policy.entities else {}
     first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms)
                             + [Finding(a, b, "PERSON", 0.9) for a, b in answers.get(i, [])]
-                            + [Finding(a, b, SPELLED_ID, 0.8) for a, b in references.get(i, [])]
+                            + [Finding(a, b, SPELLED_ID, ANSWERED_REFERENCE_SCORE[policy.language])
+                               for a, b in references.get(i, [])]
                             + [Finding(a, b, PASSWORD, 0.8) for a, b in secrets.get(i, [])],
                             introductions.get(i, []))
                   for i, s in enumerate(segments)]
     first_pass = heard_card_numbers(segments, first_pass, policy.language)
+    # Twice: a name joined to a value found only by the sweep ("<PERSON> Whitfield", where the first
+    # name was caught in another turn) is itself swept through the call.
     known: dict[str, set[str]] = {}
-    for segment, findings in zip(segments, first_pass):
-        for entity_type, values in collect_known_values(segment["text"], findings).items():
-            known.setdefault(entity_type, set()).update(values)
-    # A client's "thanks, Daniel" must not wipe the agent's introduction via the sweep below.
-    known = _drop_values(known, agent_names)
+    for _ in range(2):
+        swept = [findings + swept_values(segment["text"], findings, known, keep_terms, introductions.get(index, []))
+                 for index, (segment, findings) in enumerate(zip(segments, first_pass))]
+        known = {}
+        for segment, findings in zip(segments, swept):
+            for entity_type, values in collect_known_values(segment["text"], findings).items():
+                known.setdefault(entity_type, set()).update(values)
+        # A client's "thanks, Daniel" must not wipe the agent's introduction via the sweep below.
+        known = _drop_values(known, agent_names)
     out_segments, entities = [], []
     for index, (segment, findings) in enumerate(zip(segments, first_pass)):
-        kept = term_spans(segment["text"], keep_terms) + introductions.get(index, [])
-        findings = findings + drop_kept(segment["text"], find_known_values(segment["text"], known), kept)
+        findings = findings + swept_values(segment["text"], findings, known, keep_terms, introductions.get(index, []))
         text, spans = apply_redaction(segment["text"], findings)
         words = redact_words(segment["words"],
                              _word_findings(analyzer, segment, findings, policy, known, keep_terms))

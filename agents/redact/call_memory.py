@@ -1,0 +1,123 @@
+"""What one redacted value says about the words around it and about the rest of the call.
+
+- A capitalised word joined to a name is a name too: right after it ("<PERSON> Whitfield",
+  "<PERSON> Игоревна": the NER took only the first name), or joined to it by "and" with a
+  possessive on both ("Jack's nine and <PERSON>'s six": two children named in one breath, the NER
+  knew only one).
+- The words of a value worth remembering for the rest of the call: a name's parts, a street's
+  name without its type ("Harbour" of "12 Harbour Street", said later as "on Harbour"), a
+  mailbox's local words, a secret; Russian words in any case ending ("Кржижановского",
+  "Кржижановской").
+"""
+from __future__ import annotations
+
+import re
+
+from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU
+from agents.redact.numbers import is_number_word
+
+NAME_WORD = r"[A-ZА-ЯЁ][a-zа-яё]+(?:['’\-][A-ZА-ЯЁ][a-zа-яё]+)?"
+# Right after a name, with one space between: a surname or patronymic.
+NAME_AFTER = re.compile(rf"^ ({NAME_WORD})(?![\w'’\-])")
+# Joined by "and" / "or", said of them as people: a possessive or "is" ('s) on one side at least
+# ("Jack's nine and <PERSON>'s six"; ASR drops one: "Jack nine and <PERSON>'s"), up to two words
+# after the first (lower case or digits). A company's "Watts and Volts" has none.
+_AND = r"(?:and|or)"
+_BETWEEN = r"(?:\s+(?:[a-z]+|\d+)){0,2},?\s+"
+NAME_BEFORE_AND = re.compile(rf"(?<![\w'’\-])({NAME_WORD})(['’]s)?{_BETWEEN}{_AND}\s+$")
+NAME_AFTER_AND = re.compile(rf"^(['’]s)?{_BETWEEN}{_AND}\s+({NAME_WORD})(['’]s)?(?![\w\-])")
+POSSESSIVE_AFTER = re.compile(r"^['’]s(?!\w)")
+# What follows a name without being one: "I" and the words a sentence goes on with.
+NOT_NAME_WORDS = frozenset("i i'm i've i'll i'd im".split())
+MAX_JOINED = 3  # "<PERSON> Anne Whitfield": a few words at most
+
+STREET_TYPES = frozenset(
+    "street road avenue lane drive close court way place terrace crescent square grove gardens row "
+    "parkway mews walk yard rise wharf parade quay vale view hill park green boulevard "
+    "улица улице улицу улицы проспект проспекте переулок переулке бульвар бульваре шоссе площадь "
+    "набережная набережной проезд микрорайон тупик аллея дом квартира корпус".split())
+STREET_TYPE = re.compile(r"(?i:\b((?:street|road|avenue|lane|drive|close|court|way|place|terrace|crescent|"
+                         r"square|grove|gardens|row|mews|walk|yard|rise|wharf|parade|quay|vale|boulevard|"
+                         r"улиц\w*|ул\.|проспект\w*|переул\w*|бульвар\w*|шоссе|площад\w*|набережн\w*|проезд\w*))(?!\w))")
+# Words a mailbox is dictated with, which are no part of it.
+DICTATION_WORDS = frozenset(
+    "dot underscore dash hyphen all one word lower case capital then слитно раздельно точка дефис тире "
+    "нижнее подчёркивание подчеркивание потом затем через большая маленькая буква буквы цифры латиница "
+    "латинскими собака собачка".split())
+MAIL_AT = re.compile(r"@|(?<!\w)(?:at|собака|собачка)(?!\w)", re.IGNORECASE)
+MIN_PART = 4
+RU_WORD = re.compile(r"[А-Яа-яЁё]{5,}")
+RU_ENDINGS = "аяоеиыйьу"
+MIN_RU_STEM = 4
+
+
+def _is_name(word: str) -> bool:
+    folded = word.casefold()
+    return not (folded in NOT_NAMES or folded in NOT_NAMES_RU or folded in NOT_NAME_WORDS
+                or is_number_word(word) or word.isupper())
+
+
+def names_beside_names(text: str, person_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of capitalised words joined to a person's span (module docstring)."""
+    found: list[tuple[int, int]] = []
+    for start, end in person_spans:
+        for _ in range(MAX_JOINED):  # a surname after a first name, then perhaps another
+            after = NAME_AFTER.match(text[end:])
+            if not after or not _is_name(after.group(1)):
+                break
+            found.append((end + after.start(1), end + after.end(1)))
+            end += after.end(1)
+        before = NAME_BEFORE_AND.search(text[:start])
+        if before and (before.group(2) or POSSESSIVE_AFTER.match(text[end:])) and _is_name(before.group(1)):
+            found.append(before.span(1))
+        following = NAME_AFTER_AND.match(text[end:])
+        if following and (following.group(1) or following.group(3)) and _is_name(following.group(2)):
+            found.append((end + following.start(2), end + following.end(2)))
+    return found
+
+
+def street_name_words(value: str) -> list[str]:
+    """A street's name without its type, number or flat: "Harbour" of "12 Harbour Street, flat 3".
+    Only values with a street type in them; only capitalised words, which are what a name is."""
+    if not STREET_TYPE.search(value):
+        return []
+    return [w for w in re.findall(r"[^\W\d_][\w'’\-]*", value)
+            if len(w) >= MIN_PART and w[0].isupper() and w.casefold() not in STREET_TYPES
+            and not STREET_TYPE.fullmatch(w) and _is_name(w)]
+
+
+STREET_PHRASE = re.compile(rf"((?:[^\W\d_][\w'’\-]*\s+){{1,3}}?){STREET_TYPE.pattern}")
+
+
+def street_phrases(value: str) -> list[str]:
+    """A street's name with its type, without the house number ("cotton street" of "23 cotton
+    street"): looked for in any case, as ASR may write a street in lower case, where the name alone
+    is not told from an ordinary word."""
+    phrases = []
+    for match in STREET_PHRASE.finditer(value):
+        words = match.group(1).split()
+        while words and (is_number_word(words[0]) or len(words[0]) < 3):
+            words.pop(0)
+        if words:
+            phrases.append(" ".join(words + [match.group(2)]))
+    return phrases
+
+
+def mailbox_words(value: str) -> list[str]:
+    """The words of a mailbox's local part ("Сказочник" of "Сказочник 42, собака, мэйл точка ру"):
+    agents repeat a mailbox back without its domain."""
+    at = MAIL_AT.search(value)
+    local = value[:at.start()] if at else value.split("@")[0]
+    return [w for w in re.findall(r"[^\W\d_]+", local)
+            if len(w) >= MIN_PART and w.casefold() not in DICTATION_WORDS and not is_number_word(w)]
+
+
+def known_value_pattern(value: str) -> str:
+    """A whole-word pattern for a remembered value; a Russian word in any case ending."""
+    if RU_WORD.fullmatch(value):
+        stem = value
+        for _ in range(2):  # "Старокузнецк|ая" is said "Старокузнецк|ой" too
+            if stem[-1].lower() in RU_ENDINGS and len(stem) > MIN_RU_STEM:
+                stem = stem[:-1]
+        return rf"(?<!\w){re.escape(stem)}[а-яё]{{0,3}}(?!\w)"
+    return rf"(?<!\w){re.escape(value)}(?!\w)"

@@ -1,0 +1,146 @@
+"""Russian personal details said without the cues the document and name readers rely on.
+
+- A code word or security answer, said in lower case like any noun: "кодовое слово — ромашка",
+  "пароль: апельсин", a word quoted after "слово", or the short reply to a request for one
+  ("Назовите кодовое слово." - "Ромашка.").
+- A mailbox said in words: "петров сорок, собака, яндекс точка ру": the words before "собака"
+  back to the start of the phrase, and the domain.
+- A number that identifies a contract, order or car, which is shorter than a digit run that counts
+  by itself: after the document's name ("договор 582 104"), or the reply to a request for one
+  ("Номер заказа подскажите." - "Сейчас... 58 310."), with the letters said beside it ("А 512 ВС").
+- A passport series said alone before its number ("паспорт 45 12, номер ...").
+Everything here but the replies sees the text with dictated numbers as digits. Patterns are linear
+(bounded repeats, words cannot be split between quantifiers).
+"""
+from __future__ import annotations
+
+import re
+
+from agents.redact.identity import SPELLED_ID, answers
+from agents.redact.numbers import normalise_spoken_numbers
+
+PASSWORD, EMAIL = "PASSWORD", "EMAIL_ADDRESS"
+_WORD = r"[А-Яа-яЁёA-Za-z][А-Яа-яЁёA-Za-z\-]{0,30}"
+_SECRET_CUE = (r"(?:(?:кодов|секретн|контрольн)\w{0,4}\s+(?:слов|фраз)\w{0,3}|парол\w{0,3}|"
+               r"ответ\s+на\s+(?:секретный|контрольный)\s+вопрос)")
+# Words that say something about the secret instead of being it ("кодовое слово не помню").
+_NOT_A_SECRET = (r"(?:по|для|от|к|в|из|с|со|при|не|нет|да|какое|какой|какая|помню|забыл\w*|верно|неверно|правильно|совпадает|назовите|"
+                 r"скажите|подскажите|пожалуйста|и|или|а|на|вот|у|меня|это|тоже|ещё|еще|сейчас|щас|"
+                 r"секунду|минуту|можно|нужно|надо|был\w*|есть|сменить|поменять|такое|такой|ваше|ваш|мое|моё|мой)")
+SECRET_SAID = re.compile(
+    rf"(?i:\b{_SECRET_CUE}(?:\s+(?:у\s+меня|такое|такой)){{0,2}}(?:\s*(?:[:—\-,]|\.{{2,3}}|…)\s*|\s+)"
+    rf"(?:(?:это|—)\s+)?)(?!(?i:{_NOT_A_SECRET})\b)({_WORD}(?:\s+{_WORD}){{0,2}}?)(?=\s*(?:[.!?,;…]|$))")
+SECRET_REQUEST = re.compile(rf"(?i:\b{_SECRET_CUE})")
+# A word quoted after "слово" is the word itself ("...есть слово «ромашка»"): ASR garbles the cue
+# ("когда во есть слово" for "кодовое слово") but writes the said word in quotes.
+QUOTED_WORD = re.compile(r"(?i:\bслов[оа]\s*)[«\"“]([^»\"”\n]{1,40})[»\"”]")
+# A reply's sentence that is the secret: one or two words, none of them talk ("Сейчас.", "Да.").
+_REPLY_SENTENCE = re.compile(r"[^.!?…]+")
+_REPLY_VALUE = re.compile(rf"^\s*({_WORD}(?:\s+{_WORD})?)\s*$")
+_NOT_A_REPLY_WORD = frozenset(
+    "да нет так сейчас щас секунду минуту момент конечно хорошо ладно пожалуйста спасибо здравствуйте "
+    "алло ага угу ну вот это не помню забыл забыла кажется вроде погодите подождите".split())
+
+# The mailbox: "собака" for "@", then the domain said in words or letters, up to a top-level name.
+_TLD = r"(?:ру|ru|ком|com|нет|net|рф|орг|org|инфо|info)"
+_DOMAIN_DOT = r"(?:\s*\.\s*|\s*,?\s+точка\s+)"
+SPOKEN_DOMAIN = re.compile(
+    rf"(?i:(?<!\w)(?:собака|собачка)\s*,?\s+([\w\-]{{1,30}}(?:{_DOMAIN_DOT}[\w\-]{{1,30}}){{0,3}}?{_DOMAIN_DOT}{_TLD}))(?!\w)")
+# The local part is the words before "собака", back to where the phrase starts: a sentence's end, a
+# colon or dash, or the word naming the mailbox ("почта", "адрес"). Words a dictation is made of
+# ("слитно", "точка", letters, numbers) belong to it; other talk ends it.
+MAX_LOCAL_TOKENS = 14
+_LOCAL_STOP = re.compile(
+    r"(?i:^(?:почт\w*|адрес\w*|ящик\w*|e-?mail|и?[эе]?ме[йи]л\w*|электронн\w*|пишите|напишите|"
+    r"присылайте|отправ\w*|это|вот|на|мой|моя|моё|мое|да|так|записывайте|запишите)$)")
+_TOKEN = re.compile(r"[\w\-]+")
+
+# A contract's, order's or car's number after its name: at least four digits.
+_DOCUMENT = (r"(?:договор\w{0,3}|заказ\w{0,3}|заявк\w{0,2}|обращени\w{0,3}|полис\w{0,3}|накладн\w{0,3}|"
+             r"лицев\w{0,3}\s+сч[её]т\w{0,2}|госномер\w{0,3}|трек\w{0,4})")
+DOCUMENT_NUMBER = re.compile(
+    rf"(?i:\b{_DOCUMENT}(?:\s+(?:номер|№))?\s*[:№]?\s*)(\d(?:[ \-/]?\d){{3,15}})"
+    r"(?!\d|\s*(?:руб|р\.|₽|тыс|процент|%|штук|шт|минут|час|дн|лет|год|км|кг))")
+# A request for a number: the number's name and a question or an asking verb in one sentence
+# ("Номер договора назовите.", "Госномер какой?"); not a caller's "номер где-то был".
+_NUMBER_NAME = r"(?:номер\w{0,2}|госномер\w{0,2}|договор\w{0,2}|заказ\w{0,2}|полис\w{0,2})"
+_ASKING = r"(?:\?|пожалуйста|назов\w*|подскаж\w*|продикту\w*|скаж\w*|уточн\w*|диктуй\w*|как(?:ой|ая|ое|ого|ую)\b)"
+NUMBER_REQUEST = re.compile(rf"(?i:\b{_NUMBER_NAME}\b[^.!?]*{_ASKING}|{_ASKING}[^.!?]*\b{_NUMBER_NAME}\b)")
+MIN_ANSWERED_DIGITS = 3
+# Letters said beside an answered number belong to it ("эр эл, 47 09 83", "Е 341 КУ"): tokens of at
+# most two letters, or "дробь"/"слэш" with its digits.
+# Capitals, or a letter's name in lower case ("эр"; not "а", "и", "у", which are words too).
+_BESIDE = (r"(?:[А-ЯЁA-Z]{1,2}|(?i:бэ|вэ|гэ|дэ|жэ|зэ|ка|эл|эм|эн|пэ|эр|эс|тэ|эф|ха|цэ|че|ша)"
+           r"|(?:дробь|слэш|слеш)\s+\d+)")
+ANSWERED_NUMBER = re.compile(
+    rf"(?:(?<![\w\-]){_BESIDE}[ ,]{{1,2}}){{0,3}}\d(?:[ \-,]{{0,2}}\d){{{MIN_ANSWERED_DIGITS - 1},20}}"
+    rf"(?:[ ,]{{1,2}}{_BESIDE}(?![\w\-])){{0,3}}"
+    # ...not an amount or a time said in the reply ("812 рублей", "в 18 40").
+    r"(?!\s*(?:руб|р\.|₽|тыс|процент|%|штук|шт|минут|час|дн|лет|год|км|кг))")
+
+# A series said alone: "паспорт 45 12, номер ..." (the number may be found apart from it).
+PASSPORT_SERIES_ALONE = re.compile(r"(?i:\bпаспорт\w{0,3}\b)[^?!\d]{0,60}?(\d{2} ?\d{2})(?=\W{1,4}(?:номер|№))")
+
+
+def find_russian_details(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, entity) for each shape of the module docstring found in one text."""
+    found = [(*m.span(1), PASSWORD) for pattern in (SECRET_SAID, QUOTED_WORD) for m in pattern.finditer(text)]
+    found += [(*span, EMAIL) for span in spoken_mailboxes(text)]
+    found += [(*m.span(1), SPELLED_ID) for m in DOCUMENT_NUMBER.finditer(text)]
+    found += [(*m.span(1), "RU_PASSPORT") for m in PASSPORT_SERIES_ALONE.finditer(text)]
+    return sorted(set(found))
+
+
+def spoken_mailboxes(text: str) -> list[tuple[int, int]]:
+    """Spans of mailboxes said in words: the local part (mailbox_start) to the top-level name."""
+    return [(mailbox_start(text, m.start()), m.end()) for m in SPOKEN_DOMAIN.finditer(text)]
+
+
+def mailbox_start(text: str, at: int) -> int:
+    """Where the local part before "собака" at `at` starts: up to MAX_LOCAL_TOKENS tokens back,
+    stopping at a sentence's end, a colon or dash, or a word that names or introduces the mailbox."""
+    start = at
+    tokens = list(_TOKEN.finditer(text, 0, at))[::-1][:MAX_LOCAL_TOKENS]
+    for token in tokens:
+        between = text[token.end():start]
+        if re.search(r"[.!?:;…—]", between) or _LOCAL_STOP.match(token.group()):
+            break
+        start = token.start()
+    return start
+
+
+STEM = 5  # letters enough to tell "договор" in "договора" without its case ending
+
+
+def _stems(text: str) -> set[str]:
+    return {w.lower()[:STEM] for w in re.findall(r"[А-Яа-яЁёA-Za-z]+", text)}
+
+
+def answered_secrets_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> each short sentence of the reply to a request for a code word that is
+    one or two words of no talk ("Ромашка.", "Синий кит."), and none of the words the request asked
+    with (the caller naming what comes next: "Договор... 27 410.")."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, reply in answers(segments, SECRET_REQUEST, question=False):
+        asked = _stems(segments[index - 1]["text"])
+        spans = []
+        for sentence in _REPLY_SENTENCE.finditer(reply["text"]):
+            value = _REPLY_VALUE.match(sentence.group())
+            words = value.group(1).split() if value else []
+            if words and not any(w.lower() in _NOT_A_REPLY_WORD or w.lower()[:STEM] in asked for w in words):
+                spans.append((sentence.start() + value.start(1), sentence.start() + value.end(1)))
+        if spans:
+            found[index] = spans
+    return found
+
+
+def answered_numbers_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> numbers of three digits or more (with the letters said beside them) in the
+    reply to a request for a contract's, order's or car's number."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, reply in answers(segments, NUMBER_REQUEST, question=False):
+        normalised = normalise_spoken_numbers(reply["text"])
+        spans = [normalised.to_original(*m.span()) for m in ANSWERED_NUMBER.finditer(normalised.text)]
+        if spans:
+            found[index] = spans
+    return found
