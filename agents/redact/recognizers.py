@@ -49,8 +49,9 @@ _NOT_A_STREET_NAME = (r"(?:hours?|minutes?|days?|weeks?|months?|years?|miles?|ti
 # ASR may join the house number and the name with hyphens ("27-mill-way", "11-half-orn drive").
 STREET_ADDRESS = re.compile(
     rf"\b{_HOUSE_NUMBER}(?:\s+|-)(?:(?!{_NOT_A_STREET_NAME}\b)[a-z][a-z'’]+(?:\s+|-)){{1,3}}?"
-    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|close|court|way|place|"
-    r"terrace|crescent|square|grove|gardens|row|parkway|mews|walk)\b\.?"
+    # An abbreviation keeps its dot ("Baker St."); a full word leaves the full stop to the sentence.
+    r"(?:(?:street|road|avenue|lane|drive|boulevard|close|court|way|place|terrace|crescent|square|grove|"
+    r"gardens|row|parkway|mews|walk)\b|(?:st|rd|ave|ln|dr|blvd)\b\.?)"
     rf"(?:,?\s*(?:apartment|apt|flat|unit|suite)\.?\s*(?:number\s+)?{_HOUSE_NUMBER})?",
     re.IGNORECASE)
 # Street types that are also ordinary words ("view", "park", "green", "hill"): only after a house

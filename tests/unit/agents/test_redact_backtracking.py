@@ -175,3 +175,12 @@ def test_spoken_email_still_matches(text, expected):
 ])
 def test_street_address_still_matches(text, expected):
     assert [m.group() for m in recognizers.STREET_ADDRESS.finditer(text)] == [expected]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("It's at nine Orchard Close. Can you come tomorrow?", "nine Orchard Close"),
+    ("The depot is 3 Mill Rd. by the station.", "3 Mill Rd."),
+])
+def test_an_address_leaves_the_full_stop_to_its_sentence(text, expected):
+    # the full stop after a street type ends the sentence; eaten, the next question ran into it
+    assert [m.group() for m in recognizers.STREET_ADDRESS.finditer(text)] == [expected]
