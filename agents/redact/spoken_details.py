@@ -68,15 +68,6 @@ READ_BACK_NAME = re.compile(
     r"(?=(?:,?\s+(?:at|of|from|living at|born on)\b[^?]{0,60}?)?,?\s*\b(?:is that|that's|that’s|right|correct)\b"
     r"[^?]{0,20}\?)")
 
-# Someone named by who they are to the caller: "my son Oscar", "our eldest, Maisie", "my
-# neighbour Doreen". The name is capitalised, as ASR writes names.
-_KIN = (r"(?:son|daughter|boy|girl|kid|child|husband|wife|partner|fianc[ée]e?|mum|mom|mother|dad|father|"
-        r"brother|sister|grandson|granddaughter|grandchild|nephew|niece|uncle|aunt|auntie|nan|nana|gran|"
-        r"granny|grandma|grandmother|grandad|grandpa|grandfather|cousin|friend|neighbour|neighbor|flatmate|"
-        r"housemate|lodger|tenant|carer|colleague|boss|landlord|landlady|stepson|stepdaughter|eldest|youngest)")
-KIN_NAME = re.compile(
-    rf"(?i:\b(?:my|our|his|her|their)\s+(?:(?:little|eldest|youngest|oldest|older|younger|baby|twin|step|late|"
-    rf"best|other)\s+){{0,2}}{_KIN}(?:['’]s)?\s*,?\s+)({NAME_WORD})(?![\w\-])")
 # An order or booking named by whose it is, which is the caller's surname: "that's the Lindqvist
 # booking", "it's booked under Adeyemi", "in the name of Farrow".
 _NAMED_THING = r"(?:order|booking|reservation|account|claim|job|file|case|policy|contract|delivery|installation|quote)"
@@ -88,8 +79,9 @@ UNDER_NAME = re.compile(
 
 
 def names_by_role(text: str) -> list[tuple[int, int]]:
-    """Spans of the names of KIN_NAME, NAMED_ORDER and UNDER_NAME that are not ordinary words."""
-    spans = [m.span(1) for pattern in (KIN_NAME, NAMED_ORDER, UNDER_NAME) for m in pattern.finditer(text)]
+    """Spans of the names of NAMED_ORDER and UNDER_NAME that are not ordinary words (a relative named
+    by who they are is identity.FAMILY_NAME_CUE's)."""
+    spans = [m.span(1) for pattern in (NAMED_ORDER, UNDER_NAME) for m in pattern.finditer(text)]
     return [(a, b) for a, b in spans if text[a:b].casefold() not in NOT_NAMES]
 
 

@@ -11,6 +11,7 @@ import pytest
 from agents.redact import ENGLISH_POLICY, RUSSIAN_POLICY, build_analyzer, redact_transcript
 from agents.redact.call_memory import (known_value_pattern, mailbox_words, names_beside_names,
                                        street_name_words)
+from agents.redact.identity import FAMILY_NAME_CUE
 from agents.redact.russian_details import (answered_numbers_ru, answered_secrets_ru,
                                            find_russian_details)
 from agents.redact.spoken_details import names_by_role
@@ -101,6 +102,13 @@ def test_a_russian_value_is_found_in_any_case_ending():
 @pytest.mark.parametrize("text, name", [
     ("my daughter Imogen starts on Monday", "Imogen"),
     ("our eldest, Barnaby, has the tickets", "Barnaby"),
+    ("their lodger Wojciech Nowak pays it", "Wojciech Nowak"),
+])
+def test_a_name_said_by_who_they_are_to_the_caller(text, name):
+    assert [m.group(1) for m in FAMILY_NAME_CUE.finditer(text)] == [name]
+
+
+@pytest.mark.parametrize("text, name", [
     ("can you check the Achterberg booking please", "Achterberg"),
     ("it's booked under Oyelaran, I think", "Oyelaran"),
     ("it's in the name of Vasquez-Hart", "Vasquez-Hart"),
