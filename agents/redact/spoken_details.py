@@ -10,8 +10,8 @@
   Crescent"). Typed LOCATION, so a company's keep term ("welcome to Harbour Quay Dental") cancels it.
 - A full name only the agent says, reading it back: "So I've got Tobias Reinholt at ..., is that
   right?"
-- A name said by the caller's relation to them ("my son Oscar"), or naming an order or booking
-  ("the Lindqvist booking", "booked under Adeyemi").
+- A surname naming an order or booking ("the Lindqvist booking", "booked under Adeyemi"); a name
+  said by the caller's relation to them ("my son Oscar") is identity.FAMILY_NAME_CUE's.
 Each pattern is linear (bounded repeats; words cannot be split between quantifiers):
 tests/unit/agents/test_redact_backtracking.py.
 """
@@ -78,9 +78,8 @@ UNDER_NAME = re.compile(
     rf"({NAME_WORD})(?![\w\-]|\s+[A-Z])")
 
 
-def names_by_role(text: str) -> list[tuple[int, int]]:
-    """Spans of the names of NAMED_ORDER and UNDER_NAME that are not ordinary words (a relative named
-    by who they are is identity.FAMILY_NAME_CUE's)."""
+def names_of_orders(text: str) -> list[tuple[int, int]]:
+    """Spans of the names of NAMED_ORDER and UNDER_NAME that are not ordinary words."""
     spans = [m.span(1) for pattern in (NAMED_ORDER, UNDER_NAME) for m in pattern.finditer(text)]
     return [(a, b) for a, b in spans if text[a:b].casefold() not in NOT_NAMES]
 
@@ -93,7 +92,7 @@ def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
     found += [(*m.span(1), PASSWORD) for m in SECRET_SAID.finditer(text)]
     found += [(*m.span(m.lastindex), LOCATION) for m in STREET_WITHOUT_NUMBER.finditer(text)]
     found += [(*m.span(1), PERSON) for m in READ_BACK_NAME.finditer(text)]
-    found += [(a, b, PERSON) for a, b in names_by_role(text)]
+    found += [(a, b, PERSON) for a, b in names_of_orders(text)]
     return sorted(set(found))
 
 

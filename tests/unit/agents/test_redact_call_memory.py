@@ -14,7 +14,7 @@ from agents.redact.call_memory import (known_value_pattern, mailbox_words, names
 from agents.redact.identity import FAMILY_NAME_CUE
 from agents.redact.russian_details import (answered_numbers_ru, answered_secrets_ru,
                                            find_russian_details)
-from agents.redact.spoken_details import names_by_role
+from agents.redact.spoken_details import names_of_orders
 from aica.samples import find_leaks
 
 
@@ -113,8 +113,8 @@ def test_a_name_said_by_who_they_are_to_the_caller(text, name):
     ("it's booked under Oyelaran, I think", "Oyelaran"),
     ("it's in the name of Vasquez-Hart", "Vasquez-Hart"),
 ])
-def test_a_name_said_by_role_or_naming_an_order(text, name):
-    assert spans_of(text, names_by_role(text)) == [name]
+def test_a_surname_naming_an_order(text, name):
+    assert spans_of(text, names_of_orders(text)) == [name]
 
 
 @pytest.mark.parametrize("text", [
@@ -124,7 +124,7 @@ def test_a_name_said_by_role_or_naming_an_order(text, name):
     "Is the Monday order ready?",
 ])
 def test_menus_holidays_and_kin_without_a_name_stay(text):
-    assert names_by_role(text) == []
+    assert names_of_orders(text) == []
 
 
 @pytest.mark.parametrize("text, value, entity", [
