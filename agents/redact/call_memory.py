@@ -15,6 +15,7 @@ import re
 
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU
 from agents.redact.numbers import is_number_word
+from agents.redact.russian import never_a_name
 
 NAME_WORD = r"[A-ZА-ЯЁ][a-zа-яё]+(?:['’\-][A-ZА-ЯЁ][a-zа-яё]+)?"
 # Right after a name, with one space between: a surname or patronymic.
@@ -53,8 +54,9 @@ MIN_RU_STEM = 4
 
 def _is_name(word: str) -> bool:
     folded = word.casefold()
+    # ASR capitalises a sentence it did not end: "Ирина Соколова Мне дважды списали" has no surname "Мне"
     return not (folded in NOT_NAMES or folded in NOT_NAMES_RU or folded in NOT_NAME_WORDS
-                or is_number_word(word) or word.isupper())
+                or is_number_word(word) or word.isupper() or never_a_name(word))
 
 
 def names_beside_names(text: str, person_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -275,6 +275,12 @@ def no_name_word(text: str, morph: Any) -> bool:
     return bool(words)
 
 
+def never_a_name(word: str) -> bool:
+    """A Russian word the dictionary knows only as no name ("Мне", "Понимаю": no_name_word); False
+    for any other word, and for words in other scripts."""
+    return bool(re.search(r"[А-Яа-яЁё]", word)) and no_name_word(word, natasha_models()["morph"])
+
+
 def names_organisation(text: str, result: RecognizerResult) -> bool:
     """A name found right after an organisation's kind or in «quotes» is the organisation's; a
     document's name said in lower case ("назовите снилз") is no one's."""
