@@ -281,6 +281,24 @@ def never_a_name(word: str) -> bool:
     return bool(re.search(r"[А-Яа-яЁё]", word)) and no_name_word(word, natasha_models()["morph"])
 
 
+PLACE_OR_NAME_GRAMMEMES = NAME_GRAMMEMES | {"Geox"}
+
+
+def only_ordinary_words(text: str) -> bool:
+    """Whether every word of a Russian text is a dictionary word with no name or place reading
+    ("Меня", "Разговор"); False for an empty text and for any word in another script."""
+    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?", text)
+    if not words or not all(WORD.fullmatch(w) for w in words):
+        return False
+    morph = natasha_models()["morph"]
+    for word in words:
+        parses = _parses(morph, word.lower())
+        if not parses or not parses[0].is_known or any(
+                PLACE_OR_NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4]):
+            return False
+    return True
+
+
 def names_organisation(text: str, result: RecognizerResult) -> bool:
     """A name found right after an organisation's kind or in «quotes» is the organisation's; a
     document's name said in lower case ("назовите снилз") is no one's."""

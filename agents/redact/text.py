@@ -11,6 +11,7 @@ from agents.redact.call_memory import known_value_pattern
 from agents.redact.engine import RedactionPolicy
 from agents.redact.numbers import normalise_spoken_numbers
 from agents.redact.recognizers import DIGIT_RUN
+from agents.redact.russian import only_ordinary_words
 
 # The key under which a street's name is remembered for the rest of a call.
 STREET_NAME = "STREET_NAME"
@@ -103,7 +104,9 @@ def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int,
 
 def drop_kept(text: str, findings: list[Finding], kept: list[tuple[int, int]]) -> list[Finding]:
     """Keepable findings minus the kept spans; what is left of one still counts if it has a
-    word in it ("Daniel Smith" minus "Daniel" leaves "Smith")."""
+    word in it ("Daniel Smith" minus "Daniel" leaves "Smith"), unless every word left is an
+    ordinary Russian word: NER runs a name on into the next word when ASR drops the full stop
+    ("Северный Ветер Меня", "Анна Разговор"), and that word alone names no one."""
     if not kept:
         return findings
     out = []
@@ -117,7 +120,8 @@ def drop_kept(text: str, findings: list[Finding], kept: list[tuple[int, int]]) -
                 ((start, end),) if k_end <= start or k_start >= end
                 else ((start, k_start), (k_end, end))) if part[1] > part[0]]
         for start, end in pieces:
-            if any(ch.isalnum() for ch in text[start:end]):
+            if any(ch.isalnum() for ch in text[start:end]) and not (
+                    (start, end) != (finding.start, finding.end) and only_ordinary_words(text[start:end])):
                 core = text[start:end]
                 lead = len(core) - len(core.lstrip(" ,.;:-"))
                 trail = len(core) - len(core.rstrip(" ,.;:-"))

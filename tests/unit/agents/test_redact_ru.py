@@ -220,6 +220,29 @@ def test_mono_agent_name_after_the_opening_sentence_but_not_after_the_handover(r
     assert find_leaks(["Ирина Соколова"], out["segments"][1]["text"]) == []
 
 
+def test_a_word_ner_runs_on_past_a_kept_name_stays_when_it_names_no_one(russian_analyzer):
+    # ASR without full stops: NER read "Северный Ветер Меня" as one place and "Анна Разговор" as
+    # one person; less the kept company and agent name, a pronoun or an ordinary noun is left.
+    transcript = {"language": "ru", "audio_duration_s": 20.0, "channels": 1, "segments": [
+        segment("Добрый день, компанию Северный Ветер Меня зовут Анна Разговор записывается для "
+                "контроля качества", 0.0, "unknown"),
+        segment("Здравствуйте Меня зовут Ирина Соколова Мне дважды списали оплату", 6.0, "unknown"),
+    ]}
+    out = redact_transcript(russian_analyzer, transcript, RUSSIAN_POLICY, ("Северный Ветер",))
+    opening = out["segments"][0]["text"]
+    assert "Северный Ветер Меня зовут Анна Разговор записывается" in opening, opening
+    assert find_leaks(["Ирина Соколова"], out["segments"][1]["text"]) == []
+
+
+def test_only_ordinary_words_reads_names_places_and_other_scripts_as_not_ordinary():
+    from agents.redact.russian import only_ordinary_words
+    assert only_ordinary_words("Меня") and only_ordinary_words("Разговор, запись")
+    assert not only_ordinary_words("Соколова")   # a surname
+    assert not only_ordinary_words("Орёл")        # also a town
+    assert not only_ordinary_words("Колова")      # unknown to the dictionary: may be a name
+    assert not only_ordinary_words("Smith") and not only_ordinary_words("")
+
+
 def test_a_preposition_beside_a_name_and_a_clinic_s_name_are_kept(russian_analyzer):
     text = "Здравствуйте, это Наталья из клиники Здоровье, вы оставляли заявку."
     redacted, _ = redact_text(russian_analyzer, text, RUSSIAN_POLICY)
