@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import textwrap
 import time
 import wave
 from dataclasses import dataclass
@@ -159,7 +160,7 @@ def report(calls: list[PlacedCall], updates: list[dict], rows: list[dict]) -> bo
             for u in mine:
                 print(f"  CRM {kind} {entity_id}:")
                 for name, value in u["fields"].items():
-                    print(f"    {name} = {str(value)[:160]!s}")
+                    print(f"    {name} = {textwrap.shorten(str(value), 200, placeholder=' …')}")  # one line, whole words
             ok &= bool(mine)
         row = by_activity.get(call.activity_id)
         if row is None:

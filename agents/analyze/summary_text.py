@@ -11,6 +11,7 @@ from agents.analyze import summary_cues
 MAX_SUMMARY_CHARS = 300
 MIN_PART_CHARS = 60  # no part is cut shorter than this...
 MAX_PART_CHARS = 130  # ...nor kept longer while another part is cut
+SENTENCE_ENDS = (".", "?", "!", "…")
 _FILLER = re.compile(
     r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
     r"thanks|thank you|perfect|lovely|brilliant|fine|anyway|"
@@ -77,7 +78,7 @@ def compose(parts: list[tuple[str, str]]) -> str:
     if not parts:
         return ""
     remaining = MAX_SUMMARY_CHARS - sum(len(label) + 3 for label, _ in parts)
-    texts = [trim(text) for _, text in parts]
+    texts = [ended(trim(text)) for _, text in parts]
     widths = [0] * len(texts)
     for i in reversed(range(len(texts))):
         others = sum(min(len(texts[k]), MIN_PART_CHARS) for k in range(i))
@@ -90,6 +91,13 @@ def compose(parts: list[tuple[str, str]]) -> str:
     out = [f"{label}: " + shorten(text, width)
            for (label, _), text, width in zip(parts, texts, widths)]
     return " ".join(out)[:MAX_SUMMARY_CHARS]
+
+
+def ended(text: str) -> str:
+    """The text as a sentence: ASR often drops the full stop ("...за электричество"), and the next
+    label would run on from it."""
+    text = text.rstrip(" ,;:-")
+    return text if not text or text.endswith(SENTENCE_ENDS) else text + "."
 
 
 def shorten(text: str, width: int) -> str:

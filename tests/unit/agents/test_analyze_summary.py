@@ -286,3 +286,10 @@ def test_a_short_sentence_after_a_long_one_gets_the_long_one_as_context():
                                            "Nine grand it cost us.")
     opening = next(s for s in client if s.text.startswith("You fitted"))
     assert with_context(opening, client) == opening.text  # a long reason stands alone
+
+
+def test_a_part_the_asr_left_without_a_full_stop_ends_before_the_next_label():
+    from agents.analyze.summary_text import compose
+    summary = compose([("Причина", "Мне дважды списали оплату за свет,"), ("Сделано", "Я оформила возврат.")])
+    assert summary == "Причина: Мне дважды списали оплату за свет. Сделано: Я оформила возврат."
+    assert compose([("Reason", "Is the outage fixed?")]) == "Reason: Is the outage fixed?"
