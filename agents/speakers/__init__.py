@@ -37,6 +37,7 @@ MIN_ROLE_MARGIN = 1.5  # role evidence (cue weights) needed to name the agent's 
 FIRST_SPEAKER_PRIOR = {"incoming": MIN_ROLE_MARGIN, "outgoing": -1.0}
 UNKNOWN_DIRECTION_PRIOR = 1.0
 ROLE_FULL_MARGIN = 1.0  # a piece's wording counts fully for its voice only when its voice is this clear
+TURN_START_MARGIN = 1.5  # a lone word ending a piece in the other voice this clear starts the next turn
 STRONG_CUE = 2.5  # without a usable voice track, a line needs this much wording evidence
 
 
@@ -84,10 +85,13 @@ def split_by_voice(piece: dict, track: VoiceTrack) -> list[tuple[dict, int | Non
             runs[-1].append(item)
         else:
             runs.append([item])
-    # A run of one short word is more likely a mislabelled window than a turn.
+    # A run of one short word is more likely a mislabelled window than a turn, unless it ends the
+    # piece in a clear voice: then it is the next turn's first word, run on by the ASR
+    # ("...за электричество Понимаю," where the agent's "Понимаю" starts the reply).
     merged: list[list] = []
-    for run in runs:
-        if merged and len(run) == 1:
+    for index, run in enumerate(runs):
+        turn_start = index == len(runs) - 1 and run[0][2] >= TURN_START_MARGIN
+        if merged and len(run) == 1 and not turn_start:
             merged[-1].append((run[0][0], merged[-1][0][1], run[0][2]))
         else:
             merged.append(run)
