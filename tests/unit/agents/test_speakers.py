@@ -263,10 +263,11 @@ def test_a_lone_word_ending_a_piece_in_a_clear_other_voice_starts_the_next_turn(
     the other voice stays a mislabelled window, and so does a final one heard only faintly."""
     from agents.speakers import split_by_voice
     piece = _segment((" charged", 0.0), (" me", 0.5), (" twice", 1.0), (" Sure,", 1.5))
-    clear = _track([(0.0, 1.45, 1), (1.5, 2.0, 0)])
+    heard = _track([(0.0, 1.45, 1), (1.5, 2.0, 0)])
+    clear = VoiceTrack(heard.times, heard.voice, 2 * heard.margin, 1.0, 0.11, reach=0.4)
     assert [(p["text"], voice) for p, voice, _ in split_by_voice(piece, clear)] == [
         ("charged me twice", 1), ("Sure,", 0)]
     inside = _track([(0.0, 0.45, 1), (0.5, 0.95, 0), (1.0, 2.0, 1)])
     assert {voice for _, voice, _ in split_by_voice(piece, inside)} == {1}
-    faint = VoiceTrack(clear.times, clear.voice, np.where(clear.times >= 1.5, 0.3, 1.0), 1.0, 0.11, reach=0.4)
+    faint = VoiceTrack(clear.times, clear.voice, np.where(clear.times >= 1.5, 1.0, 2.0), 1.0, 0.11, reach=0.4)
     assert {voice for _, voice, _ in split_by_voice(piece, faint)} == {1}
