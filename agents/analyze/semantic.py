@@ -31,6 +31,11 @@ MIN_HEARD_FOR_FAILURE = 0.8
 # ...and three words or more: a two-word reply ("Yes, speaking.") sits as close to a short rude
 # example ("Yeah, yeah, whatever.") as to anything else in e5's space. Rude words are regex rules.
 MIN_WORDS_FOR_FAILURE = 3
+# ...and, judged by the nearest example, clearly nearer a forbidden example than any courteous
+# one: e5 puts short everyday lines within a few hundredths of everything, and on ASR text polite
+# lines ("I'm not able to take that off.", "Oh, don't be embarrassed at all.") beat the nearest
+# courteous example by 0.002-0.017 and pass the threshold. A tie is no evidence of rudeness.
+MIN_MARGIN_FOR_FAILURE = 0.02
 # A sentence of redacted values alone ("<PERSON>, <PERSON>." for "Roadway Car Hire, Dean.") has no
 # words to judge: its placeholders sit near every example that holds one, so it counts by rules only.
 
@@ -224,14 +229,15 @@ def _fitted(positive: tuple[str, ...], negative: tuple[str, ...]):
 
 
 def meaning_scores(criterion: Criterion, call: CallText, language: str, examples: Examples,
-                   implicit_negatives: tuple[str, ...]):
+                   implicit_negatives: tuple[str, ...], margin: float = 0.0):
     """Per call sentence: its score for the criterion and whether it may count (it beats the
-    nearest negative example; with a classifier every sentence may, the threshold decides)."""
+    nearest negative example by more than `margin`; with a classifier every sentence may, the
+    threshold decides)."""
     if uses_classifier(criterion, language):
         score = classifier_of(examples, implicit_negatives).probability(call.vectors)
         return score, np.ones(len(score), dtype=bool)
     positive = call.similarity(examples.positive)
-    return positive, positive > call.similarity(negatives_of(examples, implicit_negatives))
+    return positive, positive > call.similarity(negatives_of(examples, implicit_negatives)) + margin
 
 
 def rejections(criterion: Criterion, scorecard_criteria, language: str) -> tuple:
@@ -260,7 +266,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids], rejects)
     scored: list[tuple[float, Sentence]] = []
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
-        score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives)
+        score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives,
+                                          MIN_MARGIN_FOR_FAILURE if strict else 0.0)
         for s in candidates:
             if not words_beside_values(s.text):
                 continue
