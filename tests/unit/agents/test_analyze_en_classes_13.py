@@ -1,0 +1,50 @@
+"""Resolution and empathy classes from session 11's batch (h-empres13; real e5 model, built-in
+support-en): a question commits to nothing, a promise to try is a hedge, a promise of the agent's
+own needs a when, and a stock "I understand" taken straight back with "but" acknowledges nothing.
+The lines are written for these tests, none is from bench/qa_eval."""
+from __future__ import annotations
+
+import pytest
+
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+from test_analyze_criteria_classes import judged
+
+PROBLEM = "My boiler's packed in again and I've got two little ones at home, I'm really worried."
+
+
+@pytest.fixture(scope="module")
+def english():
+    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+
+
+@pytest.mark.parametrize("line", [
+    "Do you have the case number from the last visit?",
+    "Would it help if I arranged for somebody to come out?",
+    "Okay, so shall I put you down for a repair visit?",
+])
+def test_a_question_commits_to_nothing(english, line):
+    assert judged(english, PROBLEM, line, "resolution")["verdict"] == "not_met"
+
+
+def test_a_commitment_with_a_tag_question_is_still_a_next_step(english):
+    line = "I've booked the engineer for Wednesday between eight and one, is that all right?"
+    assert judged(english, PROBLEM, line, "resolution")["verdict"] == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "We'll try and squeeze an engineer in for you at some stage this month.",
+    "I'm going to try to get a plumber round, they'll message you once it's confirmed.",
+])
+def test_a_promise_to_try_is_a_hedge(english, line):
+    assert judged(english, PROBLEM, line, "resolution")["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("line,verdict", [
+    ("Right, I'll arrange for the part to be ordered.", "not_met"),
+    ("I'll email the repair form over.", "not_met"),
+    ("I'll email the repair form over this afternoon.", "met"),
+    ("I'll call you back before five with the engineer's slot.", "met"),
+])
+def test_a_promise_of_the_agents_own_needs_a_when(english, line, verdict):
+    assert judged(english, PROBLEM, line, "resolution")["verdict"] == verdict
