@@ -137,6 +137,9 @@ class Criterion(FrozenModel):
     # Languages whose applicability is judged by a logistic regression fitted on the `applies`
     # examples and train_applies / train_not_applies lines; `applies_threshold` is then a probability.
     applies_classifier: tuple[str, ...] = ()
+    # A response to the caller (empathy) counts only after the caller first spoke: the agent's
+    # opening, however it was heard, acknowledges nothing yet.
+    after_client: bool = False
 
     @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", mode="before")
     @classmethod

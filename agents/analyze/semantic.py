@@ -31,6 +31,10 @@ MIN_HEARD_FOR_FAILURE = 0.8
 # ...and three words or more: a two-word reply ("Yes, speaking.") sits as close to a short rude
 # example ("Yeah, yeah, whatever.") as to anything else in e5's space. Rude words are regex rules.
 MIN_WORDS_FOR_FAILURE = 3
+# Good conduct found by meaning alone needs a sentence heard fairly well and of three words or
+# more too: a misheard line or a two-word formula lands near some positive example by chance.
+MIN_HEARD_FOR_CREDIT = 0.8
+MIN_WORDS_FOR_CREDIT = 3
 # A sentence of redacted values alone ("<PERSON>, <PERSON>." for "Roadway Car Hire, Dean.") has no
 # words to judge: its placeholders sit near every example that holds one, so it counts by rules only.
 
@@ -61,6 +65,16 @@ class Assessment:
             if (s.turn.index, s.text) not in quoted:
                 found.append(quote_of(s))
         return found[:MAX_EVIDENCE]
+
+
+def judged_by_meaning(s: Sentence, strict: bool) -> bool:
+    """Whether a sentence's meaning may count as evidence: heard well enough and long enough
+    (MIN_HEARD_FOR_FAILURE, MIN_WORDS_FOR_FAILURE). A failure always needs both; good conduct
+    needs them when judged by meaning alone too ("Tip will skip higher." misheard, or a bare
+    "Oh, sorry.", sits near a sympathy example), while exact wording counts through the rules."""
+    if s.heard is not None and s.heard < (MIN_HEARD_FOR_FAILURE if strict else MIN_HEARD_FOR_CREDIT):
+        return False
+    return len(s.text.split()) >= (MIN_WORDS_FOR_FAILURE if strict else MIN_WORDS_FOR_CREDIT)
 
 
 def quote_of(s: Sentence) -> dict:
@@ -252,7 +266,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     strict = criterion.expect == "absent"  # a failure needs a speaker we know (or guessed) said it
     candidates = call.of_role(criterion.speaker, strict=strict)
     window = {t.index for t in in_window(criterion, call.turns)}
-    candidates = [s for s in candidates if s.turn.index in window]
+    candidates = [s for s in candidates if s.turn.index in window and s.turn.start >= _responds_from(criterion, call)]
     turn_ids = {s.turn.index for s in candidates}
     rejects = tuple(criterion.reject_if.get(language) or ()) if rejects is None else rejects
     # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
@@ -264,8 +278,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
         for s in candidates:
             if not words_beside_values(s.text):
                 continue
-            if strict and ((s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE)
-                           or len(s.text.split()) < MIN_WORDS_FOR_FAILURE):
+            if not judged_by_meaning(s, strict):
                 continue
             if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))
@@ -273,6 +286,15 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     act = first_act(criterion.must_precede.get(language) or (), call)
     declined = rule_evidence(criterion.declined_if.get(language) or (), [t for t in call.turns if t.index in turn_ids])
     return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined)
+
+
+def _responds_from(criterion: Criterion, call: CallText) -> float:
+    """The start of the caller's first turn for a criterion that answers the caller (after_client),
+    else no limit; with no known caller turn, no limit either (roles unknown on a mono call)."""
+    if not criterion.after_client:
+        return float("-inf")
+    client = [s.turn for s in call.sentences if call.roles[s.turn.index] == "client"]
+    return min((t.start for t in client), default=float("-inf"))
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
