@@ -48,6 +48,7 @@ class Assessment:
     scored: list[tuple[float, Sentence]] = field(default_factory=list)  # best first; beats its negatives
     act: tuple | None = None  # ordering.first_act: the agent's first act the evidence must precede
     declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
+    withdrawn: list[dict] = field(default_factory=list)  # the agent's words that take the evidence back
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -285,7 +286,9 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     act = first_act(criterion.must_precede.get(language) or (), call)
     declined = rule_evidence(criterion.declined_if.get(language) or (), [t for t in call.turns if t.index in turn_ids])
-    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined)
+    agent_turns = [t for t in call.turns if t.index in turn_ids]
+    withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
+    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn)
 
 
 def _responds_from(criterion: Criterion, call: CallText) -> float:
@@ -338,6 +341,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
     if criterion.expect == "present":
         if hits and (late := acted_before(assessment.act, hits, call)):
             return _verdict(criterion, "not_met", "found only after the agent disclosed or acted on the details", [late])
+        if hits and (taken_back := withdrawn_after(assessment.withdrawn, hits)):
+            return _verdict(criterion, "not_met", "found, then taken back by the agent", [taken_back])
         if hits:
             return _verdict(criterion, "met", f"found{where}", hits)
         if assessment.declined and assessment.act is None:  # nothing opened, so nothing to check
@@ -359,6 +364,13 @@ def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteri
     negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
     rejects = rejections(criterion, scorecard_criteria, language)
     return verdict_of(criterion, assess(criterion, call, language, negatives, rejects), threshold, call, applies_threshold)
+
+
+def withdrawn_after(withdrawn: list[dict], hits: list[dict]) -> dict | None:
+    """The agent's last words taking the evidence back ("I can't say when") when they come at or
+    after every piece of evidence: the caller is left with that, not with the step before it."""
+    last = max((w for w in withdrawn), key=lambda w: w["segment"], default=None)
+    return last if last and last["segment"] >= max(h["segment"] for h in hits) else None
 
 
 def _verdict(criterion: Criterion, verdict: str, rationale: str, evidence: list[dict]) -> dict:

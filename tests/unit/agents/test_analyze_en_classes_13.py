@@ -71,3 +71,8 @@ def test_the_opening_acknowledges_nothing_yet(english):
     assert by_id(analyze_with_rules(redacted(call), english), "empathy")["verdict"] == "not_met"
     call[2] = (10.5, 15.0, "agent", "Oh, how frustrating for you, and with the children at home too.")
     assert by_id(analyze_with_rules(redacted(call), english), "empathy")["verdict"] == "met"
+
+
+def test_a_step_taken_back_with_cant_say_when_is_no_resolution(english):
+    line = "I'll get a new valve ordered in for you. Honestly, I can't say when, it depends how the supplier gets on."
+    assert judged(english, PROBLEM, line, "resolution")["verdict"] == "not_met"

@@ -22,3 +22,11 @@ def sentence(text: str, heard: float | None) -> SimpleNamespace:
 ])
 def test_short_or_misheard_sentences_count_by_rules_only(text, heard, counts, strict):
     assert judged_by_meaning(sentence(text, heard), strict) is counts
+
+
+def test_words_taken_back_count_only_at_or_after_the_last_evidence():
+    from agents.analyze.semantic import withdrawn_after
+    hits = [{"segment": 3}, {"segment": 7}]
+    assert withdrawn_after([{"segment": 9}], hits) == {"segment": 9}
+    assert withdrawn_after([{"segment": 5}], hits) is None
+    assert withdrawn_after([], hits) is None

@@ -37,3 +37,9 @@ def test_a_question_a_try_or_an_undated_event_is_no_next_step(russian, line):
 ])
 def test_a_when_as_the_asr_writes_it_makes_a_next_step(russian, line):
     assert judged(russian, [PROBLEM, ("agent", line)], "resolution")["verdict"] == "met"
+
+
+def test_a_step_taken_back_with_no_date_is_no_next_step(russian):
+    lines = [PROBLEM, ("agent", "Заявку на мастера я оформила."), ("client", "А когда придёт?"),
+             ("agent", "Этого я не скажу, у них свой график.")]
+    assert judged(russian, lines, "resolution")["verdict"] == "not_met"
