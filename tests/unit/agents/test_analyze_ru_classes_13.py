@@ -43,3 +43,8 @@ def test_a_step_taken_back_with_no_date_is_no_next_step(russian):
     lines = [PROBLEM, ("agent", "Заявку на мастера я оформила."), ("client", "А когда придёт?"),
              ("agent", "Этого я не скажу, у них свой график.")]
     assert judged(russian, lines, "resolution")["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("line", ["Ох, ещё и под дождём с детьми. Да, обидно.", "Ну конечно, досадно!"])
+def test_a_short_acknowledgement_on_its_own_counts_by_its_words(russian, line):
+    assert judged(russian, [PROBLEM, ("agent", line)], "empathy")["verdict"] == "met"
