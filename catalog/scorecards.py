@@ -124,6 +124,9 @@ class Criterion(FrozenModel):
     # The agent's words that set the criterion aside ("as you're not the account holder I can't go
     # into it"): with no evidence and nothing disclosed or changed (must_precede), the verdict is na.
     declined_if: RuleSet = Field(default_factory=dict)
+    # What taking the evidence back sounds like ("I can't say when, it depends on the lab"): said by
+    # the agent after the last evidence, it leaves the caller without the step (present criteria).
+    withdrawn_if: RuleSet = Field(default_factory=dict)
     # Ids of `absent` criteria whose rules also disqualify a sentence here: blaming or talking down
     # to the caller is no sympathy, however near it sounds ("rejected_by: [no_rude_language]").
     rejected_by: tuple[str, ...] = ()
@@ -137,8 +140,11 @@ class Criterion(FrozenModel):
     # Languages whose applicability is judged by a logistic regression fitted on the `applies`
     # examples and train_applies / train_not_applies lines; `applies_threshold` is then a probability.
     applies_classifier: tuple[str, ...] = ()
+    # A response to the caller (empathy) counts only after the caller first spoke: the agent's
+    # opening, however it was heard, acknowledges nothing yet.
+    after_client: bool = False
 
-    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", mode="before")
+    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "withdrawn_if", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:
         return _normalise_rules(value or {})

@@ -36,6 +36,10 @@ MIN_WORDS_FOR_FAILURE = 3
 # lines ("I'm not able to take that off.", "Oh, don't be embarrassed at all.") beat the nearest
 # courteous example by 0.002-0.017 and pass the threshold. A tie is no evidence of rudeness.
 MIN_MARGIN_FOR_FAILURE = 0.02
+# Good conduct found by meaning alone needs a sentence heard fairly well and of three words or
+# more too: a misheard line or a two-word formula lands near some positive example by chance.
+MIN_HEARD_FOR_CREDIT = 0.8
+MIN_WORDS_FOR_CREDIT = 3
 # A sentence of redacted values alone ("<PERSON>, <PERSON>." for "Roadway Car Hire, Dean.") has no
 # words to judge: its placeholders sit near every example that holds one, so it counts by rules only.
 
@@ -49,6 +53,7 @@ class Assessment:
     scored: list[tuple[float, Sentence]] = field(default_factory=list)  # best first; beats its negatives
     act: tuple | None = None  # ordering.first_act: the agent's first act the evidence must precede
     declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
+    withdrawn: list[dict] = field(default_factory=list)  # the agent's words that take the evidence back
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -66,6 +71,16 @@ class Assessment:
             if (s.turn.index, s.text) not in quoted:
                 found.append(quote_of(s))
         return found[:MAX_EVIDENCE]
+
+
+def judged_by_meaning(s: Sentence, strict: bool) -> bool:
+    """Whether a sentence's meaning may count as evidence: heard well enough and long enough
+    (MIN_HEARD_FOR_FAILURE, MIN_WORDS_FOR_FAILURE). A failure always needs both; good conduct
+    needs them when judged by meaning alone too ("Tip will skip higher." misheard, or a bare
+    "Oh, sorry.", sits near a sympathy example), while exact wording counts through the rules."""
+    if s.heard is not None and s.heard < (MIN_HEARD_FOR_FAILURE if strict else MIN_HEARD_FOR_CREDIT):
+        return False
+    return len(s.text.split()) >= (MIN_WORDS_FOR_FAILURE if strict else MIN_WORDS_FOR_CREDIT)
 
 
 def quote_of(s: Sentence) -> dict:
@@ -258,7 +273,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     strict = criterion.expect == "absent"  # a failure needs a speaker we know (or guessed) said it
     candidates = call.of_role(criterion.speaker, strict=strict)
     window = {t.index for t in in_window(criterion, call.turns)}
-    candidates = [s for s in candidates if s.turn.index in window]
+    candidates = [s for s in candidates if s.turn.index in window and s.turn.start >= _responds_from(criterion, call)]
     turn_ids = {s.turn.index for s in candidates}
     rejects = tuple(criterion.reject_if.get(language) or ()) if rejects is None else rejects
     # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
@@ -271,15 +286,25 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
         for s in candidates:
             if not words_beside_values(s.text):
                 continue
-            if strict and ((s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE)
-                           or len(s.text.split()) < MIN_WORDS_FOR_FAILURE):
+            if not judged_by_meaning(s, strict):
                 continue
             if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     act = first_act(criterion.must_precede.get(language) or (), call)
     declined = rule_evidence(criterion.declined_if.get(language) or (), [t for t in call.turns if t.index in turn_ids])
-    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined)
+    agent_turns = [t for t in call.turns if t.index in turn_ids]
+    withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
+    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn)
+
+
+def _responds_from(criterion: Criterion, call: CallText) -> float:
+    """The start of the caller's first turn for a criterion that answers the caller (after_client),
+    else no limit; with no known caller turn, no limit either (roles unknown on a mono call)."""
+    if not criterion.after_client:
+        return float("-inf")
+    client = [s.turn for s in call.sentences if call.roles[s.turn.index] == "client"]
+    return min((t.start for t in client), default=float("-inf"))
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
@@ -323,6 +348,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
     if criterion.expect == "present":
         if hits and (late := acted_before(assessment.act, hits, call)):
             return _verdict(criterion, "not_met", "found only after the agent disclosed or acted on the details", [late])
+        if hits and (taken_back := withdrawn_after(assessment.withdrawn, hits)):
+            return _verdict(criterion, "not_met", "found, then taken back by the agent", [taken_back])
         if hits:
             return _verdict(criterion, "met", f"found{where}", hits)
         if assessment.declined and assessment.act is None:  # nothing opened, so nothing to check
@@ -344,6 +371,13 @@ def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteri
     negatives = contrast(criterion, scorecard_criteria, language) if language in criterion.examples else ()
     rejects = rejections(criterion, scorecard_criteria, language)
     return verdict_of(criterion, assess(criterion, call, language, negatives, rejects), threshold, call, applies_threshold)
+
+
+def withdrawn_after(withdrawn: list[dict], hits: list[dict]) -> dict | None:
+    """The agent's last words taking the evidence back ("I can't say when") when they come at or
+    after every piece of evidence: the caller is left with that, not with the step before it."""
+    last = max((w for w in withdrawn), key=lambda w: w["segment"], default=None)
+    return last if last and last["segment"] >= max(h["segment"] for h in hits) else None
 
 
 def _verdict(criterion: Criterion, verdict: str, rationale: str, evidence: list[dict]) -> dict:
