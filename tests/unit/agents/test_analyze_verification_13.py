@@ -120,6 +120,7 @@ def test_words_of_seeing_or_hearing_are_no_act(catalog, line):
     "На какую почту оформлен аккаунт?",
     "А на кого записан договор?",
     "Спасибо, данные сходятся.",
+    "Секунду, на какой телефон записан договор?",
 ])
 def test_russian_checks_in_few_words_count(catalog, line):
     assert matches(catalog.scorecard("support-ru"), "rules", "ru", line)
