@@ -130,6 +130,10 @@ class Criterion(FrozenModel):
     # Ids of `absent` criteria whose rules also disqualify a sentence here: blaming or talking down
     # to the caller is no sympathy, however near it sounds ("rejected_by: [no_rude_language]").
     rejected_by: tuple[str, ...] = ()
+    # Languages in which a sentence found by meaning alone counts only when the caller's next turn
+    # holds a value (a redacted placeholder or digits): a check is asked and answered, and a remark
+    # that merely sounds like one ("I'll note it on the job") gets no details back.
+    answered: tuple[str, ...] = ()
     examples: dict[str, Examples] = Field(default_factory=dict)  # language -> example utterances
     # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
     threshold: float | dict[str, float] | None = None

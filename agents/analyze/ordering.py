@@ -14,6 +14,10 @@ from agents.analyze.transcript import (PLACEHOLDER, any_rule_regex, rule_search,
 
 Place = tuple[int, int]  # (turn index, character offset of the quote in the turn): call order
 MAX_READ_BACK_WORDS = 3  # "So that's <CREDIT_CARD>.": a few words around the values, nothing else
+# A value of these kinds in the agent's words before the caller has said one comes from the record
+# ("those went out to <ADDRESS>", "registered to <ADDRESS>"): a disclosure, whatever the wording.
+# E-mail addresses and phone numbers are left out: agents give the company's own ("send it to ...").
+RECORD_VALUES = frozenset({"<ADDRESS>"})
 
 
 def place_of(evidence: dict, call: CallText) -> Place:
@@ -39,7 +43,7 @@ def first_act(rules, call: CallText) -> tuple[Place, dict] | None:
     for s in call.sentences:
         if call.roles[s.turn.index] != "agent" or reads_back(s, call):
             continue
-        if memo.per_text("acts", rules, s.text, _matches):
+        if memo.per_text("acts", rules, s.text, _matches) or states_unsaid_value(s, call):
             quote = {"quote": s.text, "segment": s.turn.index, "start": s.turn.start}
             return place_of(quote, call), quote
     return None
@@ -65,3 +69,22 @@ def reads_back(s: Sentence, call: CallText) -> bool:
     if position:
         before = call.turns[position - 1].text + " " + before
     return values <= set(PLACEHOLDER.findall(before))
+
+
+def states_unsaid_value(s: Sentence, call: CallText) -> bool:
+    """Whether the agent's sentence holds a record value (RECORD_VALUES) of a kind the caller has
+    not said before it: the agent read it out of the record rather than repeating the caller."""
+    stated = RECORD_VALUES.intersection(PLACEHOLDER.findall(s.text))
+    if not stated:
+        return False
+    said: set[str] = set()
+    for turn in call.turns:
+        if turn.index == s.turn.index:
+            break
+        if call.roles[turn.index] != "agent":
+            said.update(PLACEHOLDER.findall(turn.text))
+            said.update(w.lower() for w in words_beside_values(turn.text))
+    # the caller's words said back ("Звёздная, семь, <ADDRESS>" after the caller named the street
+    # unredacted): a repetition, not the record
+    repeated = all(w.lower() in said for w in words_beside_values(s.text))
+    return not stated <= said and not repeated

@@ -9,6 +9,7 @@ the criterion's threshold and beat the nearest negative example. A regex hit is 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -288,6 +289,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
                 continue
             if not judged_by_meaning(s, strict):
                 continue
+            if language in criterion.answered and not answered_with_value(s, call):
+                continue
             if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
@@ -305,6 +308,17 @@ def _responds_from(criterion: Criterion, call: CallText) -> float:
         return float("-inf")
     client = [s.turn for s in call.sentences if call.roles[s.turn.index] == "client"]
     return min((t.start for t in client), default=float("-inf"))
+
+
+def answered_with_value(s: Sentence, call: CallText) -> bool:
+    """Whether the first turn after the sentence's that is not the agent's holds a value: a redacted
+    placeholder or digits, which is how a caller's name, date or number reaches the engine."""
+    later = [t for t in call.turns if t.index > s.turn.index and call.roles[t.index] != "agent"]
+    return bool(later) and bool(VALUE_SAID.search(later[0].text))
+
+
+# What an answer with details looks like after redaction: "<PERSON>, <DATE_TIME>", "<DIGIT_RUN>", "12th of April".
+VALUE_SAID = re.compile(r"<[A-Z_]+>|\d")
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
