@@ -41,7 +41,11 @@ ENGINE = "rules"
 #    a short reason after a long sentence of the same turn takes that sentence as its context.
 # 9 (session 12): summaries of a call the agent made give the agent's purpose as the reason, unless
 #    the agent returns the client's call.
-ENGINE_VERSION = "9"
+# 10 (session 13): a rude verdict by meaning alone needs a 0.02 margin over the nearest courteous
+#    example; good conduct by meaning alone needs a sentence heard well, of three words or more;
+#    new criterion fields `after_client`, `withdrawn_if` (resolution taken back) and `answered`
+#    (a check needs the caller's answer); summary parts end as sentences.
+ENGINE_VERSION = "10"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
