@@ -71,8 +71,13 @@ DASH = re.compile(r"\s*[—–]\s*")
 STANDALONE_PUNCTUATION = re.compile(r"(?:^|(?<=\s))[^\w\s]+(?:\s+|$)")
 
 
+# ...nor for punctuation that opens a text: "...Ладно." (a turn that trails in).
+OPENING_PUNCTUATION = re.compile(r"^[^\w\s]+")
+
+
 def festival_text(text: str) -> str:
-    return STANDALONE_PUNCTUATION.sub("", DASH.sub(", ", text.translate(FESTIVAL_UNSPOKEN))).strip()
+    spoken = STANDALONE_PUNCTUATION.sub("", DASH.sub(", ", text.translate(FESTIVAL_UNSPOKEN))).strip()
+    return OPENING_PUNCTUATION.sub("", spoken)
 PIPER_VOICES = {"en": (Voice("piper", "en_US-joe-medium"),
                        Voice("piper", "en_US-joe-medium", length_scale=1.12, noise_scale=0.8,
                              pitch_cents=-300)),

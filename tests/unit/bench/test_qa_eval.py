@@ -175,6 +175,9 @@ def test_a_russian_turn_with_a_dash_or_quotes_is_still_spoken(tmp_path):
     paused = "Ваш звонок может быть записан. ... НПФ «Опора», слушаю вас."
     assert festival_text(paused) == "Ваш звонок может быть записан. НПФ Опора, слушаю вас."
     assert speak_turn(paused, Voice("festival", FESTIVAL_RU), cache_dir=tmp_path).stat().st_size > 8000
+    # a turn that trails in ("...Ну хорошо."); session 13's fresh batch had one
+    assert festival_text("...Ну хорошо.") == "Ну хорошо."
+    assert speak_turn("...Ну хорошо.", Voice("festival", FESTIVAL_RU), cache_dir=tmp_path).stat().st_size > 8000
 
 
 @pytest.mark.models
