@@ -188,10 +188,10 @@ def guessed_by_analysis(segments: list[dict], language: str, direction: str) -> 
 def undecided(segments: list[dict], language: str, direction: str, track) -> list[dict]:
     """What a call whose voices name no agent gets: its pieces as the voices' runs
     (agents.speakers.voice_runs, as attribution gives them then), then the analysis' own guess."""
-    from agents.speakers import split_by_voice, split_pieces, voice_runs
+    from agents.speakers import split_by_voice, split_pieces, unheard_answer, voice_runs
 
     voiced = [part for s in segments for p in split_pieces(s) for part in split_by_voice(p, track)]
-    return guessed_by_analysis(voice_runs(voiced, track, direction), language, direction)
+    return guessed_by_analysis(voice_runs(*unheard_answer(voiced, track, direction)), language, direction)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -310,15 +310,16 @@ def _responds_from(criterion: Criterion, call: CallText) -> float:
     return min((t.start for t in client), default=float("-inf"))
 
 
+# What an answer with details looks like after redaction: "<PERSON>, <DATE_TIME>", "<DIGIT_RUN>", "12th of April".
+VALUE_SAID = re.compile(r"<[A-Z_]+>|\d")
+
+
 def answered_with_value(s: Sentence, call: CallText) -> bool:
     """Whether the first turn after the sentence's that is not the agent's holds a value: a redacted
     placeholder or digits, which is how a caller's name, date or number reaches the engine."""
     later = [t for t in call.turns if t.index > s.turn.index and call.roles[t.index] != "agent"]
     return bool(later) and bool(VALUE_SAID.search(later[0].text))
 
-
-# What an answer with details looks like after redaction: "<PERSON>, <DATE_TIME>", "<DIGIT_RUN>", "12th of April".
-VALUE_SAID = re.compile(r"<[A-Z_]+>|\d")
 
 
 def warm_up(scorecard_criteria, language: str) -> None:
@@ -390,7 +391,7 @@ def judge(criterion: Criterion, call: CallText, language: str, scorecard_criteri
 def withdrawn_after(withdrawn: list[dict], hits: list[dict]) -> dict | None:
     """The agent's last words taking the evidence back ("I can't say when") when they come at or
     after every piece of evidence: the caller is left with that, not with the step before it."""
-    last = max((w for w in withdrawn), key=lambda w: w["segment"], default=None)
+    last = max(withdrawn, key=lambda w: w["segment"], default=None)
     return last if last and last["segment"] >= max(h["segment"] for h in hits) else None
 
 

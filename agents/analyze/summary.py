@@ -138,10 +138,11 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
                  and (_content(s) or "?" in s.text and len(trim(s.text).split()) >= LONG_QUESTION_WORDS)), None)
 
 
-def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Sentence], Sentence | None]:
+def pick(call: CallText, purpose: Sentence | None, language: str = "en"
+         ) -> tuple[Sentence | None, list[Sentence], Sentence | None]:
     """(reason, done, next): the client's reason (said first, as callers do), the agent's actions or
     findings (actions, later ones, first; a bare figure last), and the next step (dated, with future
-    or commitment wording)."""
+    or commitment wording). `purpose`: outgoing_purpose(call)."""
     client = summary_joins.mend(call, call.of_role("client"))
     agent = summary_joins.mend(call, call.of_role("agent"))
     opening = call.turns[0].index if call.turns else -1
@@ -149,7 +150,6 @@ def pick(call: CallText, language: str = "en") -> tuple[Sentence | None, list[Se
     # Whoever rang has the reason: on a call the agent made, the client's first words answer the
     # phone ("Speaking, yes"), and the agent says why they rang, unless the agent returns the
     # client's call: then the client's reason is still the reason.
-    purpose = outgoing_purpose(call)
     first = purpose if purpose is not None and not _RETURNED_CALL.search(purpose.text) else None
     reason = first or opening_reason(call, client) or _best(call, client, exemplars.REASON) or purpose
     used = {reason.position} if reason else set()
@@ -259,8 +259,8 @@ def with_lead_in(statement: Sentence, call: CallText, text: str | None = None) -
 
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
-    reason, done, upcoming = pick(call, language)
     purpose = outgoing_purpose(call)
+    reason, done, upcoming = pick(call, purpose, language)
     reason_text = (None if reason is None else purpose_core(reason.text) if reason == purpose
                    else with_context(reason, call.of_role("client")))
     told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test

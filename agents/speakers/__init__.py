@@ -182,14 +182,13 @@ def first_word_heard(voiced: list[tuple[dict, int | None, float]], track: VoiceT
     return track.reaches(words[0]["start"], words[0]["end"])
 
 
-def voice_runs(voiced: list[tuple[dict, int | None, float]], track: VoiceTrack,
-               direction: str = "unknown") -> list[dict]:
+def voice_runs(answer: dict | None, voiced: list[tuple[dict, int | None, float]]) -> list[dict]:
     """Roles undecided: the pieces as "unknown" turns that follow the voices, one turn per run of
     a voice, so that turns alternate speakers. The analysis then names the agent's turns by how
     they sound (agents.analyze.embeddings.guess_mono_roles, which takes alternate turns as one
     side), where split ASR segments would pair each segment with the wrong side.
-    On an outgoing call the client's unheard answer (unheard_answer) is a turn of its own."""
-    answer, voiced = unheard_answer(voiced, track, direction)
+    On an outgoing call the client's unheard answer (unheard_answer, split off by the caller) is a
+    turn of its own."""
     pieces = [{**piece, "speaker": "unknown", "_voice": voice} for piece, voice, _ in voiced]
     if answer is not None:
         pieces.insert(0, {**answer, "speaker": "unknown", "_voice": "answer"})
@@ -217,7 +216,7 @@ def attribute_speakers(segments: Sequence[dict], audio: np.ndarray | None = None
                         answer_unheard=answer is not None)
     wording = [by_wording(piece, language) for piece, _, _ in rest]
     if agent is None and all(speaker == "unknown" for speaker in wording):
-        return voice_runs(voiced, track, direction)
+        return voice_runs(answer, rest)
     labelled = [] if answer is None else [{**answer, "speaker": "client"}]  # who answers an outgoing call
     for (piece, voice, margin), worded in zip(rest, wording):
         if agent is None or voice is None or margin < MIN_MARGIN:
