@@ -89,6 +89,7 @@ def test_seeing_an_event_in_the_area_is_no_act(catalog, line):
 
 @pytest.mark.parametrize("line", [
     "Так, вижу, третьего ноября у вас была замена фильтра.",
+    "Вижу, пятница, девятое, доставка до обеда.",
     "Вижу.",
 ])
 def test_the_record_seen_with_its_date_is_an_act(catalog, line):
