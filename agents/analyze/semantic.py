@@ -294,6 +294,9 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
             if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
+    if criterion.must_precede.get(language):  # a check guarding the record: the caller must know the answer
+        found = [e for e in found if not caller_did_not_know(e["segment"], call)]
+        scored = [(score, s) for score, s in scored if not caller_did_not_know(s.turn.index, call)]
     act = first_act(criterion.must_precede.get(language) or (), call)
     declined = rule_evidence(criterion.declined_if.get(language) or (), [t for t in call.turns if t.index in turn_ids])
     agent_turns = [t for t in call.turns if t.index in turn_ids]
@@ -312,6 +315,23 @@ def _responds_from(criterion: Criterion, call: CallText) -> float:
 
 # What an answer with details looks like after redaction: "<PERSON>, <DATE_TIME>", "<DIGIT_RUN>", "12th of April".
 VALUE_SAID = re.compile(r"<[A-Z_]+>|\d")
+
+
+# The caller cannot give the detail asked for ("Ой, а я не знаю.", "No idea, my husband set it up."):
+# the check was asked but not passed, so it is no evidence that the agent knows who is calling.
+DID_NOT_KNOW = re.compile(r"\b(I )?(don[’']?t|do not|dunno) know\b|\bno idea\b|\bnot sure\b|\bcan[’']?t remember\b"
+                          r"|\bне (знаю|помню|в курсе)\b|без понятия|понятия не имею", re.IGNORECASE)
+FIRST_SENTENCE = re.compile(r"^.*?(?:[.?!…]+(?=\s)|$)", re.DOTALL)
+
+
+def caller_did_not_know(turn_index: int, call: CallText) -> bool:
+    """Whether the caller's next turn after `turn_index` opens with not knowing the answer and gives
+    no value in that sentence (a value after "not sure, maybe <DATE_TIME>" is still an answer)."""
+    later = [t for t in call.turns if t.index > turn_index and call.roles[t.index] != "agent"]
+    if not later:
+        return False
+    opening = FIRST_SENTENCE.match(later[0].text.strip()).group(0)
+    return bool(DID_NOT_KNOW.search(opening)) and not VALUE_SAID.search(opening)
 
 
 def answered_with_value(s: Sentence, call: CallText) -> bool:

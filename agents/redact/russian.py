@@ -32,6 +32,9 @@ INTRODUCTION_WORDS = frozenset("зовут имя фамилия отчеств�
 # Never a name, whatever else the dictionary reads in them: "из" also reads as the name "Иза".
 FUNCTION_WORDS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ"})
 DOCUMENT_NAMES = frozenset("снилс снилз инн огрн осаго каско омс дмс".split())
+# The detail an agent asks for, heard between commas ("Фамилия, адрес?", "подтвердите, адрес, куда
+# ...") is taken for a name by the NER; it names no one, and the check must stay readable.
+DETAIL_NAMES = frozenset("адрес адреса адресу адресом телефон телефона почта почту паспорт".split())
 # The word after an organisation's kind, or in «quotes», names the organisation, which the policy
 # keeps ("компания ТелекомПлюс", "фитнес-клуб Атлет", "клиники Здоровье", "школа «Знайка»").
 ORGANISATION_BEFORE = re.compile(
@@ -304,7 +307,7 @@ def names_organisation(text: str, result: RecognizerResult) -> bool:
     document's name said in lower case ("назовите снилз") is no one's."""
     if result.entity_type != "PERSON":
         return False
-    if text[result.start:result.end].lower() in DOCUMENT_NAMES:
+    if text[result.start:result.end].lower() in DOCUMENT_NAMES | DETAIL_NAMES:
         return True
     quoted = text[:result.start].endswith("«") or text[result.end:].startswith("»")
     return quoted or bool(ORGANISATION_BEFORE.search(text[:result.start]))

@@ -86,6 +86,9 @@ BENIGN = [
     "Назовите, пожалуйста, фамилию, имя и отчество владельца договора.",
     "Подскажите номер заказа и фамилию получателя.",
     "Назовите снилз, пожалуйста.",  # a document's name in lower case (ASR)
+    # the detail asked for between commas is no one's name (h-verify14)
+    "Имя, адрес, пожалуйста?",
+    "Так, уточните, адрес, где стоит счётчик?",
     # a company's name after its kind or in quotes (the policy keeps organisations)
     "Здравствуйте, фитнес-клуб Атлет, слушаю.",
     "Добрый вечер! Онлайн-школа «Знайка», слушаю.",
