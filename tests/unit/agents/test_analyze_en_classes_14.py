@@ -58,3 +58,13 @@ def test_a_margin_sets_aside_a_near_tie_by_meaning(english):
     line = "Having family over and no warm water, what a miserable few days for you."
     assert judged(english, PROBLEM, line, "empathy")["verdict"] == "met"
     assert judged(with_margin(english, "empathy", 0.5), PROBLEM, line, "empathy")["verdict"] == "not_met"
+
+
+@pytest.mark.parametrize("line,verdict", [
+    ("Okay, the replacement part will be with you by Thursday.", "met"),
+    ("You'll have the written quote within the hour.", "met"),
+    ("Right, the updated contract goes out on the fifth of June.", "met"),
+    ("The account will be closed on the first of the month unless you pay.", "not_met"),
+])
+def test_what_happens_next_with_a_concrete_when_is_a_next_step(english, line, verdict):
+    assert judged(english, PROBLEM, line, "resolution")["verdict"] == verdict
