@@ -138,6 +138,10 @@ class Criterion(FrozenModel):
     # Cosine threshold: one number, or per language ({en: 0.9, ru: 0.88}); calibrated by bench/qa_eval/calibrate.py.
     threshold: float | dict[str, float] | None = None
     applies_threshold: float | dict[str, float] | None = None
+    # By how much a sentence judged by similarity must beat its nearest negative example (one
+    # number or per language): e5 puts procedure ("I've moved that for you.") within a hundredth
+    # of a sympathy example, so a tie is no evidence. None: the engine's default.
+    margin: float | dict[str, float] | None = None
     # Languages whose sentences are judged by a logistic regression over embeddings fitted on the
     # examples and training lines (agents/analyze/classifier.py); `threshold` is then a probability.
     classifier: tuple[str, ...] = ()
@@ -158,6 +162,9 @@ class Criterion(FrozenModel):
 
     def applies_threshold_for(self, language: str, default: float) -> float:
         return _per_language(self.applies_threshold, language, default)
+
+    def margin_for(self, language: str, default: float) -> float:
+        return _per_language(self.margin, language, default)
 
     @property
     def prompt_text(self) -> str:

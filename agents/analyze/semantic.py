@@ -282,8 +282,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids], rejects)
     scored: list[tuple[float, Sentence]] = []
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
-        score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives,
-                                          MIN_MARGIN_FOR_FAILURE if strict else 0.0)
+        margin = criterion.margin_for(language, MIN_MARGIN_FOR_FAILURE if strict else 0.0)
+        score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives, margin)
         for s in candidates:
             if not words_beside_values(s.text):
                 continue
