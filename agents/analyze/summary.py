@@ -41,13 +41,14 @@ _ENUMERATION = re.compile(r"^(?:.*?\b(?:second|other) (?:thing|question|issue|pr
 _TO_BUSINESS = re.compile(r"^(?:(?:so|but|oh)\W+)?(?:anyway|anyhow|the reason I(?:[’']m| am) (?:calling|ringing)|"
                           r"I[’']m (?:calling|ringing) (?:about|because))\b", re.IGNORECASE)
 TO_BUSINESS_TURNS = 3  # small talk lasts a turn or two
+_TRAILS_OFF = re.compile(r"(?:\.\.\.|…)\s*$")
 _LETTERS = re.compile(r"[^\W\d_]")
 # "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
 _BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
 MIN_CORE_WORDS = 4
 # Why the agent rang, on an outgoing call: "It's the dental practice, about your appointment."
 _PURPOSE = re.compile(r"\b(?:(?:calling|ringing|phoning) (?:about|regarding|to|because)|about (?:your|the)|regarding|"
-                      r"following up|по поводу|насч[её]т|касательно|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
+                      r"following up|по поводу|насч[её]т|касательно|по ваш(?:ему|ей|им)\s+\w{4,}|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
                       re.IGNORECASE)  # "calling from <company>" introduces the agent, it is no purpose
 _CLAUSE_START = re.compile(r"(?:^|(?<=, ))\S")  # where a comma clause begins
 _RETURNED_CALL = re.compile(r"\b(?:returning your call|(?:calling|ringing|phoning|getting) (?:you )?back|"
@@ -182,12 +183,36 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
 
 def outgoing_purpose(call: CallText) -> Sentence | None:
     """On a call the agent made, with no reason from the client: the agent's first statement of why
-    they rang, in their first two turns."""
+    they rang, in their first two turns; without "about"/"по поводу" wording, the first news they
+    give there ("Your policy on the cottage ends on the twelfth."): the client's first words only
+    answer the phone."""
     if call.direction != "outgoing":
         return None
     agent = call.of_role("agent")
     first_turns = sorted({s.turn.index for s in agent})[:2]
-    return next((s for s in agent if s.turn.index in first_turns and _PURPOSE.search(s.text) and _content(s)), None)
+    opening = [s for s in agent if s.turn.index in first_turns]
+    stated = next((s for s in opening if _PURPOSE.search(s.text) and _content(s)), None)
+    if stated is not None or any(_RETURNED_CALL.search(s.text) for s in opening):
+        return stated  # a returned call keeps the client's reason
+    return first_news(call, opening)
+
+
+def first_news(call: CallText, opening: list[Sentence]) -> Sentence | None:
+    """The earliest statement in `opening` that reads as a reason or a finding rather than a greeting,
+    an introduction, a disclosure or a check (the margin test of _candidates)."""
+    told = _candidates(call, [s for s in opening if trim(s.text)], exemplars.REASON + FINDING)
+    return min((s for _, s in told), key=lambda s: s.position, default=None)
+
+
+def with_news(purpose: Sentence, call: CallText) -> str:
+    """The purpose and the statement after it in the same turn, when that one says what happened
+    ("About your survey tomorrow. The surveyor is off sick, so we need to move it."): the purpose
+    names the subject, the news is often the reason itself."""
+    core = purpose_core(purpose.text)
+    after = call.sentences[purpose.position + 1] if purpose.position + 1 < len(call.sentences) else None
+    if after is None or after.turn != purpose.turn or not _candidates(call, [after], exemplars.REASON + FINDING):
+        return core
+    return f"{core} {trim(after.text)}"
 
 
 def purpose_core(text: str) -> str:
@@ -234,7 +259,8 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
                   next((s for s in later if _NEXT_THING.search(s.text)), None)]
         if things[0] is not None:
             return " ".join(trim(_ENUMERATION.sub("", s.text)) for s in things if s is not None)
-    if len(reason.text) >= SHORT_REASON_CHARS:
+    # A caller who trails off ("I've got this... the boiler's leaking.") says the reason next.
+    if len(reason.text) >= SHORT_REASON_CHARS and not _TRAILS_OFF.search(reason.text):
         return reason.text
     # A short sentence after a long one in the same turn ("...two panes have misted up. Four hundred
     # it cost.") is the weight of the problem, not the problem: the sentence before it says what.
@@ -261,7 +287,7 @@ def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     purpose = outgoing_purpose(call)
     reason, done, upcoming = pick(call, purpose, language)
-    reason_text = (None if reason is None else purpose_core(reason.text) if reason == purpose
+    reason_text = (None if reason is None else with_news(reason, call) if reason == purpose
                    else with_context(reason, call.of_role("client")))
     told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:
