@@ -51,6 +51,10 @@ _PURPOSE = re.compile(r"\b(?:(?:calling|ringing|phoning) (?:about|regarding|to|b
                       r"following up|по поводу|насч[её]т|касательно|по ваш(?:ему|ей|им)\s+\w{4,}|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
                       re.IGNORECASE)  # "calling from <company>" introduces the agent, it is no purpose
 _CLAUSE_START = re.compile(r"(?:^|(?<=, ))\S")  # where a comma clause begins
+# Who is calling and that the call is recorded ("Компания «ЭкоВывоз», диспетчер Денис, разговор
+# записывается."): an opening sentence with these is no news.
+_INTRODUCING = re.compile(r"<PERSON>|\b(?:from|speaking|calling|my name|recorded|recording|компани\w*|меня зовут|"
+                          r"записыва\w*|говорит)\b", re.IGNORECASE)
 _RETURNED_CALL = re.compile(r"\b(?:returning your call|(?:calling|ringing|phoning|getting) (?:you )?back|"
                             r"перезваниваю|вы (?:нам |мне )?звонили|вы оставляли (?:заявку|сообщение))", re.IGNORECASE)
 # What the agent found out ("the reading was estimated"): as much an outcome as an action. Written
@@ -200,7 +204,8 @@ def outgoing_purpose(call: CallText) -> Sentence | None:
 def first_news(call: CallText, opening: list[Sentence]) -> Sentence | None:
     """The earliest statement in `opening` that reads as a reason or a finding rather than a greeting,
     an introduction, a disclosure or a check (the margin test of _candidates)."""
-    told = _candidates(call, [s for s in opening if trim(s.text)], exemplars.REASON + FINDING)
+    told = _candidates(call, [s for s in opening if trim(s.text) and not _INTRODUCING.search(s.text)],
+                       exemplars.REASON + FINDING)
     return min((s for _, s in told), key=lambda s: s.position, default=None)
 
 

@@ -336,3 +336,13 @@ def test_a_caller_who_trails_off_gets_the_sentence_that_follows_as_the_reason():
         ("agent", "I've booked the engineer back for Friday morning, no charge."),
         ("client", "Thanks.")])
     assert "stone cold" in text.split("Done:")[0]
+
+
+def test_an_introduction_with_the_recording_notice_is_no_news():
+    text = outgoing([
+        ("client", "Да?"),
+        ("agent", "Добрый день, компания «ЧистоДом», менеджер <PERSON>, разговор записывается. Удобно говорить?"),
+        ("client", "Да, удобно, я как раз дома."),
+        ("agent", "Уборку на субботу пришлось отменить, у бригады заболел сотрудник. Перенесу вас на понедельник, на десять утра."),
+        ("client", "Ну ладно.")], "ru")
+    assert "компания" not in text.split("Сделано:")[0]
