@@ -76,6 +76,7 @@ FINDING = (
 DONE = exemplars.ACTION + FINDING + exemplars.NEXT  # what an action, finding or next step sounds like
 # Every example set the summary compares sentences with (semantic.warm_up embeds them at start).
 EXAMPLE_SETS = (exemplars.REASON, exemplars.NEXT, DONE, exemplars.NOT_CONTENT)
+PURPOSE_TURNS = 3
 MAX_DONE = 2  # agent statements quoted under "Done"...
 SECOND_DONE_MARGIN = 0.02  # ...the second one only when clearly content
 LONG_QUESTION_WORDS = 6  # "I broke my ankle, can I freeze my membership?" states a reason; "Is this RailGo?" does not
@@ -193,9 +194,10 @@ def outgoing_purpose(call: CallText) -> Sentence | None:
     if call.direction != "outgoing":
         return None
     agent = call.of_role("agent")
-    first_turns = sorted({s.turn.index for s in agent})[:2]
-    opening = [s for s in agent if s.turn.index in first_turns]
-    stated = next((s for s in opening if _PURPOSE.search(s.text) and _content(s)), None)
+    # A check of who answers often comes between the introduction and the purpose: a third turn.
+    turns = sorted({s.turn.index for s in agent})
+    stated = next((s for s in agent if s.turn.index in turns[:PURPOSE_TURNS] and _PURPOSE.search(s.text) and _content(s)), None)
+    opening = [s for s in agent if s.turn.index in turns[:2]]
     if stated is not None or any(_RETURNED_CALL.search(s.text) for s in opening):
         return stated  # a returned call keeps the client's reason
     return first_news(call, opening)
@@ -204,19 +206,20 @@ def outgoing_purpose(call: CallText) -> Sentence | None:
 def first_news(call: CallText, opening: list[Sentence]) -> Sentence | None:
     """The earliest statement in `opening` that reads as a reason or a finding rather than a greeting,
     an introduction, a disclosure or a check (the margin test of _candidates)."""
-    told = _candidates(call, [s for s in opening if trim(s.text) and not _INTRODUCING.search(s.text)],
-                       exemplars.REASON + FINDING)
+    told = _candidates(call, [s for s in opening if trim(s.text) and not _INTRODUCING.search(s.text)
+                              and not summary_cues.is_sympathy(s.text)], exemplars.REASON + FINDING)
     return min((s for _, s in told), key=lambda s: s.position, default=None)
 
 
-def with_news(purpose: Sentence, call: CallText) -> str:
+def with_news(purpose: Sentence, call: CallText, quoted: set[int]) -> str:
     """The purpose and the statement after it in the same turn, when that one says what happened
     ("About your survey tomorrow. The surveyor is off sick, so we need to move it."): the purpose
     names the subject, the news is often the reason itself."""
     core = purpose_core(purpose.text)
     after = call.sentences[purpose.position + 1] if purpose.position + 1 < len(call.sentences) else None
-    if after is None or after.turn != purpose.turn or not _candidates(call, [after], exemplars.REASON + FINDING):
-        return core
+    if (after is None or after.turn != purpose.turn or after.position in quoted or len(core) >= SHORT_REASON_CHARS
+            or not _candidates(call, [after], exemplars.REASON + FINDING)):
+        return core  # a long purpose says enough; the room is for what was done
     return f"{core} {trim(after.text)}"
 
 
@@ -292,15 +295,17 @@ def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     purpose = outgoing_purpose(call)
     reason, done, upcoming = pick(call, purpose, language)
-    reason_text = (None if reason is None else with_news(reason, call) if reason == purpose
+    quoted_later = {s.position for s in done} | ({upcoming.position} if upcoming else set())
+    reason_text = (None if reason is None else with_news(reason, call, quoted_later) if reason == purpose
                    else with_context(reason, call.of_role("client")))
     told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:
         chronological = sorted(done, key=lambda s: s.position)
         quoted = {s.position for s in done}
         quoted |= {upcoming.position} if upcoming else set()
-        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_reference(
-                     s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told)))) for s in chronological) or None,
+        quoted |= {reason.position} if reason else set()  # a sum the reason names is not named again
+        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_sum(s, call, quoted, summary_joins.with_reference(
+                     s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told))))) for s in chronological) or None,
                  with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
                  if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
