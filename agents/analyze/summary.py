@@ -206,7 +206,8 @@ def outgoing_purpose(call: CallText) -> Sentence | None:
 def first_news(call: CallText, opening: list[Sentence]) -> Sentence | None:
     """The earliest statement in `opening` that reads as a reason or a finding rather than a greeting,
     an introduction, a disclosure or a check (the margin test of _candidates)."""
-    told = _candidates(call, [s for s in opening if trim(s.text) and not _INTRODUCING.search(s.text)
+    told = _candidates(call, [s for s in opening if len(trim(s.text).split()) >= MIN_CORE_WORDS  # "The membership office."
+                              and not _INTRODUCING.search(s.text)
                               and not summary_cues.is_sympathy(s.text)], exemplars.REASON + FINDING)
     return min((s for _, s in told), key=lambda s: s.position, default=None)
 
