@@ -41,15 +41,20 @@ _ENUMERATION = re.compile(r"^(?:.*?\b(?:second|other) (?:thing|question|issue|pr
 _TO_BUSINESS = re.compile(r"^(?:(?:so|but|oh)\W+)?(?:anyway|anyhow|the reason I(?:[’']m| am) (?:calling|ringing)|"
                           r"I[’']m (?:calling|ringing) (?:about|because))\b", re.IGNORECASE)
 TO_BUSINESS_TURNS = 3  # small talk lasts a turn or two
+_TRAILS_OFF = re.compile(r"(?:\.\.\.|…)\s*$")
 _LETTERS = re.compile(r"[^\W\d_]")
 # "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
 _BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
 MIN_CORE_WORDS = 4
 # Why the agent rang, on an outgoing call: "It's the dental practice, about your appointment."
 _PURPOSE = re.compile(r"\b(?:(?:calling|ringing|phoning) (?:about|regarding|to|because)|about (?:your|the)|regarding|"
-                      r"following up|по поводу|насч[её]т|касательно|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
+                      r"following up|по поводу|насч[её]т|касательно|по ваш(?:ему|ей|им)\s+\w{4,}|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
                       re.IGNORECASE)  # "calling from <company>" introduces the agent, it is no purpose
 _CLAUSE_START = re.compile(r"(?:^|(?<=, ))\S")  # where a comma clause begins
+# Who is calling and that the call is recorded ("Компания «ЭкоВывоз», диспетчер Денис, разговор
+# записывается."): an opening sentence with these is no news.
+_INTRODUCING = re.compile(r"<PERSON>|\b(?:from|speaking|calling|my name|recorded|recording|компани\w*|меня зовут|"
+                          r"записыва\w*|говорит)\b", re.IGNORECASE)
 _RETURNED_CALL = re.compile(r"\b(?:returning your call|(?:calling|ringing|phoning|getting) (?:you )?back|"
                             r"перезваниваю|вы (?:нам |мне )?звонили|вы оставляли (?:заявку|сообщение))", re.IGNORECASE)
 # What the agent found out ("the reading was estimated"): as much an outcome as an action. Written
@@ -71,6 +76,7 @@ FINDING = (
 DONE = exemplars.ACTION + FINDING + exemplars.NEXT  # what an action, finding or next step sounds like
 # Every example set the summary compares sentences with (semantic.warm_up embeds them at start).
 EXAMPLE_SETS = (exemplars.REASON, exemplars.NEXT, DONE, exemplars.NOT_CONTENT)
+PURPOSE_TURNS = 3
 MAX_DONE = 2  # agent statements quoted under "Done"...
 SECOND_DONE_MARGIN = 0.02  # ...the second one only when clearly content
 LONG_QUESTION_WORDS = 6  # "I broke my ankle, can I freeze my membership?" states a reason; "Is this RailGo?" does not
@@ -182,12 +188,40 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
 
 def outgoing_purpose(call: CallText) -> Sentence | None:
     """On a call the agent made, with no reason from the client: the agent's first statement of why
-    they rang, in their first two turns."""
+    they rang, in their first two turns; without "about"/"по поводу" wording, the first news they
+    give there ("Your policy on the cottage ends on the twelfth."): the client's first words only
+    answer the phone."""
     if call.direction != "outgoing":
         return None
     agent = call.of_role("agent")
-    first_turns = sorted({s.turn.index for s in agent})[:2]
-    return next((s for s in agent if s.turn.index in first_turns and _PURPOSE.search(s.text) and _content(s)), None)
+    # A check of who answers often comes between the introduction and the purpose: a third turn.
+    turns = sorted({s.turn.index for s in agent})
+    stated = next((s for s in agent if s.turn.index in turns[:PURPOSE_TURNS] and _PURPOSE.search(s.text) and _content(s)), None)
+    opening = [s for s in agent if s.turn.index in turns[:2]]
+    if stated is not None or any(_RETURNED_CALL.search(s.text) for s in opening):
+        return stated  # a returned call keeps the client's reason
+    return first_news(call, opening)
+
+
+def first_news(call: CallText, opening: list[Sentence]) -> Sentence | None:
+    """The earliest statement in `opening` that reads as a reason or a finding rather than a greeting,
+    an introduction, a disclosure or a check (the margin test of _candidates)."""
+    told = _candidates(call, [s for s in opening if len(trim(s.text).split()) >= MIN_CORE_WORDS  # "The membership office."
+                              and not _INTRODUCING.search(s.text)
+                              and not summary_cues.is_sympathy(s.text)], exemplars.REASON + FINDING)
+    return min((s for _, s in told), key=lambda s: s.position, default=None)
+
+
+def with_news(purpose: Sentence, call: CallText, quoted: set[int]) -> str:
+    """The purpose and the statement after it in the same turn, when that one says what happened
+    ("About your survey tomorrow. The surveyor is off sick, so we need to move it."): the purpose
+    names the subject, the news is often the reason itself."""
+    core = purpose_core(purpose.text)
+    after = call.sentences[purpose.position + 1] if purpose.position + 1 < len(call.sentences) else None
+    if (after is None or after.turn != purpose.turn or after.position in quoted or len(core) >= SHORT_REASON_CHARS
+            or not _candidates(call, [after], exemplars.REASON + FINDING)):
+        return core  # a long purpose says enough; the room is for what was done
+    return f"{core} {trim(after.text)}"
 
 
 def purpose_core(text: str) -> str:
@@ -234,7 +268,8 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
                   next((s for s in later if _NEXT_THING.search(s.text)), None)]
         if things[0] is not None:
             return " ".join(trim(_ENUMERATION.sub("", s.text)) for s in things if s is not None)
-    if len(reason.text) >= SHORT_REASON_CHARS:
+    # A caller who trails off ("I've got this... the boiler's leaking.") says the reason next.
+    if len(reason.text) >= SHORT_REASON_CHARS and not _TRAILS_OFF.search(reason.text):
         return reason.text
     # A short sentence after a long one in the same turn ("...two panes have misted up. Four hundred
     # it cost.") is the weight of the problem, not the problem: the sentence before it says what.
@@ -261,15 +296,17 @@ def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     purpose = outgoing_purpose(call)
     reason, done, upcoming = pick(call, purpose, language)
-    reason_text = (None if reason is None else purpose_core(reason.text) if reason == purpose
+    quoted_later = {s.position for s in done} | ({upcoming.position} if upcoming else set())
+    reason_text = (None if reason is None else with_news(reason, call, quoted_later) if reason == purpose
                    else with_context(reason, call.of_role("client")))
     told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:
         chronological = sorted(done, key=lambda s: s.position)
         quoted = {s.position for s in done}
         quoted |= {upcoming.position} if upcoming else set()
-        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_reference(
-                     s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told)))) for s in chronological) or None,
+        quoted |= {reason.position} if reason else set()  # a sum the reason names is not named again
+        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_sum(s, call, quoted, summary_joins.with_reference(
+                     s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told))))) for s in chronological) or None,
                  with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
                  if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]

@@ -105,6 +105,31 @@ def with_reference(s: Sentence, call: CallText, quoted: set[int], text: str) -> 
     return f"{text} {after.text}"
 
 
+# "That's gone through on the card ending 5067." / "Оплата прошла.": a payment confirmed...
+_PAID = re.compile(r"\b(?:gone through|(?:payment|that|it)(?:[’']s| is| has| has been) (?:been )?(?:taken|processed|received)|"
+                   r"taken the payment|оплата прошла|прошла оплата|оплачено|платёж прош[её]л|списал[аи]?)\b", re.IGNORECASE)
+# ...without its sum, which the agent named before ("Two extra days is twenty-four pound."; "Это шестнадцать
+# тысяч четыреста."). A sum is a money word, or a spoken number with what prices go with.
+_SUM = re.compile(r"[£$€₽]|\b(?:pounds?|pence|quid|p|dollars?|euros?|руб\w*|тысяч\w*|сот\w*|двести|триста|четыреста|"
+                  r"пятьсот|шестьсот|семьсот|восемьсот|девятьсот)\b|\b(?:\d+|[a-z]+ty(?:[\s-][a-z]+)?|hundred|"
+                  r"ten|eleven|twelve|[a-z]+teen)\s+(?:on top|extra|a head|each|a month|a week|a night|per|in total|all in)\b",
+                  re.IGNORECASE)
+SUM_TURNS = 10  # the price is named before the card is dictated, checked and taken
+
+
+def with_sum(s: Sentence, call: CallText, quoted: set[int], text: str) -> str:
+    """A confirmed payment (`text` quoting `s`) with the sum the same speaker named in the turns just
+    before it, when the confirmation names none and the sum is not quoted elsewhere: what was paid is
+    the outcome, "gone through" alone is not."""
+    if not _PAID.search(text) or _SUM.search(text):
+        return text
+    turns = [t.index for t in call.turns]
+    near = set(turns[max(0, turns.index(s.turn.index) - SUM_TURNS):turns.index(s.turn.index)]) if s.turn.index in turns else set()
+    named = [b for b in call.sentences if b.turn.index in near and b.position not in quoted and "?" not in b.text
+             and call.roles.get(b.turn.index) == call.roles.get(s.turn.index) and _SUM.search(b.text)]
+    return f"{named[-1].text} {text}" if named else text
+
+
 def confirmed_restatement(call: CallText, client: list[Sentence], dated) -> Sentence | None:
     """The last dated "so it's ..." the caller says that the agent's next turn confirms: the
     outcome as agreed, when the caller is the one who put it into words."""

@@ -13,7 +13,7 @@ MIN_PART_CHARS = 60  # no part is cut shorter than this...
 MAX_PART_CHARS = 130  # ...nor kept longer while another part is cut
 SENTENCE_ENDS = (".", "?", "!", "…")
 _FILLER = re.compile(
-    r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|oh|right|alright|sure|great|good|"
+    r"^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|so|well|um+|uh+|er+m?|hmm+|oh|right|alright|sure|great|good|"
     r"thanks|thank you|perfect|lovely|brilliant|fine|anyway|"
     r"да|ну|так|вот|алло|здравств\w*|добр\w+ (?:день|вечер|утро)|хорошо|ладно|отлично|спасибо|понятно|ага|угу)[,.!]?\s+)+",
     re.IGNORECASE)

@@ -293,3 +293,56 @@ def test_a_part_the_asr_left_without_a_full_stop_ends_before_the_next_label():
     summary = compose([("Причина", "Мне дважды списали оплату за свет,"), ("Сделано", "Я оформила возврат.")])
     assert summary == "Причина: Мне дважды списали оплату за свет. Сделано: Я оформила возврат."
     assert compose([("Reason", "Is the outage fixed?")]) == "Reason: Is the outage fixed?"
+
+
+def test_an_agent_who_rang_without_about_wording_gives_their_news_as_the_reason():
+    text = outgoing([
+        ("client", "Hello, who's this?"),
+        ("agent", "Hi, is that <PERSON>? It's <PERSON> from Oakridge Tyres. Your winter tyres have come in early and are ready to fit."),
+        ("client", "Oh, that was quick, I'm stuck at work till five though."),
+        ("agent", "No problem, I've booked you in for Saturday at nine."),
+        ("client", "Great, cheers.")])
+    reason = text.split("Done:")[0]
+    assert "winter tyres" in reason and "stuck at work" not in reason
+
+
+def test_a_russian_agent_who_rang_about_your_order_names_the_purpose():
+    text = outgoing([
+        ("client", "Да, слушаю вас."),
+        ("agent", "Добрый день, мебельная фабрика «Дубрава», по вашему заказу шкафа-купе."),
+        ("client", "Ой, здравствуйте, я как раз в магазине стою."),
+        ("agent", "Сборщик приедет в пятницу с девяти до двенадцати."),
+        ("client", "Хорошо, спасибо.")], "ru")
+    reason = text.split("Сделано:")[0]
+    assert "заказу шкафа" in reason and "магазине" not in reason
+
+
+def test_the_news_after_the_purpose_in_the_same_turn_is_part_of_the_reason():
+    text = outgoing([
+        ("client", "Hello?"),
+        ("agent", "Hi, it's <PERSON> from Clearview Blinds, about your fitting on Monday. Our fitter has broken his wrist, so we need a new date."),
+        ("client", "Oh dear, alright."),
+        ("agent", "I've moved you to Wednesday the ninth, same time."),
+        ("client", "That's fine.")])
+    reason = text.split("Done:")[0]
+    assert "fitting on Monday" in reason and "broken his wrist" in reason
+
+
+def test_a_caller_who_trails_off_gets_the_sentence_that_follows_as_the_reason():
+    text = summary([
+        ("agent", "Good morning, Hillside Heating, <PERSON> speaking, how can I help?"),
+        ("client", "Hi, yeah, I had one of your engineers round on Tuesday for the annual service and er... "
+                   "Now the radiators upstairs are stone cold."),
+        ("agent", "I've booked the engineer back for Friday morning, no charge."),
+        ("client", "Thanks.")])
+    assert "stone cold" in text.split("Done:")[0]
+
+
+def test_an_introduction_with_the_recording_notice_is_no_news():
+    text = outgoing([
+        ("client", "Да?"),
+        ("agent", "Добрый день, компания «ЧистоДом», менеджер <PERSON>, разговор записывается. Удобно говорить?"),
+        ("client", "Да, удобно, я как раз дома."),
+        ("agent", "Уборку на субботу пришлось отменить, у бригады заболел сотрудник. Перенесу вас на понедельник, на десять утра."),
+        ("client", "Ну ладно.")], "ru")
+    assert "компания" not in text.split("Сделано:")[0]

@@ -109,3 +109,27 @@ def test_a_caller_with_two_things_gets_both_as_the_reason():
 def test_a_clause_with_a_sum_survives_compaction():
     assert compact("The booking's moved, and the twenty pounds comes off your card, as we said.", "en") == \
         "The booking's moved, and the twenty pounds comes off your card."
+
+
+def test_a_payment_confirmed_without_its_sum_is_quoted_with_the_sum_named_before():
+    text = summary([OPENING, ("client", "Hi, I'd like to add a second bin to my garden waste collection, please."),
+                    ("agent", "No problem. A second bin is thirty-eight pounds for the year."),
+                    ("client", "Fine, I'll pay by card."),
+                    ("agent", "Go ahead with the long number."),
+                    ("client", "<CREDIT_CARD>."),
+                    ("agent", "And the expiry date?"),
+                    ("client", "Nine twenty-nine."),
+                    ("agent", "That's gone through, the bin will be delivered within ten working days.")])
+    assert "thirty-eight pounds" in text.split("Done:")[1]
+
+
+def test_a_payment_confirmed_with_its_sum_takes_nothing_more():
+    from agents.analyze.summary_joins import _SUM, _PAID
+    assert _PAID.search("Оплата прошла, спасибо.") and _PAID.search("That's gone through on your card.")
+    assert _SUM.search("Это будет шесть тысяч двести.") and _SUM.search("So that's twenty on top.")
+    assert not _SUM.search("Long number on the card when you're ready.")
+
+
+def test_a_hesitation_is_trimmed_like_any_filler():
+    from agents.analyze.summary_text import trim
+    assert trim("Erm, so my landlord says the boiler is ours to fix.") == "My landlord says the boiler is ours to fix."
