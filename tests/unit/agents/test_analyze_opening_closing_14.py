@@ -60,6 +60,11 @@ def test_a_filler_or_a_later_sentence_alone_makes_no_greeting(english, opening):
     assert english_opening(english, opening) == "not_met"
 
 
+def test_a_disclosure_with_a_contracted_is_counts(english):
+    assert english_opening(english, "Hi, Copperleaf Books, <PERSON> here, and your call's being recorded today.",
+                           "recording_disclosure") == "met"
+
+
 # --- closing, English -----------------------------------------------------------------------------
 
 def english_closing(scorecard, last: str) -> str:
@@ -81,6 +86,7 @@ def test_take_care_followed_by_more_words_is_a_farewell(english):
     "Алло. Добрый. День, это Светлана, ателье «Игла».",           # the ASR cut "Добрый день" with a full stop
     "ремонтный центр мастер-плюс Добрый день Геннадий",            # the company in several words, no commas
     "Нотариальная контора «Закон и Порядок», добрый вечер, <PERSON>.",
+    "ремонтный центр мастер-плюс <PERSON> день <PERSON>",   # the redaction took the unpunctuated "Добрый" for a name
 ])
 def test_a_russian_greeting_as_the_asr_renders_it_still_counts(russian, opening):
     assert russian_opening(russian, opening) == "met"
