@@ -77,7 +77,9 @@ def english_closing(scorecard, last: str) -> str:
 
 def test_take_care_followed_by_more_words_is_a_farewell(english):
     assert english_closing(english, "No problem. Take care, and good luck with the new tooth.") == "met"
+    assert english_closing(english, "Sure thing. You take care and mind the ice out there.") == "met"
     assert english_closing(english, "Okay. I'll take care of the paperwork.") == "not_met"
+    assert english_closing(english, "Right. We can take care of that side.") == "not_met"
 
 
 # --- greeting, Russian ----------------------------------------------------------------------------
