@@ -89,6 +89,7 @@ def test_take_care_followed_by_more_words_is_a_farewell(english):
     "ремонтный центр мастер-плюс Добрый день Геннадий",            # the company in several words, no commas
     "Нотариальная контора «Закон и Порядок», добрый вечер, <PERSON>.",
     "ремонтный центр мастер-плюс <PERSON> день <PERSON>",   # the redaction took the unpunctuated "Добрый" for a name
+    "Кинотеатр на Садовой, бронь, добрый вечер.",            # a kind of business in a compound word
 ])
 def test_a_russian_greeting_as_the_asr_renders_it_still_counts(russian, opening):
     assert russian_opening(russian, opening) == "met"
@@ -112,3 +113,21 @@ def test_a_disclosure_in_the_plural_counts(russian, line):
 
 def test_a_record_of_an_order_is_no_disclosure(russian):
     assert russian_opening(russian, "Ателье «Игла», здравствуйте. Записала ваш заказ.", "recording_disclosure") == "not_met"
+
+
+# --- closing, Russian -----------------------------------------------------------------------------
+
+def russian_closing(scorecard, lines: list[str]) -> str:
+    call = [(0.0, 4.0, "agent", "Добрый день, ателье «Игла», меня зовут <PERSON>."),
+            (4.5, 9.0, "client", "Здравствуйте, я хочу забрать пальто после ремонта."),
+            (9.5, 13.0, "agent", "Пальто готово, можно забирать с десяти до семи.")]
+    call += [(14.0 + 3 * i, 16.0 + 3 * i, "agent" if i % 2 == 0 else "client", text) for i, text in enumerate(lines)]
+    return by_id(analyze_with_rules(redacted(call, "ru"), scorecard), "closing")["verdict"]
+
+
+def test_anything_else_asked_in_another_word_order_closes(russian):
+    assert russian_closing(russian, ["Так. Ещё вопросы у вас есть?", "Нет, спасибо."]) == "met"
+
+
+def test_a_report_that_the_job_is_done_closes_nothing(russian):
+    assert russian_closing(russian, ["Всё, квитанция оформлена.", "Понятно."]) == "not_met"
