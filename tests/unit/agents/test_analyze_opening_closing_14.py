@@ -46,6 +46,7 @@ def russian_opening(scorecard, opening: str, criterion: str = "greeting") -> str
     "Um, hi, this is Dev at Copperleaf Books.",
     # the other side's last words glued onto the start of the agent's turn
     "Sorry, who is it? Hello, it's Maya from Tidewater Travel, about your refund.",
+    "Yeah, hi, is that <PERSON>? It's Lou from Fernhill Garage.",
 ])
 def test_a_greeting_as_the_asr_renders_it_still_counts(english, opening):
     assert english_opening(english, opening) == "met"
@@ -55,6 +56,7 @@ def test_a_greeting_as_the_asr_renders_it_still_counts(english, opening):
     "Oh, hello? Can you hear me?",                       # a filler and a greeting, no name or company
     "Right, what can I do for you? Hello? Hello?",        # greetings later in the turn, still nobody named
     "Um, Fernhill Garage, what's up?",                    # a company with no greeting word
+    "Oh hello, is that Mrs <PERSON>?",                    # the name asked for is the other side's
 ])
 def test_a_filler_or_a_later_sentence_alone_makes_no_greeting(english, opening):
     assert english_opening(english, opening) == "not_met"
