@@ -46,7 +46,7 @@ def russian_opening(scorecard, opening: str, criterion: str = "greeting") -> str
     "Um, hi, this is Dev at Copperleaf Books.",
     # the other side's last words glued onto the start of the agent's turn
     "Sorry, who is it? Hello, it's Maya from Tidewater Travel, about your refund.",
-    "Yeah, hi, is that <PERSON>? It's Lou from Fernhill Garage.",
+    "Yeah, hi, it's Lou from Fernhill Garage, is that Mr. <PERSON>?",
 ])
 def test_a_greeting_as_the_asr_renders_it_still_counts(english, opening):
     assert english_opening(english, opening) == "met"
@@ -57,6 +57,8 @@ def test_a_greeting_as_the_asr_renders_it_still_counts(english, opening):
     "Right, what can I do for you? Hello? Hello?",        # greetings later in the turn, still nobody named
     "Um, Fernhill Garage, what's up?",                    # a company with no greeting word
     "Oh hello, is that Mrs <PERSON>?",                    # the name asked for is the other side's
+    # the introduction only as the answer to "who's this?" (sides glued into one ASR turn)
+    "Um, hi. Is that Mr. <PERSON>? Yes. Who's calling? Oh, sorry. It's Lou from Fernhill Garage.",
 ])
 def test_a_filler_or_a_later_sentence_alone_makes_no_greeting(english, opening):
     assert english_opening(english, opening) == "not_met"
