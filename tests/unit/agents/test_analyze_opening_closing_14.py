@@ -47,6 +47,7 @@ def russian_opening(scorecard, opening: str, criterion: str = "greeting") -> str
     # the other side's last words glued onto the start of the agent's turn
     "Sorry, who is it? Hello, it's Maya from Tidewater Travel, about your refund.",
     "Yeah, hi, it's Lou from Fernhill Garage, is that Mr. <PERSON>?",
+    "Oh, hi. Is that Mrs. <PERSON>? It's Lou calling from Fernhill Garage.",
 ])
 def test_a_greeting_as_the_asr_renders_it_still_counts(english, opening):
     assert english_opening(english, opening) == "met"
