@@ -209,3 +209,12 @@ def test_russian_code_words_mailboxes_and_numbers_do_not_survive(russian_analyze
     out = texts(russian_analyzer, transcript, RUSSIAN_POLICY)
     assert find_leaks(["подсолнух", "59307", "лесовичок"], out) == []
     assert "две тысячи рублей" in out and "записала" in out
+
+
+def test_a_request_for_passport_details_without_a_question_still_has_its_reply_redacted():
+    """"Для проверки - серию паспорта" asks for the number as much as a question does; the series
+    said alone (four digits) goes with the number."""
+    segments = [{"speaker": "agent", "text": "Хорошо, и для проверки серию и номер паспорта."},
+                {"speaker": "client", "text": "Так... тридцать восемь ноль два, номер пятьсот один... двести шестьдесят."}]
+    found = answered_numbers_ru(segments)
+    assert spans_of(segments[1]["text"], found[1])[0] == "тридцать восемь ноль два"
