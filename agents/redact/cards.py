@@ -34,6 +34,9 @@ MIN_CARD_DIGITS = 13  # a 15-16 digit card with a digit or two lost
 SEPARATORS = frozenset(" \t\n,.-:;/()…")
 MAX_NOISE_LETTERS = 4
 MAX_NOISE_WORDS = 3  # per number
+CORRECTION_WORDS = frozenset("sorry no wait i mean oops actually hang on uh um er erm "
+                             "ой нет извините простите точнее то есть вернее ну э ээ".split())
+MAX_GAP_WORDS = 4
 WORD = re.compile(r"[^\W\d_]+")
 DIGITS = re.compile(r"\d+")
 
@@ -54,9 +57,11 @@ def names_another_number(text: str, language: str) -> bool:
 
 
 def _noise_words(gap: str) -> int | None:
-    """Short words in a gap between two digit groups, or None if the gap ends the number."""
-    words = WORD.findall(gap)
-    if len(words) > 1 or any(len(w) > MAX_NOISE_LETTERS for w in words):
+    """Short words in a gap between two digit groups, or None if the gap ends the number. A caller
+    correcting a digit ("one eight zero three, uh, sorry, one eight zero two") goes on with the
+    same number: correction words are free."""
+    words = [w for w in WORD.findall(gap) if w.casefold() not in CORRECTION_WORDS]
+    if len(WORD.findall(gap)) > MAX_GAP_WORDS or len(words) > 1 or any(len(w) > MAX_NOISE_LETTERS for w in words):
         return None
     if any(ch not in SEPARATORS for ch in WORD.sub("", gap)):
         return None

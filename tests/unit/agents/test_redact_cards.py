@@ -37,3 +37,10 @@ def test_card_talk_reaches_the_turns_before_and_after_it():
              "Lovely, that's the Mastercard done.", "Anything else?", "No.", "Bye then.", "Bye."]
     assert card_talk_turns(texts, "en") == [False, True, True, True, True, True, False, False]
     assert card_talk_turns(["Оплачу с визы, диктую.", "Ладно."], "ru") == [True, True]
+
+
+def test_a_corrected_digit_does_not_cut_the_number_in_two():
+    text = "Go on... 3 7 8 2 1 1. Oops, no, 1 2, 4 4 0 9 9 3 1 2."
+    assert said(text, heard_card_spans(text, "en")) == ["3 7 8 2 1 1. Oops, no, 1 2, 4 4 0 9 9 3 1 2"]
+    ru = "Пять пять ноль ноль, шесть... ой, нет, извините, шесть семь ноль один, три три, восемь один."
+    assert len(heard_card_spans(ru, "ru")) == 1
