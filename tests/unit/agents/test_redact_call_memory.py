@@ -106,6 +106,9 @@ def test_a_russian_value_is_found_in_any_case_ending():
     ("my daughter Imogen starts on Monday", "Imogen"),
     ("our eldest, Barnaby, has the tickets", "Barnaby"),
     ("their lodger Wojciech Nowak pays it", "Wojciech Nowak"),
+    # "'s called" and "'s name's": the apostrophe form of "is called"
+    ("and my grandson's called Tobias, he's nine", "Tobias"),
+    ("our niece's name's Marisol", "Marisol"),
 ])
 def test_a_name_said_by_who_they_are_to_the_caller(text, name):
     assert [m.group(1) for m in FAMILY_NAME_CUE.finditer(text)] == [name]
