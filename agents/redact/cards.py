@@ -29,11 +29,13 @@ OTHER_NUMBER = {
 TURNS_BEFORE = 2  # "Go ahead with the card when you're ready." ... the number
 TURNS_AFTER = 2   # the number ... "That's gone through, card ending ..."
 MIN_CARD_DIGITS = 13  # a 15-16 digit card with a digit or two lost
-# Between two digit groups of one number: separators, and at most one short word ASR made of a
-# digit or two ("for", "T", "O", "нали"); a longer word or two words end the number.
+# Between two digit groups of one number: separators, and at most two short words ASR made of a
+# digit or two ("for", "T", "O", "нали", "лодину ныли" for "один ноль"); a longer word or more
+# words end the number.
 SEPARATORS = frozenset(" \t\n,.-:;/()…")
-MAX_NOISE_LETTERS = 4
-MAX_NOISE_WORDS = 3  # per number
+MAX_NOISE_LETTERS = 6
+MAX_NOISE_IN_GAP = 2
+MAX_NOISE_WORDS = 4  # per number
 CORRECTION_WORDS = frozenset("sorry no wait i mean oops actually hang on uh um er erm "
                              "ой нет извините простите точнее то есть вернее ну э ээ".split())
 MAX_GAP_WORDS = 4
@@ -50,10 +52,11 @@ def card_talk_turns(texts: list[str], language: str) -> list[bool]:
     return [any(said[max(0, i - TURNS_BEFORE):i + TURNS_AFTER + 1]) for i in range(len(texts))]
 
 
-def names_another_number(text: str, language: str) -> bool:
-    """The turn calls its number something other than a card, and never a card."""
+def names_another_number(text: str, language: str, asked: str = "") -> bool:
+    """The turn, or the request it answers, calls its number something other than a card, and the
+    turn never calls it a card ("Телефон назовите." - "Восемь, девятьсот...")."""
     other, talk = OTHER_NUMBER.get(language), CARD_TALK.get(language)
-    return bool(other and other.search(text) and not (talk and talk.search(text)))
+    return bool(other and (other.search(text) or other.search(asked)) and not (talk and talk.search(text)))
 
 
 def _noise_words(gap: str) -> int | None:
@@ -61,7 +64,8 @@ def _noise_words(gap: str) -> int | None:
     correcting a digit ("one eight zero three, uh, sorry, one eight zero two") goes on with the
     same number: correction words are free."""
     words = [w for w in WORD.findall(gap) if w.casefold() not in CORRECTION_WORDS]
-    if len(WORD.findall(gap)) > MAX_GAP_WORDS or len(words) > 1 or any(len(w) > MAX_NOISE_LETTERS for w in words):
+    if len(WORD.findall(gap)) > MAX_GAP_WORDS or len(words) > MAX_NOISE_IN_GAP \
+            or any(len(w) > MAX_NOISE_LETTERS for w in words):
         return None
     if any(ch not in SEPARATORS for ch in WORD.sub("", gap)):
         return None
@@ -94,8 +98,9 @@ def _stretch(normalised, groups: list[re.Match]) -> tuple[int, int, int]:
     return start, end, sum(len(g.group()) for g in groups)
 
 
-def heard_card_spans(text: str, language: str) -> list[tuple[int, int]]:
-    """Spans of the card numbers in one turn said during card talk (the caller checks the talk)."""
-    if names_another_number(text, language):
+def heard_card_spans(text: str, language: str, asked: str = "") -> list[tuple[int, int]]:
+    """Spans of the card numbers in one turn said during card talk (the caller checks the talk);
+    `asked` is the turn before it."""
+    if names_another_number(text, language, asked):
         return []
     return [(start, end) for start, end, digits in digit_stretches(text) if digits >= MIN_CARD_DIGITS]

@@ -254,8 +254,9 @@ def heard_card_numbers(segments: list[dict], findings: list[list[Finding]], lang
     label is what the card read-back check and a QA lead see."""
     talk = card_talk_turns([s["text"] for s in segments], language)
     out = []
-    for segment, found, card_talk in zip(segments, findings, talk):
-        cards = heard_card_spans(segment["text"], language) if card_talk else []
+    for index, (segment, found, card_talk) in enumerate(zip(segments, findings, talk)):
+        asked = segments[index - 1]["text"] if index else ""
+        cards = heard_card_spans(segment["text"], language, asked) if card_talk else []
         inside = lambda f: any(a <= f.start and f.end <= b for a, b in cards)  # noqa: E731
         out.append([f for f in found if not inside(f)] + [Finding(a, b, "CREDIT_CARD", 1.0) for a, b in cards])
     return out

@@ -44,3 +44,11 @@ def test_a_corrected_digit_does_not_cut_the_number_in_two():
     assert said(text, heard_card_spans(text, "en")) == ["3 7 8 2 1 1. Oops, no, 1 2, 4 4 0 9 9 3 1 2"]
     ru = "Пять пять ноль ноль, шесть... ой, нет, извините, шесть семь ноль один, три три, восемь один."
     assert len(heard_card_spans(ru, "ru")) == 1
+
+
+def test_asr_words_for_a_digit_pair_do_not_cut_the_number_and_an_answered_request_names_it():
+    ru = "хорошо, пять пять ноль ноль шесть семь дивину нули три три восемь один два четыре девять"
+    assert said(ru, heard_card_spans(ru, "ru")) == ["пять пять ноль ноль шесть семь дивину нули три три восемь один два четыре девять"]
+    reply = "Восемь, девятьсот, шестнадцать, сто, два, тридцать, сорок, один, ноль, ноль, семь."
+    assert heard_card_spans(reply, "ru", asked="А номер мобильного для связи?") == []
+    assert heard_card_spans(reply, "ru", asked="Диктуйте.") != []
