@@ -30,14 +30,14 @@ NAME_CUE = re.compile(
     # whom a parcel or letter is for: "it's for P Okonjo", ASR: "it's for Pia Condual"
     rf"it's for|it’s for|it is for|addressed to|made out to)\s+)({FULL_NAME})")
 # Someone named by who they are to the caller: "for my son, Alfie Brennan", "my wife Sarah's on the
-# policy", "our eldest, Maisie", "my neighbour Doreen".
+# policy", "our eldest, Maisie", "my neighbour Doreen", "my nephew's called Ravi".
 _KIN = (r"(?:son|daughter|boy|girl|kid|child|husband|wife|partner|fianc[ée]e?|mum|mom|mother|dad|father|"
         r"brother|sister|grandson|granddaughter|grandchild|nephew|niece|uncle|aunt|auntie|nan|nana|gran|"
         r"granny|grandma|grandmother|grandad|grandpa|grandfather|cousin|friend|neighbour|neighbor|flatmate|"
         r"housemate|lodger|tenant|carer|colleague|boss|landlord|landlady|stepson|stepdaughter|eldest|youngest)")
 FAMILY_NAME_CUE = re.compile(
     rf"(?i:\b(?:my|our|his|her|their)\s+(?:(?:little|eldest|youngest|oldest|older|younger|baby|twin|step|late|"
-    rf"best|other)\s+){{0,2}}{_KIN}(?:['’]s name is|\s+is called|\s+called|['’]s)?\s*,?\s+)"
+    rf"best|other)\s+){{0,2}}{_KIN}(?:['’]s name(?: is|['’]s)|(?:\s+is|['’]s)?\s+called|['’]s)?\s*,?\s+)"
     rf"({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})(?![\w\-])")
 # A surname given on its own after its cue: "the surname's Whitcombe", "last name is Okafor".
 SURNAME_CUE = re.compile(rf"(?i:\b(?:surname|last name|family name)(?:'s|’s| is)\s+)({NAME_WORD})")

@@ -63,8 +63,10 @@ DOCUMENT_NUMBER = re.compile(
     r"(?!\d|\s*(?:руб|р\.|₽|тыс|процент|%|штук|шт|минут|час|дн|лет|год|км|кг))")
 # A request for a number: the number's name and a question or an asking verb in one sentence
 # ("Номер договора назовите.", "Госномер какой?"); not a caller's "номер где-то был".
-_NUMBER_NAME = r"(?:номер\w{0,2}|госномер\w{0,2}|договор\w{0,2}|заказ\w{0,2}|полис\w{0,2})"
-_ASKING = r"(?:\?|пожалуйста|назов\w*|подскаж\w*|продикту\w*|скаж\w*|уточн\w*|диктуй\w*|как(?:ой|ая|ое|ого|ую)\b)"
+_NUMBER_NAME = r"(?:номер\w{0,2}|госномер\w{0,2}|договор\w{0,2}|заказ\w{0,2}|полис\w{0,2}|паспорт\w{0,2}|сери\w{0,2})"
+# ...or what the number is asked for: "для подтверждения серию и номер паспорта" asks without a question.
+_ASKING = (r"(?:\?|пожалуйста|назов\w*|подскаж\w*|продикту\w*|скаж\w*|уточн\w*|диктуй\w*|как(?:ой|ая|ое|ого|ую)\b|"
+           r"для (?:подтверждени|проверк|сверк|идентификаци)\w*)")
 NUMBER_REQUEST = re.compile(rf"(?i:\b{_NUMBER_NAME}\b[^.!?]*{_ASKING}|{_ASKING}[^.!?]*\b{_NUMBER_NAME}\b)")
 MIN_ANSWERED_DIGITS = 3
 # Letters said beside an answered number belong to it ("эр эл, 47 09 83", "Е 341 КУ"): tokens of at

@@ -14,16 +14,15 @@ wherever else it is found.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine
 
+from agents.redact.cards import card_talk_turns, heard_card_spans
 from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
-from agents.redact.numbers import is_number_word, normalise_spoken_numbers
-from agents.redact.recognizers import DIGIT_RUN
+from agents.redact.numbers import is_number_word
 from agents.redact.references import answered_references
 from agents.redact.russian_details import answered_numbers_ru, answered_secrets_ru
 from agents.redact.spoken_details import PASSWORD, answered_secrets
@@ -74,16 +73,6 @@ GREETED_BACK = {
           r",?\s+({name})\b",
     "ru": r"^\W*(?i:здравствуйте|добрый (?:день|вечер)|доброе утро|спасибо),?\s+({name})(?!\w)",
 }
-# A long number said while a card is talked about (in its turn or the one or two before: "Go
-# ahead with the card when you're ready.") is a card number, Luhn-valid or not: ASR drops and
-# mishears digits, and splits a read-back into "4-9-2-9. 1-6-9-6..." that reads as a phone number.
-CARD_TALK = {"en": re.compile(r"\bcards?\b", re.IGNORECASE), "ru": re.compile(r"карт", re.IGNORECASE)}
-CARD_TALK_SEGMENTS = 2
-MIN_HEARD_CARD_DIGITS = 13  # a 15-16 digit card with a digit or two lost
-CARD_SHAPED = (DIGIT_RUN, "PHONE_NUMBER")
-# ...and the digit groups next to it belong to it ("The card is 4539. 148-0343-6467": ASR's full
-# stop left the first four digits outside the number and in the text).
-BETWEEN_GROUPS = frozenset(" .,-")
 CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
 MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
@@ -260,38 +249,17 @@ def _drop_values(known: dict[str, set[str]], values: set[str]) -> dict[str, set[
 
 
 def heard_card_numbers(segments: list[dict], findings: list[list[Finding]], language: str) -> list[list[Finding]]:
-    """Each segment's findings with long numbers said during card talk relabelled CREDIT_CARD.
-    They are redacted either way; the label is what the card read-back check and a QA lead see."""
-    talk = CARD_TALK.get(language)
-    if talk is None:
-        return findings
-    relabelled = []
-    for index, (segment, found) in enumerate(zip(segments, findings)):
-        context = segments[max(0, index - CARD_TALK_SEGMENTS):index + 1]
-        if any(talk.search(s["text"]) for s in context):
-            found = [_as_card(segment["text"], f) if f.entity_type in CARD_SHAPED else f for f in found]
-        relabelled.append(found)
-    return relabelled
-
-
-def _as_card(text: str, finding: Finding) -> Finding:
-    """The finding widened over the digit groups beside it, as a card if they hold enough digits."""
-    start, end = finding.start, finding.end
-    while start and (text[start - 1].isdigit() or text[start - 1] in BETWEEN_GROUPS):
-        start -= 1
-    while end < len(text) and (text[end].isdigit() or text[end] in BETWEEN_GROUPS):
-        end += 1
-    while start < finding.start and not text[start].isdigit():  # only whole groups, no separators
-        start += 1
-    while end > finding.end and not text[end - 1].isdigit():
-        end -= 1
-    if _digits_heard(text[start:end]) < MIN_HEARD_CARD_DIGITS:
-        return finding
-    return replace(finding, start=start, end=end, entity_type="CREDIT_CARD")
-
-
-def _digits_heard(text: str) -> int:
-    return len(re.sub(r"\D", "", normalise_spoken_numbers(text).text))
+    """Each segment's findings with the card numbers heard during card talk (agents.redact.cards)
+    as CREDIT_CARD, over whatever else was found inside them: the whole number is redacted, and the
+    label is what the card read-back check and a QA lead see."""
+    talk = card_talk_turns([s["text"] for s in segments], language)
+    out = []
+    for index, (segment, found, card_talk) in enumerate(zip(segments, findings, talk)):
+        asked = segments[index - 1]["text"] if index else ""
+        cards = heard_card_spans(segment["text"], language, asked) if card_talk else []
+        inside = lambda f: any(a <= f.start and f.end <= b for a, b in cards)  # noqa: E731
+        out.append([f for f in found if not inside(f)] + [Finding(a, b, "CREDIT_CARD", 1.0) for a, b in cards])
+    return out
 
 
 def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],

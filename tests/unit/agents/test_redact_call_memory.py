@@ -106,6 +106,9 @@ def test_a_russian_value_is_found_in_any_case_ending():
     ("my daughter Imogen starts on Monday", "Imogen"),
     ("our eldest, Barnaby, has the tickets", "Barnaby"),
     ("their lodger Wojciech Nowak pays it", "Wojciech Nowak"),
+    # "'s called" and "'s name's": the apostrophe form of "is called"
+    ("and my grandson's called Tobias, he's nine", "Tobias"),
+    ("our niece's name's Marisol", "Marisol"),
 ])
 def test_a_name_said_by_who_they_are_to_the_caller(text, name):
     assert [m.group(1) for m in FAMILY_NAME_CUE.finditer(text)] == [name]
@@ -209,3 +212,12 @@ def test_russian_code_words_mailboxes_and_numbers_do_not_survive(russian_analyze
     out = texts(russian_analyzer, transcript, RUSSIAN_POLICY)
     assert find_leaks(["подсолнух", "59307", "лесовичок"], out) == []
     assert "две тысячи рублей" in out and "записала" in out
+
+
+def test_a_request_for_passport_details_without_a_question_still_has_its_reply_redacted():
+    """"Для проверки - серию паспорта" asks for the number as much as a question does; the series
+    said alone (four digits) goes with the number."""
+    segments = [{"speaker": "agent", "text": "Хорошо, и для проверки серию и номер паспорта."},
+                {"speaker": "client", "text": "Так... тридцать восемь ноль два, номер пятьсот один... двести шестьдесят."}]
+    found = answered_numbers_ru(segments)
+    assert spans_of(segments[1]["text"], found[1])[0] == "тридцать восемь ноль два"
