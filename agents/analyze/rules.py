@@ -45,7 +45,11 @@ ENGINE = "rules"
 #    example; good conduct by meaning alone needs a sentence heard well, of three words or more;
 #    new criterion fields `after_client`, `withdrawn_if` (resolution taken back) and `answered`
 #    (a check needs the caller's answer); summary parts end as sentences.
-ENGINE_VERSION = "10"
+# 11 (session 14): a criterion may set `margin`, by which a sentence judged by meaning alone must beat
+#    the nearest non-matching example (English empathy 0.015); a check the caller cannot answer is
+#    no check; summaries: an outgoing call's reason is the agent's first news, a confirmed payment
+#    carries the sum named before it.
+ENGINE_VERSION = "11"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
