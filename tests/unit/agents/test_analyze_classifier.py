@@ -81,10 +81,12 @@ def test_russian_rudeness_and_empathy_are_judged_by_their_classifiers(russian):
 
 
 def test_rude_agent_line_in_new_words_fails_with_its_quote_and_a_curt_polite_one_does_not(russian):
-    rude = OPENING + [(10.5, 15.0, "agent", "Слушайте, у меня нет времени выслушивать ваши жалобы.")]
+    # A line no rule covers, well above the classifier's threshold (a line at the threshold flips
+    # with any change to the examples of other criteria, which are its implicit negatives).
+    rude = OPENING + [(10.5, 15.0, "agent", "Вы вообще слушаете, что я вам говорю?")]
     verdict = by_id(analyze_with_rules(redacted(rude, language="ru"), russian), "no_rude_language")
     assert verdict["verdict"] == "not_met"
-    assert verdict["evidence"] == [{"quote": "Слушайте, у меня нет времени выслушивать ваши жалобы.",
+    assert verdict["evidence"] == [{"quote": "Вы вообще слушаете, что я вам говорю?",
                                     "segment": 2, "start": 10.5}]
     curt = OPENING + [(10.5, 13.0, "agent", "Лицевой счёт какой?"),
                       (13.5, 16.0, "agent", "Так, секунду, открываю начисления.")]
