@@ -26,6 +26,8 @@ OTHER_NUMBER = {
                      r"national insurance)\b", re.IGNORECASE),
     "ru": re.compile(r"телефон|мобильн|сч[её]т|договор|заказ|паспорт|полис|снилс|\bинн\b", re.IGNORECASE),
 }
+# Any word that says what a number is, in either language.
+NAMES_A_NUMBER = re.compile("|".join(p.pattern for p in (*CARD_TALK.values(), *OTHER_NUMBER.values())), re.IGNORECASE)
 TURNS_BEFORE = 2  # "Go ahead with the card when you're ready." ... the number
 TURNS_AFTER = 2   # the number ... "That's gone through, card ending ..."
 MIN_CARD_DIGITS = 13  # a 15-16 digit card with a digit or two lost
@@ -62,10 +64,11 @@ def names_another_number(text: str, language: str, asked: str = "") -> bool:
 def _noise_words(gap: str) -> int | None:
     """Short words in a gap between two digit groups, or None if the gap ends the number. A caller
     correcting a digit ("one eight zero three, uh, sorry, one eight zero two") goes on with the
-    same number: correction words are free."""
+    same number: correction words are free. A word that names a number ("card", "карты",
+    "phone") starts another one: "8 916 200 01 01, карты на 7321" is a phone and four digits."""
     words = [w for w in WORD.findall(gap) if w.casefold() not in CORRECTION_WORDS]
     if len(WORD.findall(gap)) > MAX_GAP_WORDS or len(words) > MAX_NOISE_IN_GAP \
-            or any(len(w) > MAX_NOISE_LETTERS for w in words):
+            or any(len(w) > MAX_NOISE_LETTERS for w in words) or NAMES_A_NUMBER.search(gap):
         return None
     if any(ch not in SEPARATORS for ch in WORD.sub("", gap)):
         return None

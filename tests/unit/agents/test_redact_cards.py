@@ -52,3 +52,12 @@ def test_asr_words_for_a_digit_pair_do_not_cut_the_number_and_an_answered_reques
     reply = "Восемь, девятьсот, шестнадцать, сто, два, тридцать, сорок, один, ноль, ноль, семь."
     assert heard_card_spans(reply, "ru", asked="А номер мобильного для связи?") == []
     assert heard_card_spans(reply, "ru", asked="Диктуйте.") != []
+
+
+def test_a_word_naming_a_number_ends_the_one_before_it():
+    """A phone then the card's last digits in one reply are two numbers, neither a full card."""
+    ru = "Восемь девятьсот двадцать пять, сорок, сорок, ноль три, а у карты последние два два один пять."
+    assert heard_card_spans(ru, "ru", asked="Телефон и последние цифры карты, пожалуйста.") == []
+    assert [digits for _, _, digits in digit_stretches(ru)][-1] == 4 and len(digit_stretches(ru)) == 2
+    en = "07700 900 123, card ends 4471."
+    assert [digits for _, _, digits in digit_stretches(en)] == [11, 4]
