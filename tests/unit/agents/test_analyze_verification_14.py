@@ -7,27 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from agents.analyze.rules import analyze_with_rules
-from agents.analyze.transcript import rule_search
 from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
-from test_analyze_rules import by_id, redacted
+from test_analyze_verification_13 import matches, verification
 
 
 @pytest.fixture(scope="module")
 def catalog():
     return load_catalog_file(DEFAULT_PROJECTS_FILE)
-
-
-def verification(scorecard, lines: list[tuple[str, str]], language: str = "en") -> dict:
-    """The verdict on a call of (speaker, text) lines, three seconds each."""
-    call = [(3.0 * i, 3.0 * i + 2.5, who, text) for i, (who, text) in enumerate(lines)]
-    return by_id(analyze_with_rules(redacted(call, language), scorecard), "verification")
-
-
-def matches(scorecard, field: str, language: str, text: str) -> bool:
-    rules = getattr(scorecard.criterion("verification"), field)[language]
-    return any(all(rule_search(p, text) for p in alternative) for alternative in rules)
 
 
 # --- English --------------------------------------------------------------------------------------
