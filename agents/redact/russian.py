@@ -302,13 +302,17 @@ def only_ordinary_words(text: str) -> bool:
     return True
 
 
+def names_no_one(text: str, result: RecognizerResult) -> bool:
+    """A "name" that is a document's or a detail's name said in lower case ("назовите снилз",
+    "Фамилия, адрес?") is no one's."""
+    return result.entity_type == "PERSON" and \
+        text[result.start:result.end].lower() in DOCUMENT_NAMES | DETAIL_NAMES
+
+
 def names_organisation(text: str, result: RecognizerResult) -> bool:
-    """A name found right after an organisation's kind or in «quotes» is the organisation's; a
-    document's name said in lower case ("назовите снилз") is no one's."""
+    """A name found right after an organisation's kind or in «quotes» is the organisation's."""
     if result.entity_type != "PERSON":
         return False
-    if text[result.start:result.end].lower() in DOCUMENT_NAMES | DETAIL_NAMES:
-        return True
     quoted = text[:result.start].endswith("«") or text[result.end:].startswith("»")
     return quoted or bool(ORGANISATION_BEFORE.search(text[:result.start]))
 
@@ -333,7 +337,7 @@ class NatashaRecognizer(_Recognizer):
                       for s in doc.spans
                       if s.type in ("PER", "LOC") and not s.text.isupper()  # not "ИНН"
                       and not (s.type == "PER" and no_name_word(s.text, models["morph"]))]
-        found = [r for r in found if not names_organisation(text, r)]
+        found = [r for r in found if not (names_no_one(text, r) or names_organisation(text, r))]
         if ADDRESS_HINT.search(text):  # the extractor is the slow part: only where it can hit
             found += [RecognizerResult(ADDRESS, start, end, 0.8)
                       for start, end in natasha_addresses(text, models["addresses"])]
