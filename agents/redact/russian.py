@@ -35,6 +35,11 @@ DOCUMENT_NAMES = frozenset("снилс снилз инн огрн осаго к�
 # The detail an agent asks for, heard between commas ("Фамилия, адрес?", "подтвердите, адрес, куда
 # ...") is taken for a name by the NER; it names no one, and the check must stay readable.
 DETAIL_NAMES = frozenset("адрес адреса адресу адресом телефон телефона почта почту паспорт".split())
+# A greeting the ASR garbled into an unknown capitalised word ("Издравствуйте", "Здравство эти",
+# "Добрый" with no "день" after it) is taken for a name by the NER, alone or with the name after
+# it; the greeting names no one, and the greeting check must still see it. Surnames with these
+# stems (Добрынин, Здравомыслов) do not match.
+GREETING_WORD = re.compile(r"здравств|дравству|здравство|(?<!\w)добр(?:ый|ое|ая|ого)(?!\w)|(?<!\w)привет", re.I)
 # The word after an organisation's kind, or in «quotes», names the organisation, which the policy
 # keeps ("компания ТелекомПлюс", "фитнес-клуб Атлет", "клиники Здоровье", "школа «Знайка»").
 ORGANISATION_BEFORE = re.compile(
@@ -309,6 +314,15 @@ def names_no_one(text: str, result: RecognizerResult) -> bool:
         text[result.start:result.end].lower() in DOCUMENT_NAMES | DETAIL_NAMES
 
 
+def after_greeting(text: str, start: int, end: int) -> int | None:
+    """Where an NER span starts once the greeting words at its front are left out ("Издравствуйте
+    Олег" -> "Олег"), or None when the span is only a greeting."""
+    for word in WORD.finditer(text, start, end):
+        if not GREETING_WORD.search(word.group()):
+            return word.start()
+    return None
+
+
 def names_organisation(text: str, result: RecognizerResult) -> bool:
     """A name found right after an organisation's kind or in «quotes» is the organisation's."""
     if result.entity_type != "PERSON":
@@ -332,11 +346,16 @@ class NatashaRecognizer(_Recognizer):
             doc = Doc(text)
             doc.segment(models["segmenter"])
             doc.tag_ner(models["ner"])
-            found += [RecognizerResult({"PER": "PERSON", "LOC": "LOCATION"}[s.type], s.start, s.stop,
-                                       0.85 if s.type == "PER" else 0.6)
-                      for s in doc.spans
-                      if s.type in ("PER", "LOC") and not s.text.isupper()  # not "ИНН"
-                      and not (s.type == "PER" and no_name_word(s.text, models["morph"]))]
+            for span in doc.spans:
+                if span.type not in ("PER", "LOC") or span.text.isupper():  # not "ИНН"
+                    continue
+                start = span.start
+                if span.type == "PER":
+                    start = after_greeting(text, span.start, span.stop)
+                    if start is None or no_name_word(text[start:span.stop], models["morph"]):
+                        continue
+                found.append(RecognizerResult({"PER": "PERSON", "LOC": "LOCATION"}[span.type], start,
+                                              span.stop, 0.85 if span.type == "PER" else 0.6))
         found = [r for r in found if not (names_no_one(text, r) or names_organisation(text, r))]
         if ADDRESS_HINT.search(text):  # the extractor is the slow part: only where it can hit
             found += [RecognizerResult(ADDRESS, start, end, 0.8)

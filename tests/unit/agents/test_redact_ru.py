@@ -262,3 +262,22 @@ def test_a_verb_the_ner_takes_for_a_name_is_kept_but_a_surname_that_is_a_noun_is
     assert not no_name_word("Мороз", morph) and not no_name_word("Крутоярова", morph)
     redacted, _ = redact_text(russian_analyzer, "Добрый вечер, это Василий Мороз, мой заказ не пришёл.", RUSSIAN_POLICY)
     assert "Мороз" not in redacted and "Василий" not in redacted
+
+
+@pytest.mark.parametrize("text, greeting, name", [
+    ("Издравствуйте Нина у меня торт не привезли", "Издравствуйте", "Нина"),
+    ("Издравствуйте Трофимова у меня торт не привезли", "Издравствуйте", "Трофимова"),
+    ("Пекарня у дома Издравствуйте меня зовут Валентина", "Издравствуйте", "Валентина"),
+    ("Здравство эти, Нина, я бронировала путевку", "Здравство эти", "Нина"),
+])
+def test_a_greeting_the_asr_garbled_is_kept_but_the_name_after_it_is_not(russian_analyzer, text, greeting, name):
+    # The NER takes the garbled greeting for a name, or for the front of the name after it; the
+    # greeting names no one and the greeting check must find it, while the name is still removed.
+    redacted, _ = redact_text(russian_analyzer, text, RUSSIAN_POLICY)
+    assert greeting in redacted, redacted
+    assert find_leaks([name], redacted) == [], redacted
+
+
+def test_a_surname_that_starts_like_a_greeting_is_still_a_name(russian_analyzer):
+    redacted, _ = redact_text(russian_analyzer, "Передайте Игорю Добрынину, что я звонил.", RUSSIAN_POLICY)
+    assert find_leaks(["Игорю Добрынину"], redacted) == [], redacted
