@@ -78,6 +78,8 @@ DONE = exemplars.ACTION + FINDING + exemplars.NEXT  # what an action, finding or
 EXAMPLE_SETS = (exemplars.REASON, exemplars.NEXT, DONE, exemplars.NOT_CONTENT)
 PURPOSE_TURNS = 3
 MAX_DONE = 2  # agent statements quoted under "Done"...
+MAX_FILLED_DONE = 4  # ...and, while they fit whole in the field, up to this many
+FILL_MARGIN = 0.02  # a statement added to fill the field must be clearly content, as a second one is
 SECOND_DONE_MARGIN = 0.02  # ...the second one only when clearly content
 LONG_QUESTION_WORDS = 6  # "I broke my ankle, can I freeze my membership?" states a reason; "Is this RailGo?" does not
 MIN_MARGIN = 0.0  # a content sentence is nearer the examples than any non-content example
@@ -305,8 +307,7 @@ def template_summary(call: CallText, language: str) -> str:
         quoted = {s.position for s in done}
         quoted |= {upcoming.position} if upcoming else set()
         quoted |= {reason.position} if reason else set()  # a sum the reason names is not named again
-        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_sum(s, call, quoted, summary_joins.with_reference(
-                     s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told))))) for s in chronological) or None,
+        texts = [reason_text, done_text(call, chronological, quoted, told) or None,
                  with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
                  if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
@@ -315,5 +316,46 @@ def template_summary(call: CallText, language: str) -> str:
                      for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
-            return compose(parts)
+            break
         done = done[:-1]
+    return compose(with_room_filled(call, parts, done, quoted, labels, language, told))
+
+
+def done_text(call: CallText, chronological: list[Sentence], quoted: set[int], told) -> str:
+    """The "Done" statements in call order, each with the words it needs from before it (the
+    one-word action, the sum paid, the reference, the thing "it" names)."""
+    return " ".join(trim(with_lead_in(s, call, summary_joins.with_sum(s, call, quoted, summary_joins.with_reference(
+        s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told))))) for s in chronological)
+
+
+def informative(text: str) -> bool:
+    """A statement worth room that is left over: a few words, and no sympathy, pleasantry or hedge
+    ("That's rotten.", "Takes two minutes.", "Could be a while.")."""
+    core = trim(text)
+    return (len(core.split()) >= MIN_CORE_WORDS and not summary_cues.is_sympathy(core)
+            and not summary_cues.is_courtesy(core) and not summary_cues.is_hedge(core))
+
+
+def with_room_filled(call: CallText, parts, done, quoted, labels, language, told):
+    """`parts` with the next agent statements by rank added to "Done" while they fit whole in the
+    field: a summary shorter than the CRM field leaves out what the agent also did or found."""
+    agent = [s for s in summary_joins.mend(call, call.of_role("agent"))
+             if call.turns and s.turn.index != call.turns[0].index]
+    total = len(call.sentences)
+    ranked = _candidates(call, agent, DONE, exclude=quoted,
+                         bonus=lambda s: summary_cues.done_bonus(s.position, total, trim(s.text)))
+    done, quoted = list(done), set(quoted)
+    for score, extra in ranked:
+        if len(done) >= MAX_FILLED_DONE or score < FILL_MARGIN:
+            break
+        if not informative(extra.text) or any(trim(extra.text) in text for _, text in parts):
+            continue  # a remark, or already said (a purpose's news, a joined sentence)
+        trial = sorted(done + [extra], key=lambda s: s.position)
+        text = done_text(call, trial, quoted | {extra.position}, told)
+        filled = [(label, text if label == labels[1] else t) for label, t in parts]
+        if labels[1] not in dict(parts):
+            filled = [parts[0], (labels[1], text), *parts[1:]] if parts and parts[0][0] == labels[0] else [(labels[1], text), *parts]
+        if full_length(filled) <= MAX_SUMMARY_CHARS:
+            done, parts = trial, filled
+            quoted.add(extra.position)
+    return parts
