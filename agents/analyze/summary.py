@@ -46,6 +46,9 @@ _LETTERS = re.compile(r"[^\W\d_]")
 # "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
 _BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
 MIN_CORE_WORDS = 4
+# A value dictated for a check: a redacted one, letters and digits in one token ("F2739"; not "14th",
+# "8am"), a year of birth.
+_DICTATED = re.compile(r"<[A-Z_]+>|\b(?!\d+(?:st|nd|rd|th|s|am|pm)\b)(?=\w*\d)(?=\w*[^\W\d])\w+\b|\b(?:19|20)\d\d\b|\bborn\b", re.IGNORECASE)
 # Why the agent rang, on an outgoing call: "It's the dental practice, about your appointment."
 _PURPOSE = re.compile(r"\b(?:(?:calling|ringing|phoning) (?:about|regarding|to|because)|about (?:your|the)|regarding|"
                       r"following up|по поводу|насч[её]т|касательно|по ваш(?:ему|ей|им)\s+\w{4,}|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
@@ -329,10 +332,11 @@ def done_text(call: CallText, chronological: list[Sentence], quoted: set[int], t
 
 
 def informative(text: str) -> bool:
-    """A statement worth room that is left over: a few words, and no sympathy, pleasantry or hedge
-    ("That's rotten.", "Takes two minutes.", "Could be a while.")."""
+    """A statement worth room that is left over: a few words, no value dictated for a check ("N F 2739
+    and the 9th of March 1974."), and no sympathy, pleasantry or hedge ("Takes two minutes.",
+    "Could be a while.")."""
     core = trim(text)
-    return (len(core.split()) >= MIN_CORE_WORDS and not summary_cues.is_sympathy(core)
+    return (len(core.split()) >= MIN_CORE_WORDS and not _DICTATED.search(core) and not summary_cues.is_sympathy(core)
             and not summary_cues.is_courtesy(core) and not summary_cues.is_hedge(core))
 
 

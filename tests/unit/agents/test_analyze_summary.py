@@ -398,3 +398,12 @@ def test_room_left_holds_what_the_agent_found_in_russian_too():
     assert len(text) <= MAX_SUMMARY_CHARS
     assert "уронили" in text and "замену" in text and "пятницу" in text
     assert "неприятно" not in text
+
+
+def test_room_is_not_filled_with_details_dictated_for_a_check():
+    from agents.analyze.summary import informative
+    assert not informative("So that's order RX2290 under your postcode, yes.")
+    assert not informative("And you were born in 1983, that all matches.")
+    assert not informative("That's the account for <PERSON> at <ADDRESS> then.")
+    assert informative("The courier left it at the depot on the 14th by 8am.")  # dates and times are content
+    assert not informative("Oh that's so annoying, I'm sorry.") and not informative("Might be a while, who knows.")
