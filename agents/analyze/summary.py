@@ -84,6 +84,7 @@ MAX_DONE = 2  # agent statements quoted under "Done"...
 MAX_FILLED_DONE = 4  # ...and, while they fit whole in the field, up to this many
 FILL_MARGIN = 0.02  # a statement added to fill the field must be clearly content, as a second one is
 SECOND_DONE_MARGIN = 0.02  # ...the second one only when clearly content
+MIN_REASON_WORDS = 3  # "Hang on.", "Hiya, sorry.": what a caller says first is no reason when it is this short
 LONG_QUESTION_WORDS = 6  # "I broke my ankle, can I freeze my membership?" states a reason; "Is this RailGo?" does not
 MIN_MARGIN = 0.0  # a content sentence is nearer the examples than any non-content example
 DATE_BONUS = 0.03
@@ -146,6 +147,7 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
     first_turn = next((s.turn.index for s in said if trim(s.text)), said[0].turn.index)
     scores = call.similarity(exemplars.REASON)
     return next((s for s in said if s.turn.index == first_turn and scores[s.position] > MIN_SIMILARITY
+                 and len(trim(s.text).split()) >= MIN_REASON_WORDS
                  and (_content(s) or "?" in s.text and len(trim(s.text).split()) >= LONG_QUESTION_WORDS)), None)
 
 

@@ -407,3 +407,23 @@ def test_room_is_not_filled_with_details_dictated_for_a_check():
     assert not informative("That's the account for <PERSON> at <ADDRESS> then.")
     assert informative("The courier left it at the depot on the 14th by 8am.")  # dates and times are content
     assert not informative("Oh that's so annoying, I'm sorry.") and not informative("Might be a while, who knows.")
+
+
+def test_a_two_word_opener_is_not_the_reason():
+    text = summary([
+        ("agent", "Harbour Gym, <PERSON> speaking."),
+        ("client", "Oh, hiya. Hang on. My locker key snapped off in the lock with my car keys inside."),
+        ("agent", "I've sent the caretaker down with the master key, he'll be there in five minutes."),
+        ("client", "Thanks."),
+    ])
+    assert text.startswith("Reason: My locker key snapped off")
+
+
+def test_a_short_opener_in_russian_is_not_the_reason_either():
+    text = summary([
+        ("agent", "Клиника «Зубр», администратор <PERSON>, слушаю."),
+        ("client", "Ой, секунду. У меня выпала пломба, а завтра я уезжаю в командировку."),
+        ("agent", "Я записала вас сегодня на шесть вечера к дежурному врачу."),
+        ("client", "Спасибо."),
+    ], "ru")
+    assert text.startswith("Причина: У меня выпала пломба")
