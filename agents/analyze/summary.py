@@ -46,6 +46,9 @@ _LETTERS = re.compile(r"[^\W\d_]")
 # "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
 _BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
 MIN_CORE_WORDS = 4
+# A value dictated for a check: a redacted one, letters and digits in one token ("F2739"; not "14th",
+# "8am"), a year of birth.
+_DICTATED = re.compile(r"<[A-Z_]+>|\b(?!\d+(?:st|nd|rd|th|s|am|pm)\b)(?=\w*\d)(?=\w*[^\W\d])\w+\b|\b(?:19|20)\d\d\b|\bborn\b", re.IGNORECASE)
 # Why the agent rang, on an outgoing call: "It's the dental practice, about your appointment."
 _PURPOSE = re.compile(r"\b(?:(?:calling|ringing|phoning) (?:about|regarding|to|because)|about (?:your|the)|regarding|"
                       r"following up|по поводу|насч[её]т|касательно|по ваш(?:ему|ей|им)\s+\w{4,}|звоню (?:по|насч|узна|уточн|сообщ|напомн|подтверд))",
@@ -78,7 +81,10 @@ DONE = exemplars.ACTION + FINDING + exemplars.NEXT  # what an action, finding or
 EXAMPLE_SETS = (exemplars.REASON, exemplars.NEXT, DONE, exemplars.NOT_CONTENT)
 PURPOSE_TURNS = 3
 MAX_DONE = 2  # agent statements quoted under "Done"...
+MAX_FILLED_DONE = 4  # ...and, while they fit whole in the field, up to this many
+FILL_MARGIN = 0.02  # a statement added to fill the field must be clearly content, as a second one is
 SECOND_DONE_MARGIN = 0.02  # ...the second one only when clearly content
+MIN_REASON_WORDS = 3  # "Hang on.", "Hiya, sorry.": what a caller says first is no reason when it is this short
 LONG_QUESTION_WORDS = 6  # "I broke my ankle, can I freeze my membership?" states a reason; "Is this RailGo?" does not
 MIN_MARGIN = 0.0  # a content sentence is nearer the examples than any non-content example
 DATE_BONUS = 0.03
@@ -141,6 +147,7 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
     first_turn = next((s.turn.index for s in said if trim(s.text)), said[0].turn.index)
     scores = call.similarity(exemplars.REASON)
     return next((s for s in said if s.turn.index == first_turn and scores[s.position] > MIN_SIMILARITY
+                 and len(trim(s.text).split()) >= MIN_REASON_WORDS
                  and (_content(s) or "?" in s.text and len(trim(s.text).split()) >= LONG_QUESTION_WORDS)), None)
 
 
@@ -305,8 +312,7 @@ def template_summary(call: CallText, language: str) -> str:
         quoted = {s.position for s in done}
         quoted |= {upcoming.position} if upcoming else set()
         quoted |= {reason.position} if reason else set()  # a sum the reason names is not named again
-        texts = [reason_text, " ".join(trim(with_lead_in(s, call, summary_joins.with_sum(s, call, quoted, summary_joins.with_reference(
-                     s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told))))) for s in chronological) or None,
+        texts = [reason_text, done_text(call, chronological, quoted, told) or None,
                  with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
                  if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
@@ -315,5 +321,47 @@ def template_summary(call: CallText, language: str) -> str:
                      for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
-            return compose(parts)
+            break
         done = done[:-1]
+    return compose(with_room_filled(call, parts, done, quoted, labels, language, told))
+
+
+def done_text(call: CallText, chronological: list[Sentence], quoted: set[int], told) -> str:
+    """The "Done" statements in call order, each with the words it needs from before it (the
+    one-word action, the sum paid, the reference, the thing "it" names)."""
+    return " ".join(trim(with_lead_in(s, call, summary_joins.with_sum(s, call, quoted, summary_joins.with_reference(
+        s, call, quoted, summary_joins.with_antecedent(s, call, quoted, told))))) for s in chronological)
+
+
+def informative(text: str) -> bool:
+    """A statement worth room that is left over: a few words, no value dictated for a check ("N F 2739
+    and the 9th of March 1974."), and no sympathy, pleasantry or hedge ("Takes two minutes.",
+    "Could be a while.")."""
+    core = trim(text)
+    return (len(core.split()) >= MIN_CORE_WORDS and not _DICTATED.search(core) and not summary_cues.is_sympathy(core)
+            and not summary_cues.is_courtesy(core) and not summary_cues.is_hedge(core))
+
+
+def with_room_filled(call: CallText, parts, done, quoted, labels, language, told):
+    """`parts` with the next agent statements by rank added to "Done" while they fit whole in the
+    field: a summary shorter than the CRM field leaves out what the agent also did or found."""
+    agent = [s for s in summary_joins.mend(call, call.of_role("agent"))
+             if call.turns and s.turn.index != call.turns[0].index]
+    total = len(call.sentences)
+    ranked = _candidates(call, agent, DONE, exclude=quoted,
+                         bonus=lambda s: summary_cues.done_bonus(s.position, total, trim(s.text)))
+    done, quoted = list(done), set(quoted)
+    for score, extra in ranked:
+        if len(done) >= MAX_FILLED_DONE or score < FILL_MARGIN:
+            break
+        if not informative(extra.text) or any(trim(extra.text) in text for _, text in parts):
+            continue  # a remark, or already said (a purpose's news, a joined sentence)
+        trial = sorted(done + [extra], key=lambda s: s.position)
+        text = done_text(call, trial, quoted | {extra.position}, told)
+        filled = [(label, text if label == labels[1] else t) for label, t in parts]
+        if labels[1] not in dict(parts):
+            filled = [parts[0], (labels[1], text), *parts[1:]] if parts and parts[0][0] == labels[0] else [(labels[1], text), *parts]
+        if full_length(filled) <= MAX_SUMMARY_CHARS:
+            done, parts = trial, filled
+            quoted.add(extra.position)
+    return parts

@@ -98,6 +98,10 @@ def is_sympathy(text: str) -> bool:
     return bool(_SYMPATHY.search(text.strip())) and not is_action(text) and not _REFUSAL.search(text)
 
 
+def is_hedge(text: str) -> bool:
+    return bool(_HEDGE.search(text.strip()))
+
+
 def is_courtesy(text: str) -> bool:
     return bool(_COURTESY.search(text.strip()) or _HAND_OVER.search(text)) and len(text.split()) <= COURTESY_WORDS
 

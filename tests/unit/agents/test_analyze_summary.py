@@ -346,3 +346,84 @@ def test_an_introduction_with_the_recording_notice_is_no_news():
         ("agent", "Уборку на субботу пришлось отменить, у бригады заболел сотрудник. Перенесу вас на понедельник, на десять утра."),
         ("client", "Ну ладно.")], "ru")
     assert "компания" not in text.split("Сделано:")[0]
+
+
+# Room left in the CRM field goes to what else the agent did or found (session 15): a summary of
+# two short statements used to leave out the cause the agent found, or a third thing done.
+SHORT_FINDINGS = [
+    ("agent", "Riverside Furniture, <PERSON> speaking, how can I help?"),
+    ("client", "My new wardrobe arrived with one door split down the middle."),
+    ("agent", "Oh no, what a pain, I'm sorry."),
+    ("agent", "The warehouse packed it without corner guards."),
+    ("agent", "I've ordered a replacement door from the factory."),
+    ("agent", "I've also taken the delivery charge of thirty pounds off your order."),
+    ("agent", "Takes two minutes."),
+    ("client", "Right, thanks."),
+    ("agent", "The new door will be fitted on Monday the ninth."),
+]
+
+
+def test_room_left_in_the_field_holds_a_third_agent_statement():
+    text = summary(SHORT_FINDINGS)
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "without corner guards" in text  # the cause the agent found
+    assert "replacement door" in text and "thirty pounds" in text  # both things done
+    assert "Monday the ninth" in text
+
+
+def test_room_is_not_filled_with_sympathy_or_a_remark():
+    text = summary(SHORT_FINDINGS)
+    assert "what a pain" not in text and "Takes two minutes" not in text
+
+
+def test_a_statement_that_does_not_fit_whole_is_not_added():
+    long_reason = ("My new wardrobe arrived with one door split down the middle, and the frame is scratched "
+                   "along the whole left side where the straps were.")
+    text = summary([SHORT_FINDINGS[0], ("client", long_reason), *SHORT_FINDINGS[2:]])
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "…" not in text.split("Done:")[1]  # statements in Done are whole, none cut to fit
+
+
+def test_room_left_holds_what_the_agent_found_in_russian_too():
+    text = summary([
+        ("agent", "Служба доставки «Пчёлка», меня зовут <PERSON>, слушаю вас."),
+        ("client", "Мне привезли холодильник с вмятиной на дверце."),
+        ("agent", "Ой, как неприятно, простите."),
+        ("agent", "Грузчики уронили его при разгрузке на складе."),
+        ("agent", "Я оформила замену холодильника."),
+        ("agent", "Доставку за полторы тысячи я вам вернула."),
+        ("client", "Хорошо."),
+        ("agent", "Новый холодильник привезут в пятницу с утра."),
+    ], "ru")
+    assert len(text) <= MAX_SUMMARY_CHARS
+    assert "уронили" in text and "замену" in text and "пятницу" in text
+    assert "неприятно" not in text
+
+
+def test_room_is_not_filled_with_details_dictated_for_a_check():
+    from agents.analyze.summary import informative
+    assert not informative("So that's order RX2290 under your postcode, yes.")
+    assert not informative("And you were born in 1983, that all matches.")
+    assert not informative("That's the account for <PERSON> at <ADDRESS> then.")
+    assert informative("The courier left it at the depot on the 14th by 8am.")  # dates and times are content
+    assert not informative("Oh that's so annoying, I'm sorry.") and not informative("Might be a while, who knows.")
+
+
+def test_a_two_word_opener_is_not_the_reason():
+    text = summary([
+        ("agent", "Harbour Gym, <PERSON> speaking."),
+        ("client", "Oh, hiya. Hang on. My locker key snapped off in the lock with my car keys inside."),
+        ("agent", "I've sent the caretaker down with the master key, he'll be there in five minutes."),
+        ("client", "Thanks."),
+    ])
+    assert text.startswith("Reason: My locker key snapped off")
+
+
+def test_a_short_opener_in_russian_is_not_the_reason_either():
+    text = summary([
+        ("agent", "Клиника «Зубр», администратор <PERSON>, слушаю."),
+        ("client", "Ой, секунду. У меня выпала пломба, а завтра я уезжаю в командировку."),
+        ("agent", "Я записала вас сегодня на шесть вечера к дежурному врачу."),
+        ("client", "Спасибо."),
+    ], "ru")
+    assert text.startswith("Причина: У меня выпала пломба")

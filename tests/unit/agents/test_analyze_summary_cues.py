@@ -38,3 +38,9 @@ def test_actions_and_late_statements_rank_higher_and_figures_lower():
     assert done_bonus(9, 10, "I've booked an engineer.") > done_bonus(9, 10, "There's a fault on the line.")
     assert done_bonus(9, 10, "There's a fault on the line.") > done_bonus(1, 10, "There's a fault on the line.")
     assert done_bonus(5, 10, "Your balance is sixty pounds.") < done_bonus(5, 10, "There's a fault on the line.")
+
+
+def test_a_bare_hedge_is_recognised():
+    from agents.analyze.summary_cues import is_hedge
+    assert is_hedge("Maybe next week, I couldn't say.")
+    assert not is_hedge("The engineer comes on Tuesday.")
