@@ -151,6 +151,9 @@ class Criterion(FrozenModel):
     # A response to the caller (empathy) counts only after the caller first spoke: the agent's
     # opening, however it was heard, acknowledges nothing yet.
     after_client: bool = False
+    # Languages in which the agent's sentences are also judged by their grammar for reproach of the
+    # caller (an `absent` criterion: agents/analyze/reproach.py), whatever their wording.
+    reproach: tuple[str, ...] = ()
 
     @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "withdrawn_if", mode="before")
     @classmethod
