@@ -35,6 +35,9 @@ DUTY = frozenset({"need", "suppose", "mean"})  # "you needed to", "you were supp
 # Verbs of telling, agreeing and sending: what an agent insists the caller was given.
 TELLING = frozenset({"say", "tell", "warn", "explain", "mention", "send", "remind", "state", "write",
                      "sign", "agree", "show", "put", "ask"})
+# The agent reading their own record ("it does say here", "on my screen") reports, not insists.
+AGENTS_RECORD = re.compile(r"\b(say|says|said|show|shows|showed|state|states)\s+here\b|\b(on|in) (my|the|our) "
+                           r"(screen|system|notes|records?|computer|account notes)\b", re.IGNORECASE)
 EVERYBODY = frozenset({"everyone", "everybody", "nobody", "people"})
 # What everybody is said to know, say or manage: the caller's claim or plight made common.
 OF_EVERYBODY = frozenset({"say", "know", "manage", "claim", "think", "keep", "seem", "expect"})
@@ -106,6 +109,8 @@ def insistence(verb: Token) -> str | None:
     if not do or verb.tag_ != "VB" or not who or who[0].i > do[0].i or any(c.dep_ == "neg" for c in verb.children):
         return None
     duty = verb.lemma_ == "have" and any(c.dep_ == "xcomp" for c in verb.children)
+    if AGENTS_RECORD.search(verb.sent.text):  # "it does say here that it was delivered": a finding
+        return None
     if {s.lower_ for s in who} & CALLER or verb.lemma_ in TELLING or duty:
         return "insisting (emphatic do)"
     return None

@@ -1,0 +1,74 @@
+"""Reproach of the caller found by sentence structure (agents/analyze/reproach.py, session 15):
+the caller as the subject of a modal perfect or a duty they missed, emphatic do in a statement,
+the caller as one of everybody, a minimiser, a retort tag; and the courteous lines with the same
+grammar that must stay clean (what happened *to* the caller, a condition, a question, a softener,
+the agent reading their own record). The lines are written for these tests, none is from
+bench/qa_eval."""
+from __future__ import annotations
+
+import pytest
+
+from agents.analyze.reproach import reproach
+from agents.analyze.rules import analyze_with_rules
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+
+@pytest.mark.parametrize("text", [
+    "You ought to have phoned before sending it back.",
+    "Honestly, you should've kept the receipt.",
+    "You should of booked the return slot yourself.",   # ASR's spelling of should've
+    "You were supposed to tell us about the new address.",
+    "Customers are meant to check the parcel at the door.",
+    "So what you had to do was ring us within the week.",
+    "The email does tell you all this.",
+    "We did remind you twice in October.",
+    "You did tick the box saying you'd read it.",
+    "Everybody claims they never got the letter.",
+    "Funny, everyone seems to think that.",
+    "It isn't exactly difficult to reset.",
+    "Mechanics need weekends too, you know.",
+    "You must have typed the wrong email in.",
+])
+def test_reproach_by_structure(text):
+    assert reproach(text)
+
+
+@pytest.mark.parametrize("text", [
+    "You should have received a text this morning.",          # happened to the caller
+    "You must have been so worried.",
+    "You'd have been told on the day, normally.",
+    "If you didn't get the email, I can send it again.",      # a condition
+    "Did you need to change the delivery address as well?",   # a question
+    "I'm sorry, you were supposed to get a callback yesterday.",  # softened (and happened to them)
+    "You were meant to get a callback yesterday.",
+    "I do apologise for the wait.",                           # emphatic do of courtesy or an offer
+    "We do have a slot on Tuesday at ten.",
+    "We do deliver on Sundays now.",
+    "It does say here that the parcel was signed for.",       # the agent reading their record
+    "You shouldn't have to wait that long, I'll chase it.",
+    "Everyone in your street is affected, the engineers are on site.",
+    "It's not a problem at all.",
+    "Not that one, the one underneath it.",
+    "You could have a refund or an exchange, whichever you prefer.",
+    "That should have been sorted last week, I'll put it right now.",
+    "You should have it by Friday.",
+    "You did the right thing calling us.",
+    "You don't need to do anything else.",
+    "I did check and it's all fine.",
+])
+def test_courteous_lines_with_the_same_grammar(text):
+    assert not reproach(text)
+
+
+def test_the_scorecard_fails_a_reproach_it_has_no_rule_for():
+    """End to end: the English scorecard turns the structure into a quoted failure."""
+    scorecard = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+    transcript = {"language": "en", "segments": [
+        {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "Good morning, Lakeside Lettings, Priya speaking."},
+        {"speaker": "client", "start": 3.0, "end": 8.0, "text": "Hi, my deposit hasn't come back and it's been six weeks."},
+        {"speaker": "agent", "start": 8.0, "end": 13.0, "text": "You ought to have sent the forwarding form when you moved out."},
+        {"speaker": "client", "start": 13.0, "end": 15.0, "text": "Oh. I see."},
+    ]}
+    verdict = next(v for v in analyze_with_rules(transcript, scorecard)["criteria"] if v["id"] == "no_rude_language")
+    assert verdict["verdict"] == "not_met"
+    assert "forwarding form" in verdict["evidence"][0]["quote"]
