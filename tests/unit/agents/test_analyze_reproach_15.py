@@ -72,3 +72,14 @@ def test_the_scorecard_fails_a_reproach_it_has_no_rule_for():
     verdict = next(v for v in analyze_with_rules(transcript, scorecard)["criteria"] if v["id"] == "no_rude_language")
     assert verdict["verdict"] == "not_met"
     assert "forwarding form" in verdict["evidence"][0]["quote"]
+
+
+@pytest.mark.parametrize(("text", "rude"), [
+    ("If you'll insist on leaving it plugged in all night, the fuse goes.", True),   # ASR's "you'll"
+    ("If you will carry on using the old charger, it'll keep happening.", True),
+    ("If you'll bear with me a moment, I'll check that.", False),
+])
+def test_the_habit_held_against_the_caller_as_asr_writes_it(text, rude):
+    from agents.analyze.transcript import rule_search
+    rules = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en").criterion("no_rude_language").rules["en"]
+    assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
