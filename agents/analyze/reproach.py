@@ -7,8 +7,8 @@ written by someone else; the grammar of a reproach does:
   got wrong: a modal perfect ("you should've rung", "you ought to have", "you must have typed"),
   or a past or expected duty ("what you needed to do was", "you were supposed to", "people are
   meant to"); not when it happened *to* the caller ("you should have received", "been told");
-- insistence: emphatic do-support in a statement, with the caller as subject ("you did agree")
-  or a verb of telling ("it does say on the form", "I did send it") or duty ("they do have to");
+- insistence: emphatic do-support in a statement, with the caller or callers in general as subject
+  ("you did agree", "people do forget") or a verb of telling ("it does say on the form", "I did send it") or duty ("they do have to");
 - the caller as one of everybody: "everyone says", "everybody knows", "everybody else manages";
 - a minimiser ("it's not that complicated", "hardly") and a retort tag ("..., you know.").
 
@@ -25,7 +25,7 @@ from spacy.tokens import Span, Token
 
 # The caller, and callers in general, as the one at fault.
 CALLER = frozenset({"you"})
-CALLERS_IN_GENERAL = frozenset({"people", "customers", "everyone", "everybody"})
+CALLERS_IN_GENERAL = frozenset({"people", "customers", "callers", "folk", "folks", "everyone", "everybody"})
 # What happens to a person rather than what they do: "you should have received a letter" is the
 # company's failure; "you must have been worried" is sympathy.
 HAPPENED_TO = frozenset({"be", "receive", "get", "hear", "have", "see", "feel", "go", "know"})
@@ -106,12 +106,15 @@ def insistence(verb: Token) -> str | None:
     do = [c for c in verb.children if c.dep_ == "aux" and c.lemma_ == "do" and c.i < verb.i
           and c.tag_ in ("VBZ", "VBP", "VBD")]
     who = subjects(verb)
-    if not do or verb.tag_ != "VB" or not who or who[0].i > do[0].i or any(c.dep_ == "neg" for c in verb.children):
+    # "people do get hurt": the get-passive leaves "get" as the base form after "do"
+    base = verb.tag_ == "VB" or any(c.dep_ == "auxpass" and c.lemma_ == "get" and c.tag_ == "VB" for c in verb.children)
+    if not do or not base or not who or who[0].i > do[0].i or any(c.dep_ == "neg" for c in verb.children):
         return None
     duty = verb.lemma_ == "have" and any(c.dep_ == "xcomp" for c in verb.children)
     if AGENTS_RECORD.search(verb.sent.text):  # "it does say here that it was delivered": a finding
         return None
-    if {s.lower_ for s in who} & CALLER or verb.lemma_ in TELLING or duty:
+    # the caller, or callers in general ("people do get hurt"), or what the caller was told
+    if {s.lower_ for s in who} & (CALLER | CALLERS_IN_GENERAL) or verb.lemma_ in TELLING or duty:
         return "insisting (emphatic do)"
     return None
 

@@ -83,3 +83,26 @@ def test_the_habit_held_against_the_caller_as_asr_writes_it(text, rude):
     from agents.analyze.transcript import rule_search
     rules = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en").criterion("no_rude_language").rules["en"]
     assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
+
+
+@pytest.mark.parametrize(("text", "rude"), [
+    ("Callers do forget to book the slot, that's why it's on the form.", True),   # callers in general
+    ("People do lose these cards, so it's their own lookout.", True),
+    ("People do ask that a lot, I'm sorry it isn't clearer.", False),              # softened
+])
+def test_insistence_about_callers_in_general(text, rude):
+    assert bool(reproach(text)) is rude
+
+
+def test_a_negated_insult_is_reassurance():
+    scorecard = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+
+    def verdict(line: str) -> str:
+        transcript = {"language": "en", "segments": [
+            {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "Hello, Brookside Opticians, Sam speaking."},
+            {"speaker": "client", "start": 3.0, "end": 7.0, "text": "I feel so stupid, I've ordered the wrong lenses."},
+            {"speaker": "agent", "start": 7.0, "end": 11.0, "text": line},
+        ]}
+        return next(v["verdict"] for v in analyze_with_rules(transcript, scorecard)["criteria"] if v["id"] == "no_rude_language")
+    assert verdict("Honestly, you're not stupid at all, the order page is confusing.") == "met"
+    assert verdict("Don't be stupid, just send them back.") == "not_met"
