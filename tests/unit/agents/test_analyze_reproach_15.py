@@ -106,3 +106,17 @@ def test_a_negated_insult_is_reassurance():
         return next(v["verdict"] for v in analyze_with_rules(transcript, scorecard)["criteria"] if v["id"] == "no_rude_language")
     assert verdict("Honestly, you're not stupid at all, the order page is confusing.") == "met"
     assert verdict("Don't be stupid, just send them back.") == "not_met"
+
+
+@pytest.mark.parametrize(("text", "rude"), [
+    ("Проверять надо, что подписываете.", True),     # the infinitive first: a lecture, whatever the verb
+    ("Ну, заряжать вовремя нужно, тогда и работать будет.", True),
+    ("Так. Сохранять чеки надо, мы без чека не принимаем.", True),
+    ("Вам нужно оплатить до пятницы.", False),          # a plain instruction
+    ("Оплатить нужно вам до пятницы, я пришлю ссылку.", False),
+    ("Если нужно, я перезвоню завтра.", False),
+])
+def test_russian_fronted_infinitive_as_a_lecture(text, rude):
+    from agents.analyze.transcript import rule_search
+    rules = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru").criterion("no_rude_language").rules["ru"]
+    assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
