@@ -33,8 +33,9 @@ MODALS_OF_FAULT = frozenset({"should", "ought", "must", "could"})
 PERFECT = frozenset({"have", "'ve", "’ve", "of"})  # ASR writes "should've" as "should of" too
 DUTY = frozenset({"need", "suppose", "mean"})  # "you needed to", "you were supposed / meant to"
 # Verbs of telling, agreeing and sending: what an agent insists the caller was given.
+# Not "ask" or "put": "I did ask them to ring you", "I did put a note on" report the agent's own work.
 TELLING = frozenset({"say", "tell", "warn", "explain", "mention", "send", "remind", "state", "write",
-                     "sign", "agree", "show", "put", "ask"})
+                     "sign", "agree", "show"})
 # The agent reading their own record ("it does say here", "on my screen") reports, not insists.
 AGENTS_RECORD = re.compile(r"\b(say|says|said|show|shows|showed|state|states)\s+here\b|\b(on|in) (my|the|our) "
                            r"(screen|system|notes|records?|computer|account notes)\b", re.IGNORECASE)

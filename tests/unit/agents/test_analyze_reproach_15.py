@@ -55,6 +55,8 @@ def test_reproach_by_structure(text):
     "You did the right thing calling us.",
     "You don't need to do anything else.",
     "I did check and it's all fine.",
+    "I did ask the engineer to ring you before he comes.",  # the agent's own work
+    "I did put a note on the account last time.",
 ])
 def test_courteous_lines_with_the_same_grammar(text):
     assert not reproach(text)
