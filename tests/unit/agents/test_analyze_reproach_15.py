@@ -122,3 +122,12 @@ def test_russian_fronted_infinitive_as_a_lecture(text, rude):
     from agents.analyze.transcript import rule_search
     rules = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru").criterion("no_rude_language").rules["ru"]
     assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
+
+
+def test_reproach_only_for_a_language_with_a_parser():
+    from pydantic import ValidationError
+
+    from catalog.scorecards import Criterion
+    assert Criterion(id="polite", label="Polite", weight=1, expect="absent", reproach=("en",)).reproach == ("en",)
+    with pytest.raises(ValidationError, match="no sentence parser for ru"):
+        Criterion(id="polite", label="Polite", weight=1, expect="absent", reproach=("ru",))
