@@ -97,6 +97,10 @@ class Examples(FrozenModel):
     train_not_applies: tuple[str, ...] = ()
 
 
+# Languages whose sentences agents/analyze/reproach.py can parse (spaCy's English model).
+REPROACH_LANGUAGES = frozenset({"en"})
+
+
 class Criterion(FrozenModel):
     """One scorecard item. Rules are regexes (plain phrases work as-is), matched case-insensitively
     on whole words; an alternative that is a list needs all its patterns in the same turn. Examples
@@ -151,6 +155,17 @@ class Criterion(FrozenModel):
     # A response to the caller (empathy) counts only after the caller first spoke: the agent's
     # opening, however it was heard, acknowledges nothing yet.
     after_client: bool = False
+    # Languages in which the agent's sentences are also judged by their grammar for reproach of the
+    # caller (an `absent` criterion: agents/analyze/reproach.py), whatever their wording.
+    reproach: tuple[str, ...] = ()
+
+    @field_validator("reproach")
+    @classmethod
+    def _check_reproach(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unparsed = sorted(set(value) - REPROACH_LANGUAGES)
+        if unparsed:
+            raise ValueError(f"reproach: no sentence parser for {', '.join(unparsed)} (only {', '.join(sorted(REPROACH_LANGUAGES))})")
+        return value
 
     @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "withdrawn_if", mode="before")
     @classmethod

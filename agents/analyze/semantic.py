@@ -280,6 +280,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
     # "I've sent it to the team, someone might look at it at some point" is no resolution.
     found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids], rejects)
+    if strict and language in criterion.reproach:
+        found += reproach_evidence(candidates, found, rejects, language)
     scored: list[tuple[float, Sentence]] = []
     if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         margin = criterion.margin_for(language, MIN_MARGIN_FOR_FAILURE if strict else 0.0)
@@ -302,6 +304,23 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     agent_turns = [t for t in call.turns if t.index in turn_ids]
     withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
     return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn)
+
+
+def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tuple, language: str) -> list[dict]:
+    """The agent's sentences that reproach the caller by their structure (reproach.py), heard well
+    and long enough to judge (a misheard line must not brand an agent rude), one per turn, in turns
+    the rules have not quoted already."""
+    from agents.analyze.reproach import reproach
+    quoted = {e["segment"] for e in found}
+    evidence = []
+    for s in candidates:
+        if s.turn.index in quoted or not words_beside_values(s.text) or not judged_by_meaning(s, True):
+            continue
+        if memo.per_text("reproach", language, s.text, lambda _, text: reproach(text)) and not (
+                rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
+            evidence.append(quote_of(s))
+            quoted.add(s.turn.index)
+    return evidence[:MAX_EVIDENCE]
 
 
 def _responds_from(criterion: Criterion, call: CallText) -> float:

@@ -1,0 +1,157 @@
+"""Reproach found by sentence structure (English), whatever its words: the agent puts the fault
+on the caller, defends the company by insisting the caller was told, or waves the caller off as
+one of many. Rules per wording ("you should have read", "not on us") did not carry to calls
+written by someone else; the grammar of a reproach does:
+
+- fault: the caller (or callers in general) as the subject of a missed obligation or a past they
+  got wrong: a modal perfect ("you should've rung", "you ought to have", "you must have typed"),
+  or a past or expected duty ("what you needed to do was", "you were supposed to", "people are
+  meant to"); not when it happened *to* the caller ("you should have received", "been told");
+- insistence: emphatic do-support in a statement, with the caller or callers in general as subject
+  ("you did agree", "people do forget") or a verb of telling ("it does say on the form", "I did send it") or duty ("they do have to");
+- the caller as one of everybody: "everyone says", "everybody knows", "everybody else manages";
+- a minimiser ("it's not that complicated", "hardly") and a retort tag ("..., you know.").
+
+Questions, conditions ("if you didn't get it") and sentences with a softener (an apology, "I'm
+afraid", "I understand") are no reproach. The dependency parse is spaCy's small English model,
+the one redaction ships (agents/redact/engine.py), loaded once without its NER.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from spacy.tokens import Span, Token
+
+# The caller, and callers in general, as the one at fault.
+CALLER = frozenset({"you"})
+CALLERS_IN_GENERAL = frozenset({"people", "customers", "callers", "folk", "folks", "everyone", "everybody"})
+# What happens to a person rather than what they do: "you should have received a letter" is the
+# company's failure; "you must have been worried" is sympathy.
+HAPPENED_TO = frozenset({"be", "receive", "get", "hear", "have", "see", "feel", "go", "know"})
+MODALS_OF_FAULT = frozenset({"should", "ought", "must", "could"})
+PERFECT = frozenset({"have", "'ve", "’ve", "of"})  # ASR writes "should've" as "should of" too
+DUTY = frozenset({"need", "suppose", "mean"})  # "you needed to", "you were supposed / meant to"
+# Verbs of telling, agreeing and sending: what an agent insists the caller was given.
+# Not "ask" or "put": "I did ask them to ring you", "I did put a note on" report the agent's own work.
+TELLING = frozenset({"say", "tell", "warn", "explain", "mention", "send", "remind", "state", "write",
+                     "sign", "agree", "show"})
+# The agent reading their own record ("it does say here", "on my screen") reports, not insists.
+AGENTS_RECORD = re.compile(r"\b(say|says|said|show|shows|showed|state|states)\s+here\b|\b(on|in) (my|the|our) "
+                           r"(screen|system|notes|records?|computer|account notes)\b", re.IGNORECASE)
+EVERYBODY = frozenset({"everyone", "everybody", "nobody", "people"})
+# What everybody is said to know, say or manage: the caller's claim or plight made common.
+OF_EVERYBODY = frozenset({"say", "know", "manage", "claim", "think", "keep", "seem", "expect"})
+CONDITION_MARKERS = frozenset({"if", "when", "unless", "whether"})
+SOFTENER = re.compile(r"\b(sorry|apologi[sz]e\w*|afraid|unfortunately|I understand|appreciate|"
+                      r"no worries|don[’']?t worry)\b", re.IGNORECASE)
+MINIMISER = re.compile(r"(\bnot|n[’']t) (really )?(that|exactly|all that) [a-z]+\b|\bhardly\b", re.IGNORECASE)
+NOT_A_MINIMISER = re.compile(r"\bnot that (I|we|you|it|they|he|she|one)\b", re.IGNORECASE)
+RETORT_TAG = re.compile(r",? you know[.!]?$", re.IGNORECASE)
+# A cheap screen: a sentence without any of these words has none of the structures above.
+SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly)\b|n[’']t\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def parser():
+    """spaCy's small English pipeline (tagger, parser, lemmatizer), loaded once."""
+    import spacy
+
+    from agents.redact.engine import spacy_model_directory
+    return spacy.load(spacy_model_directory(), exclude=["ner"])
+
+
+def subjects(verb: Token) -> list[Token]:
+    return [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+
+
+def auxiliaries(verb: Token) -> set[str]:
+    """The verb's auxiliaries, lower-cased, with a loose "of" ("should of rung") as one."""
+    return {c.lower_ for c in verb.children
+            if c.dep_ in ("aux", "auxpass") or (c.dep_ == "advmod" and c.lower_ == "of")}
+
+
+def in_condition(verb: Token) -> bool:
+    """Whether the verb sits in an if/when/unless clause: "if you didn't get it" blames no one."""
+    return any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKERS
+               for t in (verb, *verb.ancestors) for c in t.children)
+
+
+def fault_of_caller(verb: Token) -> str | None:
+    """The caller as the subject of a modal perfect or a duty they missed."""
+    who = {s.lower_ for s in subjects(verb)}
+    aux = auxiliaries(verb)
+    if verb.dep_ == "xcomp" and verb.head.lower_ == "ought":  # "you ought to have rung": "ought" heads it
+        who |= {s.lower_ for s in subjects(verb.head)}
+        aux.add("ought")
+    if who & CALLER and aux & MODALS_OF_FAULT and aux & PERFECT and done_by_subject(verb):
+        return "the caller's fault (modal perfect)"
+    duty = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+    if who & (CALLER | CALLERS_IN_GENERAL) and duty is not None and done_by_subject(duty):
+        past = verb.tag_ == "VBD" or (verb.tag_ == "VBN" and bool(aux & {"was", "were"}))
+        # "what you had to do was ...": a past duty spelt out to the caller (a pseudo-cleft)
+        spelt_out = verb.lemma_ == "have" and verb.tag_ == "VBD" and verb.dep_ == "csubj"
+        if (verb.lemma_ in DUTY and (past or verb.tag_ == "VBN")) or spelt_out:
+            return "the caller's duty"
+    return None
+
+
+def done_by_subject(verb: Token) -> bool:
+    """Whether the subject acts (rang, ticked), rather than something happening to them
+    (received, got, was told): only an act left undone can be the caller's fault."""
+    return verb.lemma_ not in HAPPENED_TO and not any(c.dep_ == "auxpass" for c in verb.children)
+
+
+def insistence(verb: Token) -> str | None:
+    """Emphatic do in a statement ("it does say", "you did agree"), not "I do apologise"."""
+    do = [c for c in verb.children if c.dep_ == "aux" and c.lemma_ == "do" and c.i < verb.i
+          and c.tag_ in ("VBZ", "VBP", "VBD")]
+    who = subjects(verb)
+    # "people do get hurt": the get-passive leaves "get" as the base form after "do"
+    base = verb.tag_ == "VB" or any(c.dep_ == "auxpass" and c.lemma_ == "get" and c.tag_ == "VB" for c in verb.children)
+    if not do or not base or not who or who[0].i > do[0].i or any(c.dep_ == "neg" for c in verb.children):
+        return None
+    duty = verb.lemma_ == "have" and any(c.dep_ == "xcomp" for c in verb.children)
+    if AGENTS_RECORD.search(verb.sent.text):  # "it does say here that it was delivered": a finding
+        return None
+    # the caller, or callers in general ("people do get hurt"), or what the caller was told
+    if {s.lower_ for s in who} & (CALLER | CALLERS_IN_GENERAL) or verb.lemma_ in TELLING or duty:
+        return "insisting (emphatic do)"
+    return None
+
+
+def one_of_everybody(verb: Token) -> str | None:
+    if {s.lower_ for s in subjects(verb)} & EVERYBODY and verb.lemma_ in OF_EVERYBODY:
+        return "the caller as one of everybody"
+    return None
+
+
+def reproach_in(sentence: Span) -> str | None:
+    """Why the sentence reproaches the caller, or None."""
+    for verb in sentence:
+        if verb.pos_ not in ("VERB", "AUX") or in_condition(verb):
+            continue
+        found = fault_of_caller(verb) or insistence(verb) or one_of_everybody(verb)
+        if found:
+            return found
+    text = sentence.text.strip()
+    if MINIMISER.search(text) and not NOT_A_MINIMISER.search(text):
+        return "minimising"
+    if RETORT_TAG.search(text):
+        return "a retort tag"
+    return None
+
+
+def reproach(text: str) -> str | None:
+    """Why an agent's sentence reproaches the caller (see the module's doc), or None: questions
+    and softened sentences never do."""
+    if not SCREEN.search(text):
+        return None
+    for sentence in parser()(text).sents:
+        plain = sentence.text.strip()
+        if plain.endswith("?") or SOFTENER.search(plain):
+            continue
+        found = reproach_in(sentence)
+        if found:
+            return found
+    return None
