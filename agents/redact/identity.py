@@ -252,6 +252,31 @@ def answers(segments: list[dict], request: re.Pattern, question: bool = True) ->
         yield index, reply
 
 
+# Someone naming themselves: answering the phone ("Hello, Priya speaking."; not "Is that Jim
+# speaking?") or "my name's Priya". The NER misses first names it has not seen; the agent's own
+# introduction is kept apart from this (transcript.agent_introductions).
+SELF_NAMED = {
+    "en": re.compile(rf"(?<![\w'’])({NAME_WORD})\s+speaking\b(?![^.?!]*\?)"
+                     rf"|\b(?i:my name is|my name['’]s)\s+({NAME_WORD})"),
+}
+
+
+DEPARTMENTS = frozenset("reception accounts support billing sales service bookings enquiries office desk "
+                        "team helpdesk customer who".split())  # "Reception speaking" names no one
+
+
+def self_named(segments: list[dict], language: str) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> spans of the names people give as their own."""
+    pattern = SELF_NAMED.get(language)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, segment in enumerate(segments if pattern else ()):
+        for match in pattern.finditer(segment["text"]):
+            group = 1 if match.group(1) else 2
+            if match.group(group).casefold() not in NOT_NAMES | DEPARTMENTS:
+                found.setdefault(index, []).append(match.span(group))
+    return found
+
+
 def answered_names(segments: list[dict], language: str) -> dict[int, list[tuple[int, int]]]:
     """segment index -> the name opening a turn that answers a request for the caller's name (asked
     or not as a question: "Your name, please.")."""

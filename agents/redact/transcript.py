@@ -21,7 +21,7 @@ from presidio_analyzer import AnalyzerEngine
 from agents.redact.cards import card_talk_turns, heard_card_spans
 from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
 from agents.redact.engine import RedactionPolicy
-from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names
+from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names, self_named
 from agents.redact.numbers import is_number_word
 from agents.redact.references import answered_references
 from agents.redact.russian_details import answered_numbers_ru, answered_secrets_ru
@@ -272,6 +272,8 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
         introductions[index] = introductions.get(index, []) + spans
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     answers = answered_names(segments, policy.language)
+    for index, spans in self_named(segments, policy.language).items():
+        answers[index] = answers.get(index, []) + spans
     references = ANSWERED_REFERENCES[policy.language](segments) if SPELLED_ID in policy.entities else {}
     secrets = ANSWERED_SECRETS[policy.language](segments) if PASSWORD in policy.entities else {}
     first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms)

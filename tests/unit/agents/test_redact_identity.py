@@ -225,3 +225,23 @@ def test_letters_spelled_with_commas_and_the_word_they_spell_are_redacted(englis
 def test_a_short_list_of_letters_is_not_a_spelling(english_analyzer, text):
     redacted, _ = redact_text(english_analyzer, text, ENGLISH_POLICY)
     assert redacted == text
+
+
+@pytest.mark.parametrize("answer, name", [
+    # first names the NER misses in these sentences
+    ("Hello, Rhiannon speaking.", "Rhiannon"),
+    ("Hello, Maya speaking.", "Maya"),
+    ("Yes, hi, my name's Leanne, I rang earlier.", "Leanne"),
+])
+def test_a_name_someone_gives_as_their_own_is_redacted(english_analyzer, answer, name):
+    out = redact_transcript(english_analyzer, call(
+        ("client", answer), ("agent", "Hi, it's Mark calling from Fernhill Dental about your check-up.")),
+        ENGLISH_POLICY)
+    assert find_leaks([name], out["segments"][0]["text"]) == [], out["segments"][0]["text"]
+
+
+@pytest.mark.parametrize("answer", ["Reception speaking.", "Yes, speaking."])
+def test_a_department_or_a_question_is_no_name_given(english_analyzer, answer):
+    out = redact_transcript(english_analyzer, call(("client", answer), ("agent", "Hi, it's Mark from Fernhill Dental.")),
+                            ENGLISH_POLICY)
+    assert "<PERSON>" not in out["segments"][0]["text"], out["segments"][0]["text"]
