@@ -1,0 +1,88 @@
+"""Identity verification classes for session 15 (h-verify15; real e5 model, built-in scorecards):
+a caller who has no record with the company yet (a first-time caller, not a customer, nothing found
+under their name) leaves nothing to guard, so a missing check is na, unless the agent still opens
+or changes a record. The lines are written for these tests, none is from bench/qa_eval."""
+from __future__ import annotations
+
+import pytest
+
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+from test_analyze_verification_13 import matches, verification
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog_file(DEFAULT_PROJECTS_FILE)
+
+
+# --- English --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    "We've never actually dealt with your firm before, a friend recommended you.",
+    "It's the first time I've rung you, so bear with me.",
+    "I'm not a customer yet, I'm just after a quote.",
+    "My husband hasn't used your service before either.",
+    "Sorry, I can't find any account under that surname.",
+    "We don't have an account with you at all.",
+])
+def test_words_that_the_caller_has_no_record_yet(catalog, line):
+    assert matches(catalog.scorecard("support-en"), "no_record_if", "en", line)
+
+
+@pytest.mark.parametrize("line", [
+    "I've never had a bill this high.",
+    "It's the first time the boiler's done this.",
+    "You're not the account holder, I'm afraid.",
+    "I don't have my account number to hand.",
+    "I'm not a customer service person, I'm in billing.",
+])
+def test_an_existing_customers_words_are_not_no_record(catalog, line):
+    assert not matches(catalog.scorecard("support-en"), "no_record_if", "en", line)
+
+
+NEW_CALLER = [("agent", "Hello, Ashgrove Gutters, Mel speaking."),
+              ("client", "Hi, we've never used you lot before, can someone clear the gutters on my house and fix the account of the damage?"),
+              ("agent", "Sure, we can get someone out on Thursday, it's sixty pounds for a semi."),
+              ("client", "Great, put me down for that please.")]
+
+
+def test_a_first_time_caller_without_a_check_is_na(catalog):
+    found = verification(catalog.scorecard("support-en"), NEW_CALLER)
+    assert found["verdict"] == "na"
+
+
+def test_a_first_time_caller_whose_record_the_agent_reads_out_still_needs_a_check(catalog):
+    found = verification(catalog.scorecard("support-en"), NEW_CALLER + [
+        ("agent", "Oh hang on, I can see an unpaid bill of forty pounds on your account from last year.")])
+    assert found["verdict"] == "not_met"
+
+
+# --- Russian --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    "Мы к вам впервые, соседка посоветовала.",
+    "Я пока не ваш клиент, хотела узнать условия.",
+    "Я никогда раньше вашими услугами не пользовалась, наверное.",
+    "Так, не нахожу договора на такую фамилию.",
+])
+def test_ru_words_that_the_caller_has_no_record_yet(catalog, line):
+    assert matches(catalog.scorecard("support-ru"), "no_record_if", "ru", line)
+
+
+@pytest.mark.parametrize("line", [
+    "Первый раз такое, что счёт пришёл двойной.",
+    "У меня нет договора под рукой.",
+    "Мне никто никогда не перезванивает.",
+])
+def test_ru_an_existing_customers_words_are_not_no_record(catalog, line):
+    assert not matches(catalog.scorecard("support-ru"), "no_record_if", "ru", line)
+
+
+def test_ru_a_first_time_caller_without_a_check_is_na(catalog):
+    found = verification(catalog.scorecard("support-ru"), [
+        ("agent", "Здравствуйте, клининговая компания «Блеск», Ольга."),
+        ("client", "Добрый день, я у вас впервые, хочу заказать уборку после ремонта и оплатить картой."),
+        ("agent", "Хорошо, в субботу можем приехать, стоимость пять тысяч."),
+        ("client", "Отлично, записывайте.")], "ru")
+    assert found["verdict"] == "na"
