@@ -86,3 +86,48 @@ def test_ru_a_first_time_caller_without_a_check_is_na(catalog):
         ("agent", "Хорошо, в субботу можем приехать, стоимость пять тысяч."),
         ("client", "Отлично, записывайте.")], "ru")
     assert found["verdict"] == "na"
+
+
+# --- the record as found by a key, read out before the check (ordering.states_looked_up_fact) ------
+
+def test_the_record_read_out_after_a_key_alone_then_a_check_is_not_met(catalog):
+    found = verification(catalog.scorecard("support-en"), [
+        ("agent", "Good morning, Oakline Gym, Priti speaking."),
+        ("client", "Hi, I want to pause my membership, I've hurt my knee."),
+        ("agent", "What's the membership number?"),
+        ("client", "It's <DIGIT_RUN>."),
+        ("agent", "Okay, got it. Off-peak plan, twenty-two pounds, taken on the fifth."),
+        ("client", "That's the one."),
+        ("agent", "And can you confirm your date of birth for me?"),
+        ("client", "<DATE_TIME>.")])
+    assert found["verdict"] == "not_met" and "twenty-two" in found["evidence"][0]["quote"]
+
+
+def test_a_check_asked_straight_after_the_key_is_met(catalog):
+    found = verification(catalog.scorecard("support-en"), [
+        ("agent", "Good morning, Oakline Gym, Priti speaking."),
+        ("client", "Hi, I want to pause my membership, I've hurt my knee."),
+        ("agent", "What's the membership number?"),
+        ("client", "It's <DIGIT_RUN>."),
+        ("agent", "Thanks, and can you confirm your date of birth for me?"),
+        ("client", "<DATE_TIME>."),
+        ("agent", "Lovely. Off-peak plan, twenty-two pounds, taken on the fifth, I'll pause it from Monday.")])
+    assert found["verdict"] == "met"
+
+
+def test_details_taken_for_a_new_job_are_no_key_to_a_record(catalog):
+    from agents.analyze.ordering import LOOKUP_ASK
+    assert not LOOKUP_ASK["en"].search("And a name and a number for the fitter to call?")
+    assert LOOKUP_ASK["en"].search("Right, what's the reference on your letter?")
+
+
+def test_the_callers_own_values_said_back_are_no_record_fact(catalog):
+    found = verification(catalog.scorecard("support-en"), [
+        ("agent", "Hello, Tidewater Ferries."),
+        ("client", "Hi, I need to change the booking for my car on the crossing."),
+        ("agent", "What's the booking reference?"),
+        ("client", "Seven four two."),
+        ("agent", "Seven four two."),
+        ("agent", "And the postcode on the booking, please?"),
+        ("client", "<ADDRESS>.")])
+    assert found["verdict"] == "met"
