@@ -31,6 +31,7 @@ LOOKUP_ASK = {
     "ru": re.compile(r"(номер\w* (договор|заказ|сч[её]т|полис|абонемент|заявк|брон|карт)\w*|на (как\w+|кого)[^.?!]{0,20}"
                      r"(фамили|имя|номер|оформлен))[^.?!]*(\?|подскажите|назовите|продиктуйте|скажите)", re.IGNORECASE),
 }
+KEY_GIVEN = re.compile(r"<[A-Z_]+>|\d")
 # What a record holds, said as a statement: digits, a redacted value (a name is only a greeting),
 # sums, counts, dates. The caller's own values said back are no disclosure (checked separately).
 RECORD_FACT = {
@@ -135,7 +136,8 @@ def states_looked_up_fact(s: Sentence, call: CallText) -> bool:
     if position < 2 or call.roles[call.turns[position - 1].index] == "agent":
         return False
     answer, asked = call.turns[position - 1], call.turns[position - 2]
-    if call.roles[asked.index] != "agent" or not ask.search(asked.text):
+    # the caller gave a key (a redacted value or digits), not a yes or no ("Are you on the account?")
+    if call.roles[asked.index] != "agent" or not ask.search(asked.text) or not KEY_GIVEN.search(answer.text):
         return False
     said = _words(answer.text)
     facts = [w for w in re.findall(r"<[A-Z_]+>|\w+", s.text) if fact.search(w)]

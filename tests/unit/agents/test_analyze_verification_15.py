@@ -131,3 +131,14 @@ def test_the_callers_own_values_said_back_are_no_record_fact(catalog):
         ("agent", "And the postcode on the booking, please?"),
         ("client", "<ADDRESS>.")])
     assert found["verdict"] == "met"
+
+
+def test_a_yes_or_no_about_the_account_is_no_key_given(catalog):
+    found = verification(catalog.scorecard("support-en"), [
+        ("agent", "Hello, Brightline Mobile."),
+        ("client", "Hi, it's about my dad's phone bill, it's gone up."),
+        ("agent", "Are you named on the account with him?"),
+        ("client", "No, it's just his."),
+        ("agent", "Then I can't discuss his bill, I'm afraid. Prices rose by five percent in May for all customers."),
+        ("client", "Oh, okay.")])
+    assert found["verdict"] == "na"
