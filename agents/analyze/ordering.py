@@ -133,12 +133,16 @@ def states_looked_up_fact(s: Sentence, call: CallText) -> bool:
     if ask is None or s.text.rstrip().endswith("?") or not fact.search(s.text):
         return False
     position = next(i for i, t in enumerate(call.turns) if t.index == s.turn.index)
-    if position < 2 or call.roles[call.turns[position - 1].index] == "agent":
+    # the caller's answer may come as several turns (the ASR cuts "Er..." from the number after it)
+    first = position
+    while first > 0 and call.roles[call.turns[first - 1].index] != "agent":
+        first -= 1
+    if first == position or first == 0:
         return False
-    answer, asked = call.turns[position - 1], call.turns[position - 2]
+    asked, answer = call.turns[first - 1], " ".join(t.text for t in call.turns[first:position])
     # the caller gave a key (a redacted value or digits), not a yes or no ("Are you on the account?")
-    if call.roles[asked.index] != "agent" or not ask.search(asked.text) or not KEY_GIVEN.search(answer.text):
+    if not ask.search(asked.text) or not KEY_GIVEN.search(answer):
         return False
-    said = _words(answer.text)
+    said = _words(answer)
     facts = [w for w in re.findall(r"<[A-Z_]+>|\w+", s.text) if fact.search(w)]
     return any(w.lower() not in said for w in facts)

@@ -142,3 +142,17 @@ def test_a_yes_or_no_about_the_account_is_no_key_given(catalog):
         ("agent", "Then I can't discuss his bill, I'm afraid. Prices rose by five percent in May for all customers."),
         ("client", "Oh, okay.")])
     assert found["verdict"] == "na"
+
+
+def test_ru_a_key_given_over_two_caller_turns_then_the_record_read_out_is_not_met(catalog):
+    found = verification(catalog.scorecard("support-ru"), [
+        ("agent", "Служба доставки «Курьер-Плюс», Ирина, здравствуйте."),
+        ("client", "Здравствуйте, где моя посылка, обещали вчера."),
+        ("agent", "Номер заказа подскажите?"),
+        ("client", "Ой, сейчас."),
+        ("client", "<DIGIT_RUN>."),
+        ("agent", "Так, доставка на четырнадцатое, курьер Сергей, до двух часов."),
+        ("client", "Да, это мой."),
+        ("agent", "Назовите, пожалуйста, дату рождения."),
+        ("client", "<DATE_TIME>.")], "ru")
+    assert found["verdict"] == "not_met"
