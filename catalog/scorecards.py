@@ -128,6 +128,10 @@ class Criterion(FrozenModel):
     # The agent's words that set the criterion aside ("as you're not the account holder I can't go
     # into it"): with no evidence and nothing disclosed or changed (must_precede), the verdict is na.
     declined_if: RuleSet = Field(default_factory=dict)
+    # Words, by either side, that the caller has no record with the company yet ("I've never used
+    # you before", "I'm not a customer of yours", "we can't find anything under that name"): with no
+    # evidence and nothing disclosed or changed (must_precede), there was nothing to guard: na.
+    no_record_if: RuleSet = Field(default_factory=dict)
     # What taking the evidence back sounds like ("I can't say when, it depends on the lab"): said by
     # the agent after the last evidence, it leaves the caller without the step (present criteria).
     withdrawn_if: RuleSet = Field(default_factory=dict)
@@ -167,7 +171,7 @@ class Criterion(FrozenModel):
             raise ValueError(f"reproach: no sentence parser for {', '.join(unparsed)} (only {', '.join(sorted(REPROACH_LANGUAGES))})")
         return value
 
-    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "withdrawn_if", mode="before")
+    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "withdrawn_if", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:
         return _normalise_rules(value or {})

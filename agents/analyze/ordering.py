@@ -7,6 +7,8 @@ before the agent's first sentence that matches one of them.
 """
 from __future__ import annotations
 
+import re
+
 from agents.analyze import memo
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.transcript import (PLACEHOLDER, any_rule_regex, rule_search, screen_matches,
@@ -18,6 +20,31 @@ MAX_READ_BACK_WORDS = 3  # "So that's <CREDIT_CARD>.": a few words around the va
 # ("those went out to <ADDRESS>", "registered to <ADDRESS>"): a disclosure, whatever the wording.
 # E-mail addresses and phone numbers are left out: agents give the company's own ("send it to ...").
 RECORD_VALUES = frozenset({"<ADDRESS>"})
+# The agent asking for a key to find the record by ("What's the plan number?", "The name on the
+# membership?", "Номер договора подскажите"): the agent's next turn after the caller answers is
+# the record as found. A question naming a record or its key, in the agent's words.
+LOOKUP_ASK = {
+    # a definite key ("the plan number", "your account number", "her name"): "a name and a mobile
+    # for the driver" takes details for a new job, not a key to an existing record
+    "en": re.compile(r"\b(the|your|her|his|their)( \w+){0,2} (number|reference|ref|name|e-?mail|account|membership|"
+                     r"order|booking|plan|policy|tracking|contract|subscription|claim|trade-?in)\b[^.?!]*\?", re.IGNORECASE),
+    "ru": re.compile(r"(номер\w* (договор|заказ|сч[её]т|полис|абонемент|заявк|брон|карт)\w*|на (как\w+|кого)[^.?!]{0,20}"
+                     r"(фамили|имя|номер|оформлен))[^.?!]*(\?|подскажите|назовите|продиктуйте|скажите)", re.IGNORECASE),
+}
+KEY_GIVEN = re.compile(r"<[A-Z_]+>|\d")
+# What a record holds, said as a statement: digits, a redacted value (a name is only a greeting),
+# sums, counts, dates. The caller's own values said back are no disclosure (checked separately).
+RECORD_FACT = {
+    "en": re.compile(r"\d|<(?!PERSON>)[A-Z_]+>|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|pounds?|quid|"
+                     r"pence|dollars?|euros?|first|second|third|fourth|fifth|\w+teenth|\w+tieth|january|february|march|"
+                     r"april|june|july|august|september|october|november|december|monday|tuesday|wednesday|"
+                     r"thursday|friday|saturday|sunday|monthly|weekly|yearly|annual)\b", re.IGNORECASE),
+    "ru": re.compile(r"\d|<(?!PERSON>)[A-Z_]+>|(один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|"
+                     r"надцат|дцать|сорок|сто|сот|тысяч|рубл|копе|перв|втор|трет|январ|феврал|март|апрел|мая|июн|"
+                     r"июл|август|сентябр|октябр|ноябр|декабр|понедельник|вторник|сред[уы]|четверг|пятниц|суббот|"
+                     r"воскресень|ежемесячн)\w*", re.IGNORECASE),
+}
 
 
 def place_of(evidence: dict, call: CallText) -> Place:
@@ -43,7 +70,8 @@ def first_act(rules, call: CallText) -> tuple[Place, dict] | None:
     for s in call.sentences:
         if call.roles[s.turn.index] != "agent" or reads_back(s, call):
             continue
-        if memo.per_text("acts", rules, s.text, _matches) or states_unsaid_value(s, call):
+        if (memo.per_text("acts", rules, s.text, _matches) or states_unsaid_value(s, call)
+                or states_looked_up_fact(s, call)):
             quote = {"quote": s.text, "segment": s.turn.index, "start": s.turn.start}
             return place_of(quote, call), quote
     return None
@@ -88,3 +116,33 @@ def states_unsaid_value(s: Sentence, call: CallText) -> bool:
     # unredacted): a repetition, not the record
     repeated = all(w.lower() in said for w in words_beside_values(s.text))
     return not stated <= said and not repeated
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"<[A-Z_]+>|\w+", text)}
+
+
+def states_looked_up_fact(s: Sentence, call: CallText) -> bool:
+    """Whether the agent's sentence states a fact of the record just looked up: it is a statement
+    (no question) holding a value (RECORD_FACT) the caller did not say, in the agent's first turn
+    after the caller answered the agent's ask for a key to the record (LOOKUP_ASK). Whatever the
+    wording ("Right, monthly, direct debit on the first", "So that's been graded C, the offer is
+    ninety-five pounds"), the agent found the record by the key and read it out: if the key was no
+    identity check, a check asked after this comes too late (GUIDE.md)."""
+    ask, fact = LOOKUP_ASK.get(call.language), RECORD_FACT.get(call.language)
+    if ask is None or s.text.rstrip().endswith("?") or not fact.search(s.text):
+        return False
+    position = next(i for i, t in enumerate(call.turns) if t.index == s.turn.index)
+    # the caller's answer may come as several turns (the ASR cuts "Er..." from the number after it)
+    first = position
+    while first > 0 and call.roles[call.turns[first - 1].index] != "agent":
+        first -= 1
+    if first == position or first == 0:
+        return False
+    asked, answer = call.turns[first - 1], " ".join(t.text for t in call.turns[first:position])
+    # the caller gave a key (a redacted value or digits), not a yes or no ("Are you on the account?")
+    if not ask.search(asked.text) or not KEY_GIVEN.search(answer):
+        return False
+    said = _words(answer)
+    facts = [w for w in re.findall(r"<[A-Z_]+>|\w+", s.text) if fact.search(w)]
+    return any(w.lower() not in said for w in facts)

@@ -55,6 +55,7 @@ class Assessment:
     act: tuple | None = None  # ordering.first_act: the agent's first act the evidence must precede
     declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
     withdrawn: list[dict] = field(default_factory=list)  # the agent's words that take the evidence back
+    no_record: list[dict] = field(default_factory=list)  # words that the caller has no record yet (no_record_if)
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -303,7 +304,10 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     declined = rule_evidence(criterion.declined_if.get(language) or (), [t for t in call.turns if t.index in turn_ids])
     agent_turns = [t for t in call.turns if t.index in turn_ids]
     withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
-    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn)
+    # either side may say it, so a mono call's role guess does not matter here
+    no_record = rule_evidence(criterion.no_record_if.get(language) or (), call.turns)
+    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn,
+                      no_record)
 
 
 def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tuple, language: str) -> list[dict]:
@@ -408,6 +412,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
             return _verdict(criterion, "met", f"found{where}", hits)
         if assessment.declined and assessment.act is None:  # nothing opened, so nothing to check
             return _verdict(criterion, "na", "not applicable: the agent declined to go into the record", assessment.declined)
+        if assessment.no_record and assessment.act is None:  # a first-time caller: no record to guard
+            return _verdict(criterion, "na", "not applicable: the caller has no record yet", assessment.no_record)
         return _verdict(criterion, "not_met", f"not found{where}{closest}", [])
     if not hits:
         return _verdict(criterion, "met", f"nothing forbidden{where}", [])
