@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.analyze import memo
+from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.ordering import acted_before, first_act
 from agents.analyze.transcript import (Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
@@ -55,6 +56,7 @@ class Assessment:
     act: tuple | None = None  # ordering.first_act: the agent's first act the evidence must precede
     declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
     withdrawn: list[dict] = field(default_factory=list)  # the agent's words that take the evidence back
+    left_open: dict | None = None  # the agent's reply that leaves the caller's "when?" open (asked_when.py)
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -301,7 +303,26 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     declined = rule_evidence(criterion.declined_if.get(language) or (), [t for t in call.turns if t.index in turn_ids])
     agent_turns = [t for t in call.turns if t.index in turn_ids]
     withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
-    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn)
+    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn,
+                      when_left_open(criterion, call, language))
+
+
+def when_left_open(criterion: Criterion, call: CallText, language: str) -> dict | None:
+    """The agent's reply leaving the caller's last "when?" open (asked_when.left_open), for a
+    criterion that sets `when_asked`; None otherwise."""
+    asks = tuple(criterion.when_asked.get(language) or ())
+    if not asks:
+        return None
+    named = tuple(criterion.when_named.get(language) or ())
+    vague = tuple(criterion.when_vague.get(language) or ())
+    hedges = tuple(criterion.withdrawn_if.get(language) or ())
+    return left_open(call.turns, call.roles, language, lambda text: matches_any(asks, text),
+                     lambda text: matches_any(named, text), lambda text: matches_any(vague, text),
+                     lambda text: matches_any(hedges, text))
+
+
+def matches_any(rules: tuple, text: str) -> bool:
+    return bool(rules) and rejected(rules, text)
 
 
 def _responds_from(criterion: Criterion, call: CallText) -> float:
@@ -385,6 +406,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
             return _verdict(criterion, "not_met", "found only after the agent disclosed or acted on the details", [late])
         if hits and (taken_back := withdrawn_after(assessment.withdrawn, hits)):
             return _verdict(criterion, "not_met", "found, then taken back by the agent", [taken_back])
+        if hits and (reply := withdrawn_after([assessment.left_open] if assessment.left_open else [], hits)):
+            return _verdict(criterion, "not_met", "found, but the caller's question of when was left open", [reply])
         if hits:
             return _verdict(criterion, "met", f"found{where}", hits)
         if assessment.declined and assessment.act is None:  # nothing opened, so nothing to check

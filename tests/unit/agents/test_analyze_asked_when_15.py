@@ -1,0 +1,87 @@
+"""The caller's "when?" left open (session 15, h-resol15; agents/analyze/asked_when.py): once the
+caller asks when the step happens, the agent's reply must name a concrete when (or plainly confirm
+the caller's own) with no vague one, else the step is no next step. Pure functions first, then the
+real e5 model and the built-in support-en scorecard. The lines are written for these tests, none is
+from bench/qa_eval."""
+from __future__ import annotations
+
+import pytest
+
+from agents.analyze.asked_when import answers_when, left_open, reply_to
+from agents.analyze.rules import analyze_with_rules
+from agents.analyze.transcript import Turn
+from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+from test_analyze_rules import by_id, redacted
+
+
+def turn(index: int, text: str) -> Turn:
+    return Turn(index, float(index), index + 0.9, "agent" if index % 2 == 0 else "client", text)
+
+
+ROLES = {i: ("agent" if i % 2 == 0 else "client") for i in range(10)}
+
+
+def has(word: str):
+    return lambda text: word in text.lower()
+
+
+def test_the_reply_is_the_agents_turns_up_to_the_callers_next():
+    turns = [turn(0, "a"), turn(1, "when?"), turn(2, "b"), turn(3, "c")]
+    roles = {0: "agent", 1: "client", 2: "agent", 3: "client"}
+    assert [t.index for t in reply_to(turns[1], turns, roles)] == [2]
+
+
+@pytest.mark.parametrize("reply, question, answered", [
+    ("On the ninth, by lunchtime.", "When does it come?", True),
+    ("Yes, it will.", "Will it be here by friday?", True),        # a yes to the caller's own when
+    ("Yes, I've noted it.", "When will I hear?", False),           # a yes to no when
+    ("By friday, as soon as they can.", "When will I hear?", False),  # a vague when beside it
+])
+def test_a_reply_answers_when_with_a_concrete_when_and_no_vague_one(reply, question, answered):
+    named = lambda text: any(w in text.lower() for w in ("ninth", "friday", "lunchtime"))
+    assert answers_when(reply, question, "en", named, has("as soon as"), has("can't say")) is answered
+
+
+def test_no_question_or_no_reply_leaves_nothing_open():
+    turns = [turn(0, "I've booked it."), turn(1, "Thanks.")]
+    assert left_open(turns, ROLES, "en", has("when"), has("monday"), has("soon"), has("x")) is None
+    turns = [turn(0, "I've booked it."), turn(1, "When is it?")]
+    assert left_open(turns, ROLES, "en", has("when"), has("monday"), has("soon"), has("x")) is None
+
+
+@pytest.fixture(scope="module")
+def english():
+    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+
+
+def resolution(scorecard, agent_step: str, caller_asks: str, agent_reply: str) -> dict:
+    call = [(0.0, 4.0, "agent", "Hello, Brightwater Plumbing, Jo speaking, calls are recorded."),
+            (4.5, 9.0, "client", "The radiator in the hall has sprung a leak."),
+            (9.5, 14.0, "agent", agent_step),
+            (14.5, 17.0, "client", caller_asks),
+            (17.5, 21.0, "agent", agent_reply),
+            (21.5, 23.0, "client", "Right, okay then.")]
+    return by_id(analyze_with_rules(redacted(call), scorecard), "resolution")
+
+
+@pytest.mark.parametrize("caller_asks, agent_reply", [
+    ("And when am I likely to hear from them?", "Honestly that varies, it's down to how much they've got on."),
+    ("So they'll ring tonight then?", "Hopefully, they've got a lot on."),
+    ("Any idea what time?", "They'll be in touch as soon as somebody's free."),
+])
+def test_a_step_whose_when_the_caller_asks_and_is_not_told_is_no_next_step(english, caller_asks, agent_reply):
+    step = "I've put the job through to our engineers."
+    assert resolution(english, step, "Okay, thanks.", "You're welcome.")["verdict"] == "met"  # the step alone
+    verdict = resolution(english, step, caller_asks, agent_reply)
+    assert verdict["verdict"] == "not_met" and verdict["evidence"][0]["quote"] == agent_reply
+
+
+@pytest.mark.parametrize("caller_asks, agent_reply", [
+    ("And when will somebody come?", "An engineer is booked for Wednesday between one and five."),
+    ("Will they ring me tonight?", "Yes, they will, before eight."),
+    ("How long will it take?", "It'll be fixed within two working days."),
+])
+def test_a_step_whose_when_the_caller_asks_and_is_told_stands(english, caller_asks, agent_reply):
+    verdict = resolution(english, "I've booked an engineer to come out on Wednesday afternoon.", caller_asks, agent_reply)
+    assert verdict["verdict"] == "met"
