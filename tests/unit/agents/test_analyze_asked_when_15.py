@@ -85,3 +85,51 @@ def test_a_step_whose_when_the_caller_asks_and_is_not_told_is_no_next_step(engli
 def test_a_step_whose_when_the_caller_asks_and_is_told_stands(english, caller_asks, agent_reply):
     verdict = resolution(english, "I've booked an engineer to come out on Wednesday afternoon.", caller_asks, agent_reply)
     assert verdict["verdict"] == "met"
+
+
+@pytest.mark.parametrize("line, counts", [
+    ("She'll bring the parcel over between nine and eleven tomorrow.", True),    # actor, action, concrete when
+    ("So I'll activate the new line right now for you.", True),
+    ("Mains water should be back on by half past four.", True),
+    ("Your statement is on its way by post within three working days.", True),
+    ("We'll squeeze you in some time next week.", False),                        # a point somewhere in a span
+    ("It'll probably go out on Monday.", False),                                # a guess, not a commitment
+    ("You'll be billed on the fifteenth.", False),                               # a charge is no step
+    ("The fee will go up from the first of April.", False),                      # nor a rise
+    ("I'll just check that with my supervisor in a minute.", False),             # the call itself, no when
+])
+def test_who_does_what_next_with_a_concrete_when_is_a_step(english, line, counts):
+    from agents.analyze.semantic import first_quote
+    resolution = english.criterion("resolution")
+    assert (first_quote(resolution.rules["en"], line, resolution.reject_if["en"]) is not None) is counts
+
+
+def test_a_vague_when_after_the_step_takes_it_back(english):
+    call = [(0.0, 4.0, "agent", "Hello, Brightwater Plumbing, Jo speaking, calls are recorded."),
+            (4.5, 9.0, "client", "The radiator in the hall has sprung a leak."),
+            (9.5, 14.0, "agent", "I've put the job through to our engineers. One of them will pop round at some stage this week."),
+            (14.5, 17.0, "client", "Right, okay then.")]
+    assert by_id(analyze_with_rules(redacted(call), english), "resolution")["verdict"] == "not_met"
+
+
+@pytest.fixture(scope="module")
+def russian():
+    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+
+
+@pytest.mark.parametrize("caller_asks, agent_reply, verdict", [
+    ("А к пятнице починят?", "Это уж как у мастеров выйдет, по-разному бывает.", "not_met"),
+    ("И долго ждать? Неделю, две?", "Зависит от склада, я не подскажу.", "not_met"),
+    ("А когда мастер придёт?", "В среду с девяти до часу.", "met"),
+])
+def test_russian_callers_question_of_when_must_be_answered(russian, caller_asks, agent_reply, verdict):
+    from agents.analyze.semantic import matches_any
+    resolution = russian.criterion("resolution")
+    assert matches_any(resolution.when_asked["ru"], caller_asks)
+    call = [(0.0, 4.0, "agent", "Добрый день, сервис «Тёплый дом», меня зовут <PERSON>. Разговор записывается."),
+            (4.5, 9.0, "client", "У меня батарея в комнате течёт."),
+            (9.5, 14.0, "agent", "Я оформила заявку на ремонт."),
+            (14.5, 17.0, "client", caller_asks),
+            (17.5, 21.0, "agent", agent_reply),
+            (21.5, 23.0, "client", "Ну ладно.")]
+    assert by_id(analyze_with_rules(redacted(call, "ru"), russian), "resolution")["verdict"] == verdict
