@@ -57,6 +57,12 @@ class Assessment:
     declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
     withdrawn: list[dict] = field(default_factory=list)  # the agent's words that take the evidence back
     left_open: dict | None = None  # the agent's reply that leaves the caller's "when?" open (asked_when.py)
+    when_named: tuple = ()  # the criterion's when_named rules: a step that names its when needs no answer
+
+    def dated(self, hits: list[dict]) -> bool:
+        """Whether some evidence names a concrete when itself: a later "when?" is then about
+        something else ("and what time's the pick-up?") or asks for more than a next step needs."""
+        return any(matches_any(self.when_named, h["quote"]) for h in hits)
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -304,7 +310,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     agent_turns = [t for t in call.turns if t.index in turn_ids]
     withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
     return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn,
-                      when_left_open(criterion, call, language))
+                      when_left_open(criterion, call, language), tuple(criterion.when_named.get(language) or ()))
 
 
 def when_left_open(criterion: Criterion, call: CallText, language: str) -> dict | None:
@@ -406,7 +412,8 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
             return _verdict(criterion, "not_met", "found only after the agent disclosed or acted on the details", [late])
         if hits and (taken_back := withdrawn_after(assessment.withdrawn, hits)):
             return _verdict(criterion, "not_met", "found, then taken back by the agent", [taken_back])
-        if hits and (reply := withdrawn_after([assessment.left_open] if assessment.left_open else [], hits)):
+        if hits and assessment.left_open and not assessment.dated(hits) and (
+                reply := withdrawn_after([assessment.left_open], hits)):
             return _verdict(criterion, "not_met", "found, but the caller's question of when was left open", [reply])
         if hits:
             return _verdict(criterion, "met", f"found{where}", hits)

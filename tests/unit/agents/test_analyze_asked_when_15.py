@@ -133,3 +133,10 @@ def test_russian_callers_question_of_when_must_be_answered(russian, caller_asks,
             (17.5, 21.0, "agent", agent_reply),
             (21.5, 23.0, "client", "Ну ладно.")]
     assert by_id(analyze_with_rules(redacted(call, "ru"), russian), "resolution")["verdict"] == verdict
+
+
+def test_a_step_that_names_its_own_when_stands_whatever_the_caller_asks_next(english):
+    # the caller's later "when?" is about something else (a when that belongs to another matter)
+    verdict = resolution(english, "I've booked the plumber for Thursday between ten and two.",
+                         "And what time does your showroom shut on Saturdays?", "I'm not sure, you'd have to ask them.")
+    assert verdict["verdict"] == "met"
