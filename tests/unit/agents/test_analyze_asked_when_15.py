@@ -140,3 +140,12 @@ def test_a_step_that_names_its_own_when_stands_whatever_the_caller_asks_next(eng
     verdict = resolution(english, "I've booked the plumber for Thursday between ten and two.",
                          "And what time does your showroom shut on Saturdays?", "I'm not sure, you'd have to ask them.")
     assert verdict["verdict"] == "met"
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("So the van comes this afternoon?", True),
+    ("And is there a discount for tomorrow?", False),   # asks what, not when
+])
+def test_a_question_naming_a_time_asks_when_unless_the_time_is_what_it_is_for(english, question, asks):
+    from agents.analyze.semantic import matches_any
+    assert matches_any(english.criterion("resolution").when_asked["en"], question) is asks
