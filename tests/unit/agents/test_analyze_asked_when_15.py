@@ -149,3 +149,12 @@ def test_a_step_that_names_its_own_when_stands_whatever_the_caller_asks_next(eng
 def test_a_question_naming_a_time_asks_when_unless_the_time_is_what_it_is_for(english, question, asks):
     from agents.analyze.semantic import matches_any
     assert matches_any(english.criterion("resolution").when_asked["en"], question) is asks
+
+
+@pytest.mark.parametrize("text, named", [
+    ("Подъедет около трёх.", True),
+    ("Сбор будет около трёх тысяч.", False),   # a sum, not a clock time
+])
+def test_a_russian_number_naming_a_sum_is_no_when(russian, text, named):
+    from agents.analyze.semantic import matches_any
+    assert matches_any(russian.criterion("resolution").when_named["ru"], text) is named
