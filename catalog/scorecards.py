@@ -135,6 +135,13 @@ class Criterion(FrozenModel):
     # What taking the evidence back sounds like ("I can't say when, it depends on the lab"): said by
     # the agent after the last evidence, it leaves the caller without the step (present criteria).
     withdrawn_if: RuleSet = Field(default_factory=dict)
+    # The caller asking when the step happens ("When will I hear?"), and what the agent's reply must
+    # then hold: a concrete when (`when_named`, or a plain yes to the caller's own "tomorrow?") and
+    # no vague one (`when_vague`: "as soon as they can"). A reply without one, at or after the last
+    # evidence, leaves the caller not knowing when (agents/analyze/asked_when.py).
+    when_asked: RuleSet = Field(default_factory=dict)
+    when_named: RuleSet = Field(default_factory=dict)
+    when_vague: RuleSet = Field(default_factory=dict)
     # Ids of `absent` criteria whose rules also disqualify a sentence here: blaming or talking down
     # to the caller is no sympathy, however near it sounds ("rejected_by: [no_rude_language]").
     rejected_by: tuple[str, ...] = ()
@@ -171,7 +178,8 @@ class Criterion(FrozenModel):
             raise ValueError(f"reproach: no sentence parser for {', '.join(unparsed)} (only {', '.join(sorted(REPROACH_LANGUAGES))})")
         return value
 
-    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "withdrawn_if", mode="before")
+    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "withdrawn_if",
+                     "when_asked", "when_named", "when_vague", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:
         return _normalise_rules(value or {})

@@ -49,7 +49,12 @@ ENGINE = "rules"
 #    the nearest non-matching example (English empathy 0.015); a check the caller cannot answer is
 #    no check; summaries: an outgoing call's reason is the agent's first news, a confirmed payment
 #    carries the sum named before it.
-ENGINE_VERSION = "11"
+# 12 (session 15): English reproach judged by sentence structure (criterion field `reproach`); a
+#    record looked up by a key and read out counts as acting on it; `no_record_if` (a first-time
+#    caller: verification na); the caller's "when?" left open or answered vaguely takes a next step
+#    back (`when_asked`, `when_named`, `when_vague`); summaries fill the field's leftover room with
+#    more of what the agent did.
+ENGINE_VERSION = "12"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.analyze import memo
+from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.ordering import acted_before, first_act
 from agents.analyze.transcript import (Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
@@ -56,6 +57,13 @@ class Assessment:
     declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
     withdrawn: list[dict] = field(default_factory=list)  # the agent's words that take the evidence back
     no_record: list[dict] = field(default_factory=list)  # words that the caller has no record yet (no_record_if)
+    left_open: dict | None = None  # the agent's reply that leaves the caller's "when?" open (asked_when.py)
+    when_named: tuple = ()  # the criterion's when_named rules: a step that names its when needs no answer
+
+    def dated(self, hits: list[dict]) -> bool:
+        """Whether some evidence names a concrete when itself: a later "when?" is then about
+        something else ("and what time's the pick-up?") or asks for more than a next step needs."""
+        return any(matches_any(self.when_named, h["quote"]) for h in hits)
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -307,7 +315,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     # either side may say it, so a mono call's role guess does not matter here
     no_record = rule_evidence(criterion.no_record_if.get(language) or (), call.turns)
     return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn,
-                      no_record)
+                      no_record, when_left_open(criterion, call, language),
+                      tuple(criterion.when_named.get(language) or ()))
 
 
 def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tuple, language: str) -> list[dict]:
@@ -325,6 +334,24 @@ def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tu
             evidence.append(quote_of(s))
             quoted.add(s.turn.index)
     return evidence[:MAX_EVIDENCE]
+
+
+def when_left_open(criterion: Criterion, call: CallText, language: str) -> dict | None:
+    """The agent's reply leaving the caller's last "when?" open (asked_when.left_open), for a
+    criterion that sets `when_asked`; None otherwise."""
+    asks = tuple(criterion.when_asked.get(language) or ())
+    if not asks:
+        return None
+    named = tuple(criterion.when_named.get(language) or ())
+    vague = tuple(criterion.when_vague.get(language) or ())
+    hedges = tuple(criterion.withdrawn_if.get(language) or ())
+    return left_open(call.turns, call.roles, language, lambda text: matches_any(asks, text),
+                     lambda text: matches_any(named, text), lambda text: matches_any(vague, text),
+                     lambda text: matches_any(hedges, text))
+
+
+def matches_any(rules: tuple, text: str) -> bool:
+    return bool(rules) and rejected(rules, text)
 
 
 def _responds_from(criterion: Criterion, call: CallText) -> float:
@@ -408,6 +435,9 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
             return _verdict(criterion, "not_met", "found only after the agent disclosed or acted on the details", [late])
         if hits and (taken_back := withdrawn_after(assessment.withdrawn, hits)):
             return _verdict(criterion, "not_met", "found, then taken back by the agent", [taken_back])
+        if hits and assessment.left_open and not assessment.dated(hits) and (
+                reply := withdrawn_after([assessment.left_open], hits)):
+            return _verdict(criterion, "not_met", "found, but the caller's question of when was left open", [reply])
         if hits:
             return _verdict(criterion, "met", f"found{where}", hits)
         if assessment.declined and assessment.act is None:  # nothing opened, so nothing to check
