@@ -137,7 +137,8 @@ def reproach_in(sentence: Span) -> str | None:
     text = sentence.text.strip()
     if MINIMISER.search(text) and not NOT_A_MINIMISER.search(text):
         return "minimising"
-    if RETORT_TAG.search(text):
+    # "I'd be fed up too, you know.": the agent sharing the caller's feeling is no retort
+    if RETORT_TAG.search(text) and not any(w.lower_ == "i" and w.dep_ in ("nsubj", "nsubjpass") for w in sentence):
         return "a retort tag"
     return None
 
