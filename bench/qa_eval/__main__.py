@@ -1,5 +1,5 @@
 """python -m bench.qa_eval [--source script|audio] [--voice piper|espeak] [--split report|calibrate|all]
-[--lang en|ru] [--limit N] [--asr-model M] [--calls-dir DIR] [--json]: QA verdicts vs the labelled calls, beside a constant-"met" baseline."""
+[--lang en|ru] [--limit N] [--asr-model M] [--asr-cache [DIR]] [--calls-dir DIR] [--json]: QA verdicts vs the labelled calls, beside a constant-"met" baseline."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before anything imports huggingf
 
 from bench.qa_eval.calls import CALLS_DIR, CRITERIA, load_calls, select  # noqa: E402
 from bench.qa_eval.harness import run  # noqa: E402
+from bench.qa_eval.render import CACHE_DIR  # noqa: E402
+
+ASR_CACHE_DIR = CACHE_DIR / "asr"
 
 
 def _pct(value: float | None) -> str:
@@ -67,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most N calls per language")
     parser.add_argument("--asr-model", help="Whisper model for --source audio (tiny.en or a CTranslate2 "
                         "directory); default: the project's own, else the settings' model")
+    parser.add_argument("--asr-cache", type=Path, nargs="?", const=ASR_CACHE_DIR,
+                        help="reuse transcripts of unchanged audio, model and transcription code (for "
+                        f"analysis work; the ASR seconds are those first measured); default {ASR_CACHE_DIR}")
     parser.add_argument("--calls-dir", type=Path, default=CALLS_DIR,
                         help="labelled calls to use (e.g. an older version of the set, to compare like with like)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -81,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
               f"/{len(CRITERIA)} agree", file=sys.stderr)
 
     report = run(calls, args.source, args.voice, progress=None if args.json else progress,
-                 asr_model=args.asr_model)
+                 asr_model=args.asr_model, asr_cache=args.asr_cache)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else format_report(report))
     return 0
 

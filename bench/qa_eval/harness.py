@@ -7,12 +7,16 @@ transcription. Both then run the same redact -> analyze -> score functions as th
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from agents.analyze import semantic
 from agents.offline import analyse_transcript, call_context, transcribe_recording
-from agents.transcribe import asr_plan
+from agents.transcribe import asr_plan, beam_size, first_beam_size
 from bench.qa_eval import metrics
 from bench.qa_eval.calls import CRITERIA, EvalCall
 from catalog.projects import DEFAULT_PROJECTS_FILE, ProjectCatalog, load_catalog_file
@@ -21,6 +25,10 @@ from streams.settings import Settings
 WORDS_PER_SECOND = 2.6  # ~155 words a minute, a calm phone voice
 SCRIPT_GAP_S = 0.35
 MULTILINGUAL_NEEDED = "tiny.en"  # English-only model: other languages need the project's own
+# The code a cached transcript depends on: a change to any of these files invalidates the cache.
+ASR_SOURCES = ("agents/asr.py", "agents/audio.py", "agents/asr_models.py", "agents/transcribe.py",
+               "agents/offline.py", "agents/speakers")
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -56,8 +64,44 @@ def script_transcript(call: EvalCall) -> tuple[dict, list[tuple[str, float, floa
     return body, timings
 
 
+def asr_code_fingerprint(root: Path = REPO_ROOT) -> str:
+    """Digest of the transcription and speaker-attribution code (ASR_SOURCES)."""
+    digest = hashlib.sha256()
+    for name in ASR_SOURCES:
+        path = root / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def cached_transcription(audio: Path, project, settings: Settings, asr_model: str | None, direction: str,
+                         cache_dir: Path | None) -> tuple[dict, tuple[float, float]]:
+    """transcribe_recording, reused from `cache_dir` when the same audio went through the same
+    model, settings and transcription code before. Analysis work replays hundreds of calls whose
+    audio and ASR did not change; the cached seconds are those measured when the entry was made."""
+    if cache_dir is None:
+        return transcribe_recording(audio, project, settings, asr_model, direction)
+    plan = asr_plan(settings, project.language, project)
+    key = hashlib.sha256(json.dumps([
+        hashlib.sha256(audio.read_bytes()).hexdigest(), asr_model or plan.model, plan.language, plan.hotwords,
+        beam_size(settings, plan.language), first_beam_size(settings, plan.language), settings.asr_batch_size,
+        settings.asr_vad_mono, settings.speaker_voice_model, direction, asr_code_fingerprint(),
+    ], default=str).encode()).hexdigest()
+    entry = cache_dir / f"{key}.json"
+    if entry.exists():
+        saved = json.loads(entry.read_text())
+        return saved["transcript"], tuple(saved["seconds"])
+    transcript, seconds = transcribe_recording(audio, project, settings, asr_model, direction)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = entry.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps({"transcript": transcript, "seconds": list(seconds)}, ensure_ascii=False))
+    os.replace(partial, entry)  # atomic: concurrent runs may share the cache
+    return transcript, seconds
+
+
 def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script", voice: str = "piper",
-                  settings: Settings | None = None, asr_model: str | None = None) -> CallOutcome:
+                  settings: Settings | None = None, asr_model: str | None = None,
+                  asr_cache: Path | None = None) -> CallOutcome:
     project = catalog.projects[call.project]
     scorecard = catalog.scorecard(project.scorecard)
     seconds: dict[str, float] = {}
@@ -70,8 +114,8 @@ def evaluate_call(call: EvalCall, catalog: ProjectCatalog, source: str = "script
         started = time.perf_counter()
         rendered = render_call(call, voice)
         seconds["render"] = time.perf_counter() - started
-        transcript, (seconds["asr"], seconds["asr_cpu"]) = transcribe_recording(
-            rendered.path, project, settings or Settings(), asr_model, call.direction)
+        transcript, (seconds["asr"], seconds["asr_cpu"]) = cached_transcription(
+            rendered.path, project, settings or Settings(), asr_model, call.direction, asr_cache)
         timings = [(t.speaker, t.start, t.end) for t in rendered.timings]
         extra = {"voices": list(rendered.voices), "audio_s": rendered.duration_s}
     context = call_context(project, call.id, direction=call.direction)  # who rang decides who answers
@@ -177,8 +221,9 @@ def call_row(outcome: CallOutcome) -> dict:
 
 def run(calls: list[EvalCall], source: str = "script", voice: str = "piper",
         settings: Settings | None = None, catalog: ProjectCatalog | None = None, progress=None,
-        asr_model: str | None = None) -> dict:
-    """Evaluate the calls per language; a language that cannot run is reported as skipped."""
+        asr_model: str | None = None, asr_cache: Path | None = None) -> dict:
+    """Evaluate the calls per language; a language that cannot run is reported as skipped.
+    `asr_cache`: a directory to reuse transcripts from (see cached_transcription)."""
     settings = settings or Settings()
     catalog = catalog or load_catalog_file(DEFAULT_PROJECTS_FILE)
     report: dict = {"source": source, "voice": voice if source == "audio" else None, "asr_model": asr_model,
@@ -200,7 +245,7 @@ def run(calls: list[EvalCall], source: str = "script", voice: str = "piper",
                                catalog.scorecard(catalog.projects[first.project].scorecard))
         outcomes = []
         for call in subset:
-            outcomes.append(evaluate_call(call, catalog, source, voice, settings, asr_model))
+            outcomes.append(evaluate_call(call, catalog, source, voice, settings, asr_model, asr_cache))
             if progress:
                 progress(outcomes[-1])
         report["languages"][language] = summarise(outcomes)

@@ -258,3 +258,48 @@ def test_over_redaction_counts_words_per_call_and_the_harness_reports_them():
 def test_a_lone_number_word_in_a_spoken_email_is_its_digits():
     email = "It's robert dot singh sixty at gmail dot com."
     assert metrics.over_redacted_words(["robert.singh60@gmail.com"], email, "It's <EMAIL_ADDRESS>.") == []
+
+
+def test_the_asr_cache_reuses_a_transcript_until_the_audio_or_the_transcription_code_changes(tmp_path, monkeypatch):
+    from bench.qa_eval import harness
+    from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+    from streams.settings import Settings
+
+    transcribed = []
+
+    def transcribe(audio, project, settings, asr_model, direction):  # counts the real stage's calls
+        transcribed.append(audio.read_bytes())
+        return {"segments": [{"text": f"take {len(transcribed)}"}]}, (2.0, 1.5)
+
+    monkeypatch.setattr(harness, "transcribe_recording", transcribe)
+    project = next(iter(load_catalog_file(DEFAULT_PROJECTS_FILE).projects.values()))
+    audio = tmp_path / "call.wav"
+    audio.write_bytes(b"first recording")
+    cache = tmp_path / "asr"
+
+    def run_once():
+        return harness.cached_transcription(audio, project, Settings(), None, "incoming", cache)
+
+    first = run_once()
+    assert run_once() == first and len(transcribed) == 1  # same audio, same code: reused
+    assert first[1] == (2.0, 1.5)  # the seconds measured when the entry was made
+    audio.write_bytes(b"another recording")
+    assert run_once()[0]["segments"][0]["text"] == "take 2"
+    monkeypatch.setattr(harness, "asr_code_fingerprint", lambda: "the speaker code changed")
+    assert run_once()[0]["segments"][0]["text"] == "take 3"
+    assert harness.cached_transcription(audio, project, Settings(), None, "incoming", None)[0] == {
+        "segments": [{"text": "take 4"}]}  # no cache directory: always transcribed
+
+
+def test_the_asr_code_fingerprint_follows_every_transcription_source_file(tmp_path):
+    from bench.qa_eval.harness import ASR_SOURCES, asr_code_fingerprint
+
+    for name in ASR_SOURCES:
+        path = tmp_path / name
+        target = path / "voice.py" if not name.endswith(".py") else path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("x = 1\n")
+    before = asr_code_fingerprint(tmp_path)
+    assert asr_code_fingerprint(tmp_path) == before
+    (tmp_path / "agents" / "speakers" / "voice.py").write_text("x = 2\n")
+    assert asr_code_fingerprint(tmp_path) != before
