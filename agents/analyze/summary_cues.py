@@ -53,10 +53,15 @@ _AMOUNT = re.compile(r"\b(?:\d+|pounds?|pence|quid|dollars?|euros?|hundred|thous
 _MONEY = re.compile(r"[£$€]\s?\d|\b(?:pounds?|pence|quid|dollars?|euros?|p)\b|\bfifty p\b", re.IGNORECASE)
 # A price the agent names (English): a money word, or a spoken number with what prices go with ("forty-four
 # on top"). Russian calls read sums out with every balance and check ("платёж двадцать одна тысяча"):
-# the same bonus there put read-outs over actions on calibrate, so it is English only.
+# any sum there put read-outs over actions on calibrate, so Russian needs a price word (_RU_PRICE).
 _PRICE = re.compile(r"[£$€]|\b(?:pounds?|pence|quid|dollars?|euros?)\b|\b(?:\d+|[a-z]+ty(?:[\s-][a-z]+)?|hundred|"
                     r"ten|eleven|twelve|[a-z]+teen)\s+(?:on top|extra|a head|each|a month|a week|a night|per|in total|all in)\b",
                     re.IGNORECASE)
+# Russian: a sum counts as a price only with a word that makes it one ("доплата — четыре тысячи двести",
+# "диагностика стоит тысячу двести"), not a balance or a payment read back.
+_RU_PRICE = re.compile(r"\b(?:доплат\w*|стоит|стоимост\w*|тариф\w*|сбор\w*|цен[аеуы]\w*)\b[^.!?]*?"
+                       r"\b(?:руб\w*|тысяч\w*|сот\w*|двести|триста|четыреста|пятьсот|шестьсот|семьсот|восемьсот|девятьсот)\b",
+                       re.IGNORECASE)
 # The state of the caller's account read out ("Your balance is ...", "The payment's ... due on the twelfth"):
 # a figure, not a price quoted for what the caller asked.
 _ACCOUNT_FIGURE = re.compile(r"^(?:the|your) (?:balance|total|bill|payment|account)\b", re.IGNORECASE)
@@ -103,7 +108,7 @@ def names_problem(text: str) -> bool:
 
 def names_sum(text: str) -> bool:
     """A sum named: a money word, or a spoken number with what prices go with ("forty-four on top")."""
-    return bool(_PRICE.search(text))
+    return bool(_PRICE.search(text) or _RU_PRICE.search(text))
 
 
 def is_action(text: str) -> bool:

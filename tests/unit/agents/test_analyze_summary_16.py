@@ -18,7 +18,10 @@ def test_a_price_the_agent_quotes_is_a_sum_a_balance_read_out_is_not_a_price():
     assert names_sum("The new hinge is twelve pounds on top.")
     assert names_sum("That comes to thirty-five all in.")
     assert not names_sum("The engineer comes on Tuesday.")
-    assert not names_sum("Это четыре тысячи двести.")  # Russian read-outs carry sums everywhere: no bonus
+    assert not names_sum("Это четыре тысячи двести.")  # Russian read-outs carry sums everywhere...
+    assert not names_sum("Ежемесячный платёж восемнадцать тысяч.")
+    assert names_sum("За срочность доплата — тысяча пятьсот рублей.")  # ...a price word makes one a price
+    assert names_sum("Замена фильтра стоит девятьсот рублей.")
 
 
 def test_a_cause_is_a_fault_with_its_consequence():
