@@ -54,7 +54,10 @@ ENGINE = "rules"
 #    caller: verification na); the caller's "when?" left open or answered vaguely takes a next step
 #    back (`when_asked`, `when_named`, `when_vague`); summaries fill the field's leftover room with
 #    more of what the agent did.
-ENGINE_VERSION = "12"
+# 13 (session 16, h-facts16): summaries rank a price the agent quotes up (English), give an outgoing
+#    call's reason the fault the agent tells after the purpose, follow a caller's setting ("I bought
+#    it from you") with the problem they name next, and never quote values read out for a check.
+ENGINE_VERSION = "13"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

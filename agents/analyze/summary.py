@@ -17,7 +17,8 @@ import re
 
 from agents.analyze import exemplars, memo, summary_cues, summary_joins
 from agents.analyze.embeddings import CallText, Sentence
-from agents.analyze.summary_text import DATE, MAX_SUMMARY_CHARS, compact, compose, full_length, trim
+from agents.analyze.summary_text import (_CLAUSE, DATE, MAX_PART_CHARS, MAX_SUMMARY_CHARS, compact, compose, ended,
+                                         full_length, trim)
 
 LABELS = {"en": ("Reason", "Done", "Next"), "ru": ("Причина", "Сделано", "Далее")}
 MIN_SIMILARITY = 0.8  # below this no sentence is a credible reason / action / next step
@@ -27,6 +28,11 @@ SHORT_REASON_CHARS = 60  # a reason this short ("I want to make a claim.") gets 
 # (Matches start at a word's first letter only: linear on a long run of letters.)
 _DONE_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+ed[.!]|(?<![А-Яа-яЁё])[А-Яа-яЁё]+(?:ла|ил|ал|ено|ано|ён|ан)[.!]")
 _CARD_READ_BACK = re.compile(r"<CREDIT_CARD>")
+# Details read out for a check ("<ADDRESS>, two <PERSON>, seven fifty a month", "Date of birth ninth of
+# July, postcode <ADDRESS>"): a sentence that opens with a redacted value other than a name it
+# addresses, or names what a security check asks for, is no reason, action or finding.
+_CHECKED_VALUE = re.compile(r"^\W*<(?!PERSON>)[A-Z_]+>|\b(?:date of birth|postcode|post code|дат\w* рождения|индекс)\b",
+                            re.IGNORECASE)
 _PLACEHOLDER_WORD = re.compile(r"^\W*<[A-Z_]+>\W*$")  # a redacted value says nothing worth quoting
 # A dictated value says nothing either: "9th of April, 1980." (a date of birth) is no reason.
 _VALUE_WORD = re.compile(r"^\W*(?:\w*\d\w*|january|february|march|april|may|june|july|august|september|october|"
@@ -46,6 +52,10 @@ _LETTERS = re.compile(r"[^\W\d_]")
 # "I've got a room with you next weekend, but my dad's in hospital, so...": after "but" comes the problem.
 _BUT = re.compile(r",\s+but\s+(?=\S)", re.IGNORECASE)
 MIN_CORE_WORDS = 4
+# The caller's earlier dealings with the company: "I dropped my bike in with you", "Вы у меня ковёр чистили".
+_SETTING = re.compile(r"\b(?:from you|with you|off you|(?:у|от) вас|вы (?:у меня|мне|нам|у нас)|у вас (?:брал|заказ|покупал|делал))\b",
+                      re.IGNORECASE)
+SETTING_TURNS = 2  # the problem follows in the same turn or the caller's next
 # A value dictated for a check: a redacted one, letters and digits in one token ("F2739"; not "14th",
 # "8am"), a year of birth.
 _DICTATED = re.compile(r"<[A-Z_]+>|\b(?!\d+(?:st|nd|rd|th|s|am|pm)\b)(?=\w*\d)(?=\w*[^\W\d])\w+\b|\b(?:19|20)\d\d\b|\bborn\b", re.IGNORECASE)
@@ -80,6 +90,7 @@ DONE = exemplars.ACTION + FINDING + exemplars.NEXT  # what an action, finding or
 # Every example set the summary compares sentences with (semantic.warm_up embeds them at start).
 EXAMPLE_SETS = (exemplars.REASON, exemplars.NEXT, DONE, exemplars.NOT_CONTENT)
 PURPOSE_TURNS = 3
+CAUSE_TURNS = 6  # the purpose's turn and the agent's next five: where a caller hears what went wrong
 MAX_DONE = 2  # agent statements quoted under "Done"...
 MAX_FILLED_DONE = 4  # ...and, while they fit whole in the field, up to this many
 FILL_MARGIN = 0.02  # a statement added to fill the field must be clearly content, as a second one is
@@ -100,7 +111,8 @@ def _content_text(_, text: str) -> bool:
     # words with letters: "By 5182." (an order number as ASR heard it) says nothing worth quoting
     words = [w for w in trim(text).split()
              if not _PLACEHOLDER_WORD.match(w) and not _VALUE_WORD.match(w) and _LETTERS.search(w)]
-    return "?" not in text and len(words) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
+    return ("?" not in text and len(words) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
+            and not _CHECKED_VALUE.search(trim(text)))
 
 
 def _candidates(call: CallText, sentences: list[Sentence], examples: tuple[str, ...], bonus=None,
@@ -166,6 +178,8 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
     first = purpose if purpose is not None and not _RETURNED_CALL.search(purpose.text) else None
     reason = first or opening_reason(call, client) or _best(call, client, exemplars.REASON) or purpose
     used = {reason.position} if reason else set()
+    news = news_of_cause(reason, call, used) if reason is not None and reason is purpose else None
+    used |= {news.position} if news is not None else set()  # the reason quotes it (with_news)
     if language != "en":  # the wording cues are English; other languages keep the ranking by meaning
         return _pick_by_meaning(call, agent, reason, used)
     # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
@@ -225,10 +239,26 @@ def with_news(purpose: Sentence, call: CallText, quoted: set[int]) -> str:
     names the subject, the news is often the reason itself."""
     core = purpose_core(purpose.text)
     after = call.sentences[purpose.position + 1] if purpose.position + 1 < len(call.sentences) else None
+    cause = news_of_cause(purpose, call, quoted)
+    if cause is not None and (after is None or after.turn != purpose.turn or after.position == cause.position):
+        news = trim(cause.text)
+        if len(core) + len(news) > MAX_PART_CHARS:  # the subject in a word, the room for the news
+            core = ended(_CLAUSE.split(core, maxsplit=1)[0])
+        return f"{core} {news}"
     if (after is None or after.turn != purpose.turn or after.position in quoted or len(core) >= SHORT_REASON_CHARS
             or not _candidates(call, [after], exemplars.REASON + FINDING)):
         return core  # a long purpose says enough; the room is for what was done
     return f"{core} {trim(after.text)}"
+
+
+def news_of_cause(purpose: Sentence, call: CallText, quoted: set[int]) -> Sentence | None:
+    """What went wrong, as the agent who rang tells it in the turns after the purpose ("The forecast's
+    gone up, so the trip is off."): on a call the agent made, that is why they rang."""
+    turns = [t.index for t in call.turns if call.roles.get(t.index) == call.roles.get(purpose.turn.index)]
+    near = set(turns[turns.index(purpose.turn.index):][:CAUSE_TURNS]) if purpose.turn.index in turns else set()
+    return next((s for s in call.sentences if s.position > purpose.position and s.turn.index in near
+                 and s.position not in quoted and _content(s) and summary_cues.is_cause(s.text)
+                 and not _DICTATED.search(s.text)), None)
 
 
 def purpose_core(text: str) -> str:
@@ -275,6 +305,15 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
                   next((s for s in later if _NEXT_THING.search(s.text)), None)]
         if things[0] is not None:
             return " ".join(trim(_ENUMERATION.sub("", s.text)) for s in things if s is not None)
+    # "I picked my cat up from you yesterday." | "He's not eating.": a caller who first sets out their
+    # dealings with the company says what went wrong next; the setting alone holds no problem.
+    if _SETTING.search(reason.text) and not summary_cues.names_problem(reason.text):
+        problem = next((s for s in client if s.position > reason.position and _content(s)
+                        and s.turn.index <= reason.turn.index + SETTING_TURNS and summary_cues.names_problem(s.text)), None)
+        if problem is not None:
+            setting = trim(reason.text)
+            setting = setting if len(setting) + len(problem.text) < MAX_PART_CHARS else ended(_CLAUSE.split(setting, maxsplit=1)[0])
+            return f"{setting} {trim(problem.text)}"
     # A caller who trails off ("I've got this... the boiler's leaking.") says the reason next.
     if len(reason.text) >= SHORT_REASON_CHARS and not _TRAILS_OFF.search(reason.text):
         return reason.text

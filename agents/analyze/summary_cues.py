@@ -51,6 +51,31 @@ _HEDGE = re.compile(r"^(?:let[’']s|let me|could be|might be|maybe|perhaps|(?:I
 _AMOUNT = re.compile(r"\b(?:\d+|pounds?|pence|quid|dollars?|euros?|hundred|thousand|ninety|eighty|seventy|sixty|"
                      r"fifty|forty|thirty|twenty|nineteen|ninety nine)\b", re.IGNORECASE)
 _MONEY = re.compile(r"[£$€]\s?\d|\b(?:pounds?|pence|quid|dollars?|euros?|p)\b|\bfifty p\b", re.IGNORECASE)
+# A price the agent names (English): a money word, or a spoken number with what prices go with ("forty-four
+# on top"). Russian calls read sums out with every balance and check ("платёж двадцать одна тысяча"):
+# any sum there put read-outs over actions on calibrate, so Russian needs a price word (_RU_PRICE).
+_PRICE = re.compile(r"[£$€]|\b(?:pounds?|pence|quid|dollars?|euros?)\b|\b(?:\d+|[a-z]+ty(?:[\s-][a-z]+)?|hundred|"
+                    r"ten|eleven|twelve|[a-z]+teen)\s+(?:on top|extra|a head|each|a month|a week|a night|per|in total|all in)\b",
+                    re.IGNORECASE)
+# Russian: a sum counts as a price only with a word that makes it one ("доплата — четыре тысячи двести",
+# "диагностика стоит тысячу двести"), not a balance or a payment read back.
+_RU_PRICE = re.compile(r"\b(?:доплат\w*|стоит|стоимост\w*|тариф\w*|сбор\w*|цен[аеуы]\w*)\b[^.!?]*?"
+                       r"\b(?:руб\w*|тысяч\w*|сот\w*|двести|триста|четыреста|пятьсот|шестьсот|семьсот|восемьсот|девятьсот)\b",
+                       re.IGNORECASE)
+# The state of the caller's account read out ("Your balance is ...", "The payment's ... due on the twelfth"):
+# a figure, not a price quoted for what the caller asked.
+_ACCOUNT_FIGURE = re.compile(r"^(?:the|your) (?:balance|total|bill|payment|account)\b", re.IGNORECASE)
+# A fault, a loss or a charge, as either side names it.
+_FAULT = re.compile(
+    r"\b(?:broken|broke|wrong|missing|lost|late|dead|died|stuck|leak\w*|faulty|fault|damaged|expired|ran out|run out|"
+    r"blocked|stopped|cancell?ed|burst|flood\w*|waterlogged|storms?|sick|ill|off sick|overloaded|short|failed|"
+    r"error|problem|issue|сломал\w*|слома\w*|пропал\w*|потерял\w*|задерж\w*|ошибк\w*|проблем\w*|авари\w*|"
+    r"заболел\w*|болеет|брак\w*|не прош\w*|просроч\w*|заблокир\w*)\b", re.IGNORECASE)
+# A negated verb: "hasn't come", "nobody's turned up", "не морозит", "никто не позвонил" ("не копейки" is no fault).
+_NEGATED = re.compile(r"\b(?:\w+n[’']t|not|nobody|nothing|never|никто|ничего)\b|"
+                      r"\bне\s+[а-яё]+(?:л|ла|ло|ли|ет|ит|ут|ют|ат|ят|ется|ится|ются|ятся)\b", re.IGNORECASE)
+_BECAUSE = re.compile(r"(?:,|\band)\s+so\b|\bbecause\b|\bwhich means\b|\bdue to\b|\bпоэтому\b|\bпотому что\b|\bиз-за\b|"
+                      r",\s+так что\b", re.IGNORECASE)
 # Future or commitment wording: a next step, not a date the agent read out ("due on the twelfth").
 _COMMITMENT = re.compile(
     r"\b(?:will|won[’']t|[’']ll|going to|should (?:be|arrive|get|see|reach|come|show)|is coming|are coming|"
@@ -65,7 +90,25 @@ _CONCESSION = re.compile(r"^(?:I[’']m afraid|unfortunately|sadly|well)\b[^.?!]
 ACTION_BONUS = 0.04
 FIGURE_PENALTY = 0.04  # also for a bare hedge
 SYMPATHY_PENALTY = 0.06  # a sympathy with no action in it: below any finding
+SUM_BONUS = 0.03  # a price, fee or credit the agent names is what a QA lead checks
+CAUSE_BONUS = 0.03  # what went wrong and why, as the agent found it
 LATE_BONUS = 0.02  # actions come after findings: a sentence at the end of the call gets this much
+
+
+def is_cause(text: str) -> bool:
+    """The agent's finding of what went wrong with its consequence ("the van broke down, so the rest of
+    his jobs got pulled"): a fault word and a "so"/"because" clause."""
+    return bool(_FAULT.search(text)) and bool(_BECAUSE.search(text))
+
+
+def names_problem(text: str) -> bool:
+    """Something wrong, as a caller says it: a negated verb ("hasn't come", "не пришла") or a fault word."""
+    return bool(_FAULT.search(text) or _NEGATED.search(text))
+
+
+def names_sum(text: str) -> bool:
+    """A sum named: a money word, or a spoken number with what prices go with ("forty-four on top")."""
+    return bool(_PRICE.search(text) or _RU_PRICE.search(text))
 
 
 def is_action(text: str) -> bool:
@@ -109,7 +152,9 @@ def is_courtesy(text: str) -> bool:
 def done_bonus(position: int, total: int, text: str) -> float:
     """How much an agent statement's wording and place add to its nearness to action examples."""
     late = LATE_BONUS * position / max(total - 1, 1)
-    empty = is_figure_only(text) or bool(_HEDGE.search(text.strip()))
+    priced = names_sum(text) and not _ACCOUNT_FIGURE.search(text.strip())
+    empty = is_figure_only(text) and not priced or bool(_HEDGE.search(text.strip()))
     return (late + (ACTION_BONUS if is_action(text) else 0.0) - (FIGURE_PENALTY if empty else 0.0)
+            + (SUM_BONUS if priced else 0.0) + (CAUSE_BONUS if is_cause(text) else 0.0)
             - (SYMPATHY_PENALTY if is_sympathy(text) or is_courtesy(text) else 0.0)
             - (ACTION_BONUS if is_courtesy(text) and is_action(text) else 0.0))
