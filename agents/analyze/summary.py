@@ -202,7 +202,9 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE])
             if score >= SECOND_DONE_MARGIN or n == 0 and (upcoming is None or summary_cues.is_action(s.text))]
     done = ([offer] + done)[:MAX_DONE] if offer is not None else done
-    if not done and upcoming is not None:  # the one thing the agent did, with its date
+    # The one thing the agent did, with its date, is what was done; the outcome the caller put into
+    # words and the agent confirmed stays what happens next ("so it's the fitters at nine on Thursday").
+    if not done and upcoming is not None and upcoming is not agreed:
         return reason, [upcoming], None
     return reason, done, upcoming
 
