@@ -97,8 +97,9 @@ class Examples(FrozenModel):
     train_not_applies: tuple[str, ...] = ()
 
 
-# Languages whose sentences agents/analyze/reproach.py can parse (spaCy's English model).
-REPROACH_LANGUAGES = frozenset({"en"})
+# Languages whose sentences can be parsed for reproach: English by agents/analyze/reproach.py
+# (spaCy's English model), Russian by agents/analyze/reproach_ru.py (natasha).
+REPROACH_LANGUAGES = frozenset({"en", "ru"})
 
 
 class Criterion(FrozenModel):
@@ -167,7 +168,7 @@ class Criterion(FrozenModel):
     # opening, however it was heard, acknowledges nothing yet.
     after_client: bool = False
     # Languages in which the agent's sentences are also judged by their grammar for reproach of the
-    # caller (an `absent` criterion: agents/analyze/reproach.py), whatever their wording.
+    # caller (an `absent` criterion: agents/analyze/reproach.py, reproach_ru.py), whatever their wording.
     reproach: tuple[str, ...] = ()
 
     @field_validator("reproach")

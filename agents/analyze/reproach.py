@@ -10,9 +10,11 @@ written by someone else; the grammar of a reproach does:
 - insistence: emphatic do-support in a statement, with the caller or callers in general as subject
   ("you did agree", "people do forget") or a verb of telling ("it does say on the form", "I did send it") or duty ("they do have to");
 - the caller as one of everybody: "everyone says", "everybody knows", "everybody else manages";
-- a minimiser ("it's not that complicated", "hardly") and a retort tag ("..., you know.").
+- a minimiser ("it's not that complicated", "hardly") and a retort tag ("..., you know.");
+- the fault put on a third party and denied as the company's ("that's the courier's problem, not ours").
 
-Questions, conditions ("if you didn't get it") and sentences with a softener (an apology, "I'm
+A statement with a negative question tag ("you did read the email, didn't you?") is judged as the
+statement. Other questions, conditions ("if you didn't get it") and sentences with a softener (an apology, "I'm
 afraid", "I understand") are no reproach. The dependency parse is spaCy's small English model,
 the one redaction ships (agents/redact/engine.py), loaded once without its NER.
 """
@@ -47,6 +49,15 @@ SOFTENER = re.compile(r"\b(sorry|apologi[sz]e\w*|afraid|unfortunately|I understa
                       r"no worries|don[’']?t worry)\b", re.IGNORECASE)
 MINIMISER = re.compile(r"(\bnot|n[’']t) (really )?(that|exactly|all that) [a-z]+\b|\bhardly\b", re.IGNORECASE)
 NOT_A_MINIMISER = re.compile(r"\bnot that (I|we|you|it|they|he|she|one)\b", re.IGNORECASE)
+CALLERS_WORDS = frozenset({"say", "tell", "mention", "ask", "want", "mean"})
+# Whose problem it is: a third party's, denied as the company's ("..., not ours").
+FAULT_NOUNS = frozenset({"problem", "fault", "responsibility", "issue", "lookout", "job", "concern"})
+OURS = frozenset({"my", "our", "we", "us", "me", "mine", "ours", "your"})
+DENIED_AS_OURS = re.compile(r"\bnot (ours|us|mine|me|our \w+|my \w+|the company[’']?s)\b|nothing to do with (us|me)\b",
+                            re.IGNORECASE)
+# A negative question tag after a statement ("..., didn't you?", "..., wasn't it?").
+QUESTION_TAG = re.compile(r",\s*(did|do|does|was|were|is|are|have|has|had|would|could|should|wo|ca)(n[’']t| not) "
+                          r"(you|it|they|we|he|she)\?$", re.IGNORECASE)
 RETORT_TAG = re.compile(r",? you know[.!]?$", re.IGNORECASE)
 # A cheap screen: a sentence without any of these words has none of the structures above.
 SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly)\b|n[’']t\b", re.IGNORECASE)
@@ -126,6 +137,20 @@ def one_of_everybody(verb: Token) -> str | None:
     return None
 
 
+def elsewhere(sentence: Span) -> str | None:
+    """The fault put on a third party and denied as the company's in one sentence: "that's the
+    courier's problem, not ours", "it's down to the bank, not us"."""
+    if not DENIED_AS_OURS.search(sentence.text):
+        return None
+    for noun in sentence:
+        if noun.lemma_ in FAULT_NOUNS and any(c.dep_ == "poss" and c.lower_ not in OURS for c in noun.children):
+            return "the fault put elsewhere"
+        if noun.lower_ in ("down", "up") and any(c.dep_ == "prep" and c.lower_ == "to" and any(
+                o.dep_ == "pobj" and o.lower_ not in OURS | CALLER for o in c.children) for c in noun.children):
+            return "the fault put elsewhere"
+    return None
+
+
 def reproach_in(sentence: Span) -> str | None:
     """Why the sentence reproaches the caller, or None."""
     for verb in sentence:
@@ -134,6 +159,9 @@ def reproach_in(sentence: Span) -> str | None:
         found = fault_of_caller(verb) or insistence(verb) or one_of_everybody(verb)
         if found:
             return found
+    found = elsewhere(sentence)
+    if found:
+        return found
     text = sentence.text.strip()
     if MINIMISER.search(text) and not NOT_A_MINIMISER.search(text):
         return "minimising"
@@ -150,7 +178,21 @@ def reproach(text: str) -> str | None:
         return None
     for sentence in parser()(text).sents:
         plain = sentence.text.strip()
-        if plain.endswith("?") or SOFTENER.search(plain):
+        if SOFTENER.search(plain):
+            continue
+        if plain.endswith("?"):
+            # "You did read the email, didn't you?": a statement with a tag asks nothing; judged
+            # as the statement ("You did read the email.")
+            tag = QUESTION_TAG.search(plain)
+            if tag is None or tag.start() == 0:
+                continue
+            statement = parser()(plain[:tag.start()].strip() + ".")
+            # "you did say Tuesday, didn't you?" checks what the caller said: no reproach
+            if any(t.lemma_ in CALLERS_WORDS and {c.lower_ for c in subjects(t)} & CALLER for t in statement):
+                continue
+            found = next((f for s in statement.sents if (f := reproach_in(s))), None)
+            if found:
+                return f"{found}, with a question tag"
             continue
         found = reproach_in(sentence)
         if found:

@@ -54,9 +54,12 @@ ENGINE = "rules"
 #    caller: verification na); the caller's "when?" left open or answered vaguely takes a next step
 #    back (`when_asked`, `when_named`, `when_vague`); summaries fill the field's leftover room with
 #    more of what the agent did.
-# 13 (session 16, h-facts16): summaries rank a price the agent quotes up (English), give an outgoing
+# 13 (session 16): summaries rank a price the agent quotes up (English), give an outgoing
 #    call's reason the fault the agent tells after the purpose, follow a caller's setting ("I bought
 #    it from you") with the problem they name next, and never quote values read out for a check.
+#    Russian reproach judged by sentence structure too (reproach_ru.py, natasha's parse):
+#    the caller's missed past duty, an imperative sending the caller off or lecturing them, a
+#    question that scolds, "everybody knows", insistence by же/ведь, the caller's act guessed as the cause.
 ENGINE_VERSION = "13"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

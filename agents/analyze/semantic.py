@@ -320,17 +320,29 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
 
 
 def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tuple, language: str) -> list[dict]:
-    """The agent's sentences that reproach the caller by their structure (reproach.py), heard well
-    and long enough to judge (a misheard line must not brand an agent rude), one per turn, in turns
-    the rules have not quoted already."""
-    from agents.analyze.reproach import reproach
+    """The agent's sentences that reproach the caller by their structure (reproach.py, reproach_ru.py),
+    heard well and long enough to judge (a misheard line must not brand an agent rude), one per turn,
+    in turns the rules have not quoted already. Russian sentences not seen before are parsed in one
+    batch per call."""
     quoted = {e["segment"] for e in found}
+    judged = [s for s in candidates if s.turn.index not in quoted and words_beside_values(s.text)
+              and judged_by_meaning(s, True)]
+    if language == "ru":
+        from agents.analyze.reproach_ru import reproaches as parse_for_reproach
+    else:
+        from agents.analyze.reproach import reproach
+
+        def parse_for_reproach(texts: list[str]) -> list[str | None]:
+            return [reproach(text) for text in texts]
+    known = memo.table("reproach", language)
+    new = list(dict.fromkeys(s.text for s in judged if s.text not in known))
+    for text, why in zip(new, parse_for_reproach(new) if new else ()):
+        memo.remember(known, text, why)
     evidence = []
-    for s in candidates:
-        if s.turn.index in quoted or not words_beside_values(s.text) or not judged_by_meaning(s, True):
+    for s in judged:
+        if s.turn.index in quoted:
             continue
-        if memo.per_text("reproach", language, s.text, lambda _, text: reproach(text)) and not (
-                rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
+        if known.get(s.text) and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
             evidence.append(quote_of(s))
             quoted.add(s.turn.index)
     return evidence[:MAX_EVIDENCE]

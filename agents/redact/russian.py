@@ -150,12 +150,14 @@ class RussianDocumentRecognizer(_Recognizer):
 
 @lru_cache(maxsize=1)
 def natasha_models() -> dict[str, Any]:
-    """natasha's segmenter, NER tagger, morphology and address extractor (~1-2 s, once)."""
+    """natasha's segmenter, NER tagger, morphology and address extractor (~1-2 s, once); the word
+    embedding is kept for the analysis's syntax parse (agents/analyze/reproach_ru.py)."""
     from natasha import AddrExtractor, MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
 
     morph = MorphVocab()
-    return {"segmenter": Segmenter(), "ner": NewsNERTagger(NewsEmbedding()), "morph": morph,
-            "addresses": AddrExtractor(morph)}
+    embedding = NewsEmbedding()
+    return {"segmenter": Segmenter(), "ner": NewsNERTagger(embedding), "morph": morph,
+            "addresses": AddrExtractor(morph), "embedding": embedding}
 
 
 @lru_cache(maxsize=50_000)

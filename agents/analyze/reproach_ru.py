@@ -1,0 +1,394 @@
+"""Reproach found by sentence structure (Russian), the counterpart of reproach.py: the agent puts
+the fault on the caller, lectures them, waves them off or scolds by a question that wants no
+answer. Rules per wording («надо было раньше думать») did not carry to calls written by someone
+else; the grammar does. natasha's morphology and dependency parse (the models redaction ships,
+agents/redact/russian.py, on the same word embedding) give mood, person, tense and who governs whom:
+
+- a past duty with the caller as its bearer: «вы должны были», «надо было вам», «вам следовало»,
+  «не надо было тянуть» (what should not have been done), «надо было ..., когда вы ...»; not the
+  agent's own duty («я должна уточнить», «нам надо было»), not what should have reached the caller
+  («вы должны были получить СМС»), not a present instruction («вам нужно подписать»);
+- an imperative that sends the caller off or tells them off: a negated imperative aimed at the
+  agent («не звоните сюда больше», «не торопите меня»), one about the caller's conduct next time
+  («в следующий раз смотрите»), and an imperfective «watch what you do» («смотрите, что
+  подписываете»); never with «пожалуйста»;
+- a question that scolds rather than asks: «вы что, не видели?», «разве вы не читали?», «а вы как
+  думали?», «ну а что вы хотите» (an expectation asked back, with nothing asked for);
+- the caller as one of everybody: «это все знают», «половина клиентов потом удивляются»;
+- insistence by «же/ведь» on what the caller knew, saw, signed or agreed («вы же понимаете, что ...»);
+- the caller's own act guessed as the cause: «скорее всего, вы ... не закрываете», «видимо, вы
+  неправильно ввели».
+
+A condition («если вы не получили») and a softened sentence (an apology, «к сожалению», «понимаю»,
+«пожалуйста») are no reproach. Only the agent's sentences are parsed, once each, in one batch per
+call (reproaches); the results are memoised by text by the caller (semantic.reproach_evidence).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+# The caller: second person (plural is the polite singular).
+SECOND = frozenset({"вы", "ты"})
+SECOND_OBLIQUE = frozenset({"вам", "тебе", "вас", "тебя"})
+# The agent or the company: a negated imperative aimed at them sends the caller off.
+AGENT_SIDE = frozenset({"меня", "мне", "нас", "нам", "сюда"})
+FIRST = frozenset({"я", "мы", "мне", "нам", "меня", "нас"})
+# Predicates of duty and advice; in the past they hold a missed duty against its bearer.
+DUTY = frozenset({"надо", "нужно", "необходимо", "должен", "должна", "должны", "должно", "следовало",
+                  "стоило", "полагалось", "нельзя"})
+# What happens to a person rather than what they do: «вы должны были получить СМС» is the
+# company's failure, not the caller's.
+HAPPENED_TO = frozenset({"получить", "получать", "быть", "стать", "услышать", "дождаться", "прийти",
+                         "приходить", "оказаться", "попасть"})
+# Verbs of expectation asked back at the caller: «а вы как думали?», «ну а что вы хотели».
+EXPECT = frozenset({"думать", "хотеть", "ожидать", "рассчитывать", "надеяться"})
+# What everybody is said to know, manage or do wrong, and the caller's plight made common.
+OF_EVERYBODY = frozenset({"знать", "понимать", "говорить", "сказать", "справляться", "справиться", "читать",
+                          "думать", "успевать", "успеть", "разбираться", "разобраться"})
+# Everybody, not many: «многие путают» or «так многие делают» makes the caller one of many and
+# reassures; «это все знают», «все как-то справляются» leave the caller the only one who fails.
+EVERYBODY = frozenset({"все", "каждый", "никто", "любой"})
+# What the caller knew, saw, signed or agreed: insisted on with «же/ведь».
+KNOWING = frozenset({"знать", "понимать", "видеть", "читать", "прочитать", "подписывать", "подписать",
+                     "соглашаться", "согласиться", "помнить", "слышать", "знакомиться", "ознакомиться"})
+# The caller's own act guessed as the cause («скорее всего, вы не закрываете»).
+GUESS = re.compile(r"\b(скорее всего|наверное|наверно|видимо|наверняка|небось|похоже|очевидно|явно|"
+                   r"по всей видимости)\b", re.IGNORECASE)
+WRONGLY = re.compile(r"\b(не|неправильно|неверно|не так|не туда|не то)\b", re.IGNORECASE)
+PRAISE = re.compile(r"\b(правильно|верно|молодец|умница|хорошо|отлично|удобно|спасибо)\b", re.IGNORECASE)
+NEXT_TIME = re.compile(r"\b(в следующий раз|впредь|на будущее|в другой раз)\b", re.IGNORECASE)
+CONDITION = frozenset({"если", "когда", "раз", "коли", "ежели", "пока"})
+SOFTENER = re.compile(r"\b(извин\w*|прости\w*|сожалени\w*|пожалуйста|понимаю|понимаем|сочувству\w*|"
+                      r"не волнуйтесь|не переживайте|не беспокойтесь|к счастью)\b", re.IGNORECASE)
+# A cheap screen: a sentence without any of these has none of the structures above.
+SCREEN = re.compile(r"\b(вы|ты|вам|вас|тебе|надо|нужно|должн\w*|следовало|стоило|полагалось|не|"
+                    r"все|каждый|никто|любой|же|ведь|разве|"
+                    r"неужели|[а-яё]+(йте|ите|ьте))\b", re.IGNORECASE)
+
+
+@dataclass
+class Word:
+    i: int
+    text: str
+    lower: str
+    pos: str
+    feats: dict
+    head: int  # index of the head in the sentence, -1 for the root
+    rel: str
+    lemma: str = ""
+
+
+@lru_cache(maxsize=1)
+def models() -> dict[str, Any]:
+    """natasha's segmenter and morphology (shared with redaction) plus its morphological tagger
+    and syntax parser on the same word embedding, loaded once."""
+    from natasha import NewsMorphTagger, NewsSyntaxParser
+
+    from agents.redact.russian import natasha_models
+    shared = natasha_models()
+    embedding = shared["embedding"]
+    return {"segmenter": shared["segmenter"], "vocab": shared["morph"],
+            "tagger": NewsMorphTagger(embedding), "parser": NewsSyntaxParser(embedding)}
+
+
+def parse(texts: Sequence[str]) -> list[list[list[Word]]]:
+    """Each text as its sentences of Words, parsed in one batch."""
+    m = models()
+    sentences: list[list[str]] = []
+    owner: list[int] = []
+    for n, text in enumerate(texts):
+        for sent in m["segmenter"].sentenize(text):
+            words = [t.text for t in m["segmenter"].tokenize(sent.text)]
+            if words:
+                sentences.append(words)
+                owner.append(n)
+    tagged = list(m["tagger"].map(sentences)) if sentences else []
+    parsed = list(m["parser"].map(sentences)) if sentences else []
+    out: list[list[list[Word]]] = [[] for _ in texts]
+    for n, morph, syntax in zip(owner, tagged, parsed):
+        ids = {t.id: k for k, t in enumerate(syntax.tokens)}
+        words = [Word(k, mt.text, mt.text.lower(), mt.pos,
+                      dict(mt.feats or {}), ids.get(st.head_id, -1), st.rel)
+                 for k, (mt, st) in enumerate(zip(morph.tokens, syntax.tokens))]
+        for w in words:
+            w.lemma = lemma_of(w.lower, w.pos)
+        out[n].append(words)
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def _lemma(word: str, pos: str) -> str:
+    vocab = models()["vocab"]
+    try:
+        return vocab.lemmatize(word, pos, {})
+    except Exception:  # noqa: BLE001 - an unknown form keeps its own spelling
+        return word
+
+
+def lemma_of(word: str, pos: str) -> str:
+    if pos not in ("VERB", "AUX", "ADJ", "NOUN", "PRON", "ADV"):
+        return word
+    return _lemma(word, pos)
+
+
+@lru_cache(maxsize=50_000)
+def _tags(word: str) -> tuple[str, ...]:
+    return tuple(str(p.tag) for p in models()["vocab"].parse(word))
+
+
+def second_person_verb(word: str) -> bool:
+    """Whether the word can be what the caller does or did («оставляете», «набрали»): a
+    second-person present or a plural past. The dictionary knows the form even where the tagger,
+    trained on news, misses it (it reads «закрываете» as an adjective)."""
+    return any("VERB" in t and (("2per" in t and "pres" in t) or ("past" in t and "plur" in t)) for t in _tags(word))
+
+
+def imperative_forms(word: str) -> set[str]:
+    """The aspects ("impf", "perf") in which the word can be an imperative."""
+    return {a for t in _tags(word) if "impr" in t and "excl" in t for a in ("impf", "perf") if a in t}
+
+
+def children(words: list[Word], w: Word) -> list[Word]:
+    return [c for c in words if c.head == w.i]
+
+
+def ancestors(words: list[Word], w: Word) -> Iterable[Word]:
+    seen = set()
+    while 0 <= w.head < len(words) and w.head not in seen:
+        seen.add(w.head)
+        w = words[w.head]
+        yield w
+
+
+def in_condition(words: list[Word], w: Word) -> bool:
+    """Whether the word sits in an «если»-clause (or under one): a condition blames no one."""
+    for t in (w, *ancestors(words, w)):
+        if any(c.lower in CONDITION and c.rel in ("mark", "advmod") for c in children(words, t)):
+            return True
+    return False
+
+
+def negated(words: list[Word], w: Word) -> bool:
+    return any(c.lower == "не" for c in children(words, w)) or (w.i > 0 and words[w.i - 1].lower == "не")
+
+
+def past_copula(words: list[Word], w: Word) -> bool:
+    return any(c.lemma == "быть" and c.feats.get("Tense") == "Past" and c.rel in ("cop", "aux")
+               for c in children(words, w)) or (w.i + 1 < len(words) and words[w.i + 1].lower in ("было", "были", "был", "была"))
+
+
+def conditional(words: list[Word], w: Word) -> bool:
+    return any(c.lower in ("бы", "б") for c in children(words, w))
+
+
+def is_imperative(words: list[Word], w: Word) -> bool:
+    """An imperative to the caller: the tagger says so, or the dictionary does and no «вы» is its
+    subject («переводите» is both)."""
+    if w.pos not in ("VERB", "AUX"):
+        return False
+    if w.feats.get("Mood") == "Imp":
+        return True
+    return bool(imperative_forms(w.lower)) and not any(
+        c.lower in SECOND and c.rel == "nsubj" for c in children(words, w))
+
+
+def imperfective(w: Word) -> bool:
+    forms = imperative_forms(w.lower)
+    return "impf" in forms if forms else w.feats.get("Aspect") == "Imp"
+
+
+def past_duty(words: list[Word]) -> str | None:
+    """The caller as the bearer of a duty they missed."""
+    for w in words:
+        if w.lower not in DUTY or in_condition(words, w):
+            continue
+        kids = children(words, w)
+        bearers = {c.lower for c in kids if c.rel in ("nsubj", "iobj", "obl", "obj")} | {
+            words[w.i - 1].lower if w.i else ""} | {words[w.i + 1].lower if w.i + 1 < len(words) else ""}
+        if bearers & FIRST and not bearers & (SECOND | SECOND_OBLIQUE):
+            continue  # the agent's own duty («мне надо было», «я должна уточнить»)
+        if any(c.lower not in SECOND | SECOND_OBLIQUE and c.rel in ("nsubj", "iobj") and c.pos in ("NOUN", "PROPN")
+               for c in kids):
+            continue  # a third party's duty («мастер должен был прийти»)
+        act = next((c for c in kids if c.feats.get("VerbForm") == "Inf"), None)
+        if act is None:
+            act = next((t for t in words[w.i + 1:w.i + 5] if t.feats.get("VerbForm") == "Inf"), None)
+        if act is None or act.lemma in HAPPENED_TO:
+            continue
+        past = w.feats.get("Tense") == "Past" or past_copula(words, w)
+        if not past or (conditional(words, w) and not past_copula(words, w)):
+            continue  # a present duty is an instruction; «вам стоило бы» is advice
+        caller = bool(bearers & (SECOND | SECOND_OBLIQUE))
+        # impersonal «надо было ...»: the caller's when it is negated (what should not have been done)
+        # or a clause of the sentence has the caller act («..., когда вы подписывали»)
+        if caller or negated(words, w) or negated(words, act) or any(
+                t.lower in SECOND and t.rel == "nsubj" for t in words):
+            return "the caller's missed duty"
+    return None
+
+
+def habit_lecture(words: list[Word]) -> str | None:
+    """A rule of conduct put to the caller: an imperfective infinitive fronted before a present
+    «надо/нужно» with no one named to do it («конфорки чистить надо», «читать нужно, что
+    подписываете»). An instruction names its step in the perfective after it («нужно оплатить»,
+    «оплатить нужно вам до пятницы»)."""
+    for w in words:
+        if w.lower not in ("надо", "нужно") or past_copula(words, w) or conditional(words, w) \
+                or in_condition(words, w):
+            continue
+        around = {t.lower for t in words[max(0, w.i - 3):w.i + 3]}
+        if around & (FIRST | SECOND_OBLIQUE) or negated(words, w):
+            continue
+        before = [t for t in words[max(0, w.i - 3):w.i] if t.feats.get("VerbForm") == "Inf"]
+        # «это в фонде смотреть надо», «это по пробкам смотреть надо»: where the matter is looked up
+        if before and any(t.lower == "это" for t in words[max(0, before[-1].i - 4):before[-1].i]):
+            continue
+        if before and any("impf" in t and "INFN" in t for t in _tags(before[-1].lower)) \
+                and not any(t.feats.get("VerbForm") == "Inf" for t in words[w.i + 1:w.i + 3]):
+            return "a rule of conduct put to the caller"
+    return None
+
+
+def dismissive_imperative(words: list[Word]) -> str | None:
+    """An imperative that sends the caller off or lectures them on their conduct."""
+    text = " ".join(w.lower for w in words)
+    for w in words:
+        if not is_imperative(words, w) or in_condition(words, w):
+            continue
+        kids = children(words, w)
+        if negated(words, w) and any(c.lower in AGENT_SIDE for c in kids):
+            return "sending the caller off"
+        # the caller's conduct next time, unless it is an invitation to come back to us («в следующий
+        # раз звоните сразу нам»)
+        if NEXT_TIME.search(text) and not any(c.lower in AGENT_SIDE | {"к"} for c in kids):
+            return "lecturing the caller on next time"
+        if imperfective(w) and not negated(words, w):
+            for c in kids:
+                if c.rel in ("ccomp", "advcl", "obj", "xcomp") and c.i > w.i and any(
+                        m.lower in ("что", "куда", "как", "когда", "где") for m in words[w.i + 1:c.i]) \
+                        and second_person_verb(c.lower) and c.lemma not in ("мочь", "хотеть"):
+                    return "watch what you do"
+    return None
+
+
+def scolding_question(words: list[Word]) -> str | None:
+    """A question that scolds rather than asks."""
+    low = [w.lower for w in words]
+    for k, w in enumerate(words):
+        # «вы что, не видели?»: «что» after the caller, then a comma
+        if w.lower in SECOND and k + 2 < len(words) and low[k + 1] in ("что", "чего") and low[k + 2] == ",":
+            return "a scolding question"
+    if ("разве" in low or "неужели" in low) and any(t in SECOND for t in low) and "не" in low:
+        return "a scolding question"
+    if "хоть" in low and "раз" in low and any(t in SECOND for t in low):
+        return "a scolding question"
+    # «а вы как думали?», «ну а что вы хотите»: an expectation asked back, with nothing asked for
+    if low and low[0] in ("а", "ну", "так"):
+        for w in words:
+            if w.lemma in EXPECT and w.feats.get("Person", "2") == "2" and any(
+                    t in SECOND for t in low[:w.i + 1]) and any(t in ("что", "как", "чего") for t in low[:w.i]) \
+                    and not any(t.feats.get("VerbForm") == "Inf" for t in words[w.i + 1:w.i + 4]) \
+                    and not any(c.rel in ("obj", "xcomp") and c.i > w.i for c in children(words, w)):
+                return "an expectation asked back"
+    return None
+
+
+def one_of_everybody(words: list[Word]) -> str | None:
+    for w in words:
+        if w.lemma not in OF_EVERYBODY or w.feats.get("Person") == "1" or in_condition(words, w):
+            continue
+        subj = [c for c in children(words, w) if c.rel == "nsubj"]
+        if not subj:  # «Все как-то справляются»: the tagger may hang «все» on an adverb
+            subj = [t for t in words[max(0, w.i - 3):w.i] if t.lower == "все"]
+        if any(c.lower in EVERYBODY for c in subj) and not any(
+                c.lower in FIRST for c in children(words, w)):
+            return "the caller as one of everybody"
+    return None
+
+
+def insistence(words: list[Word]) -> str | None:
+    """«вы же понимаете», «вы ведь знали»: what the caller knew, insisted on."""
+    for k, w in enumerate(words):
+        if w.lower not in SECOND or k + 1 >= len(words) or words[k + 1].lower not in ("же", "ведь"):
+            continue
+        for t in words[k + 2:k + 5]:
+            if t.lemma in KNOWING and t.pos in ("VERB", "AUX") and not in_condition(words, t):
+                return "insisting (же)"
+    return None
+
+
+def guessed_fault(words: list[Word], text: str) -> str | None:
+    """The caller's own act guessed as the cause: «видимо, вы неправильно ввели», «небось не
+    отмыли» (Russian drops the «вы»: a second-person or plural past verb with no other subject)."""
+    if not GUESS.search(text):
+        return None
+    for w in words:
+        # (any tag: the news tagger reads «закрываете» as an adjective; the dictionary decides)
+        if w.pos == "PUNCT" or not second_person_verb(w.lower) or w.lemma in HAPPENED_TO \
+                or w.lemma in ("мочь", "хотеть", "знать") or in_condition(words, w):
+            continue
+        subjects = [c for c in children(words, w) if c.rel == "nsubj"]
+        if subjects and not any(c.lower in SECOND for c in subjects):
+            continue  # someone else did it («видимо, мастер не закрепил»)
+        # a plural past with no subject may be anyone («видимо, не отправили»): the caller's only when
+        # the sentence speaks to them
+        if not subjects and not any("2per" in t for t in _tags(w.lower)) and not any(t.lower in SECOND for t in words):
+            continue
+        near = " ".join(t.lower for t in words[max(0, w.i - 4):w.i + 1])
+        # «вы ничего не сделали неправильно» clears the caller
+        if WRONGLY.search(near) and not re.search(r"\bни(чего|как|где|куда|когда)\b|\bни в ч", near):
+            return "the caller's fault guessed"
+    return None
+
+
+def own_doing(words: list[Word]) -> str | None:
+    """«вы сами отказались»: the caller's own past act held against them (a statement)."""
+    for k, w in enumerate(words[:-1]):
+        if w.lower not in SECOND or words[k + 1].lower not in ("сами", "сам", "сама"):
+            continue
+        for t in words[k + 2:k + 5]:
+            if t.pos in ("VERB", "AUX") and any("past" in tag for tag in _tags(t.lower)) \
+                    and not in_condition(words, t) and not PRAISE.search(text_of(words)):
+                return "the caller's own doing"
+    return None
+
+
+def text_of(words: list[Word]) -> str:
+    return " ".join(w.lower for w in words)
+
+
+def reproach_in(words: list[Word]) -> str | None:
+    text = " ".join(w.text for w in words)
+    if SOFTENER.search(text):
+        return None
+    question = bool(words) and words[-1].text.endswith("?")
+    found = scolding_question(words)
+    if found:
+        return found
+    if question:
+        return None
+    return (past_duty(words) or habit_lecture(words) or dismissive_imperative(words) or one_of_everybody(words)
+            or insistence(words) or own_doing(words) or guessed_fault(words, text))
+
+
+def reproaches(texts: Sequence[str]) -> list[str | None]:
+    """Why each agent sentence reproaches the caller (see the module's doc), or None; the texts
+    that pass the screen are parsed in one batch."""
+    results: list[str | None] = [None] * len(texts)
+    todo = [n for n, t in enumerate(texts) if SCREEN.search(t)]
+    for n, sentences in zip(todo, parse([texts[n] for n in todo])):
+        for words in sentences:
+            found = reproach_in(words)
+            if found:
+                results[n] = found
+                break
+    return results
+
+
+def reproach(text: str) -> str | None:
+    """One sentence (or turn) at a time: reproaches([text])."""
+    return reproaches([text])[0]
