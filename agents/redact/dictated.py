@@ -8,6 +8,8 @@
 - A reference whose letters ASR writes as one word before the digits: "MTR 447 912", "Fw 772-059".
 - An e-mail whose "at" ASR lost into a dot: "free hypheneric.yahoo.co.uk", or whose mailbox is
   said as words run together: "R J Tremayne, all one word, at gmail dot com".
+- An e-mail sentence: its words up to a provider's domain said aloud, however the mailbox is
+  spelled and interrupted ("ingrid dot lindqvist, that's L I N D Q V I S T, seventy, at gmail dot com").
 - An apartment's or unit's number and its building or street in lower case, as ASR writes names
   it does not know: "apartment for be marble court very road", "Unit 4, Tanyard Mews".
 - A post office box: "P O Box four four seven one".
@@ -55,6 +57,15 @@ ONE_WORD_EMAIL = re.compile(
     r"(?i:(?<![\w'’\-])(?!(?:it'?s|it’s|that'?s|is|my|the|and|to|at|email|e-mail|address|send)[\s,.])"
     r"(?:[a-z][a-z'’\-]{0,30}[\s,.]{1,2}){1,4}(?:all\s+)?(?:one\s+word|no\s+spaces?)[\s,]{1,3}"
     r"at\s+[a-z0-9\-]{1,63}(?:(?:\s+dot\s+|\.)[a-z]{2,6}){1,3})(?![\w'’])")
+# "ingrid dot lindqvist, that's L I N D Q V I S T, seventy, at gmail dot com": a mailbox spelled out
+# and interrupted is no one pattern, but a sentence that ends its words at a mail provider's domain
+# said aloud is one e-mail: every word from its start (after "it's", "my email is") to "at".
+_EMAIL_LEAD = (r"(?:it'?s|it’s|it is|that'?s|that’s|yes|yeah|yep|sure|okay|ok|right|so|um|er|erm|"
+               r"(?:my|the|your|her|his)\s+e-?mail(?:\s+address)?(?:\s+is|'s)?|e-?mail(?:\s+address)?\s+is)")
+SENTENCE_EMAIL = re.compile(
+    rf"(?i:(?:^|(?<=[.?!]\s))(?:{_EMAIL_LEAD}[,\s]{{1,3}}){{0,3}}"
+    rf"((?:[\w'’\-]{{1,30}}(?:[\s,]{{1,3}}|\.(?=\w))){{1,24}}?at\s+{_PROVIDERS}(?:\s+dot\s+|\.)(?:com|net|org|me|co|uk)"
+    rf"(?:(?:\s+dot\s+|\.)(?:uk|com))?))(?![\w'’])")
 # "apartment 4 B, marble court, very road": the apartment's number (digits, a number word, or
 # ASR's "for"/"to" for one; after "flat" only a real number, "a flat for two weeks" is talk), an
 # optional letter, then up to four words (no quantity or small word: "flat 20 minutes down the
@@ -80,5 +91,6 @@ PATTERNS = ((SPELLED_WITH_WORDS, PERSON), (LOWER_SPELLED, PERSON), (REGISTRATION
 
 def find_dictated(text: str) -> list[tuple[int, int, str]]:
     """(start, end, entity) for each shape in PATTERNS (module docstring)."""
-    return sorted((m.start(), m.end(), entity) for pattern, entity in PATTERNS for m in pattern.finditer(text))
+    found = [(m.start(), m.end(), entity) for pattern, entity in PATTERNS for m in pattern.finditer(text)]
+    return sorted(set(found + [(*m.span(1), EMAIL) for m in SENTENCE_EMAIL.finditer(text)]))
 
