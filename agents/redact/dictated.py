@@ -92,5 +92,35 @@ PATTERNS = ((SPELLED_WITH_WORDS, PERSON), (LOWER_SPELLED, PERSON), (REGISTRATION
 def find_dictated(text: str) -> list[tuple[int, int, str]]:
     """(start, end, entity) for each shape in PATTERNS (module docstring)."""
     found = [(m.start(), m.end(), entity) for pattern, entity in PATTERNS for m in pattern.finditer(text)]
-    return sorted(set(found + [(*m.span(1), EMAIL) for m in SENTENCE_EMAIL.finditer(text)]))
+    emails = [(a, b) for a, b, entity in found if entity == EMAIL]
+    return sorted(set(found + [(a, b, EMAIL) for a, b in interrupted_emails(text)
+                               if not any(a < end and start < b for start, end in emails)]))
+
+
+# Words that lead into a piece of a dictated mailbox without being part of it ("that's L I N D ...").
+_PIECE_LEAD = re.compile(
+    r"(?i:(?:(?:that'?s|that’s|it'?s|it’s|it|is|was|still|so|and|then|the|my|your|email|e-mail|email'?s|"
+    r"address|number|send|to|please|yes|yeah|um|er|erm|sorry|no|like)\b[\s,]*)*)")
+
+
+def interrupted_emails(text: str) -> list[tuple[int, int]]:
+    """Spans of an e-mail sentence's mailbox pieces (SENTENCE_EMAIL), when the mailbox is interrupted
+    (a comma in it: one said in one go is the other patterns'), each piece without the words that
+    lead into it."""
+    spans = []
+    for match in SENTENCE_EMAIL.finditer(text):
+        start, end = match.span(1)
+        if "," not in text[start:end]:
+            continue
+        for piece in re.finditer(r"[^,]+", text[start:end]):
+            a = start + piece.start()
+            a = _PIECE_LEAD.match(text, a + len(piece.group()) - len(piece.group().lstrip())).end()
+            if re.match(r"(?i:at\s)", text[a:]):  # the provider's domain alone names no one
+                continue
+            b = start + piece.end()
+            while b > a and text[b - 1] in " .":
+                b -= 1
+            if b > a:
+                spans.append((a, b))
+    return spans
 
