@@ -8,6 +8,8 @@
 - A reference whose letters ASR writes as one word before the digits: "MTR 447 912", "Fw 772-059".
 - An e-mail whose "at" ASR lost into a dot: "free hypheneric.yahoo.co.uk", or whose mailbox is
   said as words run together: "R J Tremayne, all one word, at gmail dot com".
+- An e-mail sentence: its words up to a provider's domain said aloud, however the mailbox is
+  spelled and interrupted ("ingrid dot lindqvist, that's L I N D Q V I S T, seventy, at gmail dot com").
 - An apartment's or unit's number and its building or street in lower case, as ASR writes names
   it does not know: "apartment for be marble court very road", "Unit 4, Tanyard Mews".
 - A post office box: "P O Box four four seven one".
@@ -55,6 +57,15 @@ ONE_WORD_EMAIL = re.compile(
     r"(?i:(?<![\w'’\-])(?!(?:it'?s|it’s|that'?s|is|my|the|and|to|at|email|e-mail|address|send)[\s,.])"
     r"(?:[a-z][a-z'’\-]{0,30}[\s,.]{1,2}){1,4}(?:all\s+)?(?:one\s+word|no\s+spaces?)[\s,]{1,3}"
     r"at\s+[a-z0-9\-]{1,63}(?:(?:\s+dot\s+|\.)[a-z]{2,6}){1,3})(?![\w'’])")
+# "ingrid dot lindqvist, that's L I N D Q V I S T, seventy, at gmail dot com": a mailbox spelled out
+# and interrupted is no one pattern, but a sentence that ends its words at a mail provider's domain
+# said aloud is one e-mail: every word from its start (after "it's", "my email is") to "at".
+_EMAIL_LEAD = (r"(?:it'?s|it’s|it is|that'?s|that’s|yes|yeah|yep|sure|okay|ok|right|so|um|er|erm|"
+               r"(?:my|the|your|her|his)\s+e-?mail(?:\s+address)?(?:\s+is|'s)?|e-?mail(?:\s+address)?\s+is)")
+SENTENCE_EMAIL = re.compile(
+    rf"(?i:(?:^|(?<=[.?!]\s))(?:{_EMAIL_LEAD}[,\s]{{1,3}}){{0,3}}"
+    rf"((?:[\w'’\-]{{1,30}}(?:[\s,]{{1,3}}|\.(?=\w))){{1,24}}?at\s+{_PROVIDERS}(?:\s+dot\s+|\.)(?:com|net|org|me|co|uk)"
+    rf"(?:(?:\s+dot\s+|\.)(?:uk|com))?))(?![\w'’])")
 # "apartment 4 B, marble court, very road": the apartment's number (digits, a number word, or
 # ASR's "for"/"to" for one; after "flat" only a real number, "a flat for two weeks" is talk), an
 # optional letter, then up to four words (no quantity or small word: "flat 20 minutes down the
@@ -80,5 +91,36 @@ PATTERNS = ((SPELLED_WITH_WORDS, PERSON), (LOWER_SPELLED, PERSON), (REGISTRATION
 
 def find_dictated(text: str) -> list[tuple[int, int, str]]:
     """(start, end, entity) for each shape in PATTERNS (module docstring)."""
-    return sorted((m.start(), m.end(), entity) for pattern, entity in PATTERNS for m in pattern.finditer(text))
+    found = [(m.start(), m.end(), entity) for pattern, entity in PATTERNS for m in pattern.finditer(text)]
+    emails = [(a, b) for a, b, entity in found if entity == EMAIL]
+    return sorted(set(found + [(a, b, EMAIL) for a, b in interrupted_emails(text)
+                               if not any(a < end and start < b for start, end in emails)]))
+
+
+# Words that lead into a piece of a dictated mailbox without being part of it ("that's L I N D ...").
+_PIECE_LEAD = re.compile(
+    r"(?i:(?:(?:that'?s|that’s|it'?s|it’s|it|is|was|still|so|and|then|the|my|your|email|e-mail|email'?s|"
+    r"address|number|send|to|please|yes|yeah|um|er|erm|sorry|no|like)\b[\s,]*)*)")
+
+
+def interrupted_emails(text: str) -> list[tuple[int, int]]:
+    """Spans of an e-mail sentence's mailbox pieces (SENTENCE_EMAIL), when the mailbox is interrupted
+    (a comma in it: one said in one go is the other patterns'), each piece without the words that
+    lead into it."""
+    spans = []
+    for match in SENTENCE_EMAIL.finditer(text):
+        start, end = match.span(1)
+        if "," not in text[start:end]:
+            continue
+        for piece in re.finditer(r"[^,]+", text[start:end]):
+            a = start + piece.start()
+            a = _PIECE_LEAD.match(text, a + len(piece.group()) - len(piece.group().lstrip())).end()
+            if re.match(r"(?i:at\s)", text[a:]):  # the provider's domain alone names no one
+                continue
+            b = start + piece.end()
+            while b > a and text[b - 1] in " .":
+                b -= 1
+            if b > a:
+                spans.append((a, b))
+    return spans
 

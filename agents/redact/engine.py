@@ -36,7 +36,7 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.12-24", language="en",
+    version="en-2026.12-25", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
               "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN, PASSWORD))
 # Bump the version whenever what is found changes: it is recorded with every redacted call.
@@ -106,7 +106,7 @@ def _english_engine() -> AnalyzerEngine:
                                              find_spelled_identifiers))
     registry.add_recognizer(FinderRecognizer("DictatedDetailsRecognizer", [PERSON, SPELLED_ID, EMAIL, ADDRESS],
                                              find_dictated))
-    registry.add_recognizer(FinderRecognizer("SpokenDetailsRecognizer", [SPELLED_ID, PASSWORD, LOCATION, PERSON],
+    registry.add_recognizer(FinderRecognizer("SpokenDetailsRecognizer", [SPELLED_ID, PASSWORD, LOCATION, PERSON, ADDRESS],
                                              find_spoken_details))
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 

@@ -39,10 +39,11 @@ SPOKEN_EMAIL = re.compile(
     re.IGNORECASE,
 )
 # "42 Baker Street, apartment 5", "twelve Harbour Street": a house number (digits or words, as
-# ASR writes them), one to three words and a street type, then an optional flat.
+# ASR writes them; "6th Bramley Crescent" where ASR took "six" for an ordinal), one to three words
+# and a street type, then an optional flat.
 # At most six number words ("one hundred and twenty three"): unbounded, a long run of them
 # made every start re-read the rest of the run (quadratic).
-_HOUSE_NUMBER = rf"(?:\d+[a-z]?|{_NUMBER_WORD}(?:[\s\-]+(?:and\s+)?{_NUMBER_WORD}){{0,5}})"
+_HOUSE_NUMBER = rf"(?:\d+(?:st|nd|rd|th|[a-z])?|{_NUMBER_WORD}(?:[\s\-]+(?:and\s+)?{_NUMBER_WORD}){{0,5}})"
 # "a two hour drive", "one more way": quantities, not addresses.
 _NOT_A_STREET_NAME = (r"(?:hours?|minutes?|days?|weeks?|months?|years?|miles?|times?|more|other|"
                       r"of|the|a|an|and|or|way|ways|step|steps|lane|lanes)")

@@ -248,3 +248,28 @@ def _with_short_tokens(text: str, start: int, end: int) -> tuple[int, int]:
             break
         end += after.end()
     return start, end
+
+
+MIN_REPEATED_CHARS = 4  # "K4419": a reference once found is found again however it is said
+
+
+def repeated_references(segments: list[dict], found: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> spans of spelled runs spelling a reference already found in the call (`found`:
+    segment index -> spans): the agent reading back "K four four one nine" the caller gave as the
+    answer to "the ticket number?" is the same reference, in any turn and written any way."""
+    known = set()
+    for index, spans in found.items():
+        text = segments[index]["text"]
+        for start, end in spans:
+            for run in spelled_runs(normalise_spoken_numbers(text[start:end]).text):
+                chars = "".join(c for _, _, c in run)
+                if len(chars) >= MIN_REPEATED_CHARS:
+                    known.add(chars)
+    repeated: dict[int, list[tuple[int, int]]] = {}
+    for index, segment in enumerate(segments if known else ()):
+        normalised = normalise_spoken_numbers(segment["text"])
+        for run in spelled_runs(normalised.text):
+            if "".join(c for _, _, c in run) in known:
+                repeated.setdefault(index, []).append(
+                    _with_short_tokens(segment["text"], *normalised.to_original(run[0][0], run[-1][1])))
+    return repeated

@@ -8,6 +8,11 @@
 - A street said without a house number, after a preposition: "I'm on Larkspur Crescent", "coming
   to Tanner Yard", "the bakery on Cobbler's Row"; ASR may split an unknown name ("Larks per
   Crescent"). Typed LOCATION, so a company's keep term ("welcome to Harbour Quay Dental") cancels it.
+- A house number and the words after it to the end of the clause, in the turn answering a question
+  for an address: "nine orchard rice" is ASR's "Nine Orchard Rise", whose type no list can expect
+  garbled; after "what's the address?" a number and up to three words ending the clause are one.
+- A clause that is only an address, said without a preposition: "Mr Cole, 42 Linden Terrace, paid ..."
+  ("42 Linden Terrors" as ASR writes it), "Right, Marsh Avenue."
 - A full name only the agent says, reading it back: "So I've got Tobias Reinholt at ..., is that
   right?"
 - A surname naming an order or booking ("the Lindqvist booking", "booked under Adeyemi"); a name
@@ -20,8 +25,9 @@ from __future__ import annotations
 import re
 
 from agents.redact.identity import FULL_NAME, NAME_WORD, NOT_NAMES, PERSON, SPELLED_ID, answers
+from agents.redact.recognizers import _HOUSE_NUMBER, _NUMBER_WORD
 
-PASSWORD, LOCATION = "PASSWORD", "LOCATION"
+PASSWORD, LOCATION, ADDRESS = "PASSWORD", "LOCATION", "ADDRESS"
 _PAIR_SEPARATOR = r"(?:-|, ?| )"
 _NOT_AFTER_DIGITS = r"(?<!\d)(?<!\d,)(?<!\d, )(?<!\d-)(?<!\d )(?<![.\w])"
 SORT_CODE_SAID = re.compile(
@@ -61,6 +67,17 @@ STREET_WITHOUT_NUMBER = re.compile(
     rf"(?:[\s\-](?!{_SMALL_WORD}\b)[A-Za-z][a-z'’]{{1,20}}){{0,2}}?[\s\-](?i:{_STREET_TYPE}))\b"
     rf"|(?i:\b(?:on|at|to|in|off|near|from|along|into|onto)\s+)((?!(?i:{_SMALL_WORD})\b)[a-z][a-z'’]{{1,20}}"
     rf"(?:[\s\-](?!{_SMALL_WORD}\b)[a-z][a-z'’]{{1,20}}){{0,2}}?[\s\-]{_RARE_WORD_STREET_TYPE})\b")
+# A clause that is only an address, as an agent reads details back or a caller lists them ("Mr Cole,
+# 42 Linden Terrace, paid ..."; "Right, yeah, Marsh Avenue."): a house number in digits and two or
+# three capitalised words (ASR garbles an unknown type: "42 Albany Terrors"), or capitalised name
+# words and a street type with or without a number. "2 Samsung phones" or "the Green Lane shop" do
+# not end the clause.
+_CLAUSE_START = r"(?:^|(?<=[,;:.?!]\s))"
+_CLAUSE_END = r"(?=\s*(?:[,.;!?]|$))"
+_CAPITALISED = r"[A-Z][a-z'’]{1,20}"
+ADDRESS_CLAUSE = re.compile(
+    rf"{_CLAUSE_START}(?:(?<!\S)[1-9]\d{{0,3}}[a-z]?\s+(?:{_CAPITALISED}\s+){{1,2}}{_CAPITALISED}"
+    rf"|(?:(?i:{_HOUSE_NUMBER})\s+)?(?!The\b)(?:{_CAPITALISED}[\s\-]){{1,2}}{_STREET_TYPE}){_CLAUSE_END}")
 READ_BACK_NAME = re.compile(
     rf"(?i:\b(?:I've|I’ve|I have)\s+got\s+(?:you\s+(?:down\s+)?as\s+)?)({FULL_NAME})"
     # ...where the question is about the person: "Tobias Reinholt at ...", "..., is that right?"; not
@@ -91,6 +108,7 @@ def find_spoken_details(text: str) -> list[tuple[int, int, str]]:
         found += [(*m.span(), SPELLED_ID) for m in SORT_CODE_SHAPE.finditer(text)]
     found += [(*m.span(1), PASSWORD) for m in SECRET_SAID.finditer(text)]
     found += [(*m.span(m.lastindex), LOCATION) for m in STREET_WITHOUT_NUMBER.finditer(text)]
+    found += [(*m.span(), ADDRESS) for m in ADDRESS_CLAUSE.finditer(text)]
     found += [(*m.span(1), PERSON) for m in READ_BACK_NAME.finditer(text)]
     found += [(a, b, PERSON) for a, b in names_of_orders(text)]
     return sorted(set(found))
@@ -105,4 +123,38 @@ def answered_secrets(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
         match = SECRET_ANSWER.match(reply["text"])
         if match:
             found[index] = [match.span(1)]
+    return found
+
+
+# A question for where the caller lives: "what's the address?", "and the first line of the address?",
+# "which house number is it?".
+ADDRESS_REQUEST = re.compile(r"(?i:\baddress\b|\bfirst line\b|\bhouse (?:number|name)\b|\bwhere do you live\b)")
+# Words after a number that make it a quantity or a time, not a house: "nine months ago", "two of them".
+_NOT_A_HOUSE_WORD = (r"(?:hours?|minutes?|days?|weeks?|months?|years?|miles?|times?|pounds?|quid|pence|percent|"
+                     r"o'?clock|am|pm|more|other|of|the|a|an|and|or|to|in|on|at|for|with|i|it|it's|is|was|"
+                     r"you|we|they|he|she|that|this|please|thanks|yes|yeah|no|ago|items?|people|kids|children|as|so|but|if|"
+                     r"by|from|off|up|down|all|each|only|just|not|yet|still|again|before|after|now|then|too|"
+                     r"sorry|actually|though|i'm|i've|i'll|i'd|anyway|right|okay|ok)")
+_HOUSE_WORD = rf"(?!(?:{_NOT_A_HOUSE_WORD}|{_NUMBER_WORD})\b)[A-Za-z][A-Za-z'’]{{1,20}}"
+# A house number, then one to three words that end the clause (a comma, a full stop, the turn's end).
+ANSWERED_ADDRESS = re.compile(
+    rf"(?<![\w'’\-])(?i:{_HOUSE_NUMBER})(?:\s+|-)(?i:{_HOUSE_WORD})(?:[\s\-](?i:{_HOUSE_WORD})){{0,2}}"
+    r"(?=\s*(?:[,.;!?]|$))")
+
+
+ANSWER_SEGMENTS = 3  # an answer of name, birthday and address may run over a few segments
+
+
+def answered_addresses(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> house number and street words in the answer to a question for an address:
+    the next turn by another speaker (or any next turn on mono) and the segments of the same
+    speaker that go on with it ("It's Ann Lee, fifth of May," - "nine orchard rise, ...")."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, reply in answers(segments, ADDRESS_REQUEST):
+        for offset, segment in enumerate(segments[index:index + ANSWER_SEGMENTS]):
+            if offset and (segment["speaker"] != reply["speaker"] or segment["speaker"] == "unknown"):
+                break
+            spans = [m.span() for m in ANSWERED_ADDRESS.finditer(segment["text"])]
+            if spans:
+                found[index + offset] = spans
     return found

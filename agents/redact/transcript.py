@@ -23,9 +23,9 @@ from agents.redact.call_memory import mailbox_words, names_beside_names, street_
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names, self_named
 from agents.redact.numbers import is_number_word
-from agents.redact.references import answered_references
+from agents.redact.references import answered_references, repeated_references
 from agents.redact.russian_details import answered_numbers_ru, answered_secrets_ru
-from agents.redact.spoken_details import PASSWORD, answered_secrets
+from agents.redact.spoken_details import ADDRESS, PASSWORD, answered_addresses, answered_secrets
 from agents.redact.text import (ORGANISATION_KINDS, STREET_NAME, Finding, apply_redaction, drop_kept, find_entities,
                                 find_known_values, merge_findings, term_spans)
 
@@ -36,6 +36,7 @@ ANSWERED_REFERENCES = {"en": answered_references, "ru": answered_numbers_ru}
 # spelled references, more specific than what else is found there.
 ANSWERED_REFERENCE_SCORE = {"en": 0.8, "ru": 0.3}
 ANSWERED_SECRETS = {"en": answered_secrets, "ru": answered_secrets_ru}
+ANSWERED_ADDRESSES = {"en": answered_addresses}
 KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS", PASSWORD)
 # A street's name is remembered from an address or place, and looked for as written (capitalised):
 # "Church" of "Church Road" must not take "the church" with it.
@@ -43,12 +44,14 @@ STREET_VALUE_TYPES = ("ADDRESS", "LOCATION")
 MIN_NAME_PART = 3  # "Jo" alone would hit too many ordinary words
 # The word right after one of these, on the agent's side, is the agent's own first name; in
 # English also a capitalised word before "speaking" or with "calling from" after it ("Hannah
-# speaking", "it's Lee from Clearview Windows"), never in a question ("Is that Jim speaking?").
+# speaking", "it's Lee from Clearview Windows"), never in a question ("Is that Jim speaking?"): not
+# when its own clause ends in a question mark or opens as one (ASKING); a question after it in
+# another clause is the handover ("Hannah speaking, how can I help?").
 SELF_INTRODUCTION = {
     "en": re.compile(r"\b(?i:my name is|my name's|this is|you(?:'re| are) (?:speaking|talking) (?:to|with)|"
                      r"you(?:'re| are) through to|I am|I'm)\s+([^\W\d_]+)"
                      r"|\b(?i:it's|it is)\s+([A-Z][^\W\d_]*)(?=\s+(?:from|calling from)\b)"
-                     r"|(?<![\w'’])([A-Z][^\W\d_]*)\s+(?:speaking|calling from)\b(?![^.?!]*\?)"),
+                     r"|(?<![\w'’])([A-Z][^\W\d_]*)\s+(?:speaking|calling from)\b(?![^.?!,;]*\?)"),
     "ru": re.compile(r"(?<!\w)(?:меня зовут|мо[её] имя|с вами говорит|вас приветствует|"
                      r"на связи|это)\s+([^\W\d_]+)", re.IGNORECASE),
 }
@@ -74,6 +77,11 @@ GREETED_BACK = {
     "ru": r"^\W*(?i:здравствуйте|добрый (?:день|вечер)|доброе утро|спасибо),?\s+({name})(?!\w)",
 }
 CALLER_INTRO = re.compile(r"I am|I'm", re.IGNORECASE)
+# A clause that opens with an auxiliary verb or a question word asks: "Hello, is that Jim speaking,
+# please?", "Who's that calling from the bank".
+CLAUSE_START = re.compile(r"[^,;:.?!]*$")
+ASKING = re.compile(r"^\s*(?:(?:um|erm|er|uh|oh|and|so|sorry)\s+)*(?i:is|are|am|was|were|do|does|did|can|could|"
+                    r"will|would|have|has|who|who's|whom|which|what|what's)\b")
 MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
 
@@ -174,6 +182,16 @@ def _word_findings(analyzer: AnalyzerEngine, segment: dict[str, Any], findings: 
             + drop_kept(word_text, find_known_values(word_text, known), term_spans(word_text, keep_terms)))
 
 
+def introductions_in(pattern: re.Pattern, text: str) -> list[re.Match]:
+    """SELF_INTRODUCTION matches in a text, but not a name in a clause that asks (ASKING)."""
+    found = []
+    for match in pattern.finditer(text):
+        clause = CLAUSE_START.search(text, 0, name_span(match)[0]).group()
+        if not ASKING.match(clause):
+            found.append(match)
+    return found
+
+
 def name_span(match: re.Match) -> tuple[int, int]:
     """The span of the name in a SELF_INTRODUCTION match (whichever form matched)."""
     return next(match.span(g) for g in range(1, match.re.groups + 1) if match.group(g))
@@ -187,7 +205,7 @@ def _mono_introduction(text: str, pattern: re.Pattern, opening: re.Pattern,
     through to Brightwave Energy, Hannah speaking" names the company first."""
     previous = ""
     for sentence in SENTENCE.finditer(text):
-        matches = [m for m in pattern.finditer(sentence.group()) if not CALLER_INTRO.match(m.group())]
+        matches = [m for m in introductions_in(pattern, sentence.group()) if not CALLER_INTRO.match(m.group())]
         greets = opening.search(sentence.group()) or handover.search(sentence.group())
         after_opening = opening.search(previous) and not handover.search(previous)
         if matches and (greets or after_opening):
@@ -209,7 +227,7 @@ def agent_introductions(segments: list[dict[str, Any]], language: str,
     if any(s["speaker"] == "agent" for s in segments):
         for index, segment in enumerate(segments):
             if segment["speaker"] == "agent":
-                found = [name_span(m) for m in pattern.finditer(segment["text"])]
+                found = [name_span(m) for m in introductions_in(pattern, segment["text"])]
                 if found:
                     spans[index] = found
         return spans
@@ -276,14 +294,20 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
         answers[index] = answers.get(index, []) + spans
     references = ANSWERED_REFERENCES[policy.language](segments) if SPELLED_ID in policy.entities else {}
     secrets = ANSWERED_SECRETS[policy.language](segments) if PASSWORD in policy.entities else {}
+    addresses = ANSWERED_ADDRESSES.get(policy.language, lambda _: {})(segments) if ADDRESS in policy.entities else {}
     first_pass = [drop_kept(s["text"], find_entities(analyzer, s["text"], policy, keep_terms)
                             + [Finding(a, b, "PERSON", 0.9) for a, b in answers.get(i, [])]
                             + [Finding(a, b, SPELLED_ID, ANSWERED_REFERENCE_SCORE[policy.language])
                                for a, b in references.get(i, [])]
-                            + [Finding(a, b, PASSWORD, 0.8) for a, b in secrets.get(i, [])],
+                            + [Finding(a, b, PASSWORD, 0.8) for a, b in secrets.get(i, [])]
+                            + [Finding(a, b, ADDRESS, 0.7) for a, b in addresses.get(i, [])],
                             introductions.get(i, []))
                   for i, s in enumerate(segments)]
     first_pass = heard_card_numbers(segments, first_pass, policy.language)
+    # A reference found once is found where it is said again (read back, repeated).
+    spelled = {i: [(f.start, f.end) for f in found if f.entity_type == SPELLED_ID] for i, found in enumerate(first_pass)}
+    for index, spans in repeated_references(segments, spelled).items():
+        first_pass[index] = first_pass[index] + [Finding(a, b, SPELLED_ID, 0.5) for a, b in spans]
     # Twice: a name joined to a value found only by the sweep ("<PERSON> Whitfield", where the first
     # name was caught in another turn) is itself swept through the call.
     known: dict[str, set[str]] = {}

@@ -12,9 +12,14 @@ from agents.redact.numbers import TEENS, TENS, UNITS, normalise_spoken_numbers
 from aica.samples import find_leaks
 
 # Words of a planted value that are not personal on their own ("Harbour Street" leaks through
-# "Harbour", not through "Street").
+# "Harbour", not through "Street"): every street type, which a transcript says as an ordinary word
+# too ("the way", "a crescent moon", "the park").
 GENERIC_PII_WORDS = {"street", "road", "avenue", "lane", "close", "gardens", "view", "drive",
-                     "улица", "проспект", "дом", "квартира"}
+                     "court", "way", "place", "terrace", "crescent", "square", "grove", "row", "mews",
+                     "walk", "yard", "rise", "wharf", "parade", "quay", "vale", "parkway", "boulevard",
+                     "hill", "park", "green",
+                     "улица", "проспект", "переулок", "бульвар", "шоссе", "площадь", "набережная", "проезд",
+                     "дом", "квартира", "корпус"}
 DIGIT_RUN = re.compile(r"\d(?:[\s,.\-]*\d)*")
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 

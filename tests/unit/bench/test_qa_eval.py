@@ -116,6 +116,14 @@ def test_leaks_find_names_dictated_numbers_and_street_names_but_not_generic_word
     assert metrics.leaks(planted, ["Thanks <PERSON>, we are on the high street."]) == []
 
 
+def test_a_street_type_alone_is_no_leak_of_a_planted_street():
+    # "Way" or "Crescent" in ordinary talk is not the caller's street; its name still is.
+    planted = ["Millbrook Way", "Sandpiper Crescent", "Набережная Лебедева"]
+    assert metrics.leaks(planted, ["Is there any way to speed it up? The moon was a crescent."]) == []
+    assert metrics.leaks(planted, ["It's on Millbrook, by the набережная."]) == ["Millbrook Way"]
+    assert metrics.leaks(planted, ["Живу у Лебедева."]) == ["Набережная Лебедева"]
+
+
 def test_script_transcript_keeps_stereo_speakers_and_hides_mono_ones():
     turns = (Turn("agent", "Hello there"), Turn("client", "Hi, my internet is down"))
     call = EvalCall("x", "en", True, "support-en", "report", turns, {}, (("a",),), ())
