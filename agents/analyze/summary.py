@@ -17,7 +17,7 @@ import re
 
 from agents.analyze import exemplars, memo, summary_cues, summary_joins
 from agents.analyze.embeddings import CallText, Sentence
-from agents.analyze.summary_text import (_CLAUSE, DATE, MAX_PART_CHARS, MAX_SUMMARY_CHARS, compact, compose, ended,
+from agents.analyze.summary_text import (DATE, MAX_PART_CHARS, MAX_SUMMARY_CHARS, compact, compose, first_clause,
                                          full_length, trim)
 
 LABELS = {"en": ("Reason", "Done", "Next"), "ru": ("Причина", "Сделано", "Далее")}
@@ -245,7 +245,7 @@ def with_news(purpose: Sentence, call: CallText, quoted: set[int]) -> str:
     if cause is not None and (after is None or after.turn != purpose.turn or after.position == cause.position):
         news = trim(cause.text)
         if len(core) + len(news) > MAX_PART_CHARS:  # the subject in a word, the room for the news
-            core = ended(_CLAUSE.split(core, maxsplit=1)[0])
+            core = first_clause(core)
         return f"{core} {news}"
     if (after is None or after.turn != purpose.turn or after.position in quoted or len(core) >= SHORT_REASON_CHARS
             or not _candidates(call, [after], exemplars.REASON + FINDING)):
@@ -314,7 +314,7 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
                         and s.turn.index <= reason.turn.index + SETTING_TURNS and summary_cues.names_problem(s.text)), None)
         if problem is not None:
             setting = trim(reason.text)
-            setting = setting if len(setting) + len(problem.text) < MAX_PART_CHARS else ended(_CLAUSE.split(setting, maxsplit=1)[0])
+            setting = setting if len(setting) + len(problem.text) < MAX_PART_CHARS else first_clause(setting)
             return f"{setting} {trim(problem.text)}"
     # A caller who trails off ("I've got this... the boiler's leaking.") says the reason next.
     if len(reason.text) >= SHORT_REASON_CHARS and not _TRAILS_OFF.search(reason.text):

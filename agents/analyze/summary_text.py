@@ -100,6 +100,11 @@ def ended(text: str) -> str:
     return text if not text or text.endswith(SENTENCE_ENDS) else text + "."
 
 
+def first_clause(text: str) -> str:
+    """The text's first comma clause as a sentence: the subject in a word, to leave room beside it."""
+    return ended(_CLAUSE.split(text, maxsplit=1)[0])
+
+
 def shorten(text: str, width: int) -> str:
     """textwrap.shorten(text, width, placeholder="…"), without its wrapping machinery when the
     text fits: shorten collapses the whitespace and returns a text that fits as it is."""
