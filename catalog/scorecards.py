@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from catalog.pattern_safety import backtracking_risk, sre, sre_parse
 
@@ -170,6 +170,12 @@ class Criterion(FrozenModel):
     # Languages in which the agent's sentences are also judged by their grammar for reproach of the
     # caller (an `absent` criterion: agents/analyze/reproach.py, reproach_ru.py), whatever their wording.
     reproach: tuple[str, ...] = ()
+    # Languages in which an `absent` criterion fails only on its rules' words or the reproach
+    # structure, never on a sentence's meaning alone: in support-ru the classifier's meaning-only
+    # failures were 12 false to 3 true on the calibrate script and 9 to 3 from audio (courtesy and
+    # sympathy said with a negation: "Да не за что.", "Хуже не придумаешь."), while the rules and
+    # the reproach structure found 42 of 49 rude agents (docs/quality.md, session 17).
+    wording_only: tuple[str, ...] = ()
 
     @field_validator("reproach")
     @classmethod
@@ -178,6 +184,12 @@ class Criterion(FrozenModel):
         if unparsed:
             raise ValueError(f"reproach: no sentence parser for {', '.join(unparsed)} (only {', '.join(sorted(REPROACH_LANGUAGES))})")
         return value
+
+    @model_validator(mode="after")
+    def _check_wording_only(self) -> "Criterion":
+        if self.wording_only and self.expect != "absent":
+            raise ValueError(f"{self.id}: wording_only is for `absent` criteria (a failure found by its words)")
+        return self
 
     @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "withdrawn_if",
                      "when_asked", "when_named", "when_vague", mode="before")

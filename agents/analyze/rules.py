@@ -60,7 +60,10 @@ ENGINE = "rules"
 #    Russian reproach judged by sentence structure too (reproach_ru.py, natasha's parse):
 #    the caller's missed past duty, an imperative sending the caller off or lecturing them, a
 #    question that scolds, "everybody knows", insistence by же/ведь, the caller's act guessed as the cause.
-ENGINE_VERSION = "13"
+# 14 (session 17): a criterion may set `wording_only` (an `absent` criterion fails on its rules
+#    and the reproach structure only, never on meaning alone): Russian rudeness no longer fails on
+#    the classifier's reading of one line.
+ENGINE_VERSION = "14"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

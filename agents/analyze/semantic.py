@@ -292,7 +292,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     if strict and language in criterion.reproach:
         found += reproach_evidence(candidates, found, rejects, language)
     scored: list[tuple[float, Sentence]] = []
-    if examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
+    by_meaning = not (strict and language in criterion.wording_only)
+    if by_meaning and examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         margin = criterion.margin_for(language, MIN_MARGIN_FOR_FAILURE if strict else 0.0)
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives, margin)
         for s in candidates:

@@ -192,7 +192,7 @@ def fit_all(items: list[dict], language: str) -> dict:
     fitted = {}
     for criterion in items[0]["scorecard"].criteria:
         examples = criterion.examples.get(language)
-        if examples:
+        if examples and language not in criterion.wording_only:  # no threshold to fit: words only
             applies_t = fit_applies(items, criterion.id) if examples.applies else None
             fitted[criterion.id] = (fit(items, criterion.id, applies_t), applies_t)
     return fitted

@@ -74,23 +74,38 @@ def test_a_criterion_opts_in_to_the_classifier_per_language():
     assert [s.text for _, s in by_cosine.scored] == ["Thanks ever so much for phoning us."]
 
 
-def test_russian_rudeness_and_empathy_are_judged_by_their_classifiers(russian):
-    assert uses_classifier(russian.criterion("no_rude_language"), "ru")
+def test_russian_empathy_is_judged_by_its_classifier_and_rudeness_by_its_wording_only(russian):
     assert uses_classifier(russian.criterion("empathy"), "ru")
     assert not uses_classifier(russian.criterion("resolution"), "ru")
+    rudeness = russian.criterion("no_rude_language")
+    assert not uses_classifier(rudeness, "ru") and "ru" in rudeness.wording_only
 
 
-def test_rude_agent_line_in_new_words_fails_with_its_quote_and_a_curt_polite_one_does_not(russian):
-    # A line no rule covers, well above the classifier's threshold (a line at the threshold flips
-    # with any change to the examples of other criteria, which are its implicit negatives).
-    rude = OPENING + [(10.5, 15.0, "agent", "Вы вообще слушаете, что я вам говорю?")]
-    verdict = by_id(analyze_with_rules(redacted(rude, language="ru"), russian), "no_rude_language")
-    assert verdict["verdict"] == "not_met"
-    assert verdict["evidence"] == [{"quote": "Вы вообще слушаете, что я вам говорю?",
-                                    "segment": 2, "start": 10.5}]
-    curt = OPENING + [(10.5, 13.0, "agent", "Лицевой счёт какой?"),
-                      (13.5, 16.0, "agent", "Так, секунду, открываю начисления.")]
-    assert by_id(analyze_with_rules(redacted(curt, language="ru"), russian), "no_rude_language")["verdict"] == "met"
+@pytest.mark.parametrize("polite", [
+    "Да не за что, обращайтесь.",                        # courtesy said with a negation
+    "Хуже не придумаешь, сочувствую вам.",                # sympathy said with a negation
+    "И вам ещё досталось ни за что, вот обидно.",
+    "Я вам сейчас точно не скажу, уточню у склада.",
+])
+def test_a_polite_russian_line_with_a_negation_is_no_rudeness(russian, polite):
+    # The classifier that judged rudeness by meaning called such lines rude; only the rules'
+    # words and the reproach structure fail the criterion now.
+    call = OPENING + [(10.5, 14.0, "agent", polite)]
+    assert by_id(analyze_with_rules(redacted(call, language="ru"), russian), "no_rude_language")["verdict"] == "met"
+
+
+def test_rude_russian_lines_still_fail_on_their_words_or_structure_with_their_quote(russian):
+    for line in ("Это ваши проблемы, а не мои.", "Надо было раньше думать, а не сейчас звонить."):
+        call = OPENING + [(10.5, 15.0, "agent", line)]
+        verdict = by_id(analyze_with_rules(redacted(call, language="ru"), russian), "no_rude_language")
+        assert verdict["verdict"] == "not_met", line
+        assert verdict["evidence"] == [{"quote": line, "segment": 2, "start": 10.5}]
+
+
+def test_wording_only_is_refused_for_a_criterion_that_must_be_present():
+    with pytest.raises(ValueError, match="wording_only"):
+        parse_catalog({**CLASSIFIED, "scorecards": {"c": {"version": "1", "criteria": [
+            {**CLASSIFIED["scorecards"]["c"]["criteria"][0], "wording_only": ["en"]}]}}})
 
 
 def test_the_clients_rudeness_does_not_count_against_the_agent_stereo_or_guessed_mono(russian):
