@@ -62,7 +62,8 @@ ENGINE = "rules"
 #    question that scolds, "everybody knows", insistence by же/ведь, the caller's act guessed as the cause.
 # 14 (session 17): a criterion may set `wording_only` (an `absent` criterion fails on its rules
 #    and the reproach structure only, never on meaning alone): Russian rudeness no longer fails on
-#    the classifier's reading of one line.
+#    the classifier's reading of one line. A rude match of one or two words counts only when the
+#    ASR heard each of them clearly (semantic.clearly_heard_quote: names heard as swear words).
 ENGINE_VERSION = "14"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

@@ -19,7 +19,7 @@ from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.ordering import acted_before, first_act
 from agents.analyze.transcript import (Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
-                                      words_beside_values)
+                                      word_probabilities, words_beside_values)
 from catalog.scorecards import Criterion, Examples
 
 DEFAULT_THRESHOLD = 0.9
@@ -115,12 +115,42 @@ def first_quote(rules, text: str, rejects=()) -> str | None:
     return next((q for alt in rules if (q := match_quote(alt, text)) and not (rejects and rejected(rejects, q))), None)
 
 
+# Whisper turns a name or a word it barely caught into a swear word or a curt phrase ("Is that
+# Shelley ...?" as "Is that shitty ...?" at 0.78, "Beth's come down" as "Beth's calm down" at 0.54,
+# "Sharon speaking" as "Shut up speaking" at 0.15), while the content words of real rude phrases
+# mostly get 0.9 and more (calibrate audio, session 17):
+# a short rude match is evidence only when each of its words was heard at least this surely.
+CLEAR_WORD_PROBABILITY = 0.8
+SHORT_MATCH_WORDS = 2
+
+
+def clearly_heard_quote(rules, turn: Turn, rejects=()) -> str | None:
+    """first_quote of the turn, skipping an alternative with a match of one to SHORT_MATCH_WORDS
+    words that the ASR gave a word of below CLEAR_WORD_PROBABILITY (a longer phrase does not come
+    out of one misheard word). A match of redacted values alone (a card number read back) is the
+    redactor's finding and always counts."""
+    for alternative in rules:
+        found = [rule_search(p, turn.text) for p in alternative]
+        if not all(found):
+            continue
+        quote = " ".join(dict.fromkeys(sentence_at(turn.text, m.start()) for m in found))
+        if rejects and rejected(rejects, quote):
+            continue
+        if any(0 < len(words_beside_values(m.group())) <= SHORT_MATCH_WORDS
+               and min(word_probabilities(turn, m.start(), m.end()) or [1.0]) < CLEAR_WORD_PROBABILITY for m in found):
+            continue
+        return quote
+    return None
+
+
 def rejected(rejects, text: str) -> bool:
     """Whether some alternative of `rejects` (a criterion's reject_if) matches `text`."""
     return screen_matches(any_rule_regex(rejects), text) and any(match_quote(alt, text) for alt in rejects)
 
 
-def rule_evidence(rules, candidates: list[Turn], rejects=()) -> list[dict]:
+def rule_evidence(rules, candidates: list[Turn], rejects=(), clearly_heard: bool = False) -> list[dict]:
+    """The turns where a rule matches, as quotes. With `clearly_heard` (a failure of an `absent`
+    criterion), a match of one or two words counts only when the ASR was sure of each of them."""
     # Memoised per turn text (memo.py); a search that timed out is remembered as it came out.
     evidence = []
     rules, rejects = tuple(rules), tuple(rejects)
@@ -131,6 +161,8 @@ def rule_evidence(rules, candidates: list[Turn], rejects=()) -> list[dict]:
         quote = quotes.get(turn.text, _UNSEEN)
         if quote is _UNSEEN:
             quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text, rejects))
+        if quote and clearly_heard and turn.words:
+            quote = clearly_heard_quote(rules, turn, rejects)
         if quote:
             evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
             if len(evidence) == MAX_EVIDENCE:
@@ -288,7 +320,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     rejects = tuple(criterion.reject_if.get(language) or ()) if rejects is None else rejects
     # A refusal or a hedge disqualifies a sentence whether its wording or its meaning matched:
     # "I've sent it to the team, someone might look at it at some point" is no resolution.
-    found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids], rejects)
+    found = rule_evidence(criterion.rules.get(language) or (), [t for t in call.turns if t.index in turn_ids], rejects,
+                          clearly_heard=strict)
     if strict and language in criterion.reproach:
         found += reproach_evidence(candidates, found, rejects, language)
     scored: list[tuple[float, Sentence]] = []

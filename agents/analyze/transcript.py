@@ -47,6 +47,15 @@ def heard(turn: Turn, start: int, end: int) -> float | None:
     """How well the ASR heard turn.text[start:end]: the share of its words it gave at least
     SURE_WORD_PROBABILITY, or None when the turn carries no words or its words do not spell its
     text (e.g. a script, no ASR). One misheard word in a short sentence changes its meaning."""
+    probabilities = word_probabilities(turn, start, end)
+    if not probabilities:
+        return None
+    return sum(p >= SURE_WORD_PROBABILITY for p in probabilities) / len(probabilities)
+
+
+def word_probabilities(turn: Turn, start: int, end: int) -> list[float] | None:
+    """The ASR's probability of each word of turn.text[start:end], or None when the turn carries
+    no words or its words do not spell its text."""
     if not turn.words:
         return None
     joined = "".join(word for word, _ in turn.words)
@@ -57,9 +66,7 @@ def heard(turn: Turn, start: int, end: int) -> float | None:
         if position + len(word) > start and position < end:
             probabilities.append(probability)
         position += len(word)
-    if not probabilities:
-        return None
-    return sum(p >= SURE_WORD_PROBABILITY for p in probabilities) / len(probabilities)
+    return probabilities
 
 
 def is_mono(call_turns: list[Turn]) -> bool:

@@ -205,3 +205,48 @@ def test_only_the_clients_words_make_empathy_applicable(english):
                (8.5, 13.0, "agent", "It's been broken for days and nobody has fixed it, that's what the last caller said."),
                (13.5, 16.0, "agent", "Done, ten pounds added. Anything else?")]
     assert by_id(analyze_with_rules(redacted(routine), english), "empathy")["verdict"] == "na"
+
+
+def _said_with(call: list[tuple], probabilities: dict[str, float]) -> dict:
+    """The redacted transcript of `call` with ASR words: each word listed in `probabilities` at
+    that probability, every other word at 0.95."""
+    transcript = redacted(call)
+    for segment in transcript["segments"]:
+        words = segment["text"].split(" ")
+        segment["words"] = [{"start": segment["start"], "end": segment["end"], "word": (" " if i else "") + w,
+                             "probability": probabilities.get(w.strip(",.?!"), 0.95)} for i, w in enumerate(words)]
+    return transcript
+
+
+@pytest.mark.parametrize(("line", "word"), [
+    ("Hi, is that shitty Hargreaves?", "shitty"),          # a name heard as a swear word
+    ("Right, calm down with a cold, so no visit today.", "calm"),  # "come down" heard as "calm down"
+])
+def test_a_short_rude_match_counts_only_when_the_asr_heard_each_word_clearly(english, line, word):
+    call = OPENING + [(10.5, 15.0, "agent", line), (15.5, 18.0, "client", "Okay then.")]
+    unsure = analyze_with_rules(_said_with(call, {word: 0.6}), english)
+    clear = analyze_with_rules(_said_with(call, {word: 0.97}), english)
+    assert by_id(unsure, "no_rude_language")["verdict"] == "met"
+    assert by_id(clear, "no_rude_language")["verdict"] == "not_met"
+    assert by_id(clear, "no_rude_language")["evidence"][0]["quote"] == line
+
+
+def test_a_longer_rude_phrase_counts_though_one_of_its_words_was_unsure(english):
+    # A reproach of several words does not come out of one misheard word.
+    line = "You should have read the terms before you signed."
+    call = OPENING + [(10.5, 15.0, "agent", line), (15.5, 18.0, "client", "Okay then.")]
+    verdict = by_id(analyze_with_rules(_said_with(call, {"have": 0.5}), english), "no_rude_language")
+    assert verdict["verdict"] == "not_met"
+
+
+def test_a_card_number_read_back_counts_however_unsure_the_asr_was_of_its_digits(english):
+    # The redactor found the number, so its placeholder is no misheard word (a redacted value
+    # carries the lowest probability of the words it replaced).
+    call = OPENING + [(10.5, 15.0, "client", "It's <CREDIT_CARD>."), (15.5, 20.0, "agent", "So that's <CREDIT_CARD>, thank you.")]
+    transcript = redacted(call)
+    for segment in transcript["segments"]:
+        words = segment["text"].split(" ")
+        segment["words"] = [{"start": segment["start"], "end": segment["end"], "word": (" " if i else "") + w,
+                             "probability": 0.4 if "<" in w else 0.95} for i, w in enumerate(words)]
+    verdict = by_id(analyze_with_rules(transcript, english), "card_not_read_back")
+    assert verdict["verdict"] == "not_met" and "<CREDIT_CARD>" in verdict["evidence"][0]["quote"]
