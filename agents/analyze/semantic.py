@@ -97,12 +97,21 @@ def quote_of(s: Sentence) -> dict:
     return {"quote": s.text, "segment": s.turn.index, "start": s.turn.start}
 
 
+def alternative_matches(alternative: tuple[str, ...], text: str) -> list | None:
+    """One match per pattern of the alternative, or None when some pattern does not match."""
+    found = [rule_search(p, text) for p in alternative]
+    return found if all(found) else None
+
+
+def quote_of_matches(found: list, text: str) -> str:
+    """The sentence(s) of the text holding the matches, in order, without duplicates."""
+    return " ".join(dict.fromkeys(sentence_at(text, m.start()) for m in found))
+
+
 def match_quote(alternative: tuple[str, ...], text: str) -> str | None:
     """The sentence(s) where every pattern of the alternative matches, or None."""
-    found = [rule_search(p, text) for p in alternative]
-    if not all(found):
-        return None
-    return " ".join(dict.fromkeys(sentence_at(text, m.start()) for m in found))  # ordered, no duplicates
+    found = alternative_matches(alternative, text)
+    return quote_of_matches(found, text) if found else None
 
 
 def first_quote(rules, text: str, rejects=()) -> str | None:
@@ -130,10 +139,10 @@ def clearly_heard_quote(rules, turn: Turn, rejects=()) -> str | None:
     out of one misheard word). A match of redacted values alone (a card number read back) is the
     redactor's finding and always counts."""
     for alternative in rules:
-        found = [rule_search(p, turn.text) for p in alternative]
-        if not all(found):
+        found = alternative_matches(alternative, turn.text)
+        if not found:
             continue
-        quote = " ".join(dict.fromkeys(sentence_at(turn.text, m.start()) for m in found))
+        quote = quote_of_matches(found, turn.text)
         if rejects and rejected(rejects, quote):
             continue
         if any(0 < len(words_beside_values(m.group())) <= SHORT_MATCH_WORDS
