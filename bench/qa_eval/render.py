@@ -64,8 +64,9 @@ ESPEAK_VOICES = {"en": (Voice("espeak", "en-us"), Voice("espeak", "en+Annie", wp
                  "ru": (Voice("espeak", "ru"), Voice("espeak", "ru+f3", wpm=150))}
 FESTIVAL_RU = "msu_ru_nsh_clunits"
 # Festival writes no audio at all for a text with these (its Russian letter rules have none for
-# them, nor for a comma standing alone): quotes go, a dash is a comma after the word before it.
-FESTIVAL_UNSPOKEN = str.maketrans({"«": None, "»": None, "„": None, "“": None, "”": None, "…": "."})
+# them, nor for a comma standing alone): quotes go, a dash is a comma after the word before it, a
+# slash a space («б/у» is said letter by letter).
+FESTIVAL_UNSPOKEN = str.maketrans({"«": None, "»": None, "„": None, "“": None, "”": None, "…": ".", "/": " "})
 DASH = re.compile(r"\s*[—–]\s*")
 # ...nor for punctuation standing between spaces: the pause of "записан. ... НПФ «Опора»".
 STANDALONE_PUNCTUATION = re.compile(r"(?:^|(?<=\s))[^\w\s]+(?:\s+|$)")

@@ -172,7 +172,7 @@ def test_rendering_one_call_gives_8khz_mu_law_with_the_call_layout(tmp_path, cal
 
 
 def test_a_russian_turn_with_a_dash_or_quotes_is_still_spoken(tmp_path):
-    """Festival writes no audio for a text with a dash, quotes or a comma standing alone; twelve
+    """Festival writes no audio for a text with a dash, quotes, a slash or a comma standing alone; twelve
     of the 28 Russian calls of the fresh held-out batch had a dash."""
     from bench.qa_eval.render import FESTIVAL_RU, Voice, festival_text, speak_turn
 
@@ -186,6 +186,9 @@ def test_a_russian_turn_with_a_dash_or_quotes_is_still_spoken(tmp_path):
     # a turn that trails in ("...Ну хорошо."); session 13's fresh batch had one
     assert festival_text("...Ну хорошо.") == "Ну хорошо."
     assert speak_turn("...Ну хорошо.", Voice("festival", FESTIVAL_RU), cache_dir=tmp_path).stat().st_size > 8000
+    # a slash: «б/у» (session 18's ru211)
+    assert festival_text("Пришёл явно б/у.") == "Пришёл явно б у."
+    assert speak_turn("Пришёл явно б/у.", Voice("festival", FESTIVAL_RU), cache_dir=tmp_path).stat().st_size > 8000
 
 
 @pytest.mark.models
