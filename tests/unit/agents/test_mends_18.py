@@ -1,0 +1,38 @@
+"""Session 18 review mends: refactors that change no verdict, summary or redaction."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_redaction_and_reproach_share_one_english_pipeline(english_analyzer):
+    from agents.analyze import reproach
+    from agents.redact.engine import english_pipeline
+
+    shared = english_pipeline()
+    assert english_analyzer.nlp_engine.nlp["en"]._nlp is shared
+    assert reproach.parse("You should have rung us first.").vocab is shared.vocab
+    assert english_pipeline.cache_info().currsize == 1
+
+
+def test_redaction_skips_the_parser_and_reproach_skips_the_ner(english_analyzer):
+    from agents.analyze import reproach
+
+    redacting = english_analyzer.nlp_engine.nlp["en"]("Send it to Mary Jones in Leeds.")
+    assert not redacting.has_annotation("DEP")
+    assert {e.label_ for e in redacting.ents} >= {"PERSON"}
+    parsed = reproach.parse("Send it to Mary Jones in Leeds.")
+    assert parsed.has_annotation("DEP") and not parsed.ents
+    # the shared object itself keeps every pipe on: neither caller switched one off for the other
+    from agents.redact.engine import english_pipeline
+    assert "parser" in english_pipeline().pipe_names and "ner" in english_pipeline().pipe_names
+
+
+def test_either_may_load_the_pipeline_first_in_a_fresh_process():
+    script = ("from agents.analyze.reproach import reproach\n"
+              "assert reproach('You should have read the letter.')\n"
+              "from agents.redact import build_analyzer\n"
+              "found = build_analyzer('en').analyze('Ring Peter Brown tomorrow.', language='en')\n"
+              "assert any(r.entity_type == 'PERSON' for r in found)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
