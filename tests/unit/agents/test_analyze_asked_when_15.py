@@ -123,9 +123,9 @@ def russian():
     ("А когда мастер придёт?", "В среду с девяти до часу.", "met"),
 ])
 def test_russian_callers_question_of_when_must_be_answered(russian, caller_asks, agent_reply, verdict):
-    from agents.analyze.semantic import matches_any
+    from agents.analyze.semantic import any_alternative_matches
     resolution = russian.criterion("resolution")
-    assert matches_any(resolution.when_asked["ru"], caller_asks)
+    assert any_alternative_matches(resolution.when_asked["ru"], caller_asks)
     call = [(0.0, 4.0, "agent", "Добрый день, сервис «Тёплый дом», меня зовут <PERSON>. Разговор записывается."),
             (4.5, 9.0, "client", "У меня батарея в комнате течёт."),
             (9.5, 14.0, "agent", "Я оформила заявку на ремонт."),
@@ -147,8 +147,8 @@ def test_a_step_that_names_its_own_when_stands_whatever_the_caller_asks_next(eng
     ("And is there a discount for tomorrow?", False),   # asks what, not when
 ])
 def test_a_question_naming_a_time_asks_when_unless_the_time_is_what_it_is_for(english, question, asks):
-    from agents.analyze.semantic import matches_any
-    assert matches_any(english.criterion("resolution").when_asked["en"], question) is asks
+    from agents.analyze.semantic import any_alternative_matches
+    assert any_alternative_matches(english.criterion("resolution").when_asked["en"], question) is asks
 
 
 @pytest.mark.parametrize("text, named", [
@@ -156,5 +156,5 @@ def test_a_question_naming_a_time_asks_when_unless_the_time_is_what_it_is_for(en
     ("Сбор будет около трёх тысяч.", False),   # a sum, not a clock time
 ])
 def test_a_russian_number_naming_a_sum_is_no_when(russian, text, named):
-    from agents.analyze.semantic import matches_any
-    assert matches_any(russian.criterion("resolution").when_named["ru"], text) is named
+    from agents.analyze.semantic import any_alternative_matches
+    assert any_alternative_matches(russian.criterion("resolution").when_named["ru"], text) is named

@@ -36,3 +36,13 @@ def test_either_may_load_the_pipeline_first_in_a_fresh_process():
               "assert any(r.entity_type == 'PERSON' for r in found)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_any_alternative_matches_says_whether_some_alternative_matches():
+    from agents.analyze.semantic import any_alternative_matches
+
+    rules = ((r"call (you )?back",), (r"tomorrow", r"morning"))
+    assert any_alternative_matches(rules, "I'll call you back in an hour.")
+    assert any_alternative_matches(rules, "Someone will ring tomorrow morning.")
+    assert not any_alternative_matches(rules, "Someone will ring tomorrow.")  # one pattern of two
+    assert not any_alternative_matches((), "I'll call you back in an hour.")
