@@ -46,9 +46,10 @@ MIN_WORDS_FOR_CREDIT = 3
 # words to judge: its placeholders sit near every example that holds one, so it counts by rules only.
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Assessment:
-    """What the engine found for one criterion on one call, before a threshold is applied."""
+    """What the engine found for one criterion on one call, before a threshold is applied.
+    Built by keyword only: a change in the order of its fields cannot swap two values."""
 
     applies_score: float  # see applies_score(); compared with the criterion's applies_threshold
     rule_evidence: list[dict] = field(default_factory=list)
@@ -360,9 +361,10 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
     # either side may say it, so a mono call's role guess does not matter here
     no_record = rule_evidence(criterion.no_record_if.get(language) or (), call.turns)
-    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn,
-                      no_record, when_left_open(criterion, call, language),
-                      tuple(criterion.when_named.get(language) or ()))
+    return Assessment(applies_score=applies_score(criterion, call, language, examples), rule_evidence=found,
+                      scored=scored, act=act, declined=declined, withdrawn=withdrawn, no_record=no_record,
+                      left_open=when_left_open(criterion, call, language),
+                      when_named=tuple(criterion.when_named.get(language) or ()))
 
 
 def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tuple, language: str) -> list[dict]:

@@ -46,3 +46,14 @@ def test_any_alternative_matches_says_whether_some_alternative_matches():
     assert any_alternative_matches(rules, "Someone will ring tomorrow morning.")
     assert not any_alternative_matches(rules, "Someone will ring tomorrow.")  # one pattern of two
     assert not any_alternative_matches((), "I'll call you back in an hour.")
+
+
+def test_an_assessment_is_built_by_keyword_only():
+    import pytest
+
+    from agents.analyze.semantic import Assessment
+
+    with pytest.raises(TypeError):
+        Assessment(0.9, [{"quote": "Thanks for calling."}])  # type: ignore[misc]
+    built = Assessment(applies_score=0.9, declined=[{"quote": "We can't do that here."}])
+    assert built.applies_score == 0.9 and built.declined and not built.withdrawn and built.when_named == ()
