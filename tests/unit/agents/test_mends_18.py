@@ -57,3 +57,30 @@ def test_an_assessment_is_built_by_keyword_only():
         Assessment(0.9, [{"quote": "Thanks for calling."}])  # type: ignore[misc]
     built = Assessment(applies_score=0.9, declined=[{"quote": "We can't do that here."}])
     assert built.applies_score == 0.9 and built.declined and not built.withdrawn and built.when_named == ()
+
+
+def test_the_news_an_agent_rang_with_is_looked_for_once(monkeypatch):
+    from agents.analyze import summary as summary_module
+    from agents.analyze.embeddings import CallText
+    from agents.analyze.transcript import Turn
+
+    looked_for = []
+    original = summary_module.news_of_cause
+
+    def counting(purpose, call, quoted):
+        looked_for.append(purpose.position)
+        return original(purpose, call, quoted)
+
+    monkeypatch.setattr(summary_module, "news_of_cause", counting)
+    turns = [("client", "Hello?"),
+             ("agent", "Hi, it's <PERSON> from the garage, I'm calling about your car's service on Thursday."),
+             ("client", "Right, go on."),
+             ("agent", "Our ramp has failed, so we can't take the car on Thursday."),
+             ("client", "Oh dear."),
+             ("agent", "I've booked you in for Friday at nine instead."),
+             ("client", "Friday's fine, thanks.")]
+    call = CallText([Turn(i, 5.0 * i, 5.0 * i + 4.5, who, text) for i, (who, text) in enumerate(turns)],
+                    direction="outgoing")
+    text = summary_module.template_summary(call, "en")
+    assert "ramp has failed" in text.split("Done:")[0]
+    assert len(looked_for) == 1
