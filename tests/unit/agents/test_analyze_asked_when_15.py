@@ -10,7 +10,6 @@ import pytest
 from agents.analyze.asked_when import answers_when, left_open, reply_to
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.transcript import Turn
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
@@ -51,8 +50,8 @@ def test_no_question_or_no_reply_leaves_nothing_open():
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 def resolution(scorecard, agent_step: str, caller_asks: str, agent_reply: str) -> dict:
@@ -113,8 +112,8 @@ def test_a_vague_when_after_the_step_takes_it_back(english):
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 @pytest.mark.parametrize("caller_asks, agent_reply, verdict", [

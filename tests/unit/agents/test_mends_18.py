@@ -84,3 +84,11 @@ def test_the_news_an_agent_rang_with_is_looked_for_once(monkeypatch):
     text = summary_module.template_summary(call, "en")
     assert "ramp has failed" in text.split("Done:")[0]
     assert len(looked_for) == 1
+
+
+def test_the_shared_catalog_is_the_packaged_one(builtin_catalog):
+    from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+    fresh = load_catalog_file(DEFAULT_PROJECTS_FILE)
+    assert builtin_catalog.scorecards == fresh.scorecards
+    assert builtin_catalog.scorecard("support-ru").criterion("greeting") == fresh.scorecard("support-ru").criterion("greeting")
