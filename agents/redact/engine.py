@@ -66,7 +66,7 @@ def spacy_model_directory() -> Path:
 
 @lru_cache(maxsize=1)
 def english_pipeline():
-    """spaCy's small English pipeline, loaded once per process and shared (~45 MB each copy):
+    """spaCy's small English pipeline, loaded once per process and shared:
     redaction runs it without its parser (EnglishNlpEngine), the reproach check
     (agents/analyze/reproach.py) without its NER. Each caller disables pipes per call, never on
     the shared object."""
