@@ -16,14 +16,14 @@ written by someone else; the grammar of a reproach does:
 A statement with a negative question tag ("you did read the email, didn't you?") is judged as the
 statement. Other questions, conditions ("if you didn't get it") and sentences with a softener (an apology, "I'm
 afraid", "I understand") are no reproach. The dependency parse is spaCy's small English model,
-the one redaction ships (agents/redact/engine.py), loaded once without its NER.
+the one redaction ships, loaded once and shared with it (agents/redact/engine.py english_pipeline),
+run here without its NER.
 """
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 # The caller, and callers in general, as the one at fault.
 CALLER = frozenset({"you"})
@@ -63,13 +63,12 @@ RETORT_TAG = re.compile(r",? you know[.!]?$", re.IGNORECASE)
 SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly)\b|n[’']t\b", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def parser():
-    """spaCy's small English pipeline (tagger, parser, lemmatizer), loaded once."""
-    import spacy
+def parse(text: str) -> Doc:
+    """`text` through spaCy's small English pipeline (tagger, parser, lemmatizer; not the NER),
+    the process's one copy that redaction uses too."""
+    from agents.redact.engine import english_pipeline
 
-    from agents.redact.engine import spacy_model_directory
-    return spacy.load(spacy_model_directory(), exclude=["ner"])
+    return english_pipeline()(text, disable=["ner"])
 
 
 def subjects(verb: Token) -> list[Token]:
@@ -176,7 +175,7 @@ def reproach(text: str) -> str | None:
     and softened sentences never do."""
     if not SCREEN.search(text):
         return None
-    for sentence in parser()(text).sents:
+    for sentence in parse(text).sents:
         plain = sentence.text.strip()
         if SOFTENER.search(plain):
             continue
@@ -186,7 +185,7 @@ def reproach(text: str) -> str | None:
             tag = QUESTION_TAG.search(plain)
             if tag is None or tag.start() == 0:
                 continue
-            statement = parser()(plain[:tag.start()].strip() + ".")
+            statement = parse(plain[:tag.start()].strip() + ".")
             # "you did say Tuesday, didn't you?" checks what the caller said: no reproach
             if any(t.lemma_ in CALLERS_WORDS and {c.lower_ for c in subjects(t)} & CALLER for t in statement):
                 continue

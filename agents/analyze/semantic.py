@@ -46,9 +46,10 @@ MIN_WORDS_FOR_CREDIT = 3
 # words to judge: its placeholders sit near every example that holds one, so it counts by rules only.
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Assessment:
-    """What the engine found for one criterion on one call, before a threshold is applied."""
+    """What the engine found for one criterion on one call, before a threshold is applied.
+    Built by keyword only: a change in the order of its fields cannot swap two values."""
 
     applies_score: float  # see applies_score(); compared with the criterion's applies_threshold
     rule_evidence: list[dict] = field(default_factory=list)
@@ -63,7 +64,7 @@ class Assessment:
     def dated(self, hits: list[dict]) -> bool:
         """Whether some evidence names a concrete when itself: a later "when?" is then about
         something else ("and what time's the pick-up?") or asks for more than a next step needs."""
-        return any(matches_any(self.when_named, h["quote"]) for h in hits)
+        return any(any_alternative_matches(self.when_named, h["quote"]) for h in hits)
 
     def applicable(self, applies_threshold: float) -> bool:
         return self.applies_score >= applies_threshold
@@ -121,7 +122,8 @@ def first_quote(rules, text: str, rejects=()) -> str | None:
     first sentence, though a hedge pattern rejects the second."""
     if not screen_matches(any_rule_regex(rules), text):
         return None  # no pattern matches, so no alternative does
-    return next((q for alt in rules if (q := match_quote(alt, text)) and not (rejects and rejected(rejects, q))), None)
+    return next((q for alt in rules
+                 if (q := match_quote(alt, text)) and not (rejects and any_alternative_matches(rejects, q))), None)
 
 
 # Whisper turns a name or a word it barely caught into a swear word or a curt phrase ("Is that
@@ -143,7 +145,7 @@ def clearly_heard_quote(rules, turn: Turn, rejects=()) -> str | None:
         if not found:
             continue
         quote = quote_of_matches(found, turn.text)
-        if rejects and rejected(rejects, quote):
+        if rejects and any_alternative_matches(rejects, quote):
             continue
         if any(0 < len(words_beside_values(m.group())) <= SHORT_MATCH_WORDS
                and min(word_probabilities(turn, m.start(), m.end()) or [1.0]) < CLEAR_WORD_PROBABILITY for m in found):
@@ -152,9 +154,10 @@ def clearly_heard_quote(rules, turn: Turn, rejects=()) -> str | None:
     return None
 
 
-def rejected(rejects, text: str) -> bool:
-    """Whether some alternative of `rejects` (a criterion's reject_if) matches `text`."""
-    return screen_matches(any_rule_regex(rejects), text) and any(match_quote(alt, text) for alt in rejects)
+def any_alternative_matches(rules, text: str) -> bool:
+    """Whether some alternative of `rules` (a criterion's rules, reject_if, when_named...) matches
+    `text` (match_quote); False for no rules."""
+    return bool(rules) and screen_matches(any_rule_regex(rules), text) and any(match_quote(alt, text) for alt in rules)
 
 
 def rule_evidence(rules, candidates: list[Turn], rejects=(), clearly_heard: bool = False) -> list[dict]:
@@ -345,7 +348,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
                 continue
             if language in criterion.answered and not answered_with_value(s, call):
                 continue
-            if may_count[s.position] and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
+            if may_count[s.position] and not (rejects and memo.per_text("any_alternative_matches", rejects, s.full_text,
+                                                                        any_alternative_matches)):
                 scored.append((round(float(score[s.position]), 6), s))
     scored.sort(key=lambda item: (-item[0], item[1].position))  # deterministic order on ties
     if criterion.must_precede.get(language):  # a check guarding the record: the caller must know the answer
@@ -357,9 +361,10 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
     # either side may say it, so a mono call's role guess does not matter here
     no_record = rule_evidence(criterion.no_record_if.get(language) or (), call.turns)
-    return Assessment(applies_score(criterion, call, language, examples), found, scored, act, declined, withdrawn,
-                      no_record, when_left_open(criterion, call, language),
-                      tuple(criterion.when_named.get(language) or ()))
+    return Assessment(applies_score=applies_score(criterion, call, language, examples), rule_evidence=found,
+                      scored=scored, act=act, declined=declined, withdrawn=withdrawn, no_record=no_record,
+                      left_open=when_left_open(criterion, call, language),
+                      when_named=tuple(criterion.when_named.get(language) or ()))
 
 
 def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tuple, language: str) -> list[dict]:
@@ -385,7 +390,8 @@ def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tu
     for s in judged:
         if s.turn.index in quoted:
             continue
-        if known.get(s.text) and not (rejects and memo.per_text("rejected", rejects, s.full_text, rejected)):
+        if known.get(s.text) and not (rejects and memo.per_text("any_alternative_matches", rejects, s.full_text,
+                                                                any_alternative_matches)):
             evidence.append(quote_of(s))
             quoted.add(s.turn.index)
     return evidence[:MAX_EVIDENCE]
@@ -400,13 +406,9 @@ def when_left_open(criterion: Criterion, call: CallText, language: str) -> dict 
     named = tuple(criterion.when_named.get(language) or ())
     vague = tuple(criterion.when_vague.get(language) or ())
     hedges = tuple(criterion.withdrawn_if.get(language) or ())
-    return left_open(call.turns, call.roles, language, lambda text: matches_any(asks, text),
-                     lambda text: matches_any(named, text), lambda text: matches_any(vague, text),
-                     lambda text: matches_any(hedges, text))
-
-
-def matches_any(rules: tuple, text: str) -> bool:
-    return bool(rules) and rejected(rules, text)
+    return left_open(call.turns, call.roles, language, lambda text: any_alternative_matches(asks, text),
+                     lambda text: any_alternative_matches(named, text), lambda text: any_alternative_matches(vague, text),
+                     lambda text: any_alternative_matches(hedges, text))
 
 
 def _responds_from(criterion: Criterion, call: CallText) -> float:

@@ -164,10 +164,11 @@ def opening_reason(call: CallText, client: list[Sentence]) -> Sentence | None:
 
 
 def pick(call: CallText, purpose: Sentence | None, language: str = "en"
-         ) -> tuple[Sentence | None, list[Sentence], Sentence | None]:
-    """(reason, done, next): the client's reason (said first, as callers do), the agent's actions or
-    findings (actions, later ones, first; a bare figure last), and the next step (dated, with future
-    or commitment wording). `purpose`: outgoing_purpose(call)."""
+         ) -> tuple[Sentence | None, list[Sentence], Sentence | None, Sentence | None]:
+    """(reason, done, next, news): the client's reason (said first, as callers do), the agent's actions
+    or findings (actions, later ones, first; a bare figure last), the next step (dated, with future
+    or commitment wording), and when the reason is the agent's `purpose`, its news_of_cause (which
+    with_news quotes with it, so neither done nor next does). `purpose`: outgoing_purpose(call)."""
     client = summary_joins.mend(call, call.of_role("client"))
     agent = summary_joins.mend(call, call.of_role("agent"))
     opening = call.turns[0].index if call.turns else -1
@@ -181,7 +182,7 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
     news = news_of_cause(reason, call, used) if reason is not None and reason is purpose else None
     used |= {news.position} if news is not None else set()  # the reason quotes it (with_news)
     if language != "en":  # the wording cues are English; other languages keep the ranking by meaning
-        return _pick_by_meaning(call, agent, reason, used)
+        return (*_pick_by_meaning(call, agent, reason, used), news)
     # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
     upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
                      if DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
@@ -205,8 +206,8 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
     # The one thing the agent did, with its date, is what was done; the outcome the caller put into
     # words and the agent confirmed stays what happens next ("so it's the fitters at nine on Thursday").
     if not done and upcoming is not None and upcoming is not agreed:
-        return reason, [upcoming], None
-    return reason, done, upcoming
+        return reason, [upcoming], None, news
+    return reason, done, upcoming, news
 
 
 def outgoing_purpose(call: CallText) -> Sentence | None:
@@ -235,13 +236,13 @@ def first_news(call: CallText, opening: list[Sentence]) -> Sentence | None:
     return min((s for _, s in told), key=lambda s: s.position, default=None)
 
 
-def with_news(purpose: Sentence, call: CallText, quoted: set[int]) -> str:
+def with_news(purpose: Sentence, call: CallText, quoted: set[int], cause: Sentence | None) -> str:
     """The purpose and the statement after it in the same turn, when that one says what happened
     ("About your survey tomorrow. The surveyor is off sick, so we need to move it."): the purpose
-    names the subject, the news is often the reason itself."""
+    names the subject, the news is often the reason itself. `cause`: the purpose's news_of_cause,
+    as pick found it (pick keeps it out of `quoted`)."""
     core = purpose_core(purpose.text)
     after = call.sentences[purpose.position + 1] if purpose.position + 1 < len(call.sentences) else None
-    cause = news_of_cause(purpose, call, quoted)
     if cause is not None and (after is None or after.turn != purpose.turn or after.position == cause.position):
         news = trim(cause.text)
         if len(core) + len(news) > MAX_PART_CHARS:  # the subject in a word, the room for the news
@@ -343,9 +344,9 @@ def with_lead_in(statement: Sentence, call: CallText, text: str | None = None) -
 def template_summary(call: CallText, language: str) -> str:
     labels = LABELS.get(language, LABELS["en"])
     purpose = outgoing_purpose(call)
-    reason, done, upcoming = pick(call, purpose, language)
+    reason, done, upcoming, news = pick(call, purpose, language)
     quoted_later = {s.position for s in done} | ({upcoming.position} if upcoming else set())
-    reason_text = (None if reason is None else with_news(reason, call, quoted_later) if reason == purpose
+    reason_text = (None if reason is None else with_news(reason, call, quoted_later, news) if reason == purpose
                    else with_context(reason, call.of_role("client")))
     told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:

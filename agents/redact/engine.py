@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngineProvider
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.nlp_engine.no_op_nlp_engine import NoOpNlpEngine
 
 from agents.redact.dictated import EMAIL, find_dictated
@@ -63,6 +64,41 @@ def spacy_model_directory() -> Path:
     return configs[0].parent
 
 
+@lru_cache(maxsize=1)
+def english_pipeline():
+    """spaCy's small English pipeline, loaded once per process and shared:
+    redaction runs it without its parser (EnglishNlpEngine), the reproach check
+    (agents/analyze/reproach.py) without its NER. Each caller disables pipes per call, never on
+    the shared object."""
+    import spacy
+
+    return spacy.load(spacy_model_directory())
+
+
+class _WithoutParser:
+    """The shared pipeline as Presidio calls it (nlp(text), nlp.pipe(texts), nlp.vocab), with
+    the parser skipped on each call."""
+
+    def __init__(self, nlp) -> None:
+        self._nlp = nlp
+
+    def __call__(self, text: str):
+        return self._nlp(text, disable=["parser"])
+
+    def pipe(self, texts, **kwargs):
+        return self._nlp.pipe(texts, disable=["parser"], **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._nlp, name)
+
+
+class EnglishNlpEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine on english_pipeline() instead of a copy of its own."""
+
+    def load(self) -> None:
+        self.nlp = {"en": _WithoutParser(english_pipeline())}
+
+
 def keep_tldextract_offline() -> None:
     """Presidio's e-mail recognizer calls tldextract.extract, which downloads the public
     suffix list on first use; point it at the snapshot bundled with tldextract instead."""
@@ -75,15 +111,13 @@ def keep_tldextract_offline() -> None:
 
 
 def _english_engine() -> AnalyzerEngine:
-    nlp_engine = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": str(spacy_model_directory())}],
-        "ner_model_configuration": {"labels_to_ignore": SPACY_LABELS_TO_IGNORE},
-    }).create_engine()
+    nlp_engine = EnglishNlpEngine(
+        models=[{"lang_code": "en", "model_name": str(spacy_model_directory())}],
+        ner_model_configuration=NerModelConfiguration.from_dict({"labels_to_ignore": SPACY_LABELS_TO_IGNORE}))
     # Nothing in Presidio or our recognizers reads the dependency parse (entities, lemmas and
     # token flags come from the other pipes; the NER has its own tok2vec): the same findings on
-    # every English calibrate call, ~10 % less redaction CPU.
-    nlp_engine.nlp["en"].disable_pipe("parser")
+    # every English calibrate call, ~10 % less redaction CPU. So the engine skips the parser.
+    nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=["en"])
     # Loading warns once per predefined recognizer of another language (es, it, pl...):
     # expected, so keep it out of the worker logs.

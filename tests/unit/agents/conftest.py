@@ -1,4 +1,4 @@
-"""Fixtures for the transcribe and redact tests: real models, real synthetic speech."""
+"""Fixtures for the agents tests: the packaged catalog, real models, real synthetic speech."""
 from __future__ import annotations
 
 import subprocess
@@ -12,6 +12,16 @@ from streams.settings import Settings
 
 def _run(*args: str | Path) -> None:
     subprocess.run([str(a) for a in args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def builtin_catalog():
+    """The packaged catalog (catalog/projects.yaml), parsed and validated once per test session:
+    its scorecards are frozen models, so tests can share it. A test of loading itself, or of
+    state an Analyzer builds on a catalog, still loads its own."""
+    from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+    return load_catalog_file(DEFAULT_PROJECTS_FILE)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import pytest
 from agents.analyze.asked_when import answers_when, left_open, reply_to
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.transcript import Turn
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
@@ -51,8 +50,8 @@ def test_no_question_or_no_reply_leaves_nothing_open():
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 def resolution(scorecard, agent_step: str, caller_asks: str, agent_reply: str) -> dict:
@@ -113,8 +112,8 @@ def test_a_vague_when_after_the_step_takes_it_back(english):
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 @pytest.mark.parametrize("caller_asks, agent_reply, verdict", [
@@ -123,9 +122,9 @@ def russian():
     ("А когда мастер придёт?", "В среду с девяти до часу.", "met"),
 ])
 def test_russian_callers_question_of_when_must_be_answered(russian, caller_asks, agent_reply, verdict):
-    from agents.analyze.semantic import matches_any
+    from agents.analyze.semantic import any_alternative_matches
     resolution = russian.criterion("resolution")
-    assert matches_any(resolution.when_asked["ru"], caller_asks)
+    assert any_alternative_matches(resolution.when_asked["ru"], caller_asks)
     call = [(0.0, 4.0, "agent", "Добрый день, сервис «Тёплый дом», меня зовут <PERSON>. Разговор записывается."),
             (4.5, 9.0, "client", "У меня батарея в комнате течёт."),
             (9.5, 14.0, "agent", "Я оформила заявку на ремонт."),
@@ -147,8 +146,8 @@ def test_a_step_that_names_its_own_when_stands_whatever_the_caller_asks_next(eng
     ("And is there a discount for tomorrow?", False),   # asks what, not when
 ])
 def test_a_question_naming_a_time_asks_when_unless_the_time_is_what_it_is_for(english, question, asks):
-    from agents.analyze.semantic import matches_any
-    assert matches_any(english.criterion("resolution").when_asked["en"], question) is asks
+    from agents.analyze.semantic import any_alternative_matches
+    assert any_alternative_matches(english.criterion("resolution").when_asked["en"], question) is asks
 
 
 @pytest.mark.parametrize("text, named", [
@@ -156,5 +155,5 @@ def test_a_question_naming_a_time_asks_when_unless_the_time_is_what_it_is_for(en
     ("Сбор будет около трёх тысяч.", False),   # a sum, not a clock time
 ])
 def test_a_russian_number_naming_a_sum_is_no_when(russian, text, named):
-    from agents.analyze.semantic import matches_any
-    assert matches_any(russian.criterion("resolution").when_named["ru"], text) is named
+    from agents.analyze.semantic import any_alternative_matches
+    assert any_alternative_matches(russian.criterion("resolution").when_named["ru"], text) is named

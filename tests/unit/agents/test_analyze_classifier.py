@@ -11,7 +11,7 @@ from agents.analyze.rules import analyze_with_rules
 from agents.analyze.semantic import (applies_score, assess, contrast, default_applies_threshold, first_quote,
                                      uses_applies_classifier, uses_classifier)
 from agents.analyze.transcript import rule_search, turns
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file, parse_catalog
+from catalog.projects import parse_catalog
 
 from test_analyze_rules import by_id, redacted
 
@@ -20,8 +20,8 @@ OPENING = [(0.0, 5.0, "agent", "Добрый день, компания «Теп
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 def clusters(rng: np.random.Generator, n: int, centre: np.ndarray) -> np.ndarray:
@@ -146,8 +146,8 @@ ROUTINE = ["I'd like to know if I can pay my bill in two instalments.",
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 def client_says(line: str, agent_line: str = "Okay, let me have a look at the account.") -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
@@ -17,8 +16,8 @@ AGENT_OPENING = (0.0, 5.0, "agent", "Hello, Greenfield Broadband, Sam speaking, 
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE)
+def catalog(builtin_catalog):
+    return builtin_catalog
 
 
 def judged(scorecard, client_line: str, agent_line: str, criterion: str, language: str = "en") -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_criteria_classes import judged
 from test_analyze_rules import by_id, redacted
@@ -17,8 +16,8 @@ PROBLEM = "My boiler's packed in again and I've got two little ones at home, I'm
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 @pytest.mark.parametrize("line", [

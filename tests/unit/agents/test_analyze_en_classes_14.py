@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 from catalog.scorecards import Scorecard
 
 from test_analyze_criteria_classes import judged
@@ -18,8 +17,8 @@ PROBLEM = "The shower's been stone cold since Friday and I've got my in-laws sta
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 def with_margin(scorecard: Scorecard, criterion_id: str, margin: float) -> Scorecard:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_criteria_classes import AGENT_OPENING, judged
 from test_analyze_rules import by_id, redacted
 
 
 @pytest.fixture(scope="module")
-def scorecard():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def scorecard(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 @pytest.mark.parametrize("line", [

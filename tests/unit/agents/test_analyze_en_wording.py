@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
@@ -15,8 +14,8 @@ OPENING = [(0.0, 5.0, "agent", "Hello, Greenfield Broadband, Sam speaking, this 
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 def verdict(scorecard, line: str, criterion: str, mono: bool = False) -> dict:

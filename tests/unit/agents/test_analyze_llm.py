@@ -46,8 +46,8 @@ def redacted_transcript() -> dict:
 
 
 @pytest.fixture(scope="module")
-def scorecard():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def scorecard(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 @pytest.fixture

@@ -8,19 +8,18 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 def english_opening(scorecard, opening: str, criterion: str = "greeting") -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 from catalog.scorecards import Criterion
 
 from test_analyze_rules import by_id, redacted
@@ -19,8 +18,8 @@ CLOSING = [(30.0, 33.0, "client", "Okay, thanks."), (33.5, 36.0, "agent", "Thank
 
 
 @pytest.fixture(scope="module")
-def english():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def english(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 def verification(scorecard, agent_lines: list[str], mono: bool = False) -> tuple[dict, dict]:

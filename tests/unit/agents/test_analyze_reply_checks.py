@@ -8,7 +8,6 @@ import pytest
 from agents.analyze.llm import parse_reply
 from agents.analyze.reply_checks import UnusableReply, check_repetition
 from agents.analyze.transcript import turns
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 LINES = ["Thank you for calling Acme, my name is <PERSON>. This call may be recorded.",
          "My card <CREDIT_CARD> was charged twice.",
@@ -16,8 +15,8 @@ LINES = ["Thank you for calling Acme, my name is <PERSON>. This call may be reco
 
 
 @pytest.fixture(scope="module")
-def scorecard():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def scorecard(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import pytest
 
 from agents.analyze.reproach import reproach
 from agents.analyze.rules import analyze_with_rules
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 
 @pytest.mark.parametrize("text", [
@@ -62,9 +61,9 @@ def test_courteous_lines_with_the_same_grammar(text):
     assert not reproach(text)
 
 
-def test_the_scorecard_fails_a_reproach_it_has_no_rule_for():
+def test_the_scorecard_fails_a_reproach_it_has_no_rule_for(builtin_catalog):
     """End to end: the English scorecard turns the structure into a quoted failure."""
-    scorecard = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+    scorecard = builtin_catalog.scorecard("support-en")
     transcript = {"language": "en", "segments": [
         {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "Good morning, Lakeside Lettings, Priya speaking."},
         {"speaker": "client", "start": 3.0, "end": 8.0, "text": "Hi, my deposit hasn't come back and it's been six weeks."},
@@ -81,9 +80,9 @@ def test_the_scorecard_fails_a_reproach_it_has_no_rule_for():
     ("If you will carry on using the old charger, it'll keep happening.", True),
     ("If you'll bear with me a moment, I'll check that.", False),
 ])
-def test_the_habit_held_against_the_caller_as_asr_writes_it(text, rude):
+def test_the_habit_held_against_the_caller_as_asr_writes_it(text, rude, builtin_catalog):
     from agents.analyze.transcript import rule_search
-    rules = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en").criterion("no_rude_language").rules["en"]
+    rules = builtin_catalog.scorecard("support-en").criterion("no_rude_language").rules["en"]
     assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
 
 
@@ -96,8 +95,8 @@ def test_insistence_about_callers_in_general(text, rude):
     assert bool(reproach(text)) is rude
 
 
-def test_a_negated_insult_is_reassurance():
-    scorecard = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def test_a_negated_insult_is_reassurance(builtin_catalog):
+    scorecard = builtin_catalog.scorecard("support-en")
 
     def verdict(line: str) -> str:
         transcript = {"language": "en", "segments": [
@@ -118,9 +117,9 @@ def test_a_negated_insult_is_reassurance():
     ("Оплатить нужно вам до пятницы, я пришлю ссылку.", False),
     ("Если нужно, я перезвоню завтра.", False),
 ])
-def test_russian_fronted_infinitive_as_a_lecture(text, rude):
+def test_russian_fronted_infinitive_as_a_lecture(text, rude, builtin_catalog):
     from agents.analyze.transcript import rule_search
-    rules = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru").criterion("no_rude_language").rules["ru"]
+    rules = builtin_catalog.scorecard("support-ru").criterion("no_rude_language").rules["ru"]
     assert any(all(rule_search(p, text) for p in alternative) for alternative in rules) is rude
 
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.semantic import first_quote
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_criteria_classes import judged
 
 
 @pytest.fixture(scope="module")
-def scorecard():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-en")
+def scorecard(builtin_catalog):
+    return builtin_catalog.scorecard("support-en")
 
 
 @pytest.mark.parametrize("line", [

@@ -11,7 +11,6 @@ from agents.analyze.embeddings import CallText
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.semantic import assess, contrast
 from agents.analyze.transcript import Turn, rule_search
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
@@ -19,8 +18,8 @@ OPENING = (0.0, 5.0, "agent", "Добрый день, компания «Теп�
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 def verdict(scorecard, client_line: str, agent_line: str, criterion: str, last_agent_line: str | None = None) -> dict:

@@ -8,7 +8,6 @@ import pytest
 
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.transcript import rule_search
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
@@ -16,8 +15,8 @@ OPENING = (0.0, 5.0, "agent", "Добрый день, служба поддер�
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 def judged(scorecard, lines: list[tuple[str, str]], criterion: str) -> dict:

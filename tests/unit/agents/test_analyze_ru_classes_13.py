@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_ru_classes_11 import judged
 
@@ -14,8 +13,8 @@ PROBLEM = ("client", "У меня стиральная машина опять �
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 @pytest.mark.parametrize("line", [

@@ -10,7 +10,6 @@ import pytest
 
 from agents.analyze import semantic
 from agents.analyze.transcript import rule_search
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_criteria_classes import judged
 from test_analyze_ordering import english  # noqa: F401 (a fixture)
@@ -19,8 +18,8 @@ WORRY = "My washing machine's flooded the utility room and I'm really worried ab
 
 
 @pytest.fixture(scope="module")
-def russian():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
 
 
 def forbidden(scorecard, language: str, text: str) -> bool:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import pytest
 
 from agents.analyze.transcript import rule_search
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE)
+def catalog(builtin_catalog):
+    return builtin_catalog
 
 
 def forbidden(scorecard, language: str, text: str) -> bool:

@@ -7,7 +7,6 @@ import pytest
 
 from agents.analyze.rules import analyze_with_rules, analyzer_version, match_quote
 from agents.analyze.transcript import talk_metrics
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 from schemas import registry
 
 PLACEHOLDER = re.compile(r"<([A-Z_]+)>")
@@ -38,8 +37,8 @@ GOOD_CALL = [
 
 
 @pytest.fixture(scope="module")
-def scorecard():
-    catalog = load_catalog_file(DEFAULT_PROJECTS_FILE)
+def scorecard(builtin_catalog):
+    catalog = builtin_catalog
     return catalog.scorecard("support-en")
 
 

@@ -9,7 +9,7 @@ from agents.analyze.embeddings import CallText
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.transcript import turns
 from agents.analyze.summary import MAX_SUMMARY_CHARS
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file, parse_catalog
+from catalog.projects import parse_catalog
 
 from test_analyze_rules import by_id, redacted, verdicts
 
@@ -18,8 +18,8 @@ OPENING = [(0.0, 5.0, "agent", "Hello, Greenfield Broadband, <PERSON> speaking. 
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE)
+def catalog(builtin_catalog):
+    return builtin_catalog
 
 
 @pytest.fixture(scope="module")

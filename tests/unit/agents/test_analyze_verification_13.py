@@ -9,14 +9,13 @@ import pytest
 
 from agents.analyze.rules import analyze_with_rules
 from agents.analyze.transcript import rule_search
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_rules import by_id, redacted
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE)
+def catalog(builtin_catalog):
+    return builtin_catalog
 
 
 def verification(scorecard, lines: list[tuple[str, str]], language: str = "en") -> dict:

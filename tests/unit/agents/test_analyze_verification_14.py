@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
 
 from test_analyze_verification_13 import matches, verification
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog_file(DEFAULT_PROJECTS_FILE)
+def catalog(builtin_catalog):
+    return builtin_catalog
 
 
 # --- English --------------------------------------------------------------------------------------
