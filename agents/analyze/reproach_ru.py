@@ -17,7 +17,15 @@ agents/redact/russian.py, on the same word embedding) give mood, person, tense a
 - the caller as one of everybody: «это все знают», «половина клиентов потом удивляются»;
 - insistence by «же/ведь» on what the caller knew, saw, signed or agreed («вы же понимаете, что ...»);
 - the caller's own act guessed as the cause: «скорее всего, вы ... не закрываете», «видимо, вы
-  неправильно ввели».
+  неправильно ввели»;
+- (session 18) the matter pushed off the agent: a first person asking back what it can do with no one
+  to do it for («а я что тут сделаю», not «что я могу для вас сделать»), the negation on the doer
+  with no «а X» naming who does («цены не я назначаю»); the agent's limits insisted on by же/ж («мы ж
+  не угадываем»); the fault named as the caller's, even beside an «извините» («это уже ваша
+  ответственность»); the caller («это вы сами отмечали») or callers in general («покупатели сами
+  роняют») as the ones who did it themselves; a habit lectured after a retort «ну» or with
+  «же/вообще»: a present «надо» with no one named over an imperfective infinitive («ну так чек надо
+  сразу проверять»), never waiting («ну, тут надо ждать»).
 
 A condition («если вы не получили») and a softened sentence (an apology, «к сожалению», «понимаю»,
 «пожалуйста») are no reproach. Only the agent's sentences are parsed, once each, in one batch per
