@@ -170,6 +170,27 @@ def reproach_in(sentence: Span) -> str | None:
     return None
 
 
+# What the caller is asked whether they "even" did: heeding, reading, trying, understanding.
+HEEDING = frozenset({"listen", "hear", "read", "look", "check", "understand", "know", "try", "open", "bother",
+                     "think", "care", "pay", "notice", "follow"})
+
+
+def scolding_question(sentence: Span) -> str | None:
+    """A question that scolds rather than asks: the caller asked whether they *even* heeded, read or
+    tried ("Are you even listening?", "Did you even open the letter?"); "Did you get the letter?"
+    and "Can you even out the payments?" ask, as does what the caller can do ("Can you even open the
+    app?": a troubleshooting step)."""
+    for word in sentence:
+        if word.lower_ != "even" or word.dep_ != "advmod":
+            continue
+        verb = word.head
+        # "Can you even open the app?" checks what the caller is able to do
+        if verb.lemma_ in HEEDING and {s.lower_ for s in subjects(verb)} & CALLER and not in_condition(verb) \
+                and not auxiliaries(verb) & {"can", "could", "ca"}:
+            return "a scolding question"
+    return None
+
+
 def reproach(text: str) -> str | None:
     """Why an agent's sentence reproaches the caller (see the module's doc), or None: questions
     and softened sentences never do."""
@@ -180,6 +201,9 @@ def reproach(text: str) -> str | None:
         if SOFTENER.search(plain):
             continue
         if plain.endswith("?"):
+            found = scolding_question(sentence)
+            if found:
+                return found
             # "You did read the email, didn't you?": a statement with a tag asks nothing; judged
             # as the statement ("You did read the email.")
             tag = QUESTION_TAG.search(plain)

@@ -17,7 +17,15 @@ agents/redact/russian.py, on the same word embedding) give mood, person, tense a
 - the caller as one of everybody: «это все знают», «половина клиентов потом удивляются»;
 - insistence by «же/ведь» on what the caller knew, saw, signed or agreed («вы же понимаете, что ...»);
 - the caller's own act guessed as the cause: «скорее всего, вы ... не закрываете», «видимо, вы
-  неправильно ввели».
+  неправильно ввели»;
+- (session 18) the matter pushed off the agent: a first person asking back what it can do with no one
+  to do it for («а я что тут сделаю», not «что я могу для вас сделать»), the negation on the doer
+  with no «а X» naming who does («цены не я назначаю»); the agent's limits insisted on by же/ж («мы ж
+  не угадываем»); the fault named as the caller's, even beside an «извините» («это уже ваша
+  ответственность»); the caller («это вы сами отмечали») or callers in general («покупатели сами
+  роняют») as the ones who did it themselves; a habit lectured after a retort «ну» or with
+  «же/вообще»: a present «надо» with no one named over an imperfective infinitive («ну так чек надо
+  сразу проверять»), never waiting («ну, тут надо ждать»).
 
 A condition («если вы не получили») and a softened sentence (an apology, «к сожалению», «понимаю»,
 «пожалуйста») are no reproach. Only the agent's sentences are parsed, once each, in one batch per
@@ -65,8 +73,8 @@ CONDITION = frozenset({"если", "когда", "раз", "коли", "ежел
 SOFTENER = re.compile(r"\b(извин\w*|прости\w*|сожалени\w*|пожалуйста|понимаю|понимаем|сочувству\w*|"
                       r"не волнуйтесь|не переживайте|не беспокойтесь|к счастью)\b", re.IGNORECASE)
 # A cheap screen: a sentence without any of these has none of the structures above.
-SCREEN = re.compile(r"\b(вы|ты|вам|вас|тебе|надо|нужно|должн\w*|следовало|стоило|полагалось|не|"
-                    r"все|каждый|никто|любой|же|ведь|разве|"
+SCREEN = re.compile(r"\b(вы|ты|вам|вас|тебе|ваш\w*|тво[йяи]|надо|нужно|должн\w*|следовало|стоило|полагалось|не|"
+                    r"все|каждый|никто|любой|же|ж|ведь|разве|сами|сам|сама|я|мы|я-то|мы-то|"
                     r"неужели|[а-яё]+(йте|ите|ьте))\b", re.IGNORECASE)
 
 
@@ -357,22 +365,136 @@ def own_doing(words: list[Word]) -> str | None:
     return None
 
 
+# Verbs of the agent's power to act: «что я сделаю?», «а что мы можем поделать».
+DOING = frozenset({"сделать", "поделать", "изменить", "мочь"})
+# Someone the agent acts for: «что я могу для вас сделать?» offers help.
+FOR_SOMEONE = frozenset({"для", "вам", "тебе", "ещё", "еще", "чем"})
+# The fault owned by the caller: «это ваша ответственность», «ваша вина».
+FAULT = frozenset({"ответственность", "вина", "проблема", "забота", "ошибка", "недосмотр"})
+# Callers in general, as one of whom the caller is cast: «клиенты сами ...», «пользователи сами ...».
+CALLERS = frozenset({"клиент", "пользователь", "покупатель", "люди", "человек", "заказчик", "абонент"})
+# Waiting is no conduct to lecture on: «ну, тут надо ждать ответа» is news.
+WAITING = frozenset({"ждать", "ожидать", "подождать", "дождаться", "надеяться", "звонить", "позвонить"})
+
+
+def first_person_tokens(w: Word) -> bool:
+    """«я», «мы» and their emphatic «я-то», «мы-то» (one token in natasha)."""
+    return w.lower.split("-")[0] in ("я", "мы")
+
+
+def blame_shift(words: list[Word]) -> str | None:
+    """The matter pushed off the agent: «я-то что сделаю», «а что я тут могу» (a first person who
+    can do nothing, asked back with no one to do it for), «расписание не я составляю» (the agent
+    denied as the doer)."""
+    low = [w.lower for w in words]
+    for k, w in enumerate(words):
+        if not first_person_tokens(w):
+            continue
+        # «не я составляю»: the negation on the doer, not on the deed, with no «а X» to name who does
+        if k > 0 and low[k - 1] == "не" and (k < 2 or low[k - 2] not in ("ли", "или")) \
+                and any(t.pos in ("VERB", "AUX") and not t.feats.get("VerbForm") in ("Inf", "Part", "Conv")
+                        for t in words[k + 1:k + 3]) and "а" not in low[k + 1:] \
+                and not in_condition(words, w):
+            return "the matter pushed off the agent"
+        # «что я (тут) сделаю», «я-то что сделаю»: what the agent can do, asked back
+        span = words[max(0, k - 2):k + 4]
+        if any(t.lower in ("что", "чего") for t in span) and not any(t.lower in FOR_SOMEONE for t in words) \
+                and any(t.lemma in DOING and t.feats.get("Person") == "1" and t.i > 0 for t in span) \
+                and (w.lower.endswith("-то") or low[0] in ("а", "ну", "так", "и") or "тут" in low or "здесь" in low):
+            return "the matter pushed off the agent"
+    return None
+
+
+def own_limits(words: list[Word]) -> str | None:
+    """«мы ж не угадываем», «я же не обязана»: the agent's own limits insisted on by же/ж."""
+    for k, w in enumerate(words[:-2]):
+        if w.lower not in ("я", "мы") or words[k + 1].lower not in ("же", "ж", "ведь"):
+            continue
+        for t in words[k + 2:k + 5]:
+            # («я же не могу вас оставить без связи» promises; what the agent cannot do is no jibe)
+            if t.pos in ("VERB", "AUX", "ADJ") and negated(words, t) and not in_condition(words, t) \
+                    and t.lemma not in ("мочь", "хотеть", "допустить", "бросить", "оставить"):
+                return "the agent's limits insisted on"
+    return None
+
+
+def fault_owned(words: list[Word]) -> str | None:
+    """«это ваша ответственность»: the caller named as the owner of the fault (the sentence's
+    predicate; «решим вашу проблему» acts on it)."""
+    for w in words:
+        if w.lemma in FAULT and w.rel == "root" and any(
+                c.lower in ("ваша", "ваши", "твоя", "твои") for c in children(words, w)):
+            return "the fault put on the caller"
+    return None
+
+
+def callers_own_doing(words: list[Word]) -> str | None:
+    """«это вы ... сами отмечали», «это пользователи сами барабан трогают»: the caller, or callers
+    in general, as the ones who did it themselves (a few words may sit between)."""
+    for k, w in enumerate(words):
+        if w.lemma != "сам" or w.lower not in ("сами", "сам", "сама"):
+            continue
+        before = words[max(0, k - 5):k]
+        caller = any(t.lower in SECOND for t in before)
+        callers = any(t.lemma in CALLERS and t.feats.get("Number") == "Plur" for t in before)
+        if not (caller or callers) or any(t.lower in FIRST for t in before):
+            continue
+        # the caller's past act («вы сами отмечали»), or what callers in general keep doing; never
+        # what the caller may do («вы сами можете выбрать»)
+        tense = ("past", "pres") if callers else ("past",)
+        for t in words[k + 1:k + 5]:
+            forms = _tags(t.lower)
+            if t.lemma in ("мочь", "хотеть") or any(f.startswith("INFN") for f in forms):
+                break
+            if any("VERB" in f and any(x in f for x in tense) for f in forms) and not in_condition(words, t) \
+                    and not PRAISE.search(text_of(words)):
+                return "the caller's own doing"
+    return None
+
+
+def conduct_lecture(words: list[Word]) -> str | None:
+    """«ну так надо в той обуви приходить», «ну вообще, сроки надо сразу смотреть»: a present
+    «надо/нужно» with no one named, over an imperfective infinitive (a habit, not a step), opened by
+    a retort «ну» or insisted on by «же/вообще». An instruction names a step in the perfective
+    («нужно подписать») or whom it is for («вам нужно приходить к девяти»)."""
+    low = [w.lower for w in words]
+    if not low or not (low[0] == "ну" or {"же", "ж", "вообще"} & set(low)):
+        return None
+    for w in words:
+        if w.lower not in ("надо", "нужно") or past_copula(words, w) or conditional(words, w) \
+                or in_condition(words, w) or negated(words, w):
+            continue
+        if any(t.lower in FIRST | SECOND_OBLIQUE | {"будет"} for t in words):
+            continue
+        act = next((t for t in words[w.i + 1:w.i + 6] if t.feats.get("VerbForm") == "Inf"
+                    or any("INFN" in f for f in _tags(t.lower))), None)
+        if act is None or act.lemma in WAITING or act.lemma in ("быть", "стать", "получить", "получать", "оказаться"):
+            continue
+        if any("impf" in f and "INFN" in f for f in _tags(act.lower)):
+            return "a rule of conduct put to the caller"
+    return None
+
+
 def text_of(words: list[Word]) -> str:
     return " ".join(w.lower for w in words)
 
 
 def reproach_in(words: list[Word]) -> str | None:
     text = " ".join(w.text for w in words)
+    found = fault_owned(words)  # «это ваша ответственность, извините» is no apology
+    if found:
+        return found
     if SOFTENER.search(text):
         return None
     question = bool(words) and words[-1].text.endswith("?")
-    found = scolding_question(words)
+    found = scolding_question(words) or blame_shift(words)
     if found:
         return found
     if question:
         return None
     return (past_duty(words) or habit_lecture(words) or dismissive_imperative(words) or one_of_everybody(words)
-            or insistence(words) or own_doing(words) or guessed_fault(words, text))
+            or insistence(words) or own_doing(words) or guessed_fault(words, text) or own_limits(words)
+            or callers_own_doing(words) or conduct_lecture(words))
 
 
 def reproaches(texts: Sequence[str]) -> list[str | None]:

@@ -64,7 +64,12 @@ ENGINE = "rules"
 #    and the reproach structure only, never on meaning alone): Russian rudeness no longer fails on
 #    the classifier's reading of one line. A rude match of one or two words counts only when the
 #    ASR heard each of them clearly (semantic.clearly_heard_quote: names heard as swear words).
-ENGINE_VERSION = "14"
+# 15 (session 18): more reproach shapes by structure. Russian: the matter pushed off the agent
+#    («а я что сделаю», «не я это решаю»), the agent's limits insisted on by же/ж, the fault named as the
+#    caller's even beside an «извините», the caller or callers in general as the ones who did it
+#    themselves, a habit lectured after a retort «ну». English: a question asking whether the caller
+#    *even* heeded, read or tried.
+ENGINE_VERSION = "15"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
