@@ -64,7 +64,11 @@ ENGINE = "rules"
 #    and the reproach structure only, never on meaning alone): Russian rudeness no longer fails on
 #    the classifier's reading of one line. A rude match of one or two words counts only when the
 #    ASR heard each of them clearly (semantic.clearly_heard_quote: names heard as swear words).
-ENGINE_VERSION = "14"
+# 15 (session 18): a failure by meaning is judged on a sentence's words without its redacted values
+#    (semantic.words_only: "<EMAIL_ADDRESS>, that's sent now." was nearer a rude example than a
+#    courteous one). Russian empathy (support-ru 12): training lines with a negation, "Понимаю," before
+#    the caller's circumstance counts by its wording.
+ENGINE_VERSION = "15"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
