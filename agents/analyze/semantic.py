@@ -298,9 +298,20 @@ def meaning_scores(criterion: Criterion, call: CallText, language: str, examples
                    implicit_negatives: tuple[str, ...], margin: float = 0.0, without_values: bool = False):
     """Per call sentence: its score for the criterion and whether it may count (it beats the
     nearest negative example by more than `margin`; with a classifier every sentence may, the
-    threshold decides). With `without_values`, a sentence holding redacted values is judged on its
-    words alone (words_only)."""
-    texts, vectors = words_only(call) if without_values else (call.texts, call.vectors)
+    threshold decides). With `without_values` (a failure), a sentence holding redacted values counts
+    only when it counts both as said and on its words alone (words_only): the placeholder must not
+    make it rude, and taking the value out must not either ("a reference that starts with <PERSON>"
+    cut to "...that starts with" sounds curt)."""
+    if without_values:  # it must count both as said and on its words alone
+        words = words_only(call)
+        if words[0] is not call.texts:
+            as_said = meaning_scores(criterion, call, language, examples, implicit_negatives, margin)
+            on_words = _meaning_scores_of(criterion, *words, language, examples, implicit_negatives, margin)
+            return np.minimum(as_said[0], on_words[0]), as_said[1] & on_words[1]
+    return _meaning_scores_of(criterion, call.texts, call.vectors, language, examples, implicit_negatives, margin)
+
+
+def _meaning_scores_of(criterion, texts, vectors, language, examples, implicit_negatives, margin):
     if uses_classifier(criterion, language):
         score = classifier_of(examples, implicit_negatives).probability(vectors)
         return score, np.ones(len(score), dtype=bool)

@@ -43,9 +43,9 @@ def test_a_value_read_back_and_confirmed_is_not_rude(catalog, line):
     assert judged(catalog.scorecard("support-en"), EMAIL_ASKED, line, "no_rude_language")["verdict"] == "met"
 
 
-def test_a_rude_brush_off_beside_a_name_is_still_found(catalog):
-    line = "<PERSON>, whatever, not my department, figure it out yourself."
-    assert judged(catalog.scorecard("support-en"), EMAIL_ASKED, line, "no_rude_language")["verdict"] == "not_met"
+@pytest.mark.parametrize("line", ["The code's in your confirmation email, it begins with <PERSON>.", "<PERSON>, and is that still <ADDRESS>?"])
+def test_a_value_taken_out_does_not_make_a_line_rude(catalog, line):
+    assert judged(catalog.scorecard("support-en"), EMAIL_ASKED, line, "no_rude_language")["verdict"] == "met"
 
 
 TROUBLE = "У меня третий день не работает интернет, я просто в ужасе."
