@@ -68,7 +68,10 @@ ENGINE = "rules"
 #    («а я что сделаю», «не я это решаю»), the agent's limits insisted on by же/ж, the fault named as the
 #    caller's even beside an «извините», the caller or callers in general as the ones who did it
 #    themselves, a habit lectured after a retort «ну». English: a question asking whether the caller
-#    *even* heeded, read or tried.
+#    *even* heeded, read or tried. A failure by meaning on a sentence with redacted values counts only
+#    when it fails both as said and on its words alone (semantic.words_only: "<EMAIL_ADDRESS>, that's
+#    sent now." was nearer a rude example than a courteous one). Russian empathy (support-ru 12):
+#    training lines with a negation; "Понимаю," before the caller's circumstance counts by its wording.
 ENGINE_VERSION = "15"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

@@ -16,9 +16,9 @@ import numpy as np
 
 from agents.analyze import memo
 from agents.analyze.asked_when import left_open
-from agents.analyze.embeddings import CallText, Sentence
+from agents.analyze.embeddings import CallText, Sentence, embed_sentences, nearest
 from agents.analyze.ordering import acted_before, first_act
-from agents.analyze.transcript import (Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
+from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
                                       word_probabilities, words_beside_values)
 from catalog.scorecards import Criterion, Examples
 
@@ -298,15 +298,55 @@ def _fitted(positive: tuple[str, ...], negative: tuple[str, ...]):
 
 
 def meaning_scores(criterion: Criterion, call: CallText, language: str, examples: Examples,
-                   implicit_negatives: tuple[str, ...], margin: float = 0.0):
+                   implicit_negatives: tuple[str, ...], margin: float = 0.0, without_values: bool = False):
     """Per call sentence: its score for the criterion and whether it may count (it beats the
     nearest negative example by more than `margin`; with a classifier every sentence may, the
-    threshold decides)."""
+    threshold decides). With `without_values` (a failure), a sentence holding redacted values counts
+    only when it counts both as said and on its words alone (words_only): the placeholder must not
+    make it rude, and taking the value out must not either ("a reference that starts with <PERSON>"
+    cut to "...that starts with" sounds curt)."""
+    if without_values:  # it must count both as said and on its words alone
+        words = words_only(call)
+        if words[0] is not call.texts:
+            as_said = meaning_scores(criterion, call, language, examples, implicit_negatives, margin)
+            on_words = _meaning_scores_of(criterion, *words, language, examples, implicit_negatives, margin)
+            return np.minimum(as_said[0], on_words[0]), as_said[1] & on_words[1]
+    return _meaning_scores_of(criterion, call.texts, call.vectors, language, examples, implicit_negatives, margin)
+
+
+def _meaning_scores_of(criterion, texts, vectors, language, examples, implicit_negatives, margin):
     if uses_classifier(criterion, language):
-        score = classifier_of(examples, implicit_negatives).probability(call.vectors)
+        score = classifier_of(examples, implicit_negatives).probability(vectors)
         return score, np.ones(len(score), dtype=bool)
-    positive = call.similarity(examples.positive)
-    return positive, positive > call.similarity(negatives_of(examples, implicit_negatives)) + margin
+    positive = nearest(texts, vectors, examples.positive)
+    return positive, positive > nearest(texts, vectors, negatives_of(examples, implicit_negatives)) + margin
+
+
+# What is left of a sentence once its redacted values are taken out: the commas and spaces that
+# stood beside a value ("<EMAIL_ADDRESS>, that's sent now." -> "that's sent now.").
+_VALUE_WITH_SEPARATORS = re.compile(r"[,;:]?\s*<[A-Z_]+>(?:\s*[,;:])?")
+
+
+def without_placeholders(text: str) -> str:
+    """The sentence without its redacted values, kept a sentence: "<PERSON>, you've been very
+    patient." -> "you've been very patient."; "Thanks, <PERSON>, bye." -> "Thanks bye."."""
+    stripped = re.sub(r"\s{2,}", " ", _VALUE_WITH_SEPARATORS.sub(" ", text)).strip()
+    stripped = re.sub(r"\s+([.?!…])", r"\1", stripped)
+    return stripped if words_beside_values(stripped) else text
+
+
+def words_only(call: CallText) -> tuple[list[str], np.ndarray]:
+    """The call's sentences and vectors with each sentence that holds a redacted value embedded
+    without it. A placeholder is a token e5 never saw in ordinary speech: in a short sentence it
+    can carry the vector away from what the words say ("<EMAIL_ADDRESS>, that's sent now." sat
+    nearer a rude example than any courteous one). A failure by meaning is judged on the words."""
+    texts = [without_placeholders(t) if PLACEHOLDER.search(t) else t for t in call.texts]
+    changed = [i for i, (new, old) in enumerate(zip(texts, call.texts)) if new != old]
+    if not changed:
+        return call.texts, call.vectors
+    vectors = np.array(call.vectors, copy=True)
+    vectors[changed] = embed_sentences([texts[i] for i in changed])
+    return texts, vectors
 
 
 def rejections(criterion: Criterion, scorecard_criteria, language: str) -> tuple:
@@ -340,7 +380,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     by_meaning = not (strict and language in criterion.wording_only)
     if by_meaning and examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         margin = criterion.margin_for(language, MIN_MARGIN_FOR_FAILURE if strict else 0.0)
-        score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives, margin)
+        score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives, margin,
+                                          without_values=strict)
         for s in candidates:
             if not words_beside_values(s.text):
                 continue
