@@ -191,10 +191,28 @@ def _plain_word(morph: Any, word: str) -> bool:
         NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4])
 
 
+# A word spelled out letter by letter right after it ("шверника ша-в-е-р"): whoever spells a word
+# spells a name or a street.
+SPELLED_AFTER = re.compile(r"[\s,:\-]{1,3}(?:[А-Яа-яЁё]{1,2}-){3,12}[А-Яа-яЁё]{1,2}(?![А-Яа-яЁё])")
+
+
+def _guessed_reading(morph: Any, word: str) -> tuple[bool, bool]:
+    """_name_reading, except that a lower-case word the dictionary does not know is at most a
+    possible name: pymorphy2 guesses unknown words from their ending, and ASR's misheard words
+    ("-ов", "-ина") read as surnames. ASR capitalises the names it hears; a lower-case unknown
+    word counts only beside a name or after "зовут"."""
+    likely, possible = _name_reading(morph, word.lower())
+    if likely and not word[0].isupper():
+        parses = _parses(morph, word.lower())
+        if parses and not parses[0].is_known:
+            return False, True
+    return likely, possible
+
+
 def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
     """Spans of name words: likely names, plus possible names next to one or after "зовут"."""
     words = list(WORD.finditer(text))
-    readings = [_name_reading(morph, w.group().lower()) for w in words]
+    readings = [_guessed_reading(morph, w.group()) for w in words]
     spans = []
     for i, (word, (likely, possible)) in enumerate(zip(words, readings)):
         def neighbour_is_name(j: int) -> bool:
@@ -202,7 +220,8 @@ def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
                 not text[min(words[j].end(), word.end()):max(words[j].start(), word.start())].strip())
         if word.group().isupper() and len(word.group()) > 1:  # ИНН, СНИЛС: acronyms, not names
             continue
-        introduced = INTRODUCTION.search(text[max(0, word.start() - 20):word.start()])
+        introduced = INTRODUCTION.search(text[max(0, word.start() - 20):word.start()]) or \
+            SPELLED_AFTER.match(text, word.end())
         # "фамилию, имя и отчество владельца": the request lists what it asks for, no name yet.
         plain = word.group().lower() in INTRODUCTION_WORDS or _plain_word(morph, word.group().lower())
         if likely or not plain and (possible and (neighbour_is_name(i - 1) or neighbour_is_name(i + 1)) or (
