@@ -377,7 +377,7 @@ CALLERS = frozenset({"клиент", "пользователь", "покупат
 WAITING = frozenset({"ждать", "ожидать", "подождать", "дождаться", "надеяться", "звонить", "позвонить"})
 
 
-def first_person_tokens(w: Word) -> bool:
+def is_first_person(w: Word) -> bool:
     """«я», «мы» and their emphatic «я-то», «мы-то» (one token in natasha)."""
     return w.lower.split("-")[0] in ("я", "мы")
 
@@ -388,7 +388,7 @@ def blame_shift(words: list[Word]) -> str | None:
     denied as the doer)."""
     low = [w.lower for w in words]
     for k, w in enumerate(words):
-        if not first_person_tokens(w):
+        if not is_first_person(w):
             continue
         # «не я составляю»: the negation on the doer, not on the deed, with no «а X» to name who does
         if k > 0 and low[k - 1] == "не" and (k < 2 or low[k - 2] not in ("ли", "или")) \
