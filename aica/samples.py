@@ -338,10 +338,10 @@ def _mailbox_chars(value: str) -> str | None:
     return local if len(local) >= MIN_MAILBOX_CHARS else None
 
 
-def _said_stream(text: str) -> str:
-    """The characters said in the text, in order, as one string: words in lower case (Cyrillic
-    transliterated), number words as the digits of their groups ("eighty-eight" 88), and the words
-    that say a mailbox's punctuation ("dot", "собака") left out."""
+def _said_words(text: str) -> list[str]:
+    """The text's words as said characters: lower case (Cyrillic transliterated), number words said
+    together as the digits of their groups ("eighty-eight" 88), the words that say a mailbox's
+    punctuation ("dot", "собака") left out."""
     out, numbers = [], []
     for token in re.findall(r"[^\W_]+|[^\w]+", text):
         if _is_number_word(token):
@@ -355,7 +355,21 @@ def _said_stream(text: str) -> str:
             out.append("".join(_TRANSLIT.get(c, c) for c in token.lower()))
     if numbers:
         out.append("".join(_said_runs(" ".join(numbers))))
-    return "".join(out)
+    return out
+
+
+def _said_in_words(chars: str, words: list[str]) -> bool:
+    """chars said as whole consecutive words ("bramble tapes" is brambletapes; "Тамара Николаевна"
+    is no "amara.n")."""
+    for i in range(len(words)):
+        joined = ""
+        for word in words[i:]:
+            joined += word
+            if joined == chars:
+                return True
+            if not chars.startswith(joined):
+                break
+    return False
 
 
 def _is_number_word(word: str) -> bool:
@@ -393,7 +407,7 @@ def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
     normalised = normalise_spoken_numbers(text).text
     digit_runs = [re.sub(r"\D", "", run) for run in re.findall(r"\d(?:[\s\-.,()]*\d)*", normalised)]
     chunk_runs = ["".join(c for _, _, c in run) for run in spelled_runs(normalise_spoken_numbers(text.upper()).text)]
-    said_runs = said_stream = None  # read when a value needs them
+    said_runs = said_words = None  # read when a value needs them
     leaks = []
     for value in planted:
         digits = re.sub(r"[\s\-]", "", value)
@@ -413,8 +427,8 @@ def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
                             for part in _value_parts(value))
             mailbox = _mailbox_chars(value) if "@" in value else None
             if not found and mailbox:
-                said_stream = _said_stream(text) if said_stream is None else said_stream
-                found = mailbox in said_stream
+                said_words = _said_words(text) if said_words is None else said_words
+                found = _said_in_words(mailbox, said_words)
         if found:
             leaks.append(value)
     return leaks

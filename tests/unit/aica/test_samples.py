@@ -164,6 +164,9 @@ def test_a_mailbox_said_as_words_is_found_by_its_characters():
     # a mailbox under six characters is a word: "li xu" is not read out of talk
     assert find_leaks(planted, "Ли Сюй, точка, ли") == []
     assert find_leaks(planted, "It's <EMAIL_ADDRESS>, the ramble tapes, eighty eight.") == []
+    # whole words only: "Тамара Николаевна" does not say "amara.n"
+    assert find_leaks(["amara.n@outlook.com"], "Тамара Николаевна, заказ нашла.") == []
+    assert find_leaks(["amara.n@outlook.com"], "amara dot n at outlook") == ["amara.n@outlook.com"]
 
 
 def test_a_russian_reference_is_found_in_letters_letter_names_and_asr_chunks():
