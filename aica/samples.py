@@ -201,12 +201,213 @@ def _spelled_leak(chars: str, runs: list[str]) -> bool:
     return any(chars[i:i + size] in run for i in range(len(chars) - size + 1) for run in runs)
 
 
+# How a reference, postcode or mailbox is said, as characters (the leak check's own reading, wider than
+# redaction's: it must see every planted value however it was said or written).
+_UNIT_WORDS = {"zero": 0, "oh": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+               "seven": 7, "eight": 8, "nine": 9, "ноль": 0, "нуль": 0, "один": 1, "одна": 1, "одно": 1, "два": 2,
+               "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9}
+_TEEN_WORDS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+               "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "десять": 10, "одиннадцать": 11,
+               "двенадцать": 12, "тринадцать": 13, "четырнадцать": 14, "пятнадцать": 15, "шестнадцать": 16,
+               "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19}
+_TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+               "ninety": 90, "двадцать": 20, "тридцать": 30, "сорок": 40, "пятьдесят": 50, "шестьдесят": 60,
+               "семьдесят": 70, "восемьдесят": 80, "девяносто": 90}
+_HUNDRED_WORDS = {"сто": 100, "двести": 200, "триста": 300, "четыреста": 400, "пятьсот": 500, "шестьсот": 600,
+                  "семьсот": 700, "восемьсот": 800, "девятьсот": 900}
+_REPEAT_WORDS = {"double": 2, "triple": 3, "treble": 3}
+# Russian letter names ("эс дэ" is СД, "эн-жэ" НЖ); a single letter is itself in either alphabet.
+_LETTER_NAMES = {"бэ": "Б", "вэ": "В", "гэ": "Г", "дэ": "Д", "жэ": "Ж", "зэ": "З", "ка": "К", "эл": "Л",
+                 "эль": "Л", "эм": "М", "эн": "Н", "пэ": "П", "эр": "Р", "эс": "С", "тэ": "Т", "эф": "Ф",
+                 "ха": "Х", "цэ": "Ц", "чэ": "Ч", "ша": "Ш", "ща": "Щ"}
+# Capitals that look alike in the two alphabets are one character when written ("KP 58306" is КР 58306).
+_LOOKALIKE = str.maketrans("АВСЕНКМОРТХУ", "ABCEHKMOPTXY")
+_VOWELS = set("aeiouyаеёиоуыэюя")
+_SAID_GAP = re.compile(r"[\s,.\-–—…:;]+")  # between the characters of one dictated value
+
+
+def _said_chars(word: str) -> str | None:
+    """The characters one written token stands for in a dictated value, or None for a word."""
+    if word.isdigit():
+        return word
+    lower = word.lower()
+    if lower in _LETTER_NAMES:
+        return _LETTER_NAMES[lower]
+    if len(word) == 1:
+        return word.upper()
+    # A letter group written as such ("CLT", "КР", ASR's "кр-58306"): capitals, or no vowel in it.
+    if len(word) <= 4 and (word.isupper() or not _VOWELS & set(lower)):
+        return word.upper()
+    return None
+
+
+def _said_runs(text: str) -> list[str]:
+    """Runs of characters dictated together: letters, letter names, digits, number words in groups
+    ("M twenty, three L F" is M203LF: a comma ends a number; "семьсот сорок один" is 741)."""
+    runs, current, number = [], [], None  # number: (value, places still open) being said
+    def close_number():
+        nonlocal number
+        if number is not None:
+            current.append(str(number[0]))
+            number = None
+    def close_run():
+        close_number()
+        if current:
+            runs.append("".join(current).translate(_LOOKALIKE))
+        current.clear()
+    repeat = 1
+    for match in re.finditer(r"[^\W_]+|[^\w]+", text):
+        token = match.group()
+        if not re.match(r"\w", token):
+            if not _SAID_GAP.fullmatch(token):
+                close_run()
+            elif not re.fullmatch(r"[\s\-]+", token):  # a comma or full stop ends a number group
+                close_number()
+            continue
+        # Split letters from digits ("M20", "3LF" stay together as characters).
+        if re.fullmatch(r"[A-Za-zА-Яа-яЁё\d]+", token) and re.search(r"\d", token) and re.search(r"\D", token):
+            close_number()
+            current.append(token.upper())
+            continue
+        lower = token.lower()
+        if lower in _REPEAT_WORDS:
+            close_number()
+            repeat = _REPEAT_WORDS[lower]
+            continue
+        if lower in _UNIT_WORDS or lower in _TEEN_WORDS or lower in _TENS_WORDS or lower in _HUNDRED_WORDS:
+            if lower in _HUNDRED_WORDS:
+                close_number()
+                number = (_HUNDRED_WORDS[lower], 2)
+            elif lower in _TENS_WORDS:
+                if number is None or number[1] < 2 or number[0] % 100:
+                    close_number()
+                    number = (_TENS_WORDS[lower], 1)
+                else:
+                    number = (number[0] + _TENS_WORDS[lower], 1)
+            elif lower in _TEEN_WORDS:
+                if number is not None and number[1] == 2 and number[0] % 100 == 0:
+                    number = (number[0] + _TEEN_WORDS[lower], 0)
+                else:
+                    close_number()
+                    number = (_TEEN_WORDS[lower], 0)
+            else:
+                unit = _UNIT_WORDS[lower]
+                if number is not None and number[1] >= 1 and unit and number[0] % 10 == 0:
+                    number = (number[0] + unit, 0)
+                else:
+                    close_number()
+                    if repeat > 1:
+                        current.append(str(unit) * repeat)
+                    else:
+                        number = (unit, 0)
+            repeat = 1
+            continue
+        repeat = 1
+        chars = _said_chars(token)
+        if chars is None:
+            close_run()
+        else:
+            close_number()
+            current.append(chars)
+    close_run()
+    return runs
+
+
+def said_value(value: str) -> str | None:
+    """The characters of a planted reference, postcode or plate ("CLT 29058", "А 723 ВК 77"), or None
+    for a value that is not letters and digits alone."""
+    chars = "".join(_said_runs(value))
+    if (re.fullmatch(r"[A-Za-zА-Яа-яЁё\d]+(?:[\s\-]+[A-Za-zА-Яа-яЁё\d]+)*", value.strip())
+            and re.sub(r"[\s\-]", "", value).upper().translate(_LOOKALIKE) == chars
+            and any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars)):
+        return chars
+    return None
+
+
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+                      "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+MIN_MAILBOX_CHARS = 6  # "r.kapoor88" said "r dot kapoor eighty eight"; a shorter mailbox is a word
+_MAILBOX_SEPARATORS = {"dot", "at", "underscore", "dash", "hyphen", "точка", "собака", "подчёркивание",
+                       "подчеркивание", "тире", "дефис"}
+
+
+def _mailbox_chars(value: str) -> str | None:
+    """A mailbox's characters as they are said ("r.kapoor88" is rkapoor88), or None for a short one."""
+    local = re.sub(r"[^a-z\d]", "", value.split("@")[0].lower())
+    return local if len(local) >= MIN_MAILBOX_CHARS else None
+
+
+def _said_words(text: str) -> list[str]:
+    """The text's words as said characters: lower case (Cyrillic transliterated), number words said
+    together as the digits of their groups ("eighty-eight" 88), the words that say a mailbox's
+    punctuation ("dot", "собака") left out."""
+    out, numbers = [], []
+    for token in re.findall(r"[^\W_]+|[^\w]+", text):
+        if _is_number_word(token):
+            numbers.append(token)
+            continue
+        if re.match(r"\w", token) or not re.fullmatch(r"[\s\-]+", token):
+            if numbers:
+                out.append("".join(_said_runs(" ".join(numbers))))
+                numbers = []
+        if re.match(r"\w", token) and token.lower() not in _MAILBOX_SEPARATORS:
+            out.append("".join(_TRANSLIT.get(c, c) for c in token.lower()))
+    if numbers:
+        out.append("".join(_said_runs(" ".join(numbers))))
+    return out
+
+
+def _said_in_words(chars: str, words: list[str]) -> bool:
+    """chars said as whole consecutive words ("bramble tapes" is brambletapes; "Тамара Николаевна"
+    is no "amara.n")."""
+    for i in range(len(words)):
+        joined = ""
+        for word in words[i:]:
+            joined += word
+            if joined == chars:
+                return True
+            if not chars.startswith(joined):
+                break
+    return False
+
+
+def _is_number_word(word: str) -> bool:
+    lower = word.lower()
+    return (lower in _UNIT_WORDS or lower in _TEEN_WORDS or lower in _TENS_WORDS or lower in _HUNDRED_WORDS
+            or lower in _REPEAT_WORDS) and lower != "oh"
+
+
+MAX_CORRECTION_DIGITS, MAX_WORDS_BETWEEN_PARTS, MIN_SPLIT_VALUE_DIGITS = 4, 3, 8
+
+
+def _split_digits_leak(digits: str, normalised: str) -> bool:
+    """A long number said in two runs a few words apart: a passport's series and number ("сорок пять ноль
+    семь, номер ..."), or a group said again to correct it ("one eight zero three, uh, sorry, one eight
+    zero two, ..."): the first run, less at most its last group, then the second."""
+    if len(digits) < MIN_SPLIT_VALUE_DIGITS:
+        return False
+    runs = [(m.start(), m.end(), re.sub(r"\D", "", m.group()))
+            for m in re.finditer(r"\d(?:[\s\-.,()]*\d)*", normalised)]
+    for (_, end, first), (start, _, second) in zip(runs, runs[1:]):
+        if len(re.findall(r"[^\W\d_]+", normalised[end:start])) > MAX_WORDS_BETWEEN_PARTS or "<" in normalised[end:start]:
+            continue
+        for dropped in range(0, MAX_CORRECTION_DIGITS + 1):
+            head = first[:len(first) - dropped]
+            tail = digits[len(head):]
+            if len(head) >= 2 and len(tail) >= 2 and digits.startswith(head) and second.startswith(tail):
+                return True
+    return False
+
+
 def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
-    """The planted values found in text, also when numbers are dictated or re-spaced, and
-    references and postcodes however they are chunked."""
+    """The planted values found in text, also when numbers are dictated or re-spaced, references and
+    postcodes however they are chunked or whichever letters (Latin, Cyrillic, letter names) say them,
+    and mailboxes said as words."""
     normalised = normalise_spoken_numbers(text).text
     digit_runs = [re.sub(r"\D", "", run) for run in re.findall(r"\d(?:[\s\-.,()]*\d)*", normalised)]
     chunk_runs = ["".join(c for _, _, c in run) for run in spelled_runs(normalise_spoken_numbers(text.upper()).text)]
+    said_runs = said_words = None  # read when a value needs them
     leaks = []
     for value in planted:
         digits = re.sub(r"[\s\-]", "", value)
@@ -214,12 +415,20 @@ def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
         if digits.isdigit():
             # A phone's leading "oh" reads as an interjection ("oh 7700900315"): its other digits leak it.
             found = any(digits in run or (len(digits) > 8 and digits[0] == "0" and digits[1:] in run)
-                        for run in digit_runs)
-        elif spelled:
-            found = _spelled_leak(spelled, chunk_runs)
+                        for run in digit_runs) or _split_digits_leak(digits, normalised)
         else:
-            found = any(re.search(_part_pattern(part), text, re.IGNORECASE)
-                        for part in _value_parts(value))
+            found = bool(spelled) and _spelled_leak(spelled, chunk_runs)
+            said = said_value(value)
+            if not found and said:
+                said_runs = _said_runs(text) if said_runs is None else said_runs
+                found = _spelled_leak(said, said_runs)
+            if not found and not spelled and not said:
+                found = any(re.search(_part_pattern(part), text, re.IGNORECASE)
+                            for part in _value_parts(value))
+            mailbox = _mailbox_chars(value) if "@" in value else None
+            if not found and mailbox:
+                said_words = _said_words(text) if said_words is None else said_words
+                found = _said_in_words(mailbox, said_words)
         if found:
             leaks.append(value)
     return leaks

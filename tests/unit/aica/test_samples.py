@@ -135,3 +135,63 @@ def test_russian_leaks_are_found_in_any_case_ending_and_dictation():
                                "семьдесят восемь") == ["4512", "345678"]
     assert find_leaks(planted, "Спасибо, <PERSON>, серия <RU_PASSPORT>, приятно.") == []
     assert find_leaks(["4512 345678"], "паспорт 4512-345678") == ["4512 345678"]
+
+
+def test_a_reference_with_a_letter_group_is_found_as_dictated_and_as_asr_writes_it():
+    planted = ["CLT 29058", "SP448219"]
+    assert find_leaks(planted, "C L T, two nine oh five eight.") == ["CLT 29058"]
+    assert find_leaks(planted, "S P four four eight, two one nine.") == ["SP448219"]
+    assert find_leaks(planted, "It's CLT 29058.") == ["CLT 29058"]
+    assert find_leaks(planted, "It's CLT-290-58, and SP 448 219.") == planted
+    # most of its characters in one run, as for any spelled reference: a placeholder is no leak
+    assert find_leaks(planted, "It's <ID_NUMBER> 058, the CLT office, two nine oh.") == []
+
+
+def test_a_postcode_with_a_number_word_above_nine_is_found():
+    planted = ["M20 3LF", "GL50 2HD"]
+    assert find_leaks(planted, "it's M twenty, three L F, and G L fifty, two H D") == planted
+    assert find_leaks(planted, "it's M20 3LF and GL50 2HD") == planted
+    assert find_leaks(planted, "it's <ADDRESS>, about twenty three pounds, fifty two in all") == []
+
+
+def test_a_mailbox_said_as_words_is_found_by_its_characters():
+    planted = ["brambletapes@gmail.com", "r.kapoor88@gmail.com", "kristina.belova96@mail.ru", "li.xu@mail.ru"]
+    assert find_leaks(planted, "It's the bramble tapes at gmail dot com.") == ["brambletapes@gmail.com"]
+    assert find_leaks(planted, "It's r dot kapoor eighty-eight at gmail dot com.") == ["r.kapoor88@gmail.com"]
+    assert find_leaks(planted, "Кристина, точка, белова девяносто шесть, собака, мэйл точка ру.") == [
+        "kristina.belova96@mail.ru"]
+    assert find_leaks(planted, "kristina.belova96@mail.ru") == ["kristina.belova96@mail.ru"]
+    # a mailbox under six characters is a word: "li xu" is not read out of talk
+    assert find_leaks(planted, "Ли Сюй, точка, ли") == []
+    assert find_leaks(planted, "It's <EMAIL_ADDRESS>, the ramble tapes, eighty eight.") == []
+    # whole words only: "Тамара Николаевна" does not say "amara.n"
+    assert find_leaks(["amara.n@outlook.com"], "Тамара Николаевна, заказ нашла.") == []
+    assert find_leaks(["amara.n@outlook.com"], "amara dot n at outlook") == ["amara.n@outlook.com"]
+
+
+def test_a_russian_reference_is_found_in_letters_letter_names_and_asr_chunks():
+    planted = ["КР 58306", "СД 24890", "Р 741 МК", "А 723 ВК 77", "НЖ 470093"]
+    assert find_leaks(planted, "КР, пятьдесят восемь, триста шесть.") == ["КР 58306"]
+    assert find_leaks(planted, "эс дэ, двадцать четыре восемьсот девяносто") == ["СД 24890"]
+    assert find_leaks(planted, "Эр, семьсот сорок один, эм, ка.") == ["Р 741 МК"]
+    assert find_leaks(planted, "А семьсот двадцать три ВК, регион семьдесят семь.") == ["А 723 ВК 77"]
+    assert find_leaks(planted, "эн-жэ, сорок семь ноль ноль девяносто три") == ["НЖ 470093"]
+    assert find_leaks(planted, "Заказ КР 58 306, он же кр-58306.") == ["КР 58306"]
+    assert find_leaks(planted, "Номер А723ВК77, договор СД-24890") == ["СД 24890", "А 723 ВК 77"]
+    assert find_leaks(planted, "Заказ KP 58306.") == ["КР 58306"]  # Latin letters that look the same
+    # a placeholder and a few characters left are no leak; nor are numbers in ordinary talk
+    assert find_leaks(planted, "Заказ <ID_NUMBER> 306, машина <ID_NUMBER>, регион 77.") == []
+    assert find_leaks(planted, "Я заплатил семьсот сорок один рубль, а он двадцать четыре года в деле.") == []
+
+
+def test_a_long_number_said_in_two_parts_or_corrected_is_found():
+    planted = ["4507123456", "4929180266417732", "89991203457"]
+    assert find_leaks(planted, "Паспорт сорок пять ноль семь, номер сто двадцать три четыреста пятьдесят шесть.") == [
+        "4507123456"]
+    assert find_leaks(planted, "four nine two nine, one eight zero three, uh, sorry, one eight zero two, "
+                               "six six four one, seven seven three two") == ["4929180266417732"]
+    assert find_leaks(planted, "Восемь девятьсот девяносто девять, сто двадцать, тридцать четыре, "
+                               "пятьдесят шесть... ой, нет, пятьдесят семь.") == ["89991203457"]
+    # the parts must be close together and whole: a placeholder between is no leak
+    assert find_leaks(planted, "Паспорт <RU_PASSPORT>, номер 123456.") == []
+    assert find_leaks(planted, "серия 4507, это было давно, ещё в том году, номер 123456") == []

@@ -314,3 +314,12 @@ def test_the_asr_code_fingerprint_follows_every_transcription_source_file(tmp_pa
     assert asr_code_fingerprint(tmp_path) == before
     (tmp_path / "agents" / "speakers" / "voice.py").write_text("x = 2\n")
     assert asr_code_fingerprint(tmp_path) != before
+
+
+def test_every_planted_value_is_found_in_its_own_script(calls):
+    # A value the leak check cannot see in the unredacted script could never count as leaking.
+    from aica.samples import find_leaks
+
+    unseen = [(c.id, value) for c in calls
+              for value in set(c.planted_pii) - set(find_leaks(c.planted_pii, " ".join(t.text for t in c.turns)))]
+    assert unseen == []
