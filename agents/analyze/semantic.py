@@ -140,6 +140,8 @@ def clearly_heard_quote(rules, turn: Turn, rejects=()) -> str | None:
     words that the ASR gave a word of below CLEAR_WORD_PROBABILITY (a longer phrase does not come
     out of one misheard word). A match of redacted values alone (a card number read back) is the
     redactor's finding and always counts."""
+    if not screen_matches(any_rule_regex(rules), turn.text):
+        return None  # no pattern matches, so no alternative does
     for alternative in rules:
         found = alternative_matches(alternative, turn.text)
         if not found:
@@ -171,10 +173,11 @@ def rule_evidence(rules, candidates: list[Turn], rejects=(), clearly_heard: bool
     quotes = memo.table("quote", (rules, rejects))
     for turn in candidates:
         quote = quotes.get(turn.text, _UNSEEN)
-        if quote is _UNSEEN:
-            quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text, rejects))
-        if quote and clearly_heard and turn.words:
+        if clearly_heard and turn.words and quote is not None:
+            # matched once, here: first_quote's alternatives less those the ASR was unsure of
             quote = clearly_heard_quote(rules, turn, rejects)
+        elif quote is _UNSEEN:
+            quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text, rejects))
         if quote:
             evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
             if len(evidence) == MAX_EVIDENCE:

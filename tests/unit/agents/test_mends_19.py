@@ -7,7 +7,7 @@ import pytest
 
 from agents.analyze import semantic
 from agents.analyze.embeddings import CallText
-from agents.analyze.transcript import turns
+from agents.analyze.transcript import Turn, turns
 
 
 def _call(*lines: str) -> CallText:
@@ -49,3 +49,39 @@ def test_words_only_keeps_the_call_when_no_judged_sentence_holds_a_value(embedde
     call = _call("My address is <EMAIL_ADDRESS>.", "Lovely, bye.")
     texts, vectors = semantic.words_only(call, {1})
     assert texts is call.texts and vectors is call.vectors and not embedded
+
+
+RUDE = ((r"shut up",), (r"that's (your|the) problem",))
+
+
+def _heard(text: str, probabilities: list[float]) -> Turn:
+    words = text.split(" ")
+    spoken = tuple((("" if i == 0 else " ") + w, p) for i, (w, p) in enumerate(zip(words, probabilities)))
+    return Turn(0, 0.0, 2.0, "agent", text, spoken)
+
+
+@pytest.mark.parametrize(("text", "probabilities", "quote"), [
+    ("Oh shut up now.", [0.9, 0.95, 0.92, 0.9], "Oh shut up now."),
+    ("Oh shut up now.", [0.9, 0.3, 0.92, 0.9], None),  # a short match the ASR was unsure of
+    # the short match is skipped, a later alternative the ASR heard well still counts
+    ("Shut up, that's your problem.", [0.2, 0.9, 0.9, 0.9, 0.9], "Shut up, that's your problem."),
+    ("We can post it today.", [0.9] * 5, None),
+])
+def test_a_clearly_heard_failure_is_matched_once(monkeypatch, text, probabilities, quote):
+    from agents.analyze import memo
+
+    memo.forget()
+    turn = _heard(text, probabilities)
+    assert semantic.word_probabilities(turn, 0, len(text)) == probabilities
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("matched a second time")
+    monkeypatch.setattr(semantic, "first_quote", not_again)
+    found = semantic.rule_evidence(RUDE, [turn], clearly_heard=True)
+    assert [e["quote"] for e in found] == ([quote] if quote else [])
+
+
+def test_a_turn_without_asr_words_is_matched_as_written():
+    said = Turn(3, 1.0, 2.0, "agent", "Honestly, that's your problem.")
+    assert semantic.rule_evidence(RUDE, [said], clearly_heard=True) == [
+        {"quote": "Honestly, that's your problem.", "segment": 3, "start": 1.0}]
