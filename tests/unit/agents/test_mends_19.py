@@ -85,3 +85,14 @@ def test_a_turn_without_asr_words_is_matched_as_written():
     said = Turn(3, 1.0, 2.0, "agent", "Honestly, that's your problem.")
     assert semantic.rule_evidence(RUDE, [said], clearly_heard=True) == [
         {"quote": "Honestly, that's your problem.", "segment": 3, "start": 1.0}]
+
+
+def test_own_limits_takes_the_emphatic_first_person():
+    from agents.analyze.reproach_ru import own_limits, parse
+
+    def limits(text: str) -> str | None:
+        return next((found for words in parse([text])[0] if (found := own_limits(words))), None)
+
+    assert limits("Мы же не обязаны звонить каждому клиенту.")
+    assert limits("Я-то ведь не обязана это знать.")
+    assert not limits("Мы же вам перезвоним сегодня.")  # no negation: no limits insisted on
