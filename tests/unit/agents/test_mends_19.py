@@ -7,7 +7,7 @@ import pytest
 
 from agents.analyze import semantic
 from agents.analyze.embeddings import CallText
-from agents.analyze.transcript import Turn, turns
+from agents.analyze.transcript import Turn, rule_search, turns
 
 
 def _call(*lines: str) -> CallText:
@@ -96,3 +96,27 @@ def test_own_limits_takes_the_emphatic_first_person():
     assert limits("Мы же не обязаны звонить каждому клиенту.")
     assert limits("Я-то ведь не обязана это знать.")
     assert not limits("Мы же вам перезвоним сегодня.")  # no negation: no limits insisted on
+
+
+@pytest.fixture(scope="module")
+def ponimayu():
+    from catalog.projects import DEFAULT_PROJECTS_FILE, load_catalog_file
+
+    rules = load_catalog_file(DEFAULT_PROJECTS_FILE).scorecard("support-ru").criterion("empathy").rules["ru"]
+    return next(alt for alt in rules if "понимаю,? (?!" in alt[0])
+
+
+@pytest.mark.parametrize(("text", "counts"), [
+    ("Конечно, понимаю, после такой дороги сил уже ни на что нет.", True),
+    ("Я вас понимаю, зимой без отопления очень тяжело.", True),
+    ("Хорошо. Понимаю, с маленьким ребёнком неделю ждать непросто.", True),  # a second sentence of the turn
+    ("Понимаю, сейчас проверю ваш договор.", False),  # procedure
+    ("Понимаю, так где вы сейчас находитесь?", False),  # a question after a linking word
+    ("Понимаю, но тариф уже не поменять.", False),  # an objection
+    ("Понимаю, то есть счёт пришёл дважды.", False),  # a summing up
+    ("Понимаю, бывает.", False),  # too short to be a circumstance
+    ("Я вот не понимаю, почему так долго.", False),  # not the sentence's opening
+])
+def test_ponimayu_rule_composed_from_pieces(ponimayu, text, counts):
+    assert "(?P>" not in ponimayu[0]  # the pieces were put in
+    assert bool(all(rule_search(p, text) for p in ponimayu)) is counts
