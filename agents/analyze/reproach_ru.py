@@ -408,7 +408,7 @@ def blame_shift(words: list[Word]) -> str | None:
 def own_limits(words: list[Word]) -> str | None:
     """«мы ж не угадываем», «я же не обязана»: the agent's own limits insisted on by же/ж."""
     for k, w in enumerate(words[:-2]):
-        if w.lower not in ("я", "мы") or words[k + 1].lower not in ("же", "ж", "ведь"):
+        if not is_first_person(w) or words[k + 1].lower not in ("же", "ж", "ведь"):
             continue
         for t in words[k + 2:k + 5]:
             # («я же не могу вас оставить без связи» promises; what the agent cannot do is no jibe)

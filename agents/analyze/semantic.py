@@ -140,6 +140,8 @@ def clearly_heard_quote(rules, turn: Turn, rejects=()) -> str | None:
     words that the ASR gave a word of below CLEAR_WORD_PROBABILITY (a longer phrase does not come
     out of one misheard word). A match of redacted values alone (a card number read back) is the
     redactor's finding and always counts."""
+    if not screen_matches(any_rule_regex(rules), turn.text):
+        return None  # no pattern matches, so no alternative does
     for alternative in rules:
         found = alternative_matches(alternative, turn.text)
         if not found:
@@ -171,10 +173,11 @@ def rule_evidence(rules, candidates: list[Turn], rejects=(), clearly_heard: bool
     quotes = memo.table("quote", (rules, rejects))
     for turn in candidates:
         quote = quotes.get(turn.text, _UNSEEN)
-        if quote is _UNSEEN:
-            quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text, rejects))
-        if quote and clearly_heard and turn.words:
+        if clearly_heard and turn.words and quote is not None:
+            # matched once, here: first_quote's alternatives less those the ASR was unsure of
             quote = clearly_heard_quote(rules, turn, rejects)
+        elif quote is _UNSEEN:
+            quote = memo.remember(quotes, turn.text, first_quote(rules, turn.text, rejects))
         if quote:
             evidence.append({"quote": quote, "segment": turn.index, "start": turn.start})
             if len(evidence) == MAX_EVIDENCE:
@@ -298,15 +301,17 @@ def _fitted(positive: tuple[str, ...], negative: tuple[str, ...]):
 
 
 def meaning_scores(criterion: Criterion, call: CallText, language: str, examples: Examples,
-                   implicit_negatives: tuple[str, ...], margin: float = 0.0, without_values: bool = False):
+                   implicit_negatives: tuple[str, ...], margin: float = 0.0, without_values: bool = False,
+                   judged: set[int] | None = None):
     """Per call sentence: its score for the criterion and whether it may count (it beats the
     nearest negative example by more than `margin`; with a classifier every sentence may, the
     threshold decides). With `without_values` (a failure), a sentence holding redacted values counts
     only when it counts both as said and on its words alone (words_only): the placeholder must not
     make it rude, and taking the value out must not either ("a reference that starts with <PERSON>"
-    cut to "...that starts with" sounds curt)."""
+    cut to "...that starts with" sounds curt). `judged`: the positions whose scores will be read
+    (None: all); only those are cut to their words."""
     if without_values:  # it must count both as said and on its words alone
-        words = words_only(call)
+        words = words_only(call, judged)
         if words[0] is not call.texts:
             as_said = meaning_scores(criterion, call, language, examples, implicit_negatives, margin)
             on_words = _meaning_scores_of(criterion, *words, language, examples, implicit_negatives, margin)
@@ -335,12 +340,15 @@ def without_placeholders(text: str) -> str:
     return stripped if words_beside_values(stripped) else text
 
 
-def words_only(call: CallText) -> tuple[list[str], np.ndarray]:
+def words_only(call: CallText, positions: set[int] | None = None) -> tuple[list[str], np.ndarray]:
     """The call's sentences and vectors with each sentence that holds a redacted value embedded
     without it. A placeholder is a token e5 never saw in ordinary speech: in a short sentence it
     can carry the vector away from what the words say ("<EMAIL_ADDRESS>, that's sent now." sat
-    nearer a rude example than any courteous one). A failure by meaning is judged on the words."""
-    texts = [without_placeholders(t) if PLACEHOLDER.search(t) else t for t in call.texts]
+    nearer a rude example than any courteous one). A failure by meaning is judged on the words.
+    With `positions`, only those sentences are cut (the candidates a criterion judges; the caller's
+    lines need no new vector); the others, and the shape, stay as in the call."""
+    texts = [without_placeholders(t) if PLACEHOLDER.search(t) and (positions is None or i in positions) else t
+             for i, t in enumerate(call.texts)]
     changed = [i for i, (new, old) in enumerate(zip(texts, call.texts)) if new != old]
     if not changed:
         return call.texts, call.vectors
@@ -381,7 +389,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     if by_meaning and examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         margin = criterion.margin_for(language, MIN_MARGIN_FOR_FAILURE if strict else 0.0)
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives, margin,
-                                          without_values=strict)
+                                          without_values=strict, judged={s.position for s in candidates})
         for s in candidates:
             if not words_beside_values(s.text):
                 continue
