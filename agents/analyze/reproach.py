@@ -65,7 +65,7 @@ QUESTION_TAG = re.compile(r",\s*(did|do|does|was|were|is|are|have|has|had|would|
                           r"(you|it|they|we|he|she)\?$", re.IGNORECASE)
 RETORT_TAG = re.compile(r",? you know[.!]?$", re.IGNORECASE)
 # A cheap screen: a sentence without any of these words has none of the structures above.
-SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly|if|how|point)\b|n[’']t\b",
+SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly|if|how|way|point)\b|n[’']t\b",
                     re.IGNORECASE)
 
 
@@ -161,7 +161,8 @@ COMPANY = frozenset({"us", "me"})
 # What a caller wishes or offers in an if-clause ("if you'd like", "if you'd rather"): no past act.
 WISHING = frozenset({"like", "prefer", "rather", "want", "wish", "care", "mind", "love", "be", "bear", "hold"})
 # The agent's softening of "that's how X works" into a lecture: "sort of", "kind of", "just", "simply".
-HEDGED_LECTURE = re.compile(r"\b(that|it)(['’]s| is) (just |simply |sort of |kind of )(how|the way) (\w+ ){1,4}"
+# The thing that works may be a redacted value: the redactor takes odd nouns for names ("<PERSON> work").
+HEDGED_LECTURE = re.compile(r"\b(that|it)(['’]s| is) (just |simply |sort of |kind of )(how|the way) ([\w<>'’]+ ){1,4}"
                             r"(works?|goes|go)\b|\b(that|it)(['’]s| is) (sort of |kind of |just )the (whole )?point\b",
                             re.IGNORECASE)
 

@@ -28,6 +28,8 @@ from agents.analyze.rules import analyze_with_rules
     # the way things plainly are, hedged into a lecture / plain information
     ("That's sort of how radiators work.", "That's how the loyalty points work, one per visit."),
     ("Well, that's kind of the whole point of a deposit.", "The point of the deposit is to hold your slot."),
+    # the redactor may take the noun for a name
+    ("That's just the way <PERSON> go in winter.", "That's the way <PERSON> goes: a stamp per visit."),
     # emphatic do with a verb of sending / a plain report
     ("We did post you a reminder in May.", "We posted you a reminder in May, sorry if it went astray."),
 ])
