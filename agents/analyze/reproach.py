@@ -11,7 +11,12 @@ written by someone else; the grammar of a reproach does:
   ("you did agree", "people do forget") or a verb of telling ("it does say on the form", "I did send it") or duty ("they do have to");
 - the caller as one of everybody: "everyone says", "everybody knows", "everybody else manages";
 - a minimiser ("it's not that complicated", "hardly") and a retort tag ("..., you know.");
-- the fault put on a third party and denied as the company's ("that's the courier's problem, not ours").
+- the fault put on a third party and denied as the company's ("that's the courier's problem, not ours");
+- (session 19) the matter put *on* the caller ("that's kind of on you") or denied as on the company
+  ("that's not really on us"); a past the caller (or callers in general) got wrong spelt out as the
+  condition of a better outcome ("if you'd kept the box, we could have swapped it", "if folk booked
+  ahead we wouldn't be so busy"); the way things plainly are said with a hedge ("that's sort of how
+  boilers work", "that's kind of the whole point of a deposit").
 
 A statement with a negative question tag ("you did read the email, didn't you?") is judged as the
 statement. Other questions, conditions ("if you didn't get it") and sentences with a softener (an apology, "I'm
@@ -37,7 +42,7 @@ DUTY = frozenset({"need", "suppose", "mean"})  # "you needed to", "you were supp
 # Verbs of telling, agreeing and sending: what an agent insists the caller was given.
 # Not "ask" or "put": "I did ask them to ring you", "I did put a note on" report the agent's own work.
 TELLING = frozenset({"say", "tell", "warn", "explain", "mention", "send", "remind", "state", "write",
-                     "sign", "agree", "show"})
+                     "sign", "agree", "show", "post", "email", "text"})
 # The agent reading their own record ("it does say here", "on my screen") reports, not insists.
 AGENTS_RECORD = re.compile(r"\b(say|says|said|show|shows|showed|state|states)\s+here\b|\b(on|in) (my|the|our) "
                            r"(screen|system|notes|records?|computer|account notes)\b", re.IGNORECASE)
@@ -60,7 +65,8 @@ QUESTION_TAG = re.compile(r",\s*(did|do|does|was|were|is|are|have|has|had|would|
                           r"(you|it|they|we|he|she)\?$", re.IGNORECASE)
 RETORT_TAG = re.compile(r",? you know[.!]?$", re.IGNORECASE)
 # A cheap screen: a sentence without any of these words has none of the structures above.
-SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly)\b|n[’']t\b", re.IGNORECASE)
+SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly|if|how|way|point)\b|n[’']t\b",
+                    re.IGNORECASE)
 
 
 def parse(text: str) -> Doc:
@@ -150,14 +156,83 @@ def elsewhere(sentence: Span) -> str | None:
     return None
 
 
+# The company, in the denial "that's not (really) on us".
+COMPANY = frozenset({"us", "me"})
+# What a caller wishes or offers in an if-clause ("if you'd like", "if you'd rather"): no past act.
+WISHING = frozenset({"like", "prefer", "rather", "want", "wish", "care", "mind", "love", "be", "bear", "hold"})
+# The agent's softening of "that's how X works" into a lecture: "sort of", "kind of", "just", "simply".
+# The thing that works may be a redacted value: the redactor takes odd nouns for names ("<PERSON> work").
+HEDGED_LECTURE = re.compile(r"\b(that|it)(['’]s| is) (just |simply |sort of |kind of )(how|the way) ([\w<>'’]+ ){1,4}"
+                            r"(works?|goes|go)\b|\b(that|it)(['’]s| is) (sort of |kind of |just )the (whole )?point\b",
+                            re.IGNORECASE)
+
+
+def on_whom(verb: Token) -> str | None:
+    """"That's (kind of) on you": a copula whose complement is the preposition "on" with the caller
+    as its object puts the matter on them; "that's not (really) on us" denies it is the company's.
+    "It's not on you at all" reassures and "that one's on us" owns it: neither counts."""
+    if verb.lemma_ != "be" or not subjects(verb):
+        return None
+    negated = any(c.dep_ == "neg" for c in verb.children)
+    for prep in verb.children:
+        if prep.dep_ != "prep" or prep.lower_ != "on":
+            continue
+        objects = {o.lower_ for o in prep.children if o.dep_ == "pobj"
+                   # "it's on you to choose" leaves the caller a choice
+                   and not (o.i + 1 < len(o.doc) and o.doc[o.i + 1].lower_ == "to")}
+        # "on your account" has a noun as its object, not the pronoun
+        if objects & CALLER and not negated:
+            return "the matter put on the caller"
+        if objects & COMPANY and negated:
+            return "the matter denied as the company's"
+    return None
+
+
+def counterfactual(verb: Token) -> str | None:
+    """"If you'd kept the box, we could have swapped it": the caller (or callers in general) as the
+    subject of an if-clause about a past act, under a main clause of would/could/might with a perfect
+    or a negation: the better outcome they missed. "If you'd like, I could ...", "if you hadn't
+    rung we wouldn't have known" (a negated condition thanks) and an open offer ("if you bring it
+    in, we wouldn't charge") are no reproach."""
+    if verb.dep_ != "advcl" or not any(c.dep_ == "mark" and c.lower_ == "if" for c in verb.children):
+        return None
+    who = {s.lower_ for s in subjects(verb)}
+    if not who & (CALLER | CALLERS_IN_GENERAL) or any(c.dep_ == "neg" for c in verb.children):
+        return None
+    if verb.lemma_ in WISHING or not done_by_subject(verb):
+        return None
+    aux = auxiliaries(verb)
+    perfect = bool(aux & {"had", "'d", "’d"})
+    # a plain past of callers in general: "if people booked ahead"; for the caller it is an offer
+    generic_past = verb.tag_ == "VBD" and not aux and bool(who & CALLERS_IN_GENERAL)
+    if not (perfect or generic_past):
+        return None
+    # the main clause: the if-clause's head, or the sentence's root past an aside ("like we tell them")
+    for main in (verb.head, verb.sent.root):
+        main_aux = auxiliaries(main)
+        if not main_aux & {"would", "could", "might", "'d", "’d"}:
+            continue
+        # "...we wouldn't have a queue", "...we could have swapped it"; not "I'd have been glad to help"
+        if any(c.dep_ == "neg" for c in main.children) or (main_aux & PERFECT and main.lemma_ != "be"):
+            return "the caller's past as the condition of a better outcome"
+    return None
+
+
 def reproach_in(sentence: Span) -> str | None:
     """Why the sentence reproaches the caller, or None."""
     for verb in sentence:
-        if verb.pos_ not in ("VERB", "AUX") or in_condition(verb):
+        if verb.pos_ not in ("VERB", "AUX"):
             continue
-        found = fault_of_caller(verb) or insistence(verb) or one_of_everybody(verb)
+        found = counterfactual(verb)  # the if-clause itself is the reproach
         if found:
             return found
+        if in_condition(verb):
+            continue
+        found = fault_of_caller(verb) or insistence(verb) or one_of_everybody(verb) or on_whom(verb)
+        if found:
+            return found
+    if HEDGED_LECTURE.search(sentence.text):
+        return "the obvious explained"
     found = elsewhere(sentence)
     if found:
         return found

@@ -72,7 +72,12 @@ ENGINE = "rules"
 #    when it fails both as said and on its words alone (semantic.words_only: "<EMAIL_ADDRESS>, that's
 #    sent now." was nearer a rude example than a courteous one). Russian empathy (support-ru 12):
 #    training lines with a negation; "Понимаю," before the caller's circumstance counts by its wording.
-ENGINE_VERSION = "15"
+# 16 (session 19): more English reproach shapes by structure (reproach.py): the matter put on the
+#    caller ("that's kind of on you") or denied as the company's ("that's not really on us"), the
+#    caller's (or callers' in general) missed past as the condition of a better outcome ("if you'd
+#    kept the box, we could have swapped it"), the obvious explained with a hedge ("that's sort of how
+#    boilers work"), emphatic do with a verb of sending ("we did post you a reminder").
+ENGINE_VERSION = "16"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
