@@ -72,7 +72,11 @@ ENGINE = "rules"
 #    when it fails both as said and on its words alone (semantic.words_only: "<EMAIL_ADDRESS>, that's
 #    sent now." was nearer a rude example than a courteous one). Russian empathy (support-ru 12):
 #    training lines with a negation; "Понимаю," before the caller's circumstance counts by its wording.
-ENGINE_VERSION = "15"
+# 16 (session 19): Russian verification from audio: the agent's ask for a key to the record is known by
+#    its shape when the ASR garbled or redacted its words (ordering.asks_for_key: a short agent turn
+#    among its first three, answered with a number and few words); the record read out after it is
+#    an act the check must precede, and makes verification applicable.
+ENGINE_VERSION = "16"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
