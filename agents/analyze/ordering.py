@@ -32,6 +32,17 @@ LOOKUP_ASK = {
                      r"(фамили|имя|номер|оформлен))[^.?!]*(\?|подскажите|назовите|продиктуйте|скажите)", re.IGNORECASE),
 }
 KEY_GIVEN = re.compile(r"<[A-Z_]+>|\d")
+# A number given as a key: digits or a redacted value other than a name ("<ID_NUMBER>", "23-47-05").
+NUMBER_KEY = re.compile(r"<(?!PERSON>)[A-Z_]+>|\d")
+# The ASR often garbles or redacts the ask itself ("Номер заказа назовите" heard as "Но мертв договоры
+# назовите." or "<PERSON>, скажите."): a short agent turn early in the call that the caller answers
+# with a number and a few words is an ask for a key whatever its words (opens_record).
+MAX_KEY_ASK_WORDS = 6
+MAX_KEY_ANSWER_WORDS = 6
+EARLY_AGENT_TURNS = 3
+# Languages where the ask is known by its shape: measured on Russian audio only (h-verif19); English
+# keeps LOOKUP_ASK's wording until it is measured there.
+KEY_ASK_BY_SHAPE = frozenset({"ru"})
 # What a record holds, said as a statement: digits, a redacted value (a name is only a greeting),
 # sums, counts, dates. The caller's own values said back are no disclosure (checked separately).
 RECORD_FACT = {
@@ -141,8 +152,24 @@ def states_looked_up_fact(s: Sentence, call: CallText) -> bool:
         return False
     asked, answer = call.turns[first - 1], " ".join(t.text for t in call.turns[first:position])
     # the caller gave a key (a redacted value or digits), not a yes or no ("Are you on the account?")
-    if not ask.search(asked.text) or not KEY_GIVEN.search(answer):
+    if not KEY_GIVEN.search(answer) or not (ask.search(asked.text) or asks_for_key(asked, answer, call)):
         return False
     said = _words(answer)
     facts = [w for w in re.findall(r"<[A-Z_]+>|\w+", s.text) if fact.search(w)]
     return any(w.lower() not in said for w in facts)
+
+
+def asks_for_key(asked, answer: str, call: CallText) -> bool:
+    """Whether the agent's turn asked for a key to the record by its shape rather than its words:
+    one of the agent's first EARLY_AGENT_TURNS turns (the record is opened before the matter is
+    dealt with; a phone number taken for a callback comes later), of few words, which the caller
+    answers with a number (NUMBER_KEY) and few words beside it ("Сейчас <ID_NUMBER>."). A name alone
+    is no key: "Как к вам обращаться?" opens nothing."""
+    if call.language not in KEY_ASK_BY_SHAPE:
+        return False
+    agent_turns = [t.index for t in call.turns if call.roles[t.index] == "agent"]
+    if asked.index not in agent_turns[:EARLY_AGENT_TURNS]:
+        return False
+    if len(words_beside_values(asked.text)) > MAX_KEY_ASK_WORDS:
+        return False
+    return bool(NUMBER_KEY.search(answer)) and len(words_beside_values(answer)) <= MAX_KEY_ANSWER_WORDS

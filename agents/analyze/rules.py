@@ -77,6 +77,10 @@ ENGINE = "rules"
 #    caller's (or callers' in general) missed past as the condition of a better outcome ("if you'd
 #    kept the box, we could have swapped it"), the obvious explained with a hedge ("that's sort of how
 #    boilers work"), emphatic do with a verb of sending ("we did post you a reminder").
+#    Russian verification from audio: the agent's ask for a key to the record is known by
+#    its shape when the ASR garbled or redacted its words (ordering.asks_for_key: a short agent turn
+#    among its first three, answered with a number and few words); the record read out after it is
+#    an act the check must precede, and makes verification applicable.
 ENGINE_VERSION = "16"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
