@@ -158,3 +158,27 @@ def test_a_childs_name_with_its_age_capitalised_before_a_sibling_is_a_name():
 
 def test_without_a_possessive_an_age_does_not_join_a_word_to_a_name():
     assert beside("We went to Harbour Nine and Theo came too.", "Theo") == []
+
+
+def test_a_first_name_right_before_a_surname_found_alone_is_a_name():
+    assert beside("Please ask for Nora Pellow, she's expecting you.", "Pellow") == ["Nora"]
+
+
+@pytest.mark.parametrize("text", ["Thanks Mr Pellow.", "Good morning Pellow.", "Ask Doctor Pellow."])
+def test_a_title_or_greeting_before_a_surname_stays(text):
+    assert beside(text, "Pellow") == []
+
+
+def own_names(text: str) -> list[str]:
+    from agents.redact.identity import self_named
+
+    return [text[a:b] for a, b in self_named([make_segment(text, 0.0, "client")], "en").get(0, [])]
+
+
+def test_confirming_who_you_are_by_first_name_names_you():
+    assert own_names("Yeah, that's me, Gideon. Same address as before.") == ["Gideon"]
+
+
+@pytest.mark.parametrize("text", ["Yeah, that's me, Thanks.", "That's me, Same flat as before."])
+def test_a_word_after_thats_me_that_does_not_end_the_clause_or_is_no_name_stays(text):
+    assert own_names(text) == []
