@@ -31,14 +31,6 @@ _BETWEEN = rf"(?:\s+(?:[a-z]+|\d+|{_AGE_WORD})){{0,2}},?\s+"
 NAME_BEFORE_AND = re.compile(rf"(?<![\w'’\-])({NAME_WORD})(['’]s)?{_BETWEEN}{_AND}\s+$")
 NAME_AFTER_AND = re.compile(rf"^(['’]s)?{_BETWEEN}{_AND}\s+({NAME_WORD})(['’]s)?(?![\w\-])")
 POSSESSIVE_AFTER = re.compile(r"^['’]s(?!\w)")
-# Right before a name, with one space between, in Latin letters: the first name of a surname found
-# alone ("Edna <PERSON>"); not a title or a greeting (NOT_NAMES, TITLES), nor a verb whose object is
-# a person, opening a sentence ("Call <PERSON>.", "Ask <PERSON>").
-NAME_BEFORE = re.compile(r"(?<![\w'’\-])([A-Z][a-z]+) $")
-TITLES = frozenset("doctor nurse sir madam mister missus auntie aunt uncle nan nana grandma grandad professor "
-                   "father sister captain officer judge".split())
-PERSON_VERBS = frozenset("call ask tell thank text email ring phone message meet see get let send pay help give "
-                         "invite bring find try contact chase remind ping".split())
 # What follows a name without being one: "I" and the words a sentence goes on with.
 NOT_NAME_WORDS = frozenset("i i'm i've i'll i'd im".split())
 MAX_JOINED = 3  # "<PERSON> Anne Whitfield": a few words at most
@@ -80,9 +72,6 @@ def names_beside_names(text: str, person_spans: list[tuple[int, int]]) -> list[t
                 break
             found.append((end + after.start(1), end + after.end(1)))
             end += after.end(1)
-        first = NAME_BEFORE.search(text[max(0, start - 30):start])
-        if first and first.group(1).casefold() not in TITLES | PERSON_VERBS and _is_name(first.group(1)):
-            found.append((start - len(first.group()), start - 1))
         before = NAME_BEFORE_AND.search(text[:start])
         if before and (before.group(2) or POSSESSIVE_AFTER.match(text[end:])) and _is_name(before.group(1)):
             found.append(before.span(1))

@@ -160,15 +160,6 @@ def test_without_a_possessive_an_age_does_not_join_a_word_to_a_name():
     assert beside("We went to Harbour Nine and Theo came too.", "Theo") == []
 
 
-def test_a_first_name_right_before_a_surname_found_alone_is_a_name():
-    assert beside("Please ask for Nora Pellow, she's expecting you.", "Pellow") == ["Nora"]
-
-
-@pytest.mark.parametrize("text", ["Thanks Mr Pellow.", "Good morning Pellow.", "Ask Doctor Pellow."])
-def test_a_title_or_greeting_before_a_surname_stays(text):
-    assert beside(text, "Pellow") == []
-
-
 def own_names(text: str) -> list[str]:
     from agents.redact.identity import self_named
 
