@@ -231,7 +231,7 @@ def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]
         text, following = reply["text"], segments[index + 1] if index + 1 < len(segments) else None
         core = _without_ending_stop(text)
         if following is not None and following["speaker"] in (reply["speaker"], "unknown") \
-                and _ends_in_chunk(core) and CHUNK.match(following["text"].lstrip()):
+                and _ends_in_chunk(core) and _starts_dictating(following["text"]):
             joined = f"{core} {following['text']}"
             for start, end in _answered_spans(joined):
                 if start < len(core):
@@ -243,6 +243,13 @@ def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]
         if spans:
             found.setdefault(index, []).extend(spans)
     return found
+
+
+def _starts_dictating(text: str) -> bool:
+    """A segment that opens with a digit or a single letter (not "OK", "TV": words of two capitals)."""
+    match = CHUNK.match(text.lstrip())
+    chars = _chars(match) if match else None
+    return bool(chars) and (len(chars) == 1 or any(c.isdigit() for c in chars))
 
 
 def _without_ending_stop(text: str) -> str:

@@ -136,6 +136,12 @@ def test_a_reference_cut_between_two_segments_is_read_whole():
                               ("unknown", "Lovely, found it.")]) == {1: ["KW"], 2: ["58214"]}
 
 
+def test_a_next_segment_opening_with_a_word_in_capitals_is_not_joined():
+    assert reference_answers([("unknown", "And the booking reference?"),
+                              ("unknown", "It's DW 60217."),
+                              ("unknown", "OK, lovely, found it.")]) == {1: ["DW 60217"]}
+
+
 def test_the_next_segment_of_the_other_speaker_is_not_joined_to_the_answer():
     assert reference_answers([("agent", "What's the job number?"),
                               ("client", "It's on the slip, it's KW."),
