@@ -119,7 +119,8 @@ def mailbox_words(value: str) -> list[str]:
 
 # ASR writes a mailbox's made-up word differently each time it hears it ("Сказрошник 42, собака ..."
 # dictated, "сказочник 42" read back; "okafor", then "okafur"): a word of the call as long (two
-# letters either way), with the same first two letters and nearly the same letters is that word.
+# letters either way, six at least), with the same first two letters and nearly the same letters,
+# and not the word with an ending added or dropped, is that word.
 MIN_NEAR_MAILBOX_WORD = 6
 NEAR_MAILBOX_RATIO = 0.8
 TEXT_WORD = re.compile(r"(?<![\w'’])[^\W\d_]{4,}(?![\w'’])")
@@ -134,7 +135,10 @@ def near_spellings(text: str, word: str) -> list[tuple[int, int]]:
     spans = []
     for match in TEXT_WORD.finditer(text):
         other = match.group().casefold()
-        if other[:2] == folded[:2] and abs(len(other) - len(folded)) <= 2 and \
+        # An ending added or dropped is the ordinary word inflected ("appeals@" and "the appeal").
+        inflected = other.startswith(folded) or folded.startswith(other)
+        if len(other) >= MIN_NEAR_MAILBOX_WORD and not inflected and other[:2] == folded[:2] \
+                and abs(len(other) - len(folded)) <= 2 and \
                 SequenceMatcher(None, folded, other).ratio() >= NEAR_MAILBOX_RATIO:
             spans.append(match.span())
     return spans
