@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU
 from agents.redact.numbers import is_number_word
@@ -24,7 +25,9 @@ NAME_AFTER = re.compile(rf"^ ({NAME_WORD})(?![\w'’\-])")
 # ("Jack's nine and <PERSON>'s six"; ASR drops one: "Jack nine and <PERSON>'s"), up to two words
 # after the first (lower case or digits). A company's "Watts and Volts" has none.
 _AND = r"(?:and|or)"
-_BETWEEN = r"(?:\s+(?:[a-z]+|\d+)){0,2},?\s+"
+# An age between them may be written as a capitalised number word ("Alfie Seven and <PERSON>'s five").
+_AGE_WORD = r"(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Thirteen|Fourteen|Fifteen|Sixteen)"
+_BETWEEN = rf"(?:\s+(?:[a-z]+|\d+|{_AGE_WORD})){{0,2}},?\s+"
 NAME_BEFORE_AND = re.compile(rf"(?<![\w'’\-])({NAME_WORD})(['’]s)?{_BETWEEN}{_AND}\s+$")
 NAME_AFTER_AND = re.compile(rf"^(['’]s)?{_BETWEEN}{_AND}\s+({NAME_WORD})(['’]s)?(?![\w\-])")
 POSSESSIVE_AFTER = re.compile(r"^['’]s(?!\w)")
@@ -112,6 +115,33 @@ def mailbox_words(value: str) -> list[str]:
     local = value[:at.start()] if at else value.split("@")[0]
     return [w for w in re.findall(r"[^\W\d_]+", local)
             if len(w) >= MIN_PART and w.casefold() not in DICTATION_WORDS and not is_number_word(w)]
+
+
+# ASR writes a mailbox's made-up word differently each time it hears it ("Сказрошник 42, собака ..."
+# dictated, "сказочник 42" read back; "okafor", then "okafur"): a word of the call as long (two
+# letters either way, six at least), with the same first two letters and nearly the same letters,
+# and not the word with an ending added or dropped, is that word.
+MIN_NEAR_MAILBOX_WORD = 6
+NEAR_MAILBOX_RATIO = 0.8
+TEXT_WORD = re.compile(r"(?<![\w'’])[^\W\d_]{4,}(?![\w'’])")
+
+
+def near_spellings(text: str, word: str) -> list[tuple[int, int]]:
+    """Spans of the words in `text` that are `word` spelled a little differently (see above); none
+    for a word shorter than MIN_NEAR_MAILBOX_WORD or one with a digit or space in it."""
+    folded = word.casefold()
+    if len(folded) < MIN_NEAR_MAILBOX_WORD or not folded.isalpha():
+        return []
+    spans = []
+    for match in TEXT_WORD.finditer(text):
+        other = match.group().casefold()
+        # An ending added or dropped is the ordinary word inflected ("appeals@" and "the appeal").
+        inflected = other.startswith(folded) or folded.startswith(other)
+        if len(other) >= MIN_NEAR_MAILBOX_WORD and not inflected and other[:2] == folded[:2] \
+                and abs(len(other) - len(folded)) <= 2 and \
+                SequenceMatcher(None, folded, other).ratio() >= NEAR_MAILBOX_RATIO:
+            spans.append(match.span())
+    return spans
 
 
 def known_value_pattern(value: str) -> str:

@@ -257,7 +257,9 @@ def answers(segments: list[dict], request: re.Pattern, question: bool = True) ->
 # introduction is kept apart from this (transcript.agent_introductions).
 SELF_NAMED = {
     "en": re.compile(rf"(?<![\w'’])({NAME_WORD})\s+speaking\b(?![^.?!]*\?)"
-                     rf"|\b(?i:my name is|my name['’]s)\s+({NAME_WORD})"),
+                     rf"|\b(?i:my name is|my name['’]s)\s+({NAME_WORD})"
+                     # ...or confirming who they are, the name closing the clause: "Yeah, that's me, Sean."
+                     rf"|\b(?i:that['’]s me|it['’]s me|yes,? me),?\s+({NAME_WORD})(?=\s*(?:[,.;!?]|$))"),
 }
 
 
@@ -271,7 +273,7 @@ def self_named(segments: list[dict], language: str) -> dict[int, list[tuple[int,
     found: dict[int, list[tuple[int, int]]] = {}
     for index, segment in enumerate(segments if pattern else ()):
         for match in pattern.finditer(segment["text"]):
-            group = 1 if match.group(1) else 2
+            group = match.lastindex
             if match.group(group).casefold() not in NOT_NAMES | DEPARTMENTS:
                 found.setdefault(index, []).append(match.span(group))
     return found

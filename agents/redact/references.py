@@ -26,7 +26,9 @@ DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "fo
 _DIGIT_WORD = r"(?i:(zero|oh|one|two|three|four|five|six|seven|eight|nine))"
 # ASR may write a dictated letter in lower case inside a chunk with a digit ("B90, 3kS" for B90 3KS):
 # a short chunk of digits and letters with at least one capital is read in capitals ("4pm" has none).
-_CHUNK = r"[A-Z\d]{1,10}|(?=[A-Za-z]*\d)(?=[a-z\d]*[A-Z])[A-Za-z\d]{2,4}"
+# ASR also ends a long written reference with its last letter in lower case ("JT472198d" for the
+# National Insurance number JT 47 21 98 D): capitals, four digits or more and one small letter.
+_CHUNK = r"[A-Z\d]{1,10}|(?=[A-Za-z]*\d)(?=[a-z\d]*[A-Z])[A-Za-z\d]{2,4}|[A-Z]{1,3}\d{4,8}[a-z]"
 CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|({_CHUNK}))(?![\w'’])")
 # ASR writes a dictated letter or digit it mishears as a word: "B S three, four L N" comes out
 # "BS3 for LN", "N E four" "any four", "B one five" "Be 15", "K seven" "okay seven". Such words
@@ -35,7 +37,8 @@ CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|({_CHUNK}))(?![\w'’])")
 HEARD = {"be": "B", "bee": "B", "see": "C", "sea": "C", "dee": "D", "eff": "F", "gee": "G", "aitch": "H",
          "jay": "J", "kay": "K", "okay": "K", "el": "L", "em": "M", "en": "N", "any": "NE", "pee": "P",
          "pea": "P", "queue": "Q", "cue": "Q", "are": "R", "ess": "S", "tea": "T", "tee": "T", "vee": "V",
-         "ex": "X", "why": "Y", "zed": "Z", "for": "4", "to": "2", "too": "2", "ate": "8", "won": "1"}
+         "ex": "X", "why": "Y", "zed": "Z", "for": "4", "to": "2", "too": "2", "ate": "8", "won": "1",
+         "our": "R", "in": "N"}
 HEARD_CHUNK = re.compile(rf"(?<![\w'’])(?:{_DIGIT_WORD}|({_CHUNK})|(?i:({'|'.join(HEARD)})))(?![\w'’])")
 HEARD_LETTER_GAP = re.compile(r"\.?[\s,\-]{0,3}")  # ASR's dotted letters: "six H.T."
 # A postcode's inward code never ends in C, I, K, M, O or V: so "OK for 2 PM" is no postcode.
@@ -56,7 +59,7 @@ TIME_OF_DAY = frozenset({"AM", "PM"})  # "10 30 A M" is a time, not a reference
 # agents.redact.recognizers), yet the question says it is one.
 REFERENCE_REQUEST = re.compile(
     r"(?i:\b(?:booking|order|tracking|membership|account|policy|customer|claim|case|ticket|reference|"
-    r"confirmation)\s+(?:number|no|code|id|ref|reference)\b|\b(?:booking|order|claim|case)\s+ref\w*"
+    r"confirmation|job|repair|invoice)\s+(?:number|no|code|id|ref|reference)\b|\b(?:booking|order|claim|case)\s+ref\w*"
     r"|\b(?:licen[cs]e|product|activation|registration)\s+(?:key|code)\b|\bserial\b)")
 MIN_ANSWERED_CHARS, MIN_ANSWERED_DIGITS = 5, 3
 # ASR writes a dictated letter it cannot place as a short word ("C L four, nine nine two, K M" -> "a L4
@@ -220,15 +223,50 @@ def _strip_heard_edges(run: list[tuple[int, int, str, bool]]) -> list[tuple[int,
 
 def answered_references(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
     """segment index -> spans of spelled runs in the turn that answers a question for a reference
-    (the next turn by another speaker, or any next turn on mono)."""
+    (the next turn by another speaker, or any next turn on mono). ASR may cut the dictation between
+    two segments ("...and the reference is PU." - "77309."): a reply that ends in a run is read
+    together with the next segment when that starts with one (and is not the other speaker's)."""
     found: dict[int, list[tuple[int, int]]] = {}
     for index, reply in answers(segments, REFERENCE_REQUEST):
-        normalised = normalise_spoken_numbers(reply["text"])
-        spans = [_with_short_tokens(reply["text"], *normalised.to_original(run[0][0], run[-1][1]))
-                 for run in spelled_runs(normalised.text) if _is_answered_reference("".join(c for _, _, c in run))]
+        text, following = reply["text"], segments[index + 1] if index + 1 < len(segments) else None
+        core = _without_ending_stop(text)
+        if following is not None and following["speaker"] in (reply["speaker"], "unknown") \
+                and _ends_in_chunk(core) and _starts_dictating(following["text"]):
+            joined = f"{core} {following['text']}"
+            for start, end in _answered_spans(joined):
+                if start < len(core):
+                    found.setdefault(index, []).append((start, min(end, len(core))))
+                if end > len(core) + 1:
+                    found.setdefault(index + 1, []).append((max(start - len(core) - 1, 0), end - len(core) - 1))
+            continue
+        spans = _answered_spans(text)
         if spans:
-            found[index] = spans
+            found.setdefault(index, []).extend(spans)
     return found
+
+
+def _starts_dictating(text: str) -> bool:
+    """A segment that opens with a digit or a single letter (not "OK", "TV": words of two capitals)."""
+    match = CHUNK.match(text.lstrip())
+    chars = _chars(match) if match else None
+    return bool(chars) and (len(chars) == 1 or any(c.isdigit() for c in chars))
+
+
+def _without_ending_stop(text: str) -> str:
+    """The text without its trailing spaces and one full stop or comma before them."""
+    core = text.rstrip()
+    return core[:-1] if core[-1:] in (".", ",") else core
+
+
+def _ends_in_chunk(text: str) -> bool:
+    runs = spelled_runs(normalise_spoken_numbers(text).text)
+    return bool(runs) and runs[-1][-1][1] == len(normalise_spoken_numbers(text).text)
+
+
+def _answered_spans(text: str) -> list[tuple[int, int]]:
+    normalised = normalise_spoken_numbers(text)
+    return [_with_short_tokens(text, *normalised.to_original(run[0][0], run[-1][1]))
+            for run in spelled_runs(normalised.text) if _is_answered_reference("".join(c for _, _, c in run))]
 
 
 def _is_answered_reference(spelled: str) -> bool:

@@ -61,11 +61,12 @@ STREET_TYPES = (r"(?:улиц[аеыуй]|ул\.|проспект\w*|пр-т\w*|
                 r"площад[ьи]|набережн\w*|проезд\w*|микрорайон\w*|тупик\w*|аллея|аллее)")
 HOUSE = r"(?:дом|д\.)?\s*\d+\w?(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*\d+)?"
 FLAT = r"(?:\W{0,3}(?:квартира|квартиру|кв\.?|офис)\s*\d+)?"
-# "улица Ленина, дом 5, квартира 12", "Тверская улица 7", "проспект Мира 15, кв 3". A name
-# before the street type starts a word (without the look-behind every character of a long word
+# "улица Ленина, дом 5, квартира 12", "Тверская улица 7", "проспект Мира 15, кв 3"; ASR may put a
+# comma inside a name it splits ("улица большая, все пуховская, дом 31" for Большая Серпуховская). A
+# name before the street type starts a word (without the look-behind every character of a long word
 # was a start: quadratic).
 RU_STREET_ADDRESS = re.compile(
-    rf"(?:{STREET_TYPES}\s+(?:[\w\-]+\s+){{0,2}}?[\w\-]+|(?<![\w\-])[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
+    rf"(?:{STREET_TYPES}\s+(?:[\w\-]+,?\s+){{0,2}}?[\w\-]+|(?<![\w\-])[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
     rf"|\b(?:дом|д\.)\s*\d+\w?\W{{0,3}}(?:квартира|кв\.?)\s*\d+", re.I)
 ADDRESS_HINT = re.compile(rf"{STREET_TYPES}|\bдом\b|\bквартир|\bгород\b|\bг\.", re.I)
 # A name spelled letter by letter: "по буквам Щ, Е, Р, Б, А" (five letters or more; talk has at

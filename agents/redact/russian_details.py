@@ -2,13 +2,14 @@
 
 - A code word or security answer, said in lower case like any noun: "кодовое слово — ромашка",
   "пароль: апельсин", a word quoted after "слово", or the short reply to a request for one
-  ("Назовите кодовое слово." - "Ромашка.").
+  ("Назовите кодовое слово." - "Ромашка."), also when ASR garbled the word's name ("назовите ...
+  когда во есть слово").
 - A mailbox said in words: "петров сорок, собака, яндекс точка ру": the words before "собака"
   back to the start of the phrase, and the domain.
 - A number that identifies a contract, order or car, which is shorter than a digit run that counts
   by itself: after the document's name ("договор 582 104"), or the reply to a request for one
   ("Номер заказа подскажите." - "Сейчас... 58 310."), with the letters said beside it ("А 512 ВС").
-- A passport series said alone before its number ("паспорт 45 12, номер ...").
+- A passport series said alone before its number ("паспорт 45 12, номер ...", "45 12 номер 612 ...").
 Everything here but the replies sees the text with dictated numbers as digits. Patterns are linear
 (bounded repeats, words cannot be split between quantifiers).
 """
@@ -31,6 +32,11 @@ SECRET_SAID = re.compile(
     rf"(?i:\b{_SECRET_CUE}(?:\s+(?:у\s+меня|такое|такой)){{0,2}}(?:\s*(?:[:—\-,]|\.{{2,3}}|…)\s*|\s+)"
     rf"(?:(?:это|—)\s+)?)(?!(?i:{_NOT_A_SECRET})\b)({_WORD}(?:\s+{_WORD}){{0,2}}?)(?=\s*(?:[.!?,;…]|$))")
 SECRET_REQUEST = re.compile(rf"(?i:\b{_SECRET_CUE})")
+# A request for a word, whatever ASR made of the word's name ("назовите ... когда во есть слово" for
+# "кодовое слово"): an asking verb, then "слово" in the same sentence. The reply's short sentences
+# are read as for any request for a code word (answered_secrets_ru).
+WORD_REQUEST = re.compile(r"(?i:\b(?:назов|скаж|подскаж|продикту|напомн)\w{0,6}\b[^.!?]{0,160}\bслово\b)")
+SECRET_OR_WORD_REQUEST = re.compile(f"{SECRET_REQUEST.pattern}|{WORD_REQUEST.pattern}")
 # A word quoted after "слово" is the word itself ("...есть слово «ромашка»"): ASR garbles the cue
 # ("когда во есть слово" for "кодовое слово") but writes the said word in quotes.
 QUOTED_WORD = re.compile(r"(?i:\bслов[оа]\s*)[«\"“]([^»\"”\n]{1,40})[»\"”]")
@@ -82,6 +88,10 @@ ANSWERED_NUMBER = re.compile(
 
 # A series said alone: "паспорт 45 12, номер ..." (the number may be found apart from it).
 PASSPORT_SERIES_ALONE = re.compile(r"(?i:\bпаспорт\w{0,3}\b)[^?!\d]{0,60}?(\d{2} ?\d{2})(?=\W{1,4}(?:номер|№))")
+# ...or with no "паспорт" in the same turn (it was in the question, or ASR misheard "серия"): two
+# pairs of digits, then "номер" and the number's digits ("46-13 номер 582...", "Север 4617 номер
+# 284905"). A series is the only four digits said in front of "номер" and another number.
+SERIES_BEFORE_NUMBER = re.compile(r"(?<![\d\w\-,.])(\d{2}[ \-]?\d{2})(?=[ ,]{1,2}(?i:номер|№)[ :]{0,2}\d)")
 
 
 def find_russian_details(text: str) -> list[tuple[int, int, str]]:
@@ -89,7 +99,8 @@ def find_russian_details(text: str) -> list[tuple[int, int, str]]:
     found = [(*m.span(1), PASSWORD) for pattern in (SECRET_SAID, QUOTED_WORD) for m in pattern.finditer(text)]
     found += [(*span, EMAIL) for span in spoken_mailboxes(text)]
     found += [(*m.span(1), SPELLED_ID) for m in DOCUMENT_NUMBER.finditer(text)]
-    found += [(*m.span(1), "RU_PASSPORT") for m in PASSPORT_SERIES_ALONE.finditer(text)]
+    found += [(*m.span(1), "RU_PASSPORT") for pattern in (PASSPORT_SERIES_ALONE, SERIES_BEFORE_NUMBER)
+              for m in pattern.finditer(text)]
     return sorted(set(found))
 
 
@@ -123,7 +134,7 @@ def answered_secrets_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]
     one or two words of no talk ("Ромашка.", "Синий кит."), and none of the words the request asked
     with (the caller naming what comes next: "Договор... 27 410.")."""
     found: dict[int, list[tuple[int, int]]] = {}
-    for index, reply in answers(segments, SECRET_REQUEST, question=False):
+    for index, reply in answers(segments, SECRET_OR_WORD_REQUEST, question=False):
         asked = _stems(segments[index - 1]["text"])
         spans = []
         for sentence in _REPLY_SENTENCE.finditer(reply["text"]):
