@@ -329,6 +329,50 @@ def only_ordinary_words(text: str) -> bool:
     return True
 
 
+# A question or request for a name in the words before a span: what follows may answer it.
+NAME_CUE = re.compile(r"зовут|фамили|(?<!\w)имя(?!\w)|(?<!\w)имени(?!\w)|отчеств", re.I)
+SENTENCE_END = re.compile(r"[.?!…]\W*$")
+
+
+def _singular_name_reading(morph: Any, word: str) -> bool:
+    """Whether any dictionary reading (guesses included) is a first name, surname or patronymic in
+    the singular. A plural name form ("ай" also reads as the genitive plural of "Ая") names no one
+    a caller would be called."""
+    return any(NAME_GRAMMEMES & set(p.tag.grammemes) and "plur" not in p.tag.grammemes
+               for p in _parses(morph, word.lower()))
+
+
+def misheard_opening_word(text: str, start: int, end: int, morph: Any) -> bool:
+    """Whether an NER person span is one capitalised word opening the text or a sentence, which no
+    reading makes a name and with no name cue about it: ASR capitalises the first word of every
+    segment and sentence, so a misheard word or an interjection there ("Ай", "Каса") looks like a
+    name to the NER. Cues that keep it a name: a name asked for before it in the text ("зовут",
+    "фамилия", "имя"), a name or a capitalised word right after it, or the word spelled out."""
+    word = text[start:end]
+    if not WORD.fullmatch(word) or not word[0].isupper() or word.isupper():
+        return False
+    before = text[:start].rstrip(" \t\"'«—–-")
+    if before and not SENTENCE_END.search(before):
+        return False
+    if NAME_CUE.search(before) or SPELLED_AFTER.match(text, end):
+        return False
+    following = re.match(r"[\s,]{1,3}([А-Яа-яЁё]+)", text[end:])
+    if following and (following.group(1)[0].isupper() or _name_reading(morph, following.group(1).lower())[0]):
+        return False
+    return known_or_verb_like(morph, word) and not _singular_name_reading(morph, word)
+
+
+# An unknown word's reading is guessed from its ending; a guessed verb form ("Смернула") names no
+# one, a guessed noun or adjective may be a misheard surname ("Громово" for "Громова").
+GUESSED_NO_NAME_POS = frozenset({"VERB", "INFN", "GRND"})
+
+
+def known_or_verb_like(morph: Any, word: str) -> bool:
+    """Whether the dictionary knows the word, or guesses it as a verb form."""
+    parses = _parses(morph, word.lower())
+    return bool(parses) and (parses[0].is_known or parses[0].tag.POS in GUESSED_NO_NAME_POS)
+
+
 def names_no_one(text: str, result: RecognizerResult) -> bool:
     """A "name" that is a document's or a detail's name said in lower case ("назовите снилз",
     "Фамилия, адрес?") is no one's."""
@@ -374,7 +418,8 @@ class NatashaRecognizer(_Recognizer):
                 start = span.start
                 if span.type == "PER":
                     start = after_greeting(text, span.start, span.stop)
-                    if start is None or no_name_word(text[start:span.stop], models["morph"]):
+                    if start is None or no_name_word(text[start:span.stop], models["morph"]) or \
+                            misheard_opening_word(text, start, span.stop, models["morph"]):
                         continue
                 found.append(RecognizerResult({"PER": "PERSON", "LOC": "LOCATION"}[span.type], start,
                                               span.stop, 0.85 if span.type == "PER" else 0.6))
