@@ -11,7 +11,7 @@ import re
 
 from agents.analyze import memo
 from agents.analyze.embeddings import CallText, Sentence
-from agents.analyze.transcript import (PLACEHOLDER, any_rule_regex, rule_search, screen_matches,
+from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches,
                                       words_beside_values)
 
 Place = tuple[int, int]  # (turn index, character offset of the quote in the turn): call order
@@ -159,7 +159,7 @@ def states_looked_up_fact(s: Sentence, call: CallText) -> bool:
     return any(w.lower() not in said for w in facts)
 
 
-def asks_for_key(asked, answer: str, call: CallText) -> bool:
+def asks_for_key(asked: Turn, answer: str, call: CallText) -> bool:
     """Whether the agent's turn asked for a key to the record by its shape rather than its words:
     one of the agent's first EARLY_AGENT_TURNS turns (the record is opened before the matter is
     dealt with; a phone number taken for a callback comes later), of few words, which the caller

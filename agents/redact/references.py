@@ -259,8 +259,9 @@ def _without_ending_stop(text: str) -> str:
 
 
 def _ends_in_chunk(text: str) -> bool:
-    runs = spelled_runs(normalise_spoken_numbers(text).text)
-    return bool(runs) and runs[-1][-1][1] == len(normalise_spoken_numbers(text).text)
+    normalised = normalise_spoken_numbers(text).text
+    runs = spelled_runs(normalised)
+    return bool(runs) and runs[-1][-1][1] == len(normalised)
 
 
 def _answered_spans(text: str) -> list[tuple[int, int]]:
