@@ -258,6 +258,8 @@ def _said_chars(word: str) -> str | None:
     if word.isdigit():
         return word
     lower = word.lower()
+    if len(word) > 1 and word.isupper() and len(word) <= 4:  # "ХА" written is the letters, «ха» said is Х
+        return word
     if lower in _LETTER_NAMES:
         return _LETTER_NAMES[lower]
     if len(word) == 1:

@@ -189,6 +189,8 @@ def test_a_russian_reference_is_found_in_letters_letter_names_and_asr_chunks():
     assert find_leaks(planted, "Заказ КР 58 306, он же кр-58306.") == ["КР 58306"]
     assert find_leaks(planted, "Номер А723ВК77, договор СД-24890") == ["СД 24890", "А 723 ВК 77"]
     assert find_leaks(planted, "Заказ KP 58306.") == ["КР 58306"]  # Latin letters that look the same
+    # capitals written are the letters themselves, though «ха» said alone is the letter Х
+    assert find_leaks(["ХА 73015"], "ХА семьдесят три ноль пятнадцать.") == ["ХА 73015"]
     # a placeholder and a few characters left are no leak; nor are numbers in ordinary talk
     assert find_leaks(planted, "Заказ <ID_NUMBER> 306, машина <ID_NUMBER>, регион 77.") == []
     assert find_leaks(planted, "Я заплатил семьсот сорок один рубль, а он двадцать четыре года в деле.") == []
