@@ -176,6 +176,11 @@ class Criterion(FrozenModel):
     # sympathy said with a negation: "Да не за что.", "Хуже не придумаешь."), while the rules and
     # the reproach structure found 42 of 49 rude agents (docs/quality.md, session 17).
     wording_only: tuple[str, ...] = ()
+    # Languages in which a `present` criterion's rules also read the agent's opening turn as one
+    # unit (agents/analyze/opening.py): its sentences, and the agent's segments before the caller
+    # speaks, as one phrase. Whisper cuts "Театр на Таганке, касса, добрый день" into "Театр на
+    # Таганке. Каса. Добрый день.", leaving the greeting word and the company in different sentences.
+    opening_turn: tuple[str, ...] = ()
 
     @field_validator("reproach")
     @classmethod
@@ -189,6 +194,8 @@ class Criterion(FrozenModel):
     def _check_wording_only(self) -> "Criterion":
         if self.wording_only and self.expect != "absent":
             raise ValueError(f"{self.id}: wording_only is for `absent` criteria (a failure found by its words)")
+        if self.opening_turn and self.expect != "present":
+            raise ValueError(f"{self.id}: opening_turn is for `present` criteria (what the opening must hold)")
         return self
 
     @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "withdrawn_if",

@@ -81,7 +81,10 @@ ENGINE = "rules"
 #    its shape when the ASR garbled or redacted its words (ordering.asks_for_key: a short agent turn
 #    among its first three, answered with a number and few words); the record read out after it is
 #    an act the check must precede, and makes verification applicable.
-ENGINE_VERSION = "16"
+# 17 (session 20): a criterion may set `opening_turn` (agents/analyze/opening.py): its rules also read
+#    the agent's opening turn as one phrase, its sentences and the agent's segments before the caller
+#    speaks, full stops read as commas: Whisper's "Театр на Таганке. Каса. Добрый день." greets.
+ENGINE_VERSION = "17"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

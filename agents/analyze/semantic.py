@@ -17,6 +17,7 @@ import numpy as np
 from agents.analyze import memo
 from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence, embed_sentences, nearest
+from agents.analyze.opening import opening_evidence
 from agents.analyze.ordering import acted_before, first_act
 from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
                                       word_probabilities, words_beside_values)
@@ -384,6 +385,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
                           clearly_heard=strict)
     if strict and language in criterion.reproach:
         found += reproach_evidence(candidates, found, rejects, language)
+    if not found and language in criterion.opening_turn:  # the opening's sentences read as one (opening.py)
+        found = opening_evidence(criterion.rules.get(language) or (), call.turns, call.roles, turn_ids, rejects)
     scored: list[tuple[float, Sentence]] = []
     by_meaning = not (strict and language in criterion.wording_only)
     if by_meaning and examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
