@@ -81,7 +81,13 @@ ENGINE = "rules"
 #    its shape when the ASR garbled or redacted its words (ordering.asks_for_key: a short agent turn
 #    among its first three, answered with a number and few words); the record read out after it is
 #    an act the check must precede, and makes verification applicable.
-ENGINE_VERSION = "16"
+# 17 (session 20, h-rude20): more reproach shapes by structure. English: a retort opened by "well"
+#    and closed by a question tag, an ultimatum "... or not?" put to the caller, the caller's
+#    expectation asked back ("what you're expecting me to do"), the loss belittled ("it's only a few
+#    quid", "it's not like we cancelled Christmas"). Russian: the caller talked down to (a vocative
+#    «девушка/женщина/мужчина» in a retort, «вы же взрослый человек»), impatience at repeating
+#    oneself («я вам уже третий раз объясняю»), an ultimatum «... или нет?», «да это копейки».
+ENGINE_VERSION = "17"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
