@@ -25,6 +25,8 @@ from agents.analyze.reproach import reproach
     ("It's only a few quid.", "It's only a small fee, and I've waived it for you."),
     ("Come on, it's only two days.", "It's only two days, so I've booked you the earlier van."),
     ("It's not like we lost your dog.", "It's not like you to miss a payment, is everything alright?"),
+    # (added after batch 18 was read: the caller's plight, what they cannot do, sided with)
+    ("It's not like the courier dropped it on purpose.", "Fair point, it's not like you can just leave a sofa outside."),
 ])
 def test_rude_line_and_its_courteous_twin(rude, courteous):
     assert reproach(rude)
