@@ -18,6 +18,14 @@ written by someone else; the grammar of a reproach does:
   ahead we wouldn't be so busy"); the way things plainly are said with a hedge ("that's sort of how
   boilers work", "that's kind of the whole point of a deposit").
 
+- (session 20) a retort opened by "well" and closed by a question tag ("Well, it's winter, isn't
+  it.", "well, you'd know, wouldn't you?"): the tag asks nothing; a consoling "well, that's the main
+  thing, isn't it?" does not count; an ultimatum that puts a yes-or-no choice on the caller ("do you
+  want it or not?"); the agent asking back what the caller expects of them ("I don't know what
+  you're expecting me to do"); "it's not like we cancelled Christmas" (a loss measured against a
+  worse one); the caller's loss belittled in a short "it's only ..." with an amount ("it's only a
+  few quid"; "it's only a small fee, and I've waived it" is the agent's own act).
+
 A statement with a negative question tag ("you did read the email, didn't you?") is judged as the
 statement. Other questions, conditions ("if you didn't get it") and sentences with a softener (an apology, "I'm
 afraid", "I understand") are no reproach. The dependency parse is spaCy's small English model,
@@ -65,7 +73,8 @@ QUESTION_TAG = re.compile(r",\s*(did|do|does|was|were|is|are|have|has|had|would|
                           r"(you|it|they|we|he|she)\?$", re.IGNORECASE)
 RETORT_TAG = re.compile(r",? you know[.!]?$", re.IGNORECASE)
 # A cheap screen: a sentence without any of these words has none of the structures above.
-SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly|if|how|way|point)\b|n[’']t\b",
+SCREEN = re.compile(r"\b(you|people|customers|every\w+|nobody|do|does|did|not|hardly|if|how|way|point|well|"
+                    r"only|just|literally)\b|n[’']t\b",
                     re.IGNORECASE)
 
 
@@ -266,6 +275,75 @@ def scolding_question(sentence: Span) -> str | None:
     return None
 
 
+# (session 20) A sentence opened by a retort "well" (after "yeah", "oh" or "no" too)...
+RETORT_OPENER = re.compile(r"^(yeah|yes|oh|no|ah)?[,.]? ?well\b", re.IGNORECASE)
+# ...and closed by a question tag of either polarity: "..., isn't it.", "..., did they?", "..., shall I?".
+ANY_TAG = re.compile(r",\s*(is|are|was|were|do|does|did|can|could|would|will|wo|should|shall|have|has|had|ca|must)"
+                     r"(n[’']t| not)? (it|you|i|we|they|he|she|there|that)\s*[?.!]?$", re.IGNORECASE)
+# ...unless it consoles: "Well, you're safe, that's the main thing, isn't it?"
+CONSOLING = re.compile(r"\b(main thing|good news|glad|lucky|luckily|what matters|safe|well done|fair enough)\b",
+                       re.IGNORECASE)
+# "it's not like we cancelled Christmas": a loss measured against a worse one (a pronoun or a noun
+# phrase doing something follows); "it's not like you to miss a payment" is kind, and "it's not like
+# you can just leave it outside" sides with the caller (what they cannot do).
+NOT_LIKE = re.compile(r"\b(it|that)(['’]s| is|['’]s not| isn['’]t)( not)? (like|as if|as though) "
+                      r"(?!(you|him|her|them|me|us) to\b)(?!you (can|could|ca|have|had)\b)"
+                      r"(we|you|i|they|he|she|it|someone|anyone|anybody|the \w+)\b",
+                      re.IGNORECASE)
+# "it's only nine ninety nine", "that's just a few quid": the caller's loss put as a small amount.
+AMOUNT = r"(a few|a couple|a bit|a little|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|\S*\d)"
+BELITTLED = re.compile(rf"\b(it|that)(['’]s| is| was) (only|just|literally) {AMOUNT}\b", re.IGNORECASE)
+FIRST_PERSON = frozenset({"i", "we"})
+
+
+def retort_tag(sentence: Span) -> str | None:
+    """"Well, the windows didn't clean themselves, did they.": a retort opened by "well" and closed
+    by a question tag asks nothing (see RETORT_OPENER)."""
+    text = sentence.text.strip()
+    if RETORT_OPENER.search(text) and ANY_TAG.search(text) and not CONSOLING.search(text):
+        return "a retort with a question tag"
+    return None
+
+
+def ultimatum(sentence: Span) -> str | None:
+    """"Do you want me to book it or not?": a yes-or-no choice put on the caller as an ultimatum (the
+    caller the subject of the question's main verb); "whether or not" and a choice between two
+    things ("the morning or the afternoon?") ask."""
+    text = sentence.text.strip()
+    if not re.search(r"\bor not\s*[?.!]?$", text, re.IGNORECASE) or re.search(r"\bwhether\b", text, re.IGNORECASE):
+        return None
+    if {s.lower_ for s in subjects(sentence.root)} & CALLER:
+        return "an ultimatum question"
+    return None
+
+
+def expectation_asked_back(sentence: Span) -> str | None:
+    """"I don't know what you're expecting me to do", "what do you expect me to say?": the agent
+    asking back what the caller expects of them, with "what" the thing to do. "You can expect me to
+    ring by five" promises."""
+    for verb in sentence:
+        if verb.lemma_ != "expect":
+            continue
+        after = sentence.doc[verb.i + 1:verb.i + 3]
+        if not any(t.lower_ in ("me", "us") for t in after):
+            continue
+        if any(t.lower_ == "what" and t.i < verb.i for t in sentence):
+            return "the caller's expectation asked back"
+    return None
+
+
+def belittled(sentence: Span) -> str | None:
+    """The caller's loss made light of: "it's not like we cancelled Christmas", or a short "it's only
+    nine ninety nine" with no act of the agent's ("it's only a small fee, and I've waived it for you")."""
+    text = sentence.text.strip()
+    if NOT_LIKE.search(text):
+        return "the loss belittled"
+    if BELITTLED.search(text) and len([t for t in sentence if not t.is_punct]) <= 8 \
+            and not any(t.lower_ in FIRST_PERSON and t.dep_ in ("nsubj", "nsubjpass") for t in sentence):
+        return "the loss belittled"
+    return None
+
+
 def reproach(text: str) -> str | None:
     """Why an agent's sentence reproaches the caller (see the module's doc), or None: questions
     and softened sentences never do."""
@@ -275,6 +353,9 @@ def reproach(text: str) -> str | None:
         plain = sentence.text.strip()
         if SOFTENER.search(plain):
             continue
+        found = retort_tag(sentence) or ultimatum(sentence) or expectation_asked_back(sentence) or belittled(sentence)
+        if found:
+            return found
         if plain.endswith("?"):
             found = scolding_question(sentence)
             if found:

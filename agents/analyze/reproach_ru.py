@@ -27,6 +27,15 @@ agents/redact/russian.py, on the same word embedding) give mood, person, tense a
   «же/вообще»: a present «надо» with no one named over an imperfective infinitive («ну так чек надо
   сразу проверять»), never waiting («ну, тут надо ждать»).
 
+- (session 20) the caller talked down to: addressed as «девушка», «женщина», «мужчина» set off by
+  a comma in a retort («Девушка, ну это же элементарно»; with «пожалуйста» it asks), or told they
+  are a grown-up («вы же взрослый человек»); impatience at repeating oneself: the agent's
+  explaining or repeating said to have happened already, an N-th time or «русским языком» («я вам
+  уже третий раз объясняю»; «как я уже говорила» refers back and does not count); an ultimatum
+  question ending «или нет?» put to the caller («вам надо или нет?»); the caller's loss made
+  light of («да это копейки», «всего-то сто рублей»), not when the agent acts on it in the same
+  sentence («это мелочь, но я её верну»).
+
 A condition («если вы не получили») and a softened sentence (an apology, «к сожалению», «понимаю»,
 «пожалуйста») are no reproach. Only the agent's sentences are parsed, once each, in one batch per
 call (reproaches); the results are memoised by text by the caller (semantic.reproach_evidence).
@@ -73,7 +82,9 @@ CONDITION = frozenset({"если", "когда", "раз", "коли", "ежел
 SOFTENER = re.compile(r"\b(извин\w*|прости\w*|сожалени\w*|пожалуйста|понимаю|понимаем|сочувству\w*|"
                       r"не волнуйтесь|не переживайте|не беспокойтесь|к счастью)\b", re.IGNORECASE)
 # A cheap screen: a sentence without any of these has none of the structures above.
-SCREEN = re.compile(r"\b(вы|ты|вам|вас|тебе|ваш\w*|тво[йяи]|надо|нужно|должн\w*|следовало|стоило|полагалось|не|"
+SCREEN = re.compile(r"\b(девушка|женщина|мужчина|гражданин|гражданка|бабушка|дедушка|мамочка|мамаша|папаша|милочка|"
+                    r"голубушка|дорогуша|копе\w+|мелоч\w+|ерунд\w|"
+                    r"пустяк\w*|всего-то|подумаешь|вы|ты|вам|вас|тебе|ваш\w*|тво[йяи]|надо|нужно|должн\w*|следовало|стоило|полагалось|не|"
                     r"все|каждый|никто|любой|же|ж|ведь|разве|сами|сам|сама|я|мы|я-то|мы-то|"
                     r"неужели|[а-яё]+(йте|ите|ьте))\b", re.IGNORECASE)
 
@@ -475,6 +486,78 @@ def conduct_lecture(words: list[Word]) -> str | None:
     return None
 
 
+# (session 20) The caller addressed by sex or age, set off by a comma: in a service call a retort.
+ADDRESSED_AS = frozenset({"девушка", "женщина", "мужчина", "гражданин", "гражданка", "бабушка", "дедушка",
+                          # and the familiar ones: «мамочка», «милочка», «голубушка», «дорогуша»
+                          "мамочка", "мамаша", "папаша", "милочка", "голубушка", "дорогуша"})
+RETORT = frozenset({"ну", "же", "ж", "вообще", "опять", "сколько", "элементарно", "слушайте", "внимательно"})
+# What the caller is told they are, after «вы же»: a grown-up, no child, literate.
+GROWN_UP = frozenset({"взрослый", "взрослая", "взрослые", "человек", "люди", "ребёнок", "ребенок", "маленький",
+                      "маленькая", "грамотный", "грамотная", "умный", "умная"})
+# Explaining and repeating: what the agent says they have done over and over.
+EXPLAINING = frozenset({"объяснять", "объяснить", "повторять", "повторить", "говорить", "сказать", "твердить"})
+ORDINAL_TIME = re.compile(r"\b(второй|третий|четвёртый|четвертый|пятый|десятый|сотый|который|энный|n-й|\d+-й) раз\b|"
+                          r"\bне (первый|один) раз\b|\bрусским языком\b|\bсколько (можно|раз)\b", re.IGNORECASE)
+REFERS_BACK = re.compile(r"\bкак (я|мы) (вам )?(уже )?(говорил|сказал|объяснял|упоминал)", re.IGNORECASE)
+# The caller's loss as a trifle: «это копейки», «да это мелочь», «всего-то сто рублей».
+TRIFLE = re.compile(r"\b(копейки|копеечн\w+|мелочь|мелочи|ерунда|ерунды|пустяк\w*|всего-то|подумаешь)\b",
+                    re.IGNORECASE)
+
+
+def talked_down(words: list[Word]) -> str | None:
+    """«Девушка, ну вы же понимаете», «вы же взрослый человек»: the caller talked down to."""
+    low = [w.lower for w in words]
+    for k, w in enumerate(low):
+        if w not in ADDRESSED_AS:
+            continue
+        # set off by a comma: first before one, or last after one («..., женщина.»)
+        vocative = (k + 1 < len(low) and low[k + 1] == ",") or (k > 0 and low[k - 1] == ",")
+        # a retort particle, or an imperative told off with «не» («Мужчина, не кричите»)
+        if vocative and (set(low) & RETORT or any(is_imperative(words, t) and negated(words, t) for t in words)):
+            return "the caller talked down to"
+    for k, w in enumerate(low[:-2]):
+        if w in SECOND and low[k + 1] in ("же", "ведь", "ж") and set(low[k + 2:k + 5]) & GROWN_UP:
+            return "the caller talked down to"
+    return None
+
+
+def impatience(words: list[Word]) -> str | None:
+    """«я вам уже третий раз объясняю», «я же вам русским языком сказала»: the agent's explaining
+    held up as done over and over."""
+    text = text_of(words)
+    if not words or REFERS_BACK.search(text):
+        return None
+    first = any(t.lower in ("я", "мы") for t in words)
+    for w in words:
+        if w.lemma not in EXPLAINING or w.feats.get("Person") not in ("1", None) or not first \
+                or in_condition(words, w):
+            continue
+        if ORDINAL_TIME.search(text) or ("уже" in text.split() and w.lemma in ("объяснять", "повторять")):
+            return "impatience at repeating"
+    return None
+
+
+def ultimatum(words: list[Word]) -> str | None:
+    """«вам надо или нет?», «вы будете оформлять или нет?»: a yes-or-no choice put to the caller as
+    an ultimatum; «ли ... или нет» asks whether."""
+    low = [w.lower for w in words]
+    if len(low) < 4 or low[-1] != "?" or low[-3:-1] != ["или", "нет"] or "ли" in low:
+        return None
+    if any(t in SECOND | SECOND_OBLIQUE for t in low) or any(second_person_verb(t) for t in low[:-3]):
+        return "an ultimatum question"
+    return None
+
+
+def trifle(words: list[Word]) -> str | None:
+    """«да это копейки»: the caller's loss made light of, unless the agent acts on it in the sentence."""
+    if not TRIFLE.search(text_of(words)):
+        return None
+    if any(t.lower in FIRST and t.rel == "nsubj" for t in words) or any(
+            t.feats.get("Person") == "1" and t.pos in ("VERB", "AUX") for t in words):
+        return None
+    return "the loss made light of"
+
+
 def text_of(words: list[Word]) -> str:
     return " ".join(w.lower for w in words)
 
@@ -487,7 +570,8 @@ def reproach_in(words: list[Word]) -> str | None:
     if SOFTENER.search(text):
         return None
     question = bool(words) and words[-1].text.endswith("?")
-    found = scolding_question(words) or blame_shift(words)
+    found = scolding_question(words) or blame_shift(words) or talked_down(words) or ultimatum(words) \
+        or impatience(words) or trifle(words)
     if found:
         return found
     if question:

@@ -84,7 +84,13 @@ ENGINE = "rules"
 # 17 (session 20): a criterion may set `opening_turn` (agents/analyze/opening.py): its rules also read
 #    the agent's opening turn as one phrase, its sentences and the agent's segments before the caller
 #    speaks, full stops read as commas: Whisper's "Театр на Таганке. Каса. Добрый день." greets.
-ENGINE_VERSION = "17"
+# 18 (session 20, h-rude20): more reproach shapes by structure. English: a retort opened by "well"
+#    and closed by a question tag, an ultimatum "... or not?" put to the caller, the caller's
+#    expectation asked back ("what you're expecting me to do"), the loss belittled ("it's only a few
+#    quid", "it's not like we cancelled Christmas"). Russian: the caller talked down to (a vocative
+#    «девушка/женщина/мужчина» in a retort, «вы же взрослый человек»), impatience at repeating
+#    oneself («я вам уже третий раз объясняю»), an ultimatum «... или нет?», «да это копейки».
+ENGINE_VERSION = "18"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
