@@ -36,6 +36,10 @@ def step(resolution, line: str) -> str | None:
     "Деньги уйдут сегодня, к вечеру будут у вас.",
     "Ну всё, оформлено.",
     "Приставку к аккаунту привязала.",
+    "Проценты переведены на вашу карту, можете проверить.",
+    "Юрист подготовит ответ и отправит его вам до четверга.",
+    "Часов пять, после процедуры, я вам сама перезвоню.",
+    "Хорошо, на 14:30 в субботу ставлю.",
 ])
 def test_a_dated_or_done_step_is_met(resolution, line):
     assert step(resolution, line)
@@ -51,6 +55,8 @@ def test_a_dated_or_done_step_is_met(resolution, line):
     "Мы с вами свяжемся.",                               # someone will call, no when
     "Перевод сделали, новых дат пока нет.",             # no date to plan by
     "Зайдите с первого этажа, там окно выдачи.",         # an ordinal that is no date
+    "Подскажите, на кого оформлен договор.",             # a question without its mark, as ASR writes it
+    "Юрист подготовит ответ и вам напишет.",              # another's step with no when
 ])
 def test_its_vague_or_negated_twin_is_not(resolution, line):
     assert step(resolution, line) is None
