@@ -57,6 +57,7 @@ def test_a_dated_or_done_step_is_met(resolution, line):
     "Подскажите, на кого оформлен договор.",             # a question without its mark, as ASR writes it
     "Юрист подготовит ответ и вам напишет.",              # another's step with no when
     "Привязала.",                                        # a detail linked, no outcome or step
+    "Продиктуйте телефон, на который оформлен договор",   # a relative clause describes, reports nothing done
 ])
 def test_its_vague_or_negated_twin_is_not(resolution, line):
     assert step(resolution, line) is None
