@@ -81,7 +81,10 @@ ENGINE = "rules"
 #    its shape when the ASR garbled or redacted its words (ordering.asks_for_key: a short agent turn
 #    among its first three, answered with a number and few words); the record read out after it is
 #    an act the check must precede, and makes verification applicable.
-ENGINE_VERSION = "16"
+# 17 (session 20): Russian summaries: the record read out with its date ("Вижу, ...", past forms only) is no
+#    next step, a number read out alone is no action, and a caller's setting ("Вы мне диван чистили")
+#    is followed by the next sentence of their turn, whatever its words.
+ENGINE_VERSION = "17"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
