@@ -90,7 +90,10 @@ ENGINE = "rules"
 #    quid", "it's not like we cancelled Christmas"). Russian: the caller talked down to (a vocative
 #    «девушка/женщина/мужчина» in a retort, «вы же взрослый человек»), impatience at repeating
 #    oneself («я вам уже третий раз объясняю»), an ultimatum «... или нет?», «да это копейки».
-ENGINE_VERSION = "18"
+# 19 (session 20, h-factsru20): Russian summaries: the record read out with its date ("Вижу, ...", past forms only) is no
+#    next step, a number read out alone is no action, and a caller's setting ("Вы мне диван чистили")
+#    is followed by the next sentence of their turn, whatever its words.
+ENGINE_VERSION = "19"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

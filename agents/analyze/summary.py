@@ -4,7 +4,8 @@ happens next and when.
 - Reason: the client's first sentence after the agent's opening that sounds like a reason (callers
   say why they call first), else the client sentence nearest to exemplars.REASON.
 - Next: the agent sentence nearest to exemplars.NEXT that carries a date or a time span; an
-  undated one is no next step.
+  undated one is no next step, nor (Russian) the record read out with its date ("Вижу, ...", past
+  forms only: summary_cues.is_read_out).
 - Done: up to MAX_DONE agent sentences nearest to actions, findings or next steps.
 ASR's cuts are mended first (summary_joins: a sentence split over two segments, a statement run on
 into a question); an outcome the caller states and the agent confirms, or an offer the agent
@@ -37,6 +38,12 @@ _PLACEHOLDER_WORD = re.compile(r"^\W*<[A-Z_]+>\W*$")  # a redacted value says no
 # A dictated value says nothing either: "9th of April, 1980." (a date of birth) is no reason.
 _VALUE_WORD = re.compile(r"^\W*(?:\w*\d\w*|january|february|march|april|may|june|july|august|september|october|"
                          r"november|december)\W*$", re.IGNORECASE)
+# A Russian number word: "Двадцать три ноль восемь сорок..." or "Шесть тысяч сто сорок..." read out
+# alone is a value (an order number, a sum), not an action or a finding.
+_RU_NUMBER_WORD = re.compile(
+    r"^\W*(?:ноль|нол[ья]|од(?:ин|на|но)|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|"
+    r"\w+надцать|двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто|сто|двести|"
+    r"триста|четыреста|\w+сот|тысяч[аиу]?|полтор[аы]|с половиной)(?:-\w+)?\W*$", re.IGNORECASE)
 # "I've got two things really.": the reason is what follows.
 _SEVERAL = re.compile(r"\b(?:two|three|a few|few|couple of|several) (?:things|questions|issues|problems)\b", re.IGNORECASE)
 _NEXT_THING = re.compile(r"\b(?:second|other) (?:thing|question|issue|problem)\b", re.IGNORECASE)
@@ -111,8 +118,8 @@ def _content_text(_, text: str) -> bool:
     # words with letters: "By 5182." (an order number as ASR heard it) says nothing worth quoting
     words = [w for w in trim(text).split()
              if not _PLACEHOLDER_WORD.match(w) and not _VALUE_WORD.match(w) and _LETTERS.search(w)]
-    return ("?" not in text and len(words) >= MIN_WORDS and not _CARD_READ_BACK.search(text)
-            and not _CHECKED_VALUE.search(trim(text)))
+    return ("?" not in text and len(words) >= MIN_WORDS and not all(_RU_NUMBER_WORD.match(w) for w in words)
+            and not _CARD_READ_BACK.search(text) and not _CHECKED_VALUE.search(trim(text)))
 
 
 def _candidates(call: CallText, sentences: list[Sentence], examples: tuple[str, ...], bonus=None,
@@ -287,7 +294,9 @@ def reason_core(text: str) -> str:
 def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | None, used: set[int]):
     """(reason, done, next) by nearness to the examples (Russian), with the wording cues that hold in
     Russian too: "Убрала.", "передам в отдел" before a finding, "Понимаю, это неприятно." last."""
-    upcoming = _best(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
+    # What the record shows, read out with its date ("Вижу, замер на сегодня"), is no next step.
+    upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
+                     if not summary_cues.is_read_out(trim(s.text))), None)
     if upcoming is not None and not DATE.search(upcoming.text):
         upcoming = None  # an undated "next step" is no next step; it may still be an action below
     used |= {upcoming.position} if upcoming else set()
@@ -299,7 +308,7 @@ def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | N
     return reason, done, upcoming
 
 
-def with_context(reason: Sentence, client: list[Sentence]) -> str:
+def with_context(reason: Sentence, client: list[Sentence], language: str = "en") -> str:
     """A short reason sentence plus the next sentence of the same turn, which usually says what about;
     "I've two things" gives way to the first thing and the caller's "second thing"."""
     if _SEVERAL.search(reason.text):
@@ -313,6 +322,12 @@ def with_context(reason: Sentence, client: list[Sentence]) -> str:
     if _SETTING.search(reason.text) and not summary_cues.names_problem(reason.text):
         problem = next((s for s in client if s.position > reason.position and _content(s)
                         and s.turn.index <= reason.turn.index + SETTING_TURNS and summary_cues.names_problem(s.text)), None)
+        # "Вы мне в среду диван чистили." | "А сегодня разводы проступили.": what the caller says next
+        # in the same breath is what went wrong, in whatever words.
+        # (Russian: English callers name the fault in words names_problem knows.)
+        if problem is None and language != "en":
+            problem = next((s for s in client if s.position > reason.position and s.turn == reason.turn
+                            and _content(s)), None)
         if problem is not None:
             setting = trim(reason.text)
             setting = setting if len(setting) + len(problem.text) < MAX_PART_CHARS else first_clause(setting)
@@ -347,7 +362,7 @@ def template_summary(call: CallText, language: str) -> str:
     reason, done, upcoming, news = pick(call, purpose, language)
     quoted_later = {s.position for s in done} | ({upcoming.position} if upcoming else set())
     reason_text = (None if reason is None else with_news(reason, call, quoted_later, news) if reason == purpose
-                   else with_context(reason, call.of_role("client")))
+                   else with_context(reason, call.of_role("client"), language))
     told = lambda s: bool(_candidates(call, [s], DONE))  # noqa: E731 - content by the same margin test
     while True:
         chronological = sorted(done, key=lambda s: s.position)

@@ -87,6 +87,19 @@ _COMMITMENT = re.compile(
 # what the agent did; the concession before it costs room in a 300-character field.
 _CONCESSION = re.compile(r"^(?:I[’']m afraid|unfortunately|sadly|well)\b[^.?!]*?,\s*but\s+(?=\S)", re.IGNORECASE)
 
+# Russian: what the record already says, read out with its date ("Вижу поездку, вчера, с шестнадцати
+# двадцати...", "Отказ пришёл сегодня утром.", "Договор заключён второго ноября."): a finding, no next
+# step. Such a statement opens with the agent looking it up, or tells only what has happened: a past
+# verb, a short participle, "вчера" or "назад", and no present, future, infinitive or imperative form.
+_RU_LOOKED_UP = re.compile(r"^(?:вижу|по (?:системе|базе|данным|карточке)|в (?:системе|базе|карточке))\b", re.IGNORECASE)
+_RU_PAST = re.compile(r"(?<![а-яё])(?!(?:если|числа|число|правила)(?![а-яё]))(?:[а-яё]{2,}(?:л|ла|ло|ли)|[а-яё]{3,}(?:ен|ено|ены|ён|ано|аны))(?![а-яё])|"
+                      r"(?<![а-яё])(?:вчера|позавчера|назад)(?![а-яё])", re.IGNORECASE)
+# ...unless the agent tells what they did: a past verb with no subject before it ("Записала вас на субботу").
+_RU_OWN_PAST = re.compile(r"^(?:(?:ну|так|всё|все|хорошо|тогда|вот)\W+)*(?:уже |сейчас |тогда )?[а-яё]{2,}(?:л|ла|ли)(?![а-яё])",
+                          re.IGNORECASE)
+_RU_NOT_PAST = re.compile(r"(?<![а-яё])(?!(?:пять|шесть|девять|десять|[а-яё]+дцать)(?![а-яё]))(?:буд\w+|[а-яё]{2,}(?:ет|ёт|ут|ют|ит|ят|ем|ём|им|ешь|ишь|ете|ёте|ите|ть)(?:ся|сь)?)"
+                          r"(?![а-яё])", re.IGNORECASE)
+
 ACTION_BONUS = 0.04
 FIGURE_PENALTY = 0.04  # also for a bare hedge
 SYMPATHY_PENALTY = 0.06  # a sympathy with no action in it: below any finding
@@ -139,6 +152,14 @@ def without_concession(text: str) -> str:
 def is_sympathy(text: str) -> bool:
     """The agent acknowledging how the caller feels, and nothing done ("Sorry, I've refunded it" is an action)."""
     return bool(_SYMPATHY.search(text.strip())) and not is_action(text) and not _REFUSAL.search(text)
+
+
+def is_read_out(text: str) -> bool:
+    """A Russian statement of what the record shows or what has already happened, whatever its date:
+    the agent looking it up ("Вижу, ...") or past forms only ("Отказ пришёл сегодня утром.")."""
+    text = text.strip()
+    return bool(_RU_LOOKED_UP.search(text) or _RU_PAST.search(text) and not _RU_NOT_PAST.search(text)
+                and not _RU_OWN_PAST.search(text) and not is_action(text))
 
 
 def is_hedge(text: str) -> bool:
