@@ -193,6 +193,8 @@ _RU_NUMBER_WORD = (r"(?:один|одна|два|две|три|четыре|пя
 _RU_HOUSE = re.compile(rf"(?<![\w,.])(?:\d{{1,3}}[а-яё]?|(?i:{_RU_NUMBER_WORD}))"
                        r"(?![\d\w]|[.,]\d|\s*(?:год|лет|г\.|руб|тыс|час|минут|числ|раз|штук|процент|на\s))")
 _RU_MONTHS = re.compile(r"(?i:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)")
+# A quantity's unit before the number: "минут 20", "часа через два" is no street.
+_RU_UNIT = re.compile(r"(?i:минут|секунд|час|дн[еяи]|недел|месяц|лет|год|руб|тысяч|штук|метр|раз|процент)")
 STREET_WORDS = 3
 RU_ANSWER_SEGMENTS = 3
 
@@ -213,7 +215,8 @@ def russian_street_before_number(text: str, morph: Any) -> list[tuple[int, int]]
         start = None
         for _ in range(STREET_WORDS):
             word = re.search(r"(?<![\w\-])[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?$", plain[:at])
-            if not word or _RU_MONTHS.match(word.group()) or not _may_name_a_street(word.group(), morph):
+            if not word or _RU_MONTHS.match(word.group()) or _RU_UNIT.match(word.group()) or \
+                    not _may_name_a_street(word.group(), morph):
                 break
             start = word.start()
             at = len(plain[:start].rstrip(" "))

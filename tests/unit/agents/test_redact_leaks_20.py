@@ -155,3 +155,7 @@ def test_a_whole_russian_call_redacts_the_answered_surname_and_street():
     out = redact_transcript(analyzer_for("ru"), transcript, RUSSIAN_POLICY)
     texts = " ".join(s["text"] for s in out["segments"])
     assert "гарбузов" not in texts and "луговая" not in texts and "Адрес участка подтвердите." in texts
+
+
+def test_a_unit_before_a_number_is_no_street():
+    assert russian_street_before_number("Подождите минут 20, перезвоню.", morph()) == []
