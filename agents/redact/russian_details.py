@@ -153,7 +153,8 @@ def answers_asked_over_two(segments: list[dict], request: re.Pattern) -> list[tu
     found = dict(answers(segments, request, question=False))
     for index in range(2, len(segments)):
         first, second, reply = segments[index - 2], segments[index - 1], segments[index]
-        if index in found or first["speaker"] != second["speaker"] or \
+        # ...only where the first was cut mid-sentence (no full stop or question mark closing it)
+        if index in found or first["speaker"] != second["speaker"] or re.search(r"[.?!…]\s*$", first["text"]) or \
                 reply["speaker"] == second["speaker"] != "unknown":
             continue
         if request.search(f"{first['text']} {second['text']}"):
