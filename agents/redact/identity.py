@@ -225,7 +225,8 @@ class SpelledIdRecognizer(EntityRecognizer):
 NAME_REQUEST = {
     "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
                      # the request as a bare word: "Surname, and the first line of the address?"
-                     r"|^\W*(?:full\s+|last\s+)?(?:name|surname)\b(?!['’]s)"
+                     # ...also as the last sentence of the turn: "Yeah, I can put you down. Name?"
+                     r"|(?:^|[.!?]\s+)\W*(?:full\s+|last\s+)?(?:name|surname)\b(?!['’]s)"
                      r"|\bwho am i (?:speaking|talking) (?:to|with)\b"
                      # "What name's the booking under?" (ASR: "What names the..."), "Whose name is it in?"
                      r"|\b(?:what|which|whose) names?\b|\bwho(?:'s|’s| is) (?:it|that|the \w+) (?:under|booked)\b)"),

@@ -61,7 +61,8 @@ REFERENCE_REQUEST = re.compile(
     r"(?i:\b(?:booking|order|tracking|membership|account|policy|customer|claim|case|ticket|reference|"
     r"confirmation|job|repair|invoice)\s+(?:number|no|code|id|ref|reference)\b|\b(?:booking|order|claim|case)\s+ref\w*"
     r"|\b(?:licen[cs]e|product|activation|registration)\s+(?:key|code)\b|\bserial\b)")
-MIN_ANSWERED_CHARS, MIN_ANSWERED_DIGITS = 5, 3
+MIN_ANSWERED_CHARS, MIN_ANSWERED_DIGITS, MIN_ANSWERED_DIGITS_ALONE = 5, 3, 4
+YEAR = re.compile(r"(?:19|20)\d\d")  # "the 9th of March 1974" answers the date of birth asked with it
 # ASR writes a dictated letter it cannot place as a short word ("C L four, nine nine two, K M" -> "a L4
 # 992 km"): in an answer, one- and two-character tokens beside the run belong to it, unless they are
 # words that would be said around it anyway.
@@ -271,7 +272,11 @@ def _answered_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _is_answered_reference(spelled: str) -> bool:
-    return len(spelled) >= MIN_ANSWERED_CHARS and sum(c.isdigit() for c in spelled) >= MIN_ANSWERED_DIGITS
+    """Five characters with three digits, or four digits alone ("day 7302" for "J 7302"): the question
+    says it is a reference."""
+    digits = sum(c.isdigit() for c in spelled)
+    return len(spelled) >= MIN_ANSWERED_CHARS and digits >= MIN_ANSWERED_DIGITS or \
+        digits == len(spelled) >= MIN_ANSWERED_DIGITS_ALONE and not YEAR.fullmatch(spelled)
 
 
 def _with_short_tokens(text: str, start: int, end: int) -> tuple[int, int]:

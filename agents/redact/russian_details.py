@@ -71,7 +71,7 @@ DOCUMENT_NUMBER = re.compile(
 # ("Номер договора назовите.", "Госномер какой?"); not a caller's "номер где-то был".
 _NUMBER_NAME = r"(?:номер\w{0,2}|госномер\w{0,2}|договор\w{0,2}|заказ\w{0,2}|полис\w{0,2}|паспорт\w{0,2}|сери\w{0,2})"
 # ...or what the number is asked for: "для подтверждения серию и номер паспорта" asks without a question.
-_ASKING = (r"(?:\?|пожалуйста|назов\w*|подскаж\w*|продикту\w*|скаж\w*|уточн\w*|диктуй\w*|как(?:ой|ая|ое|ого|ую)\b|"
+_ASKING = (r"(?:\?|пожалуйста|давайте|дайте|назов\w*|подскаж\w*|продикту\w*|скаж\w*|уточн\w*|диктуй\w*|как(?:ой|ая|ое|ого|ую)\b|"
            r"для (?:подтверждени|проверк|сверк|идентификаци)\w*)")
 NUMBER_REQUEST = re.compile(rf"(?i:\b{_NUMBER_NAME}\b[^.!?]*{_ASKING}|{_ASKING}[^.!?]*\b{_NUMBER_NAME}\b)")
 MIN_ANSWERED_DIGITS = 3
@@ -81,7 +81,7 @@ MIN_ANSWERED_DIGITS = 3
 _BESIDE = (r"(?:[А-ЯЁA-Z]{1,2}|(?i:бэ|вэ|гэ|дэ|жэ|зэ|ка|эл|эм|эн|пэ|эр|эс|тэ|эф|ха|цэ|че|ша)"
            r"|(?:дробь|слэш|слеш)\s+\d+)")
 ANSWERED_NUMBER = re.compile(
-    rf"(?:(?<![\w\-]){_BESIDE}[ ,]{{1,2}}){{0,3}}\d(?:[ \-,]{{0,2}}\d){{{MIN_ANSWERED_DIGITS - 1},20}}"
+    rf"(?:(?<![\w\-]){_BESIDE}[ ,]{{1,2}}){{0,3}}\d(?:[ \-,]{{0,2}}\d|\.\d){{{MIN_ANSWERED_DIGITS - 1},20}}"
     rf"(?:[ ,]{{1,2}}{_BESIDE}(?![\w\-])){{0,3}}"
     # ...not an amount or a time said in the reply ("812 рублей", "в 18 40").
     r"(?!\s*(?:руб|р\.|₽|тыс|процент|%|штук|шт|минут|час|дн|лет|год|км|кг))")
@@ -147,11 +147,26 @@ def answered_secrets_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]
     return found
 
 
+def answers_asked_over_two(segments: list[dict], request: re.Pattern) -> list[tuple[int, dict]]:
+    """identity.answers (no question mark needed), also where ASR cut the request between two
+    segments of the same speaker ("Номер ..." - "заказа."): the two are read as one."""
+    found = dict(answers(segments, request, question=False))
+    for index in range(2, len(segments)):
+        first, second, reply = segments[index - 2], segments[index - 1], segments[index]
+        # ...only where the first was cut mid-sentence (no full stop or question mark closing it)
+        if index in found or first["speaker"] != second["speaker"] or re.search(r"[.?!…]\s*$", first["text"]) or \
+                reply["speaker"] == second["speaker"] != "unknown":
+            continue
+        if request.search(f"{first['text']} {second['text']}"):
+            found[index] = reply
+    return sorted(found.items())
+
+
 def answered_numbers_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
     """segment index -> numbers of three digits or more (with the letters said beside them) in the
     reply to a request for a contract's, order's or car's number."""
     found: dict[int, list[tuple[int, int]]] = {}
-    for index, reply in answers(segments, NUMBER_REQUEST, question=False):
+    for index, reply in answers_asked_over_two(segments, NUMBER_REQUEST):
         normalised = normalise_spoken_numbers(reply["text"])
         spans = [normalised.to_original(*m.span()) for m in ANSWERED_NUMBER.finditer(normalised.text)]
         if spans:

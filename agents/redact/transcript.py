@@ -18,6 +18,7 @@ from typing import Any
 
 from presidio_analyzer import AnalyzerEngine
 
+from agents.redact.answered import answered_addresses_ru, answered_names_loose, answered_postcodes
 from agents.redact.cards import card_talk_turns, heard_card_spans
 from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
 from agents.redact.engine import RedactionPolicy
@@ -36,7 +37,8 @@ ANSWERED_REFERENCES = {"en": answered_references, "ru": answered_numbers_ru}
 # spelled references, more specific than what else is found there.
 ANSWERED_REFERENCE_SCORE = {"en": 0.8, "ru": 0.3}
 ANSWERED_SECRETS = {"en": answered_secrets, "ru": answered_secrets_ru}
-ANSWERED_ADDRESSES = {"en": answered_addresses}
+ANSWERED_ADDRESSES = {"en": lambda segments: _joined(answered_addresses(segments), answered_postcodes(segments)),
+                      "ru": lambda segments: answered_addresses_ru(segments, _russian_morph())}
 KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS", PASSWORD)
 # A street's name is remembered from an address or place, and looked for as written (capitalised):
 # "Church" of "Church Road" must not take "the church" with it.
@@ -84,6 +86,20 @@ ASKING = re.compile(r"^\s*(?:(?:um|erm|er|uh|oh|and|so|sorry)\s+)*(?i:is|are|am|
                     r"will|would|have|has|who|who's|whom|which|what|what's)\b")
 MONO_GREETING_SEGMENTS = 3  # the greeting is among the first turns...
 MONO_GREETING_WITHIN_S = 30.0  # ...near the start of the call
+
+
+def _joined(*tables: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    out: dict[int, list[tuple[int, int]]] = {}
+    for table in tables:
+        for index, spans in table.items():
+            out.setdefault(index, []).extend(spans)
+    return out
+
+
+def _russian_morph():
+    from agents.redact.russian import natasha_models
+
+    return natasha_models()["morph"]
 
 
 def joined_names(text: str, findings: list[Finding]) -> list[Finding]:
@@ -290,7 +306,8 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
         introductions[index] = introductions.get(index, []) + spans
     agent_names = {segments[i]["text"][a:b] for i, spans in introductions.items() for a, b in spans}
     answers = answered_names(segments, policy.language)
-    for index, spans in self_named(segments, policy.language).items():
+    loose = answered_names_loose(segments, policy.language, _russian_morph() if policy.language == "ru" else None)
+    for index, spans in _joined(self_named(segments, policy.language), loose).items():
         answers[index] = answers.get(index, []) + spans
     references = ANSWERED_REFERENCES[policy.language](segments) if SPELLED_ID in policy.entities else {}
     secrets = ANSWERED_SECRETS[policy.language](segments) if PASSWORD in policy.entities else {}

@@ -23,6 +23,7 @@ import agents.analyze.reply_checks as reply_checks
 import agents.analyze.summary as summary
 import agents.analyze.summary_cues as summary_cues
 import agents.analyze.transcript as analyze_transcript
+import agents.redact.answered as answered
 import agents.redact.dictated as dictated
 import agents.redact.identity as identity
 import agents.redact.numbers as numbers
@@ -116,7 +117,7 @@ def module_patterns():
                                  "SHORT_TOKEN_AFTER", "EDGE_LETTERS_AFTER", "EDGE_LETTERS_BEFORE"), SPOKEN_DETAILS + NAMES),
                 **dict.fromkeys(("SPELLED_WITH_WORDS", "LOWER_SPELLED", "REGISTRATION", "LETTERS_THEN_DIGITS",
                                  "PROVIDER_EMAIL", "ONE_WORD_EMAIL", "APARTMENT_PLACE", "PO_BOX"), DICTATED + SPELLED + DIGITS)}
-    for module in (recognizers, references, identity, dictated, spoken_details, russian, numbers, redact_transcript, reply_checks, summary,
+    for module in (answered, recognizers, references, identity, dictated, spoken_details, russian, numbers, redact_transcript, reply_checks, summary,
                    summary_cues, analyze_transcript):
         for name, value in vars(module).items():
             found = [(name, value)] if isinstance(value, re.Pattern) else [
