@@ -284,11 +284,12 @@ ANY_TAG = re.compile(r",\s*(is|are|was|were|do|does|did|can|could|would|will|wo|
 CONSOLING = re.compile(r"\b(main thing|good news|glad|lucky|luckily|what matters|safe|well done|fair enough)\b",
                        re.IGNORECASE)
 # "it's not like we cancelled Christmas": a loss measured against a worse one (a pronoun or a noun
-# phrase doing something follows); "it's not like you to miss a payment" is kind, and "it's not like
-# you can just leave it outside" sides with the caller (what they cannot do).
+# phrase doing something follows). With the caller as its subject it sides with them: "it's not like
+# you did it on purpose", "it's not like you can just leave it outside", "it's not like you to miss a
+# payment", so "you" is left out.
 NOT_LIKE = re.compile(r"\b(it|that)(['’]s| is|['’]s not| isn['’]t)( not)? (like|as if|as though) "
-                      r"(?!(you|him|her|them|me|us) to\b)(?!you (can|could|ca|have|had)\b)"
-                      r"(we|you|i|they|he|she|it|someone|anyone|anybody|the \w+)\b",
+                      r"(?!(him|her|them|me|us) to\b)"
+                      r"(we|i|they|he|she|it|someone|anyone|anybody|the \w+)\b",
                       re.IGNORECASE)
 # "it's only nine ninety nine", "that's just a few quid": the caller's loss put as a small amount.
 AMOUNT = r"(a few|a couple|a bit|a little|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|\S*\d)"
