@@ -74,15 +74,3 @@ def opening_unit(call_turns: list[Turn], roles: Mapping[int, str], candidates: C
         return None
     return Turn(run[0].index, run[0].start, run[-1].end, run[0].speaker, text), said
 
-
-def opening_evidence(rules, call_turns: list[Turn], roles: Mapping[int, str], candidates: Collection[int],
-                     rejects=()) -> list[dict]:
-    """Evidence from the opening turn read whole: one quote of the opening as said, when some
-    alternative of `rules` matches it read as one phrase and `rejects` does not reject it."""
-    from agents.analyze.semantic import rule_evidence
-    unit = opening_unit(call_turns, roles, candidates)
-    if unit is None:
-        return []
-    turn, said = unit
-    found = rule_evidence(rules, [turn], rejects)
-    return [{"quote": said, "segment": turn.index, "start": turn.start}] if found else []

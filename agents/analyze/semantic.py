@@ -17,7 +17,7 @@ import numpy as np
 from agents.analyze import memo
 from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence, embed_sentences, nearest
-from agents.analyze.opening import opening_evidence
+from agents.analyze.opening import opening_unit
 from agents.analyze.ordering import acted_before, first_act
 from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
                                       word_probabilities, words_beside_values)
@@ -187,6 +187,18 @@ def rule_evidence(rules, candidates: list[Turn], rejects=(), clearly_heard: bool
 
 
 _UNSEEN = object()
+
+
+def opening_evidence(rules, call: CallText, candidates, rejects=()) -> list[dict]:
+    """Evidence from the agent's opening turn read as one phrase (opening.py): one quote of the
+    opening as said, when some alternative of `rules` matches it read whole and `rejects` does not
+    reject it."""
+    unit = opening_unit(call.turns, call.roles, candidates)
+    if unit is None:
+        return []
+    turn, said = unit
+    found = rule_evidence(rules, [turn], rejects)
+    return [{"quote": said, "segment": turn.index, "start": turn.start}] if found else []
 
 
 def in_window(criterion: Criterion, call_turns: list[Turn], within: list[Turn] | None = None) -> list[Turn]:
@@ -386,7 +398,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     if strict and language in criterion.reproach:
         found += reproach_evidence(candidates, found, rejects, language)
     if not found and language in criterion.opening_turn:  # the opening's sentences read as one (opening.py)
-        found = opening_evidence(criterion.rules.get(language) or (), call.turns, call.roles, turn_ids, rejects)
+        found = opening_evidence(criterion.rules.get(language) or (), call, turn_ids, rejects)
     scored: list[tuple[float, Sentence]] = []
     by_meaning = not (strict and language in criterion.wording_only)
     if by_meaning and examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
