@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from agents.redact.numbers import normalise_spoken_numbers
+from agents.redact.numbers import HUNDREDS, REPEATS, TEENS, TENS, UNITS, normalise_spoken_numbers
 from agents.redact.references import spelled_runs
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
@@ -230,19 +230,11 @@ def _spelled_leak(chars: str, runs: list[str]) -> bool:
 
 # How a reference, postcode or mailbox is said, as characters (the leak check's own reading, wider than
 # redaction's: it must see every planted value however it was said or written).
-_UNIT_WORDS = {"zero": 0, "oh": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-               "seven": 7, "eight": 8, "nine": 9, "ноль": 0, "нуль": 0, "один": 1, "одна": 1, "одно": 1, "два": 2,
-               "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9}
-_TEEN_WORDS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-               "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "десять": 10, "одиннадцать": 11,
-               "двенадцать": 12, "тринадцать": 13, "четырнадцать": 14, "пятнадцать": 15, "шестнадцать": 16,
-               "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19}
-_TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-               "ninety": 90, "двадцать": 20, "тридцать": 30, "сорок": 40, "пятьдесят": 50, "шестьдесят": 60,
-               "семьдесят": 70, "восемьдесят": 80, "девяносто": 90}
-_HUNDRED_WORDS = {"сто": 100, "двести": 200, "триста": 300, "четыреста": 400, "пятьсот": 500, "шестьсот": 600,
-                  "семьсот": 700, "восемьсот": 800, "девятьсот": 900}
-_REPEAT_WORDS = {"double": 2, "triple": 3, "treble": 3}
+_UNIT_WORDS = UNITS
+_TEEN_WORDS = TEENS
+_TENS_WORDS = {word: tens * 10 for word, tens in TENS.items()}
+_HUNDRED_WORDS = {word: hundreds * 100 for word, hundreds in HUNDREDS.items()}
+_REPEAT_WORDS = REPEATS
 # Russian letter names ("эс дэ" is СД, "эн-жэ" НЖ); a single letter is itself in either alphabet.
 _LETTER_NAMES = {"бэ": "Б", "вэ": "В", "гэ": "Г", "дэ": "Д", "жэ": "Ж", "зэ": "З", "ка": "К", "эл": "Л",
                  "эль": "Л", "эм": "М", "эн": "Н", "пэ": "П", "эр": "Р", "эс": "С", "тэ": "Т", "эф": "Ф",

@@ -27,7 +27,7 @@ from typing import Any
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 
 from agents.redact.identity import NAME_REQUEST, NOT_NAMES, answers
-from agents.redact.numbers import normalise_spoken_numbers
+from agents.redact.numbers import TEENS, TENS, UNITS, normalise_spoken_numbers
 
 # Words that make a short reply talk rather than a name, beyond the function words.
 _TALK = frozenset(
@@ -187,9 +187,9 @@ def _russian_reply_names(text: str, morph: Any) -> list[tuple[int, int]]:
 
 
 RU_ADDRESS_REQUEST = re.compile(r"(?i:(?<!\w)адрес\w{0,3}(?!\w))")
-_RU_NUMBER_WORD = (r"(?:один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|одиннадцать|"
-                   r"двенадцать|тринадцать|четырнадцать|пятнадцать|шестнадцать|семнадцать|восемнадцать|"
-                   r"девятнадцать|двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто)")
+# A house said in words: a Russian number word from 1 to 99 (longest first, so "двадцать" is not "два").
+_RU_NUMBER_WORD = "(?:" + "|".join(sorted((word for table in (UNITS, TEENS, TENS) for word, value in table.items()
+                                           if value and re.fullmatch("[а-яё]+", word)), key=len, reverse=True)) + ")"
 _RU_HOUSE = re.compile(rf"(?<![\w,.])(?:\d{{1,3}}[а-яё]?|(?i:{_RU_NUMBER_WORD}))"
                        r"(?![\d\w]|[.,]\d|\s*(?:год|лет|г\.|руб|тыс|час|минут|числ|раз|штук|процент|на\s))")
 _RU_MONTHS = re.compile(r"(?i:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)")

@@ -115,6 +115,8 @@ PLANTED = {
     "The card is 4111 1111 1111 1111.": ["4111 1111 1111 1111"],
     "Okay, 4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1.": ["4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1"],
     "My IBAN is GB82 WEST 1234 5698 7654 32.": ["GB82 WEST 1234 5698 7654 32"],
+    # "nought" is how many British callers say a zero; it must not cut the number in two.
+    "It's oh seven seven nought nine, one two three, four five six.": ["nine, one two three, four five six"],
 }
 
 
