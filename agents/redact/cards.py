@@ -203,13 +203,14 @@ def cards_across_turns(texts: list[str], speakers: list[str], language: str) -> 
     repeated = [a for a in long if any(b is not a and not {p[0] for p in a} & {p[0] for p in b}
                                        and same_card(digits(a), digits(b)) for b in long)]
     whole += [c for c in repeated if c not in whole]
-    cards = {d for i, found in enumerate(runs) if talk[i] and not names_another_number(texts[i], language, texts[i - 1] if i else "")
+    cards = {d for i, found in enumerate(runs) if talk[i] and not named_otherwise([(i,)])
              for _, _, d in found if len(d) >= MIN_CARD_DIGITS}
     cards |= {digits(c) for c in whole}
     # The card said again, however far from the card talk, however cut and whatever the turn calls
     # it ("... 2149, that's matched to the account"): its digits are the card's.
     said_once = lambda c: len(c) == 1 and talk[c[0][0]] and len(digits(c)) >= MIN_CARD_DIGITS  # noqa: E731
-    again = [c for c in chains if c not in whole and not said_once(c) and any(same_card(digits(c), card) for card in cards)]
+    again = [c for c in chains if c not in whole and not said_once(c)
+             and any(same_card(digits(c), card) for card in cards)]
     out: dict[int, list[tuple[int, int]]] = {}
     for chain in whole + again:
         for index, start, end, _ in chain:
