@@ -7,6 +7,9 @@ confirmation ("that's gone through on the card ending ..."), or as a brand or th
 So: in a turn with card talk in it or near it (before or after), digit groups joined by separators
 and at most one short word between two groups form one stretch; a stretch of enough digits is a
 card, unless the turn names the number as something else (a phone, an account) and not as a card.
+Across turns (cards_across_turns): a number cut over one speaker's turns, a number of a card's
+length said twice (dictated, read back) with no card word heard, and the card said again with a
+group lost or misheard are cards too: the agent's read-back must reach the read-back check.
 """
 from __future__ import annotations
 
@@ -78,8 +81,13 @@ def _noise_words(gap: str) -> int | None:
 def digit_stretches(text: str) -> list[tuple[int, int, int]]:
     """(original start, original end, digits) of each stretch of digit groups in the text, dictated
     numbers read as digits; groups join across separators and a short noise word."""
+    return [(start, end, len(digits)) for start, end, digits in digit_runs(text)]
+
+
+def digit_runs(text: str) -> list[tuple[int, int, str]]:
+    """digit_stretches with each stretch's digits as heard ("4532123456789012")."""
     normalised = normalise_spoken_numbers(text)
-    stretches: list[tuple[int, int, int]] = []
+    stretches: list[tuple[int, int, str]] = []
     current: list[re.Match] = []
     noise = 0
     for group in DIGITS.finditer(normalised.text):
@@ -96,9 +104,9 @@ def digit_stretches(text: str) -> list[tuple[int, int, int]]:
     return stretches
 
 
-def _stretch(normalised, groups: list[re.Match]) -> tuple[int, int, int]:
+def _stretch(normalised, groups: list[re.Match]) -> tuple[int, int, str]:
     start, end = normalised.to_original(groups[0].start(), groups[-1].end())
-    return start, end, sum(len(g.group()) for g in groups)
+    return start, end, "".join(g.group() for g in groups)
 
 
 def heard_card_spans(text: str, language: str, asked: str = "") -> list[tuple[int, int]]:
@@ -107,3 +115,104 @@ def heard_card_spans(text: str, language: str, asked: str = "") -> list[tuple[in
     if names_another_number(text, language, asked):
         return []
     return [(start, end) for start, end, digits in digit_stretches(text) if digits >= MIN_CARD_DIGITS]
+
+
+# A number the ASR cut over several turns: the agent reads a card back group by group, or the
+# caller's "yes" comes between its groups, and no one turn holds enough digits to be a card.
+MAX_CARD_DIGITS = 19  # the longest card; more digits joined across turns are two numbers
+MISHEARD_GROUP = 4    # digits of a read-back the ASR lost, misheard or added (one group's worth)
+ASIDE_WORDS = 4       # a turn without digits this short between two groups is an aside ("Yes.", "Да-да.")
+
+
+def same_card(heard: str, card: str) -> bool:
+    """Whether the digits `heard` are the card's but for at most MISHEARD_GROUP digits lost,
+    misheard or added (edit distance): a read-back the ASR did not hear whole, a group short or a
+    digit lost at each end. The last four alone never are (twelve digits of the card are missing)."""
+    if abs(len(heard) - len(card)) > MISHEARD_GROUP:
+        return False
+    row = list(range(len(card) + 1))
+    for i, h in enumerate(heard, 1):
+        previous, row[0] = row[0], i
+        for j, c in enumerate(card, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (h != c))
+    return row[-1] <= MISHEARD_GROUP
+
+
+def _is_aside(text: str) -> bool:
+    return not DIGITS.search(normalise_spoken_numbers(text).text) and len(WORD.findall(text)) <= ASIDE_WORDS
+
+
+def _continues(gap: str) -> bool:
+    """Whether the text between two pieces of a number at a turn's edge lets it go on."""
+    return _noise_words(gap) is not None
+
+
+def cards_across_turns(texts: list[str], speakers: list[str], language: str) -> dict[int, list[tuple[int, int]]]:
+    """Spans of card numbers no single turn holds, per turn: a number said over consecutive turns of
+    one speaker (every turn of a mono call: speaker unknown), each piece at the edge of its turn,
+    with nothing but short asides without digits between them ("Yes.", the other side's "Да."),
+    of 13 to 19 digits in all during card talk; a number of a card's length said in two turns; and
+    a number, in one turn or over several, that is a card said in the call but for one group lost
+    or misheard (same_card), wherever it is said."""
+    talk = card_talk_turns(texts, language)
+    runs = [digit_runs(t) for t in texts]
+    chains: list[list[tuple[int, int, int, str]]] = []  # pieces (turn, start, end, digits)
+    for speaker in dict.fromkeys(speakers):
+        chain: list[tuple[int, int, int, str]] = []
+        for index, (text, who, found) in enumerate(zip(texts, speakers, runs)):
+            if who != speaker or not found:
+                if not (chain and _is_aside(text)):
+                    chains.append(chain)
+                    chain = []
+                continue
+            first = found[0]
+            if not (chain and _continues(text[:first[0]])) or len(first[2]) >= MIN_CARD_DIGITS \
+                    or len(chain[-1][3]) >= MIN_CARD_DIGITS:  # a card said whole is a number of its own
+                chains.append(chain)
+                chain = []
+            chain.append((index, *first))
+            if len(found) > 1:
+                chains.append(chain)
+                chain = [(index, *found[-1])]
+            if len(chain[-1][3]) >= MIN_CARD_DIGITS:
+                chains.append(chain)
+                chain = []
+                continue
+            if not _continues(text[chain[-1][2]:]):
+                chains.append(chain)
+                chain = []
+        chains.append(chain)
+
+    chains = [c for c in chains if c]
+
+    def digits(chain) -> str:
+        return "".join(piece[3] for piece in chain)
+
+    def named_otherwise(chain) -> bool:
+        return any(names_another_number(texts[i], language, texts[i - 1] if i else "") for i, *_ in chain)
+
+    def card_length(chain) -> bool:
+        return MIN_CARD_DIGITS <= len(digits(chain)) <= MAX_CARD_DIGITS
+
+    whole = [c for c in chains if len(c) > 1 and card_length(c) and all(len(p[3]) < MIN_CARD_DIGITS for p in c)
+             and any(talk[i] for i, *_ in c) and not named_otherwise(c)]
+    # A number of a card's length said and then said again in another turn (dictated and read
+    # back) is a card even when the ASR lost every word about the card ("Sure, go on. It's 4 7 1 6
+    # ..." - "So that's 4 7 1 6 ..."); a number named as something else is not.
+    long = [c for c in chains if card_length(c) and not named_otherwise(c)]
+    repeated = [a for a in long if any(b is not a and not {p[0] for p in a} & {p[0] for p in b}
+                                       and same_card(digits(a), digits(b)) for b in long)]
+    whole += [c for c in repeated if c not in whole]
+    cards = {d for i, found in enumerate(runs) if talk[i] and not named_otherwise([(i,)])
+             for _, _, d in found if len(d) >= MIN_CARD_DIGITS}
+    cards |= {digits(c) for c in whole}
+    # The card said again, however far from the card talk, however cut and whatever the turn calls
+    # it ("... 2149, that's matched to the account"): its digits are the card's.
+    said_once = lambda c: len(c) == 1 and talk[c[0][0]] and len(digits(c)) >= MIN_CARD_DIGITS  # noqa: E731
+    again = [c for c in chains if c not in whole and not said_once(c)
+             and any(same_card(digits(c), card) for card in cards)]
+    out: dict[int, list[tuple[int, int]]] = {}
+    for chain in whole + again:
+        for index, start, end, _ in chain:
+            out.setdefault(index, []).append((start, end))
+    return out

@@ -19,7 +19,7 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.answered import answered_addresses_ru, answered_names_loose, answered_postcodes
-from agents.redact.cards import card_talk_turns, heard_card_spans
+from agents.redact.cards import card_talk_turns, cards_across_turns, heard_card_spans
 from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names, self_named
@@ -286,11 +286,14 @@ def heard_card_numbers(segments: list[dict], findings: list[list[Finding]], lang
     """Each segment's findings with the card numbers heard during card talk (agents.redact.cards)
     as CREDIT_CARD, over whatever else was found inside them: the whole number is redacted, and the
     label is what the card read-back check and a QA lead see."""
-    talk = card_talk_turns([s["text"] for s in segments], language)
+    texts = [s["text"] for s in segments]
+    talk = card_talk_turns(texts, language)
+    across = cards_across_turns(texts, [s.get("speaker", "unknown") for s in segments], language)
     out = []
     for index, (segment, found, card_talk) in enumerate(zip(segments, findings, talk)):
         asked = segments[index - 1]["text"] if index else ""
         cards = heard_card_spans(segment["text"], language, asked) if card_talk else []
+        cards += [(a, b) for a, b in across.get(index, ()) if not any(c <= a and b <= d for c, d in cards)]
         inside = lambda f: any(a <= f.start and f.end <= b for a, b in cards)  # noqa: E731
         out.append([f for f in found if not inside(f)] + [Finding(a, b, "CREDIT_CARD", 1.0) for a, b in cards])
     return out
