@@ -31,6 +31,9 @@ def needs(catalog):
     "Sorry for the wait there.",
     "Sorry about the hold, the system's slow today.",
     "Sorry, could you say the postcode again?",
+    "Hard to say when, they're slow at the depot.",
+    "It's not on the delivery note, though.",
+    "What was the order number?",
 ])
 def test_a_restatement_or_a_stock_apology_carries_no_words_of_sympathy(needs, line):
     assert not any_alternative_matches(needs, line)
@@ -44,6 +47,10 @@ def test_a_restatement_or_a_stock_apology_carries_no_words_of_sympathy(needs, li
     "That must have been a shock when you saw it.",
     "No wonder you're fed up with it.",
     "Thanks for bearing with us while we get it fixed.",
+    "Thanks for bearing with me, I know it's been a long morning.",
+    "Oh, what a mess to come home to.",
+    "That's our mistake, and I'll get someone out today.",
+    "Losing a day's pay over it would get anyone down.",
 ])
 def test_sympathy_in_plain_words_carries_them(needs, line):
     assert any_alternative_matches(needs, line)
