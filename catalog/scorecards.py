@@ -143,6 +143,11 @@ class Criterion(FrozenModel):
     when_asked: RuleSet = Field(default_factory=dict)
     when_named: RuleSet = Field(default_factory=dict)
     when_vague: RuleSet = Field(default_factory=dict)
+    # What a sentence found by meaning alone must also say in words (any alternative matching it):
+    # for empathy a word of feeling, sympathy or apology. e5 puts a plain restatement of the
+    # caller's situation ("So the boiler stopped on Monday.") or an explanation of it near a
+    # sympathy example, though it acknowledges nothing (h-emp21). No patterns: no such condition.
+    meaning_needs: RuleSet = Field(default_factory=dict)
     # Ids of `absent` criteria whose rules also disqualify a sentence here: blaming or talking down
     # to the caller is no sympathy, however near it sounds ("rejected_by: [no_rude_language]").
     rejected_by: tuple[str, ...] = ()
@@ -199,7 +204,7 @@ class Criterion(FrozenModel):
         return self
 
     @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "withdrawn_if",
-                     "when_asked", "when_named", "when_vague", mode="before")
+                     "when_asked", "when_named", "when_vague", "meaning_needs", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:
         return _normalise_rules(value or {})

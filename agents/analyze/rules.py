@@ -93,7 +93,10 @@ ENGINE = "rules"
 # 19 (session 20, h-factsru20): Russian summaries: the record read out with its date ("Вижу, ...", past forms only) is no
 #    next step, a number read out alone is no action, and a caller's setting ("Вы мне диван чистили")
 #    is followed by the next sentence of their turn, whatever its words.
-ENGINE_VERSION = "19"
+# 20 (session 21, h-emp21): a criterion may set `meaning_needs`: a sentence found by meaning alone
+#    counts only when it also says it in words (English empathy: a word of feeling, sympathy or an
+#    apology for the problem); a plain restatement of the caller's situation acknowledges nothing.
+ENGINE_VERSION = "20"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

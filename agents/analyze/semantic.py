@@ -403,6 +403,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     by_meaning = not (strict and language in criterion.wording_only)
     if by_meaning and examples and (examples.positive or uses_classifier(criterion, language)) and candidates:
         margin = criterion.margin_for(language, MIN_MARGIN_FOR_FAILURE if strict else 0.0)
+        needs = tuple(criterion.meaning_needs.get(language) or ())
         score, may_count = meaning_scores(criterion, call, language, examples, implicit_negatives, margin,
                                           without_values=strict, judged={s.position for s in candidates})
         for s in candidates:
@@ -412,6 +413,8 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
                 continue
             if language in criterion.answered and not answered_with_value(s, call):
                 continue
+            if needs and not memo.per_text("any_alternative_matches", needs, s.full_text, any_alternative_matches):
+                continue  # the meaning without the words that carry it (a plain restatement): no evidence
             if may_count[s.position] and not (rejects and memo.per_text("any_alternative_matches", rejects, s.full_text,
                                                                         any_alternative_matches)):
                 scored.append((round(float(score[s.position]), 6), s))
