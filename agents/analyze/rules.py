@@ -93,7 +93,11 @@ ENGINE = "rules"
 # 19 (session 20, h-factsru20): Russian summaries: the record read out with its date ("Вижу, ...", past forms only) is no
 #    next step, a number read out alone is no action, and a caller's setting ("Вы мне диван чистили")
 #    is followed by the next sentence of their turn, whatever its words.
-ENGINE_VERSION = "19"
+# 20 (session 21, h-factsru21): Russian summaries over the CRM field's length are compacted too: fillers and
+#    politeness go ("ну", "вот", "значит", "подскажите пожалуйста", "одну секундочку"), ASR's run-on
+#    statements are cut at commas and conjunctions and lose the trailing clauses with no date, time, sum,
+#    action, reason, fault or verb of what will happen; the caller's reason loses only its fillers.
+ENGINE_VERSION = "20"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
