@@ -133,9 +133,14 @@ _RU_REASON = re.compile(r"(?<![а-яё])(?:потому что|из-за|так 
 # A sum, or what it costs the caller: "тысяча двести", "бесплатно", "за наш счёт".
 _RU_SUM = re.compile(r"(?<![а-яё])(?:руб\w*|тысяч\w*|копе\w*|\w+сот|двести|триста|четыреста|бесплатн\w*|за (?:наш|свой|ваш) сч[её]т)"
                      r"(?![а-яё])", re.IGNORECASE)
+# A time of day said in words ("к пяти", "с десяти до двух", "после обеда", "утром").
+_RU_TIME = re.compile(r"(?<![а-яё])(?:(?:к|в|с|до|после|около) (?:час\w*|дв(?:ум|ух)|тр[её][мх]|четыр[её][мх]|пяти|шести|семи|восьми|"
+                      r"девяти|десяти|одиннадцати|двенадцати|полудн\w*|обед\w*)|утр(?:ом|а)|вечер(?:ом|а)|днём|днем|полдень)(?![а-яё])",
+                      re.IGNORECASE)
 # A verb in the present or future, third person ("мастер перепишет ключи", "деньги придут"): Russian
-# says what will happen with no marker word, so a clause with such a verb may be the next step itself.
-_RU_WILL = re.compile(r"(?<![а-яё])[а-яё]{3,}(?:ет|ёт|ит|ут|ют|ат|ят)(?:ся)?(?![а-яё])", re.IGNORECASE)
+# says what will happen with no marker word, so a clause with such a verb may be the next step itself
+# ("может" is a hedge: "а может и раньше").
+_RU_WILL = re.compile(r"(?<![а-яё])(?!может(?![а-яё]))[а-яё]{3,}(?:ет|ёт|ит|ут|ют|ат|ят)(?:ся)?(?![а-яё])", re.IGNORECASE)
 
 
 def without_fillers_ru(text: str) -> str:
@@ -184,6 +189,7 @@ def compact(text: str, language: str) -> str:
 
 def _matters_ru(clause: str) -> bool:
     return bool(_matters(clause, "ru") or _RU_SUM.search(clause) or _RU_REASON.search(clause) or _RU_WILL.search(clause)
+                or _RU_TIME.search(clause)
                 or summary_cues.names_problem(clause))
 
 

@@ -40,3 +40,9 @@ def test_a_clause_with_a_sum_a_fault_or_what_will_happen_stays():
 
 def test_a_short_statement_that_all_matters_is_unchanged():
     assert compact("Мастер придёт завтра с утра.", "ru") == "Мастер придёт завтра с утра."
+
+
+def test_a_time_of_day_in_words_stays():
+    said = "Курьер уже выехал, будет примерно к шести, а может и раньше"
+    assert compact(said, "ru") == "Курьер уже выехал, будет примерно к шести."
+    assert compact("Мастер будет в четверг, с десяти до двух", "ru") == "Мастер будет в четверг, с десяти до двух"
