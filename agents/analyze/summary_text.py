@@ -140,7 +140,10 @@ _RU_TIME = re.compile(r"(?<![а-яё])(?:(?:к|в|с|до|после|около)
 # A verb in the present or future, third person ("мастер перепишет ключи", "деньги придут"): Russian
 # says what will happen with no marker word, so a clause with such a verb may be the next step itself
 # ("может" is a hedge: "а может и раньше").
-_RU_WILL = re.compile(r"(?<![а-яё])(?!может(?![а-яё]))[а-яё]{3,}(?:ет|ёт|ит|ут|ют|ат|ят)(?:ся)?(?![а-яё])", re.IGNORECASE)
+_RU_WILL = re.compile(r"(?<![а-яё])(?!может(?![а-яё]))[а-яё]{3,}(?:ет|ёт|ит|ут|ют|ат|ят|ете|ёте|ите)(?:ся|сь)?(?![а-яё])",
+                      re.IGNORECASE)  # ..., and what the caller will do: "справку заберёте на ресепшене"
+# A span in words ("гарантия три месяца", "две недели"): the terms of what was agreed.
+_RU_SPAN = re.compile(rf"(?<![а-яё]){_COUNT}\s+(?:час|дн|д[её]н|сут|недел|месяц|минут|год|лет)\w*", re.IGNORECASE)
 
 
 def without_fillers_ru(text: str) -> str:
@@ -151,6 +154,7 @@ def without_fillers_ru(text: str) -> str:
     out = re.sub(r",(?=[,.!?…])", "", out)
     if len(out.split()) < 2:
         return text
+    out = re.sub(r"(?<=[.!?…] )[а-яё]", lambda m: m.group().upper(), out)  # "Записала. Значит, завтра" -> "Записала. Завтра"
     return out[:1].upper() + out[1:] if text[:1].isupper() else out
 
 
@@ -189,7 +193,7 @@ def compact(text: str, language: str) -> str:
 
 def _matters_ru(clause: str) -> bool:
     return bool(_matters(clause, "ru") or _RU_SUM.search(clause) or _RU_REASON.search(clause) or _RU_WILL.search(clause)
-                or _RU_TIME.search(clause)
+                or _RU_TIME.search(clause) or _RU_SPAN.search(clause)
                 or summary_cues.names_problem(clause))
 
 
