@@ -96,7 +96,11 @@ ENGINE = "rules"
 # 20 (session 21, h-emp21): a criterion may set `meaning_needs`: a sentence found by meaning alone
 #    counts only when it also says it in words (English empathy: a word of feeling, sympathy or an
 #    apology for the problem); a plain restatement of the caller's situation acknowledges nothing.
-ENGINE_VERSION = "20"
+# 21 (session 21, h-factsru21): Russian summaries over the CRM field's length are compacted too: fillers and
+#    politeness go ("ну", "вот", "значит", "подскажите пожалуйста", "одну секундочку"), ASR's run-on
+#    statements are cut at commas and conjunctions and lose the trailing clauses with no date, time, sum,
+#    action, reason, fault or verb of what will happen; the caller's reason loses only its fillers.
+ENGINE_VERSION = "21"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

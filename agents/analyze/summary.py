@@ -19,7 +19,7 @@ import re
 from agents.analyze import exemplars, memo, summary_cues, summary_joins
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.summary_text import (DATE, MAX_PART_CHARS, MAX_SUMMARY_CHARS, compact, compose, first_clause,
-                                         full_length, trim)
+                                         full_length, trim, without_fillers_ru)
 
 LABELS = {"en": ("Reason", "Done", "Next"), "ru": ("Причина", "Сделано", "Далее")}
 MIN_SIMILARITY = 0.8  # below this no sentence is a credible reason / action / next step
@@ -373,9 +373,12 @@ def template_summary(call: CallText, language: str) -> str:
                  with_lead_in(upcoming, call, summary_joins.with_antecedent(upcoming, call, quoted, told))
                  if upcoming else None]
         parts = [(label, text) for label, text in zip(labels, texts) if text]
-        if language == "en" and full_length(parts) > MAX_SUMMARY_CHARS:  # shorter forms before fewer statements
-            parts = [(label, compact(reason_core(trim(text)) if label == labels[0] else trim(text), language))
-                     for label, text in parts]
+        if full_length(parts) > MAX_SUMMARY_CHARS:  # shorter forms before fewer statements
+            # (Russian: the caller's reason keeps its clauses, ASR's run-on statements lose the trailing ones
+            # that carry nothing; fillers go from both)
+            parts = [(label, compact(trim(text), language) if label != labels[0]
+                      else compact(reason_core(trim(text)), language) if language == "en"
+                      else without_fillers_ru(trim(text))) for label, text in parts]
         # Two whole statements read better than three cut short: drop the weaker action first.
         if len(done) < 2 or full_length(parts) <= MAX_SUMMARY_CHARS:
             break

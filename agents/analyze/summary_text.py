@@ -116,11 +116,72 @@ def full_length(parts: list[tuple[str, str]]) -> int:
     return sum(len(label) + 3 + len(trim(text)) for label, text in parts)
 
 
+# Russian ASR drops full stops and most commas: one "sentence" runs on over several clauses, with the
+# speaker's fillers and politeness in between ("ну вот значит я оформила заявку одну секундочку ...").
+# Those words carry nothing a summary needs; the clauses are cut where a conjunction starts one.
+_RU_FILLER = re.compile(
+    r"(?<![а-яё])(?:ну|вот|значит|короче|в общем|так сказать|как бы|смотрите|слушайте|видите ли|"
+    r"(?:одну |одну минутку |минутку )?секунд(?:очку|у)|одну минутку|минуточку|"
+    r"(?:подскажите|скажите|будьте добры)(?:,)?(?: пожалуйста)?|пожалуйста)(?![а-яё])[,.]?[ \t]*",
+    re.IGNORECASE)
+_RU_LEADING_TAK = re.compile(r"(?:^|(?<=,[ ]))так,[ ]*", re.IGNORECASE)  # "Так, вижу заказ": a pause
+_RU_REPEAT = re.compile(r"(?<![а-яё])([а-яё]+)(?: \1)+(?![а-яё])", re.IGNORECASE)  # ASR's "я я", "на на"
+# Where a clause starts in a Russian run-on: after a comma, or at a conjunction with no comma before it.
+_RU_CLAUSE = re.compile(r",\s+(?=\S)|\s+(?=(?:и|а|но|потому что|так что|поэтому|чтобы|если|когда|тогда|однако|"
+                        r"только|или)\s)", re.IGNORECASE)
+_RU_REASON = re.compile(r"(?<![а-яё])(?:потому что|из-за|так как|поэтому|так что|чтобы)(?![а-яё])", re.IGNORECASE)
+# A sum, or what it costs the caller: "тысяча двести", "бесплатно", "за наш счёт".
+_RU_SUM = re.compile(r"(?<![а-яё])(?:руб\w*|тысяч\w*|копе\w*|\w+сот|двести|триста|четыреста|бесплатн\w*|за (?:наш|свой|ваш) сч[её]т)"
+                     r"(?![а-яё])", re.IGNORECASE)
+# A time of day said in words ("к пяти", "с десяти до двух", "после обеда", "утром").
+_RU_TIME = re.compile(r"(?<![а-яё])(?:(?:к|в|с|до|после|около) (?:час\w*|дв(?:ум|ух)|тр[её][мх]|четыр[её][мх]|пяти|шести|семи|восьми|"
+                      r"девяти|десяти|одиннадцати|двенадцати|полудн\w*|обед\w*)|утр(?:ом|а)|вечер(?:ом|а)|днём|днем|полдень)(?![а-яё])",
+                      re.IGNORECASE)
+# A verb in the present or future, third person ("мастер перепишет ключи", "деньги придут"): Russian
+# says what will happen with no marker word, so a clause with such a verb may be the next step itself
+# ("может" is a hedge: "а может и раньше").
+_RU_WILL = re.compile(r"(?<![а-яё])(?!может(?![а-яё]))[а-яё]{3,}(?:ет|ёт|ит|ут|ют|ат|ят|ете|ёте|ите)(?:ся|сь)?(?![а-яё])",
+                      re.IGNORECASE)  # ..., and what the caller will do: "справку заберёте на ресепшене"
+# A span in words ("гарантия три месяца", "две недели"): the terms of what was agreed.
+_RU_SPAN = re.compile(rf"(?<![а-яё]){_COUNT}\s+(?:час|дн|д[её]н|сут|недел|месяц|минут|год|лет)\w*", re.IGNORECASE)
+
+
+def without_fillers_ru(text: str) -> str:
+    """A Russian statement without its fillers and politeness ("ну", "вот", "значит", "подскажите
+    пожалуйста", "одну секундочку") and ASR's repeated words; the text itself when nothing is left."""
+    out = _RU_REPEAT.sub(r"\1", _RU_LEADING_TAK.sub("", _RU_FILLER.sub("", text)))
+    out = re.sub(r"\s+([,.!?…])", r"\1", re.sub(r"\s{2,}", " ", out)).strip(" ,")
+    out = re.sub(r",(?=[,.!?…])", "", out)
+    if len(out.split()) < 2:
+        return text
+    out = re.sub(r"(?<=[.!?…] )[а-яё]", lambda m: m.group().upper(), out)  # "Записала. Значит, завтра" -> "Записала. Завтра"
+    return out[:1].upper() + out[1:] if text[:1].isupper() else out
+
+
+def compact_ru(text: str) -> str:
+    """A Russian statement cut to the clauses that matter: the first (it names the subject), and those
+    with a date, a time, a sum, an action or a commitment, a fault or a reason ("потому что ...");
+    the rest ("..., он вежливый", "и я вот думаю") and the fillers go."""
+    text = without_fillers_ru(text)
+    starts = [0] + [m.end() for m in _RU_CLAUSE.finditer(text)]
+    clauses = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    while len(clauses) > 1 and not _matters_ru(clauses[-1]):  # as in English: the trailing ones
+        clauses.pop()
+    kept = clauses
+    joined = "".join(kept).strip().rstrip(",;")
+    joined = re.sub(r",\s*$", "", joined)
+    if joined == text.strip():
+        return text
+    return joined if joined.endswith((".", "!", "…", "?")) else joined.rstrip(",;.") + "."
+
+
 def compact(text: str, language: str) -> str:
     """A statement without its trailing comma clauses that carry no date, time, action or commitment
     ("..., on the number we hold", "..., it's the second time"): room for one more statement in the
     CRM field. The first clause stays (it names the subject), and so does everything before the
     last clause that matters."""
+    if language == "ru":
+        return compact_ru(text)
     clauses = _CLAUSE.split(text)
     while len(clauses) > 1 and not _matters(clauses[-1], language):
         clauses.pop()
@@ -128,6 +189,12 @@ def compact(text: str, language: str) -> str:
     if joined == text:
         return text
     return joined if joined.endswith((".", "!", "…")) else joined.rstrip(",;.") + "."
+
+
+def _matters_ru(clause: str) -> bool:
+    return bool(_matters(clause, "ru") or _RU_SUM.search(clause) or _RU_REASON.search(clause) or _RU_WILL.search(clause)
+                or _RU_TIME.search(clause) or _RU_SPAN.search(clause)
+                or summary_cues.names_problem(clause))
 
 
 def _matters(clause: str, language: str) -> bool:
