@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 from agents.redact.numbers import normalise_spoken_numbers
 
 # Card talk: the card itself, a card brand, its expiry date.
@@ -128,14 +130,7 @@ def same_card(heard: str, card: str) -> bool:
     """Whether the digits `heard` are the card's but for at most MISHEARD_GROUP digits lost,
     misheard or added (edit distance): a read-back the ASR did not hear whole, a group short or a
     digit lost at each end. The last four alone never are (twelve digits of the card are missing)."""
-    if abs(len(heard) - len(card)) > MISHEARD_GROUP:
-        return False
-    row = list(range(len(card) + 1))
-    for i, h in enumerate(heard, 1):
-        previous, row[0] = row[0], i
-        for j, c in enumerate(card, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (h != c))
-    return row[-1] <= MISHEARD_GROUP
+    return Levenshtein.distance(heard, card, score_cutoff=MISHEARD_GROUP) <= MISHEARD_GROUP
 
 
 def _is_aside(text: str) -> bool:
