@@ -167,8 +167,7 @@ def compact_ru(text: str) -> str:
     clauses = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
     while len(clauses) > 1 and not _matters_ru(clauses[-1]):  # as in English: the trailing ones
         clauses.pop()
-    kept = clauses
-    joined = "".join(kept).strip().rstrip(",;")
+    joined = "".join(clauses).strip().rstrip(",;")
     joined = re.sub(r",\s*$", "", joined)
     if joined == text.strip():
         return text
