@@ -202,8 +202,11 @@ def cards_across_turns(texts: list[str], speakers: list[str], language: str) -> 
              for _, _, d in found if len(d) >= MIN_CARD_DIGITS}
     cards |= {digits(c) for c in whole}
     # The card said again, however far from the card talk, however cut and whatever the turn calls
-    # it ("... 2149, that's matched to the account"): its digits are the card's.
-    said_once = lambda c: len(c) == 1 and talk[c[0][0]] and len(digits(c)) >= MIN_CARD_DIGITS  # noqa: E731
+    # it ("... 2149, that's matched to the account"; «... оплата прошла, новый полис придёт»): its
+    # digits are the card's. Left out: a card said whole in one turn of card talk that names no
+    # other number, which heard_card_spans already finds.
+    said_once = lambda c: (len(c) == 1 and talk[c[0][0]] and len(digits(c)) >= MIN_CARD_DIGITS  # noqa: E731
+                           and not named_otherwise(c))
     again = [c for c in chains if c not in whole and not said_once(c)
              and any(same_card(digits(c), card) for card in cards)]
     out: dict[int, list[tuple[int, int]]] = {}

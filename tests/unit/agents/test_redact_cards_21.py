@@ -94,3 +94,17 @@ def test_a_long_number_said_once_with_no_card_talk_stays_as_it_was():
     # a number named as something else is no card, however often it is said
     named = ["Your order number is 4716 3092 5847 0162.", "4716 3092 5847 0162?", "Yes, that's the order."]
     assert cards_across_turns(named, ["agent", "client", "agent"], "en") == {}
+
+
+def test_a_read_back_run_on_into_talk_of_another_number_is_still_the_card():
+    # ASR runs the read-back into the next sentence, which names a policy: the digits are the card's
+    texts = ["Доплата восемьсот рублей, можно картой прямо сейчас.",
+             "Давайте: четыре два семь шесть, три восемь пять пять, восемь девять четыре четыре, два ноль один три.",
+             "4276 3855 8944 2013 оплата прошла новый полис придёт вам на почту",
+             "Спасибо."]
+    found = pieces(texts, ["client" if i % 2 else "agent" for i in range(4)], "ru")
+    assert found.get(2) == ["4276 3855 8944 2013"]
+    # a policy number of its own, never said as a card, stays
+    policy = ["Доплата восемьсот рублей, можно картой прямо сейчас.", "Давайте.",
+              "Номер нового полиса 4276 3855 8944 2013, он придёт на почту", "Спасибо."]
+    assert 2 not in cards_across_turns(policy, ["agent", "client", "agent", "client"], "ru")
