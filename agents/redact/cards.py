@@ -201,12 +201,15 @@ def cards_across_turns(texts: list[str], speakers: list[str], language: str) -> 
     cards = {d for i, found in enumerate(runs) if talk[i] and not named_otherwise([(i,)])
              for _, _, d in found if len(d) >= MIN_CARD_DIGITS}
     cards |= {digits(c) for c in whole}
-    # The card said again, however far from the card talk, however cut and whatever the turn calls
-    # it ("... 2149, that's matched to the account"; «... оплата прошла, новый полис придёт»): its
-    # digits are the card's. Left out: a card said whole in one turn of card talk that names no
-    # other number, which heard_card_spans already finds.
+    def named_before(chain) -> bool:  # "my account number is ...": the number introduced as another
+        return any(names_another_number(texts[i][:start], language, texts[i - 1] if i else "") for i, start, *_ in chain)
+
+    # The card said again, however far from the card talk, however cut and whatever the turn goes
+    # on to name ("... 2149, that's matched to the account"; ASR's run-on «... оплата прошла новый
+    # полис»): its digits are the card's. Left to heard_card_spans: a number said whole in one turn
+    # of card talk that names no other number (it is a card there) or is introduced as one (it is not).
     said_once = lambda c: (len(c) == 1 and talk[c[0][0]] and len(digits(c)) >= MIN_CARD_DIGITS  # noqa: E731
-                           and not named_otherwise(c))
+                           and (not named_otherwise(c) or named_before(c)))
     again = [c for c in chains if c not in whole and not said_once(c)
              and any(same_card(digits(c), card) for card in cards)]
     out: dict[int, list[tuple[int, int]]] = {}
