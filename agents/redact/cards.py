@@ -186,6 +186,10 @@ def cards_across_turns(texts: list[str], speakers: list[str], language: str) -> 
     def named_otherwise(chain) -> bool:
         return any(names_another_number(texts[i], language, texts[i - 1] if i else "") for i, *_ in chain)
 
+    def named_before(chain) -> bool:  # "my account number is ...": the number introduced as another
+        return any(names_another_number(texts[i][:start], language, texts[i - 1] if i else "")
+                   for i, start, *_ in chain)
+
     def card_length(chain) -> bool:
         return MIN_CARD_DIGITS <= len(digits(chain)) <= MAX_CARD_DIGITS
 
@@ -201,8 +205,6 @@ def cards_across_turns(texts: list[str], speakers: list[str], language: str) -> 
     cards = {d for i, found in enumerate(runs) if talk[i] and not named_otherwise([(i,)])
              for _, _, d in found if len(d) >= MIN_CARD_DIGITS}
     cards |= {digits(c) for c in whole}
-    def named_before(chain) -> bool:  # "my account number is ...": the number introduced as another
-        return any(names_another_number(texts[i][:start], language, texts[i - 1] if i else "") for i, start, *_ in chain)
 
     # The card said again, however far from the card talk, however cut and whatever the turn goes
     # on to name ("... 2149, that's matched to the account"; ASR's run-on «... оплата прошла новый
