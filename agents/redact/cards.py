@@ -142,14 +142,15 @@ def _continues(gap: str) -> bool:
     return _noise_words(gap) is not None
 
 
-def cards_across_turns(texts: list[str], speakers: list[str], language: str) -> dict[int, list[tuple[int, int]]]:
+def cards_across_turns(texts: list[str], speakers: list[str], language: str,
+                       talk: list[bool] | None = None) -> dict[int, list[tuple[int, int]]]:
     """Spans of card numbers no single turn holds, per turn: a number said over consecutive turns of
     one speaker (every turn of a mono call: speaker unknown), each piece at the edge of its turn,
     with nothing but short asides without digits between them ("Yes.", the other side's "Да."),
     of 13 to 19 digits in all during card talk; a number of a card's length said in two turns; and
     a number, in one turn or over several, that is a card said in the call but for one group lost
     or misheard (same_card), wherever it is said."""
-    talk = card_talk_turns(texts, language)
+    talk = card_talk_turns(texts, language) if talk is None else talk  # the caller's, when it has them
     runs = [digit_runs(t) for t in texts]
     chains: list[list[tuple[int, int, int, str]]] = []  # pieces (turn, start, end, digits)
     for speaker in dict.fromkeys(speakers):

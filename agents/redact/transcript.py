@@ -288,7 +288,7 @@ def heard_card_numbers(segments: list[dict], findings: list[list[Finding]], lang
     label is what the card read-back check and a QA lead see."""
     texts = [s["text"] for s in segments]
     talk = card_talk_turns(texts, language)
-    across = cards_across_turns(texts, [s.get("speaker", "unknown") for s in segments], language)
+    across = cards_across_turns(texts, [s.get("speaker", "unknown") for s in segments], language, talk)
     out = []
     for index, (segment, found, card_talk) in enumerate(zip(segments, findings, talk)):
         asked = segments[index - 1]["text"] if index else ""
