@@ -1,5 +1,5 @@
 """Against real sandbox portals: a deleted CRM field is recreated (or the write dead-lettered with
-the reason); two worker processes writing 500 scored calls never exceed the portal's leaky bucket;
+the reason); two worker processes writing 160 scored calls never exceed the portal's leaky bucket;
 calls whose events were lost are found by reconciliation and processed exactly once."""
 from __future__ import annotations
 
@@ -103,7 +103,11 @@ async def test_a_field_that_cannot_be_recreated_is_dead_lettered_with_the_reason
     assert state.contacts[score["context"]["bindings"][0]["entity_id"]]["UF_CRM_AICA_QUALITY"] == "77"
 
 
-# 500 calls, two workers ---------------------------------------------------------------------
+# Many calls, two workers ----------------------------------------------------------------------
+# 160 writes are three times the bucket's depth (50), so the steady rate, not the burst, carries most
+# of them; 500 (docs/benchmarks.md's figure) took ~9 minutes of CI for the same property.
+CALLS = 160
+
 def bucket_overflows(times: list[float], burst: int, per_s: float) -> int:
     """Replays the portal's leaky bucket over the request times; counts requests over the limit."""
     bucket, over = LeakyBucket(burst=burst, per_s=per_s), 0
@@ -112,7 +116,7 @@ def bucket_overflows(times: list[float], burst: int, per_s: float) -> int:
     return over
 
 
-async def test_two_workers_write_500_calls_within_the_portal_rate_limit(pipeline_settings):
+async def test_two_workers_write_many_calls_within_the_portal_rate_limit(pipeline_settings):
     # Only the owner worker calls the portal after the install (no dashboard here): most of the
     # portal's budget goes to it (bitrix.limits; 36 + 2 x 5 <= 46, 1.9 + 2 x 0.05 <= 2/s).
     settings = pipeline_settings.model_copy(update={"rest_burst": 36, "rest_rate_per_s": 1.9,
@@ -126,12 +130,12 @@ async def test_two_workers_write_500_calls_within_the_portal_rate_limit(pipeline
         for member in members:  # Faust co-partitions: one worker owns a portal's REST traffic
             assert member[events] == member[scored], members
 
-        wanted = publish_scores(settings, state, 500, first_activity=10_000, score_of=lambda i: i % 101)
+        wanted = publish_scores(settings, state, CALLS, first_activity=10_000, score_of=lambda i: i % 101)
 
         deadline = time.monotonic() + 600
         while not wanted <= {(u["method"].split(".")[1], int(u["id"])) for u in state.updates}:
             assert stack.worker_alive() and second.poll() is None, "a worker exited; see worker.log"
-            assert time.monotonic() < deadline, "the 500 writes did not land in time"
+            assert time.monotonic() < deadline, f"the {CALLS} writes did not land in time"
             await asyncio.sleep(1)
         await asyncio.sleep(3)  # a duplicate would land now
 
@@ -141,9 +145,9 @@ async def test_two_workers_write_500_calls_within_the_portal_rate_limit(pipeline
         assert not [r for r in rest if r["status"] == 503], "the portal answered QUERY_LIMIT_EXCEEDED"
         assert bucket_overflows([r["at"] for r in rest], burst=50, per_s=2.0) == 0
         batches = [r for r in rest if r["method"] == "batch"]
-        assert len(batches) >= 500  # one request per call: contact + deal + read-backs
+        assert len(batches) >= CALLS  # one request per call: contact + deal + read-backs
         span = max(r["at"] for r in rest) - min(r["at"] for r in batches)
-        print(f"\n500 calls: {len(rest)} REST requests, {len(batches)} batches in {span:.0f}s "
+        print(f"\n{CALLS} calls: {len(rest)} REST requests, {len(batches)} batches in {span:.0f}s "
               f"({len(batches) / span:.2f}/s)")
     finally:
         await stack.stop()
