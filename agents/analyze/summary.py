@@ -307,7 +307,11 @@ def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | N
         s.position, len(call.sentences), trim(with_lead_in(s, call))))
     # A remark, a request or a fragment holds no fact while a statement that can is ranked below it.
     ranked = [pair for pair in ranked if is_statement(with_lead_in(pair[1], call))] or ranked
+    said = [s.text for s in (reason, upcoming) if s is not None]
+    ranked = [pair for pair in ranked if not repeats(pair[1].text, said)] or ranked
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
+    if len(done) == 2 and repeats(done[1].text, [done[0].text]):
+        done = done[:1]
     if not done and upcoming is not None:
         return reason, [upcoming], None
     return reason, done, upcoming
@@ -429,6 +433,22 @@ def is_statement(text: str) -> bool:
             and not summary_cues.is_courtesy(core) and not summary_cues.is_hedge(core))
 
 
+_WORD = re.compile(r"[^\W\d_]{4,}")
+STEM_CHARS = 5
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:STEM_CHARS].casefold() for w in _WORD.findall(text)}
+
+
+def repeats(text: str, said: list[str]) -> bool:
+    """A statement whose every word is already in what the summary quotes ("Пункт закрыт по техническим
+    причинам." after "Временно закрыт по техническим причинам.", the agent echoing the caller): it adds nothing."""
+    stems = _stems(text)
+    before = set().union(*(_stems(t) for t in said)) if said else set()
+    return bool(stems) and stems <= before
+
+
 def with_room_filled(call: CallText, parts, done, quoted, labels, language, told):
     """`parts` with the next agent statements by rank added to "Done" while they fit whole in the
     field: a summary shorter than the CRM field leaves out what the agent also did or found."""
@@ -441,7 +461,8 @@ def with_room_filled(call: CallText, parts, done, quoted, labels, language, told
     for score, extra in ranked:
         if len(done) >= MAX_FILLED_DONE or score < FILL_MARGIN:
             break
-        if not informative(extra.text) or any(trim(extra.text) in text for _, text in parts):
+        if (not informative(extra.text) or any(trim(extra.text) in text for _, text in parts)
+                or repeats(extra.text, [text for _, text in parts])):
             continue  # a remark, or already said (a purpose's news, a joined sentence)
         trial = sorted(done + [extra], key=lambda s: s.position)
         text = done_text(call, trial, quoted | {extra.position}, told)
