@@ -52,3 +52,12 @@ def test_the_scene_is_followed_by_what_went_wrong_in_english():
     ], "en")
     assert "handle" in text.split("Done:")[0].casefold()
     assert len(text) <= 300
+
+
+def test_a_statement_that_only_repeats_what_is_quoted_adds_nothing():
+    from agents.analyze.summary import repeats
+    assert repeats("Офис закрыт на ремонт.", ["Временно офис закрыт на ремонт до пятницы."])
+    assert repeats("The parcel is at the depot.", ["Your parcel is still at the depot, sorry."])
+    assert not repeats("Офис откроется в понедельник.", ["Временно офис закрыт на ремонт."])
+    assert not repeats("I've sent the label to your email.", ["Your parcel is still at the depot."])
+    assert not repeats("Хорошо.", [])
