@@ -101,7 +101,7 @@ ENGINE = "rules"
 #    statements are cut at commas and conjunctions and lose the trailing clauses with no date, time, sum,
 #    action, reason, fault or verb of what will happen; the caller's reason loses only its fillers.
 # 22 (session 22, h-pick22): summaries: a short reason that only sets the scene is followed by the caller's
-#    first sentence that names the problem or turns the story ("А сегодня утром...", "And this morning..."),
+#    first sentence that names the problem or turns the story ("А сегодня утром...", Russian only),
 #    and an agent's request for details (a question ASR wrote as a statement) is no "Done" fact.
 ENGINE_VERSION = "22"
 

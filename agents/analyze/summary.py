@@ -329,7 +329,9 @@ def with_context(reason: Sentence, client: list[Sentence], language: str = "en")
     # "Мне вчера шкаф собирали." | "А сегодня утром полка треснула.": a short reason that names no problem
     # sets the scene; the problem is the caller's first sentence after it, in that turn or their next, that
     # names one or turns the story to what happened since.
-    if (len(reason.text) < SHORT_REASON_CHARS and not _SETTING.search(reason.text)
+    # (Russian: English callers' negations and fault words ("I don't want more stuff", "hardly your fault")
+    # are as often asides as problems; on English calibrate it fixed as many reasons as it broke.)
+    if (language != "en" and len(reason.text) < SHORT_REASON_CHARS and not _SETTING.search(reason.text)
             and not summary_cues.names_problem(reason.text)):
         problem = next((s for s in client if s.position > reason.position and _content(s)
                         and s.turn.index <= reason.turn.index + SETTING_TURNS
@@ -433,8 +435,9 @@ def is_statement(text: str) -> bool:
             and not summary_cues.is_courtesy(core) and not summary_cues.is_hedge(core))
 
 
-_WORD = re.compile(r"[^\W\d_]{4,}")
+_WORD = re.compile(r"[^\W\d_]{4,}|\d+")  # words that carry meaning, and figures
 STEM_CHARS = 5
+MIN_REPEATED_WORDS = 2  # one shared word ("The parts 32 on top" after "The parts arrive Wednesday") is no repeat
 
 
 def _stems(text: str) -> set[str]:
@@ -446,7 +449,7 @@ def repeats(text: str, said: list[str]) -> bool:
     причинам." after "Временно закрыт по техническим причинам.", the agent echoing the caller): it adds nothing."""
     stems = _stems(text)
     before = set().union(*(_stems(t) for t in said)) if said else set()
-    return bool(stems) and stems <= before
+    return len(stems) >= MIN_REPEATED_WORDS and stems <= before
 
 
 def with_room_filled(call: CallText, parts, done, quoted, labels, language, told):
