@@ -102,7 +102,8 @@ ENGINE = "rules"
 #    action, reason, fault or verb of what will happen; the caller's reason loses only its fillers.
 # 22 (session 22, h-pick22): summaries: a short reason that only sets the scene is followed by the caller's
 #    first sentence that names the problem or turns the story ("А сегодня утром...", Russian only),
-#    and an agent's request for details (a question ASR wrote as a statement) is no "Done" fact.
+#    an agent's request for details (a question ASR wrote as a statement) is no "Done" fact, and a statement
+#    whose every word the summary already quotes is not added.
 ENGINE_VERSION = "22"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
