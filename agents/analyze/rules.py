@@ -100,7 +100,11 @@ ENGINE = "rules"
 #    politeness go ("ну", "вот", "значит", "подскажите пожалуйста", "одну секундочку"), ASR's run-on
 #    statements are cut at commas and conjunctions and lose the trailing clauses with no date, time, sum,
 #    action, reason, fault or verb of what will happen; the caller's reason loses only its fillers.
-ENGINE_VERSION = "21"
+# 22 (session 22, h-pick22): summaries: a short reason that only sets the scene is followed by the caller's
+#    first sentence that names the problem or turns the story ("А сегодня утром...", Russian only),
+#    an agent's request for details (a question ASR wrote as a statement) is no "Done" fact, and a statement
+#    whose every word the summary already quotes is not added.
+ENGINE_VERSION = "22"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

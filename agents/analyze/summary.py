@@ -63,6 +63,9 @@ MIN_CORE_WORDS = 4
 _SETTING = re.compile(r"\b(?:from you|with you|off you|(?:у|от) вас|вы (?:у меня|мне|нам|у нас)|у вас (?:брал|заказ|покупал|делал))\b",
                       re.IGNORECASE)
 SETTING_TURNS = 2  # the problem follows in the same turn or the caller's next
+# The caller's story turning to what went wrong: "А сегодня утром...", "И вот вчера опять...", "And now it's ...".
+_TURN_OF_EVENTS = re.compile(r"^\W*(?:(?:и|а|но|and|but)\W+)?(?:вот\W+)?(?:теперь|сегодня|вчера|опять|снова|"
+                             r"today|this morning)\b|\b(?:опять|снова|again)\b", re.IGNORECASE)
 # A value dictated for a check: a redacted one, letters and digits in one token ("F2739"; not "14th",
 # "8am"), a year of birth.
 _DICTATED = re.compile(r"<[A-Z_]+>|\b(?!\d+(?:st|nd|rd|th|s|am|pm)\b)(?=\w*\d)(?=\w*[^\W\d])\w+\b|\b(?:19|20)\d\d\b|\bborn\b", re.IGNORECASE)
@@ -302,7 +305,13 @@ def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | N
     used |= {upcoming.position} if upcoming else set()
     ranked = _candidates(call, agent, DONE, exclude=used, bonus=lambda s: summary_cues.done_bonus(
         s.position, len(call.sentences), trim(with_lead_in(s, call))))
+    # A remark, a request or a fragment holds no fact while a statement that can is ranked below it.
+    ranked = [pair for pair in ranked if is_statement(with_lead_in(pair[1], call))] or ranked
+    said = [s.text for s in (reason, upcoming) if s is not None]
+    ranked = [pair for pair in ranked if not repeats(pair[1].text, said)] or ranked
     done = [s for n, (score, s) in enumerate(ranked[:MAX_DONE]) if n == 0 or score >= SECOND_DONE_MARGIN]
+    if len(done) == 2 and repeats(done[1].text, [done[0].text]):
+        done = done[:1]
     if not done and upcoming is not None:
         return reason, [upcoming], None
     return reason, done, upcoming
@@ -317,6 +326,22 @@ def with_context(reason: Sentence, client: list[Sentence], language: str = "en")
                   next((s for s in later if _NEXT_THING.search(s.text)), None)]
         if things[0] is not None:
             return " ".join(trim(_ENUMERATION.sub("", s.text)) for s in things if s is not None)
+    # "Мне вчера шкаф собирали." | "А сегодня утром полка треснула.": a short reason that names no problem
+    # sets the scene; the problem is the caller's first sentence after it, in that turn or their next, that
+    # names one or turns the story to what happened since.
+    # (Russian: English callers' negations and fault words ("I don't want more stuff", "hardly your fault")
+    # are as often asides as problems; on English calibrate it fixed as many reasons as it broke.)
+    if (language != "en" and len(reason.text) < SHORT_REASON_CHARS and not _SETTING.search(reason.text)
+            and not summary_cues.names_problem(reason.text)):
+        problem = next((s for s in client if s.position > reason.position and _content(s)
+                        and s.turn.index <= reason.turn.index + SETTING_TURNS
+                        and (summary_cues.names_problem(s.text) or _TURN_OF_EVENTS.search(s.text))), None)
+        following = next((s for s in client if s.position > reason.position and s.turn == reason.turn), None)
+        if problem is not None and problem is not following:
+            # the sentence after the reason still says what it is about, when it is short
+            said = [reason] + ([following] if following is not None and _content(following)
+                               and len(reason.text) + len(following.text) < SHORT_REASON_CHARS else []) + [problem]
+            return " ".join(trim(s.text) for s in said)
     # "I picked my cat up from you yesterday." | "He's not eating.": a caller who first sets out their
     # dealings with the company says what went wrong next; the setting alone holds no problem.
     if _SETTING.search(reason.text) and not summary_cues.names_problem(reason.text):
@@ -399,7 +424,32 @@ def informative(text: str) -> bool:
     "Could be a while.")."""
     core = trim(text)
     return (len(core.split()) >= MIN_CORE_WORDS and not _DICTATED.search(core) and not summary_cues.is_sympathy(core)
+            and not summary_cues.is_courtesy(core) and not summary_cues.is_hedge(core) and not summary_cues.is_request(core))
+
+
+def is_statement(text: str) -> bool:
+    """A statement that can hold a fact of the call: no request, sympathy, pleasantry or hedge
+    ("Продиктуете номер.", "Понимаю вас.", "Всего доброго.")."""
+    core = trim(text)
+    return (not summary_cues.is_request(core) and not summary_cues.is_sympathy(core)
             and not summary_cues.is_courtesy(core) and not summary_cues.is_hedge(core))
+
+
+_WORD = re.compile(r"[^\W\d_]{4,}|\d+")  # words that carry meaning, and figures
+STEM_CHARS = 5
+MIN_REPEATED_WORDS = 2  # one shared word ("The parts 32 on top" after "The parts arrive Wednesday") is no repeat
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:STEM_CHARS].casefold() for w in _WORD.findall(text)}
+
+
+def repeats(text: str, said: list[str]) -> bool:
+    """A statement whose every word is already in what the summary quotes ("Пункт закрыт по техническим
+    причинам." after "Временно закрыт по техническим причинам.", the agent echoing the caller): it adds nothing."""
+    stems = _stems(text)
+    before = set().union(*(_stems(t) for t in said)) if said else set()
+    return len(stems) >= MIN_REPEATED_WORDS and stems <= before
 
 
 def with_room_filled(call: CallText, parts, done, quoted, labels, language, told):
@@ -414,7 +464,8 @@ def with_room_filled(call: CallText, parts, done, quoted, labels, language, told
     for score, extra in ranked:
         if len(done) >= MAX_FILLED_DONE or score < FILL_MARGIN:
             break
-        if not informative(extra.text) or any(trim(extra.text) in text for _, text in parts):
+        if (not informative(extra.text) or any(trim(extra.text) in text for _, text in parts)
+                or repeats(extra.text, [text for _, text in parts])):
             continue  # a remark, or already said (a purpose's news, a joined sentence)
         trial = sorted(done + [extra], key=lambda s: s.position)
         text = done_text(call, trial, quoted | {extra.position}, told)

@@ -100,6 +100,19 @@ _RU_OWN_PAST = re.compile(r"^(?:(?:ну|так|всё|все|хорошо|тог
 _RU_NOT_PAST = re.compile(r"(?<![а-яё])(?!(?:пять|шесть|девять|десять|[а-яё]+дцать)(?![а-яё]))(?:буд\w+|[а-яё]{2,}(?:ет|ёт|ут|ют|ит|ят|ем|ём|им|ешь|ишь|ете|ёте|ите|ть)(?:ся|сь)?)"
                           r"(?![а-яё])", re.IGNORECASE)
 
+# The agent asking the caller to say or give something now ("Продиктуете номер карты.", "Назовите адрес,
+# чтобы я сверил.", "Could you give me the postcode."): ASR often drops the question mark, but a request is
+# still the agent's question, no fact of the call.
+_REQUEST = re.compile(
+    r"^(?:\W*(?:так|ну|хорошо|давайте|пожалуйста|а|и|тогда|сейчас)\W+)*(?:скажите|подскажите|назовите|продиктуйте|"
+    r"повторите|напомните)\b|^(?:(?:прямо )?сейчас |тогда |пожалуйста,? )?(?:продиктуете|назов[её]те|подскажете|скажете)\b|"
+    r"^(?:\W*(?:а|и|так|тогда)\W+)*(?:можете|могли бы) (?:\w+ ){0,2}(?:продиктовать|назвать|сказать|подсказать)\b|"
+    r"\bвопросы (?:ещ[её] )?(?:есть|остались)\b|^(?:\W*(?:а|и|ну)\W+)*(?:ещ[её] )?(?:что-то|что-нибудь|чем-то|чем-нибудь) "
+    r"(?:подсказать|помочь)\b|"
+    r"^(?:(?:okay|ok|right|so|and|great|lovely|perfect)\W+)*(?:(?:can|could|would) you (?:just )?(?:give|tell|read|confirm|spell|"
+    r"repeat)\b|(?:can|could|may) I (?:just )?(?:take|have|get|grab)\b|(?:tell|give) me\b|(?:please )?(?:confirm|spell)\b|"
+    r"(?:is there )?anything else\b)", re.IGNORECASE)
+
 ACTION_BONUS = 0.04
 FIGURE_PENALTY = 0.04  # also for a bare hedge
 SYMPATHY_PENALTY = 0.06  # a sympathy with no action in it: below any finding
@@ -160,6 +173,11 @@ def is_read_out(text: str) -> bool:
     text = text.strip()
     return bool(_RU_LOOKED_UP.search(text) or _RU_PAST.search(text) and not _RU_NOT_PAST.search(text)
                 and not _RU_OWN_PAST.search(text) and not is_action(text))
+
+
+def is_request(text: str) -> bool:
+    """The agent asking the caller for something now (a question ASR wrote as a statement)."""
+    return bool(_REQUEST.search(text.strip()))
 
 
 def is_hedge(text: str) -> bool:
