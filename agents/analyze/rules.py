@@ -100,7 +100,10 @@ ENGINE = "rules"
 #    politeness go ("ну", "вот", "значит", "подскажите пожалуйста", "одну секундочку"), ASR's run-on
 #    statements are cut at commas and conjunctions and lose the trailing clauses with no date, time, sum,
 #    action, reason, fault or verb of what will happen; the caller's reason loses only its fillers.
-ENGINE_VERSION = "21"
+# 22 (session 22, h-verru22): Russian verification: a key the caller says in words ("Двести семнадцать.")
+#    is a number (ordering.gives_number), a receipt's number is a key too, ordinal dates read out
+#    ("сдано двадцать седьмого") are record facts.
+ENGINE_VERSION = "22"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
