@@ -28,12 +28,28 @@ LOOKUP_ASK = {
     # for the driver" takes details for a new job, not a key to an existing record
     "en": re.compile(r"\b(the|your|her|his|their)( \w+){0,2} (number|reference|ref|name|e-?mail|account|membership|"
                      r"order|booking|plan|policy|tracking|contract|subscription|claim|trade-?in)\b[^.?!]*\?", re.IGNORECASE),
-    "ru": re.compile(r"(номер\w* (договор|заказ|сч[её]т|полис|абонемент|заявк|брон|карт)\w*|на (как\w+|кого)[^.?!]{0,20}"
+    "ru": re.compile(r"(номер\w* (договор|заказ|сч[её]т|полис|абонемент|заявк|брон|карт|квитанци|чек|накладн|талон)\w*|на (как\w+|кого)[^.?!]{0,20}"
                      r"(фамили|имя|номер|оформлен))[^.?!]*(\?|подскажите|назовите|продиктуйте|скажите)", re.IGNORECASE),
 }
 KEY_GIVEN = re.compile(r"<[A-Z_]+>|\d")
 # A number given as a key: digits or a redacted value other than a name ("<ID_NUMBER>", "23-47-05").
 NUMBER_KEY = re.compile(r"<(?!PERSON>)[A-Z_]+>|\d")
+# A number the redaction left in words ("Двести семнадцать.", "семьсот двадцать три ВК"): two or more
+# number words in a row are a number said aloud, a key as much as its digits (h-verru22).
+SPOKEN_NUMBER = {
+    "ru": re.compile(r"\b(?:(?:ноль|нол[ья]|один|одна|одно|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|"
+                     r"\w+надцать|двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто|"
+                     r"сто|двести|триста|четыреста|\w+сот|тысяч[аи]?)\W+){2,}", re.IGNORECASE),
+}
+
+
+def gives_number(answer: str, language: str, pattern: re.Pattern = NUMBER_KEY) -> bool:
+    """Whether the caller's answer holds a number: `pattern` (digits or a redacted value), or a
+    number said in words (SPOKEN_NUMBER) in a language that has the pattern."""
+    spoken = SPOKEN_NUMBER.get(language)
+    return bool(pattern.search(answer)) or bool(spoken and spoken.search(answer + " "))
+
+
 # The ASR often garbles or redacts the ask itself ("Номер заказа назовите" heard as "Но мертв договоры
 # назовите." or "<PERSON>, скажите."): a short agent turn early in the call that the caller answers
 # with a number and a few words is an ask for a key whatever its words (opens_record).
@@ -54,7 +70,8 @@ RECORD_FACT = {
     "ru": re.compile(r"\d|<(?!PERSON>)[A-Z_]+>|(один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|"
                      r"надцат|дцать|сорок|сто|сот|тысяч|рубл|копе|перв|втор|трет|январ|феврал|март|апрел|мая|июн|"
                      r"июл|август|сентябр|октябр|ноябр|декабр|понедельник|вторник|сред[уы]|четверг|пятниц|суббот|"
-                     r"воскресень|ежемесячн)\w*", re.IGNORECASE),
+                     r"воскресень|ежемесячн)\w*|\b(пят|шест|седьм|восьм|девят|десят)(ое|ого|ому|ый|ым|ом|ая|ую|ой)\b",
+                     re.IGNORECASE),
 }
 
 
@@ -152,7 +169,7 @@ def states_looked_up_fact(s: Sentence, call: CallText) -> bool:
         return False
     asked, answer = call.turns[first - 1], " ".join(t.text for t in call.turns[first:position])
     # the caller gave a key (a redacted value or digits), not a yes or no ("Are you on the account?")
-    if not KEY_GIVEN.search(answer) or not (ask.search(asked.text) or asks_for_key(asked, answer, call)):
+    if not gives_number(answer, call.language, KEY_GIVEN) or not (ask.search(asked.text) or asks_for_key(asked, answer, call)):
         return False
     said = _words(answer)
     facts = [w for w in re.findall(r"<[A-Z_]+>|\w+", s.text) if fact.search(w)]
@@ -172,4 +189,4 @@ def asks_for_key(asked: Turn, answer: str, call: CallText) -> bool:
         return False
     if len(words_beside_values(asked.text)) > MAX_KEY_ASK_WORDS:
         return False
-    return bool(NUMBER_KEY.search(answer)) and len(words_beside_values(answer)) <= MAX_KEY_ANSWER_WORDS
+    return gives_number(answer, call.language) and len(words_beside_values(answer)) <= MAX_KEY_ANSWER_WORDS

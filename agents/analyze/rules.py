@@ -104,7 +104,10 @@ ENGINE = "rules"
 #    first sentence that names the problem or turns the story ("А сегодня утром...", Russian only),
 #    an agent's request for details (a question ASR wrote as a statement) is no "Done" fact, and a statement
 #    whose every word the summary already quotes is not added.
-ENGINE_VERSION = "22"
+# 23 (session 22, h-verru22): Russian verification: a key the caller says in words ("Двести семнадцать.")
+#    is a number (ordering.gives_number), a receipt's number is a key too, ordinal dates read out
+#    ("сдано двадцать седьмого") are record facts.
+ENGINE_VERSION = "23"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]
