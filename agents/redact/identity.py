@@ -224,7 +224,8 @@ class SpelledIdRecognizer(EntityRecognizer):
 # often opens with nothing but the name ("Ashworth, M20 4QB."): no cue in the answer itself, so
 # it takes the question (agents.redact.transcript.answered_names).
 NAME_REQUEST = {
-    "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
+    "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:[\w\-]+['’]s\s+)?(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
+                     # ...whose name: "the account holder's name", "the policyholder's name"
                      # the request as a bare word: "Surname, and the first line of the address?"
                      # ...also as the last sentence of the turn: "Yeah, I can put you down. Name?"
                      r"|(?:^|[.!?]\s+)\W*(?:full\s+|last\s+)?(?:name|surname)\b(?!['’]s)"

@@ -182,3 +182,10 @@ def test_a_russian_caller_greeting_and_saying_who_they_are():
     text = "Алло, здравствуйте, это пряхино ульяна, я у вас заказывала."
     assert [text[a:b] for a, b in russian_greeted_self_named(text)] == ["пряхино", "ульяна"]
     assert russian_greeted_self_named("Здравствуйте, это очень срочно.") == []
+
+
+def test_an_ask_for_someone_elses_name_is_an_ask_for_a_name():
+    segments = [make_segment("Can I take the leaseholder's name and postcode?", 0.0, "agent"),
+                make_segment("Please. Morwenna Tregothnan, TR1 2AB.", 3.0, "client")]
+    assert [i for i, _ in answers(segments, NAME_REQUEST["en"])] == [1]
+    assert not NAME_REQUEST["en"].search("Is the builder's van outside?")
