@@ -374,8 +374,10 @@ BESIDE_A_NAME = frozenset("да нет так вот это ну угу ага �
 
 def beside_a_name_ru(word: str) -> bool:
     """Whether a Russian word said right beside a found name (no more than a comma between) is a part
-    of it: the dictionary reads it as a name or surname among its likely readings, or does not
-    know it (ASR's "лебедево" for Лебедева, "еленно" for Елена); never a function word or talk."""
+    of it: the dictionary reads it as a name or surname among its likely readings, or, in lower
+    case, does not know it (ASR's "лебедево" for Лебедева, "еленно" for Елена); never a function
+    word or talk. A capitalised word the dictionary does not know ("Пониму") is left: its stem
+    would be swept through the call ("понимаю")."""
     morph = natasha_models()["morph"]
     key = word.lower()
     if len(key) < 3 or key in BESIDE_A_NAME or not re.fullmatch(r"[а-яё]+(?:-[а-яё]+)?", key):
@@ -383,6 +385,8 @@ def beside_a_name_ru(word: str) -> bool:
     parses = _parses(morph, key)
     if parses and parses[0].is_known and parses[0].tag.POS in FUNCTION_WORDS:
         return False
+    if word[0].isupper():  # a capitalised word is remembered and swept through the call: a name reading only
+        return _name_reading(morph, key)[1]
     return _name_reading(morph, key)[1] or not known_or_verb_like(morph, word)
 
 
