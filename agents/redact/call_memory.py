@@ -34,9 +34,12 @@ _BETWEEN = rf"(?:\s+(?:[a-z]+|\d+|{_AGE_WORD})){{0,2}},?\s+"
 NAME_BEFORE_AND = re.compile(rf"(?<![\w'’\-])({NAME_WORD})(['’]s)?{_BETWEEN}{_AND}\s+$")
 NAME_AFTER_AND = re.compile(rf"^(['’]s)?{_BETWEEN}{_AND}\s+({NAME_WORD})(['’]s)?(?![\w\-])")
 # Right before a name, with one space between: an English first name ("Edna <PERSON>").
-# Words said before a name to address someone, which the tagger may read as part of it ("Right Smith").
+# Words said before a name to address someone, which the tagger may read as part of it ("Right Smith"),
+# and titles.
 ADDRESSING_WORDS = frozenset("right lovely brilliant perfect great cheers ta super fab excellent cool nice sorry "
-                             "afternoon evening morning night dear hiya".split())
+                             "afternoon evening morning night dear hiya "
+                             # titles: "Doctor <PERSON>.", "Captain <PERSON>?"
+                             "mister doctor captain coach chief sir madam nurse professor sergeant officer".split())
 SENTENCE_END = re.compile(r"\s*(?:[.!?]|$)")  # ...the two closing the sentence: a company ("Muddy <PERSON> Grooming") goes on
 NAME_BEFORE = re.compile(r"(?<![\w'’\-])((?:Mc|Mac)?[A-Z][a-z]+(?:['’\-][A-Z][a-z]+)?) $")
 POSSESSIVE_AFTER = re.compile(r"^['’]s(?!\w)")

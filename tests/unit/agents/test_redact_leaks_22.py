@@ -189,3 +189,9 @@ def test_an_ask_for_someone_elses_name_is_an_ask_for_a_name():
                 make_segment("Please. Morwenna Tregothnan, TR1 2AB.", 3.0, "client")]
     assert [i for i, _ in answers(segments, NAME_REQUEST["en"])] == [1]
     assert not NAME_REQUEST["en"].search("Is the builder's van outside?")
+
+
+def test_a_title_before_a_surname_is_no_first_name():
+    text = "It's about the appointment with Doctor Venkataraman."
+    start = text.index("Venkataraman")
+    assert names_beside_names(text, [(start, start + len("Venkataraman"))]) == []
