@@ -26,6 +26,7 @@ from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 
+from agents.redact.call_memory import proper_noun
 from agents.redact.identity import NAME_REQUEST, NOT_NAMES, answers
 from agents.redact.numbers import TEENS, TENS, UNITS, normalise_spoken_numbers
 
@@ -40,7 +41,7 @@ _TALK = frozenset(
 _TALK_OPENING = frozenset("i i'm i've i'd i'll we we're you it is are can could would will what who let just "
                           "not no do did does about for from with to the a an my our his her their on in at under of "
                           "by this that but and so well oh".split())
-_FILLER = r"(?:it's|it’s|it is|its|yes|yeah|yep|sure|okay|ok|right|um|erm|er|uh|so|oh)"
+_FILLER = r"(?:it's|it’s|it is|its|yes|yeah|yep|sure|okay|ok|right|um|erm|er|uh|so|oh|please)"
 # The clause of the name: up to three words (or placeholders), to a comma, a full stop, "and", or
 # the next detail asked for with it ("name and postcode": "call in marsh postcode cm2 ...").
 _NAME_TOKEN = r"(?:<[A-Z_]+>|[A-Za-z][A-Za-z'’\-]{0,24})"
@@ -48,7 +49,7 @@ ANSWER_CLAUSE = re.compile(
     rf"^\s*(?i:{_FILLER}[,.]?\s+){{0,3}}({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}}?)"
     r"(?=\s*(?:[,.;!?]|$)|\s+(?i:and|post\W?code|post[\s\-]go|post[\s\-]good|date of birth|born)\b)")
 # A capitalised word inside a sentence of the reply: after a word or a comma, not after a full stop.
-INNER_CAPITAL = re.compile(r"(?<=[\w,’'] )([A-Z][a-z]{2,20})(?![\w'’\-])")
+INNER_CAPITAL = re.compile(r"(?<=[\w,’'] )((?:Mc|Mac)?[A-Z][a-z]{2,20})(?![\w'’\-])")
 
 
 def _talk(word: str) -> bool:
@@ -92,11 +93,68 @@ def answered_names_loose(segments: list[dict], language: str, morph: Any = None)
             spans = _reply_name_spans(reply["text"])
             if spans:
                 found.setdefault(index, []).extend(spans)
+        for index, spans in echoed_names(segments).items():
+            found.setdefault(index, []).extend(spans)
     elif language == "ru" and morph is not None:
         for index, reply in answers(segments, RU_NAME_REQUEST, question=False):
             spans = _russian_reply_names(reply["text"], morph)
             if spans:
                 found[index] = spans
+        for index, segment in enumerate(segments):
+            spans = russian_greeted_self_named(segment["text"])
+            if spans:
+                found.setdefault(index, []).extend(spans)
+    return found
+
+
+# Someone greeting and saying who they are: «Алло, здравствуйте, это шкубенно веро, я у вас ...». The
+# words after «это» that russian.beside_a_name_ru reads as a name or does not know (ASR's mangled
+# surname) are the name, up to three; «здравствуйте, это очень срочно» stays.
+RU_GREETED_THIS = re.compile(r"(?i:(?:здравствуйте|алло|добрый\s+(?:день|вечер)|доброе\s+утро)[,.!]?\s+это\s+)")
+RU_NAME_WORDS = 3
+
+
+def russian_greeted_self_named(text: str) -> list[tuple[int, int]]:
+    from agents.redact.russian import beside_a_name_ru
+
+    spans = []
+    for cue in RU_GREETED_THIS.finditer(text):
+        at = cue.end()
+        for _ in range(RU_NAME_WORDS):
+            word = _RU_WORD.match(text, at)
+            if not word or not beside_a_name_ru(word.group()):
+                break
+            spans.append(word.span())
+            at = word.end() + (1 if text[word.end():word.end() + 1] == " " else 0)
+            if text[word.end():word.end() + 1] != " ":
+                break
+    return spans
+
+
+# A turn that opens with one capitalised word standing alone ("Gallagher. Bear with me.", "Ainsworth,
+# yeah, ..."), within the two turns after a request for a name: the name given, or the agent saying
+# back the name the caller has just given, whatever ASR made of the caller's answer. Only a word
+# the tagger reads as a proper noun (NNP): "Lovely. Bear with me." or "Perfect, yeah." stay.
+ECHO_TURNS = 2
+ECHO_OPENING = re.compile(r"^\W*((?:Mc|Mac)?[A-Z][a-z]{2,20}(?:['’\-][A-Z][a-z]+)?)(?=\s*[,.!?;])")
+# Acknowledgements the small tagger takes for proper nouns when they stand alone.
+_ACKNOWLEDGEMENTS = frozenset("super fab gotcha ta lovely brilliant perfect great smashing wonderful marvellous "
+                              "excellent cool nice noted sorted done found got cheers right".split())
+
+
+def echoed_names(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> the name opening one of the two turns after a request for a name (above)."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, segment in enumerate(segments):
+        if not NAME_REQUEST["en"].search(segment["text"]):
+            continue
+        for later in range(index + 1, min(index + 1 + ECHO_TURNS, len(segments))):
+            if NAME_REQUEST["en"].search(segments[later]["text"]):
+                break
+            match = ECHO_OPENING.match(segments[later]["text"])
+            if match and not _talk(match.group(1)) and match.group(1).casefold() not in _ACKNOWLEDGEMENTS \
+                    and proper_noun(segments[later]["text"], *match.span(1)):
+                found.setdefault(later, []).append(match.span(1))
     return found
 
 
@@ -142,7 +200,18 @@ def answered_postcodes(segments: list[dict]) -> dict[int, list[tuple[int, int]]]
         spans = answered_postcode_spans(reply["text"])
         if spans:
             found[index] = spans
+    for index, segment in enumerate(segments):  # the caller naming it: "and the postcode is ..."
+        for cue in POSTCODE_GIVEN.finditer(segment["text"]):
+            rest = segment["text"][cue.end():cue.end() + POSTCODE_GIVEN_CHARS]
+            spans = [(cue.end() + a, cue.end() + b) for a, b in answered_postcode_spans(rest)]
+            if spans:
+                found.setdefault(index, []).extend(spans)
     return found
+
+
+# Someone giving a postcode in their own words: "the postcode is ...", "postcode's ...".
+POSTCODE_GIVEN_CHARS = 30  # the postcode follows its cue: a number later in the turn is not it
+POSTCODE_GIVEN = re.compile(rf"{POSTCODE_REQUEST.pattern}(?:['’]s|\s+is|\s+was)\s+")
 
 
 # --- Russian -------------------------------------------------------------------------------------
@@ -230,7 +299,7 @@ def russian_street_before_number(text: str, morph: Any) -> list[tuple[int, int]]
 # A street's type and its name after it, with no house number: "улицы речная", "на улице Садовой";
 # not "на улице холодно" (the word after it must be one that may name a street).
 _RU_STREET_TYPE = re.compile(r"(?i:(?<!\w)(?:улиц[аеыуй]|проспект\w{0,2}|переул\w{0,3}|бульвар\w{0,2}|"
-                             r"набережн\w{0,3}|проезд\w{0,2}|шоссе)\s+)([А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?)")
+                             r"набережн\w{0,3}|проезд\w{0,2}|шоссе),?\s+)([А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?)")
 
 
 def street_type_then_name(text: str, morph: Any) -> list[tuple[int, int]]:
@@ -252,7 +321,47 @@ def answered_addresses_ru(segments: list[dict], morph: Any) -> dict[int, list[tu
             if spans:
                 found.setdefault(index + offset, []).extend(spans)
     for index, segment in enumerate(segments):
-        spans = street_type_then_name(segment["text"], morph)
+        spans = street_type_then_name(segment["text"], morph) + named_address_ru(segment["text"], morph)
         if spans:
             found.setdefault(index, []).extend(spans)
+    return found
+
+
+RU_ADDRESS_NAMED_CHARS = 60  # "адрес лесная три": the street follows the word that names it
+_RU_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s*)$")
+
+
+def named_address_ru(text: str, morph: Any) -> list[tuple[int, int]]:
+    """A street and house said in any turn (the agent reading the record back too): right after the
+    word «адрес» ("Адрес полевая, семь"), or a capitalised street word inside a sentence with its
+    house number ("доставка на Ставропольскую двенадцать")."""
+    spans = []
+    for cue in RU_ADDRESS_REQUEST.finditer(text):
+        rest = text[cue.end():cue.end() + RU_ADDRESS_NAMED_CHARS]
+        spans += [(cue.end() + a, cue.end() + b) for a, b in russian_street_before_number(rest, morph)]
+    for a, b in russian_street_before_number(text, morph):
+        if text[a].isupper() and not _RU_SENTENCE_START.search(text[:a]):
+            spans.append((a, b))
+    return spans
+
+
+# --- English streets -----------------------------------------------------------------------------
+# The reply to a request for an address only (no name asked with it) that is nothing but one to
+# three words with no number ("Quarry Bank.", as ASR hears it "Gulf Corey Bank"): the street, said
+# with no type and no house; a reply of talk ("Same as before.", "Hang on.") stays.
+def answered_streets(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
+    """segment index -> the bare street answering a request for an address (above)."""
+    from agents.redact.spoken_details import ADDRESS_REQUEST
+
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, reply in answers(segments, ADDRESS_REQUEST, question=False):
+        asked = next(s["text"] for s in reversed(segments[:index]) if ADDRESS_REQUEST.search(s["text"]))
+        if NAME_REQUEST["en"].search(asked) or re.search(r"\d", reply["text"]):
+            continue
+        match = ANSWER_CLAUSE.match(reply["text"])
+        if not match or reply["text"][match.end(1):].strip(" ,.!?;"):
+            continue
+        words = match.group(1).split()
+        if words[0].casefold() not in _TALK_OPENING and not any(_talk(w) for w in words):
+            found[index] = [match.span(1)]
     return found

@@ -3,7 +3,8 @@
 - A capitalised word joined to a name is a name too: right after it ("<PERSON> Whitfield",
   "<PERSON> Игоревна": the NER took only the first name), or joined to it by "and" with a
   possessive on both ("Jack's nine and <PERSON>'s six": two children named in one breath, the NER
-  knew only one).
+  knew only one); an English one right before it, which the tagger reads as a proper noun, the two
+  closing a sentence ("Edna <PERSON>.": the NER took only the surname).
 - The words of a value worth remembering for the rest of the call: a name's parts, a street's
   name without its type ("Harbour" of "12 Harbour Street", said later as "on Harbour"), a
   mailbox's local words, a secret; Russian words in any case ending ("Кржижановского",
@@ -14,11 +15,13 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU
 from agents.redact.numbers import is_number_word
-from agents.redact.russian import never_a_name
+from agents.redact.russian import beside_a_name_ru, never_a_name
 
-NAME_WORD = r"[A-ZА-ЯЁ][a-zа-яё]+(?:['’\-][A-ZА-ЯЁ][a-zа-яё]+)?"
+NAME_WORD = r"(?:Mc|Mac)?[A-ZА-ЯЁ][a-zа-яё]+(?:['’\-][A-ZА-ЯЁ][a-zа-яё]+)?"
 # Right after a name, with one space between: a surname or patronymic.
 NAME_AFTER = re.compile(rf"^ ({NAME_WORD})(?![\w'’\-])")
 # Joined by "and" / "or", said of them as people: a possessive or "is" ('s) on one side at least
@@ -30,6 +33,15 @@ _AGE_WORD = r"(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|
 _BETWEEN = rf"(?:\s+(?:[a-z]+|\d+|{_AGE_WORD})){{0,2}},?\s+"
 NAME_BEFORE_AND = re.compile(rf"(?<![\w'’\-])({NAME_WORD})(['’]s)?{_BETWEEN}{_AND}\s+$")
 NAME_AFTER_AND = re.compile(rf"^(['’]s)?{_BETWEEN}{_AND}\s+({NAME_WORD})(['’]s)?(?![\w\-])")
+# Right before a name, with one space between: an English first name ("Edna <PERSON>").
+# Words said before a name to address someone, which the tagger may read as part of it ("Right Smith"),
+# and titles.
+ADDRESSING_WORDS = frozenset("right lovely brilliant perfect great cheers ta super fab excellent cool nice sorry "
+                             "afternoon evening morning night dear hiya "
+                             # titles: "Doctor <PERSON>.", "Captain <PERSON>?"
+                             "mister doctor captain coach chief sir madam nurse professor sergeant officer".split())
+SENTENCE_END = re.compile(r"\s*(?:[.!?]|$)")  # ...the two closing the sentence: a company ("Muddy <PERSON> Grooming") goes on
+NAME_BEFORE = re.compile(r"(?<![\w'’\-])((?:Mc|Mac)?[A-Z][a-z]+(?:['’\-][A-Z][a-z]+)?) $")
 POSSESSIVE_AFTER = re.compile(r"^['’]s(?!\w)")
 # What follows a name without being one: "I" and the words a sentence goes on with.
 NOT_NAME_WORDS = frozenset("i i'm i've i'll i'd im".split())
@@ -62,6 +74,26 @@ def _is_name(word: str) -> bool:
                 or is_number_word(word) or word.isupper() or never_a_name(word))
 
 
+def proper_noun(text: str, start: int, end: int) -> bool:
+    """Whether spaCy's tagger reads the word at text[start:end] as a proper noun (NNP)."""
+    from agents.redact.engine import english_pipeline
+
+    doc = english_pipeline()(text[:min(len(text), end + 60)], disable=["parser", "ner"])
+    return any(t.idx == start and t.tag_ == "NNP" for t in doc)
+
+
+# A Russian word right beside a name, a space or a comma between ("лебедево <PERSON>", "<PERSON>,
+# зайцев"): a part of the name when russian.beside_a_name_ru says so.
+RU_BEFORE = re.compile(r"(?<![\w\-])([А-Яа-яЁё]{3,}(?:-[А-Яа-яЁё]+)?),? $")
+RU_AFTER = re.compile(r"^,? ([А-Яа-яЁё]{3,}(?:-[А-Яа-яЁё]+)?)(?![\w\-])")
+
+
+def _ru_neighbour(match: re.Match | None, offset: int) -> tuple[int | None, int | None]:
+    if match and beside_a_name_ru(match.group(1)):
+        return offset + match.start(1), offset + match.end(1)
+    return None, None
+
+
 def names_beside_names(text: str, person_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans of capitalised words joined to a person's span (module docstring)."""
     found: list[tuple[int, int]] = []
@@ -72,6 +104,13 @@ def names_beside_names(text: str, person_spans: list[tuple[int, int]]) -> list[t
                 break
             found.append((end + after.start(1), end + after.end(1)))
             end += after.end(1)
+        first = NAME_BEFORE.search(text[:start])
+        if first and SENTENCE_END.match(text[end:]) and _is_name(first.group(1)) and first.group(1).casefold() not in EN_STOP_WORDS | ADDRESSING_WORDS \
+                and proper_noun(text, *first.span(1)):
+            found.append(first.span(1))
+        for a, b in (_ru_neighbour(RU_BEFORE.search(text[:start]), 0), _ru_neighbour(RU_AFTER.match(text[end:]), end)):
+            if a is not None and (a, b) not in found:
+                found.append((a, b))
         before = NAME_BEFORE_AND.search(text[:start])
         if before and (before.group(2) or POSSESSIVE_AFTER.match(text[end:])) and _is_name(before.group(1)):
             found.append(before.span(1))

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 PERSON, SPELLED_ID = "PERSON", "ID_NUMBER"
-NAME_WORD = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|-[A-Z][a-z]+)?"  # Price, O'Neill, Smith-Jones
+NAME_WORD = r"(?:Mc|Mac)?[A-Z][a-z]+(?:['’][A-Z][a-z]+|-[A-Z][a-z]+)?"  # Price, O'Neill, Smith-Jones, McAllister
 FULL_NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{1,2}}(?!['’]s\b)"  # "Greenleaf Bank's team" is no name
 # A caller names themselves: "it's", "name's / name is", "under (the name)", "account holder is".
 NAME_CUE = re.compile(
@@ -223,7 +224,8 @@ class SpelledIdRecognizer(EntityRecognizer):
 # often opens with nothing but the name ("Ashworth, M20 4QB."): no cue in the answer itself, so
 # it takes the question (agents.redact.transcript.answered_names).
 NAME_REQUEST = {
-    "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
+    "en": re.compile(r"(?i:\b(?:your|the|a)\s+(?:[\w\-]+['’]s\s+)?(?:full\s+|first\s+|last\s+|family\s+)?(?:name|surname)\b"
+                     # ...whose name: "the account holder's name", "the policyholder's name"
                      # the request as a bare word: "Surname, and the first line of the address?"
                      # ...also as the last sentence of the turn: "Yeah, I can put you down. Name?"
                      r"|(?:^|[.!?]\s+)\W*(?:full\s+|last\s+)?(?:name|surname)\b(?!['’]s)"
@@ -242,13 +244,39 @@ ANSWER_NAME = {
 NOT_NAMES_RU = frozenset("да нет так здравствуйте спасибо хорошо конечно алло минуту сейчас".split())
 
 
+# A turn of the asker this short between the ask and the other speaker's turn is a fragment the
+# speaker labels got wrong ("It's" heard on the agent's side), not the answer.
+FRAGMENT_WORDS = 2
+_LAST_SENTENCE = re.compile(r"[^.?!]*[.?!]*\s*$")
+# A request said with "please" is put to the other speaker (a question may be the speaker's own:
+# "What was my password? Bluebell, I think.").
+CLOSING_ASK = re.compile(r"(?i:\bplease)\W*$")
+
+
+def _asks_last(text: str, request: re.Pattern) -> bool:
+    """Whether the request is in the turn's last sentence, the ask closing the turn."""
+    core = text.rstrip().rstrip(".?!")
+    tail = _LAST_SENTENCE.search(core)
+    return bool(tail and request.search(tail.group()))
+
+
 def answers(segments: list[dict], request: re.Pattern, question: bool = True) -> Iterator[tuple[int, dict]]:
     """(index, reply) for each turn answering one that matches `request` (with a question mark, when
-    `question`): the next turn by another speaker, or any next turn on mono."""
+    `question`): the next turn by another speaker, or any next turn on mono. Speaker labels of a mono
+    call are guessed from voices and can be wrong, so the reply is also the asker's next turn when
+    the ask closes its turn with "please" ("... And the postcode, please." -
+    "NG5 1DW"), and the other speaker's turn after a fragment of one or two words ("It's")."""
     for index in range(1, len(segments)):
         asked, reply = segments[index - 1], segments[index]
-        if reply["speaker"] == asked["speaker"] != "unknown" or question and "?" not in asked["text"] \
-                or not request.search(asked["text"]):
+        if question and "?" not in asked["text"] or not request.search(asked["text"]):
+            continue
+        if reply["speaker"] == asked["speaker"] != "unknown":
+            following = segments[index + 1] if index + 1 < len(segments) else None
+            if len(reply["text"].split()) <= FRAGMENT_WORDS and "?" not in reply["text"] and following is not None \
+                    and following["speaker"] != asked["speaker"]:
+                yield index + 1, following
+            elif _asks_last(asked["text"], request) and "?" not in reply["text"] and CLOSING_ASK.search(asked["text"]):
+                yield index, reply
             continue
         yield index, reply
 
@@ -260,10 +288,13 @@ SELF_NAMED = {
     "en": re.compile(rf"(?<![\w'’])({NAME_WORD})\s+speaking\b(?![^.?!]*\?)"
                      rf"|\b(?i:my name is|my name['’]s)\s+({NAME_WORD})"
                      # ...or confirming who they are, the name closing the clause: "Yeah, that's me, Sean."
-                     rf"|\b(?i:that['’]s me|it['’]s me|yes,? me),?\s+({NAME_WORD})(?=\s*(?:[,.;!?]|$))"),
+                     rf"|\b(?i:that['’]s me|it['’]s me|yes,? me),?\s+({NAME_WORD})(?=\s*(?:[,.;!?]|$))"
+                     # ...or "I'm" and a capitalised word closing the clause: "Jan calls me, I'm Teresa, his wife."
+                     rf"|(?<![\w'’])I['’]m\s+({NAME_WORD})(?=\s*(?:[,.;!?]|$))"),
 }
 
 
+I_AM_GROUP = 4  # "I'm Teresa": a stop word there is talk ("I'm Not.")
 DEPARTMENTS = frozenset("reception accounts support billing sales service bookings enquiries office desk "
                         "team helpdesk customer who".split())  # "Reception speaking" names no one
 
@@ -275,7 +306,8 @@ def self_named(segments: list[dict], language: str) -> dict[int, list[tuple[int,
     for index, segment in enumerate(segments if pattern else ()):
         for match in pattern.finditer(segment["text"]):
             group = match.lastindex
-            if match.group(group).casefold() not in NOT_NAMES | DEPARTMENTS:
+            word = match.group(group).casefold()
+            if word not in NOT_NAMES | DEPARTMENTS and not (group == I_AM_GROUP and word in EN_STOP_WORDS):
                 found.setdefault(index, []).append(match.span(group))
     return found
 

@@ -367,6 +367,29 @@ def misheard_opening_word(text: str, start: int, end: int, morph: Any) -> bool:
 GUESSED_NO_NAME_POS = frozenset({"VERB", "INFN", "GRND"})
 
 
+# Words said right beside a name that are no part of it: greetings, thanks, confirmation.
+BESIDE_A_NAME = frozenset("да нет так вот это ну угу ага алло спасибо здравствуйте пожалуйста хорошо верно "
+                          "точно конечно правильно вижу".split())
+
+
+def beside_a_name_ru(word: str) -> bool:
+    """Whether a Russian word said right beside a found name (no more than a comma between) is a part
+    of it: the dictionary reads it as a name or surname among its likely readings, or, in lower
+    case, does not know it (ASR's "лебедево" for Лебедева, "еленно" for Елена); never a function
+    word or talk. A capitalised word the dictionary does not know ("Пониму") is left: its stem
+    would be swept through the call ("понимаю")."""
+    morph = natasha_models()["morph"]
+    key = word.lower()
+    if len(key) < 3 or key in BESIDE_A_NAME or not re.fullmatch(r"[а-яё]+(?:-[а-яё]+)?", key):
+        return False
+    parses = _parses(morph, key)
+    if parses and parses[0].is_known and parses[0].tag.POS in FUNCTION_WORDS:
+        return False
+    if word[0].isupper():  # a capitalised word is remembered and swept through the call: a name reading only
+        return _name_reading(morph, key)[1]
+    return _name_reading(morph, key)[1] or not known_or_verb_like(morph, word)
+
+
 def known_or_verb_like(morph: Any, word: str) -> bool:
     """Whether the dictionary knows the word, or guesses it as a verb form."""
     parses = _parses(morph, word.lower())

@@ -162,13 +162,50 @@ def answers_asked_over_two(segments: list[dict], request: re.Pattern) -> list[tu
     return sorted(found.items())
 
 
+# A number the caller names before saying it, in words too ("номер заказа. Семьсот сорок один,
+# девятнадцать"): the number right after the document's name, across a full stop.
+NAMED_NUMBER_CUE = re.compile(rf"(?i:\b{_DOCUMENT}(?:\s+(?:номер|№))?[\s:.№,]*)")
+NAMED_NUMBER_CHARS = 60
+# A turn that is nothing but a number of five digits or more ("501-236", "Искать 3, 7, 7, 0, 2",
+# one word before it at most), after a turn with no verb that asks for no amount: a reference
+# dictated in answer to an ask ASR did not catch ("Но мимо заявки." for «Номер заявки»).
+MIN_LONE_DIGITS = 5
+LONE_NUMBER = re.compile(r"^\W*(?:[А-Яа-яЁёA-Za-z]+[ ,]{1,2})?(\d(?:[ \-,.]{0,2}\d)+)\W*$")
+_AMOUNT_ASKED = re.compile(r"(?i:сколько|сумм|стои|цен|заплат|руб|оплат|тысяч)")
+
+
+def _has_verb(text: str) -> bool:
+    """Whether a Russian turn has a verb: a statement ("Номер заказа у меня есть."), where a turn of
+    names alone ("Номер заказа.", as ASR heard it "Но мимо заявки.") asks for the thing named."""
+    from agents.redact.russian import _parses, natasha_models
+
+    morph = natasha_models()["morph"]
+    return any(_parses(morph, w.lower())[0].tag.POS in ("VERB", "INFN", "PRED")
+               for w in re.findall(r"[А-Яа-яЁё]+", text) if _parses(morph, w.lower()))
+
+
 def answered_numbers_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
     """segment index -> numbers of three digits or more (with the letters said beside them) in the
-    reply to a request for a contract's, order's or car's number."""
+    reply to a request for a contract's, order's or car's number; a number said right after the
+    name of its document; a turn of nothing but a long number (above)."""
     found: dict[int, list[tuple[int, int]]] = {}
     for index, reply in answers_asked_over_two(segments, NUMBER_REQUEST):
         normalised = normalise_spoken_numbers(reply["text"])
         spans = [normalised.to_original(*m.span()) for m in ANSWERED_NUMBER.finditer(normalised.text)]
         if spans:
             found[index] = spans
+    for index, segment in enumerate(segments):
+        text = segment["text"]
+        for cue in NAMED_NUMBER_CUE.finditer(text):
+            rest = normalise_spoken_numbers(text[cue.end():cue.end() + NAMED_NUMBER_CHARS])
+            match = ANSWERED_NUMBER.match(rest.text)
+            if match and sum(c.isdigit() for c in match.group()) >= MIN_ANSWERED_DIGITS + 1:
+                a, b = rest.to_original(*match.span())
+                found.setdefault(index, []).append((cue.end() + a, cue.end() + b))
+        normalised = normalise_spoken_numbers(text)
+        lone = LONE_NUMBER.match(normalised.text)
+        asked = segments[index - 1]["text"] if index else ""
+        if lone and sum(c.isdigit() for c in lone.group(1)) >= MIN_LONE_DIGITS and not _AMOUNT_ASKED.search(asked) \
+                and not _has_verb(asked):
+            found.setdefault(index, []).append(normalised.to_original(*lone.span(1)))
     return found

@@ -18,7 +18,7 @@ from typing import Any
 
 from presidio_analyzer import AnalyzerEngine
 
-from agents.redact.answered import answered_addresses_ru, answered_names_loose, answered_postcodes
+from agents.redact.answered import answered_addresses_ru, answered_names_loose, answered_postcodes, answered_streets
 from agents.redact.cards import card_talk_turns, cards_across_turns, heard_card_spans
 from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
 from agents.redact.engine import RedactionPolicy
@@ -37,7 +37,8 @@ ANSWERED_REFERENCES = {"en": answered_references, "ru": answered_numbers_ru}
 # spelled references, more specific than what else is found there.
 ANSWERED_REFERENCE_SCORE = {"en": 0.8, "ru": 0.3}
 ANSWERED_SECRETS = {"en": answered_secrets, "ru": answered_secrets_ru}
-ANSWERED_ADDRESSES = {"en": lambda segments: _joined(answered_addresses(segments), answered_postcodes(segments)),
+ANSWERED_ADDRESSES = {"en": lambda segments: _joined(answered_addresses(segments), answered_postcodes(segments),
+                                                     answered_streets(segments)),
                       "ru": lambda segments: answered_addresses_ru(segments, _russian_morph())}
 KNOWN_VALUE_TYPES = ("PERSON", "EMAIL_ADDRESS", PASSWORD)
 # A street's name is remembered from an address or place, and looked for as written (capitalised):
@@ -241,8 +242,14 @@ def agent_introductions(segments: list[dict[str, Any]], language: str,
         opening = re.compile(f"{opening.pattern}|{names}", re.IGNORECASE) if names else opening
     spans: dict[int, list[tuple[int, int]]] = {}
     if any(s["speaker"] == "agent" for s in segments):
+        # The agent introduces themselves as the call opens: among their first turns or near the
+        # start. "My name's Maureen Fletcher" later on the agent's side is the caller's, mislabelled.
+        agent_turns = 0
         for index, segment in enumerate(segments):
             if segment["speaker"] == "agent":
+                agent_turns += 1
+                if agent_turns > MONO_GREETING_SEGMENTS and segment["start"] > MONO_GREETING_WITHIN_S:
+                    break
                 found = [name_span(m) for m in introductions_in(pattern, segment["text"])]
                 if found:
                     spans[index] = found
