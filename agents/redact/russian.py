@@ -20,6 +20,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
 
 from agents.redact.identity import SPELLED_ID
+from agents.redact.morphology import natasha_models, parses as _parses
 from agents.redact.recognizers import (RU_PHONE, RUN, DigitRunRecognizer, FinderRecognizer,
                                       bounded_email_recognizer, spoken_email_recognizer)
 from agents.redact.russian_details import PASSWORD, find_russian_details
@@ -147,27 +148,6 @@ class RussianDocumentRecognizer(_Recognizer):
         found += [RecognizerResult(ADDRESS, m.start(), m.end(), 0.8)
                   for m in RU_STREET_ADDRESS.finditer(text)]
         return [r for r in found if r.entity_type in entities]
-
-
-@lru_cache(maxsize=1)
-def natasha_models() -> dict[str, Any]:
-    """natasha's segmenter, NER tagger, morphology and address extractor (~1-2 s, once); the word
-    embedding is kept for the analysis's syntax parse (agents/analyze/reproach_ru.py)."""
-    from natasha import AddrExtractor, MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
-
-    morph = MorphVocab()
-    embedding = NewsEmbedding()
-    return {"segmenter": Segmenter(), "ner": NewsNERTagger(embedding), "morph": morph,
-            "addresses": AddrExtractor(morph), "embedding": embedding}
-
-
-@lru_cache(maxsize=50_000)
-def _parses(morph: Any, word: str) -> tuple[Any, ...]:
-    """pymorphy2's readings of a lower-case word, most likely first, once per word."""
-    import pymorphy2
-
-    # MorphVocab.parse simplifies the tags; the base class keeps the Name/Surn/Patr grammemes.
-    return tuple(pymorphy2.MorphAnalyzer.parse(morph, word))
 
 
 @lru_cache(maxsize=50_000)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from agents.redact.identity import SPELLED_ID, answers
+from agents.redact.morphology import natasha_models, parses
 from agents.redact.numbers import normalise_spoken_numbers
 
 PASSWORD, EMAIL = "PASSWORD", "EMAIL_ADDRESS"
@@ -177,11 +178,9 @@ _AMOUNT_ASKED = re.compile(r"(?i:сколько|сумм|стои|цен|зап�
 def _has_verb(text: str) -> bool:
     """Whether a Russian turn has a verb: a statement ("Номер заказа у меня есть."), where a turn of
     names alone ("Номер заказа.", as ASR heard it "Но мимо заявки.") asks for the thing named."""
-    from agents.redact.russian import _parses, natasha_models
-
     morph = natasha_models()["morph"]
-    return any(_parses(morph, w.lower())[0].tag.POS in ("VERB", "INFN", "PRED")
-               for w in re.findall(r"[А-Яа-яЁё]+", text) if _parses(morph, w.lower()))
+    return any(parses(morph, w.lower())[0].tag.POS in ("VERB", "INFN", "PRED")
+               for w in re.findall(r"[А-Яа-яЁё]+", text) if parses(morph, w.lower()))
 
 
 def answered_numbers_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]]:
