@@ -13,6 +13,7 @@ from agents.analyze import memo
 from agents.analyze.embeddings import CallText, Sentence
 from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches,
                                       words_beside_values)
+from agents.redact import numbers
 
 Place = tuple[int, int]  # (turn index, character offset of the quote in the turn): call order
 MAX_READ_BACK_WORDS = 3  # "So that's <CREDIT_CARD>.": a few words around the values, nothing else
@@ -35,19 +36,34 @@ KEY_GIVEN = re.compile(r"<[A-Z_]+>|\d")
 # A number given as a key: digits or a redacted value other than a name ("<ID_NUMBER>", "23-47-05").
 NUMBER_KEY = re.compile(r"<(?!PERSON>)[A-Z_]+>|\d")
 # A number the redaction left in words ("Двести семнадцать.", "семьсот двадцать три ВК"): two or more
-# number words in a row are a number said aloud, a key as much as its digits (h-verru22).
-SPOKEN_NUMBER = {
-    "ru": re.compile(r"\b(?:(?:ноль|нол[ья]|один|одна|одно|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|"
-                     r"\w+надцать|двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто|"
-                     r"сто|двести|триста|четыреста|\w+сот|тысяч[аи]?)\W+){2,}", re.IGNORECASE),
-}
+# number words in a row (agents.redact.numbers' words) are a number said aloud, a key as much as its
+# digits. Russian only: an English caller's "one or two things" is talk (h-verru22).
+SPOKEN_NUMBER_LANGUAGES = frozenset({"ru"})
+SPOKEN_NUMBER_WORDS = 2
+# Beside the number words: hundreds in other cases («пятисот») and teens the ASR ran into a word
+# («позбукпритнадцать»), and «ноля».
+NUMBER_ENDINGS = ("сот", "надцать")
+
+
+def _number_word(word: str) -> bool:
+    key = word.casefold()
+    return (numbers.is_number_word(key) or key in numbers.HUNDREDS or key in numbers.SCALES
+            or key.endswith(NUMBER_ENDINGS) or key in ("ноля", "нолю"))
+
+
+def _said_in_words(answer: str) -> bool:
+    in_a_row = 0
+    for word in numbers.TOKEN.findall(answer):
+        in_a_row = in_a_row + 1 if _number_word(word) else 0
+        if in_a_row >= SPOKEN_NUMBER_WORDS:
+            return True
+    return False
 
 
 def gives_number(answer: str, language: str, pattern: re.Pattern = NUMBER_KEY) -> bool:
-    """Whether the caller's answer holds a number: `pattern` (digits or a redacted value), or a
-    number said in words (SPOKEN_NUMBER) in a language that has the pattern."""
-    spoken = SPOKEN_NUMBER.get(language)
-    return bool(pattern.search(answer)) or bool(spoken and spoken.search(answer + " "))
+    """Whether the caller's answer holds a number: `pattern` (digits or a redacted value), or, in
+    SPOKEN_NUMBER_LANGUAGES, a number said in words."""
+    return bool(pattern.search(answer)) or (language in SPOKEN_NUMBER_LANGUAGES and _said_in_words(answer))
 
 
 # The ASR often garbles or redacts the ask itself ("Номер заказа назовите" heard as "Но мертв договоры

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 
 PERSON, SPELLED_ID = "PERSON", "ID_NUMBER"
 NAME_WORD = r"(?:Mc|Mac)?[A-Z][a-z]+(?:['’][A-Z][a-z]+|-[A-Z][a-z]+)?"  # Price, O'Neill, Smith-Jones, McAllister
