@@ -134,6 +134,12 @@ def test_log_timestamps_are_no_leak_but_a_logged_value_is():
     assert find_leaks(["4512"], faust) == ["4512"]
     assert find_leaks(["4512"], log_messages(faust)) == []
     assert find_leaks(["4512"], log_messages(faust + "[2026-12-06 00:51:29,001] [4512] [INFO] card 4512\n")) == ["4512"]
+    # Faust's timer warning under load prints floats in full precision (a CI run failed on this line)
+    timer = ("[2026-12-07 18:30:36,464] [19126] [INFO] Timer Monitor.sampler woke up too late, with a drift of "
+             "+0.3295347309904173 runtime=3.7313002394512296e-05 sleeptime=1.3295347309904173 \n")
+    assert find_leaks(["4512"], timer) == ["4512"]
+    assert find_leaks(["4512"], log_messages(timer)) == []
+    assert find_leaks(["4512"], log_messages(timer + "[2026-12-07 18:30:37,001] [19126] [INFO] refund 45.12 to card 4512\n")) == ["4512"]
 
 
 def test_russian_leaks_are_found_in_any_case_ending_and_dictation():
