@@ -55,17 +55,20 @@ def _live_filter_graphs() -> int:
 
 @pytest.mark.parametrize("channels,rate", [(1, 8000), (2, 44100)])
 def test_decoding_frees_its_resampler_without_a_full_collection(noise, monkeypatch, channels, rate):
-    """A full collection costs 0.1-0.2 s in a worker's heap (docs/benchmarks.md): with this PyAV
-    reference counting alone frees the resampler's filter graph, so none is run."""
+    """A full collection costs 0.1-0.2 s in a worker's heap (docs/benchmarks.md): reference counting
+    usually frees the resampler's filter graph, so at most one collection runs per decode (not one
+    per chunk), and no graph outlives it. (Asserting none ran was flaky: one CI run in three kept
+    the graph alive past `del resampler`, which the decoder's collection then frees.)"""
     path = noise(5, channels, rate, "wav")
     gc.collect()
     before = _live_filter_graphs()
     collections = []  # (audio.gc is the gc module: patched after the collection above)
-    monkeypatch.setattr(audio.gc, "collect", lambda *args: collections.append(args) or 0)
+    real_collect = gc.collect
+    monkeypatch.setattr(audio.gc, "collect", lambda *args: collections.append(args) or real_collect(*args))
     gc.disable()
     try:
         assert sum(c.channels[0].size for c in decode_chunks(path, channels)) == 5 * SAMPLE_RATE
-        assert _live_filter_graphs() == before and collections == []
+        assert _live_filter_graphs() == before and len(collections) <= 1
     finally:
         gc.enable()
 
