@@ -83,3 +83,16 @@ def test_a_softened_answer_to_the_same_question_stays_met(english):
                       (14.5, 17.0, "client", "Okay, and when is he coming?"),
                       (17.5, 21.0, "agent", "No idea yet, I'm afraid, but I'll ring you as soon as it's booked.")]
     assert by_id(analyze_with_rules(redacted(call), english), "no_rude_language")["verdict"] == "met"
+
+
+def test_a_short_reply_counts_only_when_every_word_was_heard_surely():
+    from agents.analyze.embeddings import Sentence
+    from agents.analyze.semantic import heard_as_a_reply
+    from agents.analyze.transcript import Turn
+
+    turn = Turn(3, 10.0, 11.0, "agent", "Whatever suits.")
+    assert heard_as_a_reply(Sentence(0, turn, "Whatever suits.", heard=None))   # a script: no ASR doubt
+    assert heard_as_a_reply(Sentence(0, turn, "Whatever suits.", heard=1.0))
+    assert not heard_as_a_reply(Sentence(0, turn, "Whatever suits.", heard=0.5))   # one word misheard
+    assert not heard_as_a_reply(Sentence(0, turn, "Whatever.", heard=1.0))   # one word: too little to judge
+    assert not heard_as_a_reply(Sentence(0, turn, "No idea, he does his rounds.", heard=0.6))
