@@ -20,6 +20,8 @@ pair (the caller's previous turn, the agent's reply) is judged by its shape:
   record set flatly against them ("Well, the system says otherwise."); not a reply to thanks;
 - the caller's charge thrown back: "Are you calling me a liar?" answered "I'm not calling you
   anything" (the caller's own verb denied with "anything"), not "I'm not saying that at all, sorry";
+- a question met with impatience («Я же говорю — позвонят.», «Как будет, так будет.»; the courteous
+  «как я уже говорила» is none), and the caller's account waved off («Ну не знаю, что вы там выбирали»);
 - the caller's complaint asked back as what the agent could do about it ("So what do you want me to
   do?", «А я что сделаю?», «И что вы от меня хотите?»), not an offer ("What can I do for you?",
   «Что я могу для вас сделать?»).
@@ -56,7 +58,8 @@ MANNER_TOLD_OFF = re.compile(
     r"|\b(swearing|shouting|yelling|screaming|getting (shirty|arsy|stroppy|angry)) at me\b"
     r"|\bdon[’']?t (you )?(swear|shout|yell|raise your voice) at me\b|\b(watch|mind) your (language|tone|mouth)\b"
     r"|\bне (кричите|орите|повышайте( на меня)? голос|хамите|грубите|ругайтесь)\b|\bвыбирайте выражения\b"
-    r"|\bне (разговаривайте|говорите) со мной (так|таким тоном|в таком тоне)\b",
+    r"|\bне (разговаривайте|говорите) со мной (так|таким тоном|в таком тоне)\b"
+    r"|\bне надо (на меня )?(кричать|орать|хамить|грубить|голос( на меня)? повышать|повышать( на меня)? голос)\b",
     re.IGNORECASE)
 
 # A dismissal that is the whole reply.
@@ -67,7 +70,7 @@ BARE_DISMISSAL = re.compile(
     re.IGNORECASE)
 
 # A counter-question that asks nothing.
-BARE_COUNTER = re.compile(r"^(and|so|so what|and what|and so|meaning|и|ну и|и что|ну и что|и дальше|и\s+что дальше)\s*\?+$",
+BARE_COUNTER = re.compile(r"^(and|so|so what|and what|and so|meaning|и|ну и|и что|ну и что|и чего|ну и чего|и дальше|и что дальше)\s*\?+$",
                           re.IGNORECASE)
 
 # An acknowledgement said twice ("okay, okay", «ладно, ладно», «да-да»), or the record against the caller.
@@ -76,6 +79,8 @@ DOUBLED = re.compile(r"^(?:well|oh|ну|а)?[,.]?\s*(alright|all right|okay|ok|f
 OTHERWISE = re.compile(_OPENER + r"(the )?(system|screen|computer|record|records|data|tracking) (says|shows|say|show) otherwise\b"
                        r"|(а )?(у нас|в системе|в базе) (написано|указано|стоит|видно) (другое|иначе|по-другому)\b",
                        re.IGNORECASE)
+# Disbelief of what the caller insists on: "Yeah, right."; «Ну да, конечно, ...», «Ну, мало ли».
+DISBELIEF = re.compile(r"^(oh )?(yeah|yes),? right\b|^ну,? да,? конечно\b|^ну,? мало ли\b", re.IGNORECASE)
 THANKS = re.compile(r"\b(thanks?|thank you|cheers|lovely|спасибо|благодар\w*)\b", re.IGNORECASE)
 
 # The complaint asked back as what the agent could do ("So what do you want me to do (about it)?").
@@ -96,6 +101,28 @@ def opens(turn: str, sentence: str) -> bool:
 def asked(prompt: str) -> bool:
     """Whether the caller's turn asks something (a question mark in it)."""
     return "?" in prompt
+
+
+# «Я же (вам) сказала», «я же говорю»: the answer held up as given already (impatience, not the
+# courteous «как я уже говорила»); «как будет, так будет»: a shrug for an answer.
+SAID_ALREADY = re.compile(r"\bя же (вам |тебе )?(уже )?(сказал|сказала|говорю|говорил|говорила|объяснял|объясняла)\b"
+                          r"|\bкак будет,? так (и )?будет\b", re.IGNORECASE)
+# «Ну не знаю, что вы там выбирали»: the caller's account waved off as whatever they did "there".
+ACCOUNT_WAVED_OFF = re.compile(r"\bне знаю,? (что|куда|как|чего) (вы|ты) там\b", re.IGNORECASE)
+
+
+def question_met_impatiently(prompt: str, sentence: str) -> str | None:
+    """«Я же говорю — позвонят.» in reply to «Когда позвонят?»: the question met with impatience."""
+    if asked(prompt) and SAID_ALREADY.search(sentence) and not SOFTENED.search(sentence):
+        return "a question met with impatience"
+    return None
+
+
+def account_waved_off(prompt: str, sentence: str) -> str | None:
+    """«Ну не знаю, что вы там выбирали.» in reply to what the caller says they did."""
+    if prompt.strip() and ACCOUNT_WAVED_OFF.search(sentence) and not SOFTENED.search(sentence):
+        return "the caller's account waved off"
+    return None
 
 
 def curt_not_knowing(prompt: str, sentence: str, turn: str) -> str | None:
@@ -121,8 +148,8 @@ def bare_dismissal(prompt: str, sentence: str, turn: str) -> str | None:
 
 
 def bare_counter(prompt: str, sentence: str, turn: str) -> str | None:
-    """"And?" opening the reply to a complaint: a counter-question that asks nothing."""
-    if prompt.strip() and not asked(prompt) and opens(turn, sentence) and BARE_COUNTER.search(sentence.strip()):
+    """"And?" (anywhere in the reply) to what the caller told: a counter-question that asks nothing."""
+    if prompt.strip() and not asked(prompt) and BARE_COUNTER.search(sentence.strip()):
         return "a counter-question that asks nothing"
     return None
 
@@ -131,7 +158,7 @@ def protest_waved_down(prompt: str, sentence: str, turn: str) -> str | None:
     """"Alright, alright." opening the reply to "It was fine before!"."""
     if "!" not in prompt or THANKS.search(prompt) or not opens(turn, sentence) or SOFTENED.search(sentence):
         return None
-    if DOUBLED.search(sentence.strip()) or OTHERWISE.search(sentence.strip()):
+    if DOUBLED.search(sentence.strip()) or OTHERWISE.search(sentence.strip()) or DISBELIEF.search(sentence.strip()):
         return "the caller's protest waved down"
     return None
 
@@ -166,4 +193,5 @@ def retort(prompt: str, sentence: str, turn: str) -> str | None:
     return (curt_not_knowing(prompt, sentence, turn) or manner_told_off(prompt, sentence)
             or bare_dismissal(prompt, sentence, turn) or bare_counter(prompt, sentence, turn)
             or protest_waved_down(prompt, sentence, turn) or charge_thrown_back(prompt, sentence, turn)
-            or asked_back(prompt, sentence))
+            or asked_back(prompt, sentence) or question_met_impatiently(prompt, sentence)
+            or account_waved_off(prompt, sentence))

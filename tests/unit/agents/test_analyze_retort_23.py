@@ -42,6 +42,16 @@ def judged(prompt: str, reply: str) -> str | None:
     ("Your van has blocked my drive all morning!", "So what do you want me to do about it?",
      "What can I do for you right now, shall I call the driver?"),
     ("Курьер опять не приехал!", "Ну а я что сделаю?", "Давайте посмотрим, что я могу для вас сделать."),
+    # a protest waved down / the same words after thanks, or agreeing
+    ("I did send the form back, twice!", "Okay, okay, it's on the system now.", "Okay, let me look at the system now."),
+    ("I've never missed a payment!", "Well, the system says otherwise.", "Well, the system agrees with you there."),
+    ("Да я его вообще не ронял!", "Ну да, конечно, он сам упал.", "Да, конечно, сейчас оформлю обмен."),
+    # a question met with impatience / the courteous reminder
+    ("А во сколько мастер придёт?", "Я же вам сказала — с десяти до двух.", "Как я уже говорила, с десяти до двух."),
+    ("Сколько ещё ждать?", "Как будет, так будет.", "Как будет готово, сразу позвоним."),
+    # the caller's charge thrown back / denied with an apology
+    ("Are you calling me a cheat?", "I'm not calling you anything, I'm reading the screen.",
+     "I'm not saying that at all, sorry if it came across that way."),
 ])
 def test_a_rude_reply_and_its_courteous_twin(prompt, rude, courteous):
     assert judged(prompt, rude)
@@ -55,6 +65,8 @@ def test_a_rude_reply_and_its_courteous_twin(prompt, rude, courteous):
     ("Что мне выбрать, доставку или самовывоз?", "Как хотите."),
     ("So what happens next with my claim?", "And then the assessor rings you."),
     ("", "Up to you."),   # nothing from the caller to answer: not judged as a reply
+    ("Спасибо вам огромное!", "Да-да, не за что, обращайтесь."),   # thanks exclaimed: no protest
+    ("Thank you so much!", "Okay, okay, glad it's sorted."),
 ])
 def test_the_same_words_as_a_fair_answer_stay_clean(prompt, reply):
     assert not judged(prompt, reply)
