@@ -107,7 +107,10 @@ ENGINE = "rules"
 # 23 (session 22, h-verru22): Russian verification: a key the caller says in words ("Двести семнадцать.")
 #    is a number (ordering.gives_number), a receipt's number is a key too, ordinal dates read out
 #    ("сдано двадцать седьмого") are record facts.
-ENGINE_VERSION = "23"
+# 24 (session 23, h-rude23): no_rude_language: an agent's reply judged with the caller's turn it answers
+#    (retort.py): "No idea" to "when?", "there's no need to swear at me", "Up to you." to a statement,
+#    "Alright, alright." to a protest, «А я что сделаю?» are evidence of a failure.
+ENGINE_VERSION = "24"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

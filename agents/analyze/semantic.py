@@ -397,6 +397,7 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
                           clearly_heard=strict)
     if strict and language in criterion.reproach:
         found += reproach_evidence(candidates, found, rejects, language)
+        found += retort_evidence(candidates, found, rejects, call)
     if not found and language in criterion.opening_turn:  # the opening's sentences read as one (opening.py)
         found = opening_evidence(criterion.rules.get(language) or (), call, turn_ids, rejects)
     scored: list[tuple[float, Sentence]] = []
@@ -459,6 +460,41 @@ def reproach_evidence(candidates: list[Sentence], found: list[dict], rejects: tu
             continue
         if known.get(s.text) and not (rejects and memo.per_text("any_alternative_matches", rejects, s.full_text,
                                                                 any_alternative_matches)):
+            evidence.append(quote_of(s))
+            quoted.add(s.turn.index)
+    return evidence[:MAX_EVIDENCE]
+
+
+def caller_turn_before(turn_index: int, call: CallText) -> str:
+    """The text of the last turn before `turn_index` that is not the agent's ("" when none): what
+    the agent's reply answers."""
+    before = [t for t in call.turns if t.index < turn_index and call.roles[t.index] != "agent"]
+    return before[-1].text if before else ""
+
+
+def heard_as_a_reply(s: Sentence) -> bool:
+    """Whether a reply's shape may count against the agent: heard well (MIN_HEARD_FOR_FAILURE) and of
+    MIN_WORDS_FOR_FAILURE words or more; a two-word reply ("Alright, alright.") only when every word
+    was heard surely, as a short rule match (clearly_heard_quote): the words are the evidence."""
+    words = len(s.text.split())
+    if words < 2 or (s.heard is not None and s.heard < MIN_HEARD_FOR_FAILURE):
+        return False
+    return words >= MIN_WORDS_FOR_FAILURE or s.heard is None or s.heard == 1.0
+
+
+def retort_evidence(candidates: list[Sentence], found: list[dict], rejects: tuple, call: CallText) -> list[dict]:
+    """The agent's sentences that are rude as the reply to the caller's turn before them (retort.py),
+    heard well and long enough to judge (a misheard line must not brand an agent rude), one per turn,
+    in turns not quoted already."""
+    from agents.analyze.retort import retort
+
+    quoted = {e["segment"] for e in found}
+    evidence = []
+    for s in candidates:
+        if s.turn.index in quoted or not words_beside_values(s.text) or not heard_as_a_reply(s):
+            continue
+        if retort(caller_turn_before(s.turn.index, call), s.full_text, s.turn.text) and not (
+                rejects and memo.per_text("any_alternative_matches", rejects, s.full_text, any_alternative_matches)):
             evidence.append(quote_of(s))
             quoted.add(s.turn.index)
     return evidence[:MAX_EVIDENCE]
