@@ -18,7 +18,7 @@ from agents.analyze import memo
 from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence, embed_sentences, nearest
 from agents.analyze.opening import opening_unit
-from agents.analyze.ordering import acted_before, first_act
+from agents.analyze.ordering import acted_before, first_act, opened_before
 from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
                                       word_probabilities, words_beside_values)
 from catalog.scorecards import Criterion, Examples
@@ -566,7 +566,9 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
             return _verdict(criterion, "met", f"found{where}", hits)
         if assessment.declined and assessment.act is None:  # nothing opened, so nothing to check
             return _verdict(criterion, "na", "not applicable: the agent declined to go into the record", assessment.declined)
-        if assessment.no_record and assessment.act is None:  # a first-time caller: no record to guard
+        if assessment.no_record and not opened_before(assessment.act, assessment.no_record, call):
+            # a first-time caller or a new booking: no record to guard; what the agent does after it
+            # is done to the new one ("Записываю ... Как вас зовут и телефон?", then the price read out)
             return _verdict(criterion, "na", "not applicable: the caller has no record yet", assessment.no_record)
         return _verdict(criterion, "not_met", f"not found{where}{closest}", [])
     if not hits:
