@@ -133,6 +133,10 @@ class Criterion(FrozenModel):
     # you before", "I'm not a customer of yours", "we can't find anything under that name"): with no
     # evidence and nothing disclosed or changed (must_precede), there was nothing to guard: na.
     no_record_if: RuleSet = Field(default_factory=dict)
+    # The agent taking details to make a new booking or form ("Имя и телефон для записи"): a check
+    # of no record; unless the agent acted on or disclosed a record before them (must_precede), what
+    # it does after is done to the new one, so with no evidence there was nothing to guard: na.
+    new_record_if: RuleSet = Field(default_factory=dict)
     # What taking the evidence back sounds like ("I can't say when, it depends on the lab"): said by
     # the agent after the last evidence, it leaves the caller without the step (present criteria).
     withdrawn_if: RuleSet = Field(default_factory=dict)
@@ -203,7 +207,8 @@ class Criterion(FrozenModel):
             raise ValueError(f"{self.id}: opening_turn is for `present` criteria (what the opening must hold)")
         return self
 
-    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "withdrawn_if",
+    @field_validator("rules", "applies_if", "reject_if", "must_precede", "declined_if", "no_record_if", "new_record_if",
+                     "withdrawn_if",
                      "when_asked", "when_named", "when_vague", "meaning_needs", mode="before")
     @classmethod
     def _check_rules(cls, value: object) -> RuleSet:

@@ -129,6 +129,12 @@ def acted_before(act: tuple[Place, dict] | None, hits: list[dict], call: CallTex
     return act[1] if act[0] < first_check else None
 
 
+def opened_before(act: tuple[Place, dict] | None, evidence: list[dict], call: CallText) -> bool:
+    """Whether the agent acted on or disclosed a record before the first of `evidence` (words that
+    there is no record yet): an act after them is on the booking or form the call is making."""
+    return act is not None and (not evidence or act[0] < min(place_of(e, call) for e in evidence))
+
+
 def reads_back(s: Sentence, call: CallText) -> bool:
     """Whether the sentence only repeats values the caller has just given ("So that's <CREDIT_CARD>."
     after the caller dictated it): that discloses nothing from the record, whatever else it may be

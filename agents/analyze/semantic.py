@@ -18,7 +18,7 @@ from agents.analyze import memo
 from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence, embed_sentences, nearest
 from agents.analyze.opening import opening_unit
-from agents.analyze.ordering import acted_before, first_act
+from agents.analyze.ordering import acted_before, first_act, opened_before
 from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
                                       word_probabilities, words_beside_values)
 from catalog.scorecards import Criterion, Examples
@@ -59,6 +59,7 @@ class Assessment:
     declined: list[dict] = field(default_factory=list)  # the agent's words that set the criterion aside
     withdrawn: list[dict] = field(default_factory=list)  # the agent's words that take the evidence back
     no_record: list[dict] = field(default_factory=list)  # words that the caller has no record yet (no_record_if)
+    new_record: list[dict] = field(default_factory=list)  # the agent taking details for a new booking (new_record_if)
     left_open: dict | None = None  # the agent's reply that leaves the caller's "when?" open (asked_when.py)
     when_named: tuple = ()  # the criterion's when_named rules: a step that names its when needs no answer
 
@@ -429,8 +430,10 @@ def assess(criterion: Criterion, call: CallText, language: str, implicit_negativ
     withdrawn = rule_evidence(criterion.withdrawn_if.get(language) or (), agent_turns[::-1])  # the last first
     # either side may say it, so a mono call's role guess does not matter here
     no_record = rule_evidence(criterion.no_record_if.get(language) or (), call.turns)
+    new_record = rule_evidence(criterion.new_record_if.get(language) or (), agent_turns)
     return Assessment(applies_score=applies_score(criterion, call, language, examples), rule_evidence=found,
                       scored=scored, act=act, declined=declined, withdrawn=withdrawn, no_record=no_record,
+                      new_record=new_record,
                       left_open=when_left_open(criterion, call, language),
                       when_named=tuple(criterion.when_named.get(language) or ()))
 
@@ -604,6 +607,10 @@ def verdict_of(criterion: Criterion, assessment: Assessment, threshold: float, c
             return _verdict(criterion, "na", "not applicable: the agent declined to go into the record", assessment.declined)
         if assessment.no_record and assessment.act is None:  # a first-time caller: no record to guard
             return _verdict(criterion, "na", "not applicable: the caller has no record yet", assessment.no_record)
+        if assessment.new_record and not opened_before(assessment.act, assessment.new_record, call):
+            # details taken for a new booking: what the agent does after them is done to the new one
+            # ("Записываю на четверг. Как вас зовут и телефон?", then the studio's address read out)
+            return _verdict(criterion, "na", "not applicable: details taken for a new booking", assessment.new_record)
         return _verdict(criterion, "not_met", f"not found{where}{closest}", [])
     if not hits:
         return _verdict(criterion, "met", f"nothing forbidden{where}", [])
