@@ -7,12 +7,20 @@ from typing import Any
 
 
 @lru_cache(maxsize=1)
+def dictionary() -> Any:
+    """natasha's MorphVocab (pymorphy2's dictionary, ~0.3 s, once), without the NER models."""
+    from natasha import MorphVocab
+
+    return MorphVocab()
+
+
+@lru_cache(maxsize=1)
 def natasha_models() -> dict[str, Any]:
     """natasha's segmenter, NER tagger, morphology and address extractor (~1-2 s, once); the word
     embedding is kept for the analysis's syntax parse (agents/analyze/reproach_ru.py)."""
-    from natasha import AddrExtractor, MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
+    from natasha import AddrExtractor, NewsEmbedding, NewsNERTagger, Segmenter
 
-    morph = MorphVocab()
+    morph = dictionary()
     embedding = NewsEmbedding()
     return {"segmenter": Segmenter(), "ner": NewsNERTagger(embedding), "morph": morph,
             "addresses": AddrExtractor(morph), "embedding": embedding}
@@ -25,3 +33,15 @@ def parses(morph: Any, word: str) -> tuple[Any, ...]:
 
     # MorphVocab.parse simplifies the tags; the base class keeps the Name/Surn/Patr grammemes.
     return tuple(pymorphy2.MorphAnalyzer.parse(morph, word))
+
+
+@lru_cache(maxsize=5_000)
+def word_forms(word: str) -> frozenset[str]:
+    """Every form of a Russian word in the paradigms of its likely readings, lower case, ё as е:
+    "Вера" -> вера, веры, вере, веру, верой...; not "верно", which only shares its stem. The
+    dictionary guesses a paradigm for a word it does not know (a surname) from its ending."""
+    key = word.lower().replace("ё", "е")
+    forms = {key}
+    for parse in parses(dictionary(), word.lower())[:4]:
+        forms |= {form.word.replace("ё", "е") for form in parse.lexeme}
+    return frozenset(forms)
