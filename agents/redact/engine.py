@@ -37,7 +37,7 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.12-31", language="en",
+    version="en-2026.12-32", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
               "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN, PASSWORD))
 # Bump the version whenever what is found changes: it is recorded with every redacted call.
