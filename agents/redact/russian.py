@@ -61,9 +61,11 @@ PASSPORT_DIGITS = re.compile(
 NUMBER_AFTER_NOMER = re.compile(r"\bномер\w*\W{0,3}(\d{3}[ ,.\-]?\d{3})(?![\d]|[,.\-]\d)", re.I)
 STREET_TYPES = (r"(?:улиц[аеыуй]|ул\.|проспект\w*|пр-т\w*|переул\w*|пер\.|бульвар\w*|б-р|шоссе|"
                 r"площад[ьи]|набережн\w*|проезд\w*|микрорайон\w*|тупик\w*|аллея|аллее)")
-# A house number of one digit stays a word after the number reading ("Липовая аллея, шесть"):
+# A house number of one digit stays a word after the number reading ("Липовая аллея, шесть"),
 # agents.redact.numbers joins only numbers of two words or more into digits.
-UNIT_WORD = r"(?:один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять)(?![\w\-])"
+# ...closing its phrase: "пять машин" counts something.
+UNIT_WORD = (r"(?:один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять)"
+             r"(?=\s*(?:[,.?!;:…]|$|корпус|квартир|кв\b|строени|подъезд|этаж))")
 HOUSE_NUMBER = rf"(?:\d+\w?|{UNIT_WORD})"
 HOUSE = rf"(?:дом|д\.)?\s*{HOUSE_NUMBER}(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*(?:\d+|{UNIT_WORD}))?"
 FLAT = r"(?:\W{0,3}(?:квартира|квартиру|кв\.?|офис)\s*\d+)?"

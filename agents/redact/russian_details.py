@@ -89,8 +89,9 @@ ANSWERED_NUMBER = re.compile(
 
 # A reference said as its letters and digits, by its shape alone, wherever it is said ("Ка эл, 670 09",
 # "эс-ка, 3, 7, 7, 0, 2", "ВС 156", "А 723 ВК"): two letters or more about three digits or more. A
-# single letter before a number is a word ("в 2024 году", "с 15 00"), so one letter is not enough.
-_LETTER = r"(?:[А-ЯЁ]{1,3}|(?i:бэ|вэ|гэ|дэ|жэ|зэ|ка|эл|эм|эн|пэ|эр|эс|тэ|эф|ха|цэ|ша))(?![\w])"
+# single letter before a number is a word ("в 2024 году", "с 15 00"), so one letter is not enough;
+# three capitals name a document ("ИНН 500100732250"), read by its own checksum.
+_LETTER = r"(?:[А-ЯЁ]{1,2}|(?i:бэ|вэ|гэ|дэ|жэ|зэ|ка|эл|эм|эн|пэ|эр|эс|тэ|эф|ха|цэ|ша))(?![\w])"
 LETTERED_NUMBER = re.compile(
     rf"(?<![\w\-])((?:{_LETTER}[ ,\-]{{1,2}}){{0,3}})\d(?:[ \-,]{{0,2}}\d){{2,20}}((?:[ ,\-]{{1,2}}{_LETTER}){{0,3}})"
     r"(?![\w\-]|\s*(?:руб|р\.|₽|тыс|процент|%|штук|шт|минут|час|дн|лет|год|км|кг))")
