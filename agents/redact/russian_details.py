@@ -62,8 +62,8 @@ _LOCAL_STOP = re.compile(
     r"присылайте|отправ\w*|это|вот|на|мой|моя|моё|мое|да|так|записывайте|запишите)$)")
 _TOKEN = re.compile(r"[\w\-]+")
 
-# A contract's, order's or car's number after its name: at least four digits.
-_DOCUMENT = (r"(?:договор\w{0,3}|заказ\w{0,3}|заявк\w{0,2}|обращени\w{0,3}|полис\w{0,3}|накладн\w{0,3}|"
+# A contract's, order's or car's number, or a postcode («индекс»), after its name: at least four digits.
+_DOCUMENT = (r"(?:индекс\w{0,2}|договор\w{0,3}|заказ\w{0,3}|заявк\w{0,2}|обращени\w{0,3}|полис\w{0,3}|накладн\w{0,3}|"
              r"лицев\w{0,3}\s+сч[её]т\w{0,2}|госномер\w{0,3}|трек\w{0,4})")
 DOCUMENT_NUMBER = re.compile(
     rf"(?i:\b{_DOCUMENT}(?:\s+(?:номер|№))?\s*[:№]?\s*)(\d(?:[ \-/]?\d){{3,15}})"
@@ -190,10 +190,10 @@ def answers_asked_over_two(segments: list[dict], request: re.Pattern) -> list[tu
 NAMED_NUMBER_CUE = re.compile(rf"(?i:\b{_DOCUMENT}(?:\s+(?:номер|№))?[\s:.№,]*)")
 NAMED_NUMBER_CHARS = 60
 # A turn that is nothing but a number of five digits or more ("501-236", "Искать 3, 7, 7, 0, 2",
-# one word before it at most), after a turn with no verb that asks for no amount: a reference
+# "Сейчас... 05381": one word before it at most), after a turn with no verb that asks for no amount: a reference
 # dictated in answer to an ask ASR did not catch ("Но мимо заявки." for «Номер заявки»).
 MIN_LONE_DIGITS = 5
-LONE_NUMBER = re.compile(r"^\W*(?:[А-Яа-яЁёA-Za-z]+[ ,]{1,2})?(\d(?:[ \-,.]{0,2}\d)+)\W*$")
+LONE_NUMBER = re.compile(r"^\W*(?:[А-Яа-яЁёA-Za-z]+(?:[ ,]{1,2}|\.{2,3} ?|… ?))?(\d(?:[ \-,.]{0,2}\d)+)\W*$")
 _AMOUNT_ASKED = re.compile(r"(?i:сколько|сумм|стои|цен|заплат|руб|оплат|тысяч)")
 
 
