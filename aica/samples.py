@@ -197,15 +197,16 @@ def _part_pattern(part: str) -> str:
 
 
 def _part_found(part: str, text: str) -> bool:
-    """Whether a piece of a planted value is in the text: a Cyrillic word in one of its own forms
-    ("Веру", "Вере" for "Вера"), not another word that only shares its stem ("верно")."""
+    """Whether a piece of a planted value is in the text: a Cyrillic word the dictionary knows in
+    one of its own forms ("Веру", "Вере" for "Вера"), not another word that only shares its stem
+    ("верно"); a stem or an oblique form planted as such ("Садов" for "Садовой", "Шверника") with
+    any ending, as before."""
     matches = re.finditer(_part_pattern(part), text, re.IGNORECASE)
     if not re.fullmatch(r"[А-Яа-яЁё]{4,}", part):
         return any(True for _ in matches)
-    from agents.redact.morphology import word_forms
+    from agents.redact.morphology import in_dictionary_form, same_word
 
-    forms = word_forms(part)
-    return any(m.group().lower().replace("ё", "е") in forms for m in matches)
+    return any(not in_dictionary_form(part) or same_word(part, m.group()) for m in matches)
 
 
 # The timestamp streams.logs.TEXT_FORMAT starts every line with.

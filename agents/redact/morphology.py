@@ -45,3 +45,21 @@ def word_forms(word: str) -> frozenset[str]:
     for parse in parses(dictionary(), word.lower())[:4]:
         forms |= {form.word.replace("ё", "е") for form in parse.lexeme}
     return frozenset(forms)
+
+
+def lemmas(word: str) -> frozenset[str]:
+    """The dictionary forms of a Russian word's likely readings, lower case, ё as е."""
+    return frozenset(p.normal_form.replace("ё", "е") for p in parses(dictionary(), word.lower())[:4])
+
+
+def in_dictionary_form(word: str) -> bool:
+    """Whether the word's likely reading is its own dictionary form, or a nominative ("Вера",
+    "Гороховая", "Тихонова"); not a stem or an oblique form ("Садов", "Онежск", "Шверника")."""
+    readings = parses(dictionary(), word.lower())
+    return bool(readings) and readings[0].is_known and (
+        readings[0].tag.case == "nomn" or readings[0].normal_form == word.lower())
+
+
+def same_word(word: str, form: str) -> bool:
+    """Whether `form` is a form of `word`: in its paradigm, or read with one of its dictionary forms."""
+    return form.lower().replace("ё", "е") in word_forms(word) or bool(lemmas(word) & lemmas(form))

@@ -228,5 +228,7 @@ def answered_numbers_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]
         asked = segments[index - 1]["text"] if index else ""
         if lone and sum(c.isdigit() for c in lone.group(1)) >= MIN_LONE_DIGITS and not _AMOUNT_ASKED.search(asked) \
                 and not _has_verb(asked):
-            found.setdefault(index, []).append(normalised.to_original(*lone.span(1)))
+            span = normalised.to_original(*lone.span(1))
+            if span not in found.get(index, []):  # the reply to an ask found already
+                found.setdefault(index, []).append(span)
     return found
