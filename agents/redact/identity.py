@@ -57,14 +57,13 @@ ADDRESSED = re.compile(
 # Shaw?", "Could I speak to Priya, please?". The question names the person whatever the name is,
 # and ASR splits a surname it does not know into lower-case words ("Desmond a chebe"), so the words
 # after a capitalised first one go up to the question mark. "Is that" asks about anything ("Is that
-# Tuesday?", "Is that Visa?"): a title or two capitalised words before the question mark.
+# Tuesday?", "Is that Clearview Opticians?", the caller ringing a company): only with a title.
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mister|Dr)\.?\s+"
 _ASKED_NAME = rf"({NAME_WORD}(?:\s+[A-Za-z][\w'’\-]{{0,30}}){{0,2}})(?=\s*(?:,\s*(?i:please))?\s*\?)"
 ASKED_FOR = re.compile(
     rf"(?i:\b(?:am i|are we) (?:speaking|talking) (?:to|with)\s+|\b(?:could|can|may) i (?:speak|talk) (?:to|with)\s+)"
     rf"(?:{_TITLE})?{_ASKED_NAME}"
-    rf"|(?i:\b(?:is|am) (?:that|this|it|i speaking to)\s+)(?:{_TITLE}{_ASKED_NAME}"
-    rf"|({NAME_WORD}\s+{NAME_WORD}(?:\s+[A-Za-z][\w'’\-]{{0,30}}){{0,2}})(?=\s*\?))")
+    rf"|(?i:\b(?:is|am) (?:that|this|it|i speaking to)\s+){_TITLE}{_ASKED_NAME}")
 # An answer opening with a full name and going on with the date of birth or a number.
 NAME_THEN_BIRTH_DATE = re.compile(
     rf"(?:^|(?<=[.!?]\s))({FULL_NAME}),\s+(?=(?i:(?:the\s+)?{_ORDINAL}\b|{_MONTH}\b|born\b|"
