@@ -189,11 +189,24 @@ def _value_parts(value: str) -> list[str]:
 
 
 def _part_pattern(part: str) -> str:
-    """Whole-word pattern; a Cyrillic word in any case ending ("Соколова", "Соколовой")."""
+    """Whole-word pattern; a Cyrillic word with any case ending ("Соколова", "Соколовой")."""
     if re.fullmatch(r"[А-Яа-яЁё]{4,}", part):
         stem = part[:-1] if part[-1].lower() in "аяоеиыйь" else part
         return rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)"
     return rf"(?<!\w){re.escape(part)}(?!\w)"
+
+
+def _part_found(part: str, text: str) -> bool:
+    """Whether a piece of a planted value is in the text: a Cyrillic word the dictionary knows in
+    one of its own forms ("Веру", "Вере" for "Вера"), not another word that only shares its stem
+    ("верно"); a stem or an oblique form planted as such ("Садов" for "Садовой", "Шверника") with
+    any ending, as before."""
+    matches = re.finditer(_part_pattern(part), text, re.IGNORECASE)
+    if not re.fullmatch(r"[А-Яа-яЁё]{4,}", part):
+        return any(True for _ in matches)
+    from agents.redact.morphology import in_dictionary_form, same_word
+
+    return any(not in_dictionary_form(part) or same_word(part, m.group()) for m in matches)
 
 
 # The timestamp streams.logs.TEXT_FORMAT starts every line with.
@@ -450,8 +463,7 @@ def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
                 said_runs = _said_runs(text) if said_runs is None else said_runs
                 found = _spelled_leak(said, said_runs)
             if not found and not spelled and not said:
-                found = any(re.search(_part_pattern(part), text, re.IGNORECASE)
-                            for part in _value_parts(value))
+                found = any(_part_found(part, text) for part in _value_parts(value))
             mailbox = _mailbox_chars(value) if "@" in value else None
             if not found and mailbox:
                 said_words = _said_words(text) if said_words is None else said_words

@@ -53,6 +53,17 @@ ADDRESSED = re.compile(
     rf"(?:(?i:\b(?:thank you|thanks|cheers|welcome|bye(?: now)?|goodbye|sorry)(?: (?:so|very) much)?,?\s+)"
     rf"({NAME_WORD})(?=\s*[,.!?]|\s*$)"
     rf"|\b(?:Mr|Mrs|Ms|Miss|Mister|Dr)\.?\s+((?:[A-Z]\.?\s+)?{NAME_WORD}(?:\s+{NAME_WORD})?))")
+# Whom the agent asks for on an outgoing call: "Am I speaking to Grace Okafor?", "Is that Mr Daniel
+# Shaw?", "Could I speak to Priya, please?". The question names the person whatever the name is,
+# and ASR splits a surname it does not know into lower-case words ("Desmond a chebe"), so the words
+# after a capitalised first one go up to the question mark. "Is that" asks about anything ("Is that
+# Tuesday?", "Is that Clearview Opticians?", the caller ringing a company): only with a title.
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mister|Dr)\.?\s+"
+_ASKED_NAME = rf"({NAME_WORD}(?:\s+[A-Za-z][\w'’\-]{{0,30}}){{0,2}})(?=\s*(?:,\s*(?i:please))?\s*\?)"
+ASKED_FOR = re.compile(
+    rf"(?i:\b(?:am i|are we) (?:speaking|talking) (?:to|with)\s+|\b(?:could|can|may) i (?:speak|talk) (?:to|with)\s+)"
+    rf"(?:{_TITLE})?{_ASKED_NAME}"
+    rf"|(?i:\b(?:is|am) (?:that|this|it|i speaking to)\s+){_TITLE}{_ASKED_NAME}")
 # An answer opening with a full name and going on with the date of birth or a number.
 NAME_THEN_BIRTH_DATE = re.compile(
     rf"(?:^|(?<=[.!?]\s))({FULL_NAME}),\s+(?=(?i:(?:the\s+)?{_ORDINAL}\b|{_MONTH}\b|born\b|"
@@ -190,6 +201,9 @@ class CallerNameRecognizer(EntityRecognizer):
         spans.update(m.span(m.lastindex) for m in SPELLING_CUE.finditer(text)
                      if not _is_acronym(m.group(m.lastindex)) and (m.lastindex == 1 or _spells_a_word_before(text, m)))
         spans.update(spelled_beside(text))
+        for m in ASKED_FOR.finditer(text):
+            if _is_name(m.group(m.lastindex)):
+                spans.add(m.span(m.lastindex))
         for m in ADDRESSED.finditer(text):
             group = 1 if m.group(1) else 2
             if _is_name(m.group(group)):

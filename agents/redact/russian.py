@@ -35,7 +35,8 @@ FUNCTION_WORDS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ"})
 DOCUMENT_NAMES = frozenset("снилс снилз инн огрн осаго каско омс дмс".split())
 # The detail an agent asks for, heard between commas ("Фамилия, адрес?", "подтвердите, адрес, куда
 # ...") is taken for a name by the NER; it names no one, and the check must stay readable.
-DETAIL_NAMES = frozenset("адрес адреса адресу адресом телефон телефона почта почту паспорт".split())
+DETAIL_NAMES = frozenset("адрес адреса адресу адресом телефон телефона почта почту паспорт "
+                         "дата дату рождения номер номера снилс инн".split())
 # A greeting the ASR garbled into an unknown capitalised word ("Издравствуйте", "Здравство эти",
 # "Добрый" with no "день" after it) is taken for a name by the NER, alone or with the name after
 # it; the greeting names no one, and the greeting check must still see it. Surnames with these
@@ -60,7 +61,13 @@ PASSPORT_DIGITS = re.compile(
 NUMBER_AFTER_NOMER = re.compile(r"\bномер\w*\W{0,3}(\d{3}[ ,.\-]?\d{3})(?![\d]|[,.\-]\d)", re.I)
 STREET_TYPES = (r"(?:улиц[аеыуй]|ул\.|проспект\w*|пр-т\w*|переул\w*|пер\.|бульвар\w*|б-р|шоссе|"
                 r"площад[ьи]|набережн\w*|проезд\w*|микрорайон\w*|тупик\w*|аллея|аллее)")
-HOUSE = r"(?:дом|д\.)?\s*\d+\w?(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*\d+)?"
+# A house number of one digit stays a word after the number reading ("Липовая аллея, шесть"),
+# agents.redact.numbers joins only numbers of two words or more into digits.
+# ...closing its phrase: "пять машин" counts something.
+UNIT_WORD = (r"(?:один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять)"
+             r"(?=\s*(?:[,.?!;:…]|$|корпус|квартир|кв\b|строени|подъезд|этаж))")
+HOUSE_NUMBER = rf"(?:\d+\w?|{UNIT_WORD})"
+HOUSE = rf"(?:дом|д\.)?\s*{HOUSE_NUMBER}(?:\s*(?:/|корпус|корп\.|к\.|строение|стр\.)\s*(?:\d+|{UNIT_WORD}))?"
 FLAT = r"(?:\W{0,3}(?:квартира|квартиру|кв\.?|офис)\s*\d+)?"
 # "улица Ленина, дом 5, квартира 12", "Тверская улица 7", "проспект Мира 15, кв 3"; ASR may put a
 # comma inside a name it splits ("улица большая, все пуховская, дом 31" for Большая Серпуховская). A
@@ -68,7 +75,7 @@ FLAT = r"(?:\W{0,3}(?:квартира|квартиру|кв\.?|офис)\s*\d+)
 # was a start: quadratic).
 RU_STREET_ADDRESS = re.compile(
     rf"(?:{STREET_TYPES}\s+(?:[\w\-]+,?\s+){{0,2}}?[\w\-]+|(?<![\w\-])[\w\-]+\s+{STREET_TYPES})\W{{0,3}}{HOUSE}{FLAT}"
-    rf"|\b(?:дом|д\.)\s*\d+\w?\W{{0,3}}(?:квартира|кв\.?)\s*\d+", re.I)
+    rf"|\b(?:дом|д\.)\s*{HOUSE_NUMBER}\W{{0,3}}(?:квартира|кв\.?)\s*\d+", re.I)
 ADDRESS_HINT = re.compile(rf"{STREET_TYPES}|\bдом\b|\bквартир|\bгород\b|\bг\.", re.I)
 # A name spelled letter by letter: "по буквам Щ, Е, Р, Б, А" (five letters or more; talk has at
 # most a few one-letter words in a row: "а я в", "и с").
@@ -77,7 +84,13 @@ HOUSE_PARTS = frozenset({"дом", "квартира", "корпус", "стро
 # A house number without a street type before it: "Садовая, дом 7", "Народного Ополчения, 5,
 # квартира 3", or the type misheard ("полиция садовая, дом 7" for "улица Садовая"). The street
 # is then the words just before it that can name one (street_before_house).
-BARE_HOUSE = re.compile(r"\b(?:дом|д\.)\s*\d+\w?|(?<![\w\-])\d+\w?(?=\W{0,3}(?:квартир\w*|кв\.?)\s*\d)", re.I)
+# ...or a house number with its building after it ("Звёздная, семь, корпус два").
+BARE_HOUSE = re.compile(rf"\b(?:дом|д\.)\s*{HOUSE_NUMBER}|(?<![\w\-]){HOUSE_NUMBER}(?=\W{{0,3}}(?:квартир\w*|кв\.?)\s*\d)"
+                        rf"|(?<![\w\-]){HOUSE_NUMBER}(?=\W{{0,3}}(?:корпус\w*|корп\.|строени\w*|стр\.)\s*(?:\d|{UNIT_WORD}))", re.I)
+# A garden or cottage settlement named in quotes is where someone lives ("СНТ «Берёзка»"), not an
+# organisation the policy keeps.
+SETTLEMENT = re.compile(r"(?<![\w\-])(?:СНТ|ДНТ|ДНП|ТСН|ЖК|КП|(?i:садов\w{0,4}\s+товарищ\w{0,5}|коттеджн\w{0,4}\s+пос[её]л\w{0,4}|"
+                        r"жил\w{0,3}\s+комплекс\w{0,2}|пос[её]л\w{0,4}|деревн\w{0,2}|сел[оа]))\s*«([^»\n]{1,40})»")
 STREET_NAME_WORDS = 3  # "Маршала Жукова", "Народного Ополчения", "Вешних Вод"
 NOT_STREET_NAMES = frozenset({"адрес", "адреса", "адресу", "регистрации", "прописки", "проживания",
                               "доставки", "город", "города"})
@@ -147,6 +160,7 @@ class RussianDocumentRecognizer(_Recognizer):
                 found.append(RecognizerResult(entity, match.start(), match.end(), 0.85))
         found += [RecognizerResult(ADDRESS, m.start(), m.end(), 0.8)
                   for m in RU_STREET_ADDRESS.finditer(text)]
+        found += [RecognizerResult(ADDRESS, m.start(1), m.end(1), 0.8) for m in SETTLEMENT.finditer(text)]
         return [r for r in found if r.entity_type in entities]
 
 
@@ -161,12 +175,16 @@ def _name_reading(morph: Any, word: str) -> tuple[bool, bool]:
 @lru_cache(maxsize=50_000)
 def _plain_word(morph: Any, word: str) -> bool:
     """A word the dictionary knows as no name: a function word ("из"), or a noun in the genitive
-    with no name reading, which says whose name is asked for ("фамилию владельца", "получателя")."""
+    with no name reading, which says whose name is asked for ("фамилию владельца", "получателя"), or
+    a verb with none ("назовите")."""
     parses = _parses(morph, word)
     if not parses or not parses[0].is_known:
         return False
     top = parses[0]
     if top.tag.POS in FUNCTION_WORDS:
+        return True
+    no_name_reading = not any(NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4])
+    if top.tag.POS in ("VERB", "INFN") and no_name_reading:  # "назовите", "подскажите"
         return True
     return top.tag.POS == "NOUN" and top.tag.case == "gent" and not any(
         NAME_GRAMMEMES & set(p.tag.grammemes) for p in parses[:4])
@@ -204,7 +222,9 @@ def dictionary_names(text: str, morph: Any) -> list[tuple[int, int]]:
         introduced = INTRODUCTION.search(text[max(0, word.start() - 20):word.start()]) or \
             SPELLED_AFTER.match(text, word.end())
         # "фамилию, имя и отчество владельца": the request lists what it asks for, no name yet.
-        plain = word.group().lower() in INTRODUCTION_WORDS or _plain_word(morph, word.group().lower())
+        # ...and the asking verb or the next detail asked for after it ("фамилию назовите", "имя,
+        # телефон", "отчество, дату рождения") is no name either.
+        plain = word.group().lower() in INTRODUCTION_WORDS | DETAIL_NAMES or _plain_word(morph, word.group().lower())
         if likely or not plain and (possible and (neighbour_is_name(i - 1) or neighbour_is_name(i + 1)) or (
                 introduced and len(word.group()) >= 3)):
             spans.append((word.start(), word.end()))

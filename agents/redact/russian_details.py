@@ -40,7 +40,7 @@ WORD_REQUEST = re.compile(r"(?i:\b(?:назов|скаж|подскаж|прод
 SECRET_OR_WORD_REQUEST = re.compile(f"{SECRET_REQUEST.pattern}|{WORD_REQUEST.pattern}")
 # A word quoted after "слово" is the word itself ("...есть слово «ромашка»"): ASR garbles the cue
 # ("когда во есть слово" for "кодовое слово") but writes the said word in quotes.
-QUOTED_WORD = re.compile(r"(?i:\bслов[оа]\s*)[«\"“]([^»\"”\n]{1,40})[»\"”]")
+QUOTED_WORD = re.compile(r"(?i:\bслов[оа]\s*(?:[:—\-]\s*)?)[«\"“]([^»\"”\n]{1,40})[»\"”]")
 # A reply's sentence that is the secret: one or two words, none of them talk ("Сейчас.", "Да.").
 _REPLY_SENTENCE = re.compile(r"[^.!?…]+")
 _REPLY_VALUE = re.compile(rf"^\s*({_WORD}(?:\s+{_WORD})?)\s*$")
@@ -62,8 +62,8 @@ _LOCAL_STOP = re.compile(
     r"присылайте|отправ\w*|это|вот|на|мой|моя|моё|мое|да|так|записывайте|запишите)$)")
 _TOKEN = re.compile(r"[\w\-]+")
 
-# A contract's, order's or car's number after its name: at least four digits.
-_DOCUMENT = (r"(?:договор\w{0,3}|заказ\w{0,3}|заявк\w{0,2}|обращени\w{0,3}|полис\w{0,3}|накладн\w{0,3}|"
+# A contract's, order's or car's number, or a postcode («индекс»), after its name: at least four digits.
+_DOCUMENT = (r"(?:индекс\w{0,2}|договор\w{0,3}|заказ\w{0,3}|заявк\w{0,2}|обращени\w{0,3}|полис\w{0,3}|накладн\w{0,3}|"
              r"лицев\w{0,3}\s+сч[её]т\w{0,2}|госномер\w{0,3}|трек\w{0,4})")
 DOCUMENT_NUMBER = re.compile(
     rf"(?i:\b{_DOCUMENT}(?:\s+(?:номер|№))?\s*[:№]?\s*)(\d(?:[ \-/]?\d){{3,15}})"
@@ -87,6 +87,27 @@ ANSWERED_NUMBER = re.compile(
     # ...not an amount or a time said in the reply ("812 рублей", "в 18 40").
     r"(?!\s*(?:руб|р\.|₽|тыс|процент|%|штук|шт|минут|час|дн|лет|год|км|кг))")
 
+# A reference said as its letters and digits, by its shape alone, wherever it is said ("Ка эл, 670 09",
+# "эс-ка, 3, 7, 7, 0, 2", "ВС 156", "А 723 ВК"): two letters or more about three digits or more. A
+# single letter before a number is a word ("в 2024 году", "с 15 00"), so one letter is not enough;
+# three capitals name a document ("ИНН 500100732250"), read by its own checksum.
+_LETTER = r"(?:[А-ЯЁ]{1,2}|(?i:бэ|вэ|гэ|дэ|жэ|зэ|ка|эл|эм|эн|пэ|эр|эс|тэ|эф|ха|цэ|ша))(?![\w])"
+LETTERED_NUMBER = re.compile(
+    rf"(?<![\w\-])((?:{_LETTER}[ ,\-]{{1,2}}){{0,3}})\d(?:[ \-,]{{0,2}}\d){{2,20}}((?:[ ,\-]{{1,2}}{_LETTER}){{0,3}})"
+    r"(?![\w\-]|\s*(?:руб|р\.|₽|тыс|процент|%|штук|шт|минут|час|дн|лет|год|км|кг))")
+MIN_REFERENCE_LETTERS = 2
+
+
+def lettered_numbers(text: str) -> list[tuple[int, int]]:
+    """Spans of LETTERED_NUMBER with at least MIN_REFERENCE_LETTERS letters beside the digits."""
+    spans = []
+    for match in LETTERED_NUMBER.finditer(text):
+        letters = re.findall(_LETTER, f"{match.group(1)} {match.group(2)}")
+        if sum(len(letter) if letter.isupper() else 1 for letter in letters) >= MIN_REFERENCE_LETTERS:
+            spans.append(match.span())
+    return spans
+
+
 # A series said alone: "паспорт 45 12, номер ..." (the number may be found apart from it).
 PASSPORT_SERIES_ALONE = re.compile(r"(?i:\bпаспорт\w{0,3}\b)[^?!\d]{0,60}?(\d{2} ?\d{2})(?=\W{1,4}(?:номер|№))")
 # ...or with no "паспорт" in the same turn (it was in the question, or ASR misheard "серия"): two
@@ -100,6 +121,7 @@ def find_russian_details(text: str) -> list[tuple[int, int, str]]:
     found = [(*m.span(1), PASSWORD) for pattern in (SECRET_SAID, QUOTED_WORD) for m in pattern.finditer(text)]
     found += [(*span, EMAIL) for span in spoken_mailboxes(text)]
     found += [(*m.span(1), SPELLED_ID) for m in DOCUMENT_NUMBER.finditer(text)]
+    found += [(*span, SPELLED_ID) for span in lettered_numbers(text)]
     found += [(*m.span(1), "RU_PASSPORT") for pattern in (PASSPORT_SERIES_ALONE, SERIES_BEFORE_NUMBER)
               for m in pattern.finditer(text)]
     return sorted(set(found))
@@ -168,10 +190,10 @@ def answers_asked_over_two(segments: list[dict], request: re.Pattern) -> list[tu
 NAMED_NUMBER_CUE = re.compile(rf"(?i:\b{_DOCUMENT}(?:\s+(?:номер|№))?[\s:.№,]*)")
 NAMED_NUMBER_CHARS = 60
 # A turn that is nothing but a number of five digits or more ("501-236", "Искать 3, 7, 7, 0, 2",
-# one word before it at most), after a turn with no verb that asks for no amount: a reference
+# "Сейчас... 05381": one word before it at most), after a turn with no verb that asks for no amount: a reference
 # dictated in answer to an ask ASR did not catch ("Но мимо заявки." for «Номер заявки»).
 MIN_LONE_DIGITS = 5
-LONE_NUMBER = re.compile(r"^\W*(?:[А-Яа-яЁёA-Za-z]+[ ,]{1,2})?(\d(?:[ \-,.]{0,2}\d)+)\W*$")
+LONE_NUMBER = re.compile(r"^\W*(?:[А-Яа-яЁёA-Za-z]+(?:[ ,]{1,2}|\.{2,3} ?|… ?))?(\d(?:[ \-,.]{0,2}\d)+)\W*$")
 _AMOUNT_ASKED = re.compile(r"(?i:сколько|сумм|стои|цен|заплат|руб|оплат|тысяч)")
 
 
@@ -206,5 +228,7 @@ def answered_numbers_ru(segments: list[dict]) -> dict[int, list[tuple[int, int]]
         asked = segments[index - 1]["text"] if index else ""
         if lone and sum(c.isdigit() for c in lone.group(1)) >= MIN_LONE_DIGITS and not _AMOUNT_ASKED.search(asked) \
                 and not _has_verb(asked):
-            found.setdefault(index, []).append(normalised.to_original(*lone.span(1)))
+            span = normalised.to_original(*lone.span(1))
+            if span not in found.get(index, []):  # the reply to an ask found already
+                found.setdefault(index, []).append(span)
     return found

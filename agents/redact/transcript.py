@@ -25,6 +25,7 @@ from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names, self_named
 from agents.redact.numbers import is_number_word
 from agents.redact.references import answered_references, repeated_references
+from agents.redact.russian import only_ordinary_words
 from agents.redact.russian_details import answered_numbers_ru, answered_secrets_ru
 from agents.redact.spoken_details import ADDRESS, PASSWORD, answered_addresses, answered_secrets
 from agents.redact.text import (ORGANISATION_KINDS, STREET_NAME, Finding, apply_redaction, drop_kept, find_entities,
@@ -284,6 +285,16 @@ def greeted_back(segments: list[dict[str, Any]], introductions: dict[int, list[t
     return found
 
 
+def without_ordinary_words(segments: list[dict[str, Any]],
+                           found: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    """Answered names less those made only of dictionary words with no name reading: a reply that
+    opens with the thing asked for ("Квитанция... ДМ 4512.", "Телефон 8916...") names no one, and
+    the word would be swept through the call («номер квитанции»)."""
+    kept = {index: [(a, b) for a, b in spans if not only_ordinary_words(segments[index]["text"][a:b])]
+            for index, spans in found.items()}
+    return {index: spans for index, spans in kept.items() if spans}
+
+
 def _drop_values(known: dict[str, set[str]], values: set[str]) -> dict[str, set[str]]:
     lowered = {v.lower() for v in values}
     return {t: {v for v in vs if v.lower() not in lowered} for t, vs in known.items()}
@@ -319,6 +330,8 @@ def redact_transcript(analyzer: AnalyzerEngine, transcript: dict[str, Any],
     loose = answered_names_loose(segments, policy.language, _russian_morph() if policy.language == "ru" else None)
     for index, spans in _joined(self_named(segments, policy.language), loose).items():
         answers[index] = answers.get(index, []) + spans
+    if policy.language == "ru":
+        answers = without_ordinary_words(segments, answers)
     references = ANSWERED_REFERENCES[policy.language](segments) if SPELLED_ID in policy.entities else {}
     secrets = ANSWERED_SECRETS[policy.language](segments) if PASSWORD in policy.entities else {}
     addresses = ANSWERED_ADDRESSES.get(policy.language, lambda _: {})(segments) if ADDRESS in policy.entities else {}

@@ -245,3 +245,29 @@ def test_a_department_or_a_question_is_no_name_given(english_analyzer, answer):
     out = redact_transcript(english_analyzer, call(("client", answer), ("agent", "Hi, it's Mark from Fernhill Dental.")),
                             ENGLISH_POLICY)
     assert "<PERSON>" not in out["segments"][0]["text"], out["segments"][0]["text"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Good morning, am I speaking to Tobias Wrenfield?", "Tobias Wrenfield"),
+    ("Hi there, is that Mrs Philippa Ashdown? It's Kit from Larchmere Opticians.", "Philippa Ashdown"),
+    ("Hello, is that Mr. Kwame Boateng?", "Kwame Boateng"),
+    ("Could I speak to Anouk, please?", "Anouk"),
+    # ASR splits a surname it does not know into lower-case words
+    ("Hello, am I speaking to Oluwaseun a deebio?", "Oluwaseun a deebio"),
+])
+def test_the_person_an_agent_asks_for_is_a_name(text, name):
+    from agents.redact.identity import CallerNameRecognizer
+
+    found = {text[r.start:r.end] for r in CallerNameRecognizer().analyze(text, ["PERSON"])}
+    assert name in found, found
+
+
+@pytest.mark.parametrize("text", [
+    "Is that Tuesday?", "Is that right?", "Is that Visa or Mastercard?", "Am I speaking to the account holder?",
+    "Is that okay with you?", "Can I talk to someone about my bill?", "Is that the Harbour Street address?",
+    "Hi, is this Brightmoor Broadband billing?", "Morning, is that Fernlea Dental?",
+])
+def test_a_question_that_asks_for_no_one_names_no_one(text):
+    from agents.redact.identity import CallerNameRecognizer
+
+    assert CallerNameRecognizer().analyze(text, ["PERSON"]) == [], text

@@ -213,3 +213,14 @@ def test_a_long_number_said_in_two_parts_or_corrected_is_found():
     # the parts must be close together and whole: a placeholder between is no leak
     assert find_leaks(planted, "Паспорт <RU_PASSPORT>, номер 123456.") == []
     assert find_leaks(planted, "серия 4507, это было давно, ещё в том году, номер 123456") == []
+
+
+def test_a_russian_name_leaks_in_its_own_forms_not_in_a_word_sharing_its_stem():
+    planted = ["Кузьмина Вера Олеговна"]
+    # "верно", "верим", "верю" share the stem "вер-" with the name but are other words
+    assert find_leaks(planted, "Да, всё верно. Мы вам верим, я верю.") == []
+    assert find_leaks(planted, "Передам Вере, хорошо.") == planted
+    assert find_leaks(planted, "Да, звоню Веру предупредить.") == planted
+    assert find_leaks(planted, "Спасибо, Олеговна, до свидания.") == planted
+    assert find_leaks(planted, "Записала на Кузьмину.") == planted
+    assert find_leaks(["Маркиз"], "Кодовое слово — маркизом звали кота.") == ["Маркиз"]
