@@ -198,15 +198,16 @@ def _part_pattern(part: str) -> str:
 
 def _part_found(part: str, text: str) -> bool:
     """Whether a piece of a planted value is in the text: a Cyrillic word the dictionary knows in
-    one of its own forms ("Веру", "Вере" for "Вера"), not another word that only shares its stem
-    ("верно"); a stem or an oblique form planted as such ("Садов" for "Садовой", "Шверника") with
-    any ending, as before."""
+    one of its own forms ("Веру", "Вере" for "Вера") or with an ending the dictionary does not know
+    (ASR's "руденка" for "Руденко"), not another known word that only shares its stem ("верно"); a
+    stem or an oblique form planted as such ("Садов" for "Садовой", "Шверника") with any ending."""
     matches = re.finditer(_part_pattern(part), text, re.IGNORECASE)
     if not re.fullmatch(r"[А-Яа-яЁё]{4,}", part):
         return any(True for _ in matches)
-    from agents.redact.morphology import in_dictionary_form, same_word
+    from agents.redact.morphology import in_dictionary_form, known_word, same_word
 
-    return any(not in_dictionary_form(part) or same_word(part, m.group()) for m in matches)
+    return any(not in_dictionary_form(part) or same_word(part, m.group()) or not known_word(m.group())
+               for m in matches)
 
 
 # The timestamp streams.logs.TEXT_FORMAT starts every line with.
@@ -392,7 +393,9 @@ def _said_words(text: str) -> list[str]:
                 out.append("".join(_said_runs(" ".join(numbers))))
                 numbers = []
         if re.match(r"\w", token) and token.lower() not in _MAILBOX_SEPARATORS:
-            out.append("".join(_TRANSLIT.get(c, c) for c in token.lower()))
+            # A Russian letter name says its letter ("гэ вэ" is gv), not the name's two letters.
+            letters = _LETTER_NAMES.get(token.lower(), token).lower()
+            out.append("".join(_TRANSLIT.get(c, c) for c in letters))
     if numbers:
         out.append("".join(_said_runs(" ".join(numbers))))
     return out
@@ -453,8 +456,9 @@ def find_leaks(planted: tuple[str, ...] | list[str], text: str) -> list[str]:
         digits = re.sub(r"[\s\-]", "", value)
         spelled = spelled_value(value)
         if digits.isdigit():
-            # A phone's leading "oh" reads as an interjection ("oh 7700900315"): its other digits leak it.
-            found = any(digits in run or (len(digits) > 8 and digits[0] == "0" and digits[1:] in run)
+            # A leading "oh" reads as an interjection ("oh 7700900315", a receipt's "oh four, seven seven
+            # one, ..."): the other digits of a number of eight or more leak it.
+            found = any(digits in run or (len(digits) >= 8 and digits[0] == "0" and digits[1:] in run)
                         for run in digit_runs) or _split_digits_leak(digits, normalised)
         else:
             found = bool(spelled) and _spelled_leak(spelled, chunk_runs)

@@ -60,6 +60,13 @@ def in_dictionary_form(word: str) -> bool:
         readings[0].tag.case == "nomn" or readings[0].normal_form == word.lower())
 
 
+def known_word(word: str) -> bool:
+    """Whether the dictionary knows the word rather than guessing its paradigm from its ending: a
+    misheard surname ("руденка" for "Руденко") is not known."""
+    readings = parses(dictionary(), word.lower())
+    return bool(readings) and readings[0].is_known
+
+
 def same_word(word: str, form: str) -> bool:
     """Whether `form` is a form of `word`: in its paradigm, or read with one of its dictionary forms."""
     return form.lower().replace("ё", "е") in word_forms(word) or bool(lemmas(word) & lemmas(form))

@@ -224,3 +224,22 @@ def test_a_russian_name_leaks_in_its_own_forms_not_in_a_word_sharing_its_stem():
     assert find_leaks(planted, "Спасибо, Олеговна, до свидания.") == planted
     assert find_leaks(planted, "Записала на Кузьмину.") == planted
     assert find_leaks(["Маркиз"], "Кодовое слово — маркизом звали кота.") == ["Маркиз"]
+
+
+def test_a_russian_name_misheard_in_its_ending_is_still_a_leak():
+    # ASR often gets a surname's ending wrong ("Руденко" heard as "руденка", "Горбунова" as
+    # "горбуново"): a word the dictionary does not know is the name misheard, not another word
+    assert find_leaks(["Руденко Артур"], "Сверю запись: руденка, да.") == ["Руденко Артур"]
+    assert find_leaks(["Горбунова"], "Так, да, горбуново. Отказ по операции.") == ["Горбунова"]
+    # a known word of another lemma that shares the stem is still no leak
+    assert find_leaks(["Горбунова"], "Горбуну не позвонили.") == []
+
+
+def test_a_number_said_with_a_leading_oh_and_a_mailbox_said_in_russian_letter_names_are_found():
+    # "oh four, ..." reads as an interjection and 4; the other seven digits of an eight-digit receipt leak it
+    assert find_leaks(["04771293"], "It's oh four, seven seven one, two nine three.") == ["04771293"]
+    assert find_leaks(["04771293"], "Receipt oh four, seven seven one.") == []
+    # «гэ вэ» says the letters g and v of the mailbox, not "geve"
+    assert find_leaks(["orlova.gv@yandex.ru"], "Да, орлова точка гэ вэ, собака, яндекс точка ру.") == [
+        "orlova.gv@yandex.ru"]
+    assert find_leaks(["orlova.gv@yandex.ru"], "Орлова, да, это я.") == []
