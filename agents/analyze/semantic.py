@@ -19,6 +19,7 @@ from agents.analyze.asked_when import left_open
 from agents.analyze.embeddings import CallText, Sentence, embed_sentences, nearest
 from agents.analyze.opening import opening_unit
 from agents.analyze.ordering import acted_before, first_act, opened_before
+from agents.analyze.retort import retort
 from agents.analyze.transcript import (PLACEHOLDER, Turn, any_rule_regex, rule_search, screen_matches, sentence_at,
                                       word_probabilities, words_beside_values)
 from catalog.scorecards import Criterion, Examples
@@ -489,8 +490,6 @@ def retort_evidence(candidates: list[Sentence], found: list[dict], rejects: tupl
     """The agent's sentences that are rude as the reply to the caller's turn before them (retort.py),
     heard well and long enough to judge (a misheard line must not brand an agent rude), one per turn,
     in turns not quoted already."""
-    from agents.analyze.retort import retort
-
     quoted = {e["segment"] for e in found}
     evidence = []
     for s in candidates:
