@@ -229,6 +229,13 @@ def sounds_like_name_ru(name: str, word: str) -> bool:
     return not known_word(word) or has_name_reading(word)
 
 
+def misheard_name_ru(value: str) -> bool:
+    """Whether a place the NER found is one Russian word the dictionary does not know: a surname
+    misheard in its ending reads as a village («Горбуново» for Горбунова), and the agent's echo of it
+    («да, горбуново») is found by nothing else, so it is looked for through the call like a name."""
+    return bool(RU_WORD.fullmatch(value)) and not known_word(value)
+
+
 def near_name_spellings_ru(text: str, name: str) -> list[tuple[int, int]]:
     """Spans of the words in `text` that sound like the Russian name `name` (one word, five letters
     or more); none for a name in another script or of several words."""

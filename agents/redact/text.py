@@ -141,7 +141,7 @@ def find_known_values(text: str, known: dict[str, set[str]]) -> list[Finding]:
                 findings.append(Finding(match.start(), match.end(), found_type, 0.5))
             if entity_type == "EMAIL_ADDRESS":  # a mailbox's word, as ASR may spell it next time
                 findings += [Finding(a, b, found_type, 0.5) for a, b in near_spellings(text, value)]
-            if entity_type == "PERSON":  # a Russian name, as ASR may spell it next time
+            if entity_type in ("PERSON", "LOCATION"):  # a Russian name, as ASR may spell it next time
                 findings += [Finding(a, b, found_type, 0.5) for a, b in near_name_spellings_ru(text, value)]
     return findings
 

@@ -78,3 +78,18 @@ def test_a_shop_a_weekday_or_a_bank_owning_something_stays():
     out = redacted("en", ("client", "It was the Monday's lessons that got moved, and Halifax's app won't load."),
                    ("agent", "Sorry about that, give it another go tonight."))
     assert "Monday's lessons" in out[0] and "Halifax's app" in out[0]
+
+
+def test_a_surname_misheard_as_a_village_is_looked_for_through_the_call():
+    from agents.redact.call_memory import misheard_name_ru
+
+    assert misheard_name_ru("Горбуново") and not misheard_name_ru("Самара") and not misheard_name_ru("Горбунова Ирина")
+    out = redacted("ru", ("client", "Здравствуйте, заказ оформлен на Горбуново, вода не приехала."),
+                   ("agent", "Так, горбуново, вижу, две бутыли на сегодня."))
+    assert "горбуново" not in out[1] and "бутыли" in out[1]
+
+
+def test_a_known_city_found_once_is_not_swept_through_the_call():
+    out = redacted("ru", ("client", "Я сейчас в Самаре, доставка туда же."),
+                   ("agent", "Самарский склад работает до шести."))
+    assert "Самарский" in out[1]
