@@ -93,3 +93,10 @@ def test_a_known_city_found_once_is_not_swept_through_the_call():
     out = redacted("ru", ("client", "Я сейчас в Самаре, доставка туда же."),
                    ("agent", "Самарский склад работает до шести."))
     assert "Самарский" in out[1]
+
+
+def test_who_or_a_pronoun_before_an_is_owns_nothing():
+    from agents.redact.identity import OWNER_OF, _owner_named
+
+    for text in ("Who's your mum, the one on the account?", "Harry's my son.", "That's the teacher I meant."):
+        assert [m.group(1) for m in OWNER_OF.finditer(text) if _owner_named(m)] == [], text
