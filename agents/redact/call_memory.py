@@ -189,13 +189,12 @@ def near_spellings(text: str, word: str) -> list[tuple[int, int]]:
 
 # ASR writes a Russian surname it does not know as it sounds, differently each time: an unstressed
 # «о» as «а», «е»/«я» as «и», another ending («Гарбунова», «Лаптива», «руденка» for Горбунова,
-# Лаптева, Руденко). Compared by sound (vowels reduced, doubled letters single, a final voiced
-# consonant devoiced), a word as long (two letters either way) with the same first two sounds and
-# at most one sound different (two in a name of eight sounds or more) is the name, unless the
-# dictionary knows it as another word with no name reading («горбатого» is a word, «гарбунова» none).
+# Лаптева, Руденко), or none («лаптив»). Compared by sound (vowels reduced, doubled letters single,
+# the closing vowels left off), a word as long (two letters either way) with the same first two
+# sounds and at most one sound different (two in a name of eight sounds or more) is the name, unless
+# the dictionary knows it as another word with no name reading («горбатого» is a word, «гарбунова» none).
 _RU_SOUNDS = str.maketrans({"о": "а", "ё": "и", "е": "и", "э": "и", "я": "и", "ы": "и", "й": "и", "ю": "у",
                             "ь": None, "ъ": None})
-_RU_DEVOICED = str.maketrans("бвгджз", "пфктшс")
 MIN_NEAR_NAME = 5
 RU_NAME_WORD = re.compile(r"(?<![\w\-])[А-Яа-яЁё]{5,}(?![\w\-])")
 
@@ -204,7 +203,7 @@ RU_NAME_WORD = re.compile(r"(?<![\w\-])[А-Яа-яЁё]{5,}(?![\w\-])")
 def sound_key_ru(word: str) -> str:
     """A Russian word as it sounds, near enough to match ASR's spellings of it (see above)."""
     key = re.sub(r"(.)\1+", r"\1", word.lower().translate(_RU_SOUNDS))
-    return key[:-1] + key[-1:].translate(_RU_DEVOICED)
+    return key.rstrip("аиу") or key
 
 
 def _sounds_apart(a: str, b: str) -> int:
@@ -222,7 +221,7 @@ def sounds_like_name_ru(name: str, word: str) -> bool:
     """Whether `word` is a Russian name as ASR may write it again (see above), not the name as
     written nor an ordinary word."""
     a, b = sound_key_ru(name), sound_key_ru(word)
-    if len(a) < MIN_NEAR_NAME or a[:2] != b[:2] or abs(len(a) - len(b)) > 2 or word.lower() == name.lower():
+    if len(name) < MIN_NEAR_NAME or a[:2] != b[:2] or abs(len(a) - len(b)) > 2 or word.lower() == name.lower():
         return False
     if _sounds_apart(a, b) > (2 if len(a) >= 8 else 1):
         return False
