@@ -240,18 +240,26 @@ def _russian_talk(word: str, morph: Any) -> bool:
 
 def _russian_reply_names(text: str, morph: Any) -> list[tuple[int, int]]:
     """Name words in the reply's opening short sentences (one to three words, none of them talk)."""
-    spans = []
+    from agents.redact.morphology import known_word
+
+    spans, unread = [], []
     for sentence in list(_RU_SENTENCE.finditer(text))[:MAX_RU_REPLY_SENTENCES]:
         words = list(_RU_WORD.finditer(sentence.group()))
         tokens = [t for t in sentence.group().split() if not t.strip(",").startswith("<")]  # placeholders: names
-        if not 1 <= len(words) <= 3 or len(tokens) != len(words):
+        if not 1 <= len(words) <= 3 or len(tokens) != len(words) or any(_russian_talk(w.group(), morph) for w in words):
             break
+        sentence_spans = [(sentence.start() + w.start(), sentence.start() + w.end()) for w in words]
         # One word reads as a name: the sentence is the name, its other words misheard parts of it
-        # ("кузнецово даря"), unless one of them is talk or a function word.
-        if not any(_russian_name_word(w.group(), morph) for w in words) or \
-                any(_russian_talk(w.group(), morph) for w in words):
-            break
-        spans += [(sentence.start() + w.start(), sentence.start() + w.end()) for w in words]
+        # ("кузнецово даря"). A sentence of words the dictionary does not know, none read as a name,
+        # is the surname misheard before the name is said in full ("лаптив. Матве лаптив."): it
+        # goes with the name that follows, and alone it is nothing.
+        if not any(_russian_name_word(w.group(), morph) for w in words):
+            if any(known_word(w.group()) for w in words):
+                break
+            unread += sentence_spans
+            continue
+        spans += unread + sentence_spans
+        unread = []
     return spans
 
 

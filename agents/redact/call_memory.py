@@ -8,7 +8,8 @@
 - The words of a value worth remembering for the rest of the call: a name's parts, a street's
   name without its type ("Harbour" of "12 Harbour Street", said later as "on Harbour"), a
   mailbox's local words, a secret; Russian words in any case ending ("Кржижановского",
-  "Кржижановской").
+  "Кржижановской"), and a Russian name as ASR may write it when it hears it again ("Гарбунова"
+  for Горбунова: near_name_spellings_ru).
 """
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from difflib import SequenceMatcher
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 
+from functools import lru_cache
+
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU
+from agents.redact.morphology import known_word
 from agents.redact.numbers import is_number_word
-from agents.redact.russian import beside_a_name_ru, never_a_name
+from agents.redact.russian import beside_a_name_ru, has_name_reading, never_a_name
 
 NAME_WORD = r"(?:Mc|Mac)?[A-ZА-ЯЁ][a-zа-яё]+(?:['’\-][A-ZА-ЯЁ][a-zа-яё]+)?"
 # Right after a name, with one space between: a surname or patronymic.
@@ -181,6 +185,62 @@ def near_spellings(text: str, word: str) -> list[tuple[int, int]]:
                 SequenceMatcher(None, folded, other).ratio() >= NEAR_MAILBOX_RATIO:
             spans.append(match.span())
     return spans
+
+
+# ASR writes a Russian surname it does not know as it sounds, differently each time: an unstressed
+# «о» as «а», «е»/«я» as «и», another ending («Гарбунова», «Лаптива», «руденка» for Горбунова,
+# Лаптева, Руденко), or none («лаптив»). Compared by sound (vowels reduced, doubled letters single,
+# the closing vowels left off), a word as long (two letters either way) with the same first two
+# sounds and at most one sound different (two in a name of eight sounds or more) is the name, unless
+# the dictionary knows it as another word with no name reading («горбатого» is a word, «гарбунова» none).
+_RU_SOUNDS = str.maketrans({"о": "а", "ё": "и", "е": "и", "э": "и", "я": "и", "ы": "и", "й": "и", "ю": "у",
+                            "ь": None, "ъ": None})
+MIN_NEAR_NAME = 5
+RU_NAME_WORD = re.compile(r"(?<![\w\-])[А-Яа-яЁё]{5,}(?![\w\-])")
+
+
+@lru_cache(maxsize=20_000)
+def sound_key_ru(word: str) -> str:
+    """A Russian word as it sounds, near enough to match ASR's spellings of it (see above)."""
+    key = re.sub(r"(.)\1+", r"\1", word.lower().translate(_RU_SOUNDS))
+    return key.rstrip("аиу") or key
+
+
+def _sounds_apart(a: str, b: str) -> int:
+    """Edit distance between two sound keys (Levenshtein)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def sounds_like_name_ru(name: str, word: str) -> bool:
+    """Whether `word` is a Russian name as ASR may write it again (see above), not the name as
+    written nor an ordinary word."""
+    a, b = sound_key_ru(name), sound_key_ru(word)
+    if len(name) < MIN_NEAR_NAME or a[:2] != b[:2] or abs(len(a) - len(b)) > 2 or word.lower() == name.lower():
+        return False
+    if _sounds_apart(a, b) > (2 if len(a) >= 8 else 1):
+        return False
+    return not known_word(word) or has_name_reading(word)
+
+
+def misheard_name_ru(value: str) -> bool:
+    """Whether a place the NER found is one Russian word the dictionary does not know: a surname
+    misheard in its ending reads as a village («Горбуново» for Горбунова), and the agent's echo of it
+    («да, горбуново») is found by nothing else, so it is looked for through the call like a name."""
+    return bool(RU_WORD.fullmatch(value)) and not known_word(value)
+
+
+def near_name_spellings_ru(text: str, name: str) -> list[tuple[int, int]]:
+    """Spans of the words in `text` that sound like the Russian name `name` (one word, five letters
+    or more); none for a name in another script or of several words."""
+    if not RU_WORD.fullmatch(name):
+        return []
+    return [m.span() for m in RU_NAME_WORD.finditer(text) if sounds_like_name_ru(name, m.group())]
 
 
 def known_value_pattern(value: str) -> str:

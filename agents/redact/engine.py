@@ -37,12 +37,12 @@ class RedactionPolicy:
 
 
 ENGLISH_POLICY = RedactionPolicy(
-    version="en-2026.12-32", language="en",
+    version="en-2026.12-33", language="en",
     entities=("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
               "LOCATION", "ADDRESS", "IP_ADDRESS", SPELLED_ID, DIGIT_RUN, PASSWORD))
 # Bump the version whenever what is found changes: it is recorded with every redacted call.
 RUSSIAN_POLICY = RedactionPolicy(
-    version="ru-2026.12-23", language="ru",
+    version="ru-2026.12-24", language="ru",
     entities=("PERSON", "LOCATION", "ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD",
               "RU_PASSPORT", "RU_INN", "RU_SNILS", DIGIT_RUN, SPELLED_ID, PASSWORD))
 POLICIES = {p.language: p for p in (ENGLISH_POLICY, RUSSIAN_POLICY)}

@@ -40,6 +40,18 @@ FAMILY_NAME_CUE = re.compile(
     rf"(?i:\b(?:my|our|his|her|their)\s+(?:(?:little|eldest|youngest|oldest|older|younger|baby|twin|step|late|"
     rf"best|other)\s+){{0,2}}{_KIN}(?:['’]s name(?: is|['’]s)|(?:\s+is|['’]s)?\s+called|['’]s)?\s*,?\s+)"
     rf"({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})(?![\w\-])")
+# Someone named by what only a person has (the caller's child, a relative): "Eleanor's piano lessons",
+# "Alfie's teacher", "is Maisie's mum there?", up to one word between ("Eleanor's grade two exam"
+# has two: no). A company's "Tesco's delivery" or "Halifax's app" names nothing here.
+_OWNED_BY_A_PERSON = (rf"(?:{_KIN}s?|teachers?|tutors?|lessons?|class|classes|school|nursery|homework|"
+                      r"appointments?|birthday|party|medication|medicine|prescription|inhaler|wheelchair|"
+                      r"bedroom|pram|buggy|pushchair|carers?|consultant|gp|exams?|grades?|uniform|"
+                      r"swimming|football|ballet|recital|christening|wedding|funeral)")
+OWNER_OF = re.compile(rf"(?<![\w'’\-])({NAME_WORD})['’]s\s+(?:([a-z]+)\s+)?(?i:{_OWNED_BY_A_PERSON})(?![\w\-])")
+# Love or greetings sent to someone named: "give Eleanor our love", "send Ravi my best", "say hi to Maisie".
+GREETINGS_TO = re.compile(rf"(?i:\b(?:give|send)\s+)({NAME_WORD})\s+(?i:(?:our|my|all our|all my)\s+"
+                          rf"(?:love|best|regards|best wishes))\b"
+                          rf"|(?i:\b(?:say hi|say hello|love|best wishes|regards)\s+to\s+)({NAME_WORD})(?![\w'’\-])")
 # A surname given on its own after its cue: "the surname's Whitcombe", "last name is Okafor".
 SURNAME_CUE = re.compile(rf"(?i:\b(?:surname|last name|family name)(?:'s|’s| is)\s+)({NAME_WORD})")
 _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
@@ -173,6 +185,13 @@ def _is_name(value: str) -> bool:
     return not any(word.casefold() in NOT_NAMES for word in value.split())
 
 
+def _owner_named(match: re.Match) -> bool:
+    """An OWNER_OF match names its owner: no question word or pronoun before 's, which is "is"
+    there ("Who's your mum?", "That's the teacher"), nor one between ("Harry's my son")."""
+    return _is_name(match.group(1)) and match.group(1).casefold() not in EN_STOP_WORDS \
+        and (match.group(2) or "") not in EN_STOP_WORDS
+
+
 class CallerNameRecognizer(EntityRecognizer):
     """PERSON for a full name where a caller gives their name (see the module docstring). It
     outranks spaCy's LOCATION guess on the same words (0.85), so the name is also swept from the
@@ -201,6 +220,8 @@ class CallerNameRecognizer(EntityRecognizer):
         spans.update(m.span(m.lastindex) for m in SPELLING_CUE.finditer(text)
                      if not _is_acronym(m.group(m.lastindex)) and (m.lastindex == 1 or _spells_a_word_before(text, m)))
         spans.update(spelled_beside(text))
+        spans.update(m.span(1) for m in OWNER_OF.finditer(text) if _owner_named(m))
+        spans.update(m.span(m.lastindex) for m in GREETINGS_TO.finditer(text) if _is_name(m.group(m.lastindex)))
         for m in ASKED_FOR.finditer(text):
             if _is_name(m.group(m.lastindex)):
                 spans.add(m.span(m.lastindex))

@@ -305,6 +305,11 @@ def no_name_word(text: str, morph: Any) -> bool:
     return bool(words)
 
 
+def has_name_reading(word: str) -> bool:
+    """Whether one of a Russian word's likely readings is a name, surname or patronymic."""
+    return _name_reading(natasha_models()["morph"], word.lower())[1]
+
+
 def never_a_name(word: str) -> bool:
     """A Russian word the dictionary knows only as no name ("Мне", "Понимаю": no_name_word); False
     for any other word, and for words in other scripts."""

@@ -7,7 +7,7 @@ from typing import TypedDict
 
 from presidio_analyzer import AnalyzerEngine
 
-from agents.redact.call_memory import known_value_pattern, near_spellings
+from agents.redact.call_memory import known_value_pattern, near_name_spellings_ru, near_spellings
 from agents.redact.engine import RedactionPolicy
 from agents.redact.numbers import normalise_spoken_numbers
 from agents.redact.recognizers import DIGIT_RUN
@@ -141,6 +141,8 @@ def find_known_values(text: str, known: dict[str, set[str]]) -> list[Finding]:
                 findings.append(Finding(match.start(), match.end(), found_type, 0.5))
             if entity_type == "EMAIL_ADDRESS":  # a mailbox's word, as ASR may spell it next time
                 findings += [Finding(a, b, found_type, 0.5) for a, b in near_spellings(text, value)]
+            if entity_type in ("PERSON", "LOCATION"):  # a Russian name, as ASR may spell it next time
+                findings += [Finding(a, b, found_type, 0.5) for a, b in near_name_spellings_ru(text, value)]
     return findings
 
 

@@ -20,7 +20,8 @@ from presidio_analyzer import AnalyzerEngine
 
 from agents.redact.answered import answered_addresses_ru, answered_names_loose, answered_postcodes, answered_streets
 from agents.redact.cards import card_talk_turns, cards_across_turns, heard_card_spans
-from agents.redact.call_memory import mailbox_words, names_beside_names, street_name_words, street_phrases
+from agents.redact.call_memory import (mailbox_words, misheard_name_ru, names_beside_names, street_name_words,
+                                      street_phrases)
 from agents.redact.engine import RedactionPolicy
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU, SPELLED_ID, answered_names, self_named
 from agents.redact.numbers import is_number_word
@@ -135,6 +136,8 @@ def collect_known_values(text: str, findings: list[Finding]) -> dict[str, set[st
             phrases = street_phrases(value)
             if phrases:
                 known.setdefault("ADDRESS", set()).update(phrases)
+        if finding.entity_type == "LOCATION" and misheard_name_ru(value):
+            known.setdefault("LOCATION", set()).add(value)
         if finding.entity_type not in KNOWN_VALUE_TYPES:
             continue
         values = known.setdefault(finding.entity_type, set())
