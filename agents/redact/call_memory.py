@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-
 from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 
 from agents.redact.identity import NOT_NAMES, NOT_NAMES_RU
 from agents.redact.morphology import known_word
@@ -206,24 +206,13 @@ def sound_key_ru(word: str) -> str:
     return key.rstrip("аиу") or key
 
 
-def _sounds_apart(a: str, b: str) -> int:
-    """Edit distance between two sound keys (Levenshtein)."""
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
-
-
 def sounds_like_name_ru(name: str, word: str) -> bool:
     """Whether `word` is a Russian name as ASR may write it again (see above), not the name as
     written nor an ordinary word."""
     a, b = sound_key_ru(name), sound_key_ru(word)
     if len(name) < MIN_NEAR_NAME or a[:2] != b[:2] or abs(len(a) - len(b)) > 2 or word.lower() == name.lower():
         return False
-    if _sounds_apart(a, b) > (2 if len(a) >= 8 else 1):
+    if Levenshtein.distance(a, b) > (2 if len(a) >= 8 else 1):
         return False
     return not known_word(word) or has_name_reading(word)
 
