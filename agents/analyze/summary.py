@@ -233,9 +233,12 @@ def arrangement_confirmed(call: CallText, agent: list[Sentence], upcoming: Sente
     turns = [t.index for t in call.turns]
     at = turns.index(upcoming.turn.index) if upcoming.turn.index in turns else 0
     near = set(turns[max(0, at - ARRANGEMENT_TURNS):at + 1])
-    return next((s for s in reversed(agent) if s.position < upcoming.position and s.turn.index in near
-                 and s.position not in used and DATE.search(s.text) and _content(s)
-                 and not summary_cues.is_notice(trim(s.text)) and informative(s.text)), None)
+    dated = [s for s in reversed(agent) if s.position < upcoming.position and s.turn.index in near
+             and s.position not in used and DATE.search(s.text) and _content(s)
+             and not summary_cues.is_notice(trim(s.text)) and informative(s.text)]
+    # what was done or will happen before a figure explained ("There's a balance ... because Thursday's the full hour")
+    settled = [s for s in dated if summary_cues.is_action(s.text) or summary_cues.is_commitment(s.text, call.language)]
+    return (settled or dated or [None])[0]
 
 
 def outgoing_purpose(call: CallText) -> Sentence | None:
