@@ -110,7 +110,9 @@ ENGINE = "rules"
 # 24 (session 23, h-rude23): no_rude_language: an agent's reply judged with the caller's turn it answers
 #    (retort.py): "No idea" to "when?", "there's no need to swear at me", "Up to you." to a statement,
 #    "Alright, alright." to a protest, «А я что сделаю?» are evidence of a failure.
-ENGINE_VERSION = "24"
+# 25 (session 24, h-facts24): summaries: a next step that only promises a message confirming the arrangement
+#    ("You'll get a text confirming it tonight.") gives way to the agent's last dated statement before it.
+ENGINE_VERSION = "25"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

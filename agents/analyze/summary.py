@@ -109,6 +109,7 @@ MIN_REASON_WORDS = 3  # "Hang on.", "Hiya, sorry.": what a caller says first is 
 LONG_QUESTION_WORDS = 6  # "I broke my ankle, can I freeze my membership?" states a reason; "Is this RailGo?" does not
 MIN_MARGIN = 0.0  # a content sentence is nearer the examples than any non-content example
 DATE_BONUS = 0.03
+ARRANGEMENT_TURNS = 6  # the slot is agreed, the details checked, then the confirmation promised
 
 
 def _content(s: Sentence) -> bool:
@@ -196,6 +197,8 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
     # An undated "next step" (or a due date read out) is no next step; it may still be an action below.
     upcoming = next((s for _, s in _candidates(call, agent, exemplars.NEXT, bonus=_date_bonus, exclude=used)
                      if DATE.search(s.text) and summary_cues.is_commitment(s.text, language)), None)
+    upcoming, notice = arrangement_confirmed(call, agent, upcoming, used) or upcoming, upcoming
+    used |= {notice.position} if notice is not None and notice is not upcoming else set()  # it says nothing more
     # The outcome as the caller put it and the agent confirmed ("So it's eight a week on Friday." "That's it.")
     agreed = summary_joins.confirmed_restatement(call, client, DATE.search)
     if agreed is not None and agreed.position not in used:
@@ -218,6 +221,24 @@ def pick(call: CallText, purpose: Sentence | None, language: str = "en"
     if not done and upcoming is not None and upcoming is not agreed:
         return reason, [upcoming], None, news
     return reason, done, upcoming, news
+
+
+def arrangement_confirmed(call: CallText, agent: list[Sentence], upcoming: Sentence | None,
+                          used: set[int]) -> Sentence | None:
+    """When the next step is only a message to confirm it ("You'll get a text confirming it tonight."), the
+    arrangement it confirms: the agent's last dated statement before it, in the turns just before ("Done,
+    I've moved it to Tuesday the fifteenth, eight till twelve."). None when there is no such statement."""
+    if upcoming is None or not summary_cues.is_notice(trim(upcoming.text)):
+        return None
+    turns = [t.index for t in call.turns]
+    at = turns.index(upcoming.turn.index) if upcoming.turn.index in turns else 0
+    near = set(turns[max(0, at - ARRANGEMENT_TURNS):at + 1])
+    dated = [s for s in reversed(agent) if s.position < upcoming.position and s.turn.index in near
+             and s.position not in used and DATE.search(s.text) and _content(s)
+             and not summary_cues.is_notice(trim(s.text)) and informative(s.text)]
+    # what was done or will happen before a figure explained ("There's a balance ... because Thursday's the full hour")
+    settled = [s for s in dated if summary_cues.is_action(s.text) or summary_cues.is_commitment(s.text, call.language)]
+    return (settled or dated or [None])[0]
 
 
 def outgoing_purpose(call: CallText) -> Sentence | None:
@@ -302,6 +323,8 @@ def _pick_by_meaning(call: CallText, agent: list[Sentence], reason: Sentence | N
                      if not summary_cues.is_read_out(trim(s.text))), None)
     if upcoming is not None and not DATE.search(upcoming.text):
         upcoming = None  # an undated "next step" is no next step; it may still be an action below
+    upcoming, notice = arrangement_confirmed(call, agent, upcoming, used) or upcoming, upcoming
+    used |= {notice.position} if notice is not None and notice is not upcoming else set()  # it says nothing more
     used |= {upcoming.position} if upcoming else set()
     ranked = _candidates(call, agent, DONE, exclude=used, bonus=lambda s: summary_cues.done_bonus(
         s.position, len(call.sentences), trim(with_lead_in(s, call))))

@@ -113,6 +113,18 @@ _REQUEST = re.compile(
     r"repeat)\b|(?:can|could|may) I (?:just )?(?:take|have|get|grab)\b|(?:tell|give) me\b|(?:please )?(?:confirm|spell)\b|"
     r"(?:is there )?anything else\b)", re.IGNORECASE)
 
+# A message that will confirm what was arranged ("You'll get a text confirming it tonight.", "I'll send you a
+# confirmation email this afternoon.", «Вам придёт смс с подтверждением.»): dated, so it ranks as the next step,
+# but the arrangement it confirms (the day, the slot, the refund) is what the summary needs.
+_NOTICE = re.compile(
+    r"^(?:(?:okay|ok|right|great|lovely|perfect|so|and|booked|done|all done|хорошо|отлично|всё|все|тогда|и)\W+)*"
+    r"(?:(?:you[’']ll|you will) (?:(?:also|then) )?(?:get|receive|have)|(?:I|we)[’']ll (?:(?:also|then) )?(?:send|text|e-?mail|pop)|"
+    r"(?:(?:a|the|your) )?(?:\w+ )?(?:confirmation|receipt|reminder)\b[^.!?]*?\b(?:will|goes|comes|should)|"
+    r"(?:вам )?(?:прид[её]т|пришл[её]м|пришлю|отправлю|отправим|направим|продублирую|продублируем))\b"
+    r"(?=[^.!?]*\b(?:texts?|e-?mails?|confirmation|confirming|letter|receipt|reminder|message|смс|sms|сообщени\w*|"
+    r"письм\w*|подтвержд\w*|уведомлени\w*|почт\w*))", re.IGNORECASE)
+NOTICE_WORDS = 16  # a longer sentence goes on to say more than that a message will come
+
 ACTION_BONUS = 0.04
 FIGURE_PENALTY = 0.04  # also for a bare hedge
 SYMPATHY_PENALTY = 0.06  # a sympathy with no action in it: below any finding
@@ -197,3 +209,8 @@ def done_bonus(position: int, total: int, text: str) -> float:
             + (SUM_BONUS if priced else 0.0) + (CAUSE_BONUS if is_cause(text) else 0.0)
             - (SYMPATHY_PENALTY if is_sympathy(text) or is_courtesy(text) else 0.0)
             - (ACTION_BONUS if is_courtesy(text) and is_action(text) else 0.0))
+
+
+def is_notice(text: str) -> bool:
+    """A statement that only says a message will confirm the arrangement (see _NOTICE)."""
+    return bool(_NOTICE.search(text.strip())) and len(text.split()) <= NOTICE_WORDS
