@@ -185,14 +185,14 @@ def asked_back(prompt: str, sentence: str) -> str | None:
     return None
 
 
-def retort(prompt: str, sentence: str, turn: str, reaction: str = "") -> str | None:
+def retort(prompt: str, sentence: str, turn: str, reaction: str = "", earlier: str = "") -> str | None:
     """Why the agent's `sentence` (of its reply `turn`) is rude as the answer to the caller's
     previous turn `prompt` (see the module's doc), or by what it says of the caller's situation
-    (said_of_the_situation, given the caller's next turn `reaction`), or None. With no caller turn
+    (said_of_the_situation, given the caller's next turn `reaction` and earlier ones), or None. With no caller turn
     before it, None."""
     if not prompt.strip():
         return None
-    return (said_of_the_situation(prompt, sentence, turn, reaction) or curt_not_knowing(prompt, sentence, turn) or manner_told_off(prompt, sentence)
+    return (said_of_the_situation(prompt, sentence, turn, reaction, earlier) or curt_not_knowing(prompt, sentence, turn) or manner_told_off(prompt, sentence)
             or bare_dismissal(prompt, sentence, turn) or bare_counter(prompt, sentence, turn)
             or protest_waved_down(prompt, sentence, turn) or charge_thrown_back(prompt, sentence, turn)
             or asked_back(prompt, sentence) or question_met_impatiently(prompt, sentence)
@@ -216,7 +216,10 @@ MADE_LIGHT = re.compile(
     r"|(^|[,—–-]\s*)(ну,?\s+)?(так |такое |всякое |и такое |всё )?бывает\s*([.!…—–]|,\s*(чего уж|что (ж|же|тут|поделать|поделаешь)|ничего не поделаешь|не (вы )?первый|не (вы )?первая|жизнь)|$)"
     r"|\bс кем не бывает\b|\bподумаешь\b|\b(это|такова|ну,? такая) жизнь\b|\bжизнь такая\b|\bне конец света\b"
     r"|\b(всего|только|всего лишь|всего-то) (один|одна|одно|пару|день|денёк|час|неделю|сутки|ночь)\b"
-    r"|\bне (смертельно|трагедия|катастрофа)\b",
+    r"|\bне (смертельно|трагедия|катастрофа)\b"
+    # the caller's upset itself put as an overreaction ("no need to be so dramatic", «не нагнетайте»)
+    r"|\b(don[’']?t|no need to) (be so |get so )?(dramatic|overreact|exaggerate|make (such )?a fuss|make a drama)\b"
+    r"|\bне (нагнетайте|драматизируйте|преувеличивайте|накручивайте|раздувайте)\b",
     re.IGNORECASE)
 # The caller owning a slip of their own ("Sorry, I forgot", «извините, я перепутала»): making light of it
 # comforts them.
@@ -240,13 +243,15 @@ def thrown_back(reaction: str, sentence: str) -> bool:
     return any(w in words for w in re.findall(r"\w{4,}", head.lower()))
 
 
-def loss_made_light(prompt: str, sentence: str, turn: str, reaction: str = "") -> str | None:
+def loss_made_light(prompt: str, sentence: str, turn: str, reaction: str = "", earlier: str = "") -> str | None:
     """"Trains break down, that's life." / «Ну, машина не доехала, бывает.»: the caller's loss or
-    upset waved off as normal, when the caller is upset (an exclamation before, or the word thrown
-    back after) and the turn has no apology or offer; comforting a caller's own slip is kind."""
+    upset waved off as normal, when the caller is upset (an exclamation or a word of feeling in
+    their turns so far, `earlier` and `prompt`, or the word thrown back after) and the turn has no
+    apology or offer; comforting a caller's own slip is kind. A shrug to a calm caller is left
+    alone: writers give it to courteous agents explaining a delay."""
     if not MADE_LIGHT.search(sentence) or SOFTENED.search(turn) or OWN_SLIP.search(prompt):
         return None
-    if UPSET.search(prompt) or thrown_back(reaction, sentence):
+    if UPSET.search(prompt) or UPSET.search(earlier) or thrown_back(reaction, sentence):
         return "the caller's loss made light of"
     return None
 
@@ -382,8 +387,9 @@ def threatened(prompt: str, sentence: str, turn: str) -> str | None:
     return None
 
 
-def said_of_the_situation(prompt: str, sentence: str, turn: str, reaction: str = "") -> str | None:
-    """Why the sentence is rude by what it says about the caller's situation (session 24), or None."""
-    return (loss_made_light(prompt, sentence, turn, reaction) or talked_down(prompt, sentence, turn)
+def said_of_the_situation(prompt: str, sentence: str, turn: str, reaction: str = "", earlier: str = "") -> str | None:
+    """Why the sentence is rude by what it says about the caller's situation (session 24), or None.
+    `reaction` is the caller's turn after the reply, `earlier` their turns before `prompt`."""
+    return (loss_made_light(prompt, sentence, turn, reaction, earlier) or talked_down(prompt, sentence, turn)
             or matter_disowned(prompt, sentence, turn) or blame_put(prompt, sentence, turn)
             or mocked(prompt, sentence, turn) or threatened(prompt, sentence, turn))

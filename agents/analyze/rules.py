@@ -110,7 +110,11 @@ ENGINE = "rules"
 # 24 (session 23, h-rude23): no_rude_language: an agent's reply judged with the caller's turn it answers
 #    (retort.py): "No idea" to "when?", "there's no need to swear at me", "Up to you." to a statement,
 #    "Alright, alright." to a protest, «А я что сделаю?» are evidence of a failure.
-ENGINE_VERSION = "24"
+# 25 (session 24, h-rude24): no_rude_language: rude by what the reply says of the caller's situation
+#    (retort.said_of_the_situation): a loss made light of when the caller is upset ("that's life", «ну,
+#    бывает»), talking down («объясняю ещё раз»), the matter disowned ("that's between you and your
+#    bank"), blame as a question or moral («а кто вам виноват?»), mock praise, threats.
+ENGINE_VERSION = "25"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

@@ -83,6 +83,18 @@ def test_a_shrug_the_caller_throws_back_counts():
     assert not said_of_the_situation("Улица Лесная, дом пять.", shrug, shrug, "Понятно. А когда приедут?")
 
 
+def test_a_shrug_counts_when_the_caller_was_upset_earlier_in_the_call():
+    shrug = "Well, couriers get lost, that's life."
+    upset = "I've been waiting in all day and I'm really stressed about it."
+    assert said_of_the_situation("It's the flat above the bakery.", shrug, shrug, "", upset)
+    assert not said_of_the_situation("It's the flat above the bakery.", shrug, shrug, "", "I'd like to check an order.")
+
+
+def test_the_callers_upset_put_as_an_overreaction():
+    assert judged("Вы мне праздник сорвали!", "Ну не нагнетайте вы так.")
+    assert not judged("Вы мне праздник сорвали!", "Не переживайте, сейчас всё исправим.")
+
+
 def test_the_fault_hinted_as_the_callers():
     assert judged("Here's my postcode.", "Screens don't crack on their own, do they?")
     assert judged("It arrived like that.", "Kettles don't break by themselves.")
