@@ -216,7 +216,7 @@ MADE_LIGHT = re.compile(
     r"|(^|[,—–-]\s*)(ну,?\s+)?(так |такое |всякое |и такое |всё )?бывает\s*([.!…—–]|,\s*(чего уж|что (ж|же|тут|поделать|поделаешь)|ничего не поделаешь|не (вы )?первый|не (вы )?первая|жизнь)|$)"
     r"|\bс кем не бывает\b|\bподумаешь\b|\b(это|такова|ну,? такая) жизнь\b|\bжизнь такая\b|\bне конец света\b"
     r"|\b(всего|только|всего лишь|всего-то) (один|одна|одно|пару|день|денёк|час|неделю|сутки|ночь)\b"
-    r"|\bне (смертельно|трагедия|катастрофа)\b"
+    r"|\bне (смертельно|трагедия|катастрофа)\b|\bделов(-то| на)\b"
     # the caller's upset itself put as an overreaction ("no need to be so dramatic", «не нагнетайте»)
     r"|\b(don[’']?t|no need to) (be so |get so )?(dramatic|overreact|exaggerate|make (such )?a fuss|make a drama)\b"
     r"|\bне (нагнетайте|драматизируйте|преувеличивайте|накручивайте|раздувайте)\b",
@@ -266,7 +266,10 @@ TALKED_DOWN = re.compile(
     r"|\b(listen|pay attention) (carefully|properly|closely)?\s*(this time|now)\b|\blisten carefully\b"
     r"|\b(объясняю|повторяю|говорю) (вам |для вас )?(ещё|еще) раз\b|\b(специально )?для вас (повторяю|объясняю)\b"
     r"|\b(это )?(же |ведь )?(элементарно|элементарные вещи|проще простого)\b|\bчто (тут|здесь) (непонятного|сложного)\b"
-    r"|\bничего сложного (тут |здесь )?нет\b|\bслушайте (внимательно|меня внимательно)\b",
+    r"|\bничего сложного (тут |здесь )?нет\b|\bслушайте (внимательно|меня внимательно)\b"
+    r"|\bI[’']?m not deaf\b|\bя не глух(ой|ая)\b"
+    # the caller sent back into the crowd at the end of a reply: "..., same as everyone else", «..., как все»
+    r"|,\s*(same as|like|just like) every(one|body) else\s*[.!]*$|,\s*как (и )?все\s*[.!]*$",
     re.IGNORECASE)
 
 
@@ -327,6 +330,22 @@ ON_ITS_OWN = re.compile(r"\b(do|does|did|ca|wo)n[’']?t (usually |normally |gen
                         r"(on (their|its) own|by (themselves|itself))\b", re.IGNORECASE)
 
 
+# (Russian) a question whether the caller even did it: the caller (вы, a verb in the second person
+# plural or the past plural) with «вообще» or a «-то» on a noun ("квитанции-то"), not on a pronoun
+# («а вы-то сами как?» asks after them): «А вы их поливали вообще?», «Вы квитанции-то вообще читаете?».
+EVEN_RU = re.compile(r"\bвообще\b|\b(?!(?:вы|вам|вас|я|мне|меня|мы|нам|нас|он|она|они|его|её|их|что|кто|как|где|когда|куда|"
+                     r"какой|какая|какое|какие|чего|чем|кого|почему|зачем|сколько|тут|там|так)-то)\w+-то\b", re.IGNORECASE)
+CALLER_DID_RU = re.compile(r"\bвы\b[^?]*\b\w+(ли|ете|ёте|ите)\b|\b\w+(ли|ете|ёте|ите)\b[^?]*\bвы\b", re.IGNORECASE)
+# The caller's honesty doubted: «Справка-то настоящая?», "Is that (even) a real receipt?".
+DOUBTED = re.compile(r"\b\w+-то (настоящ\w+|подлинн\w+|не поддельн\w+)\b|\bis (that|it|this) (even )?(a )?(real|genuine)\b",
+                     re.IGNORECASE)
+# (Russian) a conduct lecture for next time: «в следующий раз» with an imperative and no offer of the
+# company's own («в следующий раз звоните, мы заменим» offers).
+NEXT_TIME_RU = re.compile(r"\b(в следующий раз|впредь|на будущее)\b", re.IGNORECASE)
+IMPERATIVE_RU = re.compile(r"\b\w+(йте|ите)\b", re.IGNORECASE)
+OWN_OFFER_RU = re.compile(r"\b(я|мы|нам|нас|меня|мне|пожалуйста)\b", re.IGNORECASE)
+
+
 def blame_put(prompt: str, sentence: str, turn: str) -> str | None:
     """"And whose fault is that?" / «А кто вам виноват?»: the caller blamed by a question or a moral."""
     if SOFTENED.search(sentence):
@@ -335,6 +354,13 @@ def blame_put(prompt: str, sentence: str, turn: str) -> str | None:
         return "the caller blamed"
     if ON_ITS_OWN.search(sentence) and (ANY_TAG.search(sentence.strip()) or len(sentence.split()) <= 8):
         return "the fault hinted as the caller's"
+    question = sentence.strip().endswith("?")
+    if question and EVEN_RU.search(sentence) and CALLER_DID_RU.search(sentence):
+        return "the caller asked whether they even did it"
+    if question and DOUBTED.search(sentence):
+        return "the caller's honesty doubted"
+    if NEXT_TIME_RU.search(sentence) and IMPERATIVE_RU.search(sentence) and not OWN_OFFER_RU.search(sentence):
+        return "the caller lectured for next time"
     return None
 
 
@@ -345,10 +371,11 @@ MOCK_PRAISE = re.compile(r"^(oh,? |well,? )?(well done|bravo|nice one|good job|g
                          r"|^(ну,? )(молод(ец|цы|чина)|браво|поздравляю|прекрасно|замечательно|отлично|здорово|класс)\b"
                          r"|^(ну,? )?(классика|браво)\s*[.!]*$", re.IGNORECASE)
 MOCK_SYMPATHY = re.compile(r"\b(oh,? )?(what|such) a (tragedy|catastrophe|drama)\b|\bmy heart bleeds\b|\bboo[- ]hoo\b"
-                           r"|\bкакая (трагедия|катастрофа|драма)\b|\bтрагедия-то какая\b|\bбедненьк\w+", re.IGNORECASE)
+                           r"|\bкакая (трагедия|катастрофа|драма)\b|\bтрагедия-то какая\b|\bбедненьк\w+"
+    r"|\b(ж|же) так (сложно|трудно|тяжело)\b", re.IGNORECASE)
 # What the caller reports as gone wrong by their own hand: mock praise answers this.
 FAILURE = re.compile(r"\bI (didn[’']?t|did not|forgot|lost|broke|missed|dropped|deleted|threw|got (it|the \w+) wrong)\b"
-                     r"|\bя (не \w+л\w*|забыл\w*|потерял\w*|сломал\w*|разбил\w*|пропустил\w*|опоздал\w*|уронил\w*|удалил\w*)\b",
+                     r"|\bя\b[^.!?]*?\b(не \w+л[аи]?|забыл\w*|потерял\w*|сломал\w*|разбил\w*|пропустил\w*|опоздал\w*|уронил\w*|удалил\w*)\b",
                      re.IGNORECASE)
 
 

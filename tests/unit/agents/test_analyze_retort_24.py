@@ -95,6 +95,31 @@ def test_the_callers_upset_put_as_an_overreaction():
     assert not judged("Вы мне праздник сорвали!", "Не переживайте, сейчас всё исправим.")
 
 
+@pytest.mark.parametrize(("prompt", "rude", "courteous"), [
+    # whether the caller even did it / a question that asks after them
+    ("Газон весь пожелтел!", "А вы его поливали вообще?", "А вы-то сами как, не расстроились сильно?"),
+    ("Я счёт оплатила, а долг висит!", "Вы письма-то вообще открываете?", "Вы письмо от нас получали?"),
+    # honesty doubted / a document asked for
+    ("Я заболела, хочу вернуть билет.", "Справка-то настоящая?", "Справка от врача у вас есть?"),
+    # a lecture for next time / an offer for next time
+    ("Привезли не тот цвет.", "В следующий раз смотрите, что заказываете.",
+     "В следующий раз звоните сразу, мы заменим."),
+    # mock sympathy for the effort / sympathy
+    ("Я фильтр не менял с весны.", "Ну да, это ж так сложно, раз в полгода открыть крышку.",
+     "Ничего, мастер заменит его на месте."),
+    # a shrug at the trouble / the same job the agent takes on
+    ("Стену не там просверлили!", "Замажете сами, там делов на пять минут.",
+     "Мастер приедет и заделает, это быстро."),
+    # talked down to / a check of what was said
+    ("Почта ivan, и-вэ-а-эн.", "Да не надо по буквам, я не глухой.", "Да, записал, спасибо."),
+    ("So I pay full price now?", "You pay the full price, same as everyone else.",
+     "You pay the full price for now, and I'll refund the difference."),
+])
+def test_more_russian_shapes_and_their_twins(prompt, rude, courteous):
+    assert judged(prompt, rude)
+    assert not judged(prompt, courteous)
+
+
 def test_the_fault_hinted_as_the_callers():
     assert judged("Here's my postcode.", "Screens don't crack on their own, do they?")
     assert judged("It arrived like that.", "Kettles don't break by themselves.")
