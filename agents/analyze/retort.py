@@ -226,6 +226,12 @@ MADE_LIGHT = re.compile(
 OWN_SLIP = re.compile(r"\b(sorry|my (fault|mistake|bad)|embarrass\w*|silly me|I forgot|I[’']?m (so )?(stupid|useless)"
                       r"|извин\w*|прост\w+|сам(а)? виноват\w*|я (забыл|забыла|перепутал|перепутала)|стыдно|неудобно)\b",
                       re.IGNORECASE)
+# The caller cleared of blame in the same turn ("it's not like you did it on purpose", "don't feel bad";
+# «вы не виноваты», «не расстраивайтесь»): the shrug consoles.
+CONSOLED = re.compile(r"\bnot (like|as if|as though) you\b|\byou (didn[’']?t|did not) (do|mean) (it|that)\b|\bnot your fault\b"
+                      r"|\bdon[’']?t (feel bad|blame yourself|be hard on yourself)\b"
+                      r"|\bвы не виноват\w*|\bвашей вины\b|\bне (расстраивайтесь|переживайте|волнуйтесь|корите себя)\b",
+                      re.IGNORECASE)
 # The caller upset: an exclamation, or a word of their feeling ("it was quite upsetting", «обидно»).
 UPSET = re.compile(r"!|\b(upset\w*|awful|stressed|stressful|worried|furious|annoyed|gutted|devastated|disappointed|"
                    r"fed up|distraught|heartbroken|in tears|ridiculous|unacceptable|"
@@ -249,7 +255,7 @@ def loss_made_light(prompt: str, sentence: str, turn: str, reaction: str = "", e
     their turns so far, `earlier` and `prompt`, or the word thrown back after) and the turn has no
     apology or offer; comforting a caller's own slip is kind. A shrug to a calm caller is left
     alone: writers give it to courteous agents explaining a delay."""
-    if not MADE_LIGHT.search(sentence) or SOFTENED.search(turn) or OWN_SLIP.search(prompt):
+    if not MADE_LIGHT.search(sentence) or SOFTENED.search(turn) or OWN_SLIP.search(prompt) or CONSOLED.search(turn):
         return None
     if UPSET.search(prompt) or UPSET.search(earlier) or thrown_back(reaction, sentence):
         return "the caller's loss made light of"

@@ -59,6 +59,9 @@ def test_a_rude_line_and_its_courteous_twin(prompt, rude, courteous):
     # consoling the caller's own slip
     ("Sorry, I completely forgot to update my card.", "Happens all the time."),
     ("Извините, я перепутала даты.", "Да бывает, ничего."),
+    # the caller cleared of blame in the same turn
+    ("The dog chewed the lead and I'm so upset!", "It's not like you did it on purpose, these things happen."),
+    ("Я ключ сломала в замке, ужас!", "Бывает, вы не виноваты, замки старые."),
     # «бывает» explaining, not shrugging
     ("А так часто бывает?", "Бывает, что после первой прививки температура."),
     # a redirect in answer to a question
