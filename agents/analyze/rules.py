@@ -112,7 +112,11 @@ ENGINE = "rules"
 #    "Alright, alright." to a protest, «А я что сделаю?» are evidence of a failure.
 # 25 (session 24, h-facts24): summaries: a next step that only promises a message confirming the arrangement
 #    ("You'll get a text confirming it tonight.") gives way to the agent's last dated statement before it.
-ENGINE_VERSION = "25"
+# 26 (session 24, h-rude24): no_rude_language: rude by what the reply says of the caller's situation
+#    (retort.said_of_the_situation): a loss made light of when the caller is upset ("that's life", «ну,
+#    бывает»), talking down («объясняю ещё раз»), the matter disowned ("that's between you and your
+#    bank"), blame as a question or moral («а кто вам виноват?»), mock praise, threats.
+ENGINE_VERSION = "26"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

@@ -476,6 +476,20 @@ def caller_turn_before(turn_index: int, call: CallText) -> str:
     return before[-1].text if before else ""
 
 
+def caller_turns_earlier(turn_index: int, call: CallText) -> str:
+    """The caller's turns before the one the agent's reply at `turn_index` answers, joined: what the
+    caller said of their situation so far."""
+    before = [t.text for t in call.turns if t.index < turn_index and call.roles[t.index] != "agent"]
+    return " ".join(before[:-1])
+
+
+def caller_turn_after(turn_index: int, call: CallText) -> str:
+    """The text of the first turn after `turn_index` that is not the agent's ("" when none): how the
+    caller took the agent's reply."""
+    after = [t for t in call.turns if t.index > turn_index and call.roles[t.index] != "agent"]
+    return after[0].text if after else ""
+
+
 def heard_as_a_reply(s: Sentence) -> bool:
     """Whether a reply's shape may count against the agent: heard well (MIN_HEARD_FOR_FAILURE) and of
     MIN_WORDS_FOR_FAILURE words or more; a two-word reply ("Alright, alright.") only when every word
@@ -495,7 +509,8 @@ def retort_evidence(candidates: list[Sentence], found: list[dict], rejects: tupl
     for s in candidates:
         if s.turn.index in quoted or not words_beside_values(s.text) or not heard_as_a_reply(s):
             continue
-        if retort(caller_turn_before(s.turn.index, call), s.full_text, s.turn.text) and not (
+        if retort(caller_turn_before(s.turn.index, call), s.full_text, s.turn.text,
+                  caller_turn_after(s.turn.index, call), caller_turns_earlier(s.turn.index, call)) and not (
                 rejects and memo.per_text("any_alternative_matches", rejects, s.full_text, any_alternative_matches)):
             evidence.append(quote_of(s))
             quoted.add(s.turn.index)
