@@ -27,7 +27,7 @@ RECORD_VALUES = frozenset({"<ADDRESS>"})
 LOOKUP_ASK = {
     # a definite key ("the plan number", "your account number", "her name"): "a name and a mobile
     # for the driver" takes details for a new job, not a key to an existing record
-    "en": re.compile(r"\b(the|your|her|his|their)( \w+){0,2} (number|reference|ref|name|e-?mail|account|membership|"
+    "en": re.compile(r"\b(the|your|her|his|their)( \w+){0,2} (number|reference|ref|name|surname|e-?mail|account|membership|"
                      r"order|booking|plan|policy|tracking|contract|subscription|claim|trade-?in)\b[^.?!]*\?", re.IGNORECASE),
     "ru": re.compile(r"(номер\w* (договор|заказ|сч[её]т|полис|абонемент|заявк|брон|карт|квитанци|чек|накладн|талон)\w*|на (как\w+|кого)[^.?!]{0,20}"
                      r"(фамили|имя|номер|оформлен))[^.?!]*(\?|подскажите|назовите|продиктуйте|скажите)", re.IGNORECASE),
@@ -122,11 +122,13 @@ def first_act(rules, call: CallText) -> tuple[Place, dict] | None:
 
 
 def acted_before(act: tuple[Place, dict] | None, hits: list[dict], call: CallText) -> dict | None:
-    """The act's quote when it comes before every hit (the check came only after acting), else None."""
+    """The act's quote when it comes before every hit (the check came only after acting), or is the
+    first hit itself (the agent read the record out and the caller only said yes: "That's <PERSON> at
+    <ADDRESS>, yeah?" discloses, it checks nothing), else None."""
     if act is None or not hits:
         return None
     first_check = min(place_of(h, call) for h in hits)
-    return act[1] if act[0] < first_check else None
+    return act[1] if act[0] <= first_check else None
 
 
 def opened_before(act: tuple[Place, dict] | None, evidence: list[dict], call: CallText) -> bool:
