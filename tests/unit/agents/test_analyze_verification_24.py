@@ -85,3 +85,13 @@ def test_a_general_enquiry_stays_not_applicable(english):
         ("agent", "We do, from ninety pounds, and we close at four on Sundays."),
         ("client", "Lovely, thanks.")])
     assert found["verdict"] == "na"
+
+
+def test_someone_elses_birthday_is_no_check(english):
+    assert not matches(english, "rules", "en", "Oh no, and with your mum's birthday on Saturday too.")
+    assert matches(english, "rules", "en", "And can I take your birthday, please?")
+
+
+def test_a_ticket_number_alone_is_no_check(english):
+    assert matches(english, "reject_if", "en", "It's the ticket number I need, have you got it there?")
+    assert not matches(english, "reject_if", "en", "The ticket number and your postcode, please?")
