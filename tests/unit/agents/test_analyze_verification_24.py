@@ -95,3 +95,30 @@ def test_someone_elses_birthday_is_no_check(english):
 def test_a_ticket_number_alone_is_no_check(english):
     assert matches(english, "reject_if", "en", "It's the ticket number I need, have you got it there?")
     assert not matches(english, "reject_if", "en", "The ticket number and your postcode, please?")
+
+
+# --- Russian --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def russian(builtin_catalog):
+    return builtin_catalog.scorecard("support-ru")
+
+
+def test_an_outgoing_call_about_the_callers_own_application_needs_the_check(russian):
+    found = verification(russian, [
+        ("client", "Алло?"),
+        ("agent", "Добрый день, это «ТеплоДом», по вашей заявке на замену батареи."),
+        ("client", "Да, слушаю."),
+        ("agent", "Подскажите адрес, чтобы я ничего не перепутал."),
+        ("client", "<ADDRESS>."),
+        ("agent", "Спасибо. Радиатор приехал, мастер будет в пятницу с утра.")], language="ru")
+    assert found["verdict"] == "met"
+
+
+def test_a_new_application_asked_about_in_general_stays_not_applicable(russian):
+    found = verification(russian, [
+        ("agent", "«ТеплоДом», здравствуйте."),
+        ("client", "Здравствуйте, а как у вас оставить заявку на замену батареи и сколько это стоит?"),
+        ("agent", "Заявку можно оставить на сайте, замена от пяти тысяч."),
+        ("client", "Поняла, спасибо.")], language="ru")
+    assert found["verdict"] == "na"
