@@ -122,3 +122,15 @@ def test_a_new_application_asked_about_in_general_stays_not_applicable(russian):
         ("agent", "Заявку можно оставить на сайте, замена от пяти тысяч."),
         ("client", "Поняла, спасибо.")], language="ru")
     assert found["verdict"] == "na"
+
+
+@pytest.mark.parametrize("ask", ["ФИО отца, паспорт.", "Продиктуйте данные ребёнка для анкеты."])
+def test_a_third_persons_details_for_a_document_are_no_check(russian, ask):
+    assert matches(russian, "reject_if", "ru", ask)
+    assert matches(russian, "new_record_if", "ru", ask)
+
+
+@pytest.mark.parametrize("ask", ["Назовите ваши ФИО и паспорт.", "Фамилия и дата рождения?"])
+def test_the_callers_own_details_stay_a_check(russian, ask):
+    assert not matches(russian, "reject_if", "ru", ask)
+    assert not matches(russian, "new_record_if", "ru", ask)
