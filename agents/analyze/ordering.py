@@ -122,13 +122,11 @@ def first_act(rules, call: CallText) -> tuple[Place, dict] | None:
 
 
 def acted_before(act: tuple[Place, dict] | None, hits: list[dict], call: CallText) -> dict | None:
-    """The act's quote when it comes before every hit (the check came only after acting), or is the
-    first hit itself (the agent read the record out and the caller only said yes: "That's <PERSON> at
-    <ADDRESS>, yeah?" discloses, it checks nothing), else None."""
+    """The act's quote when it comes before every hit (the check came only after acting), else None."""
     if act is None or not hits:
         return None
     first_check = min(place_of(h, call) for h in hits)
-    return act[1] if act[0] <= first_check else None
+    return act[1] if act[0] < first_check else None
 
 
 def opened_before(act: tuple[Place, dict] | None, evidence: list[dict], call: CallText) -> bool:

@@ -110,9 +110,8 @@ ENGINE = "rules"
 # 24 (session 23, h-rude23): no_rude_language: an agent's reply judged with the caller's turn it answers
 #    (retort.py): "No idea" to "when?", "there's no need to swear at me", "Up to you." to a statement,
 #    "Alright, alright." to a protest, «А я что сделаю?» are evidence of a failure.
-# 25 (session 24, h-verif24): verification: a sentence that discloses the record is no check of it
-#    (ordering.acted_before: an act at the first check's own place came before it), a surname asked
-#    is a key to the record (LOOKUP_ASK).
+# 25 (session 24, h-verif24): verification: a surname asked is a key to the record (LOOKUP_ASK), so
+#    the record read out after it is an act the check must precede.
 ENGINE_VERSION = "25"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",

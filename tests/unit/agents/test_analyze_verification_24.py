@@ -1,9 +1,9 @@
 """Identity verification classes from session 24 (h-verif24; real e5 model, built-in scorecards): a
 check that comes only after the agent acted (a charge cut, a job moved up, a plan's change read out),
-a name alone asked with a word of address, a record found by the surname and read out, and a record
-the agent reads out for the caller to say yes to. Near-twins: the same acts after a proper check stay
-met, an offer of the same act is no act. The lines are written for these tests, none is from
-bench/qa_eval."""
+a name alone asked with a word of address, a record found by the surname and read out, someone
+else's birthday, a ticket number alone, and (Russian) an outgoing call about the caller's own
+application. Near-twins: the same acts after a proper check stay met, an offer of the same act is no
+act, a general enquiry stays na. The lines are written for these tests, none is from bench/qa_eval."""
 from __future__ import annotations
 
 import pytest
@@ -123,14 +123,3 @@ def test_a_new_application_asked_about_in_general_stays_not_applicable(russian):
         ("client", "Поняла, спасибо.")], language="ru")
     assert found["verdict"] == "na"
 
-
-@pytest.mark.parametrize("ask", ["ФИО отца, паспорт.", "Продиктуйте данные ребёнка для анкеты."])
-def test_a_third_persons_details_for_a_document_are_no_check(russian, ask):
-    assert matches(russian, "reject_if", "ru", ask)
-    assert matches(russian, "new_record_if", "ru", ask)
-
-
-@pytest.mark.parametrize("ask", ["Назовите ваши ФИО и паспорт.", "Фамилия и дата рождения?"])
-def test_the_callers_own_details_stay_a_check(russian, ask):
-    assert not matches(russian, "reject_if", "ru", ask)
-    assert not matches(russian, "new_record_if", "ru", ask)
