@@ -27,7 +27,7 @@ RECORD_VALUES = frozenset({"<ADDRESS>"})
 LOOKUP_ASK = {
     # a definite key ("the plan number", "your account number", "her name"): "a name and a mobile
     # for the driver" takes details for a new job, not a key to an existing record
-    "en": re.compile(r"\b(the|your|her|his|their)( \w+){0,2} (number|reference|ref|name|e-?mail|account|membership|"
+    "en": re.compile(r"\b(the|your|her|his|their)( \w+){0,2} (number|reference|ref|name|surname|e-?mail|account|membership|"
                      r"order|booking|plan|policy|tracking|contract|subscription|claim|trade-?in)\b[^.?!]*\?", re.IGNORECASE),
     "ru": re.compile(r"(номер\w* (договор|заказ|сч[её]т|полис|абонемент|заявк|брон|карт|квитанци|чек|накладн|талон)\w*|на (как\w+|кого)[^.?!]{0,20}"
                      r"(фамили|имя|номер|оформлен))[^.?!]*(\?|подскажите|назовите|продиктуйте|скажите)", re.IGNORECASE),

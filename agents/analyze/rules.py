@@ -116,7 +116,9 @@ ENGINE = "rules"
 #    (retort.said_of_the_situation): a loss made light of when the caller is upset ("that's life", «ну,
 #    бывает»), talking down («объясняю ещё раз»), the matter disowned ("that's between you and your
 #    bank"), blame as a question or moral («а кто вам виноват?»), mock praise, threats.
-ENGINE_VERSION = "26"
+# 27 (session 24, h-verif24): verification: a surname asked is a key to the record (LOOKUP_ASK), so
+#    the record read out after it is an act the check must precede.
+ENGINE_VERSION = "27"
 
 __all__ = ["ENGINE", "ENGINE_VERSION", "MAX_EVIDENCE", "analyze_many", "analyze_with_rules", "analyzer_version", "call_language",
            "improvements", "in_window", "match_quote", "rule_evidence", "versions"]

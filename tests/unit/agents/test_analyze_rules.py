@@ -180,7 +180,7 @@ def test_analysis_fits_the_call_analysis_contract(scorecard):
 
 def test_analyzer_version_tracks_rule_edits(scorecard):
     edited = scorecard.model_copy(update={"criteria": scorecard.criteria[1:]})
-    assert analyzer_version(scorecard).startswith("rules-26:support-en@18:")
+    assert analyzer_version(scorecard).startswith("rules-27:support-en@19:")
     assert analyzer_version(edited) != analyzer_version(scorecard)
 
 

@@ -25,7 +25,7 @@ def test_default_catalog_loads_from_settings_without_a_file(settings_factory):
     project = catalog.default
     scorecard = catalog.scorecard(project.scorecard)
     assert project.name == "support-en" and project.language == "en"
-    assert scorecard.ref == "support-en@18"
+    assert scorecard.ref == "support-en@19"
     ids = [c.id for c in scorecard.criteria]
     assert {"greeting", "verification", "empathy", "resolution", "no_rude_language", "recording_disclosure",
             "card_not_read_back", "closing"} == set(ids)
