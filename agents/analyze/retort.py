@@ -192,15 +192,15 @@ def retort(prompt: str, sentence: str, turn: str, reaction: str = "", earlier: s
     before it, None."""
     if not prompt.strip():
         return None
-    return (said_of_the_situation(prompt, sentence, turn, reaction, earlier) or curt_not_knowing(prompt, sentence, turn) or manner_told_off(prompt, sentence)
+    return (said_of_the_situation(prompt, sentence, turn, reaction, earlier)
+            or curt_not_knowing(prompt, sentence, turn) or manner_told_off(prompt, sentence)
             or bare_dismissal(prompt, sentence, turn) or bare_counter(prompt, sentence, turn)
             or protest_waved_down(prompt, sentence, turn) or charge_thrown_back(prompt, sentence, turn)
             or asked_back(prompt, sentence) or question_met_impatiently(prompt, sentence)
             or account_waved_off(prompt, sentence))
 
 
-# --- Session 24 (h-rude24): rude by what the reply says about the caller's situation, whatever its
-# stock form. Each is a shape of meaning; an apology, understanding or an offer in the same turn
+# --- Rude by what the reply says about the caller's situation, whatever its stock form. Each is a shape of meaning; an apology, understanding or an offer in the same turn
 # (SOFTENED) takes the edge off all of them, so they are judged against the whole turn.
 
 # The caller's loss or upset put as normal or trivial: "these things happen", "that's life", "it's only
@@ -330,6 +330,11 @@ BLAMED = re.compile(
     re.IGNORECASE)
 
 
+# A question tag closing a statement ("..., do they?", "..., isn't it."): the statement put as a retort.
+ANY_TAG = re.compile(r",\s*(is|are|was|were|do|does|did|can|could|would|will|wo|should|have|has|had|ca)(n[’']t| not)? "
+                     r"(it|you|they|we|he|she|there|that)\s*[?.!]?$", re.IGNORECASE)
+
+
 # The fault hinted as the caller's: the thing "doesn't do that on its own", put as a retort ("..., do they?")
 # or a short flat statement ("Screens don't crack by themselves.").
 ON_ITS_OWN = re.compile(r"\b(do|does|did|ca|wo)n[’']?t (usually |normally |generally |just )?\w+( \w+)? "
@@ -392,11 +397,6 @@ def mocked(prompt: str, sentence: str, turn: str) -> str | None:
     if MOCK_SYMPATHY.search(sentence) or (MOCK_PRAISE.search(sentence.strip()) and FAILURE.search(prompt)):
         return "the caller mocked"
     return None
-
-
-# A question tag closing a statement ("..., do they?", "..., isn't it."): the statement put as a retort.
-ANY_TAG = re.compile(r",\s*(is|are|was|were|do|does|did|can|could|would|will|wo|should|have|has|had|ca)(n[’']t| not)? "
-                     r"(it|you|they|we|he|she|there|that)\s*[?.!]?$", re.IGNORECASE)
 
 
 # A threat or ultimatum aimed at the caller, and impatience at repeating oneself: "keep that tone and
